@@ -1,0 +1,38 @@
+/**
+ * npm run bench: every area's benchmark, in one process, each reporting ratios against a
+ * baseline measured in the same run (these machines are noisy). Writes bench/results.json.
+ */
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { PACKAGE_ROOT } from '../src/paths.js';
+
+export interface BenchEntry {
+  name: string;
+  run(): Promise<Record<string, unknown>>;
+}
+
+const BENCHES: BenchEntry[] = [
+  { name: 'startup', run: async () => (await import('./startup.js')).run() },
+];
+
+async function main(): Promise<void> {
+  const only = process.argv.slice(2);
+  const results: Record<string, unknown> = { at: new Date().toISOString(), node: process.version };
+  for (const bench of BENCHES) {
+    if (only.length && !only.includes(bench.name)) continue;
+    process.stdout.write(`▶ ${bench.name}\n`);
+    try {
+      const figures = await bench.run();
+      results[bench.name] = figures;
+      process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
+    } catch (err) {
+      results[bench.name] = { error: (err as Error).message };
+      process.stdout.write(`  failed: ${(err as Error).stack}\n`);
+    }
+  }
+  const out = resolve(PACKAGE_ROOT, 'bench', 'results.json');
+  writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
+  process.stdout.write(`wrote ${out}\n`);
+}
+
+void main();

@@ -1,0 +1,192 @@
+/**
+ * The one broker contract. Two implementations: Alpaca (through its SDK) and the local
+ * simulated broker. Expected failures are thrown as ToolError('BROKER_REJECTED' | 'BROKER_UNAVAILABLE' | 'NOT_FOUND').
+ * Prices and quantities are numbers here (Alpaca sends strings; the adapter converts and validates).
+ */
+import type { NormalizedOrder, TradingMode } from '../orders/order.js';
+
+export type { TradingMode };
+export type BrokerName = 'sim' | 'alpaca';
+export type Timeframe = '1Min' | '5Min' | '15Min' | '1Hour' | '1Day';
+export const TIMEFRAMES: readonly Timeframe[] = ['1Min', '5Min', '15Min', '1Hour', '1Day'];
+
+/** Every status Alpaca documents, plus `unknown` for one it adds later (reported, never a crash). */
+export const ORDER_STATUSES = [
+  'new', 'partially_filled', 'filled', 'done_for_day', 'canceled', 'expired', 'replaced',
+  'pending_cancel', 'pending_replace', 'pending_review', 'accepted', 'pending_new', 'accepted_for_bidding',
+  'stopped', 'rejected', 'suspended', 'calculated', 'held', 'unknown',
+] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+export const OPEN_ORDER_STATUSES: ReadonlySet<OrderStatus> = new Set([
+  'new', 'partially_filled', 'accepted', 'pending_new', 'accepted_for_bidding', 'pending_cancel', 'pending_replace', 'pending_review', 'held', 'calculated', 'suspended', 'done_for_day', 'stopped',
+]);
+
+export interface Account {
+  id: string;
+  status: string;
+  currency: string;
+  cash: number;
+  equity: number;
+  /** Equity at the previous close (Alpaca `last_equity`): the base for today's P&L. */
+  lastEquity: number;
+  buyingPower: number;
+  daytradeCount: number;
+  patternDayTrader: boolean;
+  tradingBlocked: boolean;
+  mode: TradingMode;
+}
+
+export interface Position {
+  symbol: string;
+  assetClass: 'us_equity' | 'us_option';
+  /** Signed: negative for a short position. */
+  qty: number;
+  avgEntryPrice: number;
+  costBasis: number;
+  currentPrice: number;
+  marketValue: number;
+  unrealizedPl: number;
+}
+
+export interface BrokerOrderLeg {
+  symbol: string;
+  side: 'buy' | 'sell';
+  ratioQty: number;
+  positionIntent: string | null;
+  filledQty: number;
+  filledAvgPrice: number | null;
+}
+
+export interface BrokerOrder {
+  id: string;
+  clientOrderId: string;
+  symbol: string | null;
+  side: 'buy' | 'sell' | null;
+  orderClass: string;
+  type: string;
+  timeInForce: string;
+  qty: number | null;
+  notional: number | null;
+  filledQty: number;
+  filledAvgPrice: number | null;
+  limitPrice: number | null;
+  stopPrice: number | null;
+  extendedHours: boolean;
+  status: OrderStatus;
+  /** The status string exactly as the broker sent it (differs from `status` only when `unknown`). */
+  rawStatus: string;
+  submittedAt: string | null;
+  filledAt: string | null;
+  canceledAt: string | null;
+  createdAt: string;
+  legs: BrokerOrderLeg[] | null;
+}
+
+/** What the gate submits: the normalized order with its (given or generated) client_order_id. */
+export type OrderSubmission = NormalizedOrder & { client_order_id: string };
+
+export interface OrderFilter {
+  status?: 'open' | 'closed' | 'all';
+  symbols?: string[];
+  after?: string;
+  until?: string;
+  limit?: number;
+}
+
+export interface Clock {
+  timestamp: string;
+  isOpen: boolean;
+  nextOpen: string;
+  nextClose: string;
+}
+
+export interface Bar {
+  t: string; // ISO start of the bar
+  o: number;
+  h: number;
+  l: number;
+  c: number;
+  v: number;
+  vw?: number;
+  n?: number;
+}
+
+export interface BarsRequest {
+  symbol: string;
+  timeframe: Timeframe;
+  start?: string;
+  end?: string;
+  limit?: number;
+}
+
+export interface Quote {
+  symbol: string;
+  bidPrice: number;
+  bidSize: number;
+  askPrice: number;
+  askSize: number;
+  timestamp: string;
+}
+
+export interface Trade {
+  symbol: string;
+  price: number;
+  size: number;
+  timestamp: string;
+}
+
+export interface Snapshot {
+  symbol: string;
+  latestTrade: Trade | null;
+  latestQuote: Quote | null;
+  minuteBar: Bar | null;
+  dailyBar: Bar | null;
+  prevDailyBar: Bar | null;
+}
+
+export interface OptionContract {
+  symbol: string; // OCC
+  underlying: string;
+  expiration: string; // YYYY-MM-DD
+  type: 'call' | 'put';
+  strike: number;
+  openInterest: number | null;
+  closePrice: number | null;
+}
+
+export interface OptionSnapshot {
+  symbol: string;
+  latestQuote: Quote | null;
+  latestTrade: Trade | null;
+  impliedVolatility: number | null;
+  greeks: { delta: number; gamma: number; theta: number; vega: number } | null;
+}
+
+export interface OptionChainRequest {
+  underlying: string;
+  expirationGte?: string;
+  expirationLte?: string;
+  type?: 'call' | 'put';
+  limit?: number;
+}
+
+export interface Broker {
+  readonly name: BrokerName;
+  readonly mode: TradingMode;
+  getAccount(): Promise<Account>;
+  getPositions(): Promise<Position[]>;
+  listOrders(filter?: OrderFilter): Promise<BrokerOrder[]>;
+  /** null when the broker does not know the id. */
+  getOrder(id: string): Promise<BrokerOrder | null>;
+  getOrderByClientId(clientOrderId: string): Promise<BrokerOrder | null>;
+  submitOrder(order: OrderSubmission): Promise<BrokerOrder>;
+  cancelOrder(id: string): Promise<void>;
+  getClock(): Promise<Clock>;
+  getBars(req: BarsRequest): Promise<Bar[]>;
+  getLatestQuote(symbol: string): Promise<Quote>;
+  getLatestTrade(symbol: string): Promise<Trade>;
+  getSnapshot(symbol: string): Promise<Snapshot>;
+  getOptionContracts(req: OptionChainRequest): Promise<OptionContract[]>;
+  getOptionSnapshots(req: OptionChainRequest): Promise<OptionSnapshot[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,150 @@
+#!/usr/bin/env node
+/**
+ * tars-trading-mcp: argv/env → config → profile → deps → server → transport, and the
+ * sub-commands for people (doctor, halt, resume, status). Misconfiguration exits non-zero with
+ * one clear line on stderr. Only the protocol ever goes to stdout while serving.
+ */
+import { parseArgs } from 'node:util';
+import { bootstrap } from './bootstrap.js';
+import { ConfigError, type FlagValues } from './config.js';
+import type { Deps } from './deps.js';
+import { SERVER_VERSION } from './version.js';
+
+export const USAGE = `tars-trading-mcp ${SERVER_VERSION} — an MCP server of curated, safe trading tools
+
+Usage:
+  tars-trading-mcp [options]              serve MCP (stdio by default)
+  tars-trading-mcp doctor [--json] [--write-tiers]
+                                          check configuration, keys, gateway models and prices, broker, data dir
+  tars-trading-mcp halt [--reason TEXT]   stop all trading (kill switch; survives restarts)
+  tars-trading-mcp resume                 clear the kill switch (the only way to clear it)
+  tars-trading-mcp status                 halt state, today's P&L base, recent orders
+
+Options:
+  --profile analyst|council|executor|PATH.json   tools and risk limits (env TRADING_MCP_PROFILE; default analyst)
+  --transport stdio|http                          (default stdio)
+  --host HOST                                     HTTP bind address (default 127.0.0.1)
+  --port PORT                                     HTTP port (default 3333)
+  --data-dir DIR                                  data dir (env TRADING_MCP_HOME; default ~/.tars-trading-mcp)
+  --broker sim|alpaca                             (default alpaca when APCA_API_KEY_ID/APCA_API_SECRET_KEY are set, else sim)
+  --config FILE                                   JSON config file (precedence: defaults < file < env < flags)
+  -h, --help                                      this help
+  -v, --version                                   print the version
+
+Environment: see README.md (LLM_GATEWAY_BASE_URL, LLM_GATEWAY_API_KEY/TETRATE_API_KEY, TRADING_MCP_DAILY_BUDGET_USD,
+TRADING_MCP_MONTHLY_BUDGET_USD, TRADING_MCP_TIERS, APCA_API_*, TRADING_MCP_ALLOW_LIVE, TRADING_MCP_HTTP_TOKEN, ...).
+`;
+
+const SUBCOMMANDS = ['serve', 'doctor', 'halt', 'resume', 'status'] as const;
+type Subcommand = (typeof SUBCOMMANDS)[number];
+
+function fail(message: string, code = 2): never {
+  process.stderr.write(`tars-trading-mcp: ${message}\n`);
+  process.exit(code);
+}
+
+function parseCli(argv: string[]) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+      config: { type: 'string' },
+      profile: { type: 'string' },
+      transport: { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'data-dir': { type: 'string' },
+      broker: { type: 'string' },
+      json: { type: 'boolean' },
+      'write-tiers': { type: 'boolean' },
+      reason: { type: 'string' },
+    },
+  });
+  if (positionals.length > 1) throw new ConfigError(`unexpected arguments: ${positionals.slice(1).join(' ')}`);
+  const command = (positionals[0] ?? 'serve') as Subcommand;
+  if (!SUBCOMMANDS.includes(command)) throw new ConfigError(`unknown command "${positionals[0]}" (try --help)`);
+  return { values, command };
+}
+
+async function main(): Promise<void> {
+  let parsed: ReturnType<typeof parseCli>;
+  try {
+    parsed = parseCli(process.argv.slice(2));
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  const { values, command } = parsed;
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (values.version) {
+    process.stdout.write(`${SERVER_VERSION}\n`);
+    return;
+  }
+  let deps: Deps;
+  try {
+    deps = bootstrap(values as FlagValues);
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message);
+    fail(`start-up failed: ${(err as Error).message}`, 1);
+  }
+
+  const shutdown = async (code: number) => {
+    await deps.close();
+    process.exit(code);
+  };
+
+  if (command === 'serve') {
+    process.once('SIGINT', () => void shutdown(0));
+    process.once('SIGTERM', () => void shutdown(0));
+    try {
+      if (deps.config.transport === 'http') {
+        const { serveHttp } = await import('./transports/http.js');
+        await serveHttp(deps);
+        return; // the listener keeps the process alive
+      }
+      const { serveStdio } = await import('./transports/stdio.js');
+      await serveStdio(deps);
+      await shutdown(0);
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        await deps.close();
+        fail(err.message);
+      }
+      deps.log.error('server failed', { err });
+      await shutdown(1);
+    }
+    return;
+  }
+
+  // Human-facing sub-commands: their output goes to stdout; they never run beside the protocol.
+  try {
+    if (command === 'doctor') {
+      const { runDoctor } = await import('./doctor/index.js');
+      const results = await runDoctor(deps, { writeTiers: Boolean(values['write-tiers']) });
+      if (values.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
+      else {
+        for (const r of results) process.stdout.write(`${r.status === 'ok' ? ' ok ' : r.status === 'warn' ? 'warn' : 'FAIL'}  ${r.area.padEnd(8)} ${r.name.padEnd(22)} ${r.detail}\n`);
+      }
+      await shutdown(results.some((r) => r.status === 'fail') ? 1 : 0);
+    }
+    const commands = await import('./risk/commands.js');
+    const out =
+      command === 'halt'
+        ? await commands.haltCommand(deps, values.reason ?? 'halted from the command line')
+        : command === 'resume'
+          ? await commands.resumeCommand(deps)
+          : await commands.statusCommand(deps);
+    process.stdout.write(out.endsWith('\n') ? out : `${out}\n`);
+    await shutdown(0);
+  } catch (err) {
+    process.stderr.write(`tars-trading-mcp ${command}: ${(err as Error).message}\n`);
+    await shutdown(1);
+  }
+}
+
+void main();

@@ -1,0 +1,204 @@
+/**
+ * Configuration: built-in defaults < config file (--config) < environment < flags (SPEC §2).
+ * Each layer is a partial of the same shape; the merge is validated once by zod.
+ */
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import type { TradingMode } from './orders/order.js';
+
+export const DEFAULT_GATEWAY_URL = 'https://api.router.tetrate.ai/v1';
+export const DEFAULT_ALPACA_URL = 'https://paper-api.alpaca.markets';
+export const DEFAULT_ALPACA_DATA_URL = 'https://data.alpaca.markets';
+
+const url = z.url({ protocol: /^https?$/ });
+
+export const ConfigSchema = z.strictObject({
+  profile: z.string().min(1).default('analyst').describe('profile name (analyst, council, executor) or path to a profile JSON file'),
+  transport: z.enum(['stdio', 'http']).default('stdio').describe('MCP transport'),
+  host: z.string().min(1).default('127.0.0.1').describe('HTTP bind address'),
+  port: z.number().int().min(0).max(65535).default(3333).describe('HTTP port'),
+  dataDir: z.string().min(1).default(resolve(homedir(), '.tars-trading-mcp')).describe('data dir: every durable file lives here'),
+  broker: z.enum(['sim', 'alpaca']).optional().describe('broker; default alpaca when Alpaca keys are set, else sim'),
+  logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info').describe('stderr log level'),
+  gateway: z.strictObject({
+    baseUrl: url.default(DEFAULT_GATEWAY_URL).describe('OpenAI-compatible gateway base URL'),
+    apiKey: z.string().min(1).optional().describe('gateway key'),
+  }).prefault({}),
+  budget: z.strictObject({
+    dailyUsd: z.number().nonnegative().finite().default(0.83).describe('daily LLM budget in USD'),
+    monthlyUsd: z.number().nonnegative().finite().default(25).describe('monthly LLM budget in USD'),
+  }).prefault({}),
+  tiersPath: z.string().min(1).optional().describe('tier/price table overriding the shipped one'),
+  alpaca: z.strictObject({
+    keyId: z.string().min(1).optional(),
+    secretKey: z.string().min(1).optional(),
+    baseUrl: url.default(DEFAULT_ALPACA_URL),
+    dataUrl: url.default(DEFAULT_ALPACA_DATA_URL),
+  }).prefault({}),
+  allowLive: z.boolean().default(false).describe('must be true for a live (non-paper) Alpaca base URL'),
+  httpToken: z.string().min(16, 'TRADING_MCP_HTTP_TOKEN must be at least 16 characters').optional(),
+  sim: z.strictObject({
+    startingCash: z.number().positive().finite().default(100_000).describe('sim broker starting cash'),
+    seed: z.number().int().default(42).describe('seed of the sim price paths'),
+    clock: z.iso.datetime({ offset: true }).optional().describe('pin the sim clock to this instant (tests, demos); default: real time'),
+  }).prefault({}),
+});
+
+export type Config = z.output<typeof ConfigSchema>;
+type Layer = Record<string, unknown>;
+
+/** One row per setting: used by the CLI, the README generator and the env layer. */
+export const ENV_VARS: ReadonlyArray<{ name: string; path: string; kind: 'string' | 'number' | 'boolean'; meaning: string; default: string }> = [
+  { name: 'TRADING_MCP_PROFILE', path: 'profile', kind: 'string', meaning: 'profile name or path', default: '`analyst`' },
+  { name: 'TRADING_MCP_HOME', path: 'dataDir', kind: 'string', meaning: 'data dir', default: '`~/.tars-trading-mcp`' },
+  { name: 'TRADING_MCP_TRANSPORT', path: 'transport', kind: 'string', meaning: 'transport (`stdio` or `http`)', default: '`stdio`' },
+  { name: 'TRADING_MCP_HOST', path: 'host', kind: 'string', meaning: 'HTTP bind address', default: '`127.0.0.1`' },
+  { name: 'TRADING_MCP_PORT', path: 'port', kind: 'number', meaning: 'HTTP port', default: '`3333`' },
+  { name: 'TRADING_MCP_BROKER', path: 'broker', kind: 'string', meaning: 'broker (`sim` or `alpaca`)', default: 'alpaca if keys are set, else sim' },
+  { name: 'TRADING_MCP_LOG_LEVEL', path: 'logLevel', kind: 'string', meaning: 'stderr log level', default: '`info`' },
+  { name: 'LLM_GATEWAY_BASE_URL', path: 'gateway.baseUrl', kind: 'string', meaning: 'gateway base URL (else `TARS_API_BASE`)', default: `\`${DEFAULT_GATEWAY_URL}\`` },
+  { name: 'TARS_API_BASE', path: 'gateway.baseUrl', kind: 'string', meaning: 'gateway base URL, if `LLM_GATEWAY_BASE_URL` is unset', default: '' },
+  { name: 'LLM_GATEWAY_API_KEY', path: 'gateway.apiKey', kind: 'string', meaning: 'gateway key (else `TETRATE_API_KEY`, else `TARS_API_KEY`)', default: 'none: LLM tools answer `GATEWAY_NOT_CONFIGURED`' },
+  { name: 'TETRATE_API_KEY', path: 'gateway.apiKey', kind: 'string', meaning: 'gateway key, if `LLM_GATEWAY_API_KEY` is unset', default: '' },
+  { name: 'TARS_API_KEY', path: 'gateway.apiKey', kind: 'string', meaning: 'gateway key, if neither of the above is set', default: '' },
+  { name: 'TRADING_MCP_DAILY_BUDGET_USD', path: 'budget.dailyUsd', kind: 'number', meaning: 'daily LLM budget', default: '`0.83`' },
+  { name: 'TRADING_MCP_MONTHLY_BUDGET_USD', path: 'budget.monthlyUsd', kind: 'number', meaning: 'monthly LLM budget', default: '`25`' },
+  { name: 'TRADING_MCP_TIERS', path: 'tiersPath', kind: 'string', meaning: 'tier/price table overriding the shipped one', default: 'shipped table' },
+  { name: 'APCA_API_KEY_ID', path: 'alpaca.keyId', kind: 'string', meaning: 'Alpaca key id', default: 'none: broker `sim`' },
+  { name: 'APCA_API_SECRET_KEY', path: 'alpaca.secretKey', kind: 'string', meaning: 'Alpaca secret', default: 'none: broker `sim`' },
+  { name: 'APCA_API_BASE_URL', path: 'alpaca.baseUrl', kind: 'string', meaning: 'Alpaca trading URL', default: `\`${DEFAULT_ALPACA_URL}\`` },
+  { name: 'APCA_API_DATA_URL', path: 'alpaca.dataUrl', kind: 'string', meaning: 'Alpaca market-data URL', default: `\`${DEFAULT_ALPACA_DATA_URL}\`` },
+  { name: 'TRADING_MCP_ALLOW_LIVE', path: 'allowLive', kind: 'boolean', meaning: 'must be `true` for a live (non-paper) base URL', default: 'unset' },
+  { name: 'TRADING_MCP_HTTP_TOKEN', path: 'httpToken', kind: 'string', meaning: 'bearer token, required for HTTP on a non-loopback host', default: 'unset' },
+  { name: 'TRADING_MCP_SIM_CASH', path: 'sim.startingCash', kind: 'number', meaning: 'sim broker starting cash (USD)', default: '`100000`' },
+  { name: 'TRADING_MCP_SIM_CLOCK', path: 'sim.clock', kind: 'string', meaning: 'pin the sim clock to an ISO instant (tests, demos)', default: 'real time' },
+];
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+function setPath(target: Layer, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    node[key] = (node[key] as Layer | undefined) ?? {};
+    node = node[key] as Layer;
+  }
+  node[keys[keys.length - 1]!] = value;
+}
+
+function mergeLayers(...layers: Layer[]): Layer {
+  const out: Layer = {};
+  for (const layer of layers) {
+    for (const [k, v] of Object.entries(layer)) {
+      if (v === undefined) continue;
+      out[k] = v !== null && typeof v === 'object' && !Array.isArray(v) ? mergeLayers((out[k] as Layer) ?? {}, v as Layer) : v;
+    }
+  }
+  return out;
+}
+
+function parseScalar(name: string, kind: 'string' | 'number' | 'boolean', raw: string): unknown {
+  if (kind === 'string') return raw;
+  if (kind === 'number') {
+    const n = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(n)) throw new ConfigError(`${name} must be a number, got "${raw}"`);
+    return n;
+  }
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0' || raw === '') return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+/** The environment layer. Earlier names in ENV_VARS win for the same path (LLM_GATEWAY_API_KEY over TETRATE_API_KEY over TARS_API_KEY). */
+export function envLayer(env: NodeJS.ProcessEnv): Layer {
+  const layer: Layer = {};
+  const seen = new Set<string>();
+  for (const v of ENV_VARS) {
+    const raw = env[v.name];
+    if (raw === undefined || raw === '' || seen.has(v.path)) continue;
+    seen.add(v.path);
+    setPath(layer, v.path, parseScalar(v.name, v.kind, raw));
+  }
+  return layer;
+}
+
+export function fileLayer(path: string): Layer {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${path}: ${(err as Error).message}`);
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not a JSON object');
+    return parsed as Layer;
+  } catch (err) {
+    throw new ConfigError(`config file ${path} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+export interface FlagValues {
+  config?: string;
+  profile?: string;
+  transport?: string;
+  host?: string;
+  port?: string;
+  'data-dir'?: string;
+  broker?: string;
+}
+
+export function flagLayer(flags: FlagValues): Layer {
+  const layer: Layer = {};
+  if (flags.profile !== undefined) layer.profile = flags.profile;
+  if (flags.transport !== undefined) layer.transport = flags.transport;
+  if (flags.host !== undefined) layer.host = flags.host;
+  if (flags.port !== undefined) layer.port = parseScalar('--port', 'number', flags.port);
+  if (flags['data-dir'] !== undefined) layer.dataDir = flags['data-dir'];
+  if (flags.broker !== undefined) layer.broker = flags.broker;
+  return layer;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const where = issue.path.length ? issue.path.join('.') : 'config';
+  return `${where}: ${issue.message}`;
+}
+
+export function loadConfig(flags: FlagValues, env: NodeJS.ProcessEnv = process.env): Config {
+  const configPath = flags.config ?? env.TRADING_MCP_CONFIG;
+  const merged = mergeLayers(configPath ? fileLayer(configPath) : {}, envLayer(env), flagLayer(flags));
+  const parsed = ConfigSchema.safeParse(merged);
+  if (!parsed.success) throw new ConfigError(`invalid configuration: ${parsed.error.issues.map(describeIssue).join('; ')}`);
+  const config = parsed.data;
+  config.dataDir = resolve(config.dataDir.replace(/^~(?=\/|$)/, homedir()));
+  return config;
+}
+
+/** The broker actually used: explicit choice, else alpaca when both keys are present, else sim. */
+export function resolveBroker(config: Config): 'sim' | 'alpaca' {
+  if (config.broker) return config.broker;
+  return config.alpaca.keyId && config.alpaca.secretKey ? 'alpaca' : 'sim';
+}
+
+/**
+ * Paper is Alpaca's paper host or the usual loopback names (our loopback fake Alpaca).
+ * Anything else, other loopback addresses such as 127.0.0.2 included, is treated as live.
+ */
+export function isPaperUrl(baseUrl: string): boolean {
+  const host = new URL(baseUrl).hostname;
+  return host === 'paper-api.alpaca.markets' || host === '127.0.0.1' || host === 'localhost' || host === '[::1]';
+}
+
+/** sim | paper | live, and the start-up safety rules that go with it (SPEC §6). */
+export function resolveMode(config: Config): TradingMode {
+  const broker = resolveBroker(config);
+  if (broker === 'sim') return 'sim';
+  if (!config.alpaca.keyId || !config.alpaca.secretKey) throw new ConfigError('broker alpaca needs APCA_API_KEY_ID and APCA_API_SECRET_KEY');
+  if (isPaperUrl(config.alpaca.baseUrl)) return 'paper';
+  if (!config.allowLive) throw new ConfigError(`APCA_API_BASE_URL ${config.alpaca.baseUrl} is a live trading URL; set TRADING_MCP_ALLOW_LIVE=true to trade real money`);
+  return 'live';
+}

@@ -1,0 +1,78 @@
+/**
+ * Profiles are data (profiles/*.json), validated at start-up. `selectTools` is the one place
+ * that decides what a profile exposes: read-only filtering first, then the profile's includes.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { RiskLimitsSchema } from './risk/limits.js';
+import { ConfigError } from './config.js';
+import { PROFILES_DIR } from './paths.js';
+
+export const PROFILE_NAMES = ['analyst', 'council', 'executor'] as const;
+
+export const CouncilMemberSchema = z.strictObject({
+  tier: z.enum(['parse', 'analysis', 'options', 'reasoning']),
+  model: z.string().min(1).optional().describe("a model id from that tier's table"),
+});
+
+export const ProfileSchema = z.strictObject({
+  $schema: z.string().optional(),
+  name: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/),
+  description: z.string().min(1),
+  readOnly: z.boolean().default(false).describe('expose only read-only tools, whatever `tools` lists'),
+  tools: z.array(z.string().min(1)).min(1),
+  requireCouncilTicket: z.boolean().default(false).describe('place_order needs a council ticket for the same order'),
+  council: z.strictObject({
+    members: z.array(CouncilMemberSchema).min(1).default([{ tier: 'reasoning' }, { tier: 'options' }]),
+    quorum: z.number().int().min(1).default(2),
+    memberTimeoutMs: z.number().int().positive().default(60_000),
+    ticketTtlSec: z.number().int().positive().max(86_400).default(900),
+  }).prefault({}),
+  confirmation: z.strictObject({
+    rejectCooldownSec: z.number().int().nonnegative().default(900).describe('an Opus REJECT for an order hash is final for this long'),
+  }).prefault({}),
+  risk: RiskLimitsSchema.prefault({}),
+});
+
+export type Profile = z.output<typeof ProfileSchema>;
+
+export interface SelectableTool {
+  name: string;
+  annotations: { readOnlyHint: boolean };
+}
+
+/** Read-only filter first, then the profile's includes, in the catalogue's order. */
+export function selectTools<T extends SelectableTool>(catalogue: readonly T[], profile: Pick<Profile, 'readOnly' | 'tools'>): T[] {
+  const included = new Set(profile.tools);
+  return catalogue.filter((tool) => (!profile.readOnly || tool.annotations.readOnlyHint) && included.has(tool.name));
+}
+
+export function profilePath(nameOrPath: string): string {
+  return (PROFILE_NAMES as readonly string[]).includes(nameOrPath) ? resolve(PROFILES_DIR, `${nameOrPath}.json`) : resolve(nameOrPath);
+}
+
+export function loadProfile(nameOrPath: string, knownTools: readonly string[]): Profile {
+  const isName = (PROFILE_NAMES as readonly string[]).includes(nameOrPath);
+  if (!isName && !nameOrPath.endsWith('.json')) {
+    throw new ConfigError(`unknown profile "${nameOrPath}": use ${PROFILE_NAMES.join(', ')} or a path to a .json profile file`);
+  }
+  const path = profilePath(nameOrPath);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`cannot load profile ${path}: ${(err as Error).message}`);
+  }
+  const parsed = ProfileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const first = parsed.error.issues.map((i) => `${i.path.join('.') || 'profile'}: ${i.message}`).join('; ');
+    throw new ConfigError(`malformed profile ${path}: ${first}`);
+  }
+  const unknown = parsed.data.tools.filter((t) => !knownTools.includes(t));
+  if (unknown.length) throw new ConfigError(`profile ${path} names unknown tools: ${unknown.join(', ')}`);
+  if (parsed.data.council.quorum > parsed.data.council.members.length) {
+    throw new ConfigError(`profile ${path}: council quorum ${parsed.data.council.quorum} exceeds its ${parsed.data.council.members.length} members`);
+  }
+  return parsed.data;
+}
