@@ -1,0 +1,2 @@
+import { register } from 'node:module';
+register('./conformance-loader.mjs', import.meta.url);

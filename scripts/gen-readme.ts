@@ -1,0 +1,58 @@
+/**
+ * Regenerates the README's tables from the code's own schemas and profile files, so they cannot
+ * drift: `npm run docs` writes them; test/unit/foundation/readme.test.ts fails when they are stale.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ENV_VARS } from '../src/config.js';
+import { loadProfile, PROFILE_NAMES } from '../src/profiles.js';
+import { PACKAGE_ROOT } from '../src/paths.js';
+import { RiskLimitsSchema } from '../src/risk/limits.js';
+import { TOOL_CATALOGUE } from '../src/tools/index.js';
+import { TOOL_NAMES } from '../src/tools/names.js';
+
+export const README_PATH = resolve(PACKAGE_ROOT, 'README.md');
+
+function configTable(): string {
+  const rows = ENV_VARS.map((v) => `| \`${v.name}\` | ${v.meaning} | ${v.default || '—'} |`);
+  return ['| variable | meaning | default |', '|---|---|---|', ...rows].join('\n');
+}
+
+function toolTable(): string {
+  const profiles = PROFILE_NAMES.map((name) => loadProfile(name, TOOL_NAMES));
+  const header = `| tool | ${PROFILE_NAMES.join(' | ')} | read-only | destructive | what it does |`;
+  const rows = TOOL_CATALOGUE.map((tool) => {
+    const marks = profiles.map((p) => ((!p.readOnly || tool.annotations.readOnlyHint) && p.tools.includes(tool.name) ? '✓' : ''));
+    const firstSentence = tool.description.split(/(?<=\.)\s/)[0] ?? tool.description;
+    return `| \`${tool.name}\` | ${marks.join(' | ')} | ${tool.annotations.readOnlyHint ? 'yes' : 'no'} | ${tool.annotations.destructiveHint ? 'yes' : 'no'} | ${firstSentence.replace(/\|/g, '\\|')} |`;
+  });
+  return [header, `|---|${PROFILE_NAMES.map(() => ':-:').join('|')}|:-:|:-:|---|`, ...rows].join('\n');
+}
+
+function riskTable(): string {
+  const defaults = RiskLimitsSchema.parse({});
+  const shape = RiskLimitsSchema.shape as Record<string, { description?: string }>;
+  const rows = Object.entries(defaults).map(([key, value]) => {
+    const shown = Array.isArray(value) ? value.join(', ') : String(value);
+    return `| \`${key}\` | ${shown} | ${shape[key]?.description ?? ''} |`;
+  });
+  return ['| limit | default | why |', '|---|---|---|', ...rows].join('\n');
+}
+
+export function renderReadme(current: string): string {
+  const sections: Record<string, string> = { config: configTable(), tools: toolTable(), risk: riskTable() };
+  let out = current;
+  for (const [name, table] of Object.entries(sections)) {
+    const re = new RegExp(`(<!-- generated:${name} -->)[\\s\\S]*?(<!-- /generated:${name} -->)`);
+    if (!re.test(out)) throw new Error(`README.md lacks the generated:${name} markers`);
+    out = out.replace(re, (_all, open: string, close: string) => `${open}\n${table}\n${close}`);
+  }
+  return out;
+}
+
+if (process.argv[1] && resolve(process.argv[1]).endsWith('gen-readme.js')) {
+  const current = readFileSync(README_PATH, 'utf8');
+  const next = renderReadme(current);
+  writeFileSync(README_PATH, next);
+  process.stdout.write(next === current ? 'README.md tables already up to date\n' : 'README.md tables regenerated\n');
+}

@@ -1,0 +1,54 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, resolveMode } from '../../../src/config.js';
+import { selectTools } from '../../../src/profiles.js';
+import { tempDataDir } from '../../support/client.js';
+
+describe('config layering: defaults < file < env < flags', () => {
+  const file = join(tempDataDir(), 'config.json');
+  writeFileSync(file, JSON.stringify({ profile: 'council', port: 4000, budget: { dailyUsd: 2 }, host: '127.0.0.1' }));
+
+  it('uses defaults', () => {
+    const c = loadConfig({}, {});
+    expect(c).toMatchObject({ profile: 'analyst', transport: 'stdio', host: '127.0.0.1', port: 3333, budget: { dailyUsd: 0.83, monthlyUsd: 25 } });
+    expect(c.gateway.baseUrl).toBe('https://api.router.tetrate.ai/v1');
+    expect(resolveMode(c)).toBe('sim');
+  });
+  it('file over defaults, env over file, flags over env', () => {
+    expect(loadConfig({ config: file }, {})).toMatchObject({ profile: 'council', port: 4000, budget: { dailyUsd: 2, monthlyUsd: 25 } });
+    expect(loadConfig({ config: file }, { TRADING_MCP_PROFILE: 'executor', TRADING_MCP_DAILY_BUDGET_USD: '1.5' })).toMatchObject({ profile: 'executor', budget: { dailyUsd: 1.5 } });
+    expect(loadConfig({ config: file, profile: 'analyst', port: '5000' }, { TRADING_MCP_PROFILE: 'executor' })).toMatchObject({ profile: 'analyst', port: 5000 });
+  });
+  it('gateway key precedence: LLM_GATEWAY_API_KEY, then TETRATE_API_KEY, then TARS_API_KEY', () => {
+    expect(loadConfig({}, { TARS_API_KEY: 'c', TETRATE_API_KEY: 'b', LLM_GATEWAY_API_KEY: 'a' }).gateway.apiKey).toBe('a');
+    expect(loadConfig({}, { TARS_API_KEY: 'c', TETRATE_API_KEY: 'b' }).gateway.apiKey).toBe('b');
+    expect(loadConfig({}, { TARS_API_KEY: 'c' }).gateway.apiKey).toBe('c');
+    expect(loadConfig({}, { TARS_API_BASE: 'http://127.0.0.1:9/v1' }).gateway.baseUrl).toBe('http://127.0.0.1:9/v1');
+  });
+  it('refuses malformed values with one clear message, never coerces', () => {
+    expect(() => loadConfig({}, { TRADING_MCP_DAILY_BUDGET_USD: 'lots' })).toThrow(ConfigError);
+    expect(() => loadConfig({}, { TRADING_MCP_ALLOW_LIVE: 'yes please' })).toThrow(/true or false/);
+    expect(() => loadConfig({ transport: 'smoke' }, {})).toThrow(/transport/);
+    expect(() => loadConfig({ config: join(tempDataDir(), 'missing.json') }, {})).toThrow(/cannot read config file/);
+  });
+  it('alpaca keys select paper; a live URL needs TRADING_MCP_ALLOW_LIVE=true', () => {
+    const keys = { APCA_API_KEY_ID: 'k', APCA_API_SECRET_KEY: 's' };
+    expect(resolveMode(loadConfig({}, keys))).toBe('paper');
+    expect(() => resolveMode(loadConfig({}, { ...keys, APCA_API_BASE_URL: 'https://api.alpaca.markets' }))).toThrow(/TRADING_MCP_ALLOW_LIVE/);
+    expect(resolveMode(loadConfig({}, { ...keys, APCA_API_BASE_URL: 'https://api.alpaca.markets', TRADING_MCP_ALLOW_LIVE: 'true' }))).toBe('live');
+    expect(() => resolveMode(loadConfig({ broker: 'alpaca' }, {}))).toThrow(/APCA_API_KEY_ID/);
+  });
+});
+
+describe('selectTools', () => {
+  const catalogue = [
+    { name: 'a', annotations: { readOnlyHint: true } },
+    { name: 'b', annotations: { readOnlyHint: false } },
+    { name: 'c', annotations: { readOnlyHint: true } },
+  ];
+  it('applies the read-only filter before the includes', () => {
+    expect(selectTools(catalogue, { readOnly: true, tools: ['a', 'b'] }).map((t) => t.name)).toEqual(['a']);
+    expect(selectTools(catalogue, { readOnly: false, tools: ['b', 'c'] }).map((t) => t.name)).toEqual(['b', 'c']);
+  });
+});
