@@ -36,9 +36,11 @@ export function createLogger(
   sinks: Set<LogSink> = new Set(),
 ): Logger {
   const emit = (lvl: LogLevel, msg: string, fields: Record<string, unknown> = {}) => {
-    if (RANK[lvl] < RANK[level]) return;
+    // stderr honours the configured level; sinks (MCP clients that set their own level) filter themselves.
+    const toStderr = RANK[lvl] >= RANK[level];
+    if (!toStderr && sinks.size === 0) return;
     const merged = redact({ ...base, ...fields }) as Record<string, unknown>;
-    write(JSON.stringify({ ts: new Date().toISOString(), level: lvl, msg, ...merged }) + '\n');
+    if (toStderr) write(JSON.stringify({ ts: new Date().toISOString(), level: lvl, msg, ...merged }) + '\n');
     for (const sink of sinks) {
       try {
         sink(lvl, msg, merged);

@@ -4,6 +4,7 @@
  * a stable code, logs unexpected errors with their stack, and keeps answering after any error.
  */
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
   CallToolRequestSchema,
@@ -141,6 +142,7 @@ export function buildServer(deps: Deps, options: BuildOptions = {}): Server {
     const { name, arguments: args } = request.params;
     const tool = byName.get(name);
     if (!tool) {
+      deps.log.debug('tool call refused', { tool: name, outcome: 'NOT_IN_PROFILE' });
       const known = (TOOL_NAMES as readonly string[]).includes(name);
       return errorResult(
         'NOT_IN_PROFILE',
@@ -153,6 +155,7 @@ export function buildServer(deps: Deps, options: BuildOptions = {}): Server {
     const parsed = tool.inputSchema.safeParse(args ?? {});
     if (!parsed.success) {
       const { message, issues } = describeIssues(parsed.error);
+      deps.log.debug('tool call refused', { tool: name, outcome: 'INVALID_INPUT' });
       return errorResult('INVALID_INPUT', `invalid input for ${name}: ${message}`, { issues });
     }
     const progressToken = request.params._meta?.progressToken;
@@ -176,6 +179,8 @@ export function buildServer(deps: Deps, options: BuildOptions = {}): Server {
         return { action: result.action, ...(result.content ? { content: result.content as Record<string, unknown> } : {}) };
       },
     };
+    const started = performance.now();
+    const finished = (outcome: string) => deps.log.debug('tool call', { tool: name, outcome, ms: Math.round((performance.now() - started) * 10) / 10 });
     try {
       const output = await tool.handler(parsed.data, ctx);
       const checked = tool.outputSchema.safeParse(output.structured);
@@ -184,12 +189,16 @@ export function buildServer(deps: Deps, options: BuildOptions = {}): Server {
         deps.log.error('tool produced output outside its schema', { tool: name, ref, issues: describeIssues(checked.error).issues });
         return errorResult('INTERNAL', `${name} failed internally (ref ${ref}); nothing was changed by this error report`, { ref });
       }
+      finished('ok');
       return {
         content: [{ type: 'text', text: output.text }, ...(output.images ?? []).map((img) => ({ type: 'image' as const, data: img.data, mimeType: img.mimeType }))],
         structuredContent: checked.data as Record<string, unknown>,
       };
     } catch (err) {
-      if (err instanceof ToolError) return errorResult(err.code, err.message, err.details);
+      if (err instanceof ToolError) {
+        finished(err.code);
+        return errorResult(err.code, err.message, err.details);
+      }
       const ref = randomUUID();
       deps.log.error('tool failed unexpectedly', { tool: name, ref, err });
       return errorResult('INTERNAL', `${name} failed internally (ref ${ref}); see the server log`, { ref });

@@ -159,3 +159,24 @@ describe('start-up refusals', () => {
     expect(dir?.detail).toContain('mode 700');
   });
 });
+
+describe('MCP logging notifications', () => {
+  it('are sent only after the client asks, at the level it asked for', async () => {
+    const { client } = await start('analyst');
+    const received: Array<{ level: string; data: unknown }> = [];
+    const { LoggingMessageNotificationSchema } = await import('@modelcontextprotocol/sdk/types.js');
+    client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
+      received.push({ level: n.params.level, data: n.params.data });
+    });
+    await callTool(client, 'no_such_tool', {});
+    await client.ping();
+    expect(received).toHaveLength(0);
+    await client.setLoggingLevel('debug');
+    await callTool(client, 'no_such_tool', {});
+    await callTool(client, 'get_account', { bogus: 1 });
+    await client.ping();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(received.length).toBeGreaterThan(0);
+    expect(received.every((r) => ['debug', 'info', 'warning', 'error'].includes(r.level))).toBe(true);
+  });
+});
