@@ -1,12 +1,58 @@
-/** CLI sub-commands `halt`, `resume`, `status` (issue 7 fills these in). */
+/**
+ * CLI sub-commands for people: `halt`, `resume` (the only way to clear the kill switch) and
+ * `status`. They read and write the risk state under the data dir directly (no broker, no
+ * network), so they work while the broker is down. Each returns the text cli.ts prints.
+ *
+ * @example tars-trading-mcp halt --reason "news pending" --data-dir ~/.tars-trading-mcp
+ */
 import type { Deps } from '../deps.js';
+import { tradingDay } from './engine.js';
+import { getRiskState } from './state.js';
 
-export async function haltCommand(_deps: Deps, _reason: string): Promise<string> {
-  throw new Error('halt is not available yet');
+export async function haltCommand(deps: Deps, reason: string): Promise<string> {
+  const state = await getRiskState(deps);
+  const result = await state.halt(reason.trim() || 'halted from the command line', 'cli');
+  deps.log.info('trading halted', { by: 'cli', reason, alreadyHalted: result.alreadyHalted });
+  return result.alreadyHalted
+    ? `already halted since ${result.at} by ${result.by}: ${result.reason}\n(resume with: tars-trading-mcp resume)`
+    : `HALTED at ${result.at}: ${result.reason}\nEvery order is refused until: tars-trading-mcp resume`;
 }
-export async function resumeCommand(_deps: Deps): Promise<string> {
-  throw new Error('resume is not available yet');
+
+export async function resumeCommand(deps: Deps): Promise<string> {
+  const state = await getRiskState(deps);
+  const { wasHalted, previous } = await state.resume('cli');
+  deps.log.info('trading resumed', { by: 'cli', wasHalted });
+  return wasHalted
+    ? `resumed: trading is allowed again (it was halted since ${previous.at} by ${previous.by}: ${previous.reason})`
+    : 'not halted: nothing to resume';
 }
-export async function statusCommand(_deps: Deps): Promise<string> {
-  throw new Error('status is not available yet');
+
+export async function statusCommand(deps: Deps): Promise<string> {
+  const state = await getRiskState(deps);
+  const halt = await state.isHalted();
+  const days = await state.dayEquities(3);
+  const orders = await state.lastOrders(10);
+  const history = await state.haltHistory(5);
+  const limits = deps.profile.risk;
+  const today = tradingDay(new Date());
+  const lines: string[] = [];
+  lines.push(halt.halted ? `trading: HALTED since ${halt.at} by ${halt.by}: ${halt.reason}` : 'trading: allowed (not halted)');
+  lines.push(`data: ${state.path} (mode ${deps.mode}, profile ${deps.profile.name})`);
+  lines.push(
+    days.length
+      ? `start-of-day equity: ${days.map((d) => `${d.tradingDay}${d.tradingDay === today ? ' (today)' : ''} $${d.equity.toFixed(2)}`).join('; ')}`
+      : 'start-of-day equity: none recorded yet (recorded at the first risk check of each US trading day)',
+  );
+  lines.push(
+    `limits: ${limits.allowSymbols ? `${limits.allowSymbols.length} allowed symbols` : 'any symbol'}, order ≤ $${limits.maxOrderNotionalUsd} / ${limits.maxOrderQty} sh, ` +
+      `position ≤ ${limits.maxPositionPctEquity * 100}% equity, ≤ ${limits.maxOrdersPerMinute}/min ${limits.maxOrdersPerHour}/h, daily loss halt at ${limits.maxDailyLossPct * 100}%, ` +
+      `options max loss $${limits.maxOptionsLossUsd}, ${limits.minDaysToExpiry}-${limits.maxDaysToExpiry} DTE`,
+  );
+  lines.push(orders.length ? `recent orders (${orders.length}, newest first):` : 'recent orders: none');
+  for (const o of orders) lines.push(`  ${o.at}  ${(o.symbol ?? '?').padEnd(6)} ${o.hash.slice(0, 16)}…`);
+  if (history.length) {
+    lines.push('halt history (newest first):');
+    for (const e of history) lines.push(`  ${e.at}  ${e.action.padEnd(6)} by ${e.by}${e.reason ? `: ${e.reason}` : ''}`);
+  }
+  return lines.join('\n');
 }

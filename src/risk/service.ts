@@ -1,0 +1,145 @@
+/**
+ * The risk service: gathers the context the pure engine needs (account, positions, open orders,
+ * quotes and clock from the broker; halt, starting equity and recent orders from the durable risk
+ * state), evaluates, and trips the durable halt when the daily-loss check fails. `check_risk` and
+ * `place_order` both call `assessOrder`, so they compute the same verdict.
+ *
+ * @example
+ *   const verdict = await assessOrder(deps, parsedOrder);
+ *   if (verdict.passed) { ...submit...; await recordOrderSubmitted(deps, normalizeOrder(parsedOrder), new Date()); }
+ */
+import type { Deps } from '../deps.js';
+import { ToolError } from '../errors.js';
+import type { Broker, Quote } from '../broker/types.js';
+import { canonicalOrder, normalizeOrder, orderHash, parseOcc, type NormalizedOrder, type ParsedOrder } from '../orders/order.js';
+import { evaluateRisk, orderFingerprint, tradingDay, tripsHalt, type RiskInput } from './engine.js';
+import { getRiskState, type ClaimResult } from './state.js';
+
+export { getRiskState } from './state.js';
+import type { RiskVerdict } from './verdict.js';
+
+async function broker(deps: Deps): Promise<Broker> {
+  const { getBroker } = await import('../broker/index.js');
+  return getBroker(deps);
+}
+
+/** A quote the broker does not have is a missing quote (the verdict refuses), not a failed call. */
+async function quoteOrNull(fetch: () => Promise<Quote>): Promise<Quote | null> {
+  try {
+    return await fetch();
+  } catch (err) {
+    if (err instanceof ToolError && (err.code === 'NOT_FOUND' || err.code === 'BROKER_REJECTED')) return null;
+    throw err;
+  }
+}
+
+async function optionQuotes(b: Broker, order: NormalizedOrder): Promise<Record<string, Quote | null>> {
+  const quotes: Record<string, Quote | null> = {};
+  const legs = (order.legs ?? []).map((l) => ({ symbol: l.symbol, occ: parseOcc(l.symbol) }));
+  const byUnderlying = new Map<string, string[]>();
+  for (const l of legs) {
+    quotes[l.symbol] = null;
+    if (!l.occ) continue;
+    byUnderlying.set(l.occ.underlying, [...(byUnderlying.get(l.occ.underlying) ?? []), l.occ.expiration]);
+  }
+  await Promise.all(
+    [...byUnderlying.entries()].map(async ([underlying, expiries]) => {
+      const sorted = [...expiries].sort();
+      let snapshots;
+      try {
+        snapshots = await b.getOptionSnapshots({ underlying, expirationGte: sorted[0], expirationLte: sorted[sorted.length - 1] });
+      } catch (err) {
+        if (err instanceof ToolError && (err.code === 'NOT_FOUND' || err.code === 'BROKER_REJECTED')) return;
+        throw err;
+      }
+      for (const s of snapshots) if (s.symbol in quotes && s.latestQuote) quotes[s.symbol] = s.latestQuote;
+    }),
+  );
+  // A contract the chain does not list has no quote: the verdict refuses it (stale_quote).
+  return quotes;
+}
+
+/** Everything evaluateRisk needs for this order, read from the broker and the risk state. */
+export async function gatherRiskInput(deps: Deps, order: NormalizedOrder, now: Date = new Date()): Promise<RiskInput> {
+  const b = await broker(deps);
+  const state = await getRiskState(deps);
+  const limits = deps.profile.risk;
+  const [account, positions, openOrders, clock, quotes] = await Promise.all([
+    b.getAccount(),
+    b.getPositions(),
+    b.listOrders({ status: 'open', limit: 500 }),
+    b.getClock(),
+    order.order_class === 'mleg' || order.legs?.length
+      ? optionQuotes(b, order)
+      : order.symbol
+        ? quoteOrNull(() => b.getLatestQuote(order.symbol!)).then((q) => ({ [order.symbol!]: q }))
+        : Promise.resolve({}),
+  ]);
+  const day = tradingDay(clock.timestamp || now);
+  // The day's base is the equity at the previous close when the broker reports it, else the first equity seen today.
+  const candidate = account.lastEquity > 0 ? account.lastEquity : account.equity;
+  const [halt, startOfDayEquity, recentOrders] = await Promise.all([
+    state.isHalted(),
+    state.startOfDayEquity(day, candidate, now),
+    state.recentOrders(new Date(now.getTime() - Math.max(3_600_000, limits.duplicateWindowSec * 1000))),
+  ]);
+  return {
+    order,
+    mode: deps.mode,
+    account,
+    positions,
+    openOrders,
+    quotes,
+    clock,
+    state: { halted: halt.halted, haltReason: halt.reason, haltedAt: halt.at, startOfDayEquity, recentOrders },
+    limits,
+    now,
+  };
+}
+
+/** Evaluate a normalized order; a failed daily-loss check trips the durable halt. */
+export async function assessNormalizedOrder(deps: Deps, order: NormalizedOrder, now: Date = new Date()): Promise<RiskVerdict> {
+  const input = await gatherRiskInput(deps, order, now);
+  const verdict = evaluateRisk(input);
+  if (tripsHalt(verdict) && !input.state.halted) {
+    const check = verdict.checks.find((c) => c.code === 'RISK_DAILY_LOSS');
+    const state = await getRiskState(deps);
+    const result = await state.halt(`daily loss limit reached: ${check?.message ?? 'max_daily_loss failed'}`, 'risk-engine', now);
+    deps.log.warn('daily loss limit reached: trading halted', { order_hash: verdict.order_hash, loss: check?.actual, limit: check?.limit, alreadyHalted: result.alreadyHalted });
+  }
+  deps.log.debug('risk verdict', { order_hash: verdict.order_hash, passed: verdict.passed, failed: verdict.checks.filter((c) => !c.passed).map((c) => c.code) });
+  return verdict;
+}
+
+/** The verdict `check_risk` reports and `place_order` enforces (stage 3 of the gate). */
+export async function assessOrder(deps: Deps, parsed: ParsedOrder): Promise<RiskVerdict> {
+  return assessNormalizedOrder(deps, normalizeOrder(parsed));
+}
+
+function submitted(deps: Deps, order: NormalizedOrder, at: Date) {
+  return {
+    at: at.toISOString(),
+    hash: orderHash(order, deps.mode),
+    fingerprint: orderFingerprint(order, deps.mode),
+    canonical: canonicalOrder(order, deps.mode),
+    symbol: order.symbol ?? (order.legs?.[0] ? (parseOcc(order.legs[0].symbol)?.underlying ?? null) : null),
+  };
+}
+
+/** Record an order the gate submitted, for the rate and duplicate checks of every later order. */
+export async function recordOrderSubmitted(deps: Deps, order: NormalizedOrder, at: Date): Promise<void> {
+  const state = await getRiskState(deps);
+  await state.recordOrder(submitted(deps, order, at));
+}
+
+/**
+ * The atomic alternative to recordOrderSubmitted, for just before submission: re-checks the rate
+ * and duplicate rules under the database's write lock and records the order only if they still
+ * hold, so concurrent gates (in one or several processes) cannot all squeeze past the limit.
+ * Use one or the other for an order, not both.
+ */
+export async function claimOrderSlot(deps: Deps, order: NormalizedOrder, at: Date): Promise<ClaimResult> {
+  const state = await getRiskState(deps);
+  const l = deps.profile.risk;
+  return state.claimOrder(submitted(deps, order, at), { maxPerMinute: l.maxOrdersPerMinute, maxPerHour: l.maxOrdersPerHour, duplicateWindowSec: l.duplicateWindowSec });
+}

@@ -1,0 +1,241 @@
+/**
+ * Durable risk state in `<dataDir>/risk.sqlite`: the kill switch (reason, time, by whom, with a
+ * history), the starting equity of each US trading day, and the orders this server submitted
+ * (for the rate and duplicate checks). Several server processes may share one data dir: SQLite
+ * WAL, a busy timeout, `synchronous=FULL` (a halt must survive a power cut), and BEGIN IMMEDIATE
+ * for every read-modify-write. better-sqlite3 is loaded lazily so importing this file is cheap.
+ *
+ * @example
+ *   const state = await getRiskState(deps);
+ *   await state.halt('manual stop', 'cli');
+ *   (await state.isHalted()).halted === true   // in this and every other process, after restarts too
+ */
+import { join } from 'node:path';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Deps } from '../deps.js';
+import type { RecentOrder } from './engine.js';
+
+export interface HaltStatus {
+  halted: boolean;
+  reason: string | null;
+  at: string | null;
+  by: string | null;
+}
+
+export interface HaltEvent {
+  action: 'halt' | 'resume';
+  at: string;
+  by: string;
+  reason: string | null;
+}
+
+export interface SubmittedOrder {
+  at: string;
+  hash: string;
+  fingerprint: string;
+  canonical: string;
+  symbol: string | null;
+}
+
+export interface ClaimRules {
+  maxPerMinute: number;
+  maxPerHour: number;
+  duplicateWindowSec: number;
+}
+
+export type ClaimResult =
+  | { ok: true }
+  | { ok: false; code: 'RISK_RATE_MINUTE' | 'RISK_RATE_HOUR' | 'RISK_DUPLICATE_ORDER'; message: string };
+
+export interface DayEquity {
+  tradingDay: string;
+  equity: number;
+  recordedAt: string;
+}
+
+export interface RiskState {
+  readonly path: string;
+  isHalted(): Promise<HaltStatus>;
+  /** Halt trading. A second halt keeps the first reason and time (the history records both). */
+  halt(reason: string, by?: string, at?: Date): Promise<HaltStatus & { alreadyHalted: boolean }>;
+  /** Clear the halt (CLI only). Returns whether it was halted. */
+  resume(by?: string, at?: Date): Promise<{ wasHalted: boolean; previous: HaltStatus }>;
+  /** The first equity recorded for a trading day; records `candidate` if the day has none yet (atomic). */
+  startOfDayEquity(tradingDay: string, candidate: number | null, at?: Date): Promise<number | null>;
+  dayEquities(limit?: number): Promise<DayEquity[]>;
+  recordOrder(order: SubmittedOrder): Promise<void>;
+  /**
+   * Atomically (one BEGIN IMMEDIATE across every process) re-check the rate and duplicate rules
+   * against the recorded orders and, if they hold, record this one. Closes the window between a
+   * passing verdict and recordOrder in which concurrent submissions could all pass.
+   */
+  claimOrder(order: SubmittedOrder, rules: ClaimRules): Promise<ClaimResult>;
+  /** Orders submitted at or after `since`, oldest first. */
+  recentOrders(since: Date): Promise<RecentOrder[]>;
+  lastOrders(limit: number): Promise<SubmittedOrder[]>;
+  haltHistory(limit?: number): Promise<HaltEvent[]>;
+  close(): void;
+}
+
+/** Recent orders are kept this long (the rate and duplicate windows are far shorter). */
+const KEEP_ORDERS_MS = 7 * 86_400_000;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS halt (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  halted INTEGER NOT NULL,
+  reason TEXT,
+  at TEXT,
+  by TEXT
+);
+INSERT OR IGNORE INTO halt (id, halted) VALUES (1, 0);
+CREATE TABLE IF NOT EXISTS halt_events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  action TEXT NOT NULL CHECK (action IN ('halt', 'resume')),
+  at TEXT NOT NULL,
+  by TEXT NOT NULL,
+  reason TEXT
+);
+CREATE TABLE IF NOT EXISTS day_equity (
+  trading_day TEXT PRIMARY KEY,
+  equity REAL NOT NULL,
+  recorded_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS submitted_orders (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  at_ms INTEGER NOT NULL,
+  at TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  canonical TEXT NOT NULL,
+  symbol TEXT
+);
+CREATE INDEX IF NOT EXISTS submitted_orders_at ON submitted_orders (at_ms);
+`;
+
+interface HaltRow {
+  halted: number;
+  reason: string | null;
+  at: string | null;
+  by: string | null;
+}
+
+/** Open (creating if needed) the risk database at `path`. */
+export async function openRiskState(path: string): Promise<RiskState> {
+  const { default: Database } = await import('better-sqlite3');
+  const db: BetterSqlite3.Database = new Database(path);
+  db.pragma('busy_timeout = 10000');
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  // Schema creation races with other processes opening the same file: take the write lock first.
+  db.transaction(() => db.exec(SCHEMA)).immediate();
+
+  const readHalt = db.prepare<[], HaltRow>('SELECT halted, reason, at, by FROM halt WHERE id = 1');
+  const setHalt = db.prepare('UPDATE halt SET halted = ?, reason = ?, at = ?, by = ? WHERE id = 1');
+  const addEvent = db.prepare('INSERT INTO halt_events (action, at, by, reason) VALUES (?, ?, ?, ?)');
+  const toStatus = (row: HaltRow | undefined): HaltStatus => ({ halted: Boolean(row?.halted), reason: row?.reason ?? null, at: row?.at ?? null, by: row?.by ?? null });
+
+  const halt = db.transaction((reason: string, by: string, at: string) => {
+    const before = toStatus(readHalt.get());
+    addEvent.run('halt', at, by, reason);
+    if (before.halted) return { ...before, alreadyHalted: true };
+    setHalt.run(1, reason, at, by);
+    return { halted: true, reason, at, by, alreadyHalted: false };
+  });
+  const resume = db.transaction((by: string, at: string) => {
+    const previous = toStatus(readHalt.get());
+    if (!previous.halted) return { wasHalted: false, previous };
+    setHalt.run(0, null, null, null);
+    addEvent.run('resume', at, by, previous.reason);
+    return { wasHalted: true, previous };
+  });
+
+  const getDay = db.prepare<[string], { equity: number }>('SELECT equity FROM day_equity WHERE trading_day = ?');
+  const putDay = db.prepare('INSERT INTO day_equity (trading_day, equity, recorded_at) VALUES (?, ?, ?)');
+  const dayEquity = db.transaction((day: string, candidate: number | null, at: string) => {
+    const row = getDay.get(day);
+    if (row) return row.equity;
+    if (candidate === null || !Number.isFinite(candidate) || candidate <= 0) return null;
+    putDay.run(day, candidate, at);
+    return candidate;
+  });
+
+  const insertOrder = db.prepare('INSERT INTO submitted_orders (at_ms, at, hash, fingerprint, canonical, symbol) VALUES (?, ?, ?, ?, ?, ?)');
+  const pruneOrders = db.prepare('DELETE FROM submitted_orders WHERE at_ms < ?');
+  const record = db.transaction((o: SubmittedOrder) => {
+    const atMs = Date.parse(o.at);
+    insertOrder.run(atMs, new Date(atMs).toISOString(), o.hash, o.fingerprint, o.canonical, o.symbol);
+    pruneOrders.run(atMs - KEEP_ORDERS_MS);
+  });
+  const countSince = db.prepare<[number], { n: number }>('SELECT COUNT(*) AS n FROM submitted_orders WHERE at_ms > ?');
+  const sameSince = db.prepare<[string, number], { n: number }>('SELECT COUNT(*) AS n FROM submitted_orders WHERE fingerprint = ? AND at_ms > ?');
+  const claim = db.transaction((o: SubmittedOrder, rules: ClaimRules): ClaimResult => {
+    const atMs = Date.parse(o.at);
+    // Same windows as the engine: an order exactly one window old is outside it.
+    const minute = countSince.get(atMs - 60_000)?.n ?? 0;
+    if (minute + 1 > rules.maxPerMinute) return { ok: false, code: 'RISK_RATE_MINUTE', message: `${minute} orders already in the last minute (limit ${rules.maxPerMinute})` };
+    const hour = countSince.get(atMs - 3_600_000)?.n ?? 0;
+    if (hour + 1 > rules.maxPerHour) return { ok: false, code: 'RISK_RATE_HOUR', message: `${hour} orders already in the last hour (limit ${rules.maxPerHour})` };
+    if (rules.duplicateWindowSec > 0 && (sameSince.get(o.fingerprint, atMs - rules.duplicateWindowSec * 1000)?.n ?? 0) > 0) {
+      return { ok: false, code: 'RISK_DUPLICATE_ORDER', message: `an identical order was submitted in the last ${rules.duplicateWindowSec} s` };
+    }
+    record(o);
+    return { ok: true };
+  });
+  const selectRecent = db.prepare<[number], { at: string; hash: string; fingerprint: string; canonical: string }>(
+    'SELECT at, hash, fingerprint, canonical FROM submitted_orders WHERE at_ms >= ? ORDER BY at_ms, seq',
+  );
+  const selectLast = db.prepare<[number], SubmittedOrder>('SELECT at, hash, fingerprint, canonical, symbol FROM submitted_orders ORDER BY at_ms DESC, seq DESC LIMIT ?');
+  const selectEvents = db.prepare<[number], HaltEvent>('SELECT action, at, by, reason FROM halt_events ORDER BY seq DESC LIMIT ?');
+  const selectDays = db.prepare<[number], DayEquity>('SELECT trading_day AS tradingDay, equity, recorded_at AS recordedAt FROM day_equity ORDER BY trading_day DESC LIMIT ?');
+
+  let open = true;
+  return {
+    path,
+    async isHalted() {
+      return toStatus(readHalt.get());
+    },
+    async halt(reason, by = 'server', at = new Date()) {
+      return halt.immediate(reason, by, at.toISOString());
+    },
+    async resume(by = 'cli', at = new Date()) {
+      return resume.immediate(by, at.toISOString());
+    },
+    async startOfDayEquity(tradingDay, candidate, at = new Date()) {
+      return dayEquity.immediate(tradingDay, candidate, at.toISOString());
+    },
+    async dayEquities(limit = 5) {
+      return selectDays.all(limit);
+    },
+    async recordOrder(order) {
+      record.immediate(order);
+    },
+    async claimOrder(order, rules) {
+      return claim.immediate(order, rules);
+    },
+    async recentOrders(since) {
+      return selectRecent.all(since.getTime());
+    },
+    async lastOrders(limit) {
+      return selectLast.all(limit);
+    },
+    async haltHistory(limit = 10) {
+      return selectEvents.all(limit);
+    },
+    close() {
+      if (!open) return;
+      open = false;
+      db.close();
+    },
+  };
+}
+
+export const RISK_DB_FILE = 'risk.sqlite';
+
+/** The process's risk state under the data dir (one connection per process, closed on shutdown). */
+export const getRiskState = (deps: Deps): Promise<RiskState> =>
+  deps.service('risk-state', async (d) => {
+    const state = await openRiskState(join(d.dataDir, RISK_DB_FILE));
+    d.onClose(() => state.close());
+    return state;
+  });

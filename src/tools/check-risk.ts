@@ -1,0 +1,30 @@
+/**
+ * check_risk (SPEC §7): the deterministic pre-trade verdict for an order, exactly as place_order
+ * would compute it at stage 3 of its gate. Read-only: it reads the broker and the risk state and
+ * changes nothing (except that a breached daily-loss limit trips the durable halt, as it would in
+ * place_order). A refusal is a normal result (`passed: false`), not an error.
+ */
+import { OrderInputSchema } from '../orders/order.js';
+import { describeVerdict, RiskVerdictSchema } from '../risk/verdict.js';
+import { defineTool } from '../tool.js';
+
+export const checkRiskTool = defineTool({
+  name: 'check_risk',
+  title: 'Check risk',
+  description: [
+    'Run the deterministic pre-trade risk checks on an order (no LLM): kill switch, symbol allow/deny lists, order size,',
+    'price collar against the latest quote, stale quote, position and buying power after open orders, open-order count,',
+    'order rate, daily loss, duplicate orders, market hours, the pattern-day-trader rule, and for multi-leg options:',
+    'legs, defined risk only, max loss and days to expiry. Returns every check with its stable code, limit and actual value,',
+    'and the order_hash place_order will bind. Same order fields as place_order (Alpaca names).',
+  ].join(' '),
+  group: 'risk',
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  inputSchema: OrderInputSchema,
+  outputSchema: RiskVerdictSchema,
+  async handler(input, ctx) {
+    const { assessOrder } = await import('../risk/service.js');
+    const verdict = await assessOrder(ctx.deps, input);
+    return { structured: verdict, text: describeVerdict(verdict) };
+  },
+});
