@@ -23,7 +23,7 @@ function toolTable(): string {
   const header = `| tool | ${PROFILE_NAMES.join(' | ')} | read-only | destructive | what it does |`;
   const rows = TOOL_CATALOGUE.map((tool) => {
     const marks = profiles.map((p) => ((!p.readOnly || tool.annotations.readOnlyHint) && p.tools.includes(tool.name) ? '✓' : ''));
-    const firstSentence = tool.description.split(/(?<=\.)\s/)[0] ?? tool.description;
+    const firstSentence = tool.description.split(/(?<=\.)\s+(?=[A-Z])/)[0] ?? tool.description;
     return `| \`${tool.name}\` | ${marks.join(' | ')} | ${tool.annotations.readOnlyHint ? 'yes' : 'no'} | ${tool.annotations.destructiveHint ? 'yes' : 'no'} | ${firstSentence.replace(/\|/g, '\\|')} |`;
   });
   return [header, `|---|${PROFILE_NAMES.map(() => ':-:').join('|')}|:-:|:-:|---|`, ...rows].join('\n');
