@@ -1,0 +1,104 @@
+/**
+ * get_technicals' computation over 100,000 bars: every indicator in one call (goal < 50 ms), each
+ * indicator alone, and a same-run baseline (a plain rolling-sum SMA(20) loop over the same closes)
+ * so the figure reads as a ratio on a noisy shared machine.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Bar } from '../src/broker/types.js';
+
+const BARS = 100_000;
+const GOAL_MS = 50;
+
+/** Deterministic 5-minute bars: a seeded random walk (LCG) with realistic ranges and volumes. */
+export function syntheticBars(count: number, seed = 42): Bar[] {
+  let state = seed >>> 0;
+  const rnd = () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 4294967296;
+  };
+  const bars: Bar[] = [];
+  let price = 100;
+  let ms = Date.parse('2020-01-02T14:30:00Z');
+  for (let i = 0; i < count; i++) {
+    const open = price;
+    price *= Math.exp((rnd() - 0.5) * 0.01);
+    const high = Math.max(open, price) * (1 + rnd() * 0.003);
+    const low = Math.min(open, price) * (1 - rnd() * 0.003);
+    bars.push({ t: new Date(ms).toISOString(), o: open, h: high, l: low, c: price, v: Math.round(1000 + rnd() * 9000) });
+    ms += 5 * 60_000;
+  }
+  return bars;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+function timeIt(runs: number, fn: () => void): number {
+  const samples: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const t0 = performance.now();
+    fn();
+    samples.push(performance.now() - t0);
+  }
+  return median(samples);
+}
+
+const round = (x: number) => Math.round(x * 100) / 100;
+
+export async function run(): Promise<Record<string, unknown>> {
+  const { computeIndicators, INDICATOR_NAMES } = await import('../src/market/indicators.js');
+  const { cleanSeries } = await import('../src/market/series.js');
+  const bars = syntheticBars(BARS);
+  let series = cleanSeries(bars, '5Min', 'BENCH').series;
+  const cleanMs = timeIt(5, () => {
+    series = cleanSeries(bars, '5Min', 'BENCH').series;
+  });
+  const all = new Set(INDICATOR_NAMES);
+  const options = { timeframe: '5Min' as const, windowStart: 0 };
+  let sink = 0;
+  // Baseline: the simplest possible indicator, a rolling-sum SMA(20), as a plain loop.
+  const baselineMs = timeIt(21, () => {
+    const c = series.close;
+    const out = new Float64Array(c.length);
+    let sum = 0;
+    for (let i = 0; i < c.length; i++) {
+      sum += c[i]!;
+      if (i >= 20) sum -= c[i - 20]!;
+      out[i] = i >= 19 ? sum / 20 : Number.NaN;
+    }
+    sink += out[out.length - 1]!;
+  });
+  for (let w = 0; w < 3; w++) computeIndicators(series, all, options); // JIT warm-up
+  const allMs = timeIt(7, () => {
+    sink += computeIndicators(series, all, options).series.size;
+  });
+  // What get_technicals really computes at most: lookback 2,000 plus 271 warm-up bars.
+  const toolSeries = cleanSeries(syntheticBars(2_271, 7), '5Min', 'BENCH').series;
+  for (let w = 0; w < 3; w++) computeIndicators(toolSeries, all, options);
+  const toolMaxMs = timeIt(15, () => {
+    sink += computeIndicators(toolSeries, all, options).series.size;
+  });
+  const perIndicatorMs: Record<string, number> = {};
+  for (const name of INDICATOR_NAMES) {
+    perIndicatorMs[name] = round(timeIt(3, () => {
+      sink += computeIndicators(series, new Set([name]), options).series.size;
+    }));
+  }
+  if (sink === 42) process.stderr.write(''); // keep the work observable to the optimiser
+  return {
+    bars: BARS,
+    indicators: INDICATOR_NAMES.length,
+    allIndicatorsMs: round(allMs),
+    goalMs: GOAL_MS,
+    withinGoal: allMs < GOAL_MS,
+    baselinePlainSma20LoopMs: round(baselineMs),
+    ratioAllToBaseline: round(allMs / baselineMs),
+    cleanSeriesMs: round(cleanMs),
+    toolMaxWindowBars: 2_271,
+    toolMaxWindowAllIndicatorsMs: round(toolMaxMs),
+    perIndicatorMs,
+    library: 'trading-signals 8 (hv, hv rank, VWAP session anchoring are ours)',
+  };
+}
