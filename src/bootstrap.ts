@@ -1,6 +1,7 @@
 import { loadConfig, resolveBroker, resolveMode, type Config, type FlagValues } from './config.js';
 import { createDeps, ensureDataDir, type Deps } from './deps.js';
 import { createLogger, type Logger } from './log.js';
+import { loadTierTable } from './llm/tiers.js';
 import { loadProfile } from './profiles.js';
 import { TOOL_NAMES } from './tools/names.js';
 
@@ -9,6 +10,7 @@ export function bootstrap(flags: FlagValues, env: NodeJS.ProcessEnv = process.en
   const config: Config = loadConfig(flags, env);
   const mode = resolveMode(config);
   const profile = loadProfile(config.profile, TOOL_NAMES);
+  loadTierTable(config.tiersPath); // a malformed table or a non-Opus critical model stops start-up (SPEC §6)
   ensureDataDir(config.dataDir);
   const logger = log ?? createLogger(config.logLevel, { pid: process.pid, profile: profile.name });
   return createDeps({ config, profile, mode, brokerName: resolveBroker(config), log: logger });

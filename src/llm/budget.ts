@@ -1,0 +1,62 @@
+/**
+ * Budget arithmetic shared by the ledger, the router, the usage tool and the bench (no I/O).
+ *
+ * Downgrade steps for non-critical calls, by the fraction of budget left (the smaller of daily and
+ * monthly, after open reservations):
+ *   step 0  > 50% left    the tier's primary (or weighted split / preferred member), then its fallback order
+ *   step 1  25–50% left   the tier's models, cheapest worst-case first
+ *   step 2  < 25% left    the cheapest model overall among the non-critical chat tiers
+ * At every step a model is taken only if its worst-case cost fits what is left; nothing fits →
+ * BUDGET_EXHAUSTED before anything is sent. `critical` is never downgraded nor blocked (still recorded).
+ */
+export const DOWNGRADE_STEPS = [
+  { step: 0, minFractionLeft: 0.5, meaning: 'primary model of the tier (then its fallback order)' },
+  { step: 1, minFractionLeft: 0.25, meaning: "cheapest model of the tier" },
+  { step: 2, minFractionLeft: 0, meaning: 'cheapest model overall among the non-critical chat tiers' },
+] as const;
+
+export function downgradeStep(fractionLeft: number): 0 | 1 | 2 {
+  if (fractionLeft > 0.5) return 0;
+  if (fractionLeft >= 0.25) return 1;
+  return 2;
+}
+
+const nyDate = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/New_York', year: 'numeric', month: '2-digit', day: '2-digit' });
+
+/** The US trading day (America/New_York calendar date) and its month: "2026-11-21", "2026-11". */
+export function periodKeys(now: Date): { day: string; month: string } {
+  const day = nyDate.format(now);
+  return { day, month: day.slice(0, 7) };
+}
+
+export interface BudgetView {
+  day: string;
+  month: string;
+  dailyBudgetNano: number;
+  monthlyBudgetNano: number;
+  /** Settled spend + open reservations (+ reservations abandoned by a killed process, counted in full). */
+  dayCommittedNano: number;
+  monthCommittedNano: number;
+  dayLeftNano: number;
+  monthLeftNano: number;
+  fractionLeft: number;
+  step: 0 | 1 | 2;
+}
+
+export function budgetView(day: string, month: string, dailyBudgetNano: number, monthlyBudgetNano: number, dayCommittedNano: number, monthCommittedNano: number): BudgetView {
+  const dayLeftNano = dailyBudgetNano - dayCommittedNano;
+  const monthLeftNano = monthlyBudgetNano - monthCommittedNano;
+  const frac = (left: number, budget: number) => (budget > 0 ? Math.max(0, left) / budget : 0);
+  const fractionLeft = Math.min(frac(dayLeftNano, dailyBudgetNano), frac(monthLeftNano, monthlyBudgetNano));
+  return { day, month, dailyBudgetNano, monthlyBudgetNano, dayCommittedNano, monthCommittedNano, dayLeftNano, monthLeftNano, fractionLeft, step: downgradeStep(fractionLeft) };
+}
+
+/**
+ * Worst-case input tokens: byte-level BPE tokens are at least one UTF-8 byte each, so bytes + a per-message
+ * overhead is an upper bound for any tokenizer a gateway uses. Reserving on it keeps the budget hard.
+ */
+export function worstCaseInputTokens(texts: string[], extraBytes = 0): number {
+  let bytes = extraBytes;
+  for (const t of texts) bytes += Buffer.byteLength(t, 'utf8');
+  return bytes + 8 * texts.length + 16;
+}

@@ -1,0 +1,65 @@
+/**
+ * Entry point of the LLM routing layer (SPEC §9). Cheap to import: the router (openai, cockatiel) and
+ * the ledger (better-sqlite3) load on first use.
+ *
+ * @example
+ *   const llm = await getLlm(ctx.deps);
+ *   const reply = await llm.complete({ tier: 'analysis', tool: 'get_technicals', messages, maxTokens: 600 });
+ *   return { structured: { narrative: reply.content, llm: receiptSummary(reply) }, text: reply.content };
+ *
+ * `CompletionRequest.timeoutMs` bounds the whole call (retries and failover included); each attempt is
+ * further bounded by the tier's `timeoutMs`. Errors: ToolError GATEWAY_NOT_CONFIGURED (no key; nothing
+ * is sent), UNKNOWN_PRICE, BUDGET_EXHAUSTED (nothing is sent), GATEWAY_UNAVAILABLE (details.reason:
+ * rate_limited, http_5xx, timeout, connection_error, malformed_reply, circuit_open, model_substituted, aborted).
+ */
+import type { Deps } from '../deps.js';
+import { ToolError } from '../errors.js';
+import type { BudgetLedger } from './ledger.js';
+import type { RouterOptions } from './router.js';
+import { loadTierTable, usdToNano, type TierTable } from './tiers.js';
+import type { CallReceipt, LlmRouter } from './types.js';
+
+export type { CallReceipt, Completion, CompletionRequest, Embeddings, LlmRouter } from './types.js';
+
+/** The tier table this process routes with (validated; bootstrap already refused a bad one). */
+export const getTierTable = (deps: Deps): Promise<TierTable> => deps.service('llm-tiers', async (d) => loadTierTable(d.config.tiersPath));
+
+/** The spend ledger under the data dir (shared by the router, get_llm_usage and trading://usage). */
+export const getLedger = (deps: Deps): Promise<BudgetLedger> =>
+  deps.service('llm-ledger', async (d) => {
+    const { BudgetLedger } = await import('./ledger.js');
+    const ledger = new BudgetLedger(d.dataDir, { dailyNano: usdToNano(d.config.budget.dailyUsd), monthlyNano: usdToNano(d.config.budget.monthlyUsd) });
+    d.onClose(() => ledger.close());
+    return ledger;
+  });
+
+function notConfigured(table: TierTable): LlmRouter {
+  const refuse = async (): Promise<never> => {
+    throw new ToolError('GATEWAY_NOT_CONFIGURED', 'no LLM gateway key is configured: set LLM_GATEWAY_API_KEY (or TETRATE_API_KEY) and restart the server', {
+      env: ['LLM_GATEWAY_API_KEY', 'TETRATE_API_KEY', 'TARS_API_KEY'],
+    });
+  };
+  return { configured: false, complete: refuse, embed: refuse, embeddingModel: () => table.tiers.embedding.models[0]!, close: async () => undefined };
+}
+
+/** Build a router for these deps (tests and the bench pass options; tools use getLlm). */
+export async function createLlm(deps: Deps, options: RouterOptions = {}): Promise<LlmRouter> {
+  const table = await getTierTable(deps);
+  if (!deps.config.gateway.apiKey) return notConfigured(table);
+  const [ledger, { createRouter }] = await Promise.all([getLedger(deps), import('./router.js')]);
+  return createRouter(deps, table, ledger, options);
+}
+
+export const getLlm = (deps: Deps): Promise<LlmRouter> => deps.service('llm', (d) => createLlm(d));
+
+export interface ReceiptSummary {
+  tier: string;
+  model: string;
+  costUsd: number;
+  remainingDailyUsd: number;
+}
+
+/** What an LLM-using tool puts in its structured result. */
+export function receiptSummary(receipt: CallReceipt): ReceiptSummary {
+  return { tier: receipt.tier, model: receipt.modelServed, costUsd: receipt.costUsd, remainingDailyUsd: receipt.remainingDailyUsd };
+}

@@ -1,0 +1,379 @@
+/**
+ * The router (SPEC §9): tier → model under the budget, reserve → send → settle, retries and failover.
+ * Loaded lazily by getLlm (it imports openai and cockatiel); never imported at start-up.
+ *
+ * Resilience (cockatiel, not a hand-rolled loop): per model attempt, retry(handleWhen(transient)) with
+ * exponential backoff + decorrelated jitter, or the server's Retry-After when given, wrapped around a
+ * per-model circuit breaker (5 consecutive transient failures → open 30 s). A retry that would end
+ * past the call's deadline is not taken; the call fails over to the next model instead. The openai
+ * client's own retries are off (maxRetries: 0) so only this policy retries.
+ */
+import { randomUUID } from 'node:crypto';
+import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from 'openai';
+import {
+  BrokenCircuitError,
+  CircuitState,
+  ConsecutiveBreaker,
+  DelegateBackoff,
+  ExponentialBackoff,
+  circuitBreaker,
+  handleWhen,
+  retry,
+  wrap,
+  type CircuitBreakerPolicy,
+  type IBackoff,
+  type IRetryBackoffContext,
+} from 'cockatiel';
+import type { Deps } from '../deps.js';
+import { ToolError } from '../errors.js';
+import { worstCaseInputTokens, type BudgetView } from './budget.js';
+import type { BudgetLedger, ReserveDecision } from './ledger.js';
+import { costNano, isOpusModel, nanoToUsd, priceOf, type TierTable } from './tiers.js';
+import type { CallReceipt, ChatTier, Completion, CompletionRequest, EmbeddingRequest, Embeddings, LlmRouter, Tier } from './types.js';
+
+export interface RouterOptions {
+  random?: () => number;
+  retry?: { maxAttempts?: number; initialDelayMs?: number; maxDelayMs?: number };
+  breaker?: { consecutiveFailures?: number; halfOpenAfterMs?: number };
+  /** The fetch the openai client uses (the bench passes an in-process one to isolate our own time). */
+  fetch?: typeof fetch;
+}
+
+const CHAT_TIERS_BELOW_CRITICAL: ChatTier[] = ['parse', 'analysis', 'options', 'reasoning'];
+
+/** Same model, allowing a gateway's vendor prefix and a dated/pinned suffix (claude-opus-4-5 → anthropic/claude-opus-4-5-20251101). */
+export function sameModel(requested: string, served: string): boolean {
+  const norm = (s: string) => s.toLowerCase().replace(/^[\w.-]+\//, '');
+  const a = norm(requested);
+  const b = norm(served);
+  if (a === b) return true;
+  return b.startsWith(a) && /^[-@:](\d{4}-?\d{2}-?\d{2}|latest|v\d+(\.\d+)*)$/.test(b.slice(a.length));
+}
+
+function retryAfterMs(err: unknown): number | undefined {
+  if (!(err instanceof APIError) || !err.headers) return undefined;
+  const ms = err.headers.get('retry-after-ms');
+  if (ms && Number.isFinite(Number(ms))) return Math.max(0, Number(ms));
+  const ra = err.headers.get('retry-after');
+  if (!ra) return undefined;
+  if (Number.isFinite(Number(ra))) return Math.max(0, Number(ra) * 1000);
+  const at = Date.parse(ra);
+  return Number.isFinite(at) ? Math.max(0, at - Date.now()) : undefined;
+}
+
+/** 429, 408, 409, 5xx, timeouts, resets and unparseable replies are worth another try. */
+export function isTransient(err: unknown): boolean {
+  if (err instanceof BrokenCircuitError || err instanceof APIUserAbortError) return false;
+  if (err instanceof APIConnectionError) return true; // includes APIConnectionTimeoutError, ECONNRESET
+  if (err instanceof APIError) return err.status === 408 || err.status === 409 || err.status === 429 || (err.status !== undefined && err.status >= 500);
+  return err instanceof SyntaxError; // a malformed body
+}
+
+function classifyFailure(err: unknown): { outcome: string; message: string; status?: number } {
+  if (err instanceof BrokenCircuitError) return { outcome: 'circuit_open', message: 'circuit open' };
+  if (err instanceof APIUserAbortError) return { outcome: 'aborted', message: 'aborted' };
+  if (err instanceof APIConnectionError) return { outcome: err.constructor.name === 'APIConnectionTimeoutError' ? 'timeout' : 'connection_error', message: err.message };
+  if (err instanceof APIError) return { outcome: err.status === 429 ? 'rate_limited' : `http_${err.status ?? 'error'}`, message: err.message, ...(err.status !== undefined ? { status: err.status } : {}) };
+  if (err instanceof SyntaxError) return { outcome: 'malformed_reply', message: err.message };
+  if (err instanceof ToolError) return { outcome: err.code.toLowerCase(), message: err.message };
+  return { outcome: 'error', message: (err as Error)?.message ?? String(err) };
+}
+
+class NoCandidate extends Error {}
+
+export function createRouter(deps: Deps, table: TierTable, ledger: BudgetLedger, opts: RouterOptions = {}): LlmRouter {
+  const apiKey = deps.config.gateway.apiKey;
+  if (!apiKey) throw new ToolError('GATEWAY_NOT_CONFIGURED', 'no gateway key');
+  const client = new OpenAI({ apiKey, baseURL: deps.config.gateway.baseUrl, maxRetries: 0, timeout: 120_000, ...(opts.fetch ? { fetch: opts.fetch } : {}) });
+  const random = opts.random ?? Math.random;
+  const retryCfg = { maxAttempts: 2, initialDelayMs: 250, maxDelayMs: 4000, ...opts.retry };
+  const breakerCfg = { consecutiveFailures: 5, halfOpenAfterMs: 30_000, ...opts.breaker };
+  const breakers = new Map<string, CircuitBreakerPolicy>();
+  const log = deps.log.child({ area: 'llm' });
+
+  const breakerFor = (model: string): CircuitBreakerPolicy => {
+    let b = breakers.get(model);
+    if (!b) {
+      b = circuitBreaker(handleWhen(isTransient), { halfOpenAfter: breakerCfg.halfOpenAfterMs, breaker: new ConsecutiveBreaker(breakerCfg.consecutiveFailures) });
+      b.onBreak(() => log.warn('circuit opened', { model }));
+      breakers.set(model, b);
+    }
+    return b;
+  };
+  const circuitOpen = (model: string) => {
+    const s = breakers.get(model)?.state;
+    return s === CircuitState.Open || s === CircuitState.Isolated;
+  };
+
+  /** Retry policy bounded by the call's deadline: a retry that cannot finish in time is not taken. */
+  const policyFor = (model: string, deadline: number) => {
+    const expo = new ExponentialBackoff({ initialDelay: retryCfg.initialDelayMs, maxDelay: retryCfg.maxDelayMs });
+    const backoff = new DelegateBackoff<IRetryBackoffContext<unknown>, IBackoff<unknown> | undefined>((ctx, state) => {
+      const next = state ? state.next(ctx) : expo.next();
+      const ra = 'error' in ctx.result ? retryAfterMs(ctx.result.error) : undefined;
+      return { delay: Math.min(ra ?? next.duration, Math.max(0, deadline - Date.now())), state: next };
+    });
+    const retryPolicy = retry(
+      handleWhen((err) => isTransient(err) && Date.now() + (retryAfterMs(err) ?? 0) < deadline - 50),
+      { maxAttempts: retryCfg.maxAttempts, backoff },
+    );
+    return wrap(retryPolicy, breakerFor(model));
+  };
+
+  const receipt = (
+    callId: string,
+    tier: Tier,
+    modelRequested: string,
+    modelServed: string,
+    u: { input: number; cached: number; output: number; reasoning: number },
+    cost: number,
+    latencyMs: number,
+    step: number,
+    view: BudgetView,
+  ): CallReceipt => ({
+    callId,
+    tier,
+    modelRequested,
+    modelServed,
+    inputTokens: u.input,
+    cachedInputTokens: u.cached,
+    outputTokens: u.output,
+    reasoningTokens: u.reasoning,
+    costUsd: nanoToUsd(cost),
+    latencyMs: Math.round(latencyMs * 100) / 100,
+    downgradeStep: step,
+    remainingDailyUsd: nanoToUsd(Math.max(0, view.dayLeftNano)),
+    remainingMonthlyUsd: nanoToUsd(Math.max(0, view.monthLeftNano)),
+  });
+
+  /** Reserve on the ledger, refusing (and recording the refusal) when nothing may be called. */
+  const reserveOrRefuse = (meta: { callId: string; attempt: number; tool: string; tier: Tier }, firstModel: string, decide: (v: BudgetView) => ReserveDecision) => {
+    try {
+      return ledger.reserve(meta, decide);
+    } catch (err) {
+      if (err instanceof ToolError) {
+        ledger.refuse(meta, { modelRequested: firstModel, outcome: err.code.toLowerCase(), error: err.message, step: ledger.view().step });
+      }
+      throw err;
+    }
+  };
+
+  async function complete(req: CompletionRequest): Promise<Completion> {
+    const started = performance.now();
+    const spec = table.tiers[req.tier];
+    const critical = req.tier === 'critical';
+    const maxTokens = Math.max(1, Math.min(req.maxTokens ?? spec.maxTokens, spec.maxTokens));
+    const schemaBytes = req.responseFormat ? Buffer.byteLength(JSON.stringify(req.responseFormat.schema)) : 0;
+    const inputTokens = worstCaseInputTokens(req.messages.map((m) => m.content), schemaBytes);
+    const deadline = Date.now() + (req.timeoutMs ?? spec.totalTimeoutMs ?? spec.timeoutMs * 2);
+    const worst = (model: string) => costNano(priceOf(table, model)!, { inputTokens, cachedInputTokens: 0, outputTokens: maxTokens });
+    const callId = randomUUID();
+    const tried = new Set<string>();
+    let lastError: unknown;
+    const body = {
+      messages: req.messages,
+      max_tokens: maxTokens,
+      stream: false as const,
+      ...(req.responseFormat
+        ? { response_format: { type: 'json_schema' as const, json_schema: { name: req.responseFormat.name, schema: req.responseFormat.schema, strict: req.responseFormat.strict ?? true } } }
+        : {}),
+    };
+
+    if (req.preferModel !== undefined && !priceOf(table, req.preferModel)) {
+      ledger.refuse({ callId, attempt: 1, tool: req.tool, tier: req.tier }, { modelRequested: req.preferModel, outcome: 'unknown_price', error: 'no price in the tier table', step: 0 });
+      throw new ToolError('UNKNOWN_PRICE', `model ${req.preferModel} has no known price in the tier table; it is never called`, { model: req.preferModel, tier: req.tier });
+    }
+    if (critical && req.preferModel !== undefined && !isOpusModel(req.preferModel)) {
+      throw new ToolError('INVALID_INPUT', `the critical tier only calls Claude Opus models, not ${req.preferModel}`, { model: req.preferModel });
+    }
+
+    const decide = (attempt: number) => (view: BudgetView): ReserveDecision => {
+      const usable = (m: string) => !tried.has(m) && !circuitOpen(m);
+      if (critical) {
+        const order = req.preferModel ? [req.preferModel, ...spec.models.filter((m) => m !== req.preferModel)] : spec.models;
+        const priced = order.filter((m) => isOpusModel(m) && priceOf(table, m));
+        if (!priced.length) throw new ToolError('UNKNOWN_PRICE', `no Claude Opus model of the critical tier has a known price; none is called`, { tier: 'critical', models: spec.models });
+        const model = priced.find(usable);
+        if (!model) throw new NoCandidate();
+        // Critical is never downgraded nor blocked by the budget; the reservation still counts.
+        return { model, reserveNano: worst(model), step: 0, route: attempt > 1 ? 'failover' : req.preferModel === model ? 'prefer' : 'primary' };
+      }
+      let ordered: Array<{ model: string; route: string }>;
+      if (view.step === 0) {
+        let first = spec.models[0]!;
+        let route = 'primary';
+        if (req.preferModel) {
+          first = req.preferModel;
+          route = 'prefer';
+        } else if (spec.split && Object.keys(spec.split).length) {
+          const entries = Object.entries(spec.split);
+          let r = random() * entries.reduce((s, [, w]) => s + w, 0);
+          for (const [m, w] of entries) {
+            r -= w;
+            if (r < 0) {
+              first = m;
+              break;
+            }
+          }
+          route = `split:${entries.map(([m, w]) => `${m}=${w}`).join(',')}`;
+        }
+        ordered = [{ model: first, route }, ...spec.models.filter((m) => m !== first).map((model) => ({ model, route: 'fallback' }))];
+      } else {
+        const pool = view.step === 1 ? spec.models : [...new Set(CHAT_TIERS_BELOW_CRITICAL.flatMap((t) => table.tiers[t].models))];
+        const route = view.step === 1 ? 'tier-cheapest' : 'overall-cheapest';
+        ordered = pool
+          .filter((m) => priceOf(table, m))
+          .sort((a, b) => worst(a) - worst(b) || a.localeCompare(b))
+          .map((model) => ({ model, route }));
+      }
+      const priced = ordered.filter((c) => priceOf(table, c.model));
+      if (!priced.length) throw new ToolError('UNKNOWN_PRICE', `no model of the ${req.tier} tier has a known price; none is called`, { tier: req.tier, models: ordered.map((c) => c.model) });
+      const open = priced.filter((c) => usable(c.model));
+      if (!open.length) throw new NoCandidate();
+      const left = Math.min(view.dayLeftNano, view.monthLeftNano);
+      const fit = open.find((c) => worst(c.model) <= left);
+      if (!fit) {
+        const cheapest = Math.min(...open.map((c) => worst(c.model)));
+        throw new ToolError('BUDGET_EXHAUSTED', `the LLM budget cannot cover a ${req.tier} call (worst case $${nanoToUsd(cheapest)}, $${nanoToUsd(Math.max(0, left))} left); nothing was sent`, {
+          tier: req.tier,
+          worstCaseUsd: nanoToUsd(cheapest),
+          remainingDailyUsd: nanoToUsd(Math.max(0, view.dayLeftNano)),
+          remainingMonthlyUsd: nanoToUsd(Math.max(0, view.monthLeftNano)),
+          downgradeStep: view.step,
+        });
+      }
+      return { model: fit.model, reserveNano: worst(fit.model), step: view.step, route: attempt > 1 ? `failover(${fit.route})` : fit.route };
+    };
+
+    for (let attempt = 1; ; attempt++) {
+      const meta = { callId, attempt, tool: req.tool, tier: req.tier };
+      let reservation: ReturnType<BudgetLedger['reserve']>;
+      try {
+        reservation = reserveOrRefuse(meta, req.preferModel ?? spec.models[0]!, decide(attempt));
+      } catch (err) {
+        if (err instanceof NoCandidate) {
+          const last = classifyFailure(lastError);
+          throw new ToolError('GATEWAY_UNAVAILABLE', `no ${req.tier} model answered${lastError ? `: ${last.message}` : ' (every circuit is open)'}`, {
+            tier: req.tier,
+            tried: [...tried],
+            reason: last.outcome,
+            ...(last.status !== undefined ? { status: last.status } : {}),
+            ...(lastError instanceof ToolError ? lastError.details : {}),
+          });
+        }
+        throw err;
+      }
+      const { rowId, decision } = reservation;
+      const model = decision.model;
+      const t0 = performance.now();
+      try {
+        const res = await policyFor(model, deadline).execute(
+          // cockatiel's context signal only mirrors req.signal here (no timeout policy), so pass the caller's own:
+          // handing openai a long-lived shared signal would leak one abort listener per call.
+          () => client.chat.completions.create({ ...body, model }, { signal: req.signal, timeout: Math.max(1, Math.min(spec.timeoutMs, deadline - Date.now())) }),
+          req.signal,
+        );
+        const served = typeof res.model === 'string' && res.model ? res.model : model;
+        const u = {
+          input: res.usage?.prompt_tokens ?? 0,
+          cached: res.usage?.prompt_tokens_details?.cached_tokens ?? 0,
+          output: res.usage?.completion_tokens ?? 0,
+          reasoning: res.usage?.completion_tokens_details?.reasoning_tokens ?? 0,
+        };
+        // reasoning tokens are part of completion_tokens (billed at the output price); cached are part of prompt_tokens.
+        // A reply without usage is charged its full reservation: never under-count what may have been billed.
+        const cost = res.usage
+          ? costNano(priceOf(table, served) ?? priceOf(table, model)!, { inputTokens: u.input, cachedInputTokens: u.cached, outputTokens: u.output })
+          : decision.reserveNano;
+        const latencyMs = performance.now() - t0;
+        const same = sameModel(model, served);
+        if (critical && !(same && isOpusModel(served))) {
+          ledger.settle(rowId, { modelServed: served, inputTokens: u.input, cachedInputTokens: u.cached, outputTokens: u.output, reasoningTokens: u.reasoning, costNano: cost, latencyMs, outcome: 'rejected_substitution', error: `asked ${model}, served ${served}` });
+          log.warn('critical reply from a substituted model refused', { modelRequested: model, modelServed: served, tool: req.tool });
+          tried.add(model);
+          lastError = new ToolError('GATEWAY_UNAVAILABLE', `the gateway answered a critical call with ${served} instead of ${model}`, { reason: 'model_substituted', modelRequested: model, modelServed: served });
+          continue;
+        }
+        const view = ledger.settle(rowId, { modelServed: served, inputTokens: u.input, cachedInputTokens: u.cached, outputTokens: u.output, reasoningTokens: u.reasoning, costNano: cost, latencyMs, outcome: same ? 'ok' : 'substituted' });
+        if (!same) log.warn('gateway substituted the model', { modelRequested: model, modelServed: served, tier: req.tier, tool: req.tool });
+        const choice = res.choices?.[0];
+        return {
+          ...receipt(callId, req.tier, model, served, u, cost, performance.now() - started, decision.step, view),
+          content: choice?.message?.content ?? '',
+          finishReason: choice?.finish_reason ?? null,
+        };
+      } catch (err) {
+        const d = classifyFailure(err);
+        ledger.release(rowId, { outcome: d.outcome, error: d.message, latencyMs: performance.now() - t0 });
+        if (req.signal?.aborted) throw new ToolError('GATEWAY_UNAVAILABLE', `the ${req.tier} call was cancelled`, { tier: req.tier, reason: 'aborted' });
+        log.warn('model attempt failed', { tier: req.tier, model, outcome: d.outcome, status: d.status, message: d.message });
+        tried.add(model);
+        lastError = err;
+        if (Date.now() >= deadline - 50) {
+          throw new ToolError('GATEWAY_UNAVAILABLE', `the ${req.tier} call ran out of time after trying ${[...tried].join(', ')}: ${d.message}`, { tier: req.tier, tried: [...tried], reason: d.outcome, ...(d.status !== undefined ? { status: d.status } : {}) });
+        }
+      }
+    }
+  }
+
+  async function embed(req: EmbeddingRequest): Promise<Embeddings> {
+    const started = performance.now();
+    const spec = table.tiers.embedding;
+    const model = spec.models[0]!; // no failover: another model's vectors would not be comparable
+    const callId = randomUUID();
+    const meta = { callId, attempt: 1, tool: req.tool, tier: 'embedding' as const };
+    if (!req.texts.length) throw new ToolError('INVALID_INPUT', 'nothing to embed', {});
+    const price = priceOf(table, model);
+    if (!price) {
+      ledger.refuse(meta, { modelRequested: model, outcome: 'unknown_price', error: 'no price in the tier table', step: 0 });
+      throw new ToolError('UNKNOWN_PRICE', `embedding model ${model} has no known price in the tier table; it is never called`, { model, tier: 'embedding' });
+    }
+    const inputTokens = worstCaseInputTokens(req.texts);
+    const reserveNano = costNano(price, { inputTokens, cachedInputTokens: 0, outputTokens: 0 });
+    const deadline = Date.now() + (spec.totalTimeoutMs ?? spec.timeoutMs * 2);
+    const { rowId, decision } = reserveOrRefuse(meta, model, (view) => {
+      if (circuitOpen(model)) throw new ToolError('GATEWAY_UNAVAILABLE', `embedding model ${model} is failing (circuit open)`, { model, reason: 'circuit_open' });
+      if (reserveNano > Math.min(view.dayLeftNano, view.monthLeftNano)) {
+        throw new ToolError('BUDGET_EXHAUSTED', `the LLM budget cannot cover an embedding call ($${nanoToUsd(reserveNano)}); nothing was sent`, {
+          tier: 'embedding',
+          worstCaseUsd: nanoToUsd(reserveNano),
+          remainingDailyUsd: nanoToUsd(Math.max(0, view.dayLeftNano)),
+          remainingMonthlyUsd: nanoToUsd(Math.max(0, view.monthLeftNano)),
+          downgradeStep: view.step,
+        });
+      }
+      return { model, reserveNano, step: view.step, route: 'primary' };
+    });
+    const t0 = performance.now();
+    try {
+      const res = await policyFor(model, deadline).execute(
+        () => client.embeddings.create({ model, input: req.texts }, { signal: req.signal, timeout: Math.max(1, Math.min(spec.timeoutMs, deadline - Date.now())) }),
+        req.signal,
+      );
+      const served = typeof res.model === 'string' && res.model ? res.model : model;
+      const input = res.usage?.prompt_tokens ?? 0;
+      const cost = res.usage ? costNano(priceOf(table, served) ?? price, { inputTokens: input, cachedInputTokens: 0, outputTokens: 0 }) : reserveNano;
+      const same = sameModel(model, served);
+      const view = ledger.settle(rowId, { modelServed: served, inputTokens: input, cachedInputTokens: 0, outputTokens: 0, reasoningTokens: 0, costNano: cost, latencyMs: performance.now() - t0, outcome: same ? 'ok' : 'substituted' });
+      const vectors = [...res.data].sort((a, b) => a.index - b.index).map((d) => d.embedding as number[]);
+      if (vectors.length !== req.texts.length) throw new ToolError('GATEWAY_UNAVAILABLE', `the gateway returned ${vectors.length} vectors for ${req.texts.length} texts`, { reason: 'malformed_reply' });
+      return { ...receipt(callId, 'embedding', model, served, { input, cached: 0, output: 0, reasoning: 0 }, cost, performance.now() - started, decision.step, view), vectors };
+    } catch (err) {
+      if (err instanceof ToolError) throw err;
+      const d = classifyFailure(err);
+      ledger.release(rowId, { outcome: d.outcome, error: d.message, latencyMs: performance.now() - t0 });
+      if (req.signal?.aborted) throw new ToolError('GATEWAY_UNAVAILABLE', 'the embedding call was cancelled', { tier: 'embedding', reason: 'aborted' });
+      throw new ToolError('GATEWAY_UNAVAILABLE', `embedding call failed: ${d.message}`, { tier: 'embedding', model, reason: d.outcome, ...(d.status !== undefined ? { status: d.status } : {}) });
+    }
+  }
+
+  return {
+    configured: true,
+    complete,
+    embed,
+    embeddingModel: () => table.tiers.embedding.models[0]!,
+    async close() {
+      // the ledger is closed by deps.onClose; the HTTP agent holds nothing that outlives the process
+    },
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * The usage report behind `get_llm_usage` and `trading://usage`: today (America/New_York trading day)
+ * and this month against the budgets, by tier, model and tool, and the current downgrade step.
+ * Reads the ledger only; works without a gateway key.
+ */
+import { z } from 'zod';
+import type { Deps } from '../deps.js';
+import { DOWNGRADE_STEPS } from './budget.js';
+import type { GroupRow } from './ledger.js';
+import { getLedger } from './index.js';
+import { nanoToUsd } from './tiers.js';
+
+const Group = z.strictObject({
+  key: z.string(),
+  calls: z.number().int().nonnegative().describe('logical calls'),
+  attempts: z.number().int().nonnegative().describe('model attempts (failover and refusals included)'),
+  failed: z.number().int().nonnegative().describe('attempts that failed or were refused'),
+  costUsd: z.number(),
+  inputTokens: z.number().int().nonnegative(),
+  cachedInputTokens: z.number().int().nonnegative(),
+  outputTokens: z.number().int().nonnegative(),
+  reasoningTokens: z.number().int().nonnegative(),
+});
+
+const Period = z.strictObject({
+  period: z.string().describe('trading day (America/New_York) or month'),
+  budgetUsd: z.number(),
+  spentUsd: z.number().describe('settled spend plus open reservations'),
+  remainingUsd: z.number().describe('never below 0; a critical call may push spent past the budget'),
+  byTier: z.array(Group),
+  byModel: z.array(Group),
+  byTool: z.array(Group),
+});
+
+export const UsageReportSchema = z.strictObject({
+  gatewayConfigured: z.boolean(),
+  today: Period,
+  month: Period,
+  downgrade: z.strictObject({
+    step: z.number().int().min(0).max(2),
+    fractionLeft: z.number().min(0).max(1),
+    meaning: z.string(),
+    thresholds: z.string(),
+  }),
+  recent: z.array(
+    z.strictObject({
+      at: z.string(),
+      tool: z.string(),
+      tier: z.string(),
+      modelRequested: z.string(),
+      modelServed: z.string().nullable(),
+      costUsd: z.number(),
+      latencyMs: z.number().nullable(),
+      outcome: z.string(),
+    }),
+  ),
+});
+export type UsageReport = z.output<typeof UsageReportSchema>;
+
+const toGroup = (g: GroupRow): z.output<typeof Group> => ({
+  key: g.key,
+  calls: g.calls,
+  attempts: g.attempts,
+  failed: g.failed,
+  costUsd: nanoToUsd(g.cost_nano),
+  inputTokens: g.input_tokens,
+  cachedInputTokens: g.cached_tokens,
+  outputTokens: g.output_tokens,
+  reasoningTokens: g.reasoning_tokens,
+});
+
+export async function usageReport(deps: Deps, recentLimit = 10): Promise<UsageReport> {
+  const ledger = await getLedger(deps);
+  const view = ledger.view();
+  const period = (which: 'day' | 'month') => {
+    const p = which === 'day' ? { day: view.day } : { month: view.month };
+    const budget = which === 'day' ? view.dailyBudgetNano : view.monthlyBudgetNano;
+    const committed = which === 'day' ? view.dayCommittedNano : view.monthCommittedNano;
+    return {
+      period: which === 'day' ? view.day : view.month,
+      budgetUsd: nanoToUsd(budget),
+      spentUsd: nanoToUsd(committed),
+      remainingUsd: nanoToUsd(Math.max(0, budget - committed)),
+      byTier: ledger.groupBy('tier', p).map(toGroup),
+      byModel: ledger.groupBy('model', p).map(toGroup),
+      byTool: ledger.groupBy('tool', p).map(toGroup),
+    };
+  };
+  return {
+    gatewayConfigured: Boolean(deps.config.gateway.apiKey),
+    today: period('day'),
+    month: period('month'),
+    downgrade: {
+      step: view.step,
+      fractionLeft: Math.round(view.fractionLeft * 10_000) / 10_000,
+      meaning: DOWNGRADE_STEPS[view.step].meaning,
+      thresholds: '>50% left: step 0 (primary); 25–50%: step 1 (cheapest of the tier); <25%: step 2 (cheapest overall); critical: never downgraded',
+    },
+    recent: ledger.recent(recentLimit).map((r) => ({
+      at: r.at,
+      tool: r.tool,
+      tier: r.tier,
+      modelRequested: r.model_requested,
+      modelServed: r.model_served,
+      costUsd: nanoToUsd(r.state === 'reserved' ? r.reserved_nano : r.cost_nano),
+      latencyMs: r.latency_ms,
+      outcome: r.state === 'reserved' ? 'in_flight' : r.outcome,
+    })),
+  };
+}
+
+export function renderUsage(r: UsageReport): string {
+  const usd = (n: number) => `$${n.toFixed(4)}`;
+  const lines = [
+    `LLM spend today (${r.today.period}, New York): ${usd(r.today.spentUsd)} of ${usd(r.today.budgetUsd)}, ${usd(r.today.remainingUsd)} left; month ${r.month.period}: ${usd(r.month.spentUsd)} of ${usd(r.month.budgetUsd)}.`,
+    `Downgrade step ${r.downgrade.step} (${Math.round(r.downgrade.fractionLeft * 100)}% left): ${r.downgrade.meaning}.`,
+  ];
+  if (r.today.byTier.length) lines.push(`Today by tier: ${r.today.byTier.map((g) => `${g.key} ${g.calls} call(s) ${usd(g.costUsd)}`).join('; ')}.`);
+  if (!r.gatewayConfigured) lines.push('No gateway key is configured: LLM tools answer GATEWAY_NOT_CONFIGURED.');
+  return lines.join('\n');
+}

@@ -1,0 +1,21 @@
+/** get_llm_usage: LLM spend today and this month against the budgets, by tier, model and tool (SPEC §9). */
+import { z } from 'zod';
+import { defineTool } from '../tool.js';
+import { renderUsage, usageReport, UsageReportSchema } from '../llm/usage.js';
+
+export const getLlmUsageTool = defineTool({
+  name: 'get_llm_usage',
+  title: 'LLM usage and budget',
+  description:
+    'LLM spend for today (US trading day, America/New_York) and this month against the daily and monthly budgets, broken down by tier, model and tool, with the remaining budget, the current downgrade step (0 primary models, 1 cheapest of each tier, 2 cheapest overall) and the most recent calls. Reads the local ledger only; costs nothing.',
+  group: 'llm',
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  inputSchema: z.strictObject({
+    recent: z.number().int().min(0).max(100).optional().describe('how many recent calls to list (default 10)'),
+  }),
+  outputSchema: UsageReportSchema,
+  async handler(input, ctx) {
+    const report = await usageReport(ctx.deps, input.recent ?? 10);
+    return { structured: report, text: renderUsage(report) };
+  },
+});

@@ -1,0 +1,31 @@
+/** Deps for router tests: a real config (env layer), a fresh data dir, a quiet logger. */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../../../src/config.js';
+import { createDeps, ensureDataDir, type Deps } from '../../../src/deps.js';
+import { createLogger } from '../../../src/log.js';
+import { loadProfile } from '../../../src/profiles.js';
+import { TOOL_NAMES } from '../../../src/tools/names.js';
+import { loadTierTable, type TierTable } from '../../../src/llm/tiers.js';
+import { tempDataDir } from '../../support/client.js';
+
+export function makeDeps(env: Record<string, string>, dataDir = tempDataDir('tars-llm-')): Deps {
+  const config = loadConfig({ 'data-dir': dataDir }, env);
+  ensureDataDir(config.dataDir);
+  const lines: string[] = [];
+  const log = createLogger('warn', {}, (l) => lines.push(l));
+  return createDeps({ config, profile: loadProfile('analyst', TOOL_NAMES), mode: 'sim', brokerName: 'sim', log });
+}
+
+export function gatewayEnv(url: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { LLM_GATEWAY_BASE_URL: url, LLM_GATEWAY_API_KEY: 'test-key', ...extra };
+}
+
+/** Write a modified copy of the shipped table and return its path. */
+export function writeTiers(dir: string, edit: (t: TierTable) => void): string {
+  const table = structuredClone(loadTierTable());
+  edit(table);
+  const path = join(dir, `tiers-${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(path, JSON.stringify(table));
+  return path;
+}
