@@ -11,6 +11,7 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { ConfigError } from '../config.js';
 import type { Deps } from '../deps.js';
 import { buildServer } from '../server.js';
+import { scheduleLessonIngestion } from '../lessons/index.js';
 
 type Req = IncomingMessage & { body?: unknown; headers: IncomingMessage['headers'] };
 type Res = ServerResponse & { status(code: number): Res; json(body: unknown): void };
@@ -103,6 +104,7 @@ export async function serveHttp(deps: Deps): Promise<HttpHandle> {
   const address = listener.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}/mcp`;
+  scheduleLessonIngestion(deps); // background, once listening: never on the cold-start path
   deps.log.info('serving Streamable HTTP', { url, profile: deps.profile.name, mode: deps.mode, auth: Boolean(httpToken) });
   return {
     url,

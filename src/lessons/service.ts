@@ -1,0 +1,284 @@
+/**
+ * The lessons service: one LanceDB database under `<dataDir>/lessons.lance`, one table per embedder.
+ *
+ * - The offline table is always kept complete; with a gateway key a second table holds the
+ *   gateway-embedded vectors and serves searches once it has caught up (else the offline table does).
+ * - Ingestion is incremental by content hash: shipped lessons new or changed since the last run are
+ *   (re-)embedded, removed ones deleted; recorded lessons missing from one embedder's table are
+ *   re-embedded from another's — so a change of embedder re-embeds only what it lacks.
+ * - Search runs the vector and full-text queries with the same filters, fuses them (rank.ts) and
+ *   waits for ingestion only when the table it needs is still empty.
+ */
+import { join } from 'node:path';
+import * as lancedb from '@lancedb/lancedb';
+import type { Deps } from '../deps.js';
+import { ToolError } from '../errors.js';
+import type { CallReceipt } from '../llm/types.js';
+import { LESSONS_DIR } from '../paths.js';
+import { loadCorpus } from './corpus.js';
+import { withFileLock } from './lock.js';
+import { gatewayEmbedder, gatewayRouter, localEmbedder, type Embedder } from './embedders.js';
+import { words } from './local-embedder.js';
+import { fuse, snippet, type RankMode, type ScoreParts } from './rank.js';
+import { LessonTable, type FoundLesson, type LessonCandidate, filterSql, indexStateOf, isLessonTable, tableNameFor, type EmbedderId, type IndexState } from './store.js';
+import { contentHash, normalizeTags, searchText, type Lesson, type LessonContent, type Severity } from './types.js';
+
+export interface SearchParams {
+  query: string;
+  k: number;
+  tags?: string[] | undefined;
+  minSeverity?: Severity | undefined;
+  /** Tools always use hybrid; the evaluation compares the three. */
+  mode?: RankMode;
+  /** Severity and recency boosts (default on; the evaluation also measures without). */
+  boosts?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface SearchHit {
+  lesson: FoundLesson;
+  snippet: string;
+  score: number;
+  parts: ScoreParts;
+}
+
+export interface SearchOutcome {
+  hits: SearchHit[];
+  embedder: EmbedderId;
+  receipt: CallReceipt | null;
+  /** Why the preferred (gateway) embedder was not used, when it was not. */
+  degraded: string | null;
+  lessonCount: number;
+}
+
+export interface RecordOutcome {
+  lesson: Lesson;
+  duplicate: boolean;
+  embedders: EmbedderId[];
+  receipt: CallReceipt | null;
+  degraded: string | null;
+}
+
+export interface LessonStatus {
+  dbPath: string;
+  corpusFiles: number;
+  corpusErrors: string[];
+  ingestion: 'idle' | 'running' | 'done' | 'failed';
+  lastIngest: { embedder: string; embedded: number; deleted: number; ms: number; indexes: string[] } | null;
+  tables: Array<{ name: string; state: IndexState }>;
+  preferred: EmbedderId;
+  preferredTable: string;
+}
+
+export interface LessonService {
+  /** Start (or join) the background ingestion; resolves when every embedder's table is in sync. */
+  ingest(): Promise<void>;
+  search(params: SearchParams): Promise<SearchOutcome>;
+  record(content: LessonContent, signal?: AbortSignal): Promise<RecordOutcome>;
+  status(): Promise<LessonStatus>;
+}
+
+const INGEST_BATCH = 4_096;
+const CANDIDATES_MIN = 20;
+/** How long a search waits for the gateway table's first sync before using the offline table. */
+const GATEWAY_SYNC_WAIT_MS = 5_000;
+
+interface Slot {
+  embedder: Embedder;
+  table: LessonTable | null;
+  synced: boolean;
+}
+
+export interface LessonServiceOptions {
+  /** Shipped-lesson directory (default: the package's lessons/). */
+  corpusDir?: string;
+  /** The corpus itself, instead of reading corpusDir (benchmarks with generated lessons). */
+  corpus?: Lesson[];
+  dbPath?: string;
+}
+
+export async function createLessonService(deps: Deps, options: LessonServiceOptions = {}): Promise<LessonService> {
+  const log = deps.log.child({ area: 'lessons' });
+  const dbPath = options.dbPath ?? join(deps.dataDir, 'lessons.lance');
+  const corpusDir = options.corpusDir ?? LESSONS_DIR;
+  // Re-check the table version at most every second: other processes on this data dir may record lessons.
+  const db = await lancedb.connect(dbPath, { readConsistencyInterval: 1 });
+  const lockPath = join(deps.dataDir, 'lessons.ingest.lock');
+  deps.onClose(async () => {
+    // Let a running ingestion finish its write (bounded) before the connection goes.
+    await Promise.race([ingestion?.catch(() => undefined), new Promise((r) => setTimeout(r, 3_000).unref())]);
+    db.close();
+  });
+
+  const local: Slot = { embedder: localEmbedder, table: null, synced: false };
+  let gateway: Slot | null = null;
+  const router = await gatewayRouter(deps).catch((err: unknown) => {
+    log.warn('gateway embeddings unavailable; lessons use the offline embedder', { err: (err as Error).message });
+    return null;
+  });
+  if (router?.configured) gateway = { embedder: gatewayEmbedder(router), table: null, synced: false };
+
+  let ingestion: Promise<void> | null = null;
+  let ingestionState: LessonStatus['ingestion'] = 'idle';
+  let lastIngest: LessonStatus['lastIngest'] = null;
+  let corpusMeta = { files: 0, errors: [] as string[] };
+
+  async function tableOf(slot: Slot): Promise<LessonTable> {
+    slot.table ??= await LessonTable.openOrCreate(db, slot.embedder, await slot.embedder.dim());
+    return slot.table;
+  }
+
+  async function sync(slot: Slot, corpus: Lesson[]): Promise<void> {
+    const started = performance.now();
+    const table = await tableOf(slot);
+    const existing = await table.hashes();
+    const wanted = new Map<string, Lesson>();
+    for (const lesson of corpus) if (existing.get(lesson.id)?.hash !== lesson.contentHash) wanted.set(lesson.id, lesson);
+    // Recorded lessons another embedder's table holds and this one lacks (a change of embedder).
+    for (const name of (await db.tableNames()).filter((n) => isLessonTable(n) && n !== table.name)) {
+      for (const lesson of await LessonTable.recordedIn(db, name)) if (!existing.has(lesson.id)) wanted.set(lesson.id, lesson);
+    }
+    const corpusIds = new Set(corpus.map((l) => l.id));
+    const removed = [...existing].filter(([id, row]) => row.source.startsWith('corpus:') && !corpusIds.has(id)).map(([id]) => id);
+    const todo = [...wanted.values()];
+    for (let i = 0; i < todo.length; i += INGEST_BATCH) {
+      const batch = todo.slice(i, i + INGEST_BATCH);
+      const { vectors } = await slot.embedder.embed(batch.map(searchText), 'lessons_ingest');
+      // New ids are appended (cheap); changed ones replace their row by id.
+      const fresh = batch.map((l, j) => [l, vectors[j]!] as const).filter(([l]) => !existing.has(l.id));
+      const changed = batch.map((l, j) => [l, vectors[j]!] as const).filter(([l]) => existing.has(l.id));
+      await table.insert(fresh.map(([l]) => l), fresh.map(([, v]) => v));
+      await table.upsert(changed.map(([l]) => l), changed.map(([, v]) => v));
+    }
+    await table.deleteIds(removed);
+    const indexes = await table.ensureIndexes();
+    slot.synced = true;
+    lastIngest = { embedder: `${slot.embedder.name}@${slot.embedder.version}`, embedded: todo.length, deleted: removed.length, ms: Math.round(performance.now() - started), indexes };
+    log.info('lessons in sync', { ...lastIngest, rows: await table.count() });
+  }
+
+  function ingest(): Promise<void> {
+    ingestion ??= (async () => {
+      ingestionState = 'running';
+      const { lessons, errors } = options.corpus ? { lessons: options.corpus, errors: [] } : loadCorpus(corpusDir);
+      corpusMeta = { files: lessons.length, errors };
+      for (const e of errors) log.warn('lesson file skipped', { error: e });
+      await withFileLock(lockPath, () => sync(local, lessons));
+      if (gateway) {
+        try {
+          await withFileLock(lockPath, () => sync(gateway!, lessons));
+        } catch (err) {
+          log.warn('gateway lesson embeddings not in sync; searches use the offline embedder', { err: (err as Error).message });
+        }
+      }
+      ingestionState = 'done';
+    })().catch((err: unknown) => {
+      ingestionState = 'failed';
+      ingestion = null; // the next search retries
+      log.error('lesson ingestion failed', { err });
+      throw err;
+    });
+    return ingestion;
+  }
+
+  /**
+   * The table to search: the gateway's once in sync, else the offline one. Waits only if it must:
+   * for a first ingestion into an empty store, or briefly for the gateway table's first sync.
+   */
+  async function searchSlot(): Promise<Slot> {
+    const pending = ingest();
+    pending.catch(() => undefined);
+    if (gateway && !gateway.synced) await Promise.race([pending.catch(() => undefined), new Promise((r) => setTimeout(r, GATEWAY_SYNC_WAIT_MS).unref())]);
+    if (gateway?.synced) return gateway;
+    if (local.table && (await local.table.recentCount()) > 0) return local;
+    await pending;
+    return gateway?.synced ? gateway : local;
+  }
+
+  async function embedQuery(slot: Slot, query: string, signal?: AbortSignal): Promise<{ slot: Slot; vector: Float32Array; receipt: CallReceipt | null; degraded: string | null }> {
+    try {
+      const { vectors, receipt } = await slot.embedder.embed([query], 'search_lessons', signal);
+      return { slot, vector: vectors[0]!, receipt, degraded: null };
+    } catch (err) {
+      if (slot === local) throw err;
+      const reason = err instanceof ToolError ? `${err.code}: ${err.message}` : (err as Error).message;
+      log.warn('gateway query embedding failed; using the offline embedder', { reason });
+      const { vectors } = await local.embedder.embed([query], 'search_lessons');
+      return { slot: local, vector: vectors[0]!, receipt: null, degraded: `gateway embedding failed (${reason}); offline embedder used` };
+    }
+  }
+
+  async function search(params: SearchParams): Promise<SearchOutcome> {
+    const chosen = await searchSlot();
+    const { slot, vector, receipt, degraded } = await embedQuery(chosen, params.query, params.signal);
+    const table = await tableOf(slot);
+    const where = filterSql({ tags: params.tags, minSeverity: params.minSeverity });
+    const mode = params.mode ?? 'hybrid';
+    const pool = Math.max(CANDIDATES_MIN, params.k * 3);
+    const ftsText = words(params.query).join(' ');
+    const [vectorHits, textHits, lessonCount] = await Promise.all([
+      mode === 'fts' ? [] : table.vectorSearch(vector, pool, where),
+      mode === 'vector' ? [] : table.textSearch(ftsText, pool, where),
+      table.recentCount(),
+    ]);
+    const ranked = fuse<LessonCandidate>(
+      vectorHits.map((h) => ({ candidate: h, similarity: h.similarity })),
+      textHits.map((h) => ({ candidate: h, score: h.score })),
+      { mode, k: params.k, now: Date.now(), boosts: params.boosts ?? true },
+    );
+    const lessons = await table.fetch(ranked.map((r) => r.candidate));
+    const byId = new Map(lessons.map((l) => [l.id, l]));
+    const queryWords = new Set(words(params.query));
+    return {
+      hits: ranked.flatMap((r) => {
+        const lesson = byId.get(r.candidate.id);
+        return lesson ? [{ lesson, snippet: snippet(lesson.body, queryWords), score: r.score, parts: r.parts }] : [];
+      }),
+      embedder: { name: slot.embedder.name, version: slot.embedder.version },
+      receipt,
+      degraded: degraded ?? (gateway && slot === local && !gateway.synced ? 'gateway lesson embeddings not ready; offline embedder used' : null),
+      lessonCount,
+    };
+  }
+
+  async function record(content: LessonContent, signal?: AbortSignal): Promise<RecordOutcome> {
+    const normalized: LessonContent = { ...content, title: content.title.trim(), body: content.body.trim(), prevention: content.prevention.trim(), tags: normalizeTags(content.tags) };
+    const hash = contentHash(normalized);
+    // The offline table holds every lesson, so it answers the dedup question; it must exist first.
+    if (!local.table || !local.synced) await ingest();
+    const localTable = await tableOf(local);
+    const existing = await localTable.findByHash(hash);
+    const embedders: EmbedderId[] = [];
+    if (existing) return { lesson: existing, duplicate: true, embedders, receipt: null, degraded: null };
+    const lesson: Lesson = { id: `rec-${hash.slice(0, 16)}`, ...normalized, created: Date.now(), source: 'recorded', contentHash: hash };
+    const { vectors } = await local.embedder.embed([searchText(lesson)], 'record_lesson');
+    await localTable.upsert([lesson], vectors);
+    embedders.push({ name: local.embedder.name, version: local.embedder.version });
+    let receipt: CallReceipt | null = null;
+    let degraded: string | null = null;
+    if (gateway) {
+      try {
+        const result = await gateway.embedder.embed([searchText(lesson)], 'record_lesson', signal);
+        await (await tableOf(gateway)).upsert([lesson], result.vectors);
+        receipt = result.receipt;
+        embedders.push({ name: gateway.embedder.name, version: gateway.embedder.version });
+      } catch (err) {
+        // Searches fall back to the offline table (which has it) until the next sync carries it over.
+        gateway.synced = false;
+        degraded = `gateway embedding failed (${err instanceof ToolError ? err.code : (err as Error).message}); recorded with the offline embedder only`;
+        log.warn('record_lesson: gateway embedding failed', { id: lesson.id, degraded });
+      }
+    }
+    log.info('lesson recorded', { id: lesson.id, severity: lesson.severity });
+    return { lesson, duplicate: false, embedders, receipt, degraded };
+  }
+
+  async function status(): Promise<LessonStatus> {
+    const tables: LessonStatus['tables'] = [];
+    for (const name of (await db.tableNames()).filter(isLessonTable)) tables.push({ name, state: await indexStateOf(await db.openTable(name)) });
+    const preferred = gateway?.embedder ?? local.embedder;
+    return { dbPath, corpusFiles: corpusMeta.files, corpusErrors: corpusMeta.errors, ingestion: ingestionState, lastIngest, tables, preferred: { name: preferred.name, version: preferred.version }, preferredTable: tableNameFor(preferred) };
+  }
+
+  return { ingest, search, record, status };
+}

@@ -1,0 +1,407 @@
+/**
+ * One LanceDB table of lessons embedded by ONE embedder (name + version): vectors of different
+ * embedders never share a table, so they can never be mixed in one search. Holds the full-text
+ * index (title + body + prevention + tags) and, above ANN_MIN_ROWS, an IVF vector index.
+ *
+ * Loaded only through a dynamic import (service.ts): LanceDB is native and must not weigh on start-up.
+ */
+import * as lancedb from '@lancedb/lancedb';
+import * as arrow from 'apache-arrow';
+import { SEVERITIES, SEVERITY_RANK, searchText, type Lesson, type Severity } from './types.js';
+
+/** Below this many rows exact (flat) vector search is fast enough and exact; above it, an IVF index. */
+export const ANN_MIN_ROWS = 5_000;
+/** Rows that may sit outside an index before ensureIndexes() folds them in (they stay searchable meanwhile). */
+const UNINDEXED_TOLERANCE = 2_000;
+const FTS_INDEX = 'search_text_idx';
+const VECTOR_INDEX = 'vector_idx';
+const TAGS_INDEX = 'tags_idx';
+const SEVERITY_INDEX = 'severity_rank_idx';
+const ID_INDEX = 'id_idx';
+const HASH_INDEX = 'content_hash_idx';
+/** More data files than this and ensureIndexes() compacts them first. */
+const MAX_FRAGMENTS = 8;
+
+export interface EmbedderId {
+  name: string;
+  version: string;
+}
+
+/** IVF partitions to probe: ~10% of them, at least 10 (recall@10 vs exact is measured in bench/lessons.ts). */
+export function nprobesFor(rows: number): number {
+  return Math.min(64, Math.max(10, Math.ceil(partitionsFor(rows) * 0.1)));
+}
+
+export function partitionsFor(rows: number): number {
+  return Math.max(8, Math.round(Math.sqrt(rows)));
+}
+
+export interface LessonHit {
+  lesson: Lesson;
+  embedder: EmbedderId;
+}
+
+/** A search candidate: just what fusion and boosts need; the full lesson is fetched for the final top k only. */
+export interface LessonCandidate {
+  id: string;
+  rowId: bigint;
+  severity: Severity;
+  created: number;
+  /** Present when the search read the text along (small tables): no separate fetch needed. */
+  found?: FoundLesson;
+}
+
+/**
+ * Above this many rows, searches read only light columns and fetch the text of the final top k
+ * (late materialisation); below it, reading the text along costs less than one more round trip.
+ */
+export const LATE_FETCH_MIN_ROWS = 50_000;
+
+export interface IndexState {
+  rows: number;
+  fts: { indexed: number; unindexed: number } | null;
+  vector: { type: string; indexed: number; unindexed: number } | null;
+}
+
+/** Rows and index coverage of a lesson table. */
+export async function indexStateOf(table: lancedb.Table): Promise<IndexState> {
+  const rows = await table.countRows();
+  const indices = await table.listIndices();
+  const stat = async (name: string) => (indices.some((i) => i.name === name) ? table.indexStats(name) : undefined);
+  const [fts, vector] = await Promise.all([stat(FTS_INDEX), stat(VECTOR_INDEX)]);
+  return {
+    rows,
+    fts: fts ? { indexed: fts.numIndexedRows, unindexed: fts.numUnindexedRows } : null,
+    vector: vector ? { type: String(vector.indexType), indexed: vector.numIndexedRows, unindexed: vector.numUnindexedRows } : null,
+  };
+}
+
+/** A lance-safe table name for an embedder. */
+export function tableNameFor(embedder: EmbedderId): string {
+  const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '') || 'x';
+  return `lessons__${slug(embedder.name)}__${slug(embedder.version)}`;
+}
+
+export function isLessonTable(name: string): boolean {
+  return name.startsWith('lessons__');
+}
+
+function schemaFor(dim: number): arrow.Schema {
+  const utf8 = (name: string) => new arrow.Field(name, new arrow.Utf8(), false);
+  return new arrow.Schema([
+    utf8('id'),
+    utf8('title'),
+    utf8('body'),
+    utf8('prevention'),
+    utf8('severity'),
+    new arrow.Field('severity_rank', new arrow.Int32(), false),
+    new arrow.Field('tags', new arrow.List(new arrow.Field('item', new arrow.Utf8(), true)), false),
+    new arrow.Field('created', new arrow.Float64(), false),
+    utf8('source'),
+    utf8('content_hash'),
+    utf8('search_text'),
+    utf8('embedder'),
+    utf8('embedder_version'),
+    new arrow.Field('vector', new arrow.FixedSizeList(dim, new arrow.Field('item', new arrow.Float32(), true)), false),
+  ]);
+}
+
+const LESSON_COLUMNS = ['id', 'title', 'body', 'prevention', 'severity', 'tags', 'created', 'source', 'content_hash', 'embedder', 'embedder_version'];
+
+interface Row {
+  id: string;
+  title: string;
+  body: string;
+  prevention: string;
+  severity: string;
+  tags: { toArray(): unknown[] } | string[] | null;
+  created: number;
+  source: string;
+  content_hash: string;
+  embedder: string;
+  embedder_version: string;
+  _distance?: number;
+  _score?: number;
+}
+
+function toHit(row: Row): LessonHit {
+  const tags = row.tags === null ? [] : Array.isArray(row.tags) ? row.tags : (row.tags.toArray() as string[]);
+  return {
+    lesson: {
+      id: row.id,
+      title: row.title,
+      body: row.body,
+      prevention: row.prevention,
+      severity: row.severity as Severity,
+      tags: tags.map(String),
+      created: Number(row.created),
+      source: row.source,
+      contentHash: row.content_hash,
+    },
+    embedder: { name: row.embedder, version: row.embedder_version },
+  };
+}
+
+const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+/** SQL filter for the tag / min-severity options (tags are slug-validated upstream; quoted anyway). */
+export function filterSql(filter: { tags?: readonly string[] | undefined; minSeverity?: Severity | undefined }): string | undefined {
+  const parts: string[] = [];
+  if (filter.minSeverity) parts.push(`severity_rank >= ${SEVERITY_RANK[filter.minSeverity]}`);
+  if (filter.tags?.length) parts.push(`array_has_any(tags, [${filter.tags.map(sqlString).join(', ')}])`);
+  return parts.length ? parts.join(' AND ') : undefined;
+}
+
+/** Writes by several processes on one data dir can hit a commit conflict: retry a few times. */
+async function withRetry<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (i >= attempts || !/conflict|retry|commit|already exists/i.test((err as Error).message)) throw err;
+      await new Promise((r) => setTimeout(r, 20 * i + Math.random() * 30));
+    }
+  }
+}
+
+export class LessonTable {
+  private constructor(
+    readonly name: string,
+    readonly embedder: EmbedderId,
+    readonly dim: number,
+    private readonly table: lancedb.Table,
+  ) {}
+
+  static async openOrCreate(db: lancedb.Connection, embedder: EmbedderId, dim: number): Promise<LessonTable> {
+    const name = tableNameFor(embedder);
+    const open = async () => {
+      const table = await db.openTable(name);
+      const field = (await table.schema()).fields.find((f) => f.name === 'vector');
+      const tableDim = (field?.type as arrow.FixedSizeList | undefined)?.listSize;
+      if (tableDim !== dim) throw new Error(`lesson table ${name} has ${tableDim}-dim vectors, the embedder gives ${dim}`);
+      return new LessonTable(name, embedder, dim, table);
+    };
+    if ((await db.tableNames()).includes(name)) return open();
+    try {
+      return new LessonTable(name, embedder, dim, await db.createEmptyTable(name, schemaFor(dim)));
+    } catch (err) {
+      // Another process created it first.
+      if (/already exists/i.test((err as Error).message)) return open();
+      throw err;
+    }
+  }
+
+  /** The recorded (not shipped) lessons of another embedder's table: what a change of embedder must carry over. */
+  static async recordedIn(db: lancedb.Connection, name: string): Promise<Lesson[]> {
+    const rows = (await (await db.openTable(name)).query().where(`source = 'recorded'`).select(LESSON_COLUMNS).toArray()) as Row[];
+    return rows.map((r) => toHit(r).lesson);
+  }
+
+  /** Row count as of the last write or count (sizes the IVF probe; exactness does not matter). */
+  private rowsHint = 0;
+  private rowsCheckedAt = 0;
+
+  async count(filter?: string): Promise<number> {
+    const rows = await this.table.countRows(filter);
+    if (!filter) {
+      this.rowsHint = rows;
+      this.rowsCheckedAt = Date.now();
+    }
+    return rows;
+  }
+
+  /** The row count, re-read at most once a second (search reports it; other processes may add rows). */
+  async recentCount(): Promise<number> {
+    return Date.now() - this.rowsCheckedAt < 1_000 ? this.rowsHint : this.count();
+  }
+
+  /** id → {content hash, source} of every row (cheap: two short columns). */
+  async hashes(): Promise<Map<string, { hash: string; source: string }>> {
+    const rows = (await this.table.query().select(['id', 'content_hash', 'source']).toArray()) as Array<{ id: string; content_hash: string; source: string }>;
+    return new Map(rows.map((r) => [r.id, { hash: r.content_hash, source: r.source }]));
+  }
+
+  async findByHash(hash: string): Promise<Lesson | null> {
+    const rows = (await this.table.query().where(`content_hash = ${sqlString(hash)}`).select(LESSON_COLUMNS).limit(1).toArray()) as Row[];
+    return rows[0] ? toHit(rows[0]).lesson : null;
+  }
+
+  async all(filter?: string): Promise<Lesson[]> {
+    const q = this.table.query().select(LESSON_COLUMNS);
+    return ((await (filter ? q.where(filter) : q).toArray()) as Row[]).map((r) => toHit(r).lesson);
+  }
+
+  /** Column-wise Arrow batch (vectors copied once into one Float32Array: far cheaper than row objects). */
+  private rows(lessons: readonly Lesson[], vectors: readonly Float32Array[]): arrow.Table {
+    const n = lessons.length;
+    const flat = new Float32Array(n * this.dim);
+    vectors.forEach((v, i) => {
+      if (v.length !== this.dim) throw new Error(`vector ${i} has ${v.length} dims, table ${this.name} needs ${this.dim}`);
+      flat.set(v, i * this.dim);
+    });
+    if (vectors.length !== n) throw new Error(`${vectors.length} vectors for ${n} lessons`);
+    const schema = schemaFor(this.dim);
+    const utf8 = (values: string[]) => arrow.vectorFromArray(values, new arrow.Utf8()).data[0]!;
+    const vectorType = schema.fields.find((f) => f.name === 'vector')!.type as arrow.FixedSizeList;
+    const columns: Record<string, arrow.Data> = {
+      id: utf8(lessons.map((l) => l.id)),
+      title: utf8(lessons.map((l) => l.title)),
+      body: utf8(lessons.map((l) => l.body)),
+      prevention: utf8(lessons.map((l) => l.prevention)),
+      severity: utf8(lessons.map((l) => l.severity)),
+      severity_rank: arrow.makeData({ type: new arrow.Int32(), length: n, data: Int32Array.from(lessons, (l) => SEVERITY_RANK[l.severity]) }),
+      tags: arrow.vectorFromArray(lessons.map((l) => l.tags), schema.fields.find((f) => f.name === 'tags')!.type).data[0]!,
+      created: arrow.makeData({ type: new arrow.Float64(), length: n, data: Float64Array.from(lessons, (l) => l.created) }),
+      source: utf8(lessons.map((l) => l.source)),
+      content_hash: utf8(lessons.map((l) => l.contentHash)),
+      search_text: utf8(lessons.map(searchText)),
+      embedder: utf8(lessons.map(() => this.embedder.name)),
+      embedder_version: utf8(lessons.map(() => this.embedder.version)),
+      vector: arrow.makeData({ type: vectorType, length: n, nullCount: 0, child: arrow.makeData({ type: new arrow.Float32(), length: n * this.dim, data: flat }) }),
+    };
+    const struct = arrow.makeData({ type: new arrow.Struct(schema.fields), length: n, nullCount: 0, children: schema.fields.map((f) => columns[f.name]!) });
+    return new arrow.Table([new arrow.RecordBatch(schema, struct)]);
+  }
+
+  /** Append lessons whose ids are new to this table. */
+  async insert(lessons: readonly Lesson[], vectors: readonly Float32Array[]): Promise<void> {
+    if (!lessons.length) return;
+    const data = this.rows(lessons, vectors);
+    await withRetry(() => this.table.add(data));
+    this.rowsCheckedAt = 0;
+  }
+
+  /** Insert or replace by id. */
+  async upsert(lessons: readonly Lesson[], vectors: readonly Float32Array[]): Promise<void> {
+    if (!lessons.length) return;
+    const data = this.rows(lessons, vectors);
+    await withRetry(() => this.table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data));
+    this.rowsCheckedAt = 0;
+  }
+
+  async deleteIds(ids: readonly string[]): Promise<void> {
+    if (!ids.length) return;
+    await withRetry(() => this.table.delete(`id IN (${ids.map(sqlString).join(', ')})`));
+    this.rowsCheckedAt = 0;
+  }
+
+  /**
+   * Build missing indexes; fold unindexed rows in once there are many. Returns what it did.
+   * A bulk load leaves many small fragments: compact first (reads then touch one file, not dozens).
+   */
+  async ensureIndexes(): Promise<string[]> {
+    const done: string[] = [];
+    const rows = await this.count();
+    if (rows === 0) return done;
+    const fragments = (await this.table.stats()).fragmentStats.numFragments;
+    let indices = await this.table.listIndices();
+    if (fragments > MAX_FRAGMENTS) {
+      await withRetry(() => this.table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) }));
+      done.push('compact');
+      indices = await this.table.listIndices();
+    }
+    const has = (name: string) => indices.some((i) => i.name === name);
+    const build = async (column: string, name: string, config: lancedb.Index, label: string) => {
+      await withRetry(() => this.table.createIndex(column, { name, replace: true, config }));
+      done.push(label);
+    };
+    if (!has(FTS_INDEX)) {
+      await build('search_text', FTS_INDEX, lancedb.Index.fts({ stem: true, removeStopWords: true, language: 'English', asciiFolding: true, lowercase: true, withPosition: false }), 'fts');
+    }
+    if (rows >= ANN_MIN_ROWS) {
+      if (!has(VECTOR_INDEX)) await build('vector', VECTOR_INDEX, lancedb.Index.ivfFlat({ distanceType: 'cosine', numPartitions: partitionsFor(rows) }), 'ivf_flat');
+      // Scalar indexes for the filters and id lookups (merge-insert, dedup) once scans would cost.
+      if (!has(TAGS_INDEX)) await build('tags', TAGS_INDEX, lancedb.Index.labelList(), 'tags_label_list');
+      if (!has(SEVERITY_INDEX)) await build('severity_rank', SEVERITY_INDEX, lancedb.Index.bitmap(), 'severity_bitmap');
+      if (!has(ID_INDEX)) await build('id', ID_INDEX, lancedb.Index.btree(), 'id_btree');
+      if (!has(HASH_INDEX)) await build('content_hash', HASH_INDEX, lancedb.Index.btree(), 'content_hash_btree');
+    }
+    if (!done.includes('compact')) {
+      const stale = await Promise.all(indices.map((i) => this.table.indexStats(i.name)));
+      if (stale.some((st) => (st?.numUnindexedRows ?? 0) > UNINDEXED_TOLERANCE)) {
+        await withRetry(() => this.table.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) }));
+        done.push('optimize');
+      }
+    }
+    return done;
+  }
+
+  async indexState(): Promise<IndexState> {
+    return indexStateOf(this.table);
+  }
+
+  private candidateColumns(): string[] {
+    return this.rowsHint < LATE_FETCH_MIN_ROWS ? [...CANDIDATE_COLUMNS, ...TEXT_COLUMNS.slice(1)] : CANDIDATE_COLUMNS;
+  }
+
+  /** Nearest lessons by cosine similarity (exact below ANN_MIN_ROWS; IVF above). */
+  async vectorSearch(vector: Float32Array, limit: number, where?: string, exact = false): Promise<Array<LessonCandidate & { similarity: number }>> {
+    let q = this.table.query().nearestTo(vector).distanceType('cosine').select([...this.candidateColumns(), '_distance']).withRowId().limit(limit);
+    // IVF_FLAT keeps full vectors, so distances are exact within the probed partitions: no refine step.
+    if (exact) q = q.bypassVectorIndex();
+    else q = q.nprobes(nprobesFor(this.rowsHint));
+    if (where) q = q.where(where);
+    const rows = (await q.toArray()) as CandidateRow[];
+    return rows.map((r) => ({ ...toCandidate(r), similarity: 1 - Number(r._distance ?? 1) }));
+  }
+
+  /** BM25 over title + body + prevention + tags (stemmed, stop words removed). */
+  async textSearch(text: string, limit: number, where?: string): Promise<Array<LessonCandidate & { score: number }>> {
+    if (!text.trim()) return [];
+    let q = this.table.query().fullTextSearch(text, { columns: 'search_text' }).select([...this.candidateColumns(), '_score']).withRowId().limit(limit);
+    if (where) q = q.where(where);
+    const rows = (await q.toArray()) as CandidateRow[];
+    return rows.map((r) => ({ ...toCandidate(r), score: Number(r._score ?? 0) }));
+  }
+
+  /**
+   * The text of the final candidates, in their order (by row id; by id if a compaction moved rows
+   * meanwhile). Severity and created time come from the candidates: every column read here costs.
+   */
+  async fetch(candidates: readonly LessonCandidate[]): Promise<FoundLesson[]> {
+    const missing = candidates.filter((c) => !c.found);
+    const byId = new Map<string, FoundLesson>();
+    if (missing.length) {
+      let rows = (await this.table.takeRowIds(missing.map((c) => c.rowId)).select(TEXT_COLUMNS).toArray().catch(() => [])) as TextRow[];
+      if (missing.some((c) => !rows.some((r) => r.id === c.id))) {
+        rows = (await this.table.query().where(`id IN (${missing.map((c) => sqlString(c.id)).join(', ')})`).select(TEXT_COLUMNS).toArray()) as TextRow[];
+      }
+      for (const row of rows) {
+        const c = missing.find((m) => m.id === row.id);
+        if (c) byId.set(row.id, foundLesson(c, row));
+      }
+    }
+    return candidates.flatMap((c) => {
+      const lesson = c.found ?? byId.get(c.id);
+      return lesson ? [lesson] : [];
+    });
+  }
+}
+
+function foundLesson(c: Pick<LessonCandidate, 'id' | 'severity' | 'created'>, row: TextRow): FoundLesson {
+  const tags = row.tags === null ? [] : Array.isArray(row.tags) ? row.tags : (row.tags.toArray() as string[]);
+  return { id: c.id, title: row.title, body: row.body, prevention: row.prevention, severity: c.severity, tags: tags.map(String), created: c.created, source: row.source };
+}
+
+/** A lesson as search returns it (no content hash: search never needs it). */
+export type FoundLesson = Omit<Lesson, 'contentHash'>;
+
+const TEXT_COLUMNS = ['id', 'title', 'body', 'prevention', 'tags', 'source'];
+type TextRow = Pick<Row, 'id' | 'title' | 'body' | 'prevention' | 'tags' | 'source'>;
+
+const CANDIDATE_COLUMNS = ['id', 'severity_rank', 'created'];
+
+interface CandidateRow {
+  id: string;
+  severity_rank: number;
+  created: number;
+  _rowid: bigint;
+  _distance?: number;
+  _score?: number;
+}
+
+function toCandidate(r: CandidateRow & Partial<TextRow>): LessonCandidate {
+  const c: LessonCandidate = { id: r.id, rowId: BigInt(r._rowid), severity: SEVERITIES[r.severity_rank] ?? 'low', created: Number(r.created) };
+  if (r.title !== undefined && r.body !== undefined) c.found = foundLesson(c, r as TextRow);
+  return c;
+}

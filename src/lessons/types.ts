@@ -1,0 +1,66 @@
+/** The lesson domain: what a lesson is, how severe, and the limits every path enforces alike. */
+import { createHash } from 'node:crypto';
+import * as canonicalizeModule from 'canonicalize';
+
+// CommonJS with an ESM-style default in its types (same handling as src/orders/order.ts).
+const canonicalize = canonicalizeModule.default as unknown as (input: unknown) => string | undefined;
+
+export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+export const SEVERITY_RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2, critical: 3 };
+
+export const LESSON_LIMITS = {
+  title: 200,
+  body: 8_000,
+  prevention: 4_000,
+  tags: 12,
+  tag: 40,
+  query: 1_000,
+  k: 50,
+} as const;
+
+/** Tags are lower-case slugs so they can be filtered on safely and compared exactly. */
+export const TAG_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
+
+export interface LessonContent {
+  title: string;
+  body: string;
+  prevention: string;
+  severity: Severity;
+  tags: string[];
+}
+
+export interface Lesson extends LessonContent {
+  id: string;
+  /** Epoch milliseconds. */
+  created: number;
+  /** `corpus:<file>` for shipped lessons, `recorded` for record_lesson. */
+  source: string;
+  contentHash: string;
+}
+
+/** Whitespace-collapsed, trimmed text: the same words in a different layout are the same lesson. */
+export function normalizeText(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+export function normalizeTags(tags: readonly string[]): string[] {
+  return [...new Set(tags.map((t) => t.trim().toLowerCase()))].sort();
+}
+
+/** SHA-256 of the RFC 8785 canonical JSON of the normalised content (dedup and change detection). */
+export function contentHash(content: LessonContent): string {
+  const canonical = canonicalize({
+    title: normalizeText(content.title).toLowerCase(),
+    body: normalizeText(content.body).toLowerCase(),
+    prevention: normalizeText(content.prevention).toLowerCase(),
+    severity: content.severity,
+    tags: normalizeTags(content.tags),
+  });
+  return createHash('sha256').update(canonical ?? '').digest('hex');
+}
+
+/** The text both the embedder and the full-text index see (title twice: it is the densest summary). */
+export function searchText(content: LessonContent): string {
+  return [content.title, content.title, content.tags.join(' '), content.body, content.prevention].filter(Boolean).join('\n');
+}
