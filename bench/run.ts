@@ -2,7 +2,7 @@
  * npm run bench: every area's benchmark, in one process, each reporting ratios against a
  * baseline measured in the same run (these machines are noisy). Writes bench/results.json.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { PACKAGE_ROOT } from '../src/paths.js';
 
@@ -13,11 +13,20 @@ export interface BenchEntry {
 
 const BENCHES: BenchEntry[] = [
   { name: 'startup', run: async () => (await import('./startup.js')).run() },
+  { name: 'lessons', run: async () => (await import('./lessons.js')).run() },
+  { name: 'council', run: async () => (await import('./council.js')).run() },
+  { name: 'llm', run: async () => (await import('./llm.js')).run() },
+  { name: 'risk', run: async () => (await import('./risk.js')).run() },
+  { name: 'technicals', run: async () => (await import('./technicals.js')).run() },
+  { name: 'execution', run: async () => (await import('./execution.js')).run() },
 ];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
-  const results: Record<string, unknown> = { at: new Date().toISOString(), node: process.version };
+  const out = resolve(PACKAGE_ROOT, 'bench', 'results.json');
+  // A filtered run (`node dist/bench/run.js lessons`) updates its own entries and keeps the others.
+  const previous: Record<string, unknown> = only.length && existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>) : {};
+  const results: Record<string, unknown> = { ...previous, at: new Date().toISOString(), node: process.version };
   for (const bench of BENCHES) {
     if (only.length && !only.includes(bench.name)) continue;
     process.stdout.write(`▶ ${bench.name}\n`);
@@ -30,7 +39,6 @@ async function main(): Promise<void> {
       process.stdout.write(`  failed: ${(err as Error).stack}\n`);
     }
   }
-  const out = resolve(PACKAGE_ROOT, 'bench', 'results.json');
   writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
   process.stdout.write(`wrote ${out}\n`);
 }
