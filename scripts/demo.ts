@@ -9,6 +9,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PACKAGE_ROOT } from '../src/paths.js';
+import { lessonsStep } from './demo-steps/lessons.js';
+import { councilStep } from './demo-steps/council.js';
+import { brokerStep } from './demo-steps/broker.js';
+import { riskDemoStep } from './demo-steps/risk.js';
+import { technicalsStep } from './demo-steps/technicals.js';
+import { llmStep } from './demo-steps/llm.js';
+import { executionStep } from './demo-steps/execution.js';
 
 export interface DemoContext {
   client: Client;
@@ -37,6 +44,13 @@ const DEMO_STEPS: DemoStep[] = [
       ctx.print(`trading://mode → ${first && 'text' in first ? first.text.replace(/\s+/g, ' ') : '(empty)'}`);
     },
   },
+  brokerStep,
+  technicalsStep,
+  lessonsStep,
+  councilStep,
+  riskDemoStep,
+  llmStep,
+  executionStep,
 ];
 
 function print(text: string): void {

@@ -5,6 +5,12 @@ import type { DoctorCheck, DoctorOptions, DoctorResult } from './types.js';
 
 const DOCTOR_CHECKS: Array<{ area: string; load: () => Promise<DoctorCheck> }> = [
   { area: 'server', load: async () => foundationChecks },
+  { area: 'broker', load: async () => (await import('../broker/doctor.js')).brokerChecks },
+  { area: 'lessons', load: async () => (await import('../lessons/doctor.js')).lessonChecks },
+  { area: 'risk', load: async () => (await import('../risk/doctor.js')).riskChecks },
+  { area: 'llm', load: async () => (await import('../llm/doctor.js')).llmChecks },
+  { area: 'council', load: async () => (await import('../council/doctor.js')).councilChecks },
+  { area: 'execution', load: async () => (await import('../execution/doctor.js')).executionChecks },
 ];
 
 export async function runDoctor(deps: Deps, options: DoctorOptions): Promise<Array<DoctorResult & { area: string }>> {

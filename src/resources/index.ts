@@ -1,7 +1,13 @@
 /** Every resource the server can expose; filtered per profile by `requiresTool`. */
 import type { ResourceDefinition } from '../resource.js';
 import { modeResource } from './mode.js';
+import { councilResource } from './council.js';
+import { usageResource } from './usage.js';
+import { auditResource } from './audit.js';
 
 export const RESOURCE_CATALOGUE: ResourceDefinition[] = [
   modeResource,
+  councilResource,
+  usageResource,
+  auditResource,
 ];

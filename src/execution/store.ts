@@ -1,0 +1,344 @@
+/**
+ * The durable state of the execution gate, under the data dir:
+ * - orders.sqlite: idempotency keys (one row per client_order_id, claimed in a BEGIN IMMEDIATE
+ *   transaction before any side effect), Opus REJECT cool-downs and the audit of every attempt;
+ * - order-journal.log: the INTENT/OUTCOME journal (journal.ts), appended under the same SQLite
+ *   write lock, which is what makes it safe for several server processes sharing a data dir.
+ *
+ * States of a client_order_id: claimed (a gate is working on it) → released (refused before the
+ * broker was called: the id may be used again) | intent (INTENT fsynced; the broker may see it) →
+ * submitted | rejected (the broker said no) | unknown (no answer and no order found by lookup).
+ * Every state but `released` means "used": another attempt with the id is a duplicate.
+ */
+import { join } from 'node:path';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { OrderSubmission } from '../broker/types.js';
+import type { Deps } from '../deps.js';
+import { ToolError } from '../errors.js';
+import { OrderJournal, type IntentRecord, type OutcomeRecord, type JournalEntry } from './journal.js';
+
+export type OrderState = 'claimed' | 'released' | 'intent' | 'submitted' | 'rejected' | 'unknown';
+
+/** What a duplicate attempt gets back. */
+export interface RecordedOutcome {
+  status: 'submitted' | 'refused' | 'unknown' | 'pending';
+  code: string | null;
+  message: string;
+  broker_order: Record<string, unknown> | null;
+  at: string;
+}
+
+export interface OrderRow {
+  client_order_id: string;
+  order_hash: string;
+  state: OrderState;
+  audit_id: string;
+  pid: number;
+  outcome: RecordedOutcome | null;
+  /** The order as sent (set with the INTENT). */
+  submission: OrderSubmission | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AuditEntry {
+  audit_id: string;
+  at: string;
+  order_hash: string | null;
+  client_order_id: string | null;
+  status: string;
+  stopped_at: string | null;
+  code: string | null;
+  message: string;
+  stages: unknown;
+  risk: unknown;
+  confirmation: unknown;
+  broker_order: unknown;
+  latency_ms: number;
+  gate_latency_ms: number;
+  cost_usd: number;
+}
+
+export interface Rejection {
+  order_hash: string;
+  until: string;
+  model: string;
+  reasons: string[];
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS orders (
+  client_order_id TEXT PRIMARY KEY,
+  order_hash TEXT NOT NULL,
+  state TEXT NOT NULL,
+  audit_id TEXT NOT NULL,
+  pid INTEGER NOT NULL,
+  outcome TEXT,
+  submission TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS rejections (
+  order_hash TEXT PRIMARY KEY,
+  until_ms INTEGER NOT NULL,
+  model TEXT NOT NULL,
+  reasons TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  audit_id TEXT NOT NULL UNIQUE,
+  at TEXT NOT NULL,
+  order_hash TEXT,
+  client_order_id TEXT,
+  status TEXT NOT NULL,
+  stopped_at TEXT,
+  code TEXT,
+  message TEXT NOT NULL,
+  stages TEXT NOT NULL,
+  risk TEXT,
+  confirmation TEXT,
+  broker_order TEXT,
+  latency_ms REAL NOT NULL,
+  gate_latency_ms REAL NOT NULL,
+  cost_usd REAL NOT NULL
+);
+`;
+
+interface RawOrderRow extends Omit<OrderRow, 'outcome' | 'submission'> {
+  outcome: string | null;
+  submission: string | null;
+}
+
+const toRow = (raw: RawOrderRow | undefined): OrderRow | null =>
+  raw
+    ? { ...raw, outcome: raw.outcome ? (JSON.parse(raw.outcome) as RecordedOutcome) : null, submission: raw.submission ? (JSON.parse(raw.submission) as OrderSubmission) : null }
+    : null;
+
+export class ExecutionStore {
+  readonly journal: OrderJournal;
+
+  private constructor(
+    private readonly db: BetterSqlite3.Database,
+    journalPath: string,
+  ) {
+    this.journal = new OrderJournal(journalPath);
+  }
+
+  static async open(dataDir: string): Promise<ExecutionStore> {
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(join(dataDir, 'orders.sqlite'), { timeout: 15_000 });
+    try {
+      // switching to WAL needs a moment alone with the file: a second process opening the same new
+      // database at the same instant gets SQLITE_BUSY without the busy handler, so retry briefly
+      for (let attempt = 0; ; attempt++) {
+        try {
+          if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
+          break;
+        } catch (err) {
+          if ((err as { code?: string }).code !== 'SQLITE_BUSY' || attempt >= 100) throw err;
+          await new Promise((r) => setTimeout(r, 20 + Math.random() * 30));
+        }
+      }
+      db.pragma('synchronous = FULL');
+      db.pragma('busy_timeout = 15000');
+      db.exec(SCHEMA);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    return new ExecutionStore(db, join(dataDir, 'order-journal.log'));
+  }
+
+  /** The inter-process lock: a SQLite write transaction. Everything inside is synchronous. */
+  locked<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  /** Validate the journal (and what other processes appended). Throws JOURNAL_CORRUPT. */
+  syncJournal(): void {
+    this.locked(() => this.journal.sync());
+  }
+
+  getOrder(clientOrderId: string): OrderRow | null {
+    return toRow(this.db.prepare('SELECT * FROM orders WHERE client_order_id = ?').get(clientOrderId) as RawOrderRow | undefined);
+  }
+
+  /** Claim a client_order_id for one attempt. Atomic across processes (BEGIN IMMEDIATE). */
+  claim(clientOrderId: string, orderHash: string, auditId: string, at: Date): { claimed: true } | { claimed: false; row: OrderRow } {
+    return this.locked(() => {
+      const existing = this.getOrder(clientOrderId);
+      const now = at.toISOString();
+      if (existing && existing.state !== 'released') return { claimed: false as const, row: existing };
+      if (existing) {
+        this.db
+          .prepare("UPDATE orders SET order_hash = ?, state = 'claimed', audit_id = ?, pid = ?, outcome = NULL, updated_at = ? WHERE client_order_id = ? AND state = 'released'")
+          .run(orderHash, auditId, process.pid, now, clientOrderId);
+      } else {
+        this.db
+          .prepare("INSERT INTO orders (client_order_id, order_hash, state, audit_id, pid, outcome, created_at, updated_at) VALUES (?, ?, 'claimed', ?, ?, NULL, ?, ?)")
+          .run(clientOrderId, orderHash, auditId, process.pid, now, now);
+      }
+      return { claimed: true as const };
+    });
+  }
+
+  /**
+   * Take over a claim whose attempt died before writing an INTENT (checked again under the lock):
+   * the broker never saw the id, so it is free.
+   */
+  reclaimStale(clientOrderId: string, staleAuditId: string, orderHash: string, auditId: string, at: Date): { claimed: true } | { claimed: false; row: OrderRow } {
+    return this.locked(() => {
+      this.journal.sync();
+      const row = this.getOrder(clientOrderId);
+      if (!row) return this.claim(clientOrderId, orderHash, auditId, at);
+      const hasIntent = this.journal.pendingIntents().some((p) => p.client_order_id === clientOrderId);
+      if (row.state !== 'claimed' || row.audit_id !== staleAuditId || hasIntent) return { claimed: false as const, row };
+      this.db
+        .prepare("UPDATE orders SET order_hash = ?, audit_id = ?, pid = ?, outcome = NULL, updated_at = ? WHERE client_order_id = ? AND state = 'claimed' AND audit_id = ?")
+        .run(orderHash, auditId, process.pid, at.toISOString(), clientOrderId, staleAuditId);
+      return { claimed: true as const };
+    });
+  }
+
+  /** A refusal before the broker was called: the id was never seen by the broker and may be used again. */
+  release(clientOrderId: string, auditId: string, outcome: RecordedOutcome): void {
+    this.db
+      .prepare("UPDATE orders SET state = 'released', outcome = ?, updated_at = ? WHERE client_order_id = ? AND audit_id = ? AND state = 'claimed'")
+      .run(JSON.stringify(outcome), outcome.at, clientOrderId, auditId);
+  }
+
+  /**
+   * INTENT, fsynced, and the row moved to `intent`, under one lock — only while this attempt still
+   * holds the claim (a claim taken over meanwhile means another attempt owns the id: nothing is written).
+   */
+  writeIntent(record: IntentRecord): JournalEntry {
+    return this.locked(() => {
+      const row = this.getOrder(record.client_order_id);
+      if (!row || row.state !== 'claimed' || row.audit_id !== record.audit_id) {
+        throw new ToolError('DUPLICATE_ORDER', `client_order_id ${record.client_order_id} is no longer held by this attempt (${row ? row.state : 'missing'}); nothing was sent`, {
+          client_order_id: record.client_order_id,
+        });
+      }
+      const entry = this.journal.append(record);
+      this.db
+        .prepare("UPDATE orders SET state = 'intent', submission = ?, updated_at = ? WHERE client_order_id = ? AND audit_id = ?")
+        .run(JSON.stringify(record.order), record.at, record.client_order_id, record.audit_id);
+      return entry;
+    });
+  }
+
+  /**
+   * OUTCOME in the journal and the row's final state, under one lock. With `onlyFrom`, nothing is
+   * written unless the row is in one of those states (reconciliation must not overwrite an owner).
+   */
+  writeOutcome(record: OutcomeRecord, state: OrderState, outcome: RecordedOutcome, onlyFrom?: OrderState[]): boolean {
+    return this.locked(() => {
+      const row = this.getOrder(record.client_order_id);
+      if (onlyFrom && (!row || !onlyFrom.includes(row.state))) {
+        // still close the journal's INTENT if the row already carries a final state
+        if (this.journal.pendingIntents().some((p) => p.client_order_id === record.client_order_id) && row && row.state !== 'intent' && row.state !== 'claimed') {
+          this.journal.append({ ...record, message: `${record.message} (row already ${row.state})` });
+        }
+        return false;
+      }
+      this.journal.append(record);
+      if (row) {
+        this.db.prepare('UPDATE orders SET state = ?, outcome = ?, updated_at = ? WHERE client_order_id = ?').run(state, JSON.stringify(outcome), record.at, record.client_order_id);
+      } else {
+        this.db
+          .prepare('INSERT INTO orders (client_order_id, order_hash, state, audit_id, pid, outcome, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+          .run(record.client_order_id, record.order_hash, state, record.audit_id, record.pid, JSON.stringify(outcome), record.at, record.at);
+      }
+      return true;
+    });
+  }
+
+  ordersInState(state: OrderState): string[] {
+    return (this.db.prepare('SELECT client_order_id FROM orders WHERE state = ? ORDER BY updated_at DESC').all(state) as Array<{ client_order_id: string }>).map((r) => r.client_order_id);
+  }
+
+  activeRejection(hashes: string[], nowMs: number): Rejection | null {
+    for (const hash of hashes) {
+      const row = this.db.prepare('SELECT * FROM rejections WHERE order_hash = ? AND until_ms > ?').get(hash, nowMs) as
+        | { order_hash: string; until_ms: number; model: string; reasons: string }
+        | undefined;
+      if (row) return { order_hash: row.order_hash, until: new Date(row.until_ms).toISOString(), model: row.model, reasons: JSON.parse(row.reasons) as string[] };
+    }
+    return null;
+  }
+
+  recordRejection(hashes: string[], untilMs: number, model: string, reasons: string[]): void {
+    this.locked(() => {
+      const stmt = this.db.prepare(
+        'INSERT INTO rejections (order_hash, until_ms, model, reasons) VALUES (?, ?, ?, ?) ON CONFLICT(order_hash) DO UPDATE SET until_ms = MAX(until_ms, excluded.until_ms), model = excluded.model, reasons = excluded.reasons',
+      );
+      for (const hash of hashes) stmt.run(hash, untilMs, model, JSON.stringify(reasons));
+    });
+  }
+
+  insertAudit(entry: AuditEntry): void {
+    const j = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
+    this.db
+      .prepare(
+        `INSERT INTO audit (audit_id, at, order_hash, client_order_id, status, stopped_at, code, message, stages, risk, confirmation, broker_order, latency_ms, gate_latency_ms, cost_usd)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        entry.audit_id,
+        entry.at,
+        entry.order_hash,
+        entry.client_order_id,
+        entry.status,
+        entry.stopped_at,
+        entry.code,
+        entry.message,
+        JSON.stringify(entry.stages),
+        j(entry.risk),
+        j(entry.confirmation),
+        j(entry.broker_order),
+        entry.latency_ms,
+        entry.gate_latency_ms,
+        entry.cost_usd,
+      );
+  }
+
+  recentAudit(limit: number): AuditEntry[] {
+    const rows = this.db.prepare('SELECT * FROM audit ORDER BY seq DESC LIMIT ?').all(limit) as Array<Record<string, unknown>>;
+    const p = (v: unknown) => (typeof v === 'string' ? (JSON.parse(v) as unknown) : null);
+    return rows.map((r) => ({
+      audit_id: r.audit_id as string,
+      at: r.at as string,
+      order_hash: (r.order_hash as string | null) ?? null,
+      client_order_id: (r.client_order_id as string | null) ?? null,
+      status: r.status as string,
+      stopped_at: (r.stopped_at as string | null) ?? null,
+      code: (r.code as string | null) ?? null,
+      message: r.message as string,
+      stages: p(r.stages),
+      risk: p(r.risk),
+      confirmation: p(r.confirmation),
+      broker_order: p(r.broker_order),
+      latency_ms: r.latency_ms as number,
+      gate_latency_ms: r.gate_latency_ms as number,
+      cost_usd: r.cost_usd as number,
+    }));
+  }
+
+  auditCounts(): Record<string, number> {
+    const rows = this.db.prepare('SELECT status, COUNT(*) AS n FROM audit GROUP BY status').all() as Array<{ status: string; n: number }>;
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  }
+
+  close(): void {
+    this.journal.close();
+    this.db.close();
+  }
+}
+
+/** One store per process, closed on shutdown. */
+export const getExecutionStore = (deps: Deps) =>
+  deps.service('execution-store', async (d) => {
+    const store = await ExecutionStore.open(d.dataDir);
+    d.onClose(() => store.close());
+    return store;
+  });
