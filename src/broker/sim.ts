@@ -18,6 +18,7 @@ import { OCC_SYMBOL, parseOcc, type OrderLeg } from '../orders/order.js';
 import { addDays, currentOrNextSession, easternDate, isMarketOpen, marketClock, previousSession, sessionOn, sessionsBetween } from './calendar.js';
 import { SimMarket } from './sim/market.js';
 import { optionContracts, optionPriceAt, optionSnapshots } from './sim/chain.js';
+import { openSqlite } from '../store/sqlite.js';
 import {
   OPEN_ORDER_STATUSES,
   type Account,
@@ -677,12 +678,7 @@ export class SimBroker implements Broker {
 
 /** Open the sim's database: WAL, synchronous=FULL (money state), a busy timeout for several processes. */
 export async function openSimDatabase(dataDir: string): Promise<Db> {
-  const { default: Database } = await import('better-sqlite3');
-  const db = new Database(join(dataDir, 'sim-broker.sqlite'));
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.pragma('busy_timeout = 5000');
-  return db;
+  return openSqlite(join(dataDir, 'sim-broker.sqlite'), { synchronous: 'FULL' });
 }
 
 export async function createSimBroker(deps: Deps, opts: Partial<SimBrokerOptions> = {}): Promise<SimBroker> {

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Deps } from '../deps.js';
 import type { MemberOutcome } from './aggregate.js';
+import { openSqliteWith } from '../store/sqlite.js';
 
 export interface CouncilStart {
   id: string;
@@ -129,14 +130,9 @@ CREATE TABLE IF NOT EXISTS consumed_tickets (
 const RAW_KEEP = 2000;
 
 export function openCouncilStore(Database: typeof BetterSqlite3, path: string): CouncilStore {
-  const durable = new Database(path);
-  durable.pragma('journal_mode = WAL');
-  durable.pragma('busy_timeout = 5000');
-  durable.pragma('synchronous = FULL');
+  const durable = openSqliteWith(Database, path, { synchronous: 'FULL' });
   durable.exec(SCHEMA);
-  const fast = new Database(path);
-  fast.pragma('busy_timeout = 5000');
-  fast.pragma('synchronous = NORMAL');
+  const fast = openSqliteWith(Database, path, { synchronous: 'NORMAL' });
 
   const insertCouncil = fast.prepare(
     `INSERT INTO councils (id, at, question, order_hash, members_total, quorum, status) VALUES (@id, @at, @question, @orderHash, @membersTotal, @quorum, 'running')`,

@@ -16,6 +16,7 @@ import type { OrderSubmission } from '../broker/types.js';
 import type { Deps } from '../deps.js';
 import { ToolError } from '../errors.js';
 import { OrderJournal, type IntentRecord, type OutcomeRecord, type JournalEntry } from './journal.js';
+import { openSqlite } from '../store/sqlite.js';
 
 export type OrderState = 'claimed' | 'released' | 'intent' | 'submitted' | 'rejected' | 'unknown';
 
@@ -125,22 +126,8 @@ export class ExecutionStore {
   }
 
   static async open(dataDir: string): Promise<ExecutionStore> {
-    const { default: Database } = await import('better-sqlite3');
-    const db = new Database(join(dataDir, 'orders.sqlite'), { timeout: 15_000 });
+    const db = await openSqlite(join(dataDir, 'orders.sqlite'), { synchronous: 'FULL' });
     try {
-      // switching to WAL needs a moment alone with the file: a second process opening the same new
-      // database at the same instant gets SQLITE_BUSY without the busy handler, so retry briefly
-      for (let attempt = 0; ; attempt++) {
-        try {
-          if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
-          break;
-        } catch (err) {
-          if ((err as { code?: string }).code !== 'SQLITE_BUSY' || attempt >= 100) throw err;
-          await new Promise((r) => setTimeout(r, 20 + Math.random() * 30));
-        }
-      }
-      db.pragma('synchronous = FULL');
-      db.pragma('busy_timeout = 15000');
       db.exec(SCHEMA);
     } catch (err) {
       db.close();

@@ -12,6 +12,7 @@
  * each reserve and settle: 0.3 ms idle and 5+ ms on this shared disk under load, per LLM call (see bench llm).
  */
 import Database from 'better-sqlite3';
+import { openSqliteWith } from '../store/sqlite.js';
 import { join } from 'node:path';
 import { budgetView, periodKeys, type BudgetView } from './budget.js';
 
@@ -95,10 +96,7 @@ export class BudgetLedger {
     synchronous: 'FULL' | 'NORMAL' = 'NORMAL',
   ) {
     this.path = join(dataDir, LEDGER_FILE);
-    this.db = new Database(this.path);
-    this.db.pragma('busy_timeout = 10000'); // first: switching to WAL needs a lock another process may hold
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${synchronous}`);
+    this.db = openSqliteWith(Database, this.path, { synchronous });
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS totals (period TEXT PRIMARY KEY, committed_nano INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS calls (

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Deps } from '../deps.js';
 import type { RecentOrder } from './engine.js';
+import { openSqlite } from '../store/sqlite.js';
 
 export interface HaltStatus {
   halted: boolean;
@@ -122,11 +123,7 @@ interface HaltRow {
 
 /** Open (creating if needed) the risk database at `path`. */
 export async function openRiskState(path: string): Promise<RiskState> {
-  const { default: Database } = await import('better-sqlite3');
-  const db: BetterSqlite3.Database = new Database(path);
-  db.pragma('busy_timeout = 10000');
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
+  const db: BetterSqlite3.Database = await openSqlite(path, { synchronous: 'FULL' });
   // Schema creation races with other processes opening the same file: take the write lock first.
   db.transaction(() => db.exec(SCHEMA)).immediate();
 
