@@ -89,20 +89,29 @@ export function createRouter(deps: Deps, table: TierTable, ledger: BudgetLedger,
   const retryCfg = { maxAttempts: 2, initialDelayMs: 250, maxDelayMs: 4000, ...opts.retry };
   const breakerCfg = { consecutiveFailures: 5, halfOpenAfterMs: 30_000, ...opts.breaker };
   const breakers = new Map<string, CircuitBreakerPolicy>();
+  const openedAt = new Map<string, number>();
   const log = deps.log.child({ area: 'llm' });
 
   const breakerFor = (model: string): CircuitBreakerPolicy => {
     let b = breakers.get(model);
     if (!b) {
       b = circuitBreaker(handleWhen(isTransient), { halfOpenAfter: breakerCfg.halfOpenAfterMs, breaker: new ConsecutiveBreaker(breakerCfg.consecutiveFailures) });
-      b.onBreak(() => log.warn('circuit opened', { model }));
+      b.onBreak(() => {
+        openedAt.set(model, Date.now());
+        log.warn('circuit opened', { model });
+      });
       breakers.set(model, b);
     }
     return b;
   };
+  /**
+   * Skip a model only while its breaker is open and its break has not elapsed. cockatiel moves to
+   * half-open only when asked to execute, so a model past its break must be tried again (one probe).
+   */
   const circuitOpen = (model: string) => {
     const s = breakers.get(model)?.state;
-    return s === CircuitState.Open || s === CircuitState.Isolated;
+    if (s === CircuitState.Isolated) return true;
+    return s === CircuitState.Open && Date.now() - (openedAt.get(model) ?? 0) < breakerCfg.halfOpenAfterMs;
   };
 
   /** Retry policy bounded by the call's deadline: a retry that cannot finish in time is not taken. */

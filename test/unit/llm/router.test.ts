@@ -156,6 +156,17 @@ describe('router against the loopback gateway', () => {
     expect(chatRequests(gw).filter((q) => q.model === 'kimi-k2')).toHaveLength(2);
   });
 
+  it('a model whose break has elapsed is probed again and, once it answers, used again', async () => {
+    const { gw, llm } = await setup({}, { retry: { maxAttempts: 0 }, breaker: { consecutiveFailures: 2, halfOpenAfterMs: 200 } });
+    gw.when('kimi-k2', { status: 502 }, { times: 2 });
+    for (let i = 0; i < 3; i++) expect((await llm.complete({ tier: 'options', tool: 't', messages: user(`x${i}`) })).modelServed).toBe('deepseek-v3.2');
+    expect(chatRequests(gw).filter((q) => q.model === 'kimi-k2')).toHaveLength(2);
+    await new Promise((r) => setTimeout(r, 250));
+    // the gateway has recovered: the half-open probe succeeds and closes the circuit
+    expect((await llm.complete({ tier: 'options', tool: 't', messages: user('after') })).modelServed).toBe('kimi-k2');
+    expect((await llm.complete({ tier: 'options', tool: 't', messages: user('again') })).modelServed).toBe('kimi-k2');
+  });
+
   it('a malformed body is retried then failed over', async () => {
     const { gw, llm } = await setup({}, { retry: { maxAttempts: 1, initialDelayMs: 5 } });
     gw.when('deepseek-v3.2', { malformed: true }, { times: 2 });
