@@ -21,6 +21,7 @@ import { ToolError, isToolError, type ErrorCode } from '../errors.js';
 import type { LlmRouter } from '../llm/types.js';
 import { canonicalOrder, normalizeOrder, orderHash, type NormalizedOrder, type ParsedOrder } from '../orders/order.js';
 import { RiskVerdictSchema, type RiskVerdict } from '../risk/verdict.js';
+import type { ClaimResult } from '../risk/state.js';
 import type { ToolContext } from '../tool.js';
 import { CONFIRMATION_RESPONSE_FORMAT, buildConfirmationMessages, isOpusModel, parseConfirmation } from './confirmation.js';
 import type { OutcomeRecord } from './journal.js';
@@ -41,7 +42,8 @@ export interface GateServices {
   broker(): Promise<Broker>;
   llm(): Promise<LlmRouter>;
   assessOrder(order: ParsedOrder): Promise<RiskVerdict>;
-  recordOrderSubmitted(order: NormalizedOrder, at: Date): Promise<void>;
+  /** Atomically re-check the order-rate and duplicate rules and record the order (several processes may race). */
+  claimOrderSlot(order: NormalizedOrder, at: Date): Promise<ClaimResult>;
   verifyTicket(ticket: string, orderHash: string): Promise<TicketCheck>;
 }
 
@@ -50,7 +52,7 @@ export function defaultServices(deps: Deps): GateServices {
     broker: async () => (await import('../broker/index.js')).getBroker(deps),
     llm: async () => (await import('../llm/index.js')).getLlm(deps),
     assessOrder: async (order) => (await import('../risk/service.js')).assessOrder(deps, order),
-    recordOrderSubmitted: async (order, at) => (await import('../risk/service.js')).recordOrderSubmitted(deps, order, at),
+    claimOrderSlot: async (order, at) => (await import('../risk/service.js')).claimOrderSlot(deps, order, at),
     verifyTicket: async (ticket, hash) => (await import('../council/ticket.js')).verifyAndConsumeTicket(deps, ticket, hash),
   };
 }
@@ -264,7 +266,7 @@ export class ExecutionGate {
           { status: 'submitted', code: null, message: 'submitted (reconciled at start-up)', broker_order: summary, at },
           ['claimed', 'intent', 'unknown'],
         );
-        if (written) await this.recordSubmitted(intent.order, new Date(found.submittedAt ?? intent.at));
+        if (!written) this.deps.log.debug('reconciled order already had an outcome', { clientOrderId: intent.client_order_id });
       } else {
         this.store.writeOutcome(
           { ...base, result: 'not_found', broker_order_id: null, broker_status: null, code: 'BROKER_UNAVAILABLE', message: 'reconciled at start-up: the broker has no order with this client_order_id' },
@@ -274,14 +276,6 @@ export class ExecutionGate {
         );
       }
       this.deps.log.info('reconciled an order intent left without outcome', { clientOrderId: intent.client_order_id, found: Boolean(found) });
-    }
-  }
-
-  private async recordSubmitted(order: NormalizedOrder, at: Date): Promise<void> {
-    try {
-      await this.services.recordOrderSubmitted(order, at);
-    } catch (err) {
-      this.deps.log.error('could not record a submitted order in the risk state', { err });
     }
   }
 
@@ -561,6 +555,10 @@ export class ExecutionGate {
           throw new Refusal(halted ? 'TRADING_HALTED' : 'RISK_REJECTED', `the risk re-check just before sending refused the order: ${failed.map((c) => `${c.code} (${c.message})`).join('; ')}`);
         }
       }
+      // The rate and duplicate rules were checked at the risk stage, but concurrent attempts (other
+      // calls, other processes) may have passed them too: claim the slot atomically, recording the order.
+      const slot = await this.services.claimOrderSlot(order, this.now());
+      if (!slot.ok) throw new Refusal('RISK_REJECTED', `the order-rate and duplicate checks, re-run atomically just before sending, refused the order: ${slot.code} (${slot.message})`);
       onBroker();
       const intentAt = this.now().toISOString();
       // the INTENT is durable before the broker can see the order
@@ -588,7 +586,6 @@ export class ExecutionGate {
           this.deps.log.error('could not record the OUTCOME of a submitted order', { err, clientOrderId });
           r.message += ' (its OUTCOME record could not be written; it will be reconciled at the next start-up)';
         }
-        await this.recordSubmitted(order, new Date(placed.submittedAt ?? at));
         return { value: undefined, message: `broker order ${placed.id} (${placed.status})${reconciled ? ', reconciled by client_order_id' : ''}` };
       };
 
@@ -657,7 +654,6 @@ export class ExecutionGate {
       { status: 'submitted', code: null, message: 'submitted (the broker answered late)', broker_order: summariseBrokerOrder(placed), at },
       ['intent', 'unknown'],
     );
-    await this.recordSubmitted(order, new Date(placed.submittedAt ?? at));
   }
 
   private recordUnknownOrRejected(
@@ -704,7 +700,6 @@ export class ExecutionGate {
             ['unknown', 'intent', 'claimed'],
           );
           current = this.store.getOrder(current.client_order_id) ?? current;
-          if (current.submission) await this.recordSubmitted(current.submission, new Date(found.submittedAt ?? at));
         }
       } catch (err) {
         this.deps.log.warn('could not re-check an order of unknown outcome', { err, clientOrderId: current.client_order_id });
