@@ -8,6 +8,7 @@
  * run: a bare broker.submitOrder against the same loopback Alpaca.
  */
 import { performance } from 'node:perf_hooks';
+import { prng as rng } from '../src/broker/sim/path.js';
 import { getBroker } from '../src/broker/index.js';
 import { ToolError } from '../src/errors.js';
 import { getExecutionStore } from '../src/execution/store.js';
@@ -17,17 +18,6 @@ import { startFakeAlpaca, type FailRule } from '../test/support/fake-alpaca.js';
 import { orderHashIn, startFakeGateway, type Behaviour, type GatewayRequest } from '../test/support/fake-gateway.js';
 import { ratio, summarize } from './stats.js';
 
-/** Deterministic PRNG (mulberry32) so a run can be repeated. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function pick<T>(rand: () => number, weighted: Array<[T, number]>): T {
   const total = weighted.reduce((s, [, w]) => s + w, 0);

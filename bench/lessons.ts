@@ -6,6 +6,7 @@
  * Run alone: npm run build && node dist/bench/run.js lessons
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { prng as mulberry32 } from '../src/broker/sim/path.js';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -36,16 +37,6 @@ const QUERIES = [
   'too many requests from the model router',
 ];
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Lessons that read like the shipped ones: a topic's words reshuffled, a random ticker and figures. */
 export function generateLessons(n: number, seed = 7): Lesson[] {
