@@ -8,7 +8,8 @@ import { ENV_VARS } from '../src/config.js';
 import { loadProfile, PROFILE_NAMES } from '../src/profiles.js';
 import { PACKAGE_ROOT } from '../src/paths.js';
 import { RiskLimitsSchema } from '../src/risk/limits.js';
-import { TOOL_CATALOGUE } from '../src/tools/index.js';
+import { loadCatalogue } from '../src/tools/index.js';
+import type { ToolDefinition } from '../src/tool.js';
 import { TOOL_NAMES } from '../src/tools/names.js';
 
 export const README_PATH = resolve(PACKAGE_ROOT, 'README.md');
@@ -18,10 +19,10 @@ function configTable(): string {
   return ['| variable | meaning | default |', '|---|---|---|', ...rows].join('\n');
 }
 
-function toolTable(): string {
+function toolTable(catalogue: readonly ToolDefinition[]): string {
   const profiles = PROFILE_NAMES.map((name) => loadProfile(name, TOOL_NAMES));
   const header = `| tool | ${PROFILE_NAMES.join(' | ')} | read-only | destructive | what it does |`;
-  const rows = TOOL_CATALOGUE.map((tool) => {
+  const rows = catalogue.map((tool) => {
     const marks = profiles.map((p) => ((!p.readOnly || tool.annotations.readOnlyHint) && p.tools.includes(tool.name) ? '✓' : ''));
     const firstSentence = tool.description.split(/(?<=\.)\s+(?=[A-Z])/)[0] ?? tool.description;
     return `| \`${tool.name}\` | ${marks.join(' | ')} | ${tool.annotations.readOnlyHint ? 'yes' : 'no'} | ${tool.annotations.destructiveHint ? 'yes' : 'no'} | ${firstSentence.replace(/\|/g, '\\|')} |`;
@@ -39,8 +40,8 @@ function riskTable(): string {
   return ['| limit | default | why |', '|---|---|---|', ...rows].join('\n');
 }
 
-export function renderReadme(current: string): string {
-  const sections: Record<string, string> = { config: configTable(), tools: toolTable(), risk: riskTable() };
+export async function renderReadme(current: string): Promise<string> {
+  const sections: Record<string, string> = { config: configTable(), tools: toolTable(await loadCatalogue()), risk: riskTable() };
   let out = current;
   for (const [name, table] of Object.entries(sections)) {
     const re = new RegExp(`(<!-- generated:${name} -->)[\\s\\S]*?(<!-- /generated:${name} -->)`);
@@ -52,7 +53,7 @@ export function renderReadme(current: string): string {
 
 if (process.argv[1] && resolve(process.argv[1]).endsWith('gen-readme.js')) {
   const current = readFileSync(README_PATH, 'utf8');
-  const next = renderReadme(current);
+  const next = await renderReadme(current);
   writeFileSync(README_PATH, next);
   process.stdout.write(next === current ? 'README.md tables already up to date\n' : 'README.md tables regenerated\n');
 }

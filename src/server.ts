@@ -24,7 +24,8 @@ import { ToolError } from './errors.js';
 import type { ResourceDefinition } from './resource.js';
 import { RESOURCE_CATALOGUE } from './resources/index.js';
 import { selectTools } from './profiles.js';
-import { TOOL_CATALOGUE } from './tools/index.js';
+import { readManifest, type ManifestTool } from './manifest.js';
+import { loadTool } from './tools/index.js';
 import { TOOL_NAMES } from './tools/names.js';
 import type { ElicitField, ToolContext, ToolDefinition } from './tool.js';
 import { SERVER_VERSION } from './version.js';
@@ -63,7 +64,7 @@ export function describeTool(tool: ToolDefinition): Tool {
   };
 }
 
-export function instructionsFor(deps: Deps, tools: readonly ToolDefinition[]): string {
+export function instructionsFor(deps: Deps, tools: ReadonlyArray<{ name: string }>): string {
   const modeLine =
     deps.mode === 'live'
       ? 'LIVE trading: orders move real money and also need a human confirmation.'
@@ -100,22 +101,24 @@ const LEVEL_RANK: Record<LoggingLevel, number> = { debug: 0, info: 1, notice: 2,
 const TO_MCP_LEVEL = { debug: 'debug', info: 'info', warn: 'warning', error: 'error' } as const;
 
 export interface BuildOptions {
+  /** Tool definitions to serve instead of the built manifest + lazily loaded modules (in-process tests). */
   catalogue?: readonly ToolDefinition[];
   resources?: readonly ResourceDefinition[];
 }
 
 export function buildServer(deps: Deps, options: BuildOptions = {}): Server {
-  const active = selectTools(options.catalogue ?? TOOL_CATALOGUE, deps.profile);
-  const byName = new Map(active.map((t) => [t.name, t]));
-  const listed = active.map(describeTool);
-  const activeNames = new Set(byName.keys());
+  const given = options.catalogue ? new Map(options.catalogue.map((t) => [t.name, t])) : null;
+  const catalogue: ManifestTool[] = options.catalogue ? options.catalogue.map((t) => describeTool(t) as ManifestTool) : readManifest();
+  const listed = selectTools(catalogue, deps.profile);
+  const activeNames = new Set(listed.map((t) => t.name));
+  const definitionOf = (name: string): Promise<ToolDefinition> | null => (given ? Promise.resolve(given.get(name)!) : loadTool(name));
   const resources = (options.resources ?? RESOURCE_CATALOGUE).filter((r) => !r.requiresTool || activeNames.has(r.requiresTool));
 
   const server = new Server(
     { name: SERVER_NAME, title: 'TARS trading tools', version: SERVER_VERSION },
     {
       capabilities: { tools: { listChanged: false }, resources: { listChanged: false }, logging: {} },
-      instructions: instructionsFor(deps, active),
+      instructions: instructionsFor(deps, listed),
     },
   );
 
@@ -140,18 +143,18 @@ export function buildServer(deps: Deps, options: BuildOptions = {}): Server {
 
   server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
     const { name, arguments: args } = request.params;
-    const tool = byName.get(name);
-    if (!tool) {
+    if (!activeNames.has(name)) {
       deps.log.debug('tool call refused', { tool: name, outcome: 'NOT_IN_PROFILE' });
       const known = (TOOL_NAMES as readonly string[]).includes(name);
       return errorResult(
         'NOT_IN_PROFILE',
         known
-          ? `${name} is not available in the "${deps.profile.name}" profile. Available: ${[...byName.keys()].join(', ')}.`
-          : `there is no tool named ${name}. Available: ${[...byName.keys()].join(', ')}.`,
+          ? `${name} is not available in the "${deps.profile.name}" profile. Available: ${[...activeNames].join(', ')}.`
+          : `there is no tool named ${name}. Available: ${[...activeNames].join(', ')}.`,
         { tool: name, profile: deps.profile.name },
       );
     }
+    const tool = await definitionOf(name)!;
     const parsed = tool.inputSchema.safeParse(args ?? {});
     if (!parsed.success) {
       const { message, issues } = describeIssues(parsed.error);

@@ -2,7 +2,7 @@ import { spawnSync, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TOOL_CATALOGUE } from '../../src/tools/index.js';
+import { loadCatalogue } from '../../src/tools/index.js';
 import { baseEnv, callTool, CLI_PATH, errorCode, startServer, tempDataDir, type RunningServer } from '../support/client.js';
 import { DESTRUCTIVE, READ_ONLY, SPEC_TOOLS } from '../support/profiles.js';
 
@@ -16,7 +16,7 @@ async function start(profile: string, extra: Parameters<typeof startServer>[0] =
   return server;
 }
 
-const implemented = new Set(TOOL_CATALOGUE.map((t) => t.name));
+const implemented = new Set((await loadCatalogue()).map((t) => t.name));
 
 describe('profiles over stdio', () => {
   for (const profile of ['analyst', 'council', 'executor'] as const) {
