@@ -11,21 +11,19 @@
  */
 import type { Deps } from '../deps.js';
 import { ToolError } from '../errors.js';
-import { worstCaseInputTokens, type BudgetView } from '../llm/budget.js';
+import { downgradePool, worstCaseInputTokens, type BudgetView } from '../llm/budget.js';
 import { costNano, nanoToUsd, priceOf, type TierTable } from '../llm/tiers.js';
-import type { ChatMessage, ChatTier } from '../llm/types.js';
+import type { ChatMessage } from '../llm/types.js';
 import type { Profile } from '../profiles.js';
 
 type Member = Profile['council']['members'][number];
-const CHAT_TIERS_BELOW_CRITICAL: ChatTier[] = ['parse', 'analysis', 'options', 'reasoning'];
 
 /** The worst-case cost (nano-USD) of the cheapest call the router could make for each member at `step`; null when no model of its pool has a price. */
 export function memberWorstCasesNano(table: TierTable, members: readonly Member[], step: number, messages: readonly ChatMessage[], schema: Record<string, unknown>): Array<number | null> {
   const inputTokens = worstCaseInputTokens(messages.map((m) => m.content), Buffer.byteLength(JSON.stringify(schema)));
   return members.map((member) => {
     const spec = table.tiers[member.tier];
-    const pool =
-      step === 0 ? [member.model ?? spec.models[0]!, ...spec.models] : step === 1 ? spec.models : CHAT_TIERS_BELOW_CRITICAL.flatMap((t) => table.tiers[t].models);
+    const pool = downgradePool(table, member.tier, step, member.model);
     const costs = pool
       .map((m) => priceOf(table, m))
       .filter((p) => p !== undefined)

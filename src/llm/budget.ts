@@ -9,11 +9,29 @@
  * At every step a model is taken only if its worst-case cost fits what is left; nothing fits →
  * BUDGET_EXHAUSTED before anything is sent. `critical` is never downgraded nor blocked (still recorded).
  */
+import type { TierTable } from './tiers.js';
+import type { ChatTier } from './types.js';
+
 export const DOWNGRADE_STEPS = [
   { step: 0, minFractionLeft: 0.5, meaning: 'primary model of the tier (then its fallback order)' },
   { step: 1, minFractionLeft: 0.25, meaning: "cheapest model of the tier" },
   { step: 2, minFractionLeft: 0, meaning: 'cheapest model overall among the non-critical chat tiers' },
 ] as const;
+
+/** The chat tiers a step-2 call may borrow a model from (never critical). */
+export const CHAT_TIERS_BELOW_CRITICAL: readonly ChatTier[] = ['parse', 'analysis', 'options', 'reasoning'];
+
+/**
+ * The models a non-critical call may use at a downgrade step, before price, circuit and budget
+ * filters: step 0 the tier's own order (a preferred model first), step 1 the tier's models, step 2
+ * every model of the non-critical chat tiers. The router and the council's quorum check share it.
+ */
+export function downgradePool(table: TierTable, tier: ChatTier, step: number, preferModel?: string): string[] {
+  const spec = table.tiers[tier];
+  if (step === 0) return [...new Set([preferModel ?? spec.models[0]!, ...spec.models])];
+  if (step === 1) return [...spec.models];
+  return [...new Set(CHAT_TIERS_BELOW_CRITICAL.flatMap((t) => table.tiers[t].models))];
+}
 
 export function downgradeStep(fractionLeft: number): 0 | 1 | 2 {
   if (fractionLeft > 0.5) return 0;

@@ -26,7 +26,7 @@ import {
 } from 'cockatiel';
 import type { Deps } from '../deps.js';
 import { ToolError } from '../errors.js';
-import { worstCaseInputTokens, type BudgetView } from './budget.js';
+import { downgradePool, worstCaseInputTokens, type BudgetView } from './budget.js';
 import type { BudgetLedger, ReserveDecision } from './ledger.js';
 import { costNano, isOpusModel, nanoToUsd, priceOf, type TierTable } from './tiers.js';
 import type { CallReceipt, ChatTier, Completion, CompletionRequest, EmbeddingRequest, Embeddings, LlmRouter, Tier } from './types.js';
@@ -39,7 +39,6 @@ export interface RouterOptions {
   fetch?: typeof fetch;
 }
 
-const CHAT_TIERS_BELOW_CRITICAL: ChatTier[] = ['parse', 'analysis', 'options', 'reasoning'];
 
 /** Same model, allowing a gateway's vendor prefix and a dated/pinned suffix (claude-opus-4-5 → anthropic/claude-opus-4-5-20251101). */
 export function sameModel(requested: string, served: string): boolean {
@@ -228,7 +227,7 @@ export function createRouter(deps: Deps, table: TierTable, ledger: BudgetLedger,
         }
         ordered = [{ model: first, route }, ...spec.models.filter((m) => m !== first).map((model) => ({ model, route: 'fallback' }))];
       } else {
-        const pool = view.step === 1 ? spec.models : [...new Set(CHAT_TIERS_BELOW_CRITICAL.flatMap((t) => table.tiers[t].models))];
+        const pool = downgradePool(table, req.tier, view.step);
         const route = view.step === 1 ? 'tier-cheapest' : 'overall-cheapest';
         ordered = pool
           .filter((m) => priceOf(table, m))
