@@ -24,9 +24,11 @@ export const CONFIRMATION_RESPONSE_FORMAT: JsonSchemaFormat = { name: CONFIRMATI
 
 /**
  * A Claude Opus model id as gateways spell it: `claude-opus-4-1`, `claude-3-opus-20240229`,
- * `anthropic/claude-opus-4.1`, `bedrock/anthropic.claude-opus-4`. Sonnet, Haiku and look-alikes fail.
+ * `anthropic/claude-opus-4.1`, `bedrock/anthropic.claude-opus-4`, with an optional pinned suffix
+ * (`-20251101`, `@20250805`, `-latest`, `-v1:0`). Sonnet, Haiku and look-alikes fail, and so does
+ * anything after `opus` that is not a version (`claude-opus-fake`, `claude-opus/x`).
  */
-const OPUS_MODEL = /(?:^|[/:])(?:anthropic[/.:])?claude-(?:\d+(?:[.-]\d+)*-)?opus(?:[-.@:/]|$)/i;
+const OPUS_MODEL = /(?:^|[/:])(?:anthropic[/.:])?claude-(?:\d+(?:[.-]\d+)*-)?opus(?:[-.]\d+)*(?:[-@:](?:\d{4}-?\d{2}-?\d{2}|latest|v\d+(?:[.:]\d+)*))*$/i;
 
 export function isOpusModel(model: unknown): boolean {
   return typeof model === 'string' && model.length <= 200 && OPUS_MODEL.test(model);
@@ -98,6 +100,36 @@ export type ParsedConfirmation =
 
 const KEYS = ['decision', 'order_hash', 'reasons'];
 
+/**
+ * The first object key that appears twice in one object of `text` (already known to be valid JSON),
+ * comparing keys as decoded: `"decision"` and `"\u0064ecision"` are the same key. Null when none.
+ */
+export function repeatedKey(text: string): string | null {
+  const stack: Array<{ keys: Set<string> | null; expectKey: boolean }> = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      const top = stack[stack.length - 1];
+      if (top?.keys && top.expectKey) {
+        const key = JSON.parse(text.slice(i, j + 1)) as string;
+        if (top.keys.has(key)) return key;
+        top.keys.add(key);
+        top.expectKey = false;
+      }
+      i = j;
+    } else if (c === '{') stack.push({ keys: new Set(), expectKey: true });
+    else if (c === '[') stack.push({ keys: null, expectKey: false });
+    else if (c === '}' || c === ']') stack.pop();
+    else if (c === ',') {
+      const top = stack[stack.length - 1];
+      if (top?.keys) top.expectKey = true;
+    }
+  }
+  return null;
+}
+
 /** Strict: exactly the three keys, each once; decision APPROVE|REJECT; order_hash equal to ours; reasons strings. */
 export function parseConfirmation(content: unknown, expectedHash: string): ParsedConfirmation {
   if (typeof content !== 'string' || content.length === 0) return { ok: false, problem: 'empty reply' };
@@ -113,11 +145,9 @@ export function parseConfirmation(content: unknown, expectedHash: string): Parse
   if (keys.length !== KEYS.length || keys.some((k, i) => k !== KEYS[i])) {
     return { ok: false, problem: `reply must have exactly the keys ${KEYS.join(', ')}; it has ${keys.join(', ') || 'none'}` };
   }
-  // JSON.parse keeps the last of repeated keys; a reply that repeats one is refused outright
-  for (const key of KEYS) {
-    const occurrences = content.match(new RegExp(`(?<!\\\\)"${key}"\\s*:`, 'g'))?.length ?? 0;
-    if (occurrences !== 1) return { ok: false, problem: `key ${key} appears ${occurrences} times` };
-  }
+  // JSON.parse keeps the last of repeated keys; a reply that repeats one (however it is escaped) is refused outright
+  const repeated = repeatedKey(content);
+  if (repeated !== null) return { ok: false, problem: `key ${JSON.stringify(repeated)} appears more than once` };
   const reply = value as { decision: unknown; order_hash: unknown; reasons: unknown };
   if (reply.decision !== 'APPROVE' && reply.decision !== 'REJECT') return { ok: false, problem: 'decision must be APPROVE or REJECT' };
   if (typeof reply.order_hash !== 'string' || reply.order_hash !== expectedHash) {

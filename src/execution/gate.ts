@@ -45,6 +45,8 @@ export interface GateServices {
   /** Atomically re-check the order-rate and duplicate rules and record the order (several processes may race). */
   claimOrderSlot(order: NormalizedOrder, at: Date): Promise<ClaimResult>;
   verifyTicket(ticket: string, orderHash: string): Promise<TicketCheck>;
+  /** The durable kill switch, read again just before sending (a halt may land while Opus or the human decides). */
+  tradingHalted(): Promise<{ halted: boolean; reason: string | null }>;
 }
 
 export function defaultServices(deps: Deps): GateServices {
@@ -54,6 +56,7 @@ export function defaultServices(deps: Deps): GateServices {
     assessOrder: async (order) => (await import('../risk/service.js')).assessOrder(deps, order),
     claimOrderSlot: async (order, at) => (await import('../risk/service.js')).claimOrderSlot(deps, order, at),
     verifyTicket: async (ticket, hash) => (await import('../council/ticket.js')).verifyAndConsumeTicket(deps, ticket, hash),
+    tradingHalted: async () => (await (await import('../risk/service.js')).getRiskState(deps)).isHalted(),
   };
 }
 
@@ -555,6 +558,22 @@ export class ExecutionGate {
           throw new Refusal(halted ? 'TRADING_HALTED' : 'RISK_REJECTED', `the risk re-check just before sending refused the order: ${failed.map((c) => `${c.code} (${c.message})`).join('; ')}`);
         }
       }
+      // the broker client first: if it cannot be had, nothing is written, no slot is used, the id stays free
+      let broker: Broker;
+      try {
+        broker = await this.services.broker();
+      } catch (err) {
+        throw new Refusal('BROKER_UNAVAILABLE', `the broker is not available: ${(err as Error).message}; nothing was sent`);
+      }
+      // A fresh verdict is reused when it is young, but the kill switch and an Opus REJECT of this same
+      // order (a concurrent attempt under another client_order_id) may have landed since: both are final.
+      const halt = await this.services.tradingHalted();
+      if (halt.halted !== false) throw new Refusal('TRADING_HALTED', `trading was halted before the order could be sent (${halt.reason ?? 'no reason given'}); nothing was sent`);
+      const idless = orderHash({ ...order, client_order_id: null }, this.deps.mode);
+      const rejected = this.store.activeRejection([hash, idless], this.now().getTime());
+      if (rejected) {
+        throw new Refusal('CONFIRMATION_REJECTED', `Claude Opus rejected this same order in another attempt while this one was being confirmed; the rejection is final until ${rejected.until}: ${rejected.reasons.join('; ')}`);
+      }
       // The rate and duplicate rules were checked at the risk stage, but concurrent attempts (other
       // calls, other processes) may have passed them too: claim the slot atomically, recording the order.
       const slot = await this.services.claimOrderSlot(order, this.now());
@@ -589,12 +608,6 @@ export class ExecutionGate {
         return { value: undefined, message: `broker order ${placed.id} (${placed.status})${reconciled ? ', reconciled by client_order_id' : ''}` };
       };
 
-      let broker: Broker;
-      try {
-        broker = await this.services.broker();
-      } catch (err) {
-        return this.recordUnknownOrRejected(attempt, outcomeBase, 'rejected', 'BROKER_UNAVAILABLE', `the broker is not available: ${(err as Error).message}`);
-      }
       let placed: BrokerOrder;
       try {
         placed = await this.withDeadline(broker.submitOrder(submission), this.options.brokerTimeoutMs ?? BROKER_SUBMIT_DEADLINE_MS, (late) => void this.lateAnswer(outcomeBase, order, late));
@@ -647,13 +660,20 @@ export class ExecutionGate {
 
   /** The broker answered after we gave up waiting: record what it said. */
   private async lateAnswer(base: Omit<OutcomeRecord, 'at' | 'result' | 'broker_order_id' | 'broker_status' | 'code' | 'message' | 'reconciled'>, order: NormalizedOrder, placed: BrokerOrder): Promise<void> {
-    const at = this.now().toISOString();
-    this.store.writeOutcome(
-      { ...base, at, result: 'submitted', broker_order_id: placed.id, broker_status: placed.status, code: null, message: 'the broker answered after the deadline', reconciled: true },
-      'submitted',
-      { status: 'submitted', code: null, message: 'submitted (the broker answered late)', broker_order: summariseBrokerOrder(placed), at },
-      ['intent', 'unknown'],
-    );
+    // nobody awaits this: a throw here (database busy or already closed at shutdown) would be an
+    // unhandled rejection, which ends the whole server. The id stays blocked (intent/unknown) and a
+    // place_order with the same client_order_id looks it up at the broker (never re-posts)
+    try {
+      const at = this.now().toISOString();
+      this.store.writeOutcome(
+        { ...base, at, result: 'submitted', broker_order_id: placed.id, broker_status: placed.status, code: null, message: 'the broker answered after the deadline', reconciled: true },
+        'submitted',
+        { status: 'submitted', code: null, message: 'submitted (the broker answered late)', broker_order: summariseBrokerOrder(placed), at },
+        ['intent', 'unknown'],
+      );
+    } catch (err) {
+      this.deps.log.error("could not record the broker's late answer; a retry with the same client_order_id reconciles it", { err, clientOrderId: base.client_order_id, brokerOrderId: placed.id });
+    }
   }
 
   private recordUnknownOrRejected(
