@@ -22,17 +22,8 @@ export const CONFIRMATION_SCHEMA: Record<string, unknown> = {
 
 export const CONFIRMATION_RESPONSE_FORMAT: JsonSchemaFormat = { name: CONFIRMATION_FORMAT_NAME, schema: CONFIRMATION_SCHEMA, strict: true };
 
-/**
- * A Claude Opus model id as gateways spell it: `claude-opus-4-1`, `claude-3-opus-20240229`,
- * `anthropic/claude-opus-4.1`, `bedrock/anthropic.claude-opus-4`, with an optional pinned suffix
- * (`-20251101`, `@20250805`, `-latest`, `-v1:0`). Sonnet, Haiku and look-alikes fail, and so does
- * anything after `opus` that is not a version (`claude-opus-fake`, `claude-opus/x`).
- */
-const OPUS_MODEL = /(?:^|[/:])(?:anthropic[/.:])?claude-(?:\d+(?:[.-]\d+)*-)?opus(?:[-.]\d+)*(?:[-@:](?:\d{4}-?\d{2}-?\d{2}|latest|v\d+(?:[.:]\d+)*))*$/i;
-
-export function isOpusModel(model: unknown): boolean {
-  return typeof model === 'string' && model.length <= 200 && OPUS_MODEL.test(model);
-}
+/** The one Opus-name rule (src/llm/tiers.ts), checked again here on the reply's model. */
+export { isOpusModel } from '../llm/tiers.js';
 
 export interface ConfirmationContext {
   orderHash: string;

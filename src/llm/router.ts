@@ -281,7 +281,9 @@ export function createRouter(deps: Deps, table: TierTable, ledger: BudgetLedger,
           () => client.chat.completions.create({ ...body, model }, { signal: req.signal, timeout: Math.max(1, Math.min(spec.timeoutMs, deadline - Date.now())) }),
           req.signal,
         );
-        const served = typeof res.model === 'string' && res.model ? res.model : model;
+        // the reply must name its model: on the critical tier a missing name is never taken for Opus
+        const reported = typeof res.model === 'string' && res.model ? res.model : null;
+        const served = reported ?? model;
         const u = {
           input: res.usage?.prompt_tokens ?? 0,
           cached: res.usage?.prompt_tokens_details?.cached_tokens ?? 0,
@@ -295,11 +297,14 @@ export function createRouter(deps: Deps, table: TierTable, ledger: BudgetLedger,
           : decision.reserveNano;
         const latencyMs = performance.now() - t0;
         const same = sameModel(model, served);
-        if (critical && !(same && isOpusModel(served))) {
-          ledger.settle(rowId, { modelServed: served, inputTokens: u.input, cachedInputTokens: u.cached, outputTokens: u.output, reasoningTokens: u.reasoning, costNano: cost, latencyMs, outcome: 'rejected_substitution', error: `asked ${model}, served ${served}` });
+        if (critical && (reported === null || !(same && isOpusModel(served)))) {
+          ledger.settle(rowId, { modelServed: reported ?? '(none)', inputTokens: u.input, cachedInputTokens: u.cached, outputTokens: u.output, reasoningTokens: u.reasoning, costNano: cost, latencyMs, outcome: 'rejected_substitution', error: `asked ${model}, served ${served}` });
           log.warn('critical reply from a substituted model refused', { modelRequested: model, modelServed: served, tool: req.tool });
           tried.add(model);
-          lastError = new ToolError('GATEWAY_UNAVAILABLE', `the gateway answered a critical call with ${served} instead of ${model}`, { reason: 'model_substituted', modelRequested: model, modelServed: served });
+          lastError =
+            reported === null
+              ? new ToolError('GATEWAY_UNAVAILABLE', `the gateway answered a critical call to ${model} without naming the model that served it`, { reason: 'model_missing', modelRequested: model })
+              : new ToolError('GATEWAY_UNAVAILABLE', `the gateway answered a critical call with ${served} instead of ${model}`, { reason: 'model_substituted', modelRequested: model, modelServed: served });
           continue;
         }
         const view = ledger.settle(rowId, { modelServed: served, inputTokens: u.input, cachedInputTokens: u.cached, outputTokens: u.output, reasoningTokens: u.reasoning, costNano: cost, latencyMs, outcome: same ? 'ok' : 'substituted' });

@@ -47,9 +47,16 @@ export const TierTableSchema = z.strictObject({
 });
 export type TierTable = z.output<typeof TierTableSchema>;
 
-/** Claude Opus ids as gateways spell them: claude-opus-4-6, anthropic/claude-opus-4.5, claude-3-opus-20240229. */
-export function isOpusModel(model: string): boolean {
-  return /claude-(?:[\d.]+-)?opus/i.test(model);
+/**
+ * Claude Opus ids as gateways spell them — claude-opus-4-6, anthropic/claude-opus-4.5,
+ * claude-3-opus-20240229, claude-opus-4-5@20251101, claude-opus-4-1-v1:0 — and nothing else:
+ * anchored, so not-claude-opus, claude-opusx or claude-opus-fake are not Opus. One definition for
+ * the tier table's start-up check, the router's critical tier and the execution gate.
+ */
+const OPUS_MODEL = /(?:^|[/:])(?:anthropic[/.:])?claude-(?:\d+(?:[.-]\d+)*-)?opus(?:[-.]\d+)*(?:[-@:](?:\d{4}-?\d{2}-?\d{2}|latest|v\d+(?:[.:]\d+)*))*$/i;
+
+export function isOpusModel(model: unknown): boolean {
+  return typeof model === 'string' && model.length <= 200 && OPUS_MODEL.test(model);
 }
 
 /** Throws ConfigError with one line naming the problem. */

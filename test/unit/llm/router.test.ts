@@ -187,6 +187,15 @@ describe('router against the loopback gateway', () => {
     expect(usage.dayCommittedNano).toBe(Math.round(gw.totalCostUsd() * 1e9));
   });
 
+  it('critical: a reply that does not name its model is refused, never taken for Opus', async () => {
+    const { gw, llm } = await setup();
+    gw.when({ tier: 'critical' }, { model: '' }, { times: Infinity });
+    const err = await codeOf(llm.complete({ tier: 'critical', tool: 'place_order', messages: user('order_hash: ' + 'c'.repeat(64)) }));
+    expect(err.code).toBe('GATEWAY_UNAVAILABLE');
+    expect(err.details.reason).toBe('model_missing');
+    expect(chatRequests(gw).map((q) => q.model)).toEqual(['claude-opus-4-6', 'claude-opus-4-5']);
+  });
+
   it('critical: an Opus reply scripted per order hash is accepted; a dated Opus id counts as the same model', async () => {
     const { gw, llm } = await setup();
     const hash = 'b'.repeat(64);
@@ -314,5 +323,16 @@ describe('tier table validation', () => {
     const t = structuredClone(loadTierTable());
     t.tiers.critical.models = ['claude-opus-4-6', 'claude-sonnet-4-5'];
     expect(() => validateTierTable(t, 'x.json')).toThrow(/critical tier must use Claude Opus models only, found claude-sonnet-4-5/);
+  });
+
+  it('takes only real Opus names for the critical tier, never look-alikes', async () => {
+    const { validateTierTable, isOpusModel } = await import('../../../src/llm/tiers.js');
+    for (const fake of ['not-claude-opus', 'claude-opusx', 'claude-opus-fake', 'claude-opus-4-6-sonnet', 'my-claude-opus-4-6']) {
+      const t = structuredClone(loadTierTable());
+      t.tiers.critical.models = [fake];
+      t.models[fake] = { inputPerM: 5, outputPerM: 25, cachedInputPerM: 0.5 };
+      expect(() => validateTierTable(t, 'x.json'), fake).toThrow(/Claude Opus models only/);
+    }
+    for (const real of ['claude-opus-4-6', 'anthropic/claude-opus-4.5', 'claude-3-opus-20240229', 'claude-opus-4-5@20251101', 'claude-opus-4-1-v1:0']) expect(isOpusModel(real), real).toBe(true);
   });
 });
