@@ -414,6 +414,11 @@ export class ExecutionGate {
         r.council = { ok: false, reason: 'missing', message: 'no council_ticket given' };
         throw new Refusal('COUNCIL_REQUIRED', 'this profile requires a council ticket: run council_vote on this exact order and pass its ticket as council_ticket');
       }
+      // an order under an Opus REJECT cool-down is refused at the next stage: do not spend its ticket for nothing
+      const idless = orderHash({ ...order, client_order_id: null }, this.deps.mode);
+      if (this.store.activeRejection([hash, idless], this.now().getTime())) {
+        return { value: undefined, message: 'ticket not spent: this order is under an Opus REJECT cool-down', outcome: 'skipped' as const };
+      }
       const verdict = await this.services.verifyTicket(ticket, hash);
       r.council = { ok: verdict.ok === true, reason: verdict.ok ? null : (verdict.reason ?? 'invalid'), message: verdict.message ?? (verdict.ok ? 'ticket verified and spent' : 'ticket refused') };
       if (verdict.ok !== true) throw new Refusal('COUNCIL_REQUIRED', `council ticket refused (${verdict.reason ?? 'invalid'}): ${verdict.message ?? ''}`.trim());

@@ -111,6 +111,27 @@ describe('execution gate races', () => {
     expect(await brokerOrders(h)).toEqual([]);
   }, 20_000);
 
+  it('an order under an Opus REJECT cool-down is refused without spending its council ticket', async () => {
+    gw = await startFakeGateway();
+    gw.script((req) => (isConfirmation(req.path) ? { content: reject(req) } : undefined));
+    const spent: string[] = [];
+    h = await startHarness({
+      gatewayUrl: gw.url,
+      requireCouncilTicket: true,
+      rejectCooldownSec: 600,
+      services: (_deps, real) => ({ ...real, verifyTicket: async (ticket) => (spent.push(ticket), { ok: true, decision: 'APPROVE' }) }),
+    });
+    const [first] = await Promise.allSettled([h.gate.place({ ...BUY_AAPL, client_order_id: 'cool-1', council_ticket: 'ticket-1' })]);
+    expect(settledCode(first!).code).toBe('CONFIRMATION_REJECTED');
+    expect(spent).toEqual(['ticket-1']);
+    const [second] = await Promise.allSettled([h.gate.place({ ...BUY_AAPL, client_order_id: 'cool-2', council_ticket: 'ticket-2' })]);
+    const r = settledCode(second!);
+    expect(r.code).toBe('CONFIRMATION_REJECTED');
+    expect(spent).toEqual(['ticket-1']); // ticket-2 was not spent on an order Opus already rejected
+    expect(CONFIRMATION_REQUESTS(gw)).toHaveLength(1);
+    expect(await brokerOrders(h)).toEqual([]);
+  });
+
   it('refuses a confirmation that repeats a key under a unicode escape (JSON.parse keeps the last one)', async () => {
     gw = await startFakeGateway();
     gw.script((req) =>
