@@ -99,6 +99,7 @@ export async function run(): Promise<Record<string, unknown>> {
     toolMaxWindowBars: 2_271,
     toolMaxWindowAllIndicatorsMs: round(toolMaxMs),
     perIndicatorMs,
-    library: 'trading-signals 8 (hv, hv rank, VWAP session anchoring are ours)',
+    library:
+      'trading-signals 8 (hv, hv rank, VWAP session anchoring are ours; for speed, rolling means for SMA/Bollinger middle/Stochastic smoothing and the Bollinger deviation are ours, checked against the library in test/unit/market/library-parity.test.ts)',
   };
 }

@@ -3,16 +3,24 @@
  * ESM, typed, streaming). Every series is a Float64Array aligned with the bars; NaN means "not
  * defined yet at this bar" and never leaves this module as a number (see technicals.ts).
  *
- * From the library: SMA, EMA, RSI (Wilder), MACD, Bollinger Bands, ATR (Wilder), ADX/+DI/-DI,
- * Stochastic, OBV, VWAP. Ours, because the library has no such indicator (marked OURS below):
- * close-to-close historical volatility, its rank/percentile, and the session anchoring of VWAP.
+ * From the library: EMA, RSI (Wilder), MACD (composed of its EMAs), ATR (Wilder), ADX/+DI/-DI,
+ * Stochastic (via its Williams %R), OBV, VWAP. Ours, because the library has no such indicator
+ * (marked OURS below): close-to-close historical volatility, its rank/percentile, and the session
+ * anchoring of VWAP. Ours for speed only, because the library's versions re-average their whole
+ * window on every bar and it has no running-sum or batch path: the rolling mean (SMA, the Bollinger
+ * middle band, the Stochastic's smoothing) and the Bollinger standard deviation. Every one of those
+ * is checked against the library's own output in test/unit/market/library-parity.test.ts, and all
+ * indicators against independent references in indicators.test.ts.
+ * Speed (bench/technicals.ts, 100,000 bars): no per-bar result objects or spread/map copies, one
+ * rolling mean per period shared between SMA(20) and the Bollinger middle band, and outputs written
+ * once (no NaN pre-fill beyond each warm-up).
  *
  * Load this module lazily (`await import()`): it pulls trading-signals in.
  *
  * @example const r = computeIndicators(series, new Set(['rsi', 'macd']), { timeframe: '1Day', windowStart: 200 });
  *          r.series.get('rsi14') // Float64Array
  */
-import { ADX, ATR, BollingerBands, EMA, MACD, OBV, RSI, SMA, StochasticOscillator, VWAP } from 'trading-signals';
+import { ADX, ATR, EMA, getAverage, NotEnoughDataError, OBV, RMA, RSI, SMA, VWAP, WilliamsR } from 'trading-signals';
 import type { Timeframe } from '../broker/types.js';
 import { PERIODS_PER_YEAR, type PriceSeries } from './series.js';
 
@@ -62,6 +70,8 @@ export function warmupBars(which: ReadonlySet<IndicatorName>): number {
  * TA-Lib and TradingView. The library's EMA seeds with the first price instead, which leaves a
  * 200-period EMA visibly off for hundreds of bars; feeding it the SMA as its first input gives
  * the standard seed while the library still does the smoothing. Undefined (null) until seeded.
+ * computeIndicators feeds plain EMAs that seed directly (seededEma below, no per-bar subclass call);
+ * this streaming form is the reference the parity test runs the library's MACD class with.
  */
 export class SmaSeededEMA extends EMA {
   readonly #seed: SMA;
@@ -76,6 +86,36 @@ export class SmaSeededEMA extends EMA {
     if (sma === null) return null as unknown as number; // MACD only reads it once the slow EMA is seeded
     this.#seeded = true;
     return super.update(sma, replace);
+  }
+}
+
+/**
+ * Wilder smoothing for the library's RSI, ATR and ADX (their `SmoothingIndicator` parameter): the
+ * library's RMA recurrence (x/n + previous·(1 − 1/n)) seeded with the library's SMA of its first n
+ * inputs. Same values as the library's default smoothing, WSMA (checked in
+ * test/unit/market/library-parity.test.ts), without WSMA's inner SMA, which keeps re-averaging its
+ * window on every bar long after the seed. Append-only: `replace` is not supported (never used here).
+ */
+export class SmaSeededRMA extends RMA {
+  #seed: SMA | null;
+  constructor(interval: number) {
+    super(interval);
+    this.#seed = new SMA(interval);
+  }
+  override update(price: number, replace: boolean): number {
+    const seed = this.#seed;
+    if (seed === null) return super.update(price, replace);
+    const sma = seed.update(price, replace);
+    if (sma === null) return null as unknown as number; // callers only read it once isStable
+    this.#seed = null;
+    return super.update(sma, replace);
+  }
+  override getResultOrThrow(): number {
+    if (this.#seed !== null || this.result === undefined) throw new NotEnoughDataError(this.interval);
+    return this.result;
+  }
+  override get isStable(): boolean {
+    return this.#seed === null;
   }
 }
 
@@ -114,6 +154,82 @@ function sessionKey(ms: number): number {
   return Math.floor((ms - 6 * 3_600_000) / 86_400_000);
 }
 
+/** A series of n bars, NaN over its first `undefinedBars` (the rest is written by the caller). */
+function seriesArray(n: number, undefinedBars: number): Float64Array {
+  const out = new Float64Array(n);
+  if (undefinedBars > 0) out.fill(Number.NaN, 0, Math.min(undefinedBars, n));
+  return out;
+}
+
+/**
+ * OURS, for speed only: the rolling mean over `period` values of x[from..] (the SMA), in O(1) per bar with a
+ * Neumaier-compensated running sum. trading-signals 8's SMA re-averages its whole window on every
+ * bar (O(period); 270 additions a bar for SMA 20/50/200) and offers no running-sum or batch path.
+ * Verified against the library's own SMA in test/unit/market/library-parity.test.ts (and against the
+ * independent reference in indicators.test.ts).
+ */
+export function rollingMean(x: Float64Array, period: number, from = 0): Float64Array {
+  const n = x.length;
+  const first = from + period - 1;
+  const out = seriesArray(n, first);
+  let sum = 0;
+  let comp = 0; // the low-order bits the running sum has lost
+  for (let i = from; i < n; i++) {
+    const v = x[i]!;
+    let t = sum + v;
+    comp += Math.abs(sum) >= Math.abs(v) ? sum - t + v : v - t + sum;
+    sum = t;
+    if (i > first) {
+      const w = -x[i - period]!;
+      t = sum + w;
+      comp += Math.abs(sum) >= Math.abs(w) ? sum - t + w : w - t + sum;
+      sum = t;
+    }
+    if (i >= first) out[i] = (sum + comp) / period;
+  }
+  return out;
+}
+
+/**
+ * OURS, for speed only: Bollinger Bands over the rolling mean above, with the population standard
+ * deviation computed exactly as the library does (two-pass over the window: mean of squared
+ * deviations from the middle band). The library's BollingerBands re-averages the window and
+ * allocates two arrays and a result object per bar. Verified against the library's BollingerBands
+ * in test/unit/market/library-parity.test.ts.
+ */
+export function bollinger(x: Float64Array, period: number, multiplier: number, middle: Float64Array): { upper: Float64Array; lower: Float64Array } {
+  const n = x.length;
+  const upper = seriesArray(n, period - 1);
+  const lower = seriesArray(n, period - 1);
+  for (let i = period - 1; i < n; i++) {
+    const m = middle[i]!;
+    let sq = 0;
+    for (let j = i - period + 1; j <= i; j++) {
+      const d = x[j]! - m;
+      sq += d * d;
+    }
+    const sd = Math.sqrt(sq / period);
+    upper[i] = m + sd * multiplier;
+    lower[i] = m - sd * multiplier;
+  }
+  return { upper, lower };
+}
+
+/**
+ * The library's EMA over x[from..] with the standard seed: its first input is the library's average
+ * of the first `period` values (what SmaSeededEMA does, without a subclass call per bar).
+ */
+function seededEma(x: Float64Array, period: number, from = 0): Float64Array {
+  const n = x.length;
+  const first = from + period - 1;
+  const out = seriesArray(n, first);
+  if (n <= first) return out;
+  const ema = new EMA(period);
+  out[first] = ema.update(getAverage(Array.from(x.subarray(from, first + 1))), false);
+  for (let i = first + 1; i < n; i++) out[i] = ema.update(x[i]!, false);
+  return out;
+}
+
 export function computeIndicators(s: PriceSeries, which: ReadonlySet<IndicatorName>, options: ComputeOptions): IndicatorResult {
   const n = s.length;
   const { close } = s;
@@ -125,56 +241,45 @@ export function computeIndicators(s: PriceSeries, which: ReadonlySet<IndicatorNa
   };
   const needsCandles = ['atr', 'adx', 'stoch', 'obv', 'vwap'].some((k) => which.has(k as IndicatorName));
   const candles = needsCandles ? candlesOf(s) : [];
+  // One rolling mean per period: SMA(20) and the Bollinger middle band are the same series.
+  const means = new Map<number, Float64Array>();
+  const meanOf = (p: number) => {
+    let m = means.get(p);
+    if (!m) means.set(p, (m = rollingMean(close, p)));
+    return m;
+  };
 
   if (which.has('sma')) {
-    for (const p of PARAMS.sma) {
-      const out = nanArray(n);
-      const sma = new SMA(p);
-      for (let i = 0; i < n; i++) {
-        const v = sma.update(close[i]!, false);
-        if (v !== null) out[i] = v;
-      }
-      put('sma', `sma${p}`, out);
-    }
+    for (const p of PARAMS.sma) put('sma', `sma${p}`, meanOf(p));
   }
 
   if (which.has('ema')) {
-    for (const p of PARAMS.ema) {
-      const out = nanArray(n);
-      const ema = new SmaSeededEMA(p);
-      for (let i = 0; i < n; i++) {
-        const v = ema.update(close[i]!, false) as number | null;
-        if (v !== null) out[i] = v;
-      }
-      put('ema', `ema${p}`, out);
-    }
+    for (const p of PARAMS.ema) put('ema', `ema${p}`, seededEma(close, p));
   }
 
   if (which.has('rsi')) {
-    const out = nanArray(n);
-    const rsi = new RSI(PARAMS.rsi);
+    const out = new Float64Array(n);
+    const rsi = new RSI(PARAMS.rsi, SmaSeededRMA);
     for (let i = 0; i < n; i++) {
       const v = rsi.update(close[i]!, false);
-      if (v !== null) out[i] = v;
+      out[i] = v === null ? Number.NaN : v;
     }
     put('rsi', `rsi${PARAMS.rsi}`, out);
   }
 
   if (which.has('macd')) {
+    // The library's MACD class is this composition of its EMAs (line = fast − slow, signal = EMA of the
+    // line, histogram = line − signal); composing them here skips the class's 26-price buffer and its
+    // result object per bar. Same values as the library's MACD(SmaSeededEMA×3), checked in
+    // test/unit/market/library-parity.test.ts. Like before, all three start with the signal line.
     const { fast, slow, signal } = PARAMS.macd;
-    const line = nanArray(n);
-    const sig = nanArray(n);
-    const hist = nanArray(n);
-    const macd = new MACD(new SmaSeededEMA(fast), new SmaSeededEMA(slow), new SmaSeededEMA(signal));
-    for (let i = 0; i < n; i++) {
-      const r = macd.update(close[i]!, false);
-      // The signal EMA is undefined for its first (signal - 1) MACD values; the library then reports histogram = macd.
-      if (r !== null && r.signal !== null) {
-        line[i] = r.macd;
-        sig[i] = r.signal;
-        hist[i] = r.histogram;
-      }
-    }
+    const line = seededEma(close, fast);
+    const slowEma = seededEma(close, slow);
+    for (let i = 0; i < n; i++) line[i] = i < slow - 1 ? Number.NaN : line[i]! - slowEma[i]!;
+    const sig = seededEma(line, signal, slow - 1);
+    const hist = seriesArray(n, slow + signal - 2);
+    for (let i = slow + signal - 2; i < n; i++) hist[i] = line[i]! - sig[i]!;
+    line.fill(Number.NaN, 0, Math.min(n, slow + signal - 2));
     put('macd', 'macd', line);
     put('macd', 'macdSignal', sig);
     put('macd', 'macdHist', hist);
@@ -182,47 +287,39 @@ export function computeIndicators(s: PriceSeries, which: ReadonlySet<IndicatorNa
 
   if (which.has('bbands')) {
     const { period, stdDev } = PARAMS.bbands;
-    const upper = nanArray(n);
-    const middle = nanArray(n);
-    const lower = nanArray(n);
-    const bb = new BollingerBands(period, stdDev);
-    for (let i = 0; i < n; i++) {
-      const r = bb.update(close[i]!, false);
-      if (r !== null) {
-        upper[i] = r.upper;
-        middle[i] = r.middle;
-        lower[i] = r.lower;
-      }
-    }
+    const middle = meanOf(period);
+    const { upper, lower } = bollinger(close, period, stdDev, middle);
     put('bbands', 'bbUpper', upper);
     put('bbands', 'bbMiddle', middle);
     put('bbands', 'bbLower', lower);
   }
 
   if (which.has('atr')) {
-    const out = nanArray(n);
-    const atr = new ATR(PARAMS.atr);
+    const out = new Float64Array(n);
+    const atr = new ATR(PARAMS.atr, SmaSeededRMA);
     for (let i = 0; i < n; i++) {
       const v = atr.update(candles[i]!, false);
-      if (v !== null) out[i] = v;
+      out[i] = v === null ? Number.NaN : v;
     }
     put('atr', `atr${PARAMS.atr}`, out);
   }
 
   if (which.has('adx')) {
-    const out = nanArray(n);
-    const plus = nanArray(n);
-    const minus = nanArray(n);
-    const adx = new ADX(PARAMS.adx);
+    const out = new Float64Array(n);
+    const plus = new Float64Array(n);
+    const minus = new Float64Array(n);
+    const adx = new ADX(PARAMS.adx, SmaSeededRMA);
     for (let i = 0; i < n; i++) {
       const v = adx.update(candles[i]!, false);
-      if (v !== null) out[i] = v;
+      out[i] = v === null ? Number.NaN : v;
       const pdi = adx.pdi;
       const mdi = adx.mdi;
       // The library reports the directional indicators as fractions; charts show them ×100.
       if (typeof pdi === 'number' && typeof mdi === 'number') {
         plus[i] = pdi * 100;
         minus[i] = mdi * 100;
+      } else {
+        plus[i] = minus[i] = Number.NaN;
       }
     }
     put('adx', `adx${PARAMS.adx}`, out);
@@ -231,37 +328,44 @@ export function computeIndicators(s: PriceSeries, which: ReadonlySet<IndicatorNa
   }
 
   if (which.has('stoch')) {
-    const k = nanArray(n);
-    const d = nanArray(n);
-    const st = new StochasticOscillator({ kPeriod: PARAMS.stoch.k, kSlowingPeriod: PARAMS.stoch.kSlowing, dPeriod: PARAMS.stoch.d });
+    // The library's StochasticOscillator finds the window's high and low with Math.max(...candles.map())
+    // on every bar. Its WilliamsR computes the same normalisation with a plain loop, and
+    // fast %K = %R + 100 by definition (Lane; Williams): both are (close − LL)/(HH − LL) on a 0–100 or
+    // −100–0 scale, and both read 0 when the window has no range. %K (slowing) and %D are SMAs, as
+    // inside the library's oscillator (here the rolling mean above). Values match the library's
+    // StochasticOscillator (test/unit/market/library-parity.test.ts).
+    const { k: kPeriod, kSlowing, d: dPeriod } = PARAMS.stoch;
+    const fastK = seriesArray(n, kPeriod - 1);
+    const willR = new WilliamsR(kPeriod);
     for (let i = 0; i < n; i++) {
-      const r = st.update(candles[i]!, false);
-      if (r !== null) {
-        k[i] = r.stochK;
-        d[i] = r.stochD;
-      }
+      const r = willR.update(candles[i]!, false);
+      if (r !== null) fastK[i] = r + 100;
     }
+    const k = rollingMean(fastK, kSlowing, kPeriod - 1);
+    const d = rollingMean(k, dPeriod, kPeriod + kSlowing - 2);
+    // Like the library, %K is reported together with %D only.
+    k.fill(Number.NaN, 0, Math.min(n, kPeriod + kSlowing + dPeriod - 3));
     put('stoch', 'stochK', k);
     put('stoch', 'stochD', d);
   }
 
   if (which.has('obv')) {
-    const out = nanArray(n);
+    const out = new Float64Array(n);
     const obv = new OBV(2); // the library's OBV needs the previous bar: 2 inputs before its first value
-    if (n > 0) out[0] = 0;
     for (let i = 0; i < n; i++) {
       const v = obv.update(candles[i]!, false);
-      if (v !== null) out[i] = v;
+      out[i] = v === null ? Number.NaN : v;
     }
+    if (n > 0) out[0] = 0; // OBV starts at 0 on the first bar
     put('obv', 'obv', out);
   }
 
   if (which.has('vwap')) {
     // OURS: the anchoring. Intraday VWAP restarts each US session; on daily bars it is anchored at the
     // first bar of the analysed window (an "anchored VWAP"). The library computes the VWAP itself.
-    const out = nanArray(n);
     const intraday = options.timeframe !== '1Day';
     const start = intraday ? 0 : Math.min(Math.max(0, options.windowStart), n);
+    const out = seriesArray(n, start);
     let vwap = new VWAP();
     let session = Number.NaN;
     let last = Number.NaN;
@@ -297,15 +401,14 @@ export function computeIndicators(s: PriceSeries, which: ReadonlySet<IndicatorNa
  */
 export function historicalVolatility(close: Float64Array, period: number, periodsPerYear: number, rankWindow: number, minObservations: number): { hv: Float64Array; rank: Float64Array } {
   const n = close.length;
-  const hv = nanArray(n);
+  const hv = seriesArray(n, period);
   const rank = nanArray(n);
   const ret = new Float64Array(n);
   for (let i = 1; i < n; i++) ret[i] = Math.log(close[i]! / close[i - 1]!);
   const annualise = Math.sqrt(periodsPerYear);
+  const means = rollingMean(ret, period, 1); // mean of ret[i - period + 1 .. i]
   for (let i = period; i < n; i++) {
-    let sum = 0;
-    for (let j = i - period + 1; j <= i; j++) sum += ret[j]!;
-    const mean = sum / period;
+    const mean = means[i]!;
     let sq = 0;
     for (let j = i - period + 1; j <= i; j++) {
       const d = ret[j]! - mean;

@@ -114,10 +114,16 @@ export async function analyzeTechnicals(deps: Deps, input: TechnicalsInput, sign
     unavailable,
     method: {
       library: LIBRARY,
-      ours: ['historical volatility (close-to-close, annualised) and its rank/percentile', 'VWAP anchoring (per US session intraday; at the window start on daily bars)', 'signal rules'],
+      ours: [
+        'historical volatility (close-to-close, annualised) and its rank/percentile',
+        'VWAP anchoring (per US session intraday; at the window start on daily bars)',
+        'signal rules',
+        'for speed only, checked against the library’s own output: rolling means (SMA, Bollinger middle band, Stochastic smoothing) and the Bollinger standard deviation',
+      ],
       notes: [
         'EMAs (and MACD lines) are seeded with the SMA of their first period, as StockCharts/TA-Lib/TradingView do; the library smooths.',
-        'RSI, ATR and ADX use Wilder smoothing (the library default).',
+        'RSI, ATR and ADX use Wilder smoothing (the library default; here its RMA seeded with its SMA, same values).',
+        'Stochastic %K is the library’s Williams %R + 100 (the same normalisation), smoothed by 3-bar SMAs.',
         `HV annualised with ${PERIODS_PER_YEAR[timeframe]} ${timeframe} bars per year (regular session).`,
       ],
     },
