@@ -222,6 +222,25 @@ class Attempt {
   }
 }
 
+/**
+ * Is the order the broker holds under our client_order_id the one we sent, rather than another order
+ * placed under the same id elsewhere? Only a difference the broker's answer shows counts: when it
+ * leaves a field out, the order is taken as ours (saying "not placed" about a live order is worse).
+ */
+export function isSameOrder(held: BrokerOrder, sent: OrderSubmission): boolean {
+  if (sent.order_class === 'mleg') {
+    if (!held.legs?.length) return true;
+    const heldLegs = held.legs.map((l) => `${l.symbol}:${l.side}`).sort();
+    const sentLegs = (sent.legs ?? []).map((l) => `${l.symbol}:${l.side}`).sort();
+    return heldLegs.length === sentLegs.length && heldLegs.every((l, i) => l === sentLegs[i]);
+  }
+  if (held.symbol !== null && held.symbol !== sent.symbol) return false;
+  if (held.side !== null && held.side !== sent.side) return false;
+  if (sent.qty !== null && held.qty !== null && Math.abs(held.qty - sent.qty) > 1e-9) return false;
+  if (sent.notional !== null && held.notional !== null && Math.abs(held.notional - sent.notional) > 0.005) return false;
+  return true;
+}
+
 export class ExecutionGate {
   private ready: Promise<void> | null = null;
   /** Audit ids of attempts running in this process (to tell our live claims from a dead predecessor's). */
@@ -623,6 +642,10 @@ export class ExecutionGate {
         }
         // no answer, a 5xx, a timeout or "already have this id": the broker may hold the order. Look it up; never re-post.
         const found = await this.lookup(broker, clientOrderId);
+        if (found && !isSameOrder(found, submission)) {
+          // the id is taken at the broker by another order (placed outside this data dir): ours was not accepted
+          return this.recordUnknownOrRejected(attempt, outcomeBase, 'rejected', 'BROKER_REJECTED', `the broker already holds a different order (${found.id}: ${found.side ?? '?'} ${found.qty ?? found.notional ?? '?'} ${found.symbol ?? found.orderClass}) under client_order_id ${clientOrderId}; this order was not placed`);
+        }
         if (found) return finishSubmitted(found, true);
         return this.recordUnknownOrRejected(attempt, outcomeBase, 'unknown', 'BROKER_UNAVAILABLE', `the broker did not confirm the order (${(err as Error).message}) and has no order with client_order_id ${clientOrderId} yet; the outcome is unknown and this id stays blocked (place_order with the same client_order_id re-checks it)`);
       }

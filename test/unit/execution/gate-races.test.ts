@@ -132,6 +132,21 @@ describe('execution gate races', () => {
     expect(await brokerOrders(h)).toEqual([]);
   });
 
+  it('an id already taken at the broker by a different order is reported as not placed, never as ours', async () => {
+    gw = await startFakeGateway();
+    gw.script((req) => (isConfirmation(req.path) ? { content: approve(req) } : undefined));
+    h = await startHarness({ gatewayUrl: gw.url });
+    const broker = await getBroker(h.deps);
+    // someone else's order under the id the agent is about to use (e.g. placed by another tool at the broker)
+    await broker.submitOrder({ symbol: 'MSFT', side: 'buy', qty: 3, notional: null, type: 'market', time_in_force: 'day', limit_price: null, stop_price: null, extended_hours: false, client_order_id: 'taken-1', order_class: 'simple', legs: null });
+    const [outcome] = await Promise.allSettled([h.gate.place({ ...BUY_AAPL, client_order_id: 'taken-1' })]);
+    const r = settledCode(outcome!);
+    expect(r.code).toBe('BROKER_REJECTED');
+    expect(r.details.message).toContain('different order');
+    const orders = await brokerOrders(h);
+    expect(orders.map((o) => `${o.clientOrderId} ${o.side} ${o.symbol}`)).toEqual(['taken-1 buy MSFT']);
+  });
+
   it('refuses a confirmation that repeats a key under a unicode escape (JSON.parse keeps the last one)', async () => {
     gw = await startFakeGateway();
     gw.script((req) =>
