@@ -12,21 +12,8 @@ import { callTool, errorCode, startServer, type RunningServer } from '../support
 import { orderHashIn, startFakeGateway, type FakeGateway } from '../support/fake-gateway.js';
 import { MEMBER_MODELS, THREE_MEMBERS, vote, writeSingleModelTiers } from '../unit/council/gateway-env.js';
 import { councilProfile } from '../unit/council/helpers.js';
+import { LOOSE_RISK, MARKET_OPEN_INSTANT } from '../support/execution-harness.js';
 
-/** A weekday instant inside regular US market hours: the sim broker's clock is pinned to it. */
-const MARKET_OPEN_INSTANT = '2026-03-10T15:30:00Z';
-/** Risk limits loose enough that every test order passes risk, so the council stage is what decides. */
-const LOOSE_RISK = {
-  maxOrdersPerMinute: 100_000,
-  maxOrdersPerHour: 100_000,
-  maxOpenOrders: 100_000,
-  duplicateWindowSec: 0,
-  maxPositionPctEquity: 1,
-  maxOrderNotionalUsd: 1_000_000,
-  maxDailyLossPct: 1,
-  priceCollarPct: 1,
-  maxQuoteAgeSec: 1e9,
-};
 
 let gw: FakeGateway;
 let council: RunningServer;

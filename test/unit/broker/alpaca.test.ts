@@ -3,8 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openAlpacaBroker, type AlpacaBroker, type AlpacaBrokerOptions } from '../../../src/broker/alpaca.js';
 import type { OrderSubmission } from '../../../src/broker/types.js';
 import { ConfigSchema, ConfigError, resolveMode } from '../../../src/config.js';
-import { ToolError } from '../../../src/errors.js';
 import { startFakeAlpaca, type FakeAlpaca } from '../../support/fake-alpaca.js';
+import { rejection } from '../../support/errors.js';
 
 let fake: FakeAlpaca;
 let broker: AlpacaBroker;
@@ -34,15 +34,6 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function rejection(p: Promise<unknown>): Promise<ToolError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof ToolError) return err;
-    throw err;
-  }
-  throw new Error('expected a ToolError');
-}
 
 describe('Alpaca adapter against the loopback Alpaca', () => {
   it('reads the account with string numbers converted, and sends the keys as Alpaca headers', async () => {

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSimBroker, type SimBroker } from '../../../src/broker/sim.js';
 import type { OrderSubmission } from '../../../src/broker/types.js';
-import { ToolError } from '../../../src/errors.js';
+import { rejection } from '../../support/errors.js';
 
 const open: SimBroker[] = [];
 afterEach(async () => {
@@ -23,15 +23,6 @@ async function sim(at: string, dataDir = mkdtempSync(join(tmpdir(), 'sim-unit-')
   return { broker, clock, dataDir };
 }
 
-async function rejection(p: Promise<unknown>): Promise<ToolError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof ToolError) return err;
-    throw err;
-  }
-  throw new Error('expected a ToolError');
-}
 
 describe('sim broker', () => {
   it('fills a market buy at the ask, moves cash by exactly qty × price and books the position', async () => {

@@ -16,6 +16,7 @@ import { createLogger } from '../../../src/log.js';
 import { analyzeTechnicals } from '../../../src/market/technicals.js';
 import { TechnicalsOutputSchema, type TechnicalsInput } from '../../../src/market/technicals-schema.js';
 import { walk } from './reference.js';
+import { rejection as toolError } from '../../support/errors.js';
 
 const open: Deps[] = [];
 afterEach(async () => {
@@ -42,15 +43,6 @@ function toBars(w: ReturnType<typeof walk>): Bar[] {
   return w.c.map((c, i) => ({ t: w.t[i]!, o: w.o[i]!, h: w.h[i]!, l: w.l[i]!, c, v: w.v[i]! }));
 }
 
-async function toolError(p: Promise<unknown>): Promise<ToolError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof ToolError) return err;
-    throw err;
-  }
-  throw new Error('expected a ToolError');
-}
 
 const base: TechnicalsInput = { symbol: 'TEST', timeframe: '1Day', lookback: 120 };
 
