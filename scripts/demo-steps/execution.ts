@@ -3,16 +3,8 @@
  * sim clock pinned to an open market so the demo reads the same on a weekend) refuses the order at
  * the Opus confirmation stage — CONFIRMATION_UNAVAILABLE — and the refusal lists every stage.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { PACKAGE_ROOT } from '../../src/paths.js';
 import type { DemoStep } from '../demo.js';
-
-const OPEN_AT = '2026-03-10T15:00:00.000Z'; // a Tuesday, 11:00 in New York
+import { OPEN_AT, startPrivateExecutor } from './private-server.js';
 
 interface Refusal {
   code: string;
@@ -31,16 +23,8 @@ export const executionStep: DemoStep = {
   title: 'Execution gate: place_order without a gateway key refuses at the Opus confirmation (every stage shown)',
   profile: 'executor',
   async run(ctx) {
-    const dataDir = mkdtempSync(join(tmpdir(), 'tars-demo-exec-'));
-    const transport = new StdioClientTransport({
-      command: process.execPath,
-      args: [resolve(PACKAGE_ROOT, 'dist', 'src', 'cli.js'), '--profile', 'executor', '--data-dir', dataDir],
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TRADING_MCP_LOG_LEVEL: 'error', TRADING_MCP_SIM_CLOCK: OPEN_AT },
-      stderr: 'inherit',
-    });
-    const client = new Client({ name: 'tars-demo-exec', version: '1.0.0' });
-    await client.connect(transport);
-    const call = async (name: string, args: Record<string, unknown>) => (await client.callTool({ name, arguments: args })) as CallToolResult;
+    const server = await startPrivateExecutor('exec');
+    const { client, call } = server;
     try {
       ctx.print(`(a private sim server, no LLM gateway key, clock pinned to ${OPEN_AT}: market open)`);
       const order = { symbol: 'AAPL', side: 'buy', qty: 2, type: 'market', time_in_force: 'day', client_order_id: 'demo-aapl-1', rationale: 'demo: a small starter position' };
@@ -65,7 +49,7 @@ export const executionStep: DemoStep = {
       ctx.print('With LLM_GATEWAY_API_KEY set, stage 5 asks Claude Opus (critical tier) to APPROVE this exact order_hash;');
       ctx.print('only then is an INTENT fsynced and the order sent to the broker with client_order_id demo-aapl-1.');
     } finally {
-      await client.close().catch(() => undefined);
+      await server.close();
     }
   },
 };

@@ -3,16 +3,9 @@
  * to an open market, so the demo reads the same on a weekend) shows a passing check_risk, a
  * refused one with its reasons, and the kill switch refusing everything.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { PACKAGE_ROOT } from '../../src/paths.js';
 import type { DemoStep } from '../demo.js';
-
-const OPEN_AT = '2026-03-10T15:00:00.000Z'; // a Tuesday, 11:00 in New York
+import { OPEN_AT, startPrivateExecutor } from './private-server.js';
 
 interface Verdict {
   passed: boolean;
@@ -31,16 +24,8 @@ export const riskDemoStep: DemoStep = {
   title: 'Deterministic risk checks: check_risk passes, refuses, and the kill switch',
   profile: 'executor',
   async run(ctx) {
-    const dataDir = mkdtempSync(join(tmpdir(), 'tars-demo-risk-'));
-    const transport = new StdioClientTransport({
-      command: process.execPath,
-      args: [resolve(PACKAGE_ROOT, 'dist', 'src', 'cli.js'), '--profile', 'executor', '--data-dir', dataDir],
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TRADING_MCP_LOG_LEVEL: 'error', TRADING_MCP_SIM_CLOCK: OPEN_AT },
-      stderr: 'inherit',
-    });
-    const client = new Client({ name: 'tars-demo-risk', version: '1.0.0' });
-    await client.connect(transport);
-    const call = async (name: string, args: Record<string, unknown>) => (await client.callTool({ name, arguments: args })) as CallToolResult;
+    const server = await startPrivateExecutor('risk');
+    const { dataDir, call } = server;
     try {
       ctx.print(`(a private sim server, clock pinned to ${OPEN_AT}: market open)`);
       const probe = (await call('check_risk', { symbol: 'SPY', side: 'buy', qty: 1, type: 'market' })).structuredContent as unknown as Verdict;
@@ -54,7 +39,7 @@ export const riskDemoStep: DemoStep = {
       ctx.print(summary(`buy 5 SPY limit ${ask} (while halted)`, await call('check_risk', small)));
       ctx.print(`clear it with: tars-trading-mcp resume --data-dir ${dataDir}`);
     } finally {
-      await client.close().catch(() => undefined);
+      await server.close();
     }
   },
 };
