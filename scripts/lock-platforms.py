@@ -29,10 +29,12 @@ for name, version in lancedb.get('optionalDependencies', {}).items():
     if suffix not in PLATFORMS or key in packages:
         continue
     os_, cpu, libc = PLATFORMS[suffix]
-    entry = {'version': version, 'cpu': cpu, 'license': 'Apache-2.0', 'optional': True, 'os': os_, 'engines': {'node': '>= 18'}}
+    # npm's own key order, so a later `npm install` leaves the file as it is
+    entry = {'version': version, 'cpu': cpu}
     if libc:
         entry['libc'] = libc
-    packages[key] = dict(sorted(entry.items()))
+    entry.update({'license': 'Apache-2.0', 'optional': True, 'os': os_, 'engines': {'node': '>= 18'}})
+    packages[key] = entry
     added += 1
 lock['packages'] = dict(sorted(packages.items(), key=lambda kv: (kv[0] != '', kv[0])))
 with open(path, 'w') as f:
