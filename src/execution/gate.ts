@@ -434,8 +434,7 @@ export class ExecutionGate {
         throw new Refusal('COUNCIL_REQUIRED', 'this profile requires a council ticket: run council_vote on this exact order and pass its ticket as council_ticket');
       }
       // an order under an Opus REJECT cool-down is refused at the next stage: do not spend its ticket for nothing
-      const idless = orderHash({ ...order, client_order_id: null }, this.deps.mode);
-      if (this.store.activeRejection([hash, idless], this.now().getTime())) {
+      if (this.activeRejection(order, hash)) {
         return { value: undefined, message: 'ticket not spent: this order is under an Opus REJECT cool-down', outcome: 'skipped' as const };
       }
       const verdict = await this.services.verifyTicket(ticket, hash);
@@ -488,10 +487,18 @@ export class ExecutionGate {
     await this.submit(attempt, parsed, order, hash, clientOrderId, performance.now() - riskAt > (this.options.riskRecheckAfterMs ?? RISK_RECHECK_AFTER_MS), onBroker);
   }
 
+  /** An Opus REJECT binds the exact hash and the same order under any client_order_id. */
+  private rejectionKeys(order: NormalizedOrder, hash: string): string[] {
+    return [hash, orderHash({ ...order, client_order_id: null }, this.deps.mode)];
+  }
+
+  private activeRejection(order: NormalizedOrder, hash: string) {
+    return this.store.activeRejection(this.rejectionKeys(order, hash), this.now().getTime());
+  }
+
   private async confirm(attempt: Attempt, order: NormalizedOrder, hash: string, canonical: string, rationale: string | null, options: PlaceOptions) {
     const r = attempt.result;
-    const idless = orderHash({ ...order, client_order_id: null }, this.deps.mode);
-    const cooldown = this.store.activeRejection([hash, idless], this.now().getTime());
+    const cooldown = this.activeRejection(order, hash);
     if (cooldown) {
       r.confirmation = { decision: 'REJECT', reasons: cooldown.reasons, model: cooldown.model, problem: null, latency_ms: null, cost_usd: null, remaining_daily_usd: null };
       throw new Refusal('CONFIRMATION_REJECTED', `Claude Opus rejected this order earlier; the rejection is final until ${cooldown.until}: ${cooldown.reasons.join('; ')}`);
@@ -561,7 +568,7 @@ export class ExecutionGate {
     r.confirmation = { decision: parsed.decision, reasons: parsed.reasons, problem: null, ...base };
     if (parsed.decision !== 'APPROVE') {
       const cooldownSec = this.deps.profile.confirmation.rejectCooldownSec;
-      if (cooldownSec > 0) this.store.recordRejection([hash, idless], this.now().getTime() + cooldownSec * 1000, base.model ?? 'unknown', parsed.reasons);
+      if (cooldownSec > 0) this.store.recordRejection(this.rejectionKeys(order, hash), this.now().getTime() + cooldownSec * 1000, base.model ?? 'unknown', parsed.reasons);
       throw new Refusal('CONFIRMATION_REJECTED', `Claude Opus rejected the order: ${parsed.reasons.join('; ') || 'no reason given'}`);
     }
     return { value: undefined, message: `approved by ${base.model}: ${parsed.reasons.join('; ')}` };
@@ -593,8 +600,7 @@ export class ExecutionGate {
       // order (a concurrent attempt under another client_order_id) may have landed since: both are final.
       const halt = await this.services.tradingHalted();
       if (halt.halted !== false) throw new Refusal('TRADING_HALTED', `trading was halted before the order could be sent (${halt.reason ?? 'no reason given'}); nothing was sent`);
-      const idless = orderHash({ ...order, client_order_id: null }, this.deps.mode);
-      const rejected = this.store.activeRejection([hash, idless], this.now().getTime());
+      const rejected = this.activeRejection(order, hash);
       if (rejected) {
         throw new Refusal('CONFIRMATION_REJECTED', `Claude Opus rejected this same order in another attempt while this one was being confirmed; the rejection is final until ${rejected.until}: ${rejected.reasons.join('; ')}`);
       }
@@ -634,7 +640,7 @@ export class ExecutionGate {
 
       let placed: BrokerOrder;
       try {
-        placed = await this.withDeadline(broker.submitOrder(submission), this.options.brokerTimeoutMs ?? BROKER_SUBMIT_DEADLINE_MS, (late) => void this.lateAnswer(outcomeBase, order, late));
+        placed = await this.withDeadline(broker.submitOrder(submission), this.options.brokerTimeoutMs ?? BROKER_SUBMIT_DEADLINE_MS, (late) => void this.lateAnswer(outcomeBase, late));
       } catch (err) {
         const definite = isToolError(err) && err.code === 'BROKER_REJECTED' && err.details.reason !== 'duplicate_client_order_id';
         if (definite) {
@@ -687,7 +693,7 @@ export class ExecutionGate {
   }
 
   /** The broker answered after we gave up waiting: record what it said. */
-  private async lateAnswer(base: Omit<OutcomeRecord, 'at' | 'result' | 'broker_order_id' | 'broker_status' | 'code' | 'message' | 'reconciled'>, order: NormalizedOrder, placed: BrokerOrder): Promise<void> {
+  private async lateAnswer(base: Omit<OutcomeRecord, 'at' | 'result' | 'broker_order_id' | 'broker_status' | 'code' | 'message' | 'reconciled'>, placed: BrokerOrder): Promise<void> {
     // nobody awaits this: a throw here (database busy or already closed at shutdown) would be an
     // unhandled rejection, which ends the whole server. The id stays blocked (intent/unknown) and a
     // place_order with the same client_order_id looks it up at the broker (never re-posts)
