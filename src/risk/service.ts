@@ -6,7 +6,7 @@
  *
  * @example
  *   const verdict = await assessOrder(deps, parsedOrder);
- *   if (verdict.passed) { ...submit...; await recordOrderSubmitted(deps, normalizeOrder(parsedOrder), new Date()); }
+ *   if (verdict.passed && (await claimOrderSlot(deps, normalizeOrder(parsedOrder), new Date())).ok) { ...submit... }
  */
 import type { Deps } from '../deps.js';
 import { ToolError } from '../errors.js';
@@ -126,17 +126,10 @@ function submitted(deps: Deps, order: NormalizedOrder, at: Date) {
   };
 }
 
-/** Record an order the gate submitted, for the rate and duplicate checks of every later order. */
-export async function recordOrderSubmitted(deps: Deps, order: NormalizedOrder, at: Date): Promise<void> {
-  const state = await getRiskState(deps);
-  await state.recordOrder(submitted(deps, order, at));
-}
-
 /**
- * The atomic alternative to recordOrderSubmitted, for just before submission: re-checks the rate
- * and duplicate rules under the database's write lock and records the order only if they still
+ * Record an order about to be sent, for the rate and duplicate checks of every later order:
+ * re-checks those rules under the database's write lock and records the order only if they still
  * hold, so concurrent gates (in one or several processes) cannot all squeeze past the limit.
- * Use one or the other for an order, not both.
  */
 export async function claimOrderSlot(deps: Deps, order: NormalizedOrder, at: Date): Promise<ClaimResult> {
   const state = await getRiskState(deps);

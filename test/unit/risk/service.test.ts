@@ -12,7 +12,7 @@ import { getBroker } from '../../../src/broker/index.js';
 import type { Deps } from '../../../src/deps.js';
 import { createLogger } from '../../../src/log.js';
 import { normalizeOrder, OrderInputSchema } from '../../../src/orders/order.js';
-import { assessOrder, getRiskState, recordOrderSubmitted } from '../../../src/risk/service.js';
+import { assessOrder, claimOrderSlot, getRiskState } from '../../../src/risk/service.js';
 import { haltCommand, resumeCommand, statusCommand } from '../../../src/risk/commands.js';
 import { OPEN_AT, occ } from './fixtures.js';
 
@@ -50,12 +50,12 @@ describe('risk service (sim broker, durable state)', () => {
     expect(failed(verdict)).toContain('RISK_MARKET_CLOSED');
   });
 
-  it('recorded orders feed the duplicate and rate checks', async () => {
+  it('claimed order slots feed the duplicate and rate checks', async () => {
     const d = deps();
     const parsed = await spyLimitBuy(d);
-    await recordOrderSubmitted(d, normalizeOrder({ ...parsed, client_order_id: 'first-one' }), new Date());
+    expect(await claimOrderSlot(d, normalizeOrder({ ...parsed, client_order_id: 'first-one' }), new Date())).toEqual({ ok: true });
     expect(failed(await assessOrder(d, parsed))).toEqual(['RISK_DUPLICATE_ORDER']);
-    await recordOrderSubmitted(d, normalizeOrder(await spyLimitBuy(d, 2)), new Date());
+    expect(await claimOrderSlot(d, normalizeOrder(await spyLimitBuy(d, 2)), new Date())).toEqual({ ok: true });
     expect(failed(await assessOrder(d, await spyLimitBuy(d, 3)))).toEqual(['RISK_RATE_MINUTE']);
     const status = await statusCommand(d);
     expect(status).toContain('trading: allowed');
