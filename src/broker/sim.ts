@@ -289,36 +289,17 @@ export class SimBroker implements Broker {
         const available = Math.max(0, held - pendingSells);
         if (qty > available + 1e-9) throw rejected(403, `insufficient qty available for order (requested: ${qty}, available: ${available})`, { requested: qty, available });
       }
-      const session = currentOrNextSession(now);
-      const id = randomUUID();
-      const row: OrderRow = {
-        seq: 0,
-        id,
-        client_order_id: order.client_order_id,
+      const row = newOrderRow(order, now, open, {
         symbol,
-        side: order.side,
         order_class: 'simple',
-        type: order.type,
-        time_in_force: order.time_in_force,
         qty,
         notional: order.notional,
         limit_price: order.limit_price,
         stop_price: order.stop_price,
         extended_hours: order.extended_hours ? 1 : 0,
         legs: null,
-        status: open ? 'new' : 'accepted',
-        filled_qty: 0,
-        filled_avg_price: null,
-        stop_triggered: 0,
-        created_at: iso,
-        submitted_at: iso,
-        filled_at: null,
-        canceled_at: null,
-        updated_at: iso,
-        checked_until: nowMs,
-        expires_at: order.time_in_force === 'day' ? session.close.getTime() : null,
         reserved_cents: reservedCents,
-      };
+      });
       this.insertOrder(row);
       if (open) {
         const marketable =
@@ -329,7 +310,7 @@ export class SimBroker implements Broker {
       } else if (order.time_in_force === 'ioc' || order.time_in_force === 'fok') {
         this.setStatus(row.id, 'canceled', iso);
       }
-      return this.toOrder(this.db.prepare('SELECT * FROM orders WHERE id = ?').get(id) as OrderRow);
+      return this.toOrder(this.db.prepare('SELECT * FROM orders WHERE id = ?').get(row.id) as OrderRow);
     });
   }
 
@@ -357,34 +338,17 @@ export class SimBroker implements Broker {
       if (reservedCents > available) throw rejected(403, 'insufficient options buying power', { required: reservedCents / 100, available: available / 100 });
       const open = isMarketOpen(now);
       const iso = now.toISOString();
-      const row: OrderRow = {
-        seq: 0,
-        id: randomUUID(),
-        client_order_id: order.client_order_id,
+      const row = newOrderRow(order, now, open, {
         symbol: null,
-        side: order.side,
         order_class: 'mleg',
-        type: order.type,
-        time_in_force: order.time_in_force,
         qty,
         notional: null,
         limit_price: order.limit_price,
         stop_price: null,
         extended_hours: 0,
         legs: JSON.stringify(legs),
-        status: open ? 'new' : 'accepted',
-        filled_qty: 0,
-        filled_avg_price: null,
-        stop_triggered: 0,
-        created_at: iso,
-        submitted_at: iso,
-        filled_at: null,
-        canceled_at: null,
-        updated_at: iso,
-        checked_until: now.getTime(),
-        expires_at: order.time_in_force === 'day' ? currentOrNextSession(now).close.getTime() : null,
         reserved_cents: reservedCents,
-      };
+      });
       this.insertOrder(row);
       if (open && (order.type === 'market' || net <= order.limit_price! + 1e-9)) this.fillMleg(row, at);
       else if (order.time_in_force === 'ioc' || order.time_in_force === 'fok') this.setStatus(row.id, 'canceled', iso);
@@ -679,6 +643,33 @@ export class SimBroker implements Broker {
 /** Open the sim's database: WAL, synchronous=FULL (money state), a busy timeout for several processes. */
 export async function openSimDatabase(dataDir: string): Promise<Db> {
   return openSqlite(join(dataDir, 'sim-broker.sqlite'), { synchronous: 'FULL' });
+}
+
+type OrderShape = Pick<OrderRow, 'symbol' | 'order_class' | 'qty' | 'notional' | 'limit_price' | 'stop_price' | 'extended_hours' | 'legs' | 'reserved_cents'>;
+
+/** A just-accepted order: `new` while the market is open (else `accepted`), nothing filled, day orders expiring at the session's close. */
+function newOrderRow(order: OrderSubmission, now: Date, open: boolean, shape: OrderShape): OrderRow {
+  const iso = now.toISOString();
+  return {
+    seq: 0,
+    id: randomUUID(),
+    client_order_id: order.client_order_id,
+    side: order.side,
+    type: order.type,
+    time_in_force: order.time_in_force,
+    ...shape,
+    status: open ? 'new' : 'accepted',
+    filled_qty: 0,
+    filled_avg_price: null,
+    stop_triggered: 0,
+    created_at: iso,
+    submitted_at: iso,
+    filled_at: null,
+    canceled_at: null,
+    updated_at: iso,
+    checked_until: now.getTime(),
+    expires_at: order.time_in_force === 'day' ? currentOrNextSession(now).close.getTime() : null,
+  };
 }
 
 export async function createSimBroker(deps: Deps, opts: Partial<SimBrokerOptions> = {}): Promise<SimBroker> {
