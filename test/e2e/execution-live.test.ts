@@ -8,7 +8,8 @@ import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { callTool, errorCode, startServer, type RunningServer } from '../support/client.js';
 import { startFakeAlpaca, type FakeAlpaca } from '../support/fake-alpaca.js';
-import { orderHashIn, startFakeGateway, type FakeGateway } from '../support/fake-gateway.js';
+import { startFakeGateway, type FakeGateway } from '../support/fake-gateway.js';
+import { alwaysApprove } from '../support/execution-harness.js';
 
 let alpaca: FakeAlpaca;
 let gw: FakeGateway;
@@ -17,7 +18,7 @@ const servers: RunningServer[] = [];
 beforeAll(async () => {
   alpaca = await startFakeAlpaca({ host: '127.0.0.2' });
   gw = await startFakeGateway();
-  gw.script((req) => (req.path.endsWith('/chat/completions') ? { content: JSON.stringify({ decision: 'APPROVE', order_hash: orderHashIn(req), reasons: ['fine'] }) } : undefined));
+  alwaysApprove(gw);
 });
 afterAll(async () => {
   await alpaca?.close();

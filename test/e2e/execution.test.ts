@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { callTool, errorCode, startServer, tempDataDir, type RunningServer } from '../support/client.js';
 import { startFakeAlpaca, type FakeAlpaca } from '../support/fake-alpaca.js';
-import { orderHashIn, startFakeGateway, type FakeGateway } from '../support/fake-gateway.js';
+import { startFakeGateway, type FakeGateway } from '../support/fake-gateway.js';
+import { alwaysApprove } from '../support/execution-harness.js';
 
 let alpaca: FakeAlpaca;
 let gw: FakeGateway;
@@ -18,7 +19,7 @@ const servers: RunningServer[] = [];
 beforeAll(async () => {
   alpaca = await startFakeAlpaca();
   gw = await startFakeGateway();
-  gw.script((req) => (req.path.endsWith('/chat/completions') ? { content: JSON.stringify({ decision: 'APPROVE', order_hash: orderHashIn(req), reasons: ['fine'] }) } : undefined));
+  alwaysApprove(gw);
 });
 afterAll(async () => {
   await alpaca?.close();
