@@ -6,7 +6,11 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 const SECRET_KEY = /(key|secret|token|authorization|password)/i;
 
-export type LogSink = (level: LogLevel, msg: string, fields: Record<string, unknown>) => void;
+export interface LogSink {
+  /** Whether a line at this level is wanted now; asked before any line is formatted. */
+  wants(level: LogLevel): boolean;
+  write(level: LogLevel, msg: string, fields: Record<string, unknown>): void;
+}
 
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
@@ -14,7 +18,7 @@ export interface Logger {
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
   child(fields: Record<string, unknown>): Logger;
-  /** Extra sinks (e.g. MCP logging notifications) receive every line at or above the level. */
+  /** Extra sinks (e.g. MCP logging notifications) receive the lines they want, whatever the stderr level. */
   addSink(sink: LogSink): () => void;
 }
 
@@ -36,14 +40,15 @@ export function createLogger(
   sinks: Set<LogSink> = new Set(),
 ): Logger {
   const emit = (lvl: LogLevel, msg: string, fields: Record<string, unknown> = {}) => {
-    // stderr honours the configured level; sinks (MCP clients that set their own level) filter themselves.
+    // stderr honours the configured level; sinks (MCP clients that set their own level) say what they want.
     const toStderr = RANK[lvl] >= RANK[level];
-    if (!toStderr && sinks.size === 0) return;
+    const listening = [...sinks].filter((sink) => sink.wants(lvl));
+    if (!toStderr && listening.length === 0) return;
     const merged = redact({ ...base, ...fields }) as Record<string, unknown>;
     if (toStderr) write(JSON.stringify({ ts: new Date().toISOString(), level: lvl, msg, ...merged }) + '\n');
-    for (const sink of sinks) {
+    for (const sink of listening) {
       try {
-        sink(lvl, msg, merged);
+        sink.write(lvl, msg, merged);
       } catch {
         // a broken sink must never break logging
       }

@@ -128,10 +128,11 @@ export function buildServer(deps: Deps, options: BuildOptions = {}): Server {
     clientLevel = request.params.level;
     return {};
   });
-  const removeSink = deps.log.addSink((level, msg, fields) => {
-    const mcpLevel = TO_MCP_LEVEL[level];
-    if (clientLevel === null || LEVEL_RANK[mcpLevel] < LEVEL_RANK[clientLevel]) return;
-    server.sendLoggingMessage({ level: mcpLevel, logger: SERVER_NAME, data: { msg, ...fields } }).catch(() => undefined);
+  const removeSink = deps.log.addSink({
+    wants: (level) => clientLevel !== null && LEVEL_RANK[TO_MCP_LEVEL[level]] >= LEVEL_RANK[clientLevel],
+    write: (level, msg, fields) => {
+      server.sendLoggingMessage({ level: TO_MCP_LEVEL[level], logger: SERVER_NAME, data: { msg, ...fields } }).catch(() => undefined);
+    },
   });
   const previousOnClose = server.onclose;
   server.onclose = () => {
