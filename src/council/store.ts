@@ -77,6 +77,7 @@ export interface CouncilStore {
   recent(limit: number): CouncilLogEntry[];
   /** True when this call spent the ticket; false when it was already spent (by any process). */
   consumeTicket(ticketId: string, orderHash: string, at: string): boolean;
+  ticketSpent(ticketId: string): boolean;
   close(): void;
 }
 
@@ -125,6 +126,21 @@ CREATE TABLE IF NOT EXISTS consumed_tickets (
   pid INTEGER NOT NULL
 );
 `;
+
+/**
+ * Spend a ticket on any connection that has council.sqlite open as `schema`: the gate spends it
+ * inside the transaction that writes the INTENT, so a refusal before that (an Opus outage, a
+ * REJECT, a halt) leaves the ticket unspent. True when this call spent it.
+ */
+export function consumeTicketIn(db: BetterSqlite3.Database, schema: string, ticketId: string, orderHash: string, at: string): boolean {
+  const sql = `INSERT INTO ${schema}.consumed_tickets (ticket_id, order_hash, consumed_at, pid) VALUES (?, ?, ?, ?) ON CONFLICT(ticket_id) DO NOTHING`;
+  return db.prepare(sql).run(ticketId, orderHash, at, process.pid).changes === 1;
+}
+
+/** Whether a ticket was already spent (by any process on the data dir). */
+export function ticketSpentIn(db: BetterSqlite3.Database, schema: string, ticketId: string): boolean {
+  return db.prepare(`SELECT 1 FROM ${schema}.consumed_tickets WHERE ticket_id = ?`).get(ticketId) !== undefined;
+}
 
 /** Longest raw reply kept for an invalid answer (for diagnosis; valid votes keep their reasoning). */
 const RAW_KEEP = 2000;
@@ -226,6 +242,9 @@ export function openCouncilStore(Database: typeof BetterSqlite3, path: string): 
     consumeTicket(ticketId, orderHash, at) {
       return consume.run(ticketId, orderHash, at, process.pid).changes === 1;
     },
+    ticketSpent(ticketId) {
+      return ticketSpentIn(durable, 'main', ticketId);
+    },
     close() {
       fast.close();
       durable.close();
@@ -233,11 +252,13 @@ export function openCouncilStore(Database: typeof BetterSqlite3, path: string): 
   };
 }
 
+export const COUNCIL_DB_FILE = 'council.sqlite';
+
 /** The process-wide council store (lazy; better-sqlite3 is loaded on first use only). */
 export function getCouncilStore(deps: Deps): Promise<CouncilStore> {
   return deps.service('council-store', async (d) => {
     const { default: Database } = await import('better-sqlite3');
-    const store = openCouncilStore(Database, join(d.dataDir, 'council.sqlite'));
+    const store = openCouncilStore(Database, join(d.dataDir, COUNCIL_DB_FILE));
     d.onClose(() => store.close());
     return store;
   });

@@ -139,11 +139,13 @@ export async function issueTicket(
 }
 
 /**
- * Verify a ticket for `orderHash` and spend it. Refuses, in this order: malformed, forged (bad
- * HMAC, e.g. another data dir's key or an edited payload), other_order, not_approved, expired,
- * reused (already spent by any process on this data dir). Only a successful verification spends it.
+ * Verify a ticket for `orderHash` without spending it. Refuses, in this order: malformed, forged
+ * (bad HMAC, e.g. another data dir's key or an edited payload), other_order, not_approved, expired,
+ * reused (already spent by any process on this data dir). The gate spends it later, inside the
+ * transaction that writes the order's INTENT (consumeTicketIn), so a refusal on the way there
+ * (an Opus outage or REJECT, a halt) leaves it usable.
  */
-export async function verifyAndConsumeTicket(deps: Deps, ticket: string, orderHash: string, now: Date = new Date()): Promise<TicketVerdict> {
+export async function verifyTicket(deps: Deps, ticket: string, orderHash: string, now: Date = new Date()): Promise<TicketVerdict> {
   const key = await ticketKey(deps);
   const opened = openTicket(key, ticket);
   if (!opened.ok) {
@@ -159,8 +161,17 @@ export async function verifyAndConsumeTicket(deps: Deps, ticket: string, orderHa
   const nowSec = Math.floor(now.getTime() / 1000);
   if (nowSec >= p.exp) return { ok: false, reason: 'expired', message: `the council ticket expired at ${new Date(p.exp * 1000).toISOString()}; hold a new council vote` };
   const store = await getCouncilStore(deps);
-  if (!store.consumeTicket(p.id, orderHash, now.toISOString())) {
-    return { ok: false, reason: 'reused', message: 'the council ticket was already used; a ticket authorises one order submission' };
-  }
+  if (store.ticketSpent(p.id)) return { ok: false, reason: 'reused', message: TICKET_REUSED };
   return { ok: true, decision: 'APPROVE', ticketId: p.id, councilId: p.c, expiresAt: new Date(p.exp * 1000).toISOString() };
+}
+
+export const TICKET_REUSED = 'the council ticket was already used; a ticket authorises one order submission';
+
+/** Verify and spend at once (for callers outside the gate's INTENT transaction). */
+export async function verifyAndConsumeTicket(deps: Deps, ticket: string, orderHash: string, now: Date = new Date()): Promise<TicketVerdict> {
+  const verdict = await verifyTicket(deps, ticket, orderHash, now);
+  if (!verdict.ok) return verdict;
+  const store = await getCouncilStore(deps);
+  if (!store.consumeTicket(verdict.ticketId, orderHash, now.toISOString())) return { ok: false, reason: 'reused', message: TICKET_REUSED };
+  return verdict;
 }

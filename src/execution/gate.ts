@@ -21,7 +21,7 @@ import { ToolError, isToolError, type ErrorCode } from '../errors.js';
 import type { LlmRouter } from '../llm/types.js';
 import { canonicalOrder, normalizeOrder, orderHash, type NormalizedOrder, type ParsedOrder } from '../orders/order.js';
 import { RiskVerdictSchema, type RiskVerdict } from '../risk/verdict.js';
-import type { ClaimResult } from '../risk/state.js';
+import type { OrderSlot } from '../risk/service.js';
 import type { ToolContext } from '../tool.js';
 import { CONFIRMATION_RESPONSE_FORMAT, buildConfirmationMessages, isOpusModel, parseConfirmation } from './confirmation.js';
 import type { OutcomeRecord } from './journal.js';
@@ -33,6 +33,8 @@ export { PlaceOrderInputSchema, type PlaceOrderInput } from './result.js';
 
 export interface TicketCheck {
   ok: boolean;
+  /** The id the gate spends inside the INTENT transaction (a verdict without one is refused). */
+  ticketId?: string;
   reason?: string;
   message?: string;
 }
@@ -42,11 +44,10 @@ export interface GateServices {
   broker(): Promise<Broker>;
   llm(): Promise<LlmRouter>;
   assessOrder(order: ParsedOrder): Promise<RiskVerdict>;
-  /** Atomically re-check the order-rate and duplicate rules and record the order (several processes may race). */
-  claimOrderSlot(order: NormalizedOrder, at: Date): Promise<ClaimResult>;
+  /** The order as the rate and duplicate rules record it, and those rules (claimed inside the INTENT transaction). */
+  orderSlot(order: NormalizedOrder, at: Date): Promise<OrderSlot>;
+  /** Check a council ticket without spending it (the INTENT transaction spends it). */
   verifyTicket(ticket: string, orderHash: string): Promise<TicketCheck>;
-  /** The durable kill switch, read again just before sending (a halt may land while Opus or the human decides). */
-  tradingHalted(): Promise<{ halted: boolean; reason: string | null }>;
 }
 
 export function defaultServices(deps: Deps): GateServices {
@@ -54,9 +55,8 @@ export function defaultServices(deps: Deps): GateServices {
     broker: async () => (await import('../broker/index.js')).getBroker(deps),
     llm: async () => (await import('../llm/index.js')).getLlm(deps),
     assessOrder: async (order) => (await import('../risk/service.js')).assessOrder(deps, order),
-    claimOrderSlot: async (order, at) => (await import('../risk/service.js')).claimOrderSlot(deps, order, at),
-    verifyTicket: async (ticket, hash) => (await import('../council/ticket.js')).verifyAndConsumeTicket(deps, ticket, hash),
-    tradingHalted: async () => (await (await import('../risk/service.js')).getRiskState(deps)).isHalted(),
+    orderSlot: async (order, at) => (await import('../risk/service.js')).orderSlot(deps, order, at),
+    verifyTicket: async (ticket, hash) => (await import('../council/ticket.js')).verifyTicket(deps, ticket, hash),
   };
 }
 
@@ -427,20 +427,22 @@ export class ExecutionGate {
     });
 
     // 4. council ticket, where the profile requires one
-    await attempt.stage('council', async () => {
-      if (!this.deps.profile.requireCouncilTicket) return { value: undefined, message: 'profile does not require a council ticket', outcome: 'skipped' as const };
+    const ticketId = await attempt.stage<string | null>('council', async () => {
+      if (!this.deps.profile.requireCouncilTicket) return { value: null, message: 'profile does not require a council ticket', outcome: 'skipped' as const };
       if (!ticket) {
         r.council = { ok: false, reason: 'missing', message: 'no council_ticket given' };
         throw new Refusal('COUNCIL_REQUIRED', 'this profile requires a council ticket: run council_vote on this exact order and pass its ticket as council_ticket');
       }
       // an order under an Opus REJECT cool-down is refused at the next stage: do not spend its ticket for nothing
       if (this.activeRejection(order, hash)) {
-        return { value: undefined, message: 'ticket not spent: this order is under an Opus REJECT cool-down', outcome: 'skipped' as const };
+        return { value: null, message: 'ticket not checked: this order is under an Opus REJECT cool-down', outcome: 'skipped' as const };
       }
       const verdict = await this.services.verifyTicket(ticket, hash);
-      r.council = { ok: verdict.ok === true, reason: verdict.ok ? null : (verdict.reason ?? 'invalid'), message: verdict.message ?? (verdict.ok ? 'ticket verified and spent' : 'ticket refused') };
-      if (verdict.ok !== true) throw new Refusal('COUNCIL_REQUIRED', `council ticket refused (${verdict.reason ?? 'invalid'}): ${verdict.message ?? ''}`.trim());
-      return { value: undefined, message: 'council ticket verified and spent' };
+      const ok = verdict.ok === true && typeof verdict.ticketId === 'string' && verdict.ticketId.length > 0;
+      const reason = ok ? null : verdict.ok === true ? 'no_ticket_id' : (verdict.reason ?? 'invalid');
+      r.council = { ok, reason, message: verdict.message ?? (ok ? 'ticket verified; spent when the order is committed' : 'ticket refused') };
+      if (!ok) throw new Refusal('COUNCIL_REQUIRED', `council ticket refused (${reason}): ${verdict.message ?? ''}`.trim());
+      return { value: verdict.ticketId!, message: 'council ticket verified (spent only when the order is committed)' };
     });
 
     // 5. Opus confirmation bound to the order hash
@@ -484,7 +486,7 @@ export class ExecutionGate {
     }
 
     // 7. INTENT → broker → OUTCOME
-    await this.submit(attempt, parsed, order, hash, clientOrderId, performance.now() - riskAt > (this.options.riskRecheckAfterMs ?? RISK_RECHECK_AFTER_MS), onBroker);
+    await this.submit(attempt, parsed, order, hash, clientOrderId, ticketId, performance.now() - riskAt > (this.options.riskRecheckAfterMs ?? RISK_RECHECK_AFTER_MS), onBroker);
   }
 
   /** An Opus REJECT binds the exact hash and the same order under any client_order_id. */
@@ -574,7 +576,7 @@ export class ExecutionGate {
     return { value: undefined, message: `approved by ${base.model}: ${parsed.reasons.join('; ')}` };
   }
 
-  private async submit(attempt: Attempt, parsed: ParsedOrder, order: NormalizedOrder, hash: string, clientOrderId: string, recheckRisk: boolean, onBroker: () => void): Promise<void> {
+  private async submit(attempt: Attempt, parsed: ParsedOrder, order: NormalizedOrder, hash: string, clientOrderId: string, ticketId: string | null, recheckRisk: boolean, onBroker: () => void): Promise<void> {
     const r = attempt.result;
     const submission: OrderSubmission = { ...order, client_order_id: clientOrderId };
     await attempt.stage('broker', async () => {
@@ -596,22 +598,20 @@ export class ExecutionGate {
       } catch (err) {
         throw new Refusal('BROKER_UNAVAILABLE', `the broker is not available: ${(err as Error).message}; nothing was sent`);
       }
-      // A fresh verdict is reused when it is young, but the kill switch and an Opus REJECT of this same
-      // order (a concurrent attempt under another client_order_id) may have landed since: both are final.
-      const halt = await this.services.tradingHalted();
-      if (halt.halted !== false) throw new Refusal('TRADING_HALTED', `trading was halted before the order could be sent (${halt.reason ?? 'no reason given'}); nothing was sent`);
-      const rejected = this.activeRejection(order, hash);
-      if (rejected) {
-        throw new Refusal('CONFIRMATION_REJECTED', `Claude Opus rejected this same order in another attempt while this one was being confirmed; the rejection is final until ${rejected.until}: ${rejected.reasons.join('; ')}`);
+      // The commit point: the halt, an Opus REJECT of this same order in a concurrent attempt, the
+      // order-rate/duplicate slot and the council ticket are all read or spent in the one write
+      // transaction that makes the INTENT durable; a halt that has returned stops this order.
+      const at = this.now();
+      const { slot, rules } = await this.services.orderSlot(order, at);
+      const intent = { type: 'INTENT' as const, at: at.toISOString(), pid: process.pid, audit_id: attempt.auditId, client_order_id: clientOrderId, order_hash: hash, mode: this.deps.mode, order: submission };
+      try {
+        this.store.commitIntent(intent, { slot, rules, ticketId, rejectionKeys: this.rejectionKeys(order, hash), nowMs: at.getTime() });
+      } catch (err) {
+        if (isToolError(err) && err.code === 'COUNCIL_REQUIRED') r.council = { ok: false, reason: 'reused', message: err.message };
+        throw err;
       }
-      // The rate and duplicate rules were checked at the risk stage, but concurrent attempts (other
-      // calls, other processes) may have passed them too: claim the slot atomically, recording the order.
-      const slot = await this.services.claimOrderSlot(order, this.now());
-      if (!slot.ok) throw new Refusal('RISK_REJECTED', `the order-rate and duplicate checks, re-run atomically just before sending, refused the order: ${slot.code} (${slot.message})`);
       onBroker();
-      const intentAt = this.now().toISOString();
-      // the INTENT is durable before the broker can see the order
-      this.store.writeIntent({ type: 'INTENT', at: intentAt, pid: process.pid, audit_id: attempt.auditId, client_order_id: clientOrderId, order_hash: hash, mode: this.deps.mode, order: submission });
+      if (ticketId !== null) r.council = { ok: true, reason: null, message: 'council ticket verified and spent with the INTENT' };
       crashPoint('after_intent');
       const outcomeBase = { type: 'OUTCOME' as const, pid: process.pid, audit_id: attempt.auditId, client_order_id: clientOrderId, order_hash: hash };
       const finishSubmitted = async (placed: BrokerOrder, reconciled: boolean) => {

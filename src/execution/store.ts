@@ -17,6 +17,8 @@ import type { Deps } from '../deps.js';
 import { ToolError } from '../errors.js';
 import { OrderJournal, type IntentRecord, type OutcomeRecord, type JournalEntry } from './journal.js';
 import { openSqlite } from '../store/sqlite.js';
+import { claimSlotIn, openRiskState, readHaltIn, RISK_DB_FILE, type ClaimRules, type SubmittedOrder } from '../risk/state.js';
+import { consumeTicketIn, openCouncilStore, COUNCIL_DB_FILE } from '../council/store.js';
 
 export type OrderState = 'claimed' | 'released' | 'intent' | 'submitted' | 'rejected' | 'unknown';
 
@@ -58,6 +60,17 @@ export interface AuditEntry {
   latency_ms: number;
   gate_latency_ms: number;
   cost_usd: number;
+}
+
+/** What must still hold, checked under the lock, for the INTENT to be written. */
+export interface CommitGuard {
+  /** The order as the rate and duplicate rules record it. */
+  slot: SubmittedOrder;
+  rules: ClaimRules;
+  /** The council ticket to spend, or null when the profile needs none. */
+  ticketId: string | null;
+  rejectionKeys: string[];
+  nowMs: number;
 }
 
 export interface Rejection {
@@ -115,6 +128,13 @@ const toRow = (raw: RawOrderRow | undefined): OrderRow | null =>
     ? { ...raw, outcome: raw.outcome ? (JSON.parse(raw.outcome) as RecordedOutcome) : null, submission: raw.submission ? (JSON.parse(raw.submission) as OrderSubmission) : null }
     : null;
 
+/** The ATTACHed databases' owners create their schemas (opening them is idempotent and cheap). */
+async function ensureAttachedSchemas(dataDir: string): Promise<void> {
+  (await openRiskState(join(dataDir, RISK_DB_FILE))).close();
+  const { default: Database } = await import('better-sqlite3');
+  openCouncilStore(Database, join(dataDir, COUNCIL_DB_FILE)).close();
+}
+
 export class ExecutionStore {
   readonly journal: OrderJournal;
 
@@ -125,10 +145,20 @@ export class ExecutionStore {
     this.journal = new OrderJournal(journalPath);
   }
 
+  /**
+   * The risk and council databases are ATTACHed: BEGIN IMMEDIATE then takes the write lock of all
+   * three, so the halt read, the order-slot claim, the ticket spend and the INTENT are one step that
+   * a `halt` (which needs the risk database's write lock) can only land before or after, never inside.
+   */
   static async open(dataDir: string): Promise<ExecutionStore> {
+    await ensureAttachedSchemas(dataDir);
     const db = await openSqlite(join(dataDir, 'orders.sqlite'), { synchronous: 'FULL' });
     try {
       db.exec(SCHEMA);
+      db.prepare('ATTACH DATABASE ? AS risk').run(join(dataDir, RISK_DB_FILE));
+      db.prepare('ATTACH DATABASE ? AS council').run(join(dataDir, COUNCIL_DB_FILE));
+      db.pragma('risk.synchronous = FULL');
+      db.pragma('council.synchronous = FULL');
     } catch (err) {
       db.close();
       throw err;
@@ -195,16 +225,24 @@ export class ExecutionStore {
   }
 
   /**
-   * INTENT, fsynced, and the row moved to `intent`, under one lock — only while this attempt still
-   * holds the claim (a claim taken over meanwhile means another attempt owns the id: nothing is written).
+   * The commit point of an order, in one write transaction over orders, risk and council: the halt
+   * (committed state), the Opus REJECT cool-down, this attempt still holding its claim, the
+   * order-rate/duplicate slot, the council ticket, then the INTENT fsynced and the row moved to
+   * `intent`. Any refusal throws a ToolError and rolls everything back: no slot used, no ticket spent.
    */
-  writeIntent(record: IntentRecord): JournalEntry {
+  commitIntent(record: IntentRecord, guard: CommitGuard): JournalEntry {
     return this.locked(() => {
-      const row = this.getOrder(record.client_order_id);
-      if (!row || row.state !== 'claimed' || row.audit_id !== record.audit_id) {
-        throw new ToolError('DUPLICATE_ORDER', `client_order_id ${record.client_order_id} is no longer held by this attempt (${row ? row.state : 'missing'}); nothing was sent`, {
-          client_order_id: record.client_order_id,
-        });
+      const halt = readHaltIn(this.db, 'risk');
+      if (halt.halted) throw new ToolError('TRADING_HALTED', `trading was halted before the order could be sent (${halt.reason ?? 'no reason given'}); nothing was sent`);
+      const rejected = this.activeRejection(guard.rejectionKeys, guard.nowMs);
+      if (rejected) {
+        throw new ToolError('CONFIRMATION_REJECTED', `Claude Opus rejected this same order in another attempt while this one was being confirmed; the rejection is final until ${rejected.until}: ${rejected.reasons.join('; ')}`);
+      }
+      this.assertClaimHeld(record);
+      const slot = claimSlotIn(this.db, 'risk', guard.slot, guard.rules);
+      if (!slot.ok) throw new ToolError('RISK_REJECTED', `the order-rate and duplicate checks, re-run atomically just before sending, refused the order: ${slot.code} (${slot.message})`, { check: slot.code });
+      if (guard.ticketId !== null && !consumeTicketIn(this.db, 'council', guard.ticketId, record.order_hash, record.at)) {
+        throw new ToolError('COUNCIL_REQUIRED', 'council ticket refused (reused): the council ticket was spent by another attempt while this one was being confirmed; nothing was sent', { reason: 'reused' });
       }
       const entry = this.journal.append(record);
       this.db
@@ -212,6 +250,16 @@ export class ExecutionStore {
         .run(JSON.stringify(record.order), record.at, record.client_order_id, record.audit_id);
       return entry;
     });
+  }
+
+  /** A claim taken over meanwhile means another attempt owns the id: nothing may be written. */
+  private assertClaimHeld(record: IntentRecord): void {
+    const row = this.getOrder(record.client_order_id);
+    if (!row || row.state !== 'claimed' || row.audit_id !== record.audit_id) {
+      throw new ToolError('DUPLICATE_ORDER', `client_order_id ${record.client_order_id} is no longer held by this attempt (${row ? row.state : 'missing'}); nothing was sent`, {
+        client_order_id: record.client_order_id,
+      });
+    }
   }
 
   /**

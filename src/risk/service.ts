@@ -13,7 +13,7 @@ import { ToolError } from '../errors.js';
 import type { Broker, Quote } from '../broker/types.js';
 import { canonicalOrder, normalizeOrder, orderHash, parseOcc, type NormalizedOrder, type ParsedOrder } from '../orders/order.js';
 import { evaluateRisk, orderFingerprint, tradingDay, tripsHalt, type RiskInput } from './engine.js';
-import { getRiskState, type ClaimResult } from './state.js';
+import { getRiskState, type ClaimResult, type ClaimRules, type SubmittedOrder } from './state.js';
 
 export { getRiskState } from './state.js';
 import type { RiskVerdict } from './verdict.js';
@@ -116,7 +116,7 @@ export async function assessOrder(deps: Deps, parsed: ParsedOrder): Promise<Risk
   return assessNormalizedOrder(deps, normalizeOrder(parsed));
 }
 
-function submitted(deps: Deps, order: NormalizedOrder, at: Date) {
+function submitted(deps: Deps, order: NormalizedOrder, at: Date): SubmittedOrder {
   return {
     at: at.toISOString(),
     hash: orderHash(order, deps.mode),
@@ -126,6 +126,17 @@ function submitted(deps: Deps, order: NormalizedOrder, at: Date) {
   };
 }
 
+export interface OrderSlot {
+  slot: SubmittedOrder;
+  rules: ClaimRules;
+}
+
+/** The order as the rate and duplicate rules record it, with the profile's rules (the gate claims it in its INTENT transaction). */
+export async function orderSlot(deps: Deps, order: NormalizedOrder, at: Date): Promise<OrderSlot> {
+  const l = deps.profile.risk;
+  return { slot: submitted(deps, order, at), rules: { maxPerMinute: l.maxOrdersPerMinute, maxPerHour: l.maxOrdersPerHour, duplicateWindowSec: l.duplicateWindowSec } };
+}
+
 /**
  * Record an order about to be sent, for the rate and duplicate checks of every later order:
  * re-checks those rules under the database's write lock and records the order only if they still
@@ -133,6 +144,6 @@ function submitted(deps: Deps, order: NormalizedOrder, at: Date) {
  */
 export async function claimOrderSlot(deps: Deps, order: NormalizedOrder, at: Date): Promise<ClaimResult> {
   const state = await getRiskState(deps);
-  const l = deps.profile.risk;
-  return state.claimOrder(submitted(deps, order, at), { maxPerMinute: l.maxOrdersPerMinute, maxPerHour: l.maxOrdersPerHour, duplicateWindowSec: l.duplicateWindowSec });
+  const { slot, rules } = await orderSlot(deps, order, at);
+  return state.claimOrder(slot, rules);
 }

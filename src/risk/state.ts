@@ -121,6 +121,51 @@ interface HaltRow {
   by: string | null;
 }
 
+/**
+ * The halt as committed, read on any connection that has the risk database open as `schema`
+ * ('main', or the name it is ATTACHed under): the gate reads it inside the transaction that writes
+ * the INTENT, so a halt that has returned stops every order whose INTENT is not yet durable.
+ */
+export function readHaltIn(db: BetterSqlite3.Database, schema: string): HaltStatus {
+  const row = db.prepare(`SELECT halted, reason, at, by FROM ${schema}.halt WHERE id = 1`).get() as HaltRow | undefined;
+  // no row means a risk database that was never initialised: doubt, so halted
+  if (!row) return { halted: true, reason: 'the risk state has no halt record', at: null, by: null };
+  return { halted: Boolean(row.halted), reason: row.reason ?? null, at: row.at ?? null, by: row.by ?? null };
+}
+
+function insertSubmittedOrder(db: BetterSqlite3.Database, schema: string, o: SubmittedOrder): void {
+  const atMs = Date.parse(o.at);
+  db.prepare(`INSERT INTO ${schema}.submitted_orders (at_ms, at, hash, fingerprint, canonical, symbol) VALUES (?, ?, ?, ?, ?, ?)`).run(
+    atMs,
+    new Date(atMs).toISOString(),
+    o.hash,
+    o.fingerprint,
+    o.canonical,
+    o.symbol,
+  );
+  db.prepare(`DELETE FROM ${schema}.submitted_orders WHERE at_ms < ?`).run(atMs - KEEP_ORDERS_MS);
+}
+
+/**
+ * Re-check the rate and duplicate rules against the recorded orders and, if they hold, record this
+ * one. Must run inside a write transaction that holds the risk database's lock (BEGIN IMMEDIATE).
+ */
+export function claimSlotIn(db: BetterSqlite3.Database, schema: string, o: SubmittedOrder, rules: ClaimRules): ClaimResult {
+  const atMs = Date.parse(o.at);
+  const countSince = (sinceMs: number) => (db.prepare(`SELECT COUNT(*) AS n FROM ${schema}.submitted_orders WHERE at_ms > ?`).get(sinceMs) as { n: number }).n;
+  // Same windows as the engine: an order exactly one window old is outside it.
+  const minute = countSince(atMs - 60_000);
+  if (minute + 1 > rules.maxPerMinute) return { ok: false, code: 'RISK_RATE_MINUTE', message: `${minute} orders already in the last minute (limit ${rules.maxPerMinute})` };
+  const hour = countSince(atMs - 3_600_000);
+  if (hour + 1 > rules.maxPerHour) return { ok: false, code: 'RISK_RATE_HOUR', message: `${hour} orders already in the last hour (limit ${rules.maxPerHour})` };
+  if (rules.duplicateWindowSec > 0) {
+    const same = db.prepare(`SELECT COUNT(*) AS n FROM ${schema}.submitted_orders WHERE fingerprint = ? AND at_ms > ?`).get(o.fingerprint, atMs - rules.duplicateWindowSec * 1000) as { n: number };
+    if (same.n > 0) return { ok: false, code: 'RISK_DUPLICATE_ORDER', message: `an identical order was submitted in the last ${rules.duplicateWindowSec} s` };
+  }
+  insertSubmittedOrder(db, schema, o);
+  return { ok: true };
+}
+
 /** Open (creating if needed) the risk database at `path`. */
 export async function openRiskState(path: string): Promise<RiskState> {
   const db: BetterSqlite3.Database = await openSqlite(path, { synchronous: 'FULL' });
@@ -157,28 +202,8 @@ export async function openRiskState(path: string): Promise<RiskState> {
     return candidate;
   });
 
-  const insertOrder = db.prepare('INSERT INTO submitted_orders (at_ms, at, hash, fingerprint, canonical, symbol) VALUES (?, ?, ?, ?, ?, ?)');
-  const pruneOrders = db.prepare('DELETE FROM submitted_orders WHERE at_ms < ?');
-  const record = db.transaction((o: SubmittedOrder) => {
-    const atMs = Date.parse(o.at);
-    insertOrder.run(atMs, new Date(atMs).toISOString(), o.hash, o.fingerprint, o.canonical, o.symbol);
-    pruneOrders.run(atMs - KEEP_ORDERS_MS);
-  });
-  const countSince = db.prepare<[number], { n: number }>('SELECT COUNT(*) AS n FROM submitted_orders WHERE at_ms > ?');
-  const sameSince = db.prepare<[string, number], { n: number }>('SELECT COUNT(*) AS n FROM submitted_orders WHERE fingerprint = ? AND at_ms > ?');
-  const claim = db.transaction((o: SubmittedOrder, rules: ClaimRules): ClaimResult => {
-    const atMs = Date.parse(o.at);
-    // Same windows as the engine: an order exactly one window old is outside it.
-    const minute = countSince.get(atMs - 60_000)?.n ?? 0;
-    if (minute + 1 > rules.maxPerMinute) return { ok: false, code: 'RISK_RATE_MINUTE', message: `${minute} orders already in the last minute (limit ${rules.maxPerMinute})` };
-    const hour = countSince.get(atMs - 3_600_000)?.n ?? 0;
-    if (hour + 1 > rules.maxPerHour) return { ok: false, code: 'RISK_RATE_HOUR', message: `${hour} orders already in the last hour (limit ${rules.maxPerHour})` };
-    if (rules.duplicateWindowSec > 0 && (sameSince.get(o.fingerprint, atMs - rules.duplicateWindowSec * 1000)?.n ?? 0) > 0) {
-      return { ok: false, code: 'RISK_DUPLICATE_ORDER', message: `an identical order was submitted in the last ${rules.duplicateWindowSec} s` };
-    }
-    record(o);
-    return { ok: true };
-  });
+  const record = db.transaction((o: SubmittedOrder) => insertSubmittedOrder(db, 'main', o));
+  const claim = db.transaction((o: SubmittedOrder, rules: ClaimRules): ClaimResult => claimSlotIn(db, 'main', o, rules));
   const selectRecent = db.prepare<[number], { at: string; hash: string; fingerprint: string; canonical: string }>(
     'SELECT at, hash, fingerprint, canonical FROM submitted_orders WHERE at_ms >= ? ORDER BY at_ms, seq',
   );

@@ -12,6 +12,8 @@ import { readJournal } from '../../../src/execution/journal.js';
 import type { PlaceOrderResult } from '../../../src/execution/result.js';
 import { getExecutionStore } from '../../../src/execution/store.js';
 import { getRiskState } from '../../../src/risk/service.js';
+import { issueTicket } from '../../../src/council/ticket.js';
+import { normalizeOrder, orderHash, OrderInputSchema } from '../../../src/orders/order.js';
 import { messageText, orderHashIn, startFakeGateway, type FakeGateway } from '../../support/fake-gateway.js';
 import { approve, BUY_AAPL, CONFIRMATION_REQUESTS, reject, startHarness, type Harness } from '../../support/execution-harness.js';
 
@@ -111,26 +113,58 @@ describe('execution gate races', () => {
     expect(await brokerOrders(h)).toEqual([]);
   }, 20_000);
 
-  it('an order under an Opus REJECT cool-down is refused without spending its council ticket', async () => {
+  it('an order under an Opus REJECT cool-down is refused without even checking its council ticket', async () => {
     gw = await startFakeGateway();
     gw.script((req) => (isConfirmation(req.path) ? { content: reject(req) } : undefined));
-    const spent: string[] = [];
+    const checked: string[] = [];
     h = await startHarness({
       gatewayUrl: gw.url,
       requireCouncilTicket: true,
       rejectCooldownSec: 600,
-      services: (_deps, real) => ({ ...real, verifyTicket: async (ticket) => (spent.push(ticket), { ok: true, decision: 'APPROVE' }) }),
+      services: (_deps, real) => ({ ...real, verifyTicket: async (ticket) => (checked.push(ticket), { ok: true, ticketId: ticket }) }),
     });
     const [first] = await Promise.allSettled([h.gate.place({ ...BUY_AAPL, client_order_id: 'cool-1', council_ticket: 'ticket-1' })]);
     expect(settledCode(first!).code).toBe('CONFIRMATION_REJECTED');
-    expect(spent).toEqual(['ticket-1']);
+    expect(checked).toEqual(['ticket-1']);
     const [second] = await Promise.allSettled([h.gate.place({ ...BUY_AAPL, client_order_id: 'cool-2', council_ticket: 'ticket-2' })]);
     const r = settledCode(second!);
     expect(r.code).toBe('CONFIRMATION_REJECTED');
-    expect(spent).toEqual(['ticket-1']); // ticket-2 was not spent on an order Opus already rejected
+    expect(checked).toEqual(['ticket-1']); // ticket-2 was not looked at for an order Opus already rejected
     expect(CONFIRMATION_REQUESTS(gw)).toHaveLength(1);
     expect(await brokerOrders(h)).toEqual([]);
   });
+
+  it('an Opus outage does not spend the council ticket: the same ticket works once Opus is back, and only once', async () => {
+    gw = await startFakeGateway();
+    let opusDown = true;
+    gw.script((req) => (isConfirmation(req.path) ? (opusDown ? { status: 500 } : { content: approve(req) }) : undefined));
+    h = await startHarness({ gatewayUrl: gw.url, requireCouncilTicket: true, llm: { breaker: { halfOpenAfterMs: 1 } } });
+    const hash = orderHash(normalizeOrder(OrderInputSchema.parse({ ...BUY_AAPL })), 'sim');
+    const { ticket } = await issueTicket(h.deps, { orderHash: hash, decision: 'APPROVE', councilId: 'c-outage' });
+    const [down] = await Promise.allSettled([h.gate.place({ ...BUY_AAPL, council_ticket: ticket })]);
+    expect(settledCode(down!).code).toBe('CONFIRMATION_UNAVAILABLE');
+    expect(await brokerOrders(h)).toEqual([]);
+    opusDown = false;
+    const placed = await h.gate.place({ ...BUY_AAPL, council_ticket: ticket });
+    expect(placed.status).toBe('submitted');
+    expect(placed.council).toMatchObject({ ok: true });
+    const [again] = await Promise.allSettled([h.gate.place({ ...BUY_AAPL, council_ticket: ticket })]);
+    expect(settledCode(again!).code).toBe('COUNCIL_REQUIRED');
+    expect(await brokerOrders(h)).toHaveLength(1);
+  }, 30_000);
+
+  it('six concurrent attempts with one council ticket: exactly one reaches the broker', async () => {
+    gw = await startFakeGateway();
+    gw.script((req) => (isConfirmation(req.path) ? { content: approve(req), latencyMs: 20 } : undefined));
+    h = await startHarness({ gatewayUrl: gw.url, requireCouncilTicket: true });
+    const hash = orderHash(normalizeOrder(OrderInputSchema.parse({ ...BUY_AAPL })), 'sim');
+    const { ticket } = await issueTicket(h.deps, { orderHash: hash, decision: 'APPROVE', councilId: 'c-race' });
+    const settled = await Promise.allSettled(Array.from({ length: 6 }, () => h!.gate.place({ ...BUY_AAPL, council_ticket: ticket })));
+    const codes = settled.map((s) => settledCode(s).code);
+    expect(codes.filter((c) => c === null)).toHaveLength(1);
+    expect(codes.filter((c) => c === 'COUNCIL_REQUIRED')).toHaveLength(5);
+    expect(await brokerOrders(h)).toHaveLength(1);
+  }, 30_000);
 
   it('an id already taken at the broker by a different order is reported as not placed, never as ours', async () => {
     gw = await startFakeGateway();

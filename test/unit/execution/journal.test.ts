@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ToolError } from '../../../src/errors.js';
 import { readJournal, type IntentRecord } from '../../../src/execution/journal.js';
-import { ExecutionStore } from '../../../src/execution/store.js';
+import { ExecutionStore, type CommitGuard } from '../../../src/execution/store.js';
 import { PACKAGE_ROOT } from '../../../src/paths.js';
 import { getBroker } from '../../../src/broker/index.js';
 import { startFakeGateway, type FakeGateway } from '../../support/fake-gateway.js';
@@ -23,6 +23,15 @@ const intent = (cid: string, pid = process.pid): IntentRecord => ({
   order_hash: 'a'.repeat(64),
   mode: 'sim',
   order: { symbol: 'AAPL', side: 'buy', qty: 1, notional: null, type: 'market', time_in_force: 'day', limit_price: null, stop_price: null, extended_hours: false, client_order_id: cid, order_class: 'simple', legs: null },
+});
+
+/** A guard that lets any order through (no ticket, no rate limits). */
+const openGuard = (): CommitGuard => ({
+  slot: { at: new Date().toISOString(), hash: 'a'.repeat(64), fingerprint: 'f', canonical: '{}', symbol: 'AAPL' },
+  rules: { maxPerMinute: 1_000, maxPerHour: 1_000, duplicateWindowSec: 0 },
+  ticketId: null,
+  rejectionKeys: ['a'.repeat(64)],
+  nowMs: Date.now(),
 });
 
 let stores: ExecutionStore[] = [];
@@ -106,9 +115,9 @@ describe('order journal', () => {
     const s = await open(dir);
     expect(s.claim('own-1', 'a'.repeat(64), 'aud_own-1', new Date()).claimed).toBe(true);
     expect(s.claim('own-1', 'a'.repeat(64), 'aud_other', new Date()).claimed).toBe(false);
-    expect(() => s.writeIntent({ ...intent('own-1'), audit_id: 'aud_other' })).toThrow(/no longer held/);
+    expect(() => s.commitIntent({ ...intent('own-1'), audit_id: 'aud_other' }, openGuard())).toThrow(/no longer held/);
     expect(readJournal(join(dir, 'order-journal.log'))).toEqual([]);
-    s.writeIntent(intent('own-1'));
+    s.commitIntent(intent('own-1'), openGuard());
     expect(s.getOrder('own-1')!.state).toBe('intent');
     expect(readJournal(join(dir, 'order-journal.log')).length).toBe(1);
   });
