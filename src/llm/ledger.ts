@@ -177,10 +177,20 @@ export class BudgetLedger {
     const m = this.stmts.getTotal.get(`month:${month}`)?.committed_nano ?? 0;
     const c = this.stmts.getTotal.get(`critical-day:${day}`)?.committed_nano ?? 0;
     const criticalBudget = this.budgets.criticalDailyNano ?? DEFAULT_CRITICAL_DAILY_NANO;
-    const confirmationsLastHour = this.stmts.confirmationsSince.get(now.getTime() - HOUR_MS)?.n ?? 0;
+    const countSince = this.stmts.confirmationsSince;
+    let confirmations: number | undefined;
     return {
       ...budgetView(day, month, this.budgets.dailyNano, this.budgets.monthlyNano, d, m),
-      critical: { day, dailyBudgetNano: criticalBudget, committedNano: c, leftNano: criticalBudget - c, confirmationsLastHour },
+      critical: {
+        day,
+        dailyBudgetNano: criticalBudget,
+        committedNano: c,
+        leftNano: criticalBudget - c,
+        // counted on first read (inside reserve's transaction for a critical call): cheap calls never pay for the query
+        get confirmationsLastHour() {
+          return (confirmations ??= countSince.get(now.getTime() - HOUR_MS)?.n ?? 0);
+        },
+      },
     };
   }
 
