@@ -34,6 +34,8 @@ export const LOOSE_RISK = {
 
 /** The schema's largest confirmations-per-hour limit: many confirmations in a row pass unless a test sets its own. */
 export const LOOSE_CONFIRMATIONS_PER_HOUR = 3600;
+/** A critical daily cap no bench or matrix reaches (the shipped $5 would stop a 1,000-trial bench part way). */
+export const LOOSE_CRITICAL_DAILY_USD = 10_000;
 
 export interface HarnessOptions {
   dataDir?: string;
@@ -48,7 +50,7 @@ export interface HarnessOptions {
   rejectCooldownSec?: number;
   /** The profile's confirmation.maxConfirmationsPerHour (default LOOSE_CONFIRMATIONS_PER_HOUR: matrices confirm hundreds of orders). */
   maxConfirmationsPerHour?: number;
-  /** Config budgets in USD (dailyUsd, monthlyUsd, criticalDailyUsd); default: the schema's. */
+  /** Config budgets in USD (dailyUsd, monthlyUsd, criticalDailyUsd); default: the schema's, criticalDailyUsd LOOSE_CRITICAL_DAILY_USD. */
   budget?: { dailyUsd?: number; monthlyUsd?: number; criticalDailyUsd?: number };
   risk?: Record<string, unknown>;
   services?: (deps: Deps, real: GateServices) => GateServices;
@@ -75,7 +77,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     logLevel: 'error',
     broker: o.alpaca ? 'alpaca' : 'sim',
     gateway: o.gatewayUrl ? { baseUrl: o.gatewayUrl, apiKey: 'test-key' } : {},
-    budget: o.budget ?? {},
+    budget: { criticalDailyUsd: LOOSE_CRITICAL_DAILY_USD, ...o.budget },
     alpaca: o.alpaca
       ? { keyId: o.alpaca.keyId ?? 'fake-key-id', secretKey: o.alpaca.secret ?? 'fake-secret-key', baseUrl: o.alpaca.baseUrl, dataUrl: o.alpaca.dataUrl, timeoutMs: o.alpaca.timeoutMs ?? 1_000 }
       : {},
