@@ -5,6 +5,7 @@
  *     routed − bare (p50/p99). Also the ledger alone (reserve + settle, two SQLite write transactions).
  * (b) One trading day's cost in a stated call mix, driven through the real router (default $0.83/day budget)
  *     with the gateway reporting the stated token counts, vs Opus-only and cheapest-only at the same tokens.
+ * (c) The envelopes of SPEC §11 (bench/llm-envelope.ts): an Opus reject loop, and over-reported usage.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -192,5 +193,9 @@ async function dayCost(): Promise<Record<string, unknown>> {
 }
 
 export async function run(): Promise<Record<string, unknown>> {
-  return { overhead: await overhead(Number(process.env.BENCH_LLM_CALLS ?? 500)), tradingDay: await dayCost() };
+  return {
+    overhead: await overhead(Number(process.env.BENCH_LLM_CALLS ?? 500)),
+    tradingDay: await dayCost(),
+    envelope: await (await import('./llm-envelope.js')).run(),
+  };
 }

@@ -29,6 +29,7 @@ export const ConfigSchema = z.strictObject({
   budget: z.strictObject({
     dailyUsd: z.number().nonnegative().finite().default(0.83).describe('daily LLM budget in USD'),
     monthlyUsd: z.number().nonnegative().finite().default(25).describe('monthly LLM budget in USD'),
+    criticalDailyUsd: z.number().nonnegative().finite().default(5).describe('daily cap of the critical tier (Opus confirmations), apart from the shared budget'),
   }).prefault({}),
   tiersPath: z.string().min(1).optional().describe('tier/price table overriding the shipped one'),
   alpaca: z.strictObject({
@@ -66,6 +67,7 @@ export const ENV_VARS: ReadonlyArray<{ name: string; path: string; kind: 'string
   { name: 'TARS_API_KEY', path: 'gateway.apiKey', kind: 'string', meaning: 'gateway key, if neither of the above is set', default: '' },
   { name: 'TRADING_MCP_DAILY_BUDGET_USD', path: 'budget.dailyUsd', kind: 'number', meaning: 'daily LLM budget', default: '`0.83`' },
   { name: 'TRADING_MCP_MONTHLY_BUDGET_USD', path: 'budget.monthlyUsd', kind: 'number', meaning: 'monthly LLM budget', default: '`25`' },
+  { name: 'TRADING_MCP_CRITICAL_DAILY_BUDGET_USD', path: 'budget.criticalDailyUsd', kind: 'number', meaning: 'daily cap of the Opus confirmations (critical tier), apart from the shared budget', default: '`5`' },
   { name: 'TRADING_MCP_TIERS', path: 'tiersPath', kind: 'string', meaning: 'tier/price table overriding the shipped one', default: 'shipped table' },
   { name: 'APCA_API_KEY_ID', path: 'alpaca.keyId', kind: 'string', meaning: 'Alpaca key id', default: 'none: broker `sim`' },
   { name: 'APCA_API_SECRET_KEY', path: 'alpaca.secretKey', kind: 'string', meaning: 'Alpaca secret', default: 'none: broker `sim`' },

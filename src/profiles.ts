@@ -31,6 +31,7 @@ export const ProfileSchema = z.strictObject({
   }).prefault({}),
   confirmation: z.strictObject({
     rejectCooldownSec: z.number().int().nonnegative().default(900).describe('an Opus REJECT for an order hash is final for this long'),
+    maxConfirmationsPerHour: z.number().int().positive().max(3600).default(12).describe('Opus confirmation calls in any rolling hour, approved or not, across processes on the data dir'),
   }).prefault({}),
   risk: RiskLimitsSchema.prefault({}),
 });

@@ -1,7 +1,8 @@
 /**
  * The Opus confirmation protocol (SPEC §6): one `critical`-tier chat completion whose reply must be
  * exactly `{"decision": "APPROVE" | "REJECT", "order_hash": "<hex>", "reasons": [string, ...]}`,
- * bound to the server's own order hash and served by a Claude Opus model. Everything here is pure
+ * bound to the server's own order hash, served by a Claude Opus model, with exactly one choice that ended
+ * with finish_reason `stop` (SPEC §11). Everything here is pure
  * so the protocol is tested on its own; the gate (gate.ts) makes the call.
  */
 import { randomBytes } from 'node:crypto';
@@ -22,7 +23,7 @@ export const CONFIRMATION_SCHEMA: Record<string, unknown> = {
 
 export const CONFIRMATION_RESPONSE_FORMAT: JsonSchemaFormat = { name: CONFIRMATION_FORMAT_NAME, schema: CONFIRMATION_SCHEMA, strict: true };
 
-/** The one Opus-name rule (src/llm/tiers.ts), checked again here on the reply's model. */
+/** The one Opus-name rule (src/llm/tiers.ts: at most one `anthropic/` prefix), checked again here on the reply's model. */
 export { isOpusModel } from '../llm/tiers.js';
 
 export interface ConfirmationContext {
@@ -148,4 +149,23 @@ export function parseConfirmation(content: unknown, expectedHash: string): Parse
     return { ok: false, problem: 'reasons must be an array of strings' };
   }
   return { ok: true, decision: reply.decision, reasons: (reply.reasons as string[]).map((r) => r.slice(0, 1000)) };
+}
+
+/** What the gate reads of the router's completion (src/llm/types.ts Completion). */
+export interface ConfirmationReply {
+  content: unknown;
+  choiceCount: unknown;
+  finishReason: unknown;
+}
+
+/**
+ * The whole reply read strictly: exactly one choice (which of several would we believe?), finish_reason
+ * `stop` (an APPROVE cut by `length` or `content_filter` is not a decision), then the content (parseConfirmation).
+ */
+export function readConfirmation(reply: ConfirmationReply, expectedHash: string): ParsedConfirmation {
+  if (reply.choiceCount !== 1) return { ok: false, problem: `the reply must carry exactly one choice; it has ${String(reply.choiceCount)}` };
+  if (reply.finishReason !== 'stop') {
+    return { ok: false, problem: `the reply must end with finish_reason "stop"; it ended with ${JSON.stringify(reply.finishReason ?? null)}` };
+  }
+  return parseConfirmation(reply.content, expectedHash);
 }

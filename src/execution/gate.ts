@@ -23,7 +23,7 @@ import { canonicalOrder, normalizeOrder, orderHash, type NormalizedOrder, type P
 import { RiskVerdictSchema, type RiskVerdict } from '../risk/verdict.js';
 import type { OrderSlot } from '../risk/service.js';
 import type { ToolContext } from '../tool.js';
-import { CONFIRMATION_RESPONSE_FORMAT, buildConfirmationMessages, isOpusModel, parseConfirmation } from './confirmation.js';
+import { CONFIRMATION_RESPONSE_FORMAT, buildConfirmationMessages, isOpusModel, readConfirmation } from './confirmation.js';
 import type { OutcomeRecord } from './journal.js';
 import type { BrokerOrderSummary, ConfirmationVerdict, PlaceOrderResult, StageName, StageVerdict } from './result.js';
 import { PlaceOrderInputSchema, STAGES } from './result.js';
@@ -549,6 +549,8 @@ export class ExecutionGate {
       if (isToolError(err) && err.details.reason === 'model_substituted') {
         throw new Refusal('CONFIRMATION_INVALID', `the gateway answered the confirmation with a model that is not Claude Opus (${(err as Error).message}); refusing`);
       }
+      // the critical envelope (daily cap, confirmations per hour) is spent: nothing was sent, and the code says so
+      if (isToolError(err) && err.code === 'BUDGET_EXHAUSTED') throw new Refusal('BUDGET_EXHAUSTED', `${err.message}; the order was not sent`);
       throw new Refusal('CONFIRMATION_UNAVAILABLE', `the Opus confirmation failed (${cause}): ${(err as Error).message}; the order was not sent`);
     }
     attempt.externalMs += performance.now() - t;
@@ -562,7 +564,7 @@ export class ExecutionGate {
       r.confirmation = { decision: null, reasons: [], problem: `the reply was served by ${String(completion.modelServed)}, not a Claude Opus model`, ...base };
       throw new Refusal('CONFIRMATION_INVALID', `the confirmation was answered by ${String(completion.modelServed)}, not Claude Opus; refusing`);
     }
-    const parsed = parseConfirmation(completion.content, hash);
+    const parsed = readConfirmation(completion, hash);
     if (!parsed.ok) {
       r.confirmation = { decision: null, reasons: [], problem: parsed.problem, ...base };
       throw new Refusal('CONFIRMATION_INVALID', `the Opus confirmation reply was not acceptable (${parsed.problem}); refusing`);

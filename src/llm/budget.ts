@@ -7,7 +7,8 @@
  *   step 1  25–50% left   the tier's models, cheapest worst-case first
  *   step 2  < 25% left    the cheapest model overall among the non-critical chat tiers
  * At every step a model is taken only if its worst-case cost fits what is left; nothing fits →
- * BUDGET_EXHAUSTED before anything is sent. `critical` is never downgraded nor blocked (still recorded).
+ * BUDGET_EXHAUSTED before anything is sent. `critical` is never downgraded nor blocked by this shared budget
+ * (its cost still counts in it); it has its own envelope instead: a daily cap and confirmations per hour.
  */
 import type { TierTable } from './tiers.js';
 import type { ChatTier } from './types.js';
@@ -77,4 +78,34 @@ export function worstCaseInputTokens(texts: string[], extraBytes = 0): number {
   let bytes = extraBytes;
   for (const t of texts) bytes += Buffer.byteLength(t, 'utf8');
   return bytes + 8 * texts.length + 16;
+}
+
+/** The critical tier's own envelope (SPEC §11): its daily cap and its confirmations in the last hour. */
+export interface CriticalView {
+  day: string;
+  dailyBudgetNano: number;
+  /** Settled critical spend + open critical reservations today. */
+  committedNano: number;
+  leftNano: number;
+  /** Distinct critical calls that reserved (were or may have been sent) in the last hour, approved or not. */
+  confirmationsLastHour: number;
+}
+
+export type LedgerView = BudgetView & { critical: CriticalView };
+
+/**
+ * A reply whose prompt tokens exceed this many times the reserved worst-case estimate is a usage anomaly.
+ * The estimate already counts one token per UTF-8 byte (about 4× a real tokenizer on English), so a
+ * gateway reporting more than twice that is not counting our request.
+ */
+export const PROMPT_ANOMALY_FACTOR = 2;
+
+/** What the reply reported against what the request allowed; null when plausible, else a one-line description. */
+export function usageAnomaly(reported: { input: number; output: number }, allowed: { maxOutputTokens: number; worstInputTokens: number }): string | null {
+  const problems: string[] = [];
+  if (reported.output > allowed.maxOutputTokens) problems.push(`completion_tokens ${reported.output} > max_tokens ${allowed.maxOutputTokens}`);
+  if (reported.input > PROMPT_ANOMALY_FACTOR * allowed.worstInputTokens) {
+    problems.push(`prompt_tokens ${reported.input} > ${PROMPT_ANOMALY_FACTOR} × the worst-case estimate ${allowed.worstInputTokens}`);
+  }
+  return problems.length ? problems.join('; ') : null;
 }

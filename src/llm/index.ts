@@ -28,7 +28,8 @@ export const getTierTable = (deps: Deps): Promise<TierTable> => deps.service('ll
 export const getLedger = (deps: Deps): Promise<BudgetLedger> =>
   deps.service('llm-ledger', async (d) => {
     const { BudgetLedger } = await import('./ledger.js');
-    const ledger = new BudgetLedger(d.dataDir, { dailyNano: usdToNano(d.config.budget.dailyUsd), monthlyNano: usdToNano(d.config.budget.monthlyUsd) });
+    const { dailyUsd, monthlyUsd, criticalDailyUsd } = d.config.budget;
+    const ledger = new BudgetLedger(d.dataDir, { dailyNano: usdToNano(dailyUsd), monthlyNano: usdToNano(monthlyUsd), criticalDailyNano: usdToNano(criticalDailyUsd) });
     d.onClose(() => ledger.close());
     return ledger;
   });

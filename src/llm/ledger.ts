@@ -4,6 +4,9 @@
  * a reservation is one BEGIN IMMEDIATE transaction: read totals, decide, insert, bump. Several server
  * processes on one data dir serialize on that write lock, so they cannot overshoot together.
  *
+ * Two envelopes: the shared one (`day:`/`month:` totals, every tier) and the critical tier's own
+ * (`critical-day:` totals plus the count of critical calls in the last hour), read in the same transaction.
+ *
  * A process killed mid-call leaves its reservation counted in full (marked `abandoned` after 15 min):
  * the gateway may have billed it, and an over-count is the safe side of a hard budget.
  *
@@ -14,10 +17,20 @@
 import Database from 'better-sqlite3';
 import { openSqliteWith } from '../store/sqlite.js';
 import { join } from 'node:path';
-import { budgetView, periodKeys, type BudgetView } from './budget.js';
+import { budgetView, periodKeys, type LedgerView } from './budget.js';
 
 export const LEDGER_FILE = 'llm-ledger.sqlite';
 const ABANDON_AFTER_MS = 15 * 60_000;
+const HOUR_MS = 3_600_000;
+/** SPEC §11 default of TRADING_MCP_CRITICAL_DAILY_BUDGET_USD ($5), for ledgers opened without one (reports, tests). */
+const DEFAULT_CRITICAL_DAILY_NANO = 5_000_000_000;
+
+export interface LedgerBudgets {
+  dailyNano: number;
+  monthlyNano: number;
+  /** The critical tier's own daily cap. */
+  criticalDailyNano?: number;
+}
 
 export interface CallMeta {
   callId: string;
@@ -41,8 +54,11 @@ export interface SettleInput {
   reasoningTokens: number;
   costNano: number;
   latencyMs: number;
-  outcome: 'ok' | 'substituted' | 'rejected_substitution';
+  /** rejected_*: the reply was billed but not used (another model than asked; usage the request did not allow). */
+  outcome: 'ok' | 'substituted' | 'rejected_substitution' | 'rejected_usage';
   error?: string;
+  /** The reply reported more usage than the request allowed (charged as reported all the same). */
+  usageAnomaly?: string | null;
 }
 
 export interface CallRow {
@@ -69,6 +85,7 @@ export interface CallRow {
   outcome: string;
   error: string | null;
   pid: number;
+  usage_anomaly: string | null;
 }
 
 export interface GroupRow {
@@ -90,7 +107,7 @@ export class BudgetLedger {
 
   constructor(
     dataDir: string,
-    private readonly budgets: { dailyNano: number; monthlyNano: number },
+    private readonly budgets: LedgerBudgets,
     private readonly now: () => Date = () => new Date(),
     /** NORMAL: durable against process death (kill -9); FULL also against power loss, at one fsync per write. */
     synchronous: 'FULL' | 'NORMAL' = 'NORMAL',
@@ -107,11 +124,14 @@ export class BudgetLedger {
         state TEXT NOT NULL, reserved_nano INTEGER NOT NULL, cost_nano INTEGER NOT NULL DEFAULT 0,
         input_tokens INTEGER NOT NULL DEFAULT 0, cached_tokens INTEGER NOT NULL DEFAULT 0,
         output_tokens INTEGER NOT NULL DEFAULT 0, reasoning_tokens INTEGER NOT NULL DEFAULT 0,
-        latency_ms INTEGER, outcome TEXT NOT NULL, error TEXT, pid INTEGER NOT NULL
+        latency_ms INTEGER, outcome TEXT NOT NULL, error TEXT, pid INTEGER NOT NULL, usage_anomaly TEXT
       );
-      -- one index only: each one is another page written per reserve/settle (reports filter by month, then day)
+      -- one index for every call: each one is another page written per reserve/settle (reports filter by month, then day)
       CREATE INDEX IF NOT EXISTS calls_month ON calls(month);
+      -- partial: written only for critical rows, so cheap calls pay nothing for the hourly confirmation count
+      CREATE INDEX IF NOT EXISTS calls_critical_at ON calls(at_ms) WHERE tier = 'critical';
     `);
+    this.addColumnIfMissing('usage_anomaly', 'TEXT');
     this.stmts = {
       getTotal: this.db.prepare<[string], { committed_nano: number }>('SELECT committed_nano FROM totals WHERE period = ?'),
       bump: this.db.prepare<[string, number]>(
@@ -125,7 +145,10 @@ export class BudgetLedger {
       settle: this.db.prepare(
         `UPDATE calls SET state = 'settled', model_served = @model_served, cost_nano = @cost_nano, input_tokens = @input_tokens,
          cached_tokens = @cached_tokens, output_tokens = @output_tokens, reasoning_tokens = @reasoning_tokens,
-         latency_ms = @latency_ms, outcome = @outcome, error = @error WHERE id = @id AND state = 'reserved'`,
+         latency_ms = @latency_ms, outcome = @outcome, error = @error, usage_anomaly = @usage_anomaly WHERE id = @id AND state = 'reserved'`,
+      ),
+      confirmationsSince: this.db.prepare<[number], { n: number }>(
+        `SELECT COUNT(DISTINCT call_id) AS n FROM calls WHERE tier = 'critical' AND at_ms >= ? AND state <> 'refused'`,
       ),
       release: this.db.prepare(
         `UPDATE calls SET state = 'released', model_served = @model_served, latency_ms = @latency_ms, outcome = @outcome, error = @error
@@ -138,22 +161,55 @@ export class BudgetLedger {
     this.db.transaction(() => this.stmts.abandon.run(this.now().getTime() - ABANDON_AFTER_MS)).immediate();
   }
 
-  private viewAt(now: Date): BudgetView {
+  /** A ledger written by an older version lacks the column: add it once, under the write lock (several processes may open it). */
+  private addColumnIfMissing(name: string, type: string): void {
+    this.db
+      .transaction(() => {
+        const cols = this.db.prepare<[], { name: string }>('PRAGMA table_info(calls)').all();
+        if (!cols.some((c) => c.name === name)) this.db.exec(`ALTER TABLE calls ADD COLUMN ${name} ${type}`);
+      })
+      .immediate();
+  }
+
+  private viewAt(now: Date): LedgerView {
     const { day, month } = periodKeys(now);
     const d = this.stmts.getTotal.get(`day:${day}`)?.committed_nano ?? 0;
     const m = this.stmts.getTotal.get(`month:${month}`)?.committed_nano ?? 0;
-    return budgetView(day, month, this.budgets.dailyNano, this.budgets.monthlyNano, d, m);
+    const c = this.stmts.getTotal.get(`critical-day:${day}`)?.committed_nano ?? 0;
+    const criticalBudget = this.budgets.criticalDailyNano ?? DEFAULT_CRITICAL_DAILY_NANO;
+    const countSince = this.stmts.confirmationsSince;
+    let confirmations: number | undefined;
+    return {
+      ...budgetView(day, month, this.budgets.dailyNano, this.budgets.monthlyNano, d, m),
+      critical: {
+        day,
+        dailyBudgetNano: criticalBudget,
+        committedNano: c,
+        leftNano: criticalBudget - c,
+        // counted on first read (inside reserve's transaction for a critical call): cheap calls never pay for the query
+        get confirmationsLastHour() {
+          return (confirmations ??= countSince.get(now.getTime() - HOUR_MS)?.n ?? 0);
+        },
+      },
+    };
   }
 
-  view(): BudgetView {
+  view(): LedgerView {
     return this.viewAt(this.now());
+  }
+
+  /** Move the committed totals of a row's periods: the shared day and month, and the critical day for critical rows. */
+  private bumpTotals(r: { day: string; month: string; tier: string }, deltaNano: number): void {
+    this.stmts.bump.run(`day:${r.day}`, deltaNano);
+    this.stmts.bump.run(`month:${r.month}`, deltaNano);
+    if (r.tier === 'critical') this.stmts.bump.run(`critical-day:${r.day}`, deltaNano);
   }
 
   /**
    * One write transaction: `decide` sees the current totals (all processes) and returns the model and the
    * amount to reserve, or throws (e.g. ToolError BUDGET_EXHAUSTED); nothing is written when it throws.
    */
-  reserve(meta: CallMeta, decide: (view: BudgetView) => ReserveDecision): { rowId: number; decision: ReserveDecision; view: BudgetView } {
+  reserve(meta: CallMeta, decide: (view: LedgerView) => ReserveDecision): { rowId: number; decision: ReserveDecision; view: LedgerView } {
     const run = this.db.transaction(() => {
       const now = this.now();
       const view = this.viewAt(now);
@@ -177,15 +233,14 @@ export class BudgetLedger {
         error: null,
         pid: process.pid,
       });
-      this.stmts.bump.run(`day:${view.day}`, decision.reserveNano);
-      this.stmts.bump.run(`month:${view.month}`, decision.reserveNano);
+      this.bumpTotals({ day: view.day, month: view.month, tier: meta.tier }, decision.reserveNano);
       return { rowId: Number(info.lastInsertRowid), decision, view };
     });
     return run.immediate();
   }
 
   /** Replace the reservation by the reported cost (in the periods the reservation was made in). */
-  settle(rowId: number, s: SettleInput): BudgetView {
+  settle(rowId: number, s: SettleInput): LedgerView {
     return this.db
       .transaction(() => {
         const row = this.stmts.row.get(rowId);
@@ -201,12 +256,10 @@ export class BudgetLedger {
           latency_ms: Math.round(s.latencyMs),
           outcome: s.outcome,
           error: s.error ?? null,
+          usage_anomaly: s.usageAnomaly ?? null,
         });
         const delta = s.costNano - row.reserved_nano;
-        if (delta !== 0) {
-          this.stmts.bump.run(`day:${row.day}`, delta);
-          this.stmts.bump.run(`month:${row.month}`, delta);
-        }
+        if (delta !== 0) this.bumpTotals(row, delta);
         return this.viewAt(this.now());
       })
       .immediate();
@@ -219,8 +272,7 @@ export class BudgetLedger {
         const row = this.stmts.row.get(rowId);
         if (!row || row.state !== 'reserved') return;
         this.stmts.release.run({ id: rowId, model_served: r.modelServed ?? null, latency_ms: Math.round(r.latencyMs), outcome: r.outcome, error: r.error ?? null });
-        this.stmts.bump.run(`day:${row.day}`, -row.reserved_nano);
-        this.stmts.bump.run(`month:${row.month}`, -row.reserved_nano);
+        this.bumpTotals(row, -row.reserved_nano);
       })
       .immediate();
   }
@@ -257,13 +309,23 @@ export class BudgetLedger {
     return this.db
       .prepare<string[], GroupRow>(
         `SELECT ${col} AS key, COUNT(DISTINCT call_id) AS calls, COUNT(*) AS attempts,
-           SUM(CASE WHEN state IN ('released','refused') OR outcome = 'rejected_substitution' THEN 1 ELSE 0 END) AS failed,
+           SUM(CASE WHEN state IN ('released','refused') OR outcome LIKE 'rejected_%' THEN 1 ELSE 0 END) AS failed,
            SUM(CASE WHEN state = 'reserved' THEN reserved_nano ELSE cost_nano END) AS cost_nano,
            SUM(input_tokens) AS input_tokens, SUM(cached_tokens) AS cached_tokens,
            SUM(output_tokens) AS output_tokens, SUM(reasoning_tokens) AS reasoning_tokens
          FROM calls WHERE ${where} GROUP BY ${col} ORDER BY cost_nano DESC, key`,
       )
       .all(...args);
+  }
+
+  /** Replies flagged as usage anomalies: how many today and this month, and the latest few of the month. */
+  anomalies(period: { day: string; month: string }, limit: number): { today: number; month: number; recent: CallRow[] } {
+    const count = this.db.prepare<[string, string], { today: number; month: number }>(
+      'SELECT COALESCE(SUM(day = ?), 0) AS today, COUNT(*) AS month FROM calls WHERE month = ? AND usage_anomaly IS NOT NULL',
+    );
+    const { today, month } = count.get(period.day, period.month) ?? { today: 0, month: 0 };
+    const recent = this.db.prepare<[string, number], CallRow>('SELECT * FROM calls WHERE month = ? AND usage_anomaly IS NOT NULL ORDER BY id DESC LIMIT ?').all(period.month, limit);
+    return { today, month, recent };
   }
 
   recent(limit: number): CallRow[] {

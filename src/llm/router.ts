@@ -7,11 +7,13 @@
  * per-model circuit breaker (5 consecutive transient failures → open 30 s). A retry that would end
  * past the call's deadline is not taken; the call fails over to the next model instead. The openai
  * client's own retries are off (maxRetries: 0) so only this policy retries.
+ *
+ * The gateway's word on usage is checked (SPEC §11): a reply reporting more than the request allowed
+ * (budget.ts usageAnomaly) is charged as reported, flagged in the ledger and isolates that model's circuit.
  */
 import { randomUUID } from 'node:crypto';
-import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from 'openai';
+import OpenAI from 'openai';
 import {
-  BrokenCircuitError,
   CircuitState,
   ConsecutiveBreaker,
   DelegateBackoff,
@@ -26,10 +28,14 @@ import {
 } from 'cockatiel';
 import type { Deps } from '../deps.js';
 import { ToolError } from '../errors.js';
-import { downgradePool, worstCaseInputTokens, type BudgetView } from './budget.js';
+import { downgradePool, usageAnomaly, worstCaseInputTokens, type LedgerView } from './budget.js';
+import { refuseOutsideCriticalEnvelope } from './envelope.js';
+import { classifyFailure, isTransient, retryAfterMs, sameModel } from './failures.js';
 import type { BudgetLedger, ReserveDecision } from './ledger.js';
 import { costNano, isOpusModel, nanoToUsd, priceOf, type TierTable } from './tiers.js';
 import type { CallReceipt, ChatTier, Completion, CompletionRequest, EmbeddingRequest, Embeddings, LlmRouter, Tier } from './types.js';
+
+export { isTransient, sameModel } from './failures.js';
 
 export interface RouterOptions {
   random?: () => number;
@@ -37,45 +43,6 @@ export interface RouterOptions {
   breaker?: { consecutiveFailures?: number; halfOpenAfterMs?: number };
   /** The fetch the openai client uses (the bench passes an in-process one to isolate our own time). */
   fetch?: typeof fetch;
-}
-
-
-/** Same model, allowing a gateway's vendor prefix and a dated/pinned suffix (claude-opus-4-5 → anthropic/claude-opus-4-5-20251101). */
-export function sameModel(requested: string, served: string): boolean {
-  const norm = (s: string) => s.toLowerCase().replace(/^[\w.-]+\//, '');
-  const a = norm(requested);
-  const b = norm(served);
-  if (a === b) return true;
-  return b.startsWith(a) && /^[-@:](\d{4}-?\d{2}-?\d{2}|latest|v\d+(\.\d+)*)$/.test(b.slice(a.length));
-}
-
-function retryAfterMs(err: unknown): number | undefined {
-  if (!(err instanceof APIError) || !err.headers) return undefined;
-  const ms = err.headers.get('retry-after-ms');
-  if (ms && Number.isFinite(Number(ms))) return Math.max(0, Number(ms));
-  const ra = err.headers.get('retry-after');
-  if (!ra) return undefined;
-  if (Number.isFinite(Number(ra))) return Math.max(0, Number(ra) * 1000);
-  const at = Date.parse(ra);
-  return Number.isFinite(at) ? Math.max(0, at - Date.now()) : undefined;
-}
-
-/** 429, 408, 409, 5xx, timeouts, resets and unparseable replies are worth another try. */
-export function isTransient(err: unknown): boolean {
-  if (err instanceof BrokenCircuitError || err instanceof APIUserAbortError) return false;
-  if (err instanceof APIConnectionError) return true; // includes APIConnectionTimeoutError, ECONNRESET
-  if (err instanceof APIError) return err.status === 408 || err.status === 409 || err.status === 429 || (err.status !== undefined && err.status >= 500);
-  return err instanceof SyntaxError; // a malformed body
-}
-
-function classifyFailure(err: unknown): { outcome: string; message: string; status?: number } {
-  if (err instanceof BrokenCircuitError) return { outcome: 'circuit_open', message: 'circuit open' };
-  if (err instanceof APIUserAbortError) return { outcome: 'aborted', message: 'aborted' };
-  if (err instanceof APIConnectionError) return { outcome: err.constructor.name === 'APIConnectionTimeoutError' ? 'timeout' : 'connection_error', message: err.message };
-  if (err instanceof APIError) return { outcome: err.status === 429 ? 'rate_limited' : `http_${err.status ?? 'error'}`, message: err.message, ...(err.status !== undefined ? { status: err.status } : {}) };
-  if (err instanceof SyntaxError) return { outcome: 'malformed_reply', message: err.message };
-  if (err instanceof ToolError) return { outcome: err.code.toLowerCase(), message: err.message };
-  return { outcome: 'error', message: (err as Error)?.message ?? String(err) };
 }
 
 class NoCandidate extends Error {}
@@ -107,6 +74,12 @@ export function createRouter(deps: Deps, table: TierTable, ledger: BudgetLedger,
    * Skip a model only while its breaker is open and its break has not elapsed. cockatiel moves to
    * half-open only when asked to execute, so a model past its break must be tried again (one probe).
    */
+  /** A usage anomaly: hold the model's circuit open for one break (cockatiel's isolate), whatever its failure count. */
+  const tripCircuit = (model: string, anomaly: string, tool: string) => {
+    const hold = breakerFor(model).isolate();
+    setTimeout(() => hold.dispose(), breakerCfg.halfOpenAfterMs).unref();
+    log.warn('gateway reported more usage than the request allowed; circuit isolated', { model, tool, anomaly, forMs: breakerCfg.halfOpenAfterMs });
+  };
   const circuitOpen = (model: string) => {
     const s = breakers.get(model)?.state;
     if (s === CircuitState.Isolated) return true;
@@ -137,7 +110,7 @@ export function createRouter(deps: Deps, table: TierTable, ledger: BudgetLedger,
     cost: number,
     latencyMs: number,
     step: number,
-    view: BudgetView,
+    view: LedgerView,
   ): CallReceipt => ({
     callId,
     tier,
@@ -155,7 +128,7 @@ export function createRouter(deps: Deps, table: TierTable, ledger: BudgetLedger,
   });
 
   /** Reserve on the ledger, refusing (and recording the refusal) when nothing may be called. */
-  const reserveOrRefuse = (meta: { callId: string; attempt: number; tool: string; tier: Tier }, firstModel: string, decide: (v: BudgetView) => ReserveDecision) => {
+  const reserveOrRefuse = (meta: { callId: string; attempt: number; tool: string; tier: Tier }, firstModel: string, decide: (v: LedgerView) => ReserveDecision) => {
     try {
       return ledger.reserve(meta, decide);
     } catch (err) {
@@ -195,7 +168,7 @@ export function createRouter(deps: Deps, table: TierTable, ledger: BudgetLedger,
       throw new ToolError('INVALID_INPUT', `the critical tier only calls Claude Opus models, not ${req.preferModel}`, { model: req.preferModel });
     }
 
-    const decide = (attempt: number) => (view: BudgetView): ReserveDecision => {
+    const decide = (attempt: number) => (view: LedgerView): ReserveDecision => {
       const usable = (m: string) => !tried.has(m) && !circuitOpen(m);
       if (critical) {
         const order = req.preferModel ? [req.preferModel, ...spec.models.filter((m) => m !== req.preferModel)] : spec.models;
@@ -203,7 +176,8 @@ export function createRouter(deps: Deps, table: TierTable, ledger: BudgetLedger,
         if (!priced.length) throw new ToolError('UNKNOWN_PRICE', `no Claude Opus model of the critical tier has a known price; none is called`, { tier: 'critical', models: spec.models });
         const model = priced.find(usable);
         if (!model) throw new NoCandidate();
-        // Critical is never downgraded nor blocked by the budget; the reservation still counts.
+        // Critical is never downgraded nor blocked by the shared budget (its reservation still counts there), only by its own envelope.
+        refuseOutsideCriticalEnvelope(view, worst(model), attempt === 1, deps.profile.confirmation.maxConfirmationsPerHour);
         return { model, reserveNano: worst(model), step: 0, route: attempt > 1 ? 'failover' : req.preferModel === model ? 'prefer' : 'primary' };
       }
       let ordered: Array<{ model: string; route: string }>;
@@ -239,7 +213,8 @@ export function createRouter(deps: Deps, table: TierTable, ledger: BudgetLedger,
       const open = priced.filter((c) => usable(c.model));
       if (!open.length) throw new NoCandidate();
       const left = Math.min(view.dayLeftNano, view.monthLeftNano);
-      const fit = open.find((c) => worst(c.model) <= left);
+      // once settled spend reaches the cap nothing is sent, not even a zero-priced model
+      const fit = left > 0 ? open.find((c) => worst(c.model) <= left) : undefined;
       if (!fit) {
         const cheapest = Math.min(...open.map((c) => worst(c.model)));
         throw new ToolError('BUDGET_EXHAUSTED', `the LLM budget cannot cover a ${req.tier} call (worst case $${nanoToUsd(cheapest)}, $${nanoToUsd(Math.max(0, left))} left); nothing was sent`, {
@@ -297,8 +272,11 @@ export function createRouter(deps: Deps, table: TierTable, ledger: BudgetLedger,
           : decision.reserveNano;
         const latencyMs = performance.now() - t0;
         const same = sameModel(model, served);
+        const anomaly = res.usage ? usageAnomaly(u, { maxOutputTokens: maxTokens, worstInputTokens: inputTokens }) : null;
+        if (anomaly) tripCircuit(model, anomaly, req.tool);
+        const usage = { inputTokens: u.input, cachedInputTokens: u.cached, outputTokens: u.output, reasoningTokens: u.reasoning, costNano: cost, latencyMs, usageAnomaly: anomaly };
         if (critical && (reported === null || !(same && isOpusModel(served)))) {
-          ledger.settle(rowId, { modelServed: reported ?? '(none)', inputTokens: u.input, cachedInputTokens: u.cached, outputTokens: u.output, reasoningTokens: u.reasoning, costNano: cost, latencyMs, outcome: 'rejected_substitution', error: `asked ${model}, served ${served}` });
+          ledger.settle(rowId, { modelServed: reported ?? '(none)', ...usage, outcome: 'rejected_substitution', error: `asked ${model}, served ${served}` });
           log.warn('critical reply from a substituted model refused', { modelRequested: model, modelServed: served, tool: req.tool });
           tried.add(model);
           lastError =
@@ -307,15 +285,22 @@ export function createRouter(deps: Deps, table: TierTable, ledger: BudgetLedger,
               : new ToolError('GATEWAY_UNAVAILABLE', `the gateway answered a critical call with ${served} instead of ${model}`, { reason: 'model_substituted', modelRequested: model, modelServed: served });
           continue;
         }
-        const view = ledger.settle(rowId, { modelServed: served, inputTokens: u.input, cachedInputTokens: u.cached, outputTokens: u.output, reasoningTokens: u.reasoning, costNano: cost, latencyMs, outcome: same ? 'ok' : 'substituted' });
+        if (critical && anomaly) {
+          // the gateway's accounting of this very reply is in doubt: its decision is not used, and no other Opus model is paid for
+          ledger.settle(rowId, { modelServed: served, ...usage, outcome: 'rejected_usage', error: anomaly });
+          throw new ToolError('GATEWAY_UNAVAILABLE', `the gateway reported more usage than the critical call allowed (${anomaly}); the reply is not used`, { reason: 'usage_anomaly', modelRequested: model, modelServed: served });
+        }
+        const view = ledger.settle(rowId, { modelServed: served, ...usage, outcome: same ? 'ok' : 'substituted' });
         if (!same) log.warn('gateway substituted the model', { modelRequested: model, modelServed: served, tier: req.tier, tool: req.tool });
         const choice = res.choices?.[0];
         return {
           ...receipt(callId, req.tier, model, served, u, cost, performance.now() - started, decision.step, view),
           content: choice?.message?.content ?? '',
           finishReason: choice?.finish_reason ?? null,
+          choiceCount: Array.isArray(res.choices) ? res.choices.length : 0,
         };
       } catch (err) {
+        if (err instanceof ToolError && err.details.reason === 'usage_anomaly') throw err;
         const d = classifyFailure(err);
         ledger.release(rowId, { outcome: d.outcome, error: d.message, latencyMs: performance.now() - t0 });
         if (req.signal?.aborted) throw new ToolError('GATEWAY_UNAVAILABLE', `the ${req.tier} call was cancelled`, { tier: req.tier, reason: 'aborted' });
@@ -346,7 +331,8 @@ export function createRouter(deps: Deps, table: TierTable, ledger: BudgetLedger,
     const deadline = Date.now() + (spec.totalTimeoutMs ?? spec.timeoutMs * 2);
     const { rowId, decision } = reserveOrRefuse(meta, model, (view) => {
       if (circuitOpen(model)) throw new ToolError('GATEWAY_UNAVAILABLE', `embedding model ${model} is failing (circuit open)`, { model, reason: 'circuit_open' });
-      if (reserveNano > Math.min(view.dayLeftNano, view.monthLeftNano)) {
+      const left = Math.min(view.dayLeftNano, view.monthLeftNano);
+      if (left <= 0 || reserveNano > left) {
         throw new ToolError('BUDGET_EXHAUSTED', `the LLM budget cannot cover an embedding call ($${nanoToUsd(reserveNano)}); nothing was sent`, {
           tier: 'embedding',
           worstCaseUsd: nanoToUsd(reserveNano),
@@ -367,7 +353,9 @@ export function createRouter(deps: Deps, table: TierTable, ledger: BudgetLedger,
       const input = res.usage?.prompt_tokens ?? 0;
       const cost = res.usage ? costNano(priceOf(table, served) ?? price, { inputTokens: input, cachedInputTokens: 0, outputTokens: 0 }) : reserveNano;
       const same = sameModel(model, served);
-      const view = ledger.settle(rowId, { modelServed: served, inputTokens: input, cachedInputTokens: 0, outputTokens: 0, reasoningTokens: 0, costNano: cost, latencyMs: performance.now() - t0, outcome: same ? 'ok' : 'substituted' });
+      const anomaly = res.usage ? usageAnomaly({ input, output: 0 }, { maxOutputTokens: 0, worstInputTokens: inputTokens }) : null;
+      if (anomaly) tripCircuit(model, anomaly, req.tool);
+      const view = ledger.settle(rowId, { modelServed: served, inputTokens: input, cachedInputTokens: 0, outputTokens: 0, reasoningTokens: 0, costNano: cost, latencyMs: performance.now() - t0, outcome: same ? 'ok' : 'substituted', usageAnomaly: anomaly });
       const vectors = [...res.data].sort((a, b) => a.index - b.index).map((d) => d.embedding as number[]);
       if (vectors.length !== req.texts.length) throw new ToolError('GATEWAY_UNAVAILABLE', `the gateway returned ${vectors.length} vectors for ${req.texts.length} texts`, { reason: 'malformed_reply' });
       return { ...receipt(callId, 'embedding', model, served, { input, cached: 0, output: 0, reasoning: 0 }, cost, performance.now() - started, decision.step, view), vectors };

@@ -48,15 +48,24 @@ export const TierTableSchema = z.strictObject({
 export type TierTable = z.output<typeof TierTableSchema>;
 
 /**
- * Claude Opus ids as gateways spell them — claude-opus-4-6, anthropic/claude-opus-4.5,
- * claude-3-opus-20240229, claude-opus-4-5@20251101, claude-opus-4-1-v1:0 — and nothing else:
- * anchored, so not-claude-opus, claude-opusx or claude-opus-fake are not Opus. One definition for
- * the tier table's start-up check, the router's critical tier and the execution gate.
+ * Claude Opus ids as gateways spell them — claude-opus-4-6, claude-3-opus-20240229,
+ * claude-opus-4-5@20251101, claude-opus-4-1-v1:0, claude-opus-4-6:latest — anchored at both ends, so
+ * not-claude-opus, claude-opusx or claude-opus-fake are not Opus.
  */
-const OPUS_MODEL = /(?:^|[/:])(?:anthropic[/.:])?claude-(?:\d+(?:[.-]\d+)*-)?opus(?:[-.]\d+)*(?:[-@:](?:\d{4}-?\d{2}-?\d{2}|latest|v\d+(?:[.:]\d+)*))*$/i;
+const OPUS_MODEL = /^claude-(?:\d+(?:[.-]\d+)*-)?opus(?:[-.]\d+)*(?:[-@:](?:\d{4}-?\d{2}-?\d{2}|latest|v\d+(?:[.:]\d+)*))*$/i;
 
+/** The only vendor prefixes a served or configured Opus id may carry (SPEC §11); at most one is removed. */
+export const OPUS_VENDOR_PREFIXES: readonly string[] = ['anthropic/'];
+
+/**
+ * The one Opus-name rule, for the tier table's start-up check, the router's critical tier and the
+ * execution gate: at most one prefix from the fixed list is removed, then the anchored rule must match.
+ * So anthropic/claude-opus-4-6 is Opus; openai/claude-opus-4-6 and anthropic/anthropic/claude-opus-4-6 are not.
+ */
 export function isOpusModel(model: unknown): boolean {
-  return typeof model === 'string' && model.length <= 200 && OPUS_MODEL.test(model);
+  if (typeof model !== 'string' || model.length > 200) return false;
+  const prefix = OPUS_VENDOR_PREFIXES.find((p) => model.startsWith(p));
+  return OPUS_MODEL.test(prefix ? model.slice(prefix.length) : model);
 }
 
 /** Throws ConfigError with one line naming the problem. */

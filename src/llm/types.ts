@@ -48,8 +48,11 @@ export interface CallReceipt {
 }
 
 export interface Completion extends CallReceipt {
+  /** The first choice's text. */
   content: string;
   finishReason: string | null;
+  /** How many choices the reply carried (a confirmation must have exactly one: SPEC §11). */
+  choiceCount: number;
 }
 
 export interface EmbeddingRequest {

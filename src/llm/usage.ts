@@ -1,12 +1,14 @@
 /**
- * The usage report behind `get_llm_usage` and `trading://usage`: today (America/New_York trading day)
- * and this month against the budgets, by tier, model and tool, and the current downgrade step.
- * Reads the ledger only; works without a gateway key.
+ * The usage report behind `get_llm_usage` and `trading://usage`: both envelopes (SPEC §11) — the shared
+ * budget today (America/New_York trading day) and this month, by tier, model and tool, with the current
+ * downgrade step; and the critical tier's own daily cap and confirmations in the last hour — plus the
+ * replies flagged as usage anomalies. Reads the ledger only; works without a gateway key.
  */
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { DOWNGRADE_STEPS } from './budget.js';
-import type { GroupRow } from './ledger.js';
+import type { BudgetLedger, GroupRow } from './ledger.js';
+import { criticalEnvelope } from './envelope.js';
 import { getLedger } from './index.js';
 import { nanoToUsd } from './tiers.js';
 
@@ -32,10 +34,37 @@ const Period = z.strictObject({
   byTool: z.array(Group),
 });
 
+const Anomaly = z.strictObject({
+  at: z.string(),
+  tool: z.string(),
+  tier: z.string(),
+  modelRequested: z.string(),
+  modelServed: z.string().nullable(),
+  costUsd: z.number().describe('charged as the gateway reported it'),
+  detail: z.string().describe('what the reply reported against what the request allowed'),
+});
+
 export const UsageReportSchema = z.strictObject({
   gatewayConfigured: z.boolean(),
-  today: Period,
+  today: Period.describe('the shared envelope today: every tier counts here; only non-critical calls are refused by it'),
   month: Period,
+  critical: z
+    .strictObject({
+      period: z.string().describe('trading day (America/New_York)'),
+      dailyBudgetUsd: z.number().describe('TRADING_MCP_CRITICAL_DAILY_BUDGET_USD'),
+      spentUsd: z.number().describe('critical spend today: settled plus open reservations'),
+      remainingUsd: z.number(),
+      confirmationsLastHour: z.number().int().nonnegative().describe('critical calls sent in the last hour, approved or not'),
+      maxConfirmationsPerHour: z.number().int().positive().describe("the profile's confirmation.maxConfirmationsPerHour"),
+    })
+    .describe("the critical tier's own envelope: past either limit place_order refuses with BUDGET_EXHAUSTED without calling the gateway"),
+  usageAnomalies: z
+    .strictObject({
+      today: z.number().int().nonnegative(),
+      month: z.number().int().nonnegative(),
+      recent: z.array(Anomaly).describe('the latest of the month, newest first'),
+    })
+    .describe('replies whose reported usage exceeded what the request allowed (completion above max_tokens, or prompt above 2× the worst-case estimate); each isolated its model'),
   downgrade: z.strictObject({
     step: z.number().int().min(0).max(2),
     fractionLeft: z.number().min(0).max(1),
@@ -69,6 +98,15 @@ const toGroup = (g: GroupRow): z.output<typeof Group> => ({
   reasoningTokens: g.reasoning_tokens,
 });
 
+function anomalies(ledger: BudgetLedger, view: { day: string; month: string }): UsageReport['usageAnomalies'] {
+  const a = ledger.anomalies(view, 5);
+  return {
+    today: a.today,
+    month: a.month,
+    recent: a.recent.map((r) => ({ at: r.at, tool: r.tool, tier: r.tier, modelRequested: r.model_requested, modelServed: r.model_served, costUsd: nanoToUsd(r.cost_nano), detail: r.usage_anomaly ?? '' })),
+  };
+}
+
 export async function usageReport(deps: Deps, recentLimit = 10): Promise<UsageReport> {
   const ledger = await getLedger(deps);
   const view = ledger.view();
@@ -96,6 +134,8 @@ export async function usageReport(deps: Deps, recentLimit = 10): Promise<UsageRe
       meaning: DOWNGRADE_STEPS[view.step].meaning,
       thresholds: '>50% left: step 0 (primary); 25–50%: step 1 (cheapest of the tier); <25%: step 2 (cheapest overall); critical: never downgraded',
     },
+    critical: criticalEnvelope(view, deps.profile.confirmation.maxConfirmationsPerHour),
+    usageAnomalies: anomalies(ledger, view),
     recent: ledger.recent(recentLimit).map((r) => ({
       at: r.at,
       tool: r.tool,
@@ -115,6 +155,9 @@ export function renderUsage(r: UsageReport): string {
     `LLM spend today (${r.today.period}, New York): ${usd(r.today.spentUsd)} of ${usd(r.today.budgetUsd)}, ${usd(r.today.remainingUsd)} left; month ${r.month.period}: ${usd(r.month.spentUsd)} of ${usd(r.month.budgetUsd)}.`,
     `Downgrade step ${r.downgrade.step} (${Math.round(r.downgrade.fractionLeft * 100)}% left): ${r.downgrade.meaning}.`,
   ];
+  const c = r.critical;
+  lines.push(`Opus confirmations (own envelope): ${usd(c.spentUsd)} of ${usd(c.dailyBudgetUsd)} today, ${usd(c.remainingUsd)} left; ${c.confirmationsLastHour} of ${c.maxConfirmationsPerHour} in the last hour.`);
+  if (r.usageAnomalies.month) lines.push(`Usage anomalies (gateway reported more than allowed): ${r.usageAnomalies.today} today, ${r.usageAnomalies.month} this month.`);
   if (r.today.byTier.length) lines.push(`Today by tier: ${r.today.byTier.map((g) => `${g.key} ${g.calls} call(s) ${usd(g.costUsd)}`).join('; ')}.`);
   if (!r.gatewayConfigured) lines.push('No gateway key is configured: LLM tools answer GATEWAY_NOT_CONFIGURED.');
   return lines.join('\n');

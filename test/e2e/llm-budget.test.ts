@@ -84,6 +84,42 @@ describe('LLM budget across processes', () => {
     ledger.close();
   }, 60_000);
 
+  it("the Opus envelope holds across processes: 2 × 10 concurrent confirmations under the default 12 an hour send exactly 12", async () => {
+    const gw = await startFakeGateway({ apiKey: 'k' });
+    gateways.push(gw);
+    gw.script(() => ({ latencyMs: 300 }));
+    const dataDir = tempDataDir('tars-llm-crit-');
+    const startAt = Date.now() + 1500;
+    const runs = [0, 1].map(() => runChild({ env: env(gw, '1'), dataDir, tier: 'critical', calls: 10, tool: 'place_order', startAt }));
+    const all = (await Promise.all(runs.map((r) => r.done))).flatMap((r) => r.results);
+    expect(all.filter((r) => r.ok)).toHaveLength(12);
+    expect(all.filter((r) => !r.ok).map((r) => r.code)).toEqual(Array(8).fill('BUDGET_EXHAUSTED'));
+    expect(gw.requests.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(12);
+    const ledger = readLedger(dataDir);
+    expect(ledger.view().critical.confirmationsLastHour).toBe(12);
+    expect(new Set(ledger.recent(100).filter((r) => r.state === 'settled').map((r) => r.pid)).size).toBe(2);
+    ledger.close();
+  }, 60_000);
+
+  it('the critical daily cap holds across processes: concurrent confirmations never reserve past it', async () => {
+    const gw = await startFakeGateway({ apiKey: 'k' });
+    gateways.push(gw);
+    // every reply bills its full max_tokens: what was reserved is what is spent
+    gw.script((req) => ({ latencyMs: 300, usage: { completion_tokens: Number(req.body?.max_tokens ?? 0) } }));
+    const dataDir = tempDataDir('tars-llm-critcap-');
+    const cap = 0.1;
+    const startAt = Date.now() + 1500;
+    const runs = [0, 1].map(() => runChild({ env: { ...env(gw, '1'), TRADING_MCP_CRITICAL_DAILY_BUDGET_USD: String(cap) }, dataDir, tier: 'critical', calls: 6, tool: 'place_order', startAt }));
+    const all = (await Promise.all(runs.map((r) => r.done))).flatMap((r) => r.results);
+    const billed = gw.totalCostUsd();
+    expect(billed).toBeLessThanOrEqual(cap);
+    expect(all.filter((r) => r.ok).length).toBe(3); // a worst case is about $0.026: three fit in $0.10
+    expect(new Set(all.filter((r) => !r.ok).map((r) => r.code))).toEqual(new Set(['BUDGET_EXHAUSTED']));
+    const ledger = readLedger(dataDir);
+    expect(Math.abs(ledger.view().critical.committedNano - billed * 1e9)).toBeLessThanOrEqual(3);
+    ledger.close();
+  }, 60_000);
+
   it('spend survives kill -9 (open reservations stay counted) and restarts', async () => {
     const gw = await startFakeGateway({ apiKey: 'k' });
     gateways.push(gw);

@@ -32,6 +32,11 @@ export const LOOSE_RISK = {
   maxQuoteAgeSec: 1e9,
 };
 
+/** The schema's largest confirmations-per-hour limit: many confirmations in a row pass unless a test sets its own. */
+export const LOOSE_CONFIRMATIONS_PER_HOUR = 3600;
+/** A critical daily cap no bench or matrix reaches (the shipped $5 would stop a 1,000-trial bench part way). */
+export const LOOSE_CRITICAL_DAILY_USD = 10_000;
+
 export interface HarnessOptions {
   dataDir?: string;
   gatewayUrl?: string | null;
@@ -43,6 +48,10 @@ export interface HarnessOptions {
   mode?: TradingMode;
   requireCouncilTicket?: boolean;
   rejectCooldownSec?: number;
+  /** The profile's confirmation.maxConfirmationsPerHour (default LOOSE_CONFIRMATIONS_PER_HOUR: matrices confirm hundreds of orders). */
+  maxConfirmationsPerHour?: number;
+  /** Config budgets in USD (dailyUsd, monthlyUsd, criticalDailyUsd); default: the schema's, criticalDailyUsd LOOSE_CRITICAL_DAILY_USD. */
+  budget?: { dailyUsd?: number; monthlyUsd?: number; criticalDailyUsd?: number };
   risk?: Record<string, unknown>;
   services?: (deps: Deps, real: GateServices) => GateServices;
   /** Router options (e.g. a shorter circuit-breaker pause for benches that inject thousands of faults). */
@@ -68,6 +77,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     logLevel: 'error',
     broker: o.alpaca ? 'alpaca' : 'sim',
     gateway: o.gatewayUrl ? { baseUrl: o.gatewayUrl, apiKey: 'test-key' } : {},
+    budget: { criticalDailyUsd: LOOSE_CRITICAL_DAILY_USD, ...o.budget },
     alpaca: o.alpaca
       ? { keyId: o.alpaca.keyId ?? 'fake-key-id', secretKey: o.alpaca.secret ?? 'fake-secret-key', baseUrl: o.alpaca.baseUrl, dataUrl: o.alpaca.dataUrl, timeoutMs: o.alpaca.timeoutMs ?? 1_000 }
       : {},
@@ -78,7 +88,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     description: 'execution gate tests',
     tools: ['place_order', 'check_risk'],
     requireCouncilTicket: o.requireCouncilTicket ?? false,
-    confirmation: { rejectCooldownSec: o.rejectCooldownSec ?? 900 },
+    confirmation: { rejectCooldownSec: o.rejectCooldownSec ?? 900, maxConfirmationsPerHour: o.maxConfirmationsPerHour ?? LOOSE_CONFIRMATIONS_PER_HOUR },
     risk: { ...LOOSE_RISK, ...(o.risk ?? {}) },
   });
   const mode: TradingMode = o.mode ?? (o.alpaca ? 'paper' : 'sim');

@@ -47,7 +47,11 @@
  *   status (+ retryAfter seconds → Retry-After header; errorBody), latencyMs, hang (never answers; the client must
  *   time out or abort), reset (destroy the socket), malformed (200 with a truncated JSON body), content (string or
  *   fn of the request), model (substituted `model` in the reply), usage (override any of prompt_tokens,
- *   completion_tokens, cached_tokens, reasoning_tokens), omitUsage (reply without `usage`), finishReason.
+ *   completion_tokens, cached_tokens, reasoning_tokens), omitUsage (reply without `usage`), finishReason,
+ *   choices (answer with that many identical choices, index 0..n-1; 0 → an empty `choices` array),
+ *   overReportUsage (a factor: prompt tokens = the honest count × factor, completion tokens = max_tokens (or the
+ *   honest count when larger) × factor — a gateway billing more than the request allowed; the log's usage and
+ *   costUsd are what it reported, i.e. what it would bill).
  * A matcher is a model id, a RegExp on the model, `{tier}` (models of that tier in `opts.tiers`, default the
  * shipped table), or a predicate on the request.
  */
@@ -89,6 +93,10 @@ export interface Behaviour {
   /** Answer without a `usage` object (some gateways do); the log still records the computed usage and cost. */
   omitUsage?: boolean;
   finishReason?: string;
+  /** Answer with this many choices (default 1). */
+  choices?: number;
+  /** Report prompt and completion tokens × this factor, beyond max_tokens (billed as reported). */
+  overReportUsage?: number;
 }
 
 export type Matcher = string | RegExp | { tier: Tier } | ((req: GatewayRequest) => boolean);
@@ -272,13 +280,13 @@ export async function startFakeGateway(opts: FakeGatewayOptions = {}): Promise<F
     const maxTokens = (body.max_completion_tokens ?? body.max_tokens) as number | undefined;
     let completion = Math.ceil(utf8Bytes(content) / 4);
     if (typeof maxTokens === 'number') completion = Math.min(completion, maxTokens);
-    const usage: GatewayUsage = {
-      prompt_tokens: Math.ceil(utf8Bytes(messageText(greq)) / 4) + 4 * messages.length,
-      completion_tokens: completion,
-      cached_tokens: 0,
-      reasoning_tokens: 0,
-      ...b.usage,
-    };
+    let prompt = Math.ceil(utf8Bytes(messageText(greq)) / 4) + 4 * messages.length;
+    if (b.overReportUsage !== undefined) {
+      prompt = Math.ceil(prompt * b.overReportUsage);
+      completion = Math.ceil(Math.max(completion, typeof maxTokens === 'number' ? maxTokens : completion) * b.overReportUsage);
+    }
+    const usage: GatewayUsage = { prompt_tokens: prompt, completion_tokens: completion, cached_tokens: 0, reasoning_tokens: 0, ...b.usage };
+    const choice = (index: number) => ({ index, message: { role: 'assistant', content, refusal: null }, logprobs: null, finish_reason: b.finishReason ?? 'stop' });
     return {
       usage,
       body: {
@@ -286,7 +294,7 @@ export async function startFakeGateway(opts: FakeGatewayOptions = {}): Promise<F
         object: 'chat.completion',
         created: Math.floor(Date.now() / 1000),
         model: servedModel,
-        choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, logprobs: null, finish_reason: b.finishReason ?? 'stop' }],
+        choices: Array.from({ length: b.choices ?? 1 }, (_, i) => choice(i)),
         usage: b.omitUsage ? undefined : {
           prompt_tokens: usage.prompt_tokens,
           completion_tokens: usage.completion_tokens,

@@ -215,10 +215,10 @@ describe('confirmation parsing and the served model (review)', () => {
     expect(parseConfirmation(content, H)).toMatchObject({ ok: true, decision: 'APPROVE' });
   });
 
-  it.each(['claude-opus-fake', 'claude-opus-4-fake', 'claude-opus/anything', 'claude-opus:free', 'claude-opus-4-6-sonnet', 'not-claude-opus', 'claude-opus-4-6 '])('%s is not Opus', (m) =>
+  it.each(['claude-opus-fake', 'claude-opus-4-fake', 'claude-opus/anything', 'claude-opus:free', 'claude-opus-4-6-sonnet', 'not-claude-opus', 'claude-opus-4-6 ', 'anthropic.claude-opus-4-1-20250805-v1:0'])('%s is not Opus', (m) =>
     expect(isOpusModel(m)).toBe(false),
   );
-  it.each(['claude-opus-4-6', 'claude-opus-4-6-20260301', 'anthropic/claude-opus-4-5-20251101', 'claude-opus-4-1@20250805', 'claude-opus-4-6:latest', 'anthropic.claude-opus-4-1-20250805-v1:0', 'claude-3-opus-20240229'])(
+  it.each(['claude-opus-4-6', 'claude-opus-4-6-20260301', 'anthropic/claude-opus-4-5-20251101', 'claude-opus-4-1@20250805', 'claude-opus-4-6:latest', 'claude-3-opus-20240229'])(
     '%s is Opus',
     (m) => expect(isOpusModel(m)).toBe(true),
   );

@@ -2,7 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, resolveMode } from '../../../src/config.js';
-import { selectTools } from '../../../src/profiles.js';
+import { loadProfile, ProfileSchema, selectTools } from '../../../src/profiles.js';
+import { TOOL_NAMES } from '../../../src/tools/names.js';
 import { tempDataDir } from '../../support/client.js';
 
 describe('config layering: defaults < file < env < flags', () => {
@@ -19,6 +20,21 @@ describe('config layering: defaults < file < env < flags', () => {
     expect(loadConfig({ config: file }, {})).toMatchObject({ profile: 'council', port: 4000, budget: { dailyUsd: 2, monthlyUsd: 25 } });
     expect(loadConfig({ config: file }, { TRADING_MCP_PROFILE: 'executor', TRADING_MCP_DAILY_BUDGET_USD: '1.5' })).toMatchObject({ profile: 'executor', budget: { dailyUsd: 1.5 } });
     expect(loadConfig({ config: file, profile: 'analyst', port: '5000' }, { TRADING_MCP_PROFILE: 'executor' })).toMatchObject({ profile: 'analyst', port: 5000 });
+  });
+  it('the critical daily cap: default 5, file < env, never coerced', () => {
+    const capFile = join(tempDataDir(), 'config-critical.json');
+    writeFileSync(capFile, JSON.stringify({ budget: { criticalDailyUsd: 2 } }));
+    expect(loadConfig({}, {}).budget.criticalDailyUsd).toBe(5);
+    expect(loadConfig({ config: capFile }, {}).budget).toMatchObject({ criticalDailyUsd: 2, dailyUsd: 0.83 });
+    expect(loadConfig({ config: capFile }, { TRADING_MCP_CRITICAL_DAILY_BUDGET_USD: '0.5' }).budget.criticalDailyUsd).toBe(0.5);
+    expect(() => loadConfig({}, { TRADING_MCP_CRITICAL_DAILY_BUDGET_USD: 'five' })).toThrow(/TRADING_MCP_CRITICAL_DAILY_BUDGET_USD must be a number/);
+    expect(() => loadConfig({}, { TRADING_MCP_CRITICAL_DAILY_BUDGET_USD: '-1' })).toThrow(/budget.criticalDailyUsd/);
+  });
+  it('profiles: confirmation.maxConfirmationsPerHour defaults to 12 and must be a positive integer', () => {
+    const base = { name: 'p', description: 'd', tools: ['place_order'] };
+    expect(ProfileSchema.parse(base).confirmation).toEqual({ rejectCooldownSec: 900, maxConfirmationsPerHour: 12 });
+    expect(loadProfile('executor', TOOL_NAMES).confirmation.maxConfirmationsPerHour).toBe(12);
+    for (const bad of [0, -1, 1.5, '12']) expect(ProfileSchema.safeParse({ ...base, confirmation: { maxConfirmationsPerHour: bad } }).success, String(bad)).toBe(false);
   });
   it('gateway key precedence: LLM_GATEWAY_API_KEY, then TETRATE_API_KEY, then TARS_API_KEY', () => {
     expect(loadConfig({}, { TARS_API_KEY: 'c', TETRATE_API_KEY: 'b', LLM_GATEWAY_API_KEY: 'a' }).gateway.apiKey).toBe('a');

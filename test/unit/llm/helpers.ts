@@ -4,17 +4,20 @@ import { join } from 'node:path';
 import { loadConfig } from '../../../src/config.js';
 import { createDeps, ensureDataDir, type Deps } from '../../../src/deps.js';
 import { createLogger } from '../../../src/log.js';
-import { loadProfile } from '../../../src/profiles.js';
+import { loadProfile, type Profile } from '../../../src/profiles.js';
 import { TOOL_NAMES } from '../../../src/tools/names.js';
 import { loadTierTable, type TierTable } from '../../../src/llm/tiers.js';
 import { tempDataDir } from '../../support/client.js';
 
-export function makeDeps(env: Record<string, string>, dataDir = tempDataDir('tars-llm-')): Deps {
+/** `confirmation` overrides the analyst profile's confirmation block (e.g. maxConfirmationsPerHour). */
+export function makeDeps(env: Record<string, string>, dataDir = tempDataDir('tars-llm-'), confirmation: Partial<Profile['confirmation']> = {}): Deps {
   const config = loadConfig({ 'data-dir': dataDir }, env);
   ensureDataDir(config.dataDir);
   const lines: string[] = [];
   const log = createLogger('warn', {}, (l) => lines.push(l));
-  return createDeps({ config, profile: loadProfile('analyst', TOOL_NAMES), mode: 'sim', brokerName: 'sim', log });
+  const analyst = loadProfile('analyst', TOOL_NAMES);
+  const profile = { ...analyst, confirmation: { ...analyst.confirmation, ...confirmation } };
+  return createDeps({ config, profile, mode: 'sim', brokerName: 'sim', log });
 }
 
 export function gatewayEnv(url: string, extra: Record<string, string> = {}): Record<string, string> {
