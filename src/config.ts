@@ -11,6 +11,9 @@ import type { TradingMode } from './orders/order.js';
 export const DEFAULT_GATEWAY_URL = 'https://api.router.tetrate.ai/v1';
 export const DEFAULT_ALPACA_URL = 'https://paper-api.alpaca.markets';
 export const DEFAULT_ALPACA_DATA_URL = 'https://data.alpaca.markets';
+/** Alpaca's market-data feeds: the first of each is the one its free plan covers. */
+export const STOCK_FEEDS = ['iex', 'sip'] as const;
+export const OPTIONS_FEEDS = ['indicative', 'opra'] as const;
 
 const url = z.url({ protocol: /^https?$/ });
 
@@ -38,6 +41,8 @@ export const ConfigSchema = z.strictObject({
     baseUrl: url.default(DEFAULT_ALPACA_URL),
     dataUrl: url.default(DEFAULT_ALPACA_DATA_URL),
     timeoutMs: z.number().int().min(100).max(120_000).default(10_000).describe('per-request Alpaca timeout in ms'),
+    dataFeed: z.enum(STOCK_FEEDS).default('iex').describe('stock data feed: iex (free plan) or sip (paid plan)'),
+    optionsFeed: z.enum(OPTIONS_FEEDS).default('indicative').describe('options data feed: indicative (free plan) or opra (paid plan)'),
   }).prefault({}),
   allowLive: z.boolean().default(false).describe('must be true for a live (non-paper) Alpaca base URL'),
   httpToken: z.string().min(16, 'TRADING_MCP_HTTP_TOKEN must be at least 16 characters').optional(),
@@ -74,6 +79,8 @@ export const ENV_VARS: ReadonlyArray<{ name: string; path: string; kind: 'string
   { name: 'APCA_API_BASE_URL', path: 'alpaca.baseUrl', kind: 'string', meaning: 'Alpaca trading URL', default: `\`${DEFAULT_ALPACA_URL}\`` },
   { name: 'APCA_API_DATA_URL', path: 'alpaca.dataUrl', kind: 'string', meaning: 'Alpaca market-data URL', default: `\`${DEFAULT_ALPACA_DATA_URL}\`` },
   { name: 'TRADING_MCP_ALPACA_TIMEOUT_MS', path: 'alpaca.timeoutMs', kind: 'number', meaning: 'per-request Alpaca timeout (ms)', default: '`10000`' },
+  { name: 'TRADING_MCP_DATA_FEED', path: 'alpaca.dataFeed', kind: 'string', meaning: 'Alpaca stock data feed: `iex` (free plan) or `sip` (paid plan)', default: '`iex`' },
+  { name: 'TRADING_MCP_OPTIONS_FEED', path: 'alpaca.optionsFeed', kind: 'string', meaning: 'Alpaca options data feed: `indicative` (free plan; derived quotes, trades 15 min late) or `opra` (paid plan)', default: '`indicative`' },
   { name: 'TRADING_MCP_ALLOW_LIVE', path: 'allowLive', kind: 'boolean', meaning: 'must be `true` for a live (non-paper) base URL', default: 'unset' },
   { name: 'TRADING_MCP_HTTP_TOKEN', path: 'httpToken', kind: 'string', meaning: 'bearer token, required for HTTP on a non-loopback host', default: 'unset' },
   { name: 'TRADING_MCP_SIM_CASH', path: 'sim.startingCash', kind: 'number', meaning: 'sim broker starting cash (USD)', default: '`100000`' },

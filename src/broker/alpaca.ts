@@ -8,6 +8,8 @@
  * one, `alpacaCode`; `possiblyReachedBroker` tells the gate whether to reconcile by client_order_id):
  *   401                         → BROKER_UNAVAILABLE reason 'unauthorized' (keys do not work)
  *   403 (buying power, PDT…)    → BROKER_REJECTED with Alpaca's message
+ *   403 on data for a feed the  → BROKER_REJECTED reason 'data_plan', naming the variable that picks
+ *       plan does not cover       the feed (alpaca-feed.ts); every data call sends its feed
  *   400/422 (validation)        → BROKER_REJECTED; a reused client_order_id → reason 'duplicate_client_order_id'
  *   404                         → null from getOrder/getOrderByClientId; NOT_FOUND elsewhere
  *   429                         → waits for Retry-After / X-RateLimit-Reset while the wait fits the
@@ -22,7 +24,10 @@ import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { ToolError } from '../errors.js';
 import { OCC_SYMBOL, type TradingMode } from '../orders/order.js';
+import { dataPlanRefusal, type FeedUse, type OptionsFeed, type StockFeed } from './alpaca-feed.js';
+import { batches, pageToEnd } from './paging.js';
 import {
+  MAX_OPTION_ROWS,
   ORDER_STATUSES,
   type Account,
   type Bar,
@@ -118,7 +123,9 @@ const WirePosition = z.looseObject({
   unrealized_pl: numOrNull,
 });
 
-const WireClock = z.looseObject({ timestamp: z.string(), is_open: z.boolean(), next_open: z.string(), next_close: z.string() });
+// Alpaca sends New York offsets with nanoseconds (2022-05-16T16:32:24.14373588-04:00); what does not parse is refused.
+const instant = z.string().refine((v) => Number.isFinite(Date.parse(v)), 'not a timestamp');
+const WireClock = z.looseObject({ timestamp: instant, is_open: z.boolean(), next_open: instant, next_close: instant });
 const WireBar = z.looseObject({ t: z.string(), o: num, h: num, l: num, c: num, v: num, vw: num.optional(), n: num.optional() });
 const WireQuote = z.looseObject({ t: z.string(), ap: num, as: num, bp: num, bs: num });
 const WireTrade = z.looseObject({ t: z.string(), p: num, s: num });
@@ -151,21 +158,17 @@ const WireContracts = z.looseObject({
     .optional(),
   next_page_token: z.string().nullable().optional(),
 });
+const WireOptionSnapshot = z.looseObject({
+  latestQuote: WireQuote.nullable().optional(),
+  latestTrade: WireTrade.nullable().optional(),
+  impliedVolatility: numOrNull,
+  greeks: z.looseObject({ delta: num, gamma: num, theta: num, vega: num }).nullable().optional(),
+});
 const WireOptionSnapshots = z.looseObject({
-  snapshots: z
-    .record(
-      z.string(),
-      z.looseObject({
-        latestQuote: WireQuote.nullable().optional(),
-        latestTrade: WireTrade.nullable().optional(),
-        impliedVolatility: numOrNull,
-        greeks: z.looseObject({ delta: num, gamma: num, theta: num, vega: num }).nullable().optional(),
-      }),
-    )
-    .nullable()
-    .optional(),
+  snapshots: z.record(z.string(), WireOptionSnapshot).nullable().optional(),
   next_page_token: z.string().nullable().optional(),
 });
+type WireContract = NonNullable<z.output<typeof WireContracts>['option_contracts']>[number];
 
 // ── mapping ──────────────────────────────────────────────────────────────────
 const KNOWN_STATUSES = new Set<string>(ORDER_STATUSES.filter((s) => s !== 'unknown'));
@@ -207,12 +210,34 @@ function toOrder(w: z.output<typeof WireOrder>): BrokerOrder {
 const toBar = (b: z.output<typeof WireBar>): Bar => ({ t: b.t, o: b.o, h: b.h, l: b.l, c: b.c, v: b.v, ...(b.vw !== undefined ? { vw: b.vw } : {}), ...(b.n !== undefined ? { n: b.n } : {}) });
 const toQuote = (symbol: string, q: z.output<typeof WireQuote>): Quote => ({ symbol, bidPrice: q.bp, bidSize: q.bs, askPrice: q.ap, askSize: q.as, timestamp: q.t });
 const toTrade = (symbol: string, t: z.output<typeof WireTrade>): Trade => ({ symbol, price: t.p, size: t.s, timestamp: t.t });
+const toContract = (c: WireContract): OptionContract => ({ symbol: c.symbol, underlying: c.underlying_symbol, expiration: c.expiration_date, type: c.type, strike: c.strike_price, openInterest: c.open_interest, closePrice: c.close_price });
+const toOptionSnapshot = ([symbol, s]: [string, z.output<typeof WireOptionSnapshot>]): OptionSnapshot => ({
+  symbol,
+  latestQuote: s.latestQuote ? toQuote(symbol, s.latestQuote) : null,
+  latestTrade: s.latestTrade ? toTrade(symbol, s.latestTrade) : null,
+  impliedVolatility: s.impliedVolatility,
+  greeks: s.greeks ? { delta: s.greeks.delta, gamma: s.greeks.gamma, theta: s.greeks.theta, vega: s.greeks.vega } : null,
+});
+/** The chain filters as the SDK names them (dates as the SDK's Date, sent as YYYY-MM-DD). */
+const chainFilters = (req: OptionChainRequest) => ({
+  ...(req.expirationGte ? { expirationDateGte: new Date(`${req.expirationGte}T00:00:00Z`) } : {}),
+  ...(req.expirationLte ? { expirationDateLte: new Date(`${req.expirationLte}T00:00:00Z`) } : {}),
+  ...(req.type ? { type: req.type as never } : {}),
+  ...(req.strikeGte !== undefined ? { strikePriceGte: req.strikeGte } : {}),
+  ...(req.strikeLte !== undefined ? { strikePriceLte: req.strikeLte } : {}),
+});
+/** Alpaca's per-call bounds: contracts 10,000 a page, chain snapshots 1,000 a page, 100 symbols a snapshot call. */
+const CONTRACTS_PAGE_MAX = 10_000;
+const SNAPSHOTS_PAGE_MAX = 1_000;
+const SNAPSHOT_SYMBOLS_MAX = 100;
 
 const TF_MINUTES: Record<Timeframe, number> = { '1Min': 1, '5Min': 5, '15Min': 15, '1Hour': 60, '1Day': 390 };
 
 interface CallInfo {
   what: string;
   method: 'GET' | 'POST' | 'DELETE';
+  /** Market-data calls: the feed asked for, so a plan refusal can say which setting to change. */
+  feed?: FeedUse;
 }
 
 interface RawResponse {
@@ -229,6 +254,10 @@ export interface AlpacaBrokerOptions {
   rateLimitWaitMs?: number;
   /** Local limiter budget per minute (default LOCAL_RATE_LIMIT_PER_MIN). */
   rateLimitPerMin?: number;
+  /** Stock data feed (default iex, which Alpaca's free plan covers). */
+  stockFeed?: StockFeed;
+  /** Options data feed (default indicative, which Alpaca's free plan covers). */
+  optionsFeed?: OptionsFeed;
   log?: Deps['log'];
 }
 
@@ -243,6 +272,8 @@ export class AlpacaBroker implements Broker {
   private readonly stocks: InstanceType<Sdk['marketData']['StockApi']>;
   private readonly options: InstanceType<Sdk['marketData']['OptionApi']>;
   private readonly rateLimitWaitMs: number;
+  private readonly stockFeed: StockFeed;
+  private readonly optionsFeed: OptionsFeed;
 
   constructor(
     private readonly sdk: Sdk,
@@ -250,6 +281,8 @@ export class AlpacaBroker implements Broker {
   ) {
     this.mode = opts.mode;
     this.rateLimitWaitMs = opts.rateLimitWaitMs ?? RATE_LIMIT_WAIT_MS;
+    this.stockFeed = opts.stockFeed ?? 'iex';
+    this.optionsFeed = opts.optionsFeed ?? 'indicative';
     const common = {
       keyId: opts.keyId,
       secret: opts.secret,
@@ -319,7 +352,7 @@ export class AlpacaBroker implements Broker {
       const status = err.status;
       const base = { status, ...(err.code !== undefined ? { alpacaCode: err.code } : {}), ...(err.requestId ? { requestId: err.requestId } : {}) };
       if (status === 401) return new ToolError('BROKER_UNAVAILABLE', `Alpaca refused the API keys (401): ${err.message}`, { ...base, reason: 'unauthorized', possiblyReachedBroker: false });
-      if (status === 403) return new ToolError('BROKER_REJECTED', `Alpaca rejected ${info.what} (403): ${err.message}`, { ...base, reason: 'forbidden' });
+      if (status === 403) return dataPlanRefusal(info.feed, status, err.message, info.what, base) ?? new ToolError('BROKER_REJECTED', `Alpaca rejected ${info.what} (403): ${err.message}`, { ...base, reason: 'forbidden' });
       if (status === 400 || status === 422) {
         const duplicate = /client_order_id must be unique/i.test(err.message);
         return new ToolError('BROKER_REJECTED', `Alpaca rejected ${info.what} (${status}): ${err.message}`, { ...base, reason: duplicate ? 'duplicate_client_order_id' : 'invalid' });
@@ -470,6 +503,14 @@ export class AlpacaBroker implements Broker {
   }
 
   // ── market data ─────────────────────────────────────────────────────────────
+  private stocksCall(what: string): CallInfo {
+    return { what, method: 'GET', feed: { kind: 'stocks', feed: this.stockFeed } };
+  }
+
+  private optionsCall(what: string): CallInfo {
+    return { what, method: 'GET', feed: { kind: 'options', feed: this.optionsFeed } };
+  }
+
   /** Bars, paged through next_page_token. With start: the first `limit` from start; without: the latest `limit`. */
   async getBars(req: BarsRequest): Promise<Bar[]> {
     const limit = req.limit ?? 100;
@@ -477,58 +518,51 @@ export class AlpacaBroker implements Broker {
     const latest = !req.start;
     const tradingDays = Math.ceil((limit * TF_MINUTES[req.timeframe]) / 390);
     const start = req.start ? new Date(req.start) : new Date((end?.getTime() ?? Date.now()) - (Math.ceil(tradingDays * 1.6) + 14) * 86_400_000);
-    const out: Bar[] = [];
-    let pageToken: string | undefined;
-    const seen = new Set<string>();
-    for (let page = 0; page < 1000 && out.length < limit; page += 1) {
+    const bars = await pageToEnd(limit, async (pageToken, want) => {
       const body = await this.call(
-        { what: `GET /v2/stocks/${req.symbol}/bars`, method: 'GET' },
+        this.stocksCall(`GET /v2/stocks/${req.symbol}/bars`),
         () =>
           this.stocks.stockBarSingleRaw({
             symbol: req.symbol,
             timeframe: req.timeframe,
+            feed: this.stockFeed,
             start,
             ...(end ? { end } : {}),
-            limit: Math.min(10_000, limit - out.length),
+            limit: Math.min(10_000, want),
             ...(latest ? { sort: 'desc' as never } : {}),
             ...(pageToken ? { pageToken } : {}),
           }),
         WireBars,
       );
-      out.push(...(body.bars ?? []).map(toBar));
-      const next = body.next_page_token ?? undefined;
-      if (!next || seen.has(next)) break;
-      seen.add(next);
-      pageToken = next;
-    }
-    const bars = out.slice(0, limit);
+      return { items: (body.bars ?? []).map(toBar), next: body.next_page_token };
+    });
     return latest ? bars.reverse() : bars;
   }
 
   async getLatestQuote(symbol: string): Promise<Quote> {
     if (OCC_SYMBOL.test(symbol)) {
-      const body = await this.call({ what: 'GET /v1beta1/options/quotes/latest', method: 'GET' }, () => this.options.optionLatestQuotesRaw({ symbols: symbol }), WireOptionLatestQuotes);
+      const body = await this.call(this.optionsCall('GET /v1beta1/options/quotes/latest'), () => this.options.optionLatestQuotesRaw({ symbols: symbol, feed: this.optionsFeed }), WireOptionLatestQuotes);
       const q = body.quotes[symbol];
       if (!q) throw new ToolError('NOT_FOUND', `Alpaca has no quote for option ${symbol}`, { status: 200 });
       return toQuote(symbol, q);
     }
-    const body = await this.call({ what: `GET /v2/stocks/${symbol}/quotes/latest`, method: 'GET' }, () => this.stocks.stockLatestQuoteSingleRaw({ symbol }), WireLatestQuote);
+    const body = await this.call(this.stocksCall(`GET /v2/stocks/${symbol}/quotes/latest`), () => this.stocks.stockLatestQuoteSingleRaw({ symbol, feed: this.stockFeed }), WireLatestQuote);
     return toQuote(symbol, body.quote);
   }
 
   async getLatestTrade(symbol: string): Promise<Trade> {
     if (OCC_SYMBOL.test(symbol)) {
-      const body = await this.call({ what: 'GET /v1beta1/options/trades/latest', method: 'GET' }, () => this.options.optionLatestTradesRaw({ symbols: symbol }), WireOptionLatestTrades);
+      const body = await this.call(this.optionsCall('GET /v1beta1/options/trades/latest'), () => this.options.optionLatestTradesRaw({ symbols: symbol, feed: this.optionsFeed }), WireOptionLatestTrades);
       const tr = body.trades[symbol];
       if (!tr) throw new ToolError('NOT_FOUND', `Alpaca has no trade for option ${symbol}`, { status: 200 });
       return toTrade(symbol, tr);
     }
-    const body = await this.call({ what: `GET /v2/stocks/${symbol}/trades/latest`, method: 'GET' }, () => this.stocks.stockLatestTradeSingleRaw({ symbol }), WireLatestTrade);
+    const body = await this.call(this.stocksCall(`GET /v2/stocks/${symbol}/trades/latest`), () => this.stocks.stockLatestTradeSingleRaw({ symbol, feed: this.stockFeed }), WireLatestTrade);
     return toTrade(symbol, body.trade);
   }
 
   async getSnapshot(symbol: string): Promise<Snapshot> {
-    const s = await this.call({ what: `GET /v2/stocks/${symbol}/snapshot`, method: 'GET' }, () => this.stocks.stockSnapshotSingleRaw({ symbol }), WireSnapshot);
+    const s = await this.call(this.stocksCall(`GET /v2/stocks/${symbol}/snapshot`), () => this.stocks.stockSnapshotSingleRaw({ symbol, feed: this.stockFeed }), WireSnapshot);
     return {
       symbol,
       latestTrade: s.latestTrade ? toTrade(symbol, s.latestTrade) : null,
@@ -539,64 +573,46 @@ export class AlpacaBroker implements Broker {
     };
   }
 
+  /** Contracts paged to the end (or req.limit, default MAX_OPTION_ROWS), 10,000 a page. */
   async getOptionContracts(req: OptionChainRequest): Promise<OptionContract[]> {
-    const limit = req.limit ?? 200;
-    const out: OptionContract[] = [];
-    let pageToken: string | undefined;
-    for (let page = 0; page < 100 && out.length < limit; page += 1) {
+    return pageToEnd(req.limit ?? MAX_OPTION_ROWS, async (pageToken, want) => {
       const body = await this.call(
         { what: 'GET /v2/options/contracts', method: 'GET' },
-        () =>
-          this.assets.getOptionsContractsRaw({
-            underlyingSymbols: req.underlying,
-            ...(req.expirationGte ? { expirationDateGte: new Date(`${req.expirationGte}T00:00:00Z`) } : {}),
-            ...(req.expirationLte ? { expirationDateLte: new Date(`${req.expirationLte}T00:00:00Z`) } : {}),
-            ...(req.type ? { type: req.type as never } : {}),
-            limit: Math.min(10_000, limit - out.length),
-            ...(pageToken ? { pageToken } : {}),
-          }),
+        () => this.assets.getOptionsContractsRaw({ underlyingSymbols: req.underlying, ...chainFilters(req), limit: Math.min(CONTRACTS_PAGE_MAX, want), ...(pageToken ? { pageToken } : {}) }),
         WireContracts,
       );
-      for (const c of body.option_contracts ?? []) {
-        out.push({ symbol: c.symbol, underlying: c.underlying_symbol, expiration: c.expiration_date, type: c.type, strike: c.strike_price, openInterest: c.open_interest, closePrice: c.close_price });
-      }
-      if (!body.next_page_token) break;
-      pageToken = body.next_page_token;
-    }
-    return out.slice(0, limit);
+      return { items: (body.option_contracts ?? []).map(toContract), next: body.next_page_token };
+    });
   }
 
+  /** The underlying's chain snapshots paged to the end (or req.limit, default MAX_OPTION_ROWS), 1,000 a page. */
   async getOptionSnapshots(req: OptionChainRequest): Promise<OptionSnapshot[]> {
-    const limit = req.limit ?? 200;
-    const out: OptionSnapshot[] = [];
-    let pageToken: string | undefined;
-    for (let page = 0; page < 100 && out.length < limit; page += 1) {
+    const list = await pageToEnd(req.limit ?? MAX_OPTION_ROWS, async (pageToken, want) => {
       const body = await this.call(
-        { what: `GET /v1beta1/options/snapshots/${req.underlying}`, method: 'GET' },
-        () =>
-          this.options.optionChainRaw({
-            underlyingSymbol: req.underlying,
-            ...(req.expirationGte ? { expirationDateGte: new Date(`${req.expirationGte}T00:00:00Z`) } : {}),
-            ...(req.expirationLte ? { expirationDateLte: new Date(`${req.expirationLte}T00:00:00Z`) } : {}),
-            ...(req.type ? { type: req.type as never } : {}),
-            limit: Math.min(1000, limit - out.length),
-            ...(pageToken ? { pageToken } : {}),
-          }),
+        this.optionsCall(`GET /v1beta1/options/snapshots/${req.underlying}`),
+        () => this.options.optionChainRaw({ underlyingSymbol: req.underlying, feed: this.optionsFeed, ...chainFilters(req), limit: Math.min(SNAPSHOTS_PAGE_MAX, want), ...(pageToken ? { pageToken } : {}) }),
         WireOptionSnapshots,
       );
-      for (const [symbol, s] of Object.entries(body.snapshots ?? {})) {
-        out.push({
-          symbol,
-          latestQuote: s.latestQuote ? toQuote(symbol, s.latestQuote) : null,
-          latestTrade: s.latestTrade ? toTrade(symbol, s.latestTrade) : null,
-          impliedVolatility: s.impliedVolatility,
-          greeks: s.greeks ? { delta: s.greeks.delta, gamma: s.greeks.gamma, theta: s.greeks.theta, vega: s.greeks.vega } : null,
-        });
-      }
-      if (!body.next_page_token) break;
-      pageToken = body.next_page_token;
+      return { items: Object.entries(body.snapshots ?? {}).map(toOptionSnapshot), next: body.next_page_token };
+    });
+    return list.sort((a, b) => a.symbol.localeCompare(b.symbol));
+  }
+
+  /** Snapshots by OCC symbol, 100 symbols a call (Alpaca's bound), each call paged to its end. */
+  async getOptionSnapshotsFor(symbols: readonly string[]): Promise<OptionSnapshot[]> {
+    const out: OptionSnapshot[] = [];
+    for (const batch of batches([...new Set(symbols)], SNAPSHOT_SYMBOLS_MAX)) {
+      const page = await pageToEnd(batch.length, async (pageToken) => {
+        const body = await this.call(
+          this.optionsCall('GET /v1beta1/options/snapshots'),
+          () => this.options.optionSnapshotsRaw({ symbols: batch.join(','), feed: this.optionsFeed, limit: batch.length, ...(pageToken ? { pageToken } : {}) }),
+          WireOptionSnapshots,
+        );
+        return { items: Object.entries(body.snapshots ?? {}).map(toOptionSnapshot), next: body.next_page_token };
+      });
+      out.push(...page);
     }
-    return out.slice(0, limit).sort((a, b) => a.symbol.localeCompare(b.symbol));
+    return out;
   }
 
   async close(): Promise<void> {
@@ -605,10 +621,10 @@ export class AlpacaBroker implements Broker {
 }
 
 export async function createAlpacaBroker(deps: Deps, overrides: Partial<AlpacaBrokerOptions> = {}): Promise<AlpacaBroker> {
-  const { keyId, secretKey, baseUrl, dataUrl, timeoutMs } = deps.config.alpaca;
+  const { keyId, secretKey, baseUrl, dataUrl, timeoutMs, dataFeed, optionsFeed } = deps.config.alpaca;
   if (!keyId || !secretKey) throw new ToolError('BROKER_UNAVAILABLE', 'broker alpaca needs APCA_API_KEY_ID and APCA_API_SECRET_KEY', { status: null, reason: 'not_configured' });
   const sdk = await import('@alpacahq/alpaca-trade-api');
-  return new AlpacaBroker(sdk, { keyId, secret: secretKey, baseUrl, dataUrl, mode: deps.mode, timeoutMs, log: deps.log, ...overrides });
+  return new AlpacaBroker(sdk, { keyId, secret: secretKey, baseUrl, dataUrl, mode: deps.mode, timeoutMs, stockFeed: dataFeed, optionsFeed, log: deps.log, ...overrides });
 }
 
 /** For tests and scripts without Deps. */

@@ -1,4 +1,4 @@
-/** doctor: which broker, which mode, whether the keys work (account status) and the market clock. */
+/** doctor: which broker, which mode, whether the keys work (account status), the market clock and whether the data plan serves the configured feed. */
 import type { DoctorCheck, DoctorResult } from '../doctor/types.js';
 import { isToolError } from '../errors.js';
 
@@ -21,6 +21,20 @@ export const brokerChecks: DoctorCheck = async (deps) => {
   } catch (err) {
     const detail = isToolError(err) ? `${err.code}: ${err.message}` : (err as Error).message;
     results.push({ name: 'broker account', status: 'fail', detail });
+    return results;
   }
+  results.push(await marketDataCheck(deps));
   return results;
 };
+
+/** One latest quote on the configured stock feed: a data plan that does not cover it fails here, not mid-analysis. */
+async function marketDataCheck(deps: Parameters<DoctorCheck>[0]): Promise<DoctorResult> {
+  const { getBroker } = await import('./index.js');
+  const feed = deps.brokerName === 'alpaca' ? `stock feed ${deps.config.alpaca.dataFeed}, options feed ${deps.config.alpaca.optionsFeed}` : 'simulated market';
+  try {
+    const quote = await (await getBroker(deps)).getLatestQuote('SPY');
+    return { name: 'market data', status: 'ok', detail: `${feed}: SPY bid ${quote.bidPrice} / ask ${quote.askPrice}` };
+  } catch (err) {
+    return { name: 'market data', status: 'fail', detail: `${feed}: ${isToolError(err) ? `${err.code}: ${err.message}` : (err as Error).message}` };
+  }
+}

@@ -85,6 +85,7 @@ export const OptionChainRowSchema = z.strictObject({
   expiration: z.string(),
   type: z.enum(['call', 'put']),
   strike: money,
+  quoted: z.boolean(),
   bid: money.nullable(),
   ask: money.nullable(),
   last: money.nullable(),

@@ -17,7 +17,7 @@ import { ToolError } from '../errors.js';
 import { OCC_SYMBOL, parseOcc, type OrderLeg } from '../orders/order.js';
 import { addDays, currentOrNextSession, easternDate, isMarketOpen, marketClock, previousSession, sessionOn, sessionsBetween } from './calendar.js';
 import { SimMarket } from './sim/market.js';
-import { optionContracts, optionPriceAt, optionSnapshots } from './sim/chain.js';
+import { optionContracts, optionPriceAt, optionSnapshots, optionSnapshotsFor } from './sim/chain.js';
 import { openSqlite } from '../store/sqlite.js';
 import {
   OPEN_ORDER_STATUSES,
@@ -247,6 +247,10 @@ export class SimBroker implements Broker {
 
   async getOptionSnapshots(req: OptionChainRequest): Promise<OptionSnapshot[]> {
     return optionSnapshots(this.market, req, this.sweep());
+  }
+
+  async getOptionSnapshotsFor(symbols: readonly string[]): Promise<OptionSnapshot[]> {
+    return optionSnapshotsFor(this.market, symbols, this.sweep());
   }
 
   async close(): Promise<void> {

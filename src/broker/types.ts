@@ -162,11 +162,17 @@ export interface OptionSnapshot {
   greeks: { delta: number; gamma: number; theta: number; vega: number } | null;
 }
 
+/** The most option rows one chain request holds in memory (contracts or snapshots). */
+export const MAX_OPTION_ROWS = 10_000;
+
 export interface OptionChainRequest {
   underlying: string;
   expirationGte?: string;
   expirationLte?: string;
   type?: 'call' | 'put';
+  strikeGte?: number;
+  strikeLte?: number;
+  /** Stop after this many rows (default MAX_OPTION_ROWS); otherwise every page to the end. */
   limit?: number;
 }
 
@@ -186,7 +192,11 @@ export interface Broker {
   getLatestQuote(symbol: string): Promise<Quote>;
   getLatestTrade(symbol: string): Promise<Trade>;
   getSnapshot(symbol: string): Promise<Snapshot>;
+  /** The contracts matching the request, every page to the end (or `limit`). */
   getOptionContracts(req: OptionChainRequest): Promise<OptionContract[]>;
+  /** The underlying's chain snapshots matching the request, every page to the end (or `limit`); a contract without market data is absent. */
   getOptionSnapshots(req: OptionChainRequest): Promise<OptionSnapshot[]>;
+  /** Snapshots of these OCC symbols (Alpaca takes 100 a call); a symbol without market data is absent. */
+  getOptionSnapshotsFor(symbols: readonly string[]): Promise<OptionSnapshot[]>;
   close(): Promise<void>;
 }

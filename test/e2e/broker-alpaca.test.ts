@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { baseEnv, callOk, callTool, CLI_PATH, errorCode, startServer, tempDataDir, type RunningServer } from '../support/client.js';
+import { contractBody } from '../support/fake-alpaca-data.js';
 import { startFakeAlpaca, type FakeAlpaca } from '../support/fake-alpaca.js';
 
 let fake: FakeAlpaca;
@@ -85,9 +86,56 @@ describe('broker tools on the loopback Alpaca (E2E, paper)', () => {
     const chain = await callOk<{ mode: string; options: Array<{ symbol: string; bid: number; delta: number }> }>(server.client, 'get_market_data', { kind: 'options_chain', symbol: 'AAPL', option_type: 'call', limit: 5 });
     expect(chain.mode).toBe('paper');
     expect(chain.options).toHaveLength(5);
-    expect(chain.options[0]).toMatchObject({ bid: 1.2, delta: 0.45 });
+    expect(chain.options[0]).toMatchObject({ bid: 1.2, delta: 0.45, quoted: true });
     expect(fake.requests.some((r) => r.path === '/v2/options/contracts' && r.query.underlying_symbols === 'AAPL' && r.query.type === 'call')).toBe(true);
     expect(fake.requests.some((r) => r.path === '/v1beta1/options/snapshots/AAPL')).toBe(true);
+  });
+
+  it('get_market_data options_chain: the whole window over pages, joined by symbol, defaulted from the broker clock, unquoted named, limit after the join', async () => {
+    fake.setClock({ timestamp: '2025-06-03T02:30:00Z', is_open: false, next_open: '2025-06-03T09:30:00-04:00', next_close: '2025-06-03T16:00:00-04:00' });
+    const contracts = ['2025-06-06', '2025-06-13', '2025-06-20', '2025-06-27', '2025-07-03'].flatMap((exp) => Array.from({ length: 50 }, (_, i) => contractBody('QQQ', exp, i % 2 ? 'put' : 'call', 450 + Math.floor(i / 2))));
+    const missing = [contracts[1]!, contracts[6]!, contracts[15]!].map((c) => String(c.symbol)); // in the first expiration, low strikes
+    const t = '2025-06-02T19:59:59.731674112Z';
+    fake.setOptionContracts('QQQ', contracts);
+    fake.setOptionSnapshots('QQQ', Object.fromEntries(contracts.filter((c) => !missing.includes(String(c.symbol))).map((c) => [String(c.symbol), { latestQuote: { ap: 2.1, as: 5, ax: 'X', bp: 2, bs: 4, bx: 'X', c: ' ', t }, impliedVolatility: 0.2, greeks: { delta: 0.3, gamma: 0.02, rho: 0.01, theta: -0.05, vega: 0.1 } }])));
+    fake.contractsPageSize = 100;
+    fake.snapshotsPageSize = 100;
+    const before = fake.requests.length;
+    try {
+      const res = await callTool(server.client, 'get_market_data', { kind: 'options_chain', symbol: 'QQQ', limit: 20 });
+      const out = res.structuredContent as { options: Array<{ symbol: string; expiration: string; strike: number; type: string; quoted: boolean }>; unquoted: string[]; chain: Record<string, unknown> };
+      expect(out.chain).toEqual({ expirationGte: '2025-06-02', expirationLte: '2025-07-17', defaulted: ['expiration_gte', 'expiration_lte'], contracts: 250, quoted: 247, returned: 20, truncated: true, capped: null });
+      expect(out.options).toHaveLength(20);
+      expect(out.options.every((o) => o.expiration === '2025-06-06' && o.strike < 460)).toBe(true);
+      expect(out.options.map((o) => `${o.strike}${o.type}`)).toEqual(Array.from({ length: 20 }, (_, i) => `${450 + Math.floor(i / 2)}${i % 2 ? 'put' : 'call'}`));
+      expect([...out.unquoted].sort()).toEqual([...missing].sort());
+      expect(out.options.filter((o) => !o.quoted).map((o) => o.symbol).sort()).toEqual([...missing].sort());
+      expect((res.content as Array<{ text: string }>)[0]!.text).toContain('20 of 250 QQQ option contracts (paper) expiring 2025-06-02..2025-07-17');
+      const log = fake.requests.slice(before);
+      const contractPages = log.filter((r) => r.path === '/v2/options/contracts');
+      const snapshotPages = log.filter((r) => r.path === '/v1beta1/options/snapshots/QQQ');
+      expect(contractPages.map((r) => Boolean(r.query.page_token))).toEqual([false, true, true]);
+      expect(snapshotPages.map((r) => Boolean(r.query.page_token))).toEqual([false, true, true]);
+      for (const r of [...contractPages, ...snapshotPages]) expect(r.query).toMatchObject({ expiration_date_gte: '2025-06-02', expiration_date_lte: '2025-07-17' });
+      expect(contractPages.every((r) => r.query.underlying_symbols === 'QQQ')).toBe(true);
+      expect(snapshotPages.every((r) => r.query.feed === 'indicative')).toBe(true);
+    } finally {
+      fake.contractsPageSize = 10_000;
+      fake.snapshotsPageSize = 1_000;
+    }
+  });
+
+  it('a feed the data plan does not cover: BROKER_REJECTED reason data_plan, naming the variable to set', async () => {
+    const sip = await startServer({ profile: 'analyst', env: alpacaEnv(fake, { TRADING_MCP_DATA_FEED: 'sip' }) });
+    try {
+      const r = await callTool(sip.client, 'get_market_data', { kind: 'quote', symbol: 'AAPL' });
+      expect(errorCode(r)).toBe('BROKER_REJECTED');
+      expect(details(r)).toMatchObject({ status: 403, reason: 'data_plan', feed: 'sip', variable: 'TRADING_MCP_DATA_FEED' });
+      expect((r.content as Array<{ text: string }>)[0]!.text).toMatch(/does not cover the sip feed .*set TRADING_MCP_DATA_FEED=iex/);
+      expect(fake.requests.filter((q) => q.path === '/v2/stocks/AAPL/quotes/latest').at(-1)).toMatchObject({ query: { feed: 'sip' }, status: 403 });
+    } finally {
+      await sip.close();
+    }
   });
 
   it('surfaces 5xx, timeouts, resets and an exhausted 429 as BROKER_UNAVAILABLE, a data 403 as BROKER_REJECTED, and recovers', async () => {
@@ -160,6 +208,9 @@ describe('broker tools on the loopback Alpaca (E2E, paper)', () => {
     expect(good.out).toMatch(/ok\s+broker\s+broker\s+alpaca, mode paper/);
     expect(good.out).toMatch(/ok\s+broker\s+broker account\s+keys work; account ACTIVE/);
     expect(good.out).toMatch(/market clock\s+closed \(opens 2025-06-03T13:30:00Z\)/);
+    expect(good.out).toMatch(/ok\s+broker\s+market data\s+stock feed iex, options feed indicative: SPY bid/);
+    const sip = await doctor(alpacaEnv(fake, { TRADING_MCP_DATA_FEED: 'sip' }));
+    expect(sip.out).toMatch(/FAIL\s+broker\s+market data\s+stock feed sip, options feed indicative: BROKER_REJECTED: .*set TRADING_MCP_DATA_FEED=iex/);
     const bad = await doctor(alpacaEnv(fake, { APCA_API_KEY_ID: 'wrong' }));
     expect(bad.out).toMatch(/FAIL\s+broker\s+broker account\s+BROKER_UNAVAILABLE: Alpaca refused the API keys \(401\)/);
   });

@@ -15,15 +15,26 @@
  *   GET    /v2/orders/{id}             404 {code:40410000}
  *   GET    /v2/orders:by_client_order_id?client_order_id=   404 when unknown
  *   DELETE /v2/orders/{id}             204; 404 unknown; 422 `order is already in "filled" state`
- *   GET    /v2/clock
- *   GET    /v2/options/contracts       ?underlying_symbols &expiration_date_gte/lte &type &limit &page_token
- * Market data API (dataUrl):
- *   GET /v2/stocks/{sym}/bars          ?timeframe &start &end &limit &page_token &sort → {bars, symbol, next_page_token}
+ *   GET    /v2/clock                   Alpaca's format: New York offsets with nanoseconds
+ *                                      (2022-05-16T16:32:24.143735880-04:00). Default: a session pinned
+ *                                      open (so the gate's market-hours check does not depend on the hour
+ *                                      the suite runs); `clock: 'calendar'` follows the NYSE calendar;
+ *                                      setClock() pins any answer.
+ *   GET    /v2/options/contracts       ?underlying_symbols &expiration_date_gte/lte &type &strike_price_gte/lte
+ *                                      &limit &page_token, in expiration order, pages of min(limit, contractsPageSize)
+ * Market data API (dataUrl), see fake-alpaca-data.ts (bodies, paging, the data plan's 403s):
+ *   GET /v2/stocks/{sym}/bars          ?timeframe &start &end &limit &page_token &sort &feed → {bars, symbol, next_page_token}
  *                                      pages of min(limit, barsPageSize) bars
  *   GET /v2/stocks/{sym}/quotes/latest, /v2/stocks/{sym}/trades/latest, /v2/stocks/{sym}/snapshot,
  *       /v2/stocks/snapshots?symbols=
- *   GET /v1beta1/options/snapshots/{underlying}   ?type &expiration_date_gte/lte &limit &page_token
+ *   GET /v1beta1/options/snapshots/{underlying}   ?type &expiration_date_gte/lte &strike_price_gte/lte &limit &page_token &feed
+ *   GET /v1beta1/options/snapshots?symbols=       (at most 100 OCC symbols) &limit &page_token &feed
  *   GET /v1beta1/options/quotes/latest?symbols=, /v1beta1/options/trades/latest?symbols=  (OCC symbols)
+ *   `dataPlan` 'basic' (default, Alpaca's free plan) refuses feed=sip / feed=opra with Alpaca's 403.
+ * Bodies follow Alpaca's recorded ones (alpaca-py tests, Alpaca's reference): numbers as strings in
+ * trading bodies (`qty: "1"`, as Alpaca's Order schema types it; alpaca-py's hand-edited `qty: 1`
+ * is the exception our adapter also accepts); a multi-leg parent carries `symbol: ""`, `side: ""`,
+ * `asset_class: ""`, its legs `type: ""` and `ratio_qty`; the account its options fields.
  *
  * Faults on demand — `fail(rule)` queues a rule; the first matching rule answers instead of the
  * normal handler and is used up after `times` matches (default 1; Infinity = sticky):
@@ -45,6 +56,10 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { easternOffsetHours, marketClock } from '../../src/broker/calendar.js';
+import { createMarketState, handleContracts, handleData, hashPrice, quoteFor as marketQuote, type DataPlan, type Outcome, type WireBar, type WireQuote } from './fake-alpaca-data.js';
+
+export type { DataPlan, WireBar, WireQuote } from './fake-alpaca-data.js';
 
 export type Api = 'trading' | 'data';
 
@@ -76,28 +91,22 @@ export interface FailRule {
 }
 
 export type WireOrder = Record<string, unknown> & { id: string; client_order_id: string; status: string; symbol: string };
-export interface WireBar {
-  t: string;
-  o: number;
-  h: number;
-  l: number;
-  c: number;
-  v: number;
-  n?: number;
-  vw?: number;
-}
-export interface WireQuote {
-  bp: number;
-  ap: number;
-  bs: number;
-  as: number;
-  t: string;
-}
 
 export interface FakeAlpacaOptions {
   host?: string;
   keyId?: string;
   secret?: string;
+  /** 'open' (default): a session pinned open; 'calendar': the NYSE calendar at the fake's now. */
+  clock?: 'open' | 'calendar';
+  /** Alpaca's market-data subscription (default 'basic', the free plan). */
+  dataPlan?: DataPlan;
+}
+
+interface ClockAnswer {
+  is_open: boolean;
+  next_open: string;
+  next_close: string;
+  timestamp?: string;
 }
 
 export interface FakeAlpaca {
@@ -119,7 +128,16 @@ export interface FakeAlpaca {
   setBars(symbol: string, bars: WireBar[]): void;
   /** Bars per page (Alpaca's page size is the request's limit; this caps it to force paging in tests). */
   barsPageSize: number;
-  setClock(clock: { is_open: boolean; next_open: string; next_close: string; timestamp?: string }): void;
+  /** Option contracts per page (Alpaca: the request's limit, at most 10,000). */
+  contractsPageSize: number;
+  /** Option snapshots per page (Alpaca: the request's limit, at most 1,000). */
+  snapshotsPageSize: number;
+  /** The market-data plan of the keys: 'basic' refuses feed=sip and feed=opra with Alpaca's 403. */
+  dataPlan: DataPlan;
+  /** Pin the clock's answer; `timestamp` (any ISO instant) also moves the fake's now (see setNow). */
+  setClock(clock: ClockAnswer): void;
+  /** Move the fake's now (the clock, generated chains, plan checks); it runs on from there in real time. */
+  setNow(instant: string): void;
   /** Status given to accepted orders: 'new' (default), 'filled' (at the quote), or any raw string. */
   nextOrderStatus: string;
   /** Seed an order (any status, any raw fields) as if Alpaca had it already. */
@@ -146,10 +164,12 @@ const ERROR_BODIES: Record<number, { code: number; message: string }> = {
 
 const s = (n: number) => String(Math.round(n * 1e6) / 1e6);
 
-function hashPrice(symbol: string): number {
-  let h = 7;
-  for (const ch of symbol) h = (h * 31 + ch.charCodeAt(0)) % 100_000;
-  return 50 + (h % 400);
+/** An instant as Alpaca's clock writes it: New York wall time, nanoseconds, offset (2022-05-16T16:32:24.143000000-04:00). */
+export function alpacaClockTime(at: Date | string): string {
+  const ms = typeof at === 'string' ? Date.parse(at) : at.getTime();
+  const offset = easternOffsetHours(ms);
+  const wall = new Date(ms + offset * 3_600_000).toISOString().slice(0, 23);
+  return `${wall}000000${offset < 0 ? '-' : '+'}${String(Math.abs(offset)).padStart(2, '0')}:00`;
 }
 
 export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<FakeAlpaca> {
@@ -160,14 +180,15 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
   const submittedOrders: WireOrder[] = [];
   const orders = new Map<string, WireOrder>();
   const rules: Array<FailRule & { left: number }> = [];
-  const quotes = new Map<string, WireQuote>();
-  const trades = new Map<string, { p: number; s: number; t: string }>();
-  const bars = new Map<string, WireBar[]>();
-  const contracts = new Map<string, Array<Record<string, unknown>>>();
-  const optionSnaps = new Map<string, Record<string, Record<string, unknown>>>();
   const sockets = new Set<Socket>();
   let positions: Array<Record<string, unknown>> = [];
-  let clock: { is_open: boolean; next_open: string; next_close: string; timestamp?: string } | null = null;
+  let clock: ClockAnswer | null = null;
+  // setClock({timestamp}) moves the fake's now; it then runs on from there in real time.
+  let pinnedNow: number | null = null;
+  let pinnedAt = Date.now();
+  const now = () => (pinnedNow === null ? new Date() : new Date(pinnedNow + (Date.now() - pinnedAt)));
+  const market = createMarketState(now);
+  market.plan = options.dataPlan ?? 'basic';
   const account: Record<string, unknown> = {
     id: 'f4ke0000-0000-4000-8000-000000000001',
     account_number: 'PA0FAKE0001',
@@ -183,7 +204,11 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
     buying_power: '200000',
     regt_buying_power: '200000',
     daytrading_buying_power: '400000',
+    effective_buying_power: '200000',
     non_marginable_buying_power: '100000',
+    options_buying_power: '100000',
+    bod_dtbp: '0',
+    accrued_fees: '0',
     initial_margin: '0',
     maintenance_margin: '0',
     sma: '0',
@@ -194,15 +219,24 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
     transfers_blocked: false,
     account_blocked: false,
     shorting_enabled: true,
+    trade_suspended_by_user: false,
+    options_approved_level: 3,
     options_trading_level: 3,
+    last_maintenance_margin: '0',
     created_at: '2024-01-02T15:00:00Z',
   };
 
-  const quoteFor = (symbol: string): WireQuote => {
-    const q = quotes.get(symbol);
-    if (q) return q;
-    const mid = hashPrice(symbol);
-    return { bp: mid - 0.05, ap: mid + 0.05, bs: 3, as: 4, t: new Date().toISOString() };
+  const quoteFor = (symbol: string): WireQuote => marketQuote(market, symbol);
+
+  /** /v2/clock: pinned by setClock, else a pinned-open session or the calendar, in Alpaca's format. */
+  const clockBody = (): ClockAnswer => {
+    if (clock) return clock;
+    const at = now();
+    if ((options.clock ?? 'open') === 'calendar') {
+      const c = marketClock(at);
+      return { timestamp: alpacaClockTime(at), is_open: c.isOpen, next_open: alpacaClockTime(c.nextOpen), next_close: alpacaClockTime(c.nextClose) };
+    }
+    return { timestamp: alpacaClockTime(at), is_open: true, next_open: alpacaClockTime(new Date(at.getTime() + 86_400_000)), next_close: alpacaClockTime(new Date(at.getTime() + 3_600_000)) };
   };
 
   const makeOrder = (fields: Partial<WireOrder> & { symbol: string }): WireOrder => {
@@ -264,16 +298,11 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
     return { code: code ?? base.code, message: message ?? base.message };
   }
 
-  type Outcome = { status: number; body?: unknown; headers?: Record<string, string> };
-
   // ── the normal handlers ────────────────────────────────────────────────────
   function handleTrading(method: string, path: string, q: URLSearchParams, body: unknown): Outcome {
     if (method === 'GET' && path === '/v2/account') return { status: 200, body: account };
     if (method === 'GET' && path === '/v2/positions') return { status: 200, body: positions };
-    if (method === 'GET' && path === '/v2/clock') {
-      const now = new Date();
-      return { status: 200, body: clock ?? { timestamp: now.toISOString(), is_open: true, next_open: new Date(now.getTime() + 86_400_000).toISOString(), next_close: new Date(now.getTime() + 3_600_000).toISOString() } };
-    }
+    if (method === 'GET' && path === '/v2/clock') return { status: 200, body: clockBody() };
     if (method === 'GET' && path === '/v2/orders:by_client_order_id') {
       const coid = q.get('client_order_id') ?? '';
       const found = [...orders.values()].find((o) => o.client_order_id === coid);
@@ -309,21 +338,7 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
       return { status: 204 };
     }
     if (method === 'POST' && path === '/v2/orders') return submit(body);
-    if (method === 'GET' && path === '/v2/options/contracts') {
-      const underlyings = (q.get('underlying_symbols') ?? '').split(',').filter(Boolean);
-      let list = underlyings.flatMap((u) => contractsFor(u));
-      const gte = q.get('expiration_date_gte');
-      const lte = q.get('expiration_date_lte');
-      const type = q.get('type');
-      if (gte) list = list.filter((c) => String(c.expiration_date) >= gte);
-      if (lte) list = list.filter((c) => String(c.expiration_date) <= lte);
-      if (type) list = list.filter((c) => c.type === type);
-      const start = Number(q.get('page_token') ? Buffer.from(q.get('page_token')!, 'base64').toString() : 0);
-      const limit = Math.min(Number(q.get('limit') ?? 100), 10_000);
-      const page = list.slice(start, start + limit);
-      const next = start + limit < list.length ? Buffer.from(String(start + limit)).toString('base64') : null;
-      return { status: 200, body: { option_contracts: page, next_page_token: next } };
-    }
+    if (method === 'GET' && path === '/v2/options/contracts') return handleContracts(market, q);
     return { status: 404, body: errorBody(404, `route not found: ${method} ${path}`) };
   }
 
@@ -346,10 +361,12 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
     const order = makeOrder({
       client_order_id: coid,
       symbol,
+      // A multi-leg parent names no asset and no side (Alpaca's recorded mleg body); its legs do.
       asset_class: isMleg ? '' : 'us_equity',
+      ...(isMleg ? { asset_id: '' } : {}),
       qty: qty !== null ? s(qty) : null,
       notional: notional !== null ? s(notional) : null,
-      side: String(b.side ?? ''),
+      side: isMleg ? '' : String(b.side ?? ''),
       type: String(b.type),
       order_type: String(b.type),
       order_class: String(b.order_class ?? 'simple'),
@@ -363,124 +380,14 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
       filled_at: fill ? now : null,
       legs: isMleg
         ? (Array.isArray(b.legs) ? (b.legs as Array<Record<string, unknown>>) : []).map((l) =>
-            makeOrder({ symbol: String(l.symbol), side: String(l.side), ratio_qty: String(l.ratio_qty ?? '1'), position_intent: String(l.position_intent ?? ''), asset_class: 'us_option', qty: s((qty ?? 1) * Number(l.ratio_qty ?? 1)), status: nextOrderStatus, order_class: 'mleg' }),
+            makeOrder({ symbol: String(l.symbol), side: String(l.side), ratio_qty: String(l.ratio_qty ?? '1'), position_intent: String(l.position_intent ?? ''), asset_class: 'us_option', qty: s((qty ?? 1) * Number(l.ratio_qty ?? 1)), type: '', order_type: '', time_in_force: String(b.time_in_force), status: nextOrderStatus, order_class: 'mleg' }),
           )
         : null,
     });
+    if (isMleg) delete order.position_intent;
     orders.set(order.id, order);
     submittedOrders.push(order);
     return { status: 200, body: order };
-  }
-
-  function contractsFor(underlying: string): Array<Record<string, unknown>> {
-    const given = contracts.get(underlying);
-    if (given) return given;
-    const spot = (quoteFor(underlying).ap + quoteFor(underlying).bp) / 2;
-    const out: Array<Record<string, unknown>> = [];
-    const base = new Date();
-    for (let w = 1; w <= 3; w += 1) {
-      const d = new Date(base.getTime() + w * 7 * 86_400_000);
-      d.setUTCDate(d.getUTCDate() + ((5 - d.getUTCDay() + 7) % 7));
-      const exp = d.toISOString().slice(0, 10);
-      for (let k = Math.round(spot * 0.9); k <= spot * 1.1; k += 5) {
-        for (const type of ['call', 'put']) {
-          const occ = `${underlying}${exp.slice(2, 4)}${exp.slice(5, 7)}${exp.slice(8, 10)}${type === 'call' ? 'C' : 'P'}${String(k * 1000).padStart(8, '0')}`;
-          out.push({ id: randomUUID(), symbol: occ, name: `${underlying} ${exp} ${type} ${k}`, status: 'active', tradable: true, expiration_date: exp, root_symbol: underlying, underlying_symbol: underlying, type, style: 'american', strike_price: String(k), size: '100', open_interest: String(k * 7), open_interest_date: exp, close_price: '1.25', close_price_date: exp });
-        }
-      }
-    }
-    return out;
-  }
-
-  function handleData(method: string, path: string, q: URLSearchParams): Outcome {
-    if (method !== 'GET') return { status: 404, body: errorBody(404, 'route not found') };
-    let m = /^\/v2\/stocks\/([^/]+)\/bars$/.exec(path);
-    if (m) {
-      const symbol = decodeURIComponent(m[1]!);
-      if (!q.get('timeframe')) return { status: 400, body: errorBody(400, 'timeframe is required', 42210000) };
-      let list = bars.get(symbol) ?? [];
-      const start = q.get('start');
-      const end = q.get('end');
-      if (start) list = list.filter((b) => b.t >= new Date(start).toISOString());
-      if (end) list = list.filter((b) => b.t <= new Date(end).toISOString());
-      if (q.get('sort') === 'desc') list = [...list].reverse();
-      const offset = Number(q.get('page_token') ? Buffer.from(q.get('page_token')!, 'base64').toString() : 0);
-      const size = Math.min(Number(q.get('limit') ?? 1000), fake.barsPageSize, 10_000);
-      const page = list.slice(offset, offset + size);
-      const next = offset + size < list.length ? Buffer.from(String(offset + size)).toString('base64') : null;
-      return { status: 200, body: { bars: page, symbol, next_page_token: next } };
-    }
-    m = /^\/v2\/stocks\/([^/]+)\/quotes\/latest$/.exec(path);
-    if (m) {
-      const symbol = decodeURIComponent(m[1]!);
-      const qt = quoteFor(symbol);
-      return { status: 200, body: { symbol, quote: { ...qt, ax: 'V', bx: 'V', c: ['R'], z: 'A' } } };
-    }
-    m = /^\/v2\/stocks\/([^/]+)\/trades\/latest$/.exec(path);
-    if (m) {
-      const symbol = decodeURIComponent(m[1]!);
-      return { status: 200, body: { symbol, trade: tradeFor(symbol) } };
-    }
-    m = /^\/v2\/stocks\/([^/]+)\/snapshot$/.exec(path);
-    if (m) return { status: 200, body: { symbol: decodeURIComponent(m[1]!), ...snapshotFor(decodeURIComponent(m[1]!)) } };
-    if (path === '/v2/stocks/snapshots') {
-      const out: Record<string, unknown> = {};
-      for (const sym of (q.get('symbols') ?? '').split(',').filter(Boolean)) out[sym] = snapshotFor(sym);
-      return { status: 200, body: out };
-    }
-    if (path === '/v1beta1/options/quotes/latest' || path === '/v1beta1/options/trades/latest') {
-      const quotesWanted = path.includes('quotes');
-      const out: Record<string, unknown> = {};
-      for (const occ of (q.get('symbols') ?? '').split(',').filter(Boolean)) {
-        const root = /^[A-Z]+/.exec(occ)?.[0] ?? '';
-        const given = optionSnaps.get(root)?.[occ] ?? defaultOptionSnapshot();
-        out[occ] = quotesWanted ? given.latestQuote : given.latestTrade;
-      }
-      return { status: 200, body: quotesWanted ? { quotes: out } : { trades: out } };
-    }
-    m = /^\/v1beta1\/options\/snapshots\/([^/]+)$/.exec(path);
-    if (m) {
-      const underlying = decodeURIComponent(m[1]!);
-      let entries = Object.entries(optionSnaps.get(underlying) ?? Object.fromEntries(contractsFor(underlying).map((c) => [String(c.symbol), defaultOptionSnapshot()])));
-      const gte = q.get('expiration_date_gte');
-      const lte = q.get('expiration_date_lte');
-      const type = q.get('type');
-      const expOf = (occ: string) => `20${occ.slice(underlying.length, underlying.length + 2)}-${occ.slice(underlying.length + 2, underlying.length + 4)}-${occ.slice(underlying.length + 4, underlying.length + 6)}`;
-      if (gte) entries = entries.filter(([k]) => expOf(k) >= gte);
-      if (lte) entries = entries.filter(([k]) => expOf(k) <= lte);
-      if (type) entries = entries.filter(([k]) => k.charAt(underlying.length + 6) === (type === 'call' ? 'C' : 'P'));
-      const offset = Number(q.get('page_token') ? Buffer.from(q.get('page_token')!, 'base64').toString() : 0);
-      const limit = Math.min(Number(q.get('limit') ?? 100), 1000);
-      const page = entries.slice(offset, offset + limit);
-      const next = offset + limit < entries.length ? Buffer.from(String(offset + limit)).toString('base64') : null;
-      return { status: 200, body: { snapshots: Object.fromEntries(page), next_page_token: next } };
-    }
-    return { status: 404, body: errorBody(404, `route not found: ${path}`) };
-  }
-
-  function tradeFor(symbol: string): Record<string, unknown> {
-    const t = trades.get(symbol);
-    const qt = quoteFor(symbol);
-    return { t: t?.t ?? qt.t, x: 'V', p: t?.p ?? Math.round(((qt.ap + qt.bp) / 2) * 100) / 100, s: t?.s ?? 100, c: ['@'], i: 52983525029461, z: 'A' };
-  }
-
-  function snapshotFor(symbol: string): Record<string, unknown> {
-    const qt = quoteFor(symbol);
-    const list = bars.get(symbol) ?? [];
-    const p = (qt.ap + qt.bp) / 2;
-    const bar = (t: string) => ({ t, o: p, h: p + 1, l: p - 1, c: p, v: 1000, n: 10, vw: p });
-    return {
-      latestTrade: tradeFor(symbol),
-      latestQuote: { ...qt, ax: 'V', bx: 'V', c: ['R'], z: 'A' },
-      minuteBar: list[list.length - 1] ?? bar(new Date().toISOString()),
-      dailyBar: bar(new Date().toISOString().slice(0, 10) + 'T04:00:00Z'),
-      prevDailyBar: bar(new Date(Date.now() - 86_400_000).toISOString().slice(0, 10) + 'T04:00:00Z'),
-    };
-  }
-
-  function defaultOptionSnapshot(): Record<string, unknown> {
-    const t = new Date().toISOString();
-    return { latestQuote: { ap: 1.3, as: 10, ax: 'C', bp: 1.2, bs: 12, bx: 'C', c: 'A', t }, latestTrade: { c: 'I', p: 1.25, s: 1, t, x: 'C' }, impliedVolatility: 0.31, greeks: { delta: 0.45, gamma: 0.05, rho: 0.01, theta: -0.04, vega: 0.12 } };
   }
 
   // ── the server ─────────────────────────────────────────────────────────────
@@ -538,7 +445,7 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
           send(res, 401, api === 'data' ? { message: 'forbidden.' } : errorBody(401));
           return;
         }
-        const outcome = api === 'trading' ? handleTrading(entry.method, entry.path, url.searchParams, body) : handleData(entry.method, entry.path, url.searchParams);
+        const outcome = api === 'trading' ? handleTrading(entry.method, entry.path, url.searchParams, body) : handleData(market, entry.method, entry.path, url.searchParams);
         if (mode === 'accept-then-hang') {
           entry.status = 'hang';
           return;
@@ -581,7 +488,30 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
     requests,
     submittedOrders,
     orders,
-    barsPageSize: 10_000,
+    get barsPageSize() {
+      return market.pageSize.bars;
+    },
+    set barsPageSize(n: number) {
+      market.pageSize.bars = n;
+    },
+    get contractsPageSize() {
+      return market.pageSize.contracts;
+    },
+    set contractsPageSize(n: number) {
+      market.pageSize.contracts = n;
+    },
+    get snapshotsPageSize() {
+      return market.pageSize.snapshots;
+    },
+    set snapshotsPageSize(n: number) {
+      market.pageSize.snapshots = n;
+    },
+    get dataPlan() {
+      return market.plan;
+    },
+    set dataPlan(plan: DataPlan) {
+      market.plan = plan;
+    },
     get nextOrderStatus() {
       return nextOrderStatus;
     },
@@ -602,16 +532,21 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
     },
     setQuote(symbol, quote) {
       const mid = hashPrice(symbol);
-      quotes.set(symbol, { bp: mid - 0.05, ap: mid + 0.05, bs: 3, as: 4, t: new Date().toISOString(), ...quotes.get(symbol), ...quote });
+      market.quotes.set(symbol, { bp: mid - 0.05, ap: mid + 0.05, bs: 3, as: 4, t: new Date().toISOString(), ...market.quotes.get(symbol), ...quote });
     },
     setTrade(symbol, trade) {
-      trades.set(symbol, { p: trade.p, s: trade.s ?? 100, t: trade.t ?? new Date().toISOString() });
+      market.trades.set(symbol, { p: trade.p, s: trade.s ?? 100, t: trade.t ?? new Date().toISOString() });
     },
     setBars(symbol, list) {
-      bars.set(symbol, [...list].sort((a, b) => a.t.localeCompare(b.t)));
+      market.bars.set(symbol, [...list].sort((a, b) => a.t.localeCompare(b.t)));
     },
     setClock(c) {
-      clock = { timestamp: new Date().toISOString(), ...c };
+      if (c.timestamp) fake.setNow(c.timestamp);
+      clock = { timestamp: alpacaClockTime(now()), ...c };
+    },
+    setNow(instant) {
+      pinnedNow = Date.parse(instant);
+      pinnedAt = Date.now();
     },
     addOrder(fields) {
       const o = makeOrder(fields);
@@ -619,10 +554,10 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
       return o;
     },
     setOptionContracts(underlying, list) {
-      contracts.set(underlying, list);
+      market.contracts.set(underlying, list);
     },
     setOptionSnapshots(underlying, snaps) {
-      optionSnaps.set(underlying, snaps);
+      market.optionSnaps.set(underlying, snaps);
     },
     count(method, path, api) {
       return requests.filter((r) => r.method === method && (typeof path === 'string' ? r.path === path : path.test(r.path)) && (!api || r.api === api)).length;

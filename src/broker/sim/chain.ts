@@ -1,6 +1,6 @@
 /** The sim's option chain: Friday weeklies and third-Friday monthlies, strikes around the spot, priced by Black–Scholes. */
 import { addDays, easternDate, easternInstant, isTradingDay, weekday } from '../calendar.js';
-import type { OptionContract, OptionChainRequest, OptionSnapshot, Quote } from '../types.js';
+import { MAX_OPTION_ROWS, type OptionContract, type OptionChainRequest, type OptionSnapshot, type Quote } from '../types.js';
 import { parseOcc } from '../../orders/order.js';
 import { blackScholes, smileVol } from './options.js';
 import { hash32 } from './path.js';
@@ -75,9 +75,10 @@ export function optionContracts(market: SimMarket, req: OptionChainRequest, now:
   const step = strikeStep(spot);
   const strikes: number[] = [];
   for (let k = Math.ceil((spot * 0.85) / step) * step; k <= spot * 1.15; k += step) strikes.push(Math.round(k * 100) / 100);
+  const inStrikeRange = (k: number) => (req.strikeGte === undefined || k >= req.strikeGte) && (req.strikeLte === undefined || k <= req.strikeLte);
   const out: OptionContract[] = [];
   for (const exp of expirations(from, until)) {
-    for (const strike of strikes) {
+    for (const strike of strikes.filter(inStrikeRange)) {
       for (const type of ['call', 'put'] as const) {
         if (req.type && req.type !== type) continue;
         const symbol = occSymbol(req.underlying, exp, type, strike);
@@ -89,15 +90,23 @@ export function optionContracts(market: SimMarket, req: OptionChainRequest, now:
   const picked = out
     .map((c) => ({ c, d: Math.abs(c.strike - spot) }))
     .sort((a, b) => a.c.expiration.localeCompare(b.c.expiration) || a.d - b.d)
-    .slice(0, req.limit ?? 200)
+    .slice(0, req.limit ?? MAX_OPTION_ROWS)
     .map((x) => x.c);
   return picked.sort((a, b) => a.expiration.localeCompare(b.expiration) || a.strike - b.strike || a.type.localeCompare(b.type));
 }
 
+function snapshotAt(market: SimMarket, symbol: string, at: number): OptionSnapshot {
+  const p = optionPriceAt(market, symbol, at);
+  return { symbol, latestQuote: p.quote, latestTrade: { symbol, price: p.mid, size: 1 + (hash32(symbol) % 20), timestamp: new Date(at).toISOString() }, impliedVolatility: p.iv, greeks: p.greeks };
+}
+
 export function optionSnapshots(market: SimMarket, req: OptionChainRequest, now: Date): OptionSnapshot[] {
   const at = market.effectiveTime(now);
-  return optionContracts(market, req, now).map((c) => {
-    const p = optionPriceAt(market, c.symbol, at);
-    return { symbol: c.symbol, latestQuote: p.quote, latestTrade: { symbol: c.symbol, price: p.mid, size: 1 + (hash32(c.symbol) % 20), timestamp: new Date(at).toISOString() }, impliedVolatility: p.iv, greeks: p.greeks };
-  });
+  return optionContracts(market, req, now).map((c) => snapshotAt(market, c.symbol, at));
+}
+
+/** Snapshots of OCC symbols the sim can price; anything else is absent, as on Alpaca. */
+export function optionSnapshotsFor(market: SimMarket, symbols: readonly string[], now: Date): OptionSnapshot[] {
+  const at = market.effectiveTime(now);
+  return [...new Set(symbols)].filter((s) => parseOcc(s) !== null).map((s) => snapshotAt(market, s, at));
 }
