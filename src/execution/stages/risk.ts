@@ -1,0 +1,65 @@
+/**
+ * Stage 3: the deterministic risk check, before any paid call. Its verdict check is also the
+ * re-check of an aged verdict just before sending (submit.ts): one rule, two wordings.
+ */
+import { performance } from 'node:perf_hooks';
+import { RiskVerdictSchema, type RiskVerdict } from '../../risk/verdict.js';
+import { Refusal } from '../attempt.js';
+import type { GateStage } from '../context.js';
+import type { PlaceOrderResult } from '../result.js';
+
+interface Wording {
+  malformed: string;
+  otherHash: string;
+  refused: (failedList: string) => string;
+  /** The verdict for another hash still shows in the result (the stage's own check) or not (the re-check). */
+  showsOtherHash: boolean;
+}
+
+const WORDING: Record<'stage' | 'recheck', Wording> = {
+  stage: {
+    malformed: 'the risk check returned a malformed verdict; refusing',
+    otherHash: 'the risk verdict is for a different order hash; refusing',
+    refused: (list) => `risk check refused the order: ${list || 'verdict not passed'}`,
+    showsOtherHash: true,
+  },
+  recheck: {
+    malformed: 'the risk re-check before sending returned a malformed verdict; refusing',
+    otherHash: 'the risk re-check before sending returned a malformed verdict; refusing',
+    refused: (list) => `the risk re-check just before sending refused the order: ${list}`,
+    showsOtherHash: false,
+  },
+};
+
+/**
+ * Accept a risk verdict only when it is well-formed, for this order hash and passed with no failed
+ * check: otherwise refuse with TRADING_HALTED (the halt check failed) or RISK_REJECTED. The verdict
+ * is put on the result.
+ */
+export function judgeRiskVerdict(raw: unknown, hash: string, phase: 'stage' | 'recheck', result: PlaceOrderResult): RiskVerdict {
+  const w = WORDING[phase];
+  const checked = RiskVerdictSchema.safeParse(raw);
+  if (!checked.success) throw new Refusal('RISK_REJECTED', w.malformed);
+  const verdict = checked.data;
+  if (verdict.order_hash !== hash) {
+    if (w.showsOtherHash) result.risk = verdict;
+    throw new Refusal('RISK_REJECTED', w.otherHash);
+  }
+  result.risk = verdict;
+  const failed = verdict.checks.filter((c) => !c.passed);
+  if (!verdict.passed || failed.length) {
+    const halted = failed.some((c) => c.name === 'trading_halted');
+    throw new Refusal(halted ? 'TRADING_HALTED' : 'RISK_REJECTED', w.refused(failed.map((c) => `${c.code} (${c.message})`).join('; ')));
+  }
+  return verdict;
+}
+
+export const riskStage: GateStage = {
+  name: 'risk',
+  async run(ctx) {
+    ctx.riskAt = performance.now();
+    const { parsed, hash } = ctx.order;
+    const verdict = judgeRiskVerdict(await ctx.env.services.assessOrder(parsed), hash, 'stage', ctx.result);
+    return { outcome: 'passed', message: `all ${verdict.checks.length} risk checks passed` };
+  },
+};
