@@ -5,7 +5,7 @@ import { loadConfig } from '../../../src/config.js';
 import { createDeps, ensureDataDir, type Deps } from '../../../src/deps.js';
 import { createLogger } from '../../../src/log.js';
 import { loadProfile } from '../../../src/profiles.js';
-import { TOOL_NAMES } from '../../../src/tools/names.js';
+import { manifestToolNames } from '../../../src/manifest.js';
 import { loadTierTable, type TierTable } from '../../../src/llm/tiers.js';
 import { tempDataDir } from '../../support/client.js';
 
@@ -14,7 +14,7 @@ export function makeDeps(env: Record<string, string>, dataDir = tempDataDir('tar
   ensureDataDir(config.dataDir);
   const lines: string[] = [];
   const log = createLogger('warn', {}, (l) => lines.push(l));
-  return createDeps({ config, profile: loadProfile('analyst', TOOL_NAMES), mode: 'sim', brokerName: 'sim', log });
+  return createDeps({ config, profile: loadProfile('analyst', manifestToolNames()), mode: 'sim', brokerName: 'sim', log });
 }
 
 export function gatewayEnv(url: string, extra: Record<string, string> = {}): Record<string, string> {
