@@ -18,7 +18,7 @@ import { createLlm, getLedger } from '../src/llm/index.js';
 import { nanoToUsd } from '../src/llm/tiers.js';
 import type { ChatTier } from '../src/llm/types.js';
 import { loadProfile } from '../src/profiles.js';
-import { TOOL_NAMES } from '../src/tools/names.js';
+import { manifestToolNames } from '../src/manifest.js';
 import { createLogger } from '../src/log.js';
 import { BUY_AAPL, reject, startHarness } from '../test/support/execution-harness.js';
 import { startFakeGateway, type FakeGateway } from '../test/support/fake-gateway.js';
@@ -58,7 +58,7 @@ async function overReport(envelope: 'shared' | 'critical', burst: number, factor
     ...(envelope === 'shared' ? { TRADING_MCP_DAILY_BUDGET_USD: cap } : { TRADING_MCP_CRITICAL_DAILY_BUDGET_USD: cap }),
   });
   ensureDataDir(config.dataDir);
-  const profile = loadProfile('executor', TOOL_NAMES);
+  const profile = loadProfile('executor', manifestToolNames());
   const deps = createDeps({ config, profile: { ...profile, confirmation: { ...profile.confirmation, maxConfirmationsPerHour: 3600 } }, mode: 'sim', brokerName: 'sim', log: createLogger('error', {}, () => undefined) });
   const llm = await createLlm(deps);
   const tier: ChatTier = envelope === 'shared' ? 'parse' : 'critical';
@@ -91,7 +91,7 @@ async function overReport(envelope: 'shared' | 'critical', burst: number, factor
 }
 
 export async function run(): Promise<Record<string, unknown>> {
-  const shipped = { maxConfirmationsPerHour: loadProfile('executor', TOOL_NAMES).confirmation.maxConfirmationsPerHour, criticalDailyUsd: ConfigSchema.parse({}).budget.criticalDailyUsd };
+  const shipped = { maxConfirmationsPerHour: loadProfile('executor', manifestToolNames()).confirmation.maxConfirmationsPerHour, criticalDailyUsd: ConfigSchema.parse({}).budget.criticalDailyUsd };
   return {
     rejectLoop: await rejectLoop(shipped),
     rejectLoopWithoutEnvelope: await rejectLoop({ maxConfirmationsPerHour: 3600, criticalDailyUsd: 10_000 }),

@@ -20,7 +20,7 @@ import { BudgetLedger } from '../src/llm/ledger.js';
 import { costNano, loadTierTable, nanoToUsd, type TierTable } from '../src/llm/tiers.js';
 import type { ChatTier } from '../src/llm/types.js';
 import { loadProfile } from '../src/profiles.js';
-import { TOOL_NAMES } from '../src/tools/names.js';
+import { manifestToolNames } from '../src/manifest.js';
 import { startFakeGateway } from '../test/support/fake-gateway.js';
 import { ratio, summarize } from './stats.js';
 
@@ -28,7 +28,7 @@ function benchDeps(url: string, extra: Record<string, string> = {}): Deps {
   const dataDir = mkdtempSync(join(tmpdir(), 'tars-bench-llm-'));
   const config = loadConfig({ 'data-dir': dataDir }, { LLM_GATEWAY_BASE_URL: url, LLM_GATEWAY_API_KEY: 'bench-key', ...extra });
   ensureDataDir(config.dataDir);
-  return createDeps({ config, profile: loadProfile('analyst', TOOL_NAMES), mode: 'sim', brokerName: 'sim', log: createLogger('error', {}, () => undefined) });
+  return createDeps({ config, profile: loadProfile('analyst', manifestToolNames()), mode: 'sim', brokerName: 'sim', log: createLogger('error', {}, () => undefined) });
 }
 
 async function overhead(n: number): Promise<Record<string, unknown>> {

@@ -5,12 +5,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ENV_VARS } from '../src/config.js';
-import { loadProfile, PROFILE_NAMES } from '../src/profiles.js';
+import { loadProfile, PROFILE_NAMES, selectTools } from '../src/profiles.js';
 import { PACKAGE_ROOT } from '../src/paths.js';
 import { RiskLimitsSchema } from '../src/risk/limits.js';
 import { loadCatalogue } from '../src/tools/index.js';
-import type { ToolDefinition } from '../src/tool.js';
-import { TOOL_NAMES } from '../src/tools/names.js';
+import { TOOL_GROUPS, type ToolDefinition, type ToolGroup } from '../src/tool.js';
+import { DEPENDENCY_LABEL, GROUP_SPECS, type ToolDependency } from '../src/tools/groups.js';
 
 export const README_PATH = resolve(PACKAGE_ROOT, 'README.md');
 
@@ -19,15 +19,30 @@ function configTable(): string {
   return ['| variable | meaning | default |', '|---|---|---|', ...rows].join('\n');
 }
 
+function groupLine(group: ToolGroup): string {
+  const spec = GROUP_SPECS[group];
+  const labels = (deps: readonly ToolDependency[]) => deps.map((d) => `the ${DEPENDENCY_LABEL[d]}`).join(' and ');
+  const parts = [
+    spec.requires.length ? `needs ${labels(spec.requires)}` : '',
+    spec.uses.length ? `uses ${labels(spec.uses)} when set` : '',
+    spec.note ?? '',
+  ].filter(Boolean);
+  return `**${spec.title}** (\`${group}\`) — ${parts.length ? parts.join('; ') : 'needs nothing beyond the data dir'}.`;
+}
+
+/** One table per group, in TOOL_GROUPS order; tools within a group in registry order. */
 function toolTable(catalogue: readonly ToolDefinition[]): string {
-  const profiles = PROFILE_NAMES.map((name) => loadProfile(name, TOOL_NAMES));
-  const header = `| tool | ${PROFILE_NAMES.join(' | ')} | read-only | destructive | what it does |`;
-  const rows = catalogue.map((tool) => {
-    const marks = profiles.map((p) => ((!p.readOnly || tool.annotations.readOnlyHint) && p.tools.includes(tool.name) ? '✓' : ''));
+  const profiles = PROFILE_NAMES.map((name) => loadProfile(name, catalogue.map((t) => t.name)));
+  const header = [`| tool | ${PROFILE_NAMES.join(' | ')} | read-only | destructive | what it does |`, `|---|${PROFILE_NAMES.map(() => ':-:').join('|')}|:-:|:-:|---|`];
+  const row = (tool: ToolDefinition) => {
+    const marks = profiles.map((p) => (selectTools([tool], p).length ? '✓' : ''));
     const firstSentence = tool.description.split(/(?<=\.)\s+(?=[A-Z])/)[0] ?? tool.description;
     return `| \`${tool.name}\` | ${marks.join(' | ')} | ${tool.annotations.readOnlyHint ? 'yes' : 'no'} | ${tool.annotations.destructiveHint ? 'yes' : 'no'} | ${firstSentence.replace(/\|/g, '\\|')} |`;
-  });
-  return [header, `|---|${PROFILE_NAMES.map(() => ':-:').join('|')}|:-:|:-:|---|`, ...rows].join('\n');
+  };
+  return TOOL_GROUPS.map((group) => catalogue.filter((t) => t.group === group))
+    .filter((tools) => tools.length)
+    .map((tools) => [groupLine(tools[0]!.group), '', ...header, ...tools.map(row)].join('\n'))
+    .join('\n\n');
 }
 
 function riskTable(): string {

@@ -26,7 +26,6 @@ import { RESOURCE_CATALOGUE } from './resources/index.js';
 import { selectTools } from './profiles.js';
 import { readManifest, type ManifestTool } from './manifest.js';
 import { loadTool } from './tools/index.js';
-import { TOOL_NAMES } from './tools/names.js';
 import type { ElicitField, ToolContext, ToolDefinition } from './tool.js';
 import { SERVER_VERSION } from './version.js';
 
@@ -146,7 +145,7 @@ export function buildServer(deps: Deps, options: BuildOptions = {}): Server {
     const { name, arguments: args } = request.params;
     if (!activeNames.has(name)) {
       deps.log.debug('tool call refused', { tool: name, outcome: 'NOT_IN_PROFILE' });
-      const known = (TOOL_NAMES as readonly string[]).includes(name);
+      const known = catalogue.some((t) => t.name === name);
       return errorResult(
         'NOT_IN_PROFILE',
         known

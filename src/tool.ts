@@ -9,7 +9,9 @@ import type { ErrorCode } from './errors.js';
 
 export { ToolError } from './errors.js';
 
-export type ToolGroup = 'lessons' | 'market' | 'account' | 'risk' | 'council' | 'llm' | 'execution';
+/** The fixed set of groups, in the order the README and doctor present them (src/tools/groups.ts says what each needs). */
+export const TOOL_GROUPS = ['lessons', 'market', 'account', 'risk', 'council', 'llm', 'execution'] as const;
+export type ToolGroup = (typeof TOOL_GROUPS)[number];
 
 export interface ToolAnnotations {
   readOnlyHint: boolean;

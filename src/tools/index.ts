@@ -1,46 +1,45 @@
 /**
- * The tool catalogue, in listing order. Each entry loads its tool module on demand: start-up lists
- * tools from the manifest written at build time (src/manifest.ts), so no tool's zod schemas or
- * domain code load until that tool is first called.
+ * The tool registry: the one list of tools, one loader per tool module, in listing order. Names,
+ * groups, schemas and annotations live only in the modules. The build writes them, in this order,
+ * to the manifest (src/manifest.ts); start-up lists tools from it, so no tool's zod schemas or
+ * domain code load until that tool is first called. A new tool: a file here plus one line below.
  */
+import { readManifest } from '../manifest.js';
 import type { ToolDefinition } from '../tool.js';
-import type { ToolName } from './names.js';
 
-export interface ToolModule {
-  name: ToolName;
-  load(): Promise<ToolDefinition>;
-}
+export type ToolLoader = () => Promise<ToolDefinition>;
 
-export const TOOL_MODULES: readonly ToolModule[] = [
+export const TOOL_MODULES: readonly ToolLoader[] = [
   // research
-  { name: 'search_lessons', load: async () => (await import('./search-lessons.js')).searchLessons },
-  { name: 'record_lesson', load: async () => (await import('./record-lesson.js')).recordLesson },
-  { name: 'get_market_data', load: async () => (await import('./get-market-data.js')).getMarketDataTool },
-  { name: 'get_technicals', load: async () => (await import('./get-technicals.js')).getTechnicalsTool },
+  async () => (await import('./search-lessons.js')).searchLessons,
+  async () => (await import('./record-lesson.js')).recordLesson,
+  async () => (await import('./get-market-data.js')).getMarketDataTool,
+  async () => (await import('./get-technicals.js')).getTechnicalsTool,
   // account reads
-  { name: 'get_account', load: async () => (await import('./get-account.js')).getAccountTool },
-  { name: 'get_positions', load: async () => (await import('./get-positions.js')).getPositionsTool },
-  { name: 'get_orders', load: async () => (await import('./get-orders.js')).getOrdersTool },
+  async () => (await import('./get-account.js')).getAccountTool,
+  async () => (await import('./get-positions.js')).getPositionsTool,
+  async () => (await import('./get-orders.js')).getOrdersTool,
   // risk and deliberation
-  { name: 'check_risk', load: async () => (await import('./check-risk.js')).checkRiskTool },
-  { name: 'council_vote', load: async () => (await import('./council-vote.js')).councilVoteTool },
-  { name: 'get_llm_usage', load: async () => (await import('./get-llm-usage.js')).getLlmUsageTool },
+  async () => (await import('./check-risk.js')).checkRiskTool,
+  async () => (await import('./council-vote.js')).councilVoteTool,
+  async () => (await import('./get-llm-usage.js')).getLlmUsageTool,
   // execution (executor profile)
-  { name: 'place_order', load: async () => (await import('./place-order.js')).placeOrderTool },
-  { name: 'cancel_order', load: async () => (await import('./cancel-order.js')).cancelOrderTool },
-  { name: 'halt_trading', load: async () => (await import('./halt-trading.js')).haltTradingTool },
+  async () => (await import('./place-order.js')).placeOrderTool,
+  async () => (await import('./cancel-order.js')).cancelOrderTool,
+  async () => (await import('./halt-trading.js')).haltTradingTool,
 ];
 
 const loaded = new Map<string, Promise<ToolDefinition>>();
 
-/** The tool's definition (schemas and handler), loaded once per process. */
+/** The tool's definition, loaded once per process. Its loader sits at the tool's manifest position. */
 export function loadTool(name: string): Promise<ToolDefinition> | null {
-  const entry = TOOL_MODULES.find((m) => m.name === name);
-  if (!entry) return null;
+  const index = readManifest().findIndex((t) => t.name === name);
+  const load = TOOL_MODULES[index];
+  if (!load) return null;
   let pending = loaded.get(name);
   if (!pending) {
-    pending = entry.load().then((tool) => {
-      if (tool.name !== name) throw new Error(`tool module for ${name} exports ${tool.name}`);
+    pending = load().then((tool) => {
+      if (tool.name !== name) throw new Error(`tool manifest is stale: registry entry ${index} is ${tool.name}, not ${name} (run \`npm run build\`)`);
       return tool;
     });
     loaded.set(name, pending);
@@ -48,7 +47,13 @@ export function loadTool(name: string): Promise<ToolDefinition> | null {
   return pending;
 }
 
-/** Every tool definition, in listing order (the manifest generator, the README, tests). */
+/** Every tool definition, in registry order (the manifest generator, the README, tests). Names must be unique. */
 export async function loadCatalogue(): Promise<ToolDefinition[]> {
-  return Promise.all(TOOL_MODULES.map((m) => loadTool(m.name)!));
+  const tools = await Promise.all(TOOL_MODULES.map((load) => load()));
+  const seen = new Set<string>();
+  for (const tool of tools) {
+    if (seen.has(tool.name)) throw new Error(`two tool modules define ${tool.name}`);
+    seen.add(tool.name);
+  }
+  return tools;
 }

@@ -153,10 +153,14 @@ describe('start-up refusals', () => {
   it('doctor runs and reports the data dir owner-only', () => {
     const dataDir = tempDataDir();
     const r = spawnSync(process.execPath, [CLI_PATH, 'doctor', '--json', '--data-dir', join(dataDir, 'fresh')], { env: baseEnv(), encoding: 'utf8', timeout: 60_000 });
-    const results = JSON.parse(r.stdout) as Array<{ name: string; status: string; detail: string }>;
+    const results = JSON.parse(r.stdout) as Array<{ area: string; name: string; status: string; detail: string }>;
     const dir = results.find((x) => x.name === 'data dir');
     expect(dir?.status).toBe('ok');
     expect(dir?.detail).toContain('mode 700');
+    // One line per tool group; the default analyst profile hides council_vote and the execution tools.
+    const groups = results.filter((x) => x.area === 'tools');
+    expect(groups.map((g) => g.name)).toEqual(['lessons', 'market', 'account', 'risk', 'council', 'llm', 'execution']);
+    expect(groups.find((g) => g.name === 'council')?.detail).toBe('no tool exposed; not in profile analyst: council_vote');
   });
 });
 

@@ -11,7 +11,7 @@ import { createLogger } from '../../src/log.js';
 import { createLlm } from '../../src/llm/index.js';
 import type { ChatTier } from '../../src/llm/types.js';
 import { loadProfile } from '../../src/profiles.js';
-import { TOOL_NAMES } from '../../src/tools/names.js';
+import { manifestToolNames } from '../../src/manifest.js';
 
 interface ChildSpec {
   env: Record<string, string>;
@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   const spec = JSON.parse(process.argv[2] ?? '{}') as ChildSpec;
   const config = loadConfig({ 'data-dir': spec.dataDir }, spec.env);
   ensureDataDir(config.dataDir);
-  const deps = createDeps({ config, profile: loadProfile('analyst', TOOL_NAMES), mode: 'sim', brokerName: 'sim', log: createLogger('error') });
+  const deps = createDeps({ config, profile: loadProfile('analyst', manifestToolNames()), mode: 'sim', brokerName: 'sim', log: createLogger('error') });
   const llm = await createLlm(deps);
   if (spec.startAt) await new Promise((r) => setTimeout(r, Math.max(0, spec.startAt! - Date.now())));
   const calls = Array.from({ length: spec.calls }, (_, i) =>

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, resolveMode } from '../../../src/config.js';
 import { loadProfile, ProfileSchema, selectTools } from '../../../src/profiles.js';
-import { TOOL_NAMES } from '../../../src/tools/names.js';
+import { manifestToolNames } from '../../../src/manifest.js';
 import { tempDataDir } from '../../support/client.js';
 
 describe('config layering: defaults < file < env < flags', () => {
@@ -33,7 +33,7 @@ describe('config layering: defaults < file < env < flags', () => {
   it('profiles: confirmation.maxConfirmationsPerHour defaults to 12 and must be a positive integer', () => {
     const base = { name: 'p', description: 'd', tools: ['place_order'] };
     expect(ProfileSchema.parse(base).confirmation).toEqual({ rejectCooldownSec: 900, maxConfirmationsPerHour: 12 });
-    expect(loadProfile('executor', TOOL_NAMES).confirmation.maxConfirmationsPerHour).toBe(12);
+    expect(loadProfile('executor', manifestToolNames()).confirmation.maxConfirmationsPerHour).toBe(12);
     for (const bad of [0, -1, 1.5, '12']) expect(ProfileSchema.safeParse({ ...base, confirmation: { maxConfirmationsPerHour: bad } }).success, String(bad)).toBe(false);
   });
   it('gateway key precedence: LLM_GATEWAY_API_KEY, then TETRATE_API_KEY, then TARS_API_KEY', () => {

@@ -5,7 +5,7 @@ import { loadConfig } from '../../../src/config.js';
 import { createDeps, ensureDataDir, type Deps } from '../../../src/deps.js';
 import { createLogger } from '../../../src/log.js';
 import { loadProfile, type Profile } from '../../../src/profiles.js';
-import { TOOL_NAMES } from '../../../src/tools/names.js';
+import { manifestToolNames } from '../../../src/manifest.js';
 import { loadTierTable, type TierTable } from '../../../src/llm/tiers.js';
 import { tempDataDir } from '../../support/client.js';
 
@@ -15,7 +15,7 @@ export function makeDeps(env: Record<string, string>, dataDir = tempDataDir('tar
   ensureDataDir(config.dataDir);
   const lines: string[] = [];
   const log = createLogger('warn', {}, (l) => lines.push(l));
-  const analyst = loadProfile('analyst', TOOL_NAMES);
+  const analyst = loadProfile('analyst', manifestToolNames());
   const profile = { ...analyst, confirmation: { ...analyst.confirmation, ...confirmation } };
   return createDeps({ config, profile, mode: 'sim', brokerName: 'sim', log });
 }
