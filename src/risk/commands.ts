@@ -6,7 +6,7 @@
  * @example tars-trading-mcp halt --reason "news pending" --data-dir ~/.tars-trading-mcp
  */
 import type { Deps } from '../deps.js';
-import { tradingDay } from './engine.js';
+import { tradingDay } from './ny-time.js';
 import { getRiskState } from './state.js';
 
 export async function haltCommand(deps: Deps, reason: string): Promise<string> {

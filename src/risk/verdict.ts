@@ -1,33 +1,12 @@
 /**
  * The shape of a risk verdict (SPEC §7) and the stable code of every check. Cheap to import
- * (zod only): tools use it for their output schema, the engine for its result.
+ * (zod and the pure checks: no state, no I/O): tools use it for their output schema, the engine for its result.
  */
 import { z } from 'zod';
+import { RISK_CHECK_TABLE } from './checks/index.js';
 
-/** Every check, in the order it is reported. The code names the denial; it never changes. */
-export const RISK_CHECKS = [
-  { name: 'trading_halted', code: 'RISK_HALTED' },
-  { name: 'account_status', code: 'RISK_ACCOUNT_BLOCKED' },
-  { name: 'symbol_allow_list', code: 'RISK_SYMBOL_NOT_ALLOWED' },
-  { name: 'symbol_deny_list', code: 'RISK_SYMBOL_DENIED' },
-  { name: 'max_order_notional', code: 'RISK_MAX_NOTIONAL' },
-  { name: 'max_order_qty', code: 'RISK_MAX_QTY' },
-  { name: 'price_collar', code: 'RISK_PRICE_COLLAR' },
-  { name: 'quote_fresh', code: 'RISK_STALE_QUOTE' },
-  { name: 'max_position', code: 'RISK_MAX_POSITION' },
-  { name: 'buying_power', code: 'RISK_BUYING_POWER' },
-  { name: 'max_open_orders', code: 'RISK_MAX_OPEN_ORDERS' },
-  { name: 'order_rate_minute', code: 'RISK_RATE_MINUTE' },
-  { name: 'order_rate_hour', code: 'RISK_RATE_HOUR' },
-  { name: 'max_daily_loss', code: 'RISK_DAILY_LOSS' },
-  { name: 'duplicate_order', code: 'RISK_DUPLICATE_ORDER' },
-  { name: 'market_hours', code: 'RISK_MARKET_CLOSED' },
-  { name: 'pattern_day_trader', code: 'RISK_PDT' },
-  { name: 'options_legs', code: 'RISK_OPTIONS_LEGS' },
-  { name: 'options_defined_risk', code: 'RISK_UNDEFINED_RISK' },
-  { name: 'options_max_loss', code: 'RISK_OPTIONS_MAX_LOSS' },
-  { name: 'options_days_to_expiry', code: 'RISK_DAYS_TO_EXPIRY' },
-] as const;
+/** Every check's name and code, in the order it is reported (from the one table in checks/index.ts). The code names the denial; it never changes. */
+export const RISK_CHECKS = Object.freeze(RISK_CHECK_TABLE.map(({ name, code }) => ({ name, code })));
 
 export type RiskCheckName = (typeof RISK_CHECKS)[number]['name'];
 export type RiskCode = (typeof RISK_CHECKS)[number]['code'];

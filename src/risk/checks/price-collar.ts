@@ -1,0 +1,30 @@
+/** A limit or stop price must sit near the quote mid (multi-leg: the net limit near the net mid): catches a misplaced decimal. */
+import type { RiskContext } from '../context.js';
+import { pct, r } from '../numbers.js';
+import { defineCheck, fail, na, pass, type CheckResult } from './result.js';
+
+export const priceCollarCheck = defineCheck({
+  name: 'price_collar',
+  code: 'RISK_PRICE_COLLAR',
+  evaluate: (ctx, limits) => {
+    const band = limits.priceCollarPct;
+    if (ctx.isMleg) return mlegCollar(ctx, band);
+    const { order, mid } = ctx;
+    const prices = [order.limit_price, order.stop_price].filter((p): p is number => p !== null);
+    if (!prices.length) return na('a market order has no price to collar');
+    if (mid === null) return fail('no usable quote to collar the price against', band, null);
+    const off = Math.max(...prices.map((p) => Math.abs(p - mid) / mid));
+    return off <= band
+      ? pass(`price within ${pct(off)} of the quote mid ${r(mid, 4)} (collar ${pct(band)})`, band, r(off, 6))
+      : fail(`price is ${pct(off)} away from the quote mid ${r(mid, 4)}, outside the ${pct(band)} collar`, band, r(off, 6));
+  },
+});
+
+/** The net limit's distance from the net mid, as a fraction of the legs' gross mid. */
+function mlegCollar({ order, netMid, grossMid }: RiskContext, band: number): CheckResult {
+  if (order.limit_price === null) return na('a market multi-leg order has no limit price');
+  if (netMid === null || grossMid === null || grossMid <= 0) return fail('no quote for every leg to collar the net price against', band, null);
+  const off = Math.abs(order.limit_price - netMid) / grossMid;
+  const msg = `net limit ${order.limit_price} vs net mid ${r(netMid, 4)}: ${pct(off)} of the legs' gross mid ${r(grossMid, 4)}`;
+  return off <= band ? pass(`${msg}, within ${pct(band)}`, band, r(off, 6)) : fail(`${msg}, outside ${pct(band)}`, band, r(off, 6));
+}
