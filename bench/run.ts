@@ -19,6 +19,7 @@ const BENCHES: BenchEntry[] = [
   { name: 'risk', run: async () => (await import('./risk.js')).run() },
   { name: 'technicals', run: async () => (await import('./technicals.js')).run() },
   { name: 'execution', run: async () => (await import('./execution.js')).run() },
+  { name: 'http', run: async () => (await import('./http.js')).run() },
 ];
 
 async function main(): Promise<void> {

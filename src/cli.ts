@@ -25,6 +25,8 @@ Options:
   --transport stdio|http                          (default stdio)
   --host HOST                                     HTTP bind address (default 127.0.0.1)
   --port PORT                                     HTTP port (default 3333)
+  --http-max-sessions N                           live HTTP sessions at most (default 64)
+  --http-session-idle-ms MS                       close an HTTP session idle this long (default 900000)
   --data-dir DIR                                  data dir (env TRADING_MCP_HOME; default ~/.tars-trading-mcp)
   --broker sim|alpaca                             (default alpaca when APCA_API_KEY_ID/APCA_API_SECRET_KEY are set, else sim)
   --config FILE                                   JSON config file (precedence: defaults < file < env < flags)
@@ -32,7 +34,8 @@ Options:
   -v, --version                                   print the version
 
 Environment: see README.md (LLM_GATEWAY_BASE_URL, LLM_GATEWAY_API_KEY/TETRATE_API_KEY, TRADING_MCP_DAILY_BUDGET_USD,
-TRADING_MCP_MONTHLY_BUDGET_USD, TRADING_MCP_TIERS, APCA_API_*, TRADING_MCP_ALLOW_LIVE, TRADING_MCP_HTTP_TOKEN, ...).
+TRADING_MCP_MONTHLY_BUDGET_USD, TRADING_MCP_TIERS, APCA_API_*, TRADING_MCP_ALLOW_LIVE, TRADING_MCP_HTTP_TOKEN,
+TRADING_MCP_HTTP_ORIGINS, ...).
 `;
 
 const SUBCOMMANDS = ['serve', 'doctor', 'halt', 'resume', 'status'] as const;
@@ -58,6 +61,8 @@ function parseCli(argv: string[]) {
       port: { type: 'string' },
       'data-dir': { type: 'string' },
       broker: { type: 'string' },
+      'http-max-sessions': { type: 'string' },
+      'http-session-idle-ms': { type: 'string' },
       json: { type: 'boolean' },
       'write-tiers': { type: 'boolean' },
       reason: { type: 'string' },

@@ -17,6 +17,19 @@ export const OPTIONS_FEEDS = ['indicative', 'opra'] as const;
 
 const url = z.url({ protocol: /^https?$/ });
 
+/** A browser origin, scheme://host[:port] and nothing more; kept in URL's own spelling for comparison. */
+const origin = z
+  .string()
+  .refine((s) => {
+    try {
+      const u = new URL(s);
+      return (u.protocol === 'http:' || u.protocol === 'https:') && s.replace(/\/$/, '') === u.origin;
+    } catch {
+      return false;
+    }
+  }, 'an allowed origin is scheme://host[:port], e.g. http://localhost:6274')
+  .transform((s) => new URL(s).origin);
+
 export const ConfigSchema = z.strictObject({
   profile: z.string().min(1).default('analyst').describe('profile name (analyst, council, executor) or path to a profile JSON file'),
   transport: z.enum(['stdio', 'http']).default('stdio').describe('MCP transport'),
@@ -46,6 +59,11 @@ export const ConfigSchema = z.strictObject({
   }).prefault({}),
   allowLive: z.boolean().default(false).describe('must be true for a live (non-paper) Alpaca base URL'),
   httpToken: z.string().min(16, 'TRADING_MCP_HTTP_TOKEN must be at least 16 characters').optional(),
+  http: z.strictObject({
+    maxSessions: z.number().int().min(1).max(10_000).default(64).describe('live HTTP sessions at most: past it an initialize gets 503 and builds nothing'),
+    sessionIdleMs: z.number().int().min(1_000).max(86_400_000).default(900_000).describe('an HTTP session with no request for this long is closed'),
+    allowedOrigins: z.array(origin).default([]).describe("browser origins allowed besides the server's own scheme://host:port"),
+  }).prefault({}),
   sim: z.strictObject({
     startingCash: z.number().positive().finite().default(100_000).describe('sim broker starting cash'),
     seed: z.number().int().default(42).describe('seed of the sim price paths'),
@@ -57,7 +75,8 @@ export type Config = z.output<typeof ConfigSchema>;
 type Layer = Record<string, unknown>;
 
 /** One row per setting: used by the CLI, the README generator and the env layer. */
-export const ENV_VARS: ReadonlyArray<{ name: string; path: string; kind: 'string' | 'number' | 'boolean'; meaning: string; default: string }> = [
+type EnvKind = 'string' | 'number' | 'boolean' | 'list';
+export const ENV_VARS: ReadonlyArray<{ name: string; path: string; kind: EnvKind; meaning: string; default: string }> = [
   { name: 'TRADING_MCP_PROFILE', path: 'profile', kind: 'string', meaning: 'profile name or path', default: '`analyst`' },
   { name: 'TRADING_MCP_HOME', path: 'dataDir', kind: 'string', meaning: 'data dir', default: '`~/.tars-trading-mcp`' },
   { name: 'TRADING_MCP_TRANSPORT', path: 'transport', kind: 'string', meaning: 'transport (`stdio` or `http`)', default: '`stdio`' },
@@ -83,6 +102,9 @@ export const ENV_VARS: ReadonlyArray<{ name: string; path: string; kind: 'string
   { name: 'TRADING_MCP_OPTIONS_FEED', path: 'alpaca.optionsFeed', kind: 'string', meaning: 'Alpaca options data feed: `indicative` (free plan; derived quotes, trades 15 min late) or `opra` (paid plan)', default: '`indicative`' },
   { name: 'TRADING_MCP_ALLOW_LIVE', path: 'allowLive', kind: 'boolean', meaning: 'must be `true` for a live (non-paper) base URL', default: 'unset' },
   { name: 'TRADING_MCP_HTTP_TOKEN', path: 'httpToken', kind: 'string', meaning: 'bearer token, required for HTTP on a non-loopback host', default: 'unset' },
+  { name: 'TRADING_MCP_HTTP_MAX_SESSIONS', path: 'http.maxSessions', kind: 'number', meaning: 'live HTTP sessions at most (`--http-max-sessions`); past it `initialize` gets 503 with `Retry-After`', default: '`64`' },
+  { name: 'TRADING_MCP_HTTP_SESSION_IDLE_MS', path: 'http.sessionIdleMs', kind: 'number', meaning: 'an HTTP session with no request for this long is closed (`--http-session-idle-ms`)', default: '`900000` (15 min)' },
+  { name: 'TRADING_MCP_HTTP_ORIGINS', path: 'http.allowedOrigins', kind: 'list', meaning: "comma-separated browser origins (`scheme://host:port`) allowed besides the server's own", default: 'only the server\'s own' },
   { name: 'TRADING_MCP_SIM_CASH', path: 'sim.startingCash', kind: 'number', meaning: 'sim broker starting cash (USD)', default: '`100000`' },
   { name: 'TRADING_MCP_SIM_CLOCK', path: 'sim.clock', kind: 'string', meaning: 'pin the sim clock to an ISO instant (tests, demos)', default: 'real time' },
 ];
@@ -112,8 +134,9 @@ function mergeLayers(...layers: Layer[]): Layer {
   return out;
 }
 
-function parseScalar(name: string, kind: 'string' | 'number' | 'boolean', raw: string): unknown {
+function parseScalar(name: string, kind: EnvKind, raw: string): unknown {
   if (kind === 'string') return raw;
+  if (kind === 'list') return raw.split(',').map((item) => item.trim()).filter(Boolean);
   if (kind === 'number') {
     const n = Number(raw);
     if (raw.trim() === '' || !Number.isFinite(n)) throw new ConfigError(`${name} must be a number, got "${raw}"`);
@@ -161,6 +184,8 @@ export interface FlagValues {
   port?: string;
   'data-dir'?: string;
   broker?: string;
+  'http-max-sessions'?: string;
+  'http-session-idle-ms'?: string;
 }
 
 export function flagLayer(flags: FlagValues): Layer {
@@ -171,6 +196,10 @@ export function flagLayer(flags: FlagValues): Layer {
   if (flags.port !== undefined) layer.port = parseScalar('--port', 'number', flags.port);
   if (flags['data-dir'] !== undefined) layer.dataDir = flags['data-dir'];
   if (flags.broker !== undefined) layer.broker = flags.broker;
+  const http: Layer = {};
+  if (flags['http-max-sessions'] !== undefined) http.maxSessions = parseScalar('--http-max-sessions', 'number', flags['http-max-sessions']);
+  if (flags['http-session-idle-ms'] !== undefined) http.sessionIdleMs = parseScalar('--http-session-idle-ms', 'number', flags['http-session-idle-ms']);
+  if (Object.keys(http).length) layer.http = http;
   return layer;
 }
 

@@ -1,11 +1,12 @@
 /**
  * The order contract shared by `check_risk`, `council_vote` and `place_order` (SPEC §4).
- * Inputs are strict: unknown keys, numbers as strings, NaN/Infinity, zero or negative sizes and
- * malformed symbols are refused, never coerced. `orderHash` binds every field but the rationale.
+ * Inputs are strict: unknown keys, numbers as strings, NaN/Infinity, zero or negative sizes, sizes
+ * finer than the broker's precision (./quantity.ts) and malformed symbols are refused, never coerced. `orderHash` binds every field but the rationale.
  */
 import { createHash } from 'node:crypto';
 import * as canonicalizeModule from 'canonicalize';
 import { z } from 'zod';
+import { isNotionalInCents, isQtyMultiple, MIN_NOTIONAL } from './quantity.js';
 
 export const EQUITY_SYMBOL = /^[A-Z]{1,5}([.][A-Z]{1,2})?$/;
 /** OCC option symbol: root (1–6), YYMMDD, C|P, strike × 1000 in 8 digits. */
@@ -26,8 +27,15 @@ export const OrderInputSchema = z
   .strictObject({
     symbol: z.string().regex(EQUITY_SYMBOL, 'symbol must be an uppercase US equity ticker such as AAPL or BRK.B').optional(),
     side: z.enum(['buy', 'sell']),
-    qty: positive('qty').max(1_000_000, 'qty is implausibly large').optional(),
-    notional: positive('notional').max(100_000_000, 'notional is implausibly large').optional(),
+    qty: positive('qty')
+      .max(1_000_000, 'qty is implausibly large')
+      .refine(isQtyMultiple, 'qty must be a multiple of 0.000000001 (at most 9 decimal places, Alpaca\'s fractional precision) and at least 0.000000001')
+      .optional(),
+    notional: positive('notional')
+      .min(MIN_NOTIONAL, 'notional must be at least $1 (Alpaca\'s smallest notional order)')
+      .max(100_000_000, 'notional is implausibly large')
+      .refine(isNotionalInCents, 'notional must be whole cents (at most 2 decimal places)')
+      .optional(),
     type: z.enum(['market', 'limit', 'stop', 'stop_limit']),
     time_in_force: z.enum(['day', 'gtc', 'ioc', 'fok', 'opg', 'cls']).default('day'),
     // mleg net price: positive for a debit, negative for a credit (Alpaca's convention)

@@ -1,7 +1,9 @@
 /**
- * Streamable HTTP: one MCP server per session, many concurrent sessions. Loopback by default
- * with Host/Origin checks against DNS rebinding; a non-loopback bind needs TRADING_MCP_HTTP_TOKEN
- * and then requires it as a bearer token on every request.
+ * Streamable HTTP: one MCP server per session, at most `http.maxSessions` of them, each closed
+ * after `http.sessionIdleMs` without a request and usable only with the Authorization it was
+ * opened with (./http-sessions.ts). Loopback by default with Host checks against DNS rebinding
+ * and an exact Origin check (./origin.ts); a non-loopback bind needs TRADING_MCP_HTTP_TOKEN and
+ * then requires it as a bearer token on every request.
  */
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
@@ -12,6 +14,8 @@ import { ConfigError } from '../config.js';
 import type { Deps } from '../deps.js';
 import { buildServer } from '../server.js';
 import { scheduleLessonIngestion } from '../lessons/index.js';
+import { credentialOf, SessionRegistry, type SessionSlot } from './http-sessions.js';
+import { allowedOrigins, originAllowed } from './origin.js';
 
 type Req = IncomingMessage & { body?: unknown; headers: IncomingMessage['headers'] };
 type Res = ServerResponse & { status(code: number): Res; json(body: unknown): void };
@@ -30,13 +34,77 @@ function tokenMatches(expected: string, header: string | undefined): boolean {
   return given.length === want.length && timingSafeEqual(given, want);
 }
 
-function jsonRpcError(res: Res, status: number, message: string): void {
-  res.status(status).json({ jsonrpc: '2.0', error: { code: -32000, message }, id: null });
+function jsonRpcError(res: Res, status: number, message: string, id: unknown = null): void {
+  res.status(status).json({ jsonrpc: '2.0', error: { code: -32000, message }, id });
+}
+
+function requestId(body: unknown): unknown {
+  const id = (body as { id?: unknown } | undefined)?.id;
+  return typeof id === 'string' || typeof id === 'number' ? id : null;
 }
 
 export interface HttpHandle {
   url: string;
   close(): Promise<void>;
+}
+
+type Sessions = SessionRegistry<StreamableHTTPServerTransport>;
+
+/** POST/GET/DELETE /mcp: route to the caller's own session, or open one if there is room. */
+function sessionHandler(deps: Deps, sessions: Sessions): (req: Req, res: Res) => Promise<void> {
+  let capWarnedAt = 0;
+  return async (req, res) => {
+    const sessionId = req.headers['mcp-session-id'];
+    try {
+      if (sessionId !== undefined) {
+        // Unknown, expired and someone else's sessions all look the same: nothing to learn by probing.
+        const transport = typeof sessionId === 'string' ? sessions.find(sessionId, credentialOf(req)) : undefined;
+        if (!transport) return jsonRpcError(res, 404, 'Session not found', requestId(req.body));
+        res.once('close', sessions.begin(sessionId as string, req.method === 'POST'));
+        return await transport.handleRequest(req, res, req.body);
+      }
+      if (req.method !== 'POST' || !isInitializeRequest(req.body)) return jsonRpcError(res, 400, 'Bad Request: no valid session id');
+      const slot = sessions.reserve();
+      if (slot) return await openSession(deps, sessions, slot, req, res);
+      if (Date.now() - capWarnedAt > 60_000) {
+        capWarnedAt = Date.now(); // once a minute, not once per refused client
+        deps.log.warn('http session cap reached: refusing new sessions', { maxSessions: deps.config.http.maxSessions });
+      }
+      refuseAtCap(deps, sessions, req, res);
+    } catch (err) {
+      deps.log.error('http request failed', { err });
+      if (!res.headersSent) jsonRpcError(res, 500, 'Internal server error');
+    }
+  };
+}
+
+function refuseAtCap(deps: Deps, sessions: Sessions, req: Req, res: Res): void {
+  const retryAfter = sessions.retryAfterSeconds();
+  res.setHeader('Retry-After', String(retryAfter));
+  const { maxSessions } = deps.config.http;
+  jsonRpcError(res, 503, `Server busy: ${maxSessions} HTTP sessions are open, the limit (TRADING_MCP_HTTP_MAX_SESSIONS); close one with DELETE or retry after ${retryAfter} s`, requestId(req.body));
+}
+
+/** A fresh server and transport for one initialize, bound to the caller's credential. */
+async function openSession(deps: Deps, sessions: Sessions, slot: SessionSlot<StreamableHTTPServerTransport>, req: Req, res: Res): Promise<void> {
+  const credential = credentialOf(req);
+  const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+    sessionIdGenerator: () => randomUUID(),
+    onsessioninitialized: (id) => slot.commit(id, transport, credential),
+  });
+  transport.onclose = () => {
+    if (transport.sessionId) sessions.remove(transport.sessionId);
+  };
+  try {
+    await buildServer(deps).connect(transport);
+    await transport.handleRequest(req, res, req.body);
+  } finally {
+    // An initialize that never completed leaves no server behind and frees its slot.
+    if (!slot.committed) {
+      slot.release();
+      await transport.close().catch(() => undefined);
+    }
+  }
 }
 
 export async function serveHttp(deps: Deps): Promise<HttpHandle> {
@@ -47,19 +115,12 @@ export async function serveHttp(deps: Deps): Promise<HttpHandle> {
   }
   const allowedHosts = loopback ? undefined : [host, 'localhost', '127.0.0.1', '[::1]'];
   const app = createMcpExpressApp(loopback ? { host: LOOPBACK.has(host) ? host : '127.0.0.1' } : { host, allowedHosts: allowedHosts! });
-  const originHosts = new Set(loopback ? ['127.0.0.1', 'localhost', '[::1]', host] : allowedHosts!);
+  const originNames = loopback ? ['127.0.0.1', 'localhost', '[::1]', host] : allowedHosts!;
+  let origins = new Set<string>(); // filled once the port is bound (--port 0 picks one)
 
   app.use((req: Req, res: Res, next: Next) => {
     const origin = req.headers.origin;
-    if (origin !== undefined) {
-      let originHost = '';
-      try {
-        originHost = new URL(origin).hostname;
-      } catch {
-        // unparsable origin: refused below
-      }
-      if (!originHosts.has(originHost)) return jsonRpcError(res, 403, `Forbidden: origin ${origin} is not allowed`);
-    }
+    if (!originAllowed(origins, origin)) return jsonRpcError(res, 403, `Forbidden: origin ${origin} is not allowed`);
     if (httpToken && !tokenMatches(httpToken, req.headers.authorization)) {
       res.setHeader('WWW-Authenticate', 'Bearer');
       return jsonRpcError(res, 401, 'Unauthorized: a valid bearer token is required');
@@ -67,32 +128,10 @@ export async function serveHttp(deps: Deps): Promise<HttpHandle> {
     next();
   });
 
-  const sessions = new Map<string, StreamableHTTPServerTransport>();
+  const { maxSessions, sessionIdleMs } = deps.config.http;
+  const sessions: Sessions = new SessionRegistry({ maxSessions, idleMs: sessionIdleMs }, (id) => deps.log.info('http session expired', { session: id, idleMs: sessionIdleMs }));
 
-  const handle = async (req: Req, res: Res) => {
-    const sessionId = req.headers['mcp-session-id'];
-    const existing = typeof sessionId === 'string' ? sessions.get(sessionId) : undefined;
-    try {
-      if (existing) return await existing.handleRequest(req, res, req.body);
-      if (sessionId !== undefined) return jsonRpcError(res, 404, 'Session not found');
-      if (req.method !== 'POST' || !isInitializeRequest(req.body)) return jsonRpcError(res, 400, 'Bad Request: no valid session id');
-      const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
-        sessionIdGenerator: () => randomUUID(),
-        onsessioninitialized: (id) => {
-          sessions.set(id, transport);
-        },
-      });
-      transport.onclose = () => {
-        if (transport.sessionId) sessions.delete(transport.sessionId);
-      };
-      const server = buildServer(deps);
-      await server.connect(transport);
-      await transport.handleRequest(req, res, req.body);
-    } catch (err) {
-      deps.log.error('http request failed', { err });
-      if (!res.headersSent) jsonRpcError(res, 500, 'Internal server error');
-    }
-  };
+  const handle = sessionHandler(deps, sessions);
   app.post('/mcp', handle);
   app.get('/mcp', handle);
   app.delete('/mcp', handle);
@@ -103,13 +142,14 @@ export async function serveHttp(deps: Deps): Promise<HttpHandle> {
   });
   const address = listener.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
+  origins = allowedOrigins(originNames, boundPort, deps.config.http.allowedOrigins);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}/mcp`;
   scheduleLessonIngestion(deps); // background, once listening: never on the cold-start path
-  deps.log.info('serving Streamable HTTP', { url, profile: deps.profile.name, mode: deps.mode, auth: Boolean(httpToken) });
+  deps.log.info('serving Streamable HTTP', { url, profile: deps.profile.name, mode: deps.mode, auth: Boolean(httpToken), maxSessions, sessionIdleMs });
   return {
     url,
     async close() {
-      for (const transport of sessions.values()) await transport.close().catch(() => undefined);
+      await sessions.closeAll();
       await new Promise<void>((resolve) => listener.close(() => resolve()));
     },
   };

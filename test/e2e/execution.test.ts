@@ -82,6 +82,29 @@ describe('place_order over stdio (executor, fake gateway + fake Alpaca)', () => 
     expect(await s.client.ping()).toBeDefined();
   });
 
+  it('a qty of 5e-324 (or 1.5e-9, or a $0.50 notional) is INVALID_INPUT naming the rule; nothing reaches the broker, Opus included', async () => {
+    const s = await start(alpacaEnv());
+    const opusCalls = gw.requests.length;
+    const orderPosts = () => alpaca.requests.filter((r) => r.method === 'POST' && r.path === '/v2/orders').length;
+    const postsBefore = orderPosts();
+    for (const [cid, patch, rule] of [
+      ['qty-denormal', { qty: 5e-324 }, /multiple of 0\.000000001/],
+      ['qty-ten-places', { qty: 1.5e-9 }, /multiple of 0\.000000001/],
+      ['notional-half', { qty: undefined, notional: 0.5 }, /at least \$1/],
+    ] as const) {
+      const args = { ...order(cid), ...patch };
+      for (const tool of ['check_risk', 'place_order']) {
+        const r = await callTool(s.client, tool, args);
+        expect(errorCode(r), `${tool} ${cid}`).toBe('INVALID_INPUT');
+        expect(JSON.stringify(r.structuredContent)).toMatch(rule);
+      }
+      expect(posts(cid)).toBe(0);
+    }
+    expect(orderPosts()).toBe(postsBefore);
+    expect(gw.requests.length).toBe(opusCalls);
+    expect(await s.client.ping()).toBeDefined();
+  });
+
   it('two server processes on one data dir: the same client_order_id reaches the broker once', async () => {
     const dir = tempDataDir();
     const [a, b] = [await start(alpacaEnv(), dir), await start(alpacaEnv(), dir)];

@@ -57,6 +57,28 @@ describe('config layering: defaults < file < env < flags', () => {
   });
 });
 
+describe('HTTP session settings (SPEC §11)', () => {
+  it('default to 64 sessions, 15 minutes idle, only the server\'s own origin', () => {
+    expect(loadConfig({}, {}).http).toEqual({ maxSessions: 64, sessionIdleMs: 900_000, allowedOrigins: [] });
+  });
+  it('layer file < env < flags, and read a comma-separated origin list', () => {
+    const file = join(tempDataDir(), 'http.json');
+    writeFileSync(file, JSON.stringify({ http: { maxSessions: 4, sessionIdleMs: 60_000, allowedOrigins: ['https://desk.example'] } }));
+    expect(loadConfig({ config: file }, {}).http).toEqual({ maxSessions: 4, sessionIdleMs: 60_000, allowedOrigins: ['https://desk.example'] });
+    const env = { TRADING_MCP_HTTP_MAX_SESSIONS: '8', TRADING_MCP_HTTP_SESSION_IDLE_MS: '5000', TRADING_MCP_HTTP_ORIGINS: 'http://localhost:6274, https://app.example:8443' };
+    expect(loadConfig({ config: file }, env).http).toEqual({ maxSessions: 8, sessionIdleMs: 5000, allowedOrigins: ['http://localhost:6274', 'https://app.example:8443'] });
+    expect(loadConfig({ config: file, 'http-max-sessions': '2', 'http-session-idle-ms': '1000' }, env).http).toMatchObject({ maxSessions: 2, sessionIdleMs: 1000 });
+  });
+  it('refuses a cap below 1, an idle limit under a second and an origin that is more than scheme://host:port', () => {
+    expect(() => loadConfig({ 'http-max-sessions': '0' }, {})).toThrow(/http\.maxSessions/);
+    expect(() => loadConfig({ 'http-max-sessions': 'many' }, {})).toThrow(/--http-max-sessions must be a number/);
+    expect(() => loadConfig({}, { TRADING_MCP_HTTP_SESSION_IDLE_MS: '10' })).toThrow(/http\.sessionIdleMs/);
+    for (const bad of ['http://localhost:6274/app', 'localhost:6274', 'ftp://x.example', 'null']) {
+      expect(() => loadConfig({}, { TRADING_MCP_HTTP_ORIGINS: bad }), bad).toThrow(/scheme:\/\/host\[:port\]/);
+    }
+  });
+});
+
 describe('selectTools', () => {
   const catalogue = [
     { name: 'a', annotations: { readOnlyHint: true } },
