@@ -12,18 +12,12 @@
  * @example const chain = await loadOptionChain(broker, { underlying: 'SPY', type: 'put' }); chain.rows.filter((r) => r.quoted)
  */
 import { addDays, easternDate } from '../broker/calendar.js';
-import { MAX_OPTION_ROWS, type Broker, type OptionContract, type OptionSnapshot } from '../broker/types.js';
+import { MAX_OPTION_ROWS, type Broker, type OptionChainRequest, type OptionContract, type OptionSnapshot } from '../broker/types.js';
 
 export const DEFAULT_WINDOW_DAYS = 45;
 
-export interface OptionChainQuery {
-  underlying: string;
-  expirationGte?: string;
-  expirationLte?: string;
-  type?: 'call' | 'put';
-  strikeGte?: number;
-  strikeLte?: number;
-}
+/** What a chain is asked for: the broker's request without its row limit (the chain reads the window whole). */
+export type OptionChainQuery = Omit<OptionChainRequest, 'limit'>;
 
 export interface OptionChainRow {
   symbol: string;
