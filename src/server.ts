@@ -16,8 +16,11 @@ import {
   ErrorCode as McpErrorCode,
   type CallToolResult,
   type LoggingLevel,
+  type ServerNotification,
+  type ServerRequest,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { z } from 'zod';
 import type { Deps } from './deps.js';
 import { ToolError } from './errors.js';
@@ -105,23 +108,8 @@ export interface BuildOptions {
   resources?: readonly ResourceDefinition[];
 }
 
-export function buildServer(deps: Deps, options: BuildOptions = {}): Server {
-  const given = options.catalogue ? new Map(options.catalogue.map((t) => [t.name, t])) : null;
-  const catalogue: ManifestTool[] = options.catalogue ? options.catalogue.map((t) => describeTool(t) as ManifestTool) : readManifest();
-  const listed = selectTools(catalogue, deps.profile);
-  const activeNames = new Set(listed.map((t) => t.name));
-  const definitionOf = (name: string): Promise<ToolDefinition> | null => (given ? Promise.resolve(given.get(name)!) : loadTool(name));
-  const resources = (options.resources ?? RESOURCE_CATALOGUE).filter((r) => !r.requiresTool || activeNames.has(r.requiresTool));
-
-  const server = new Server(
-    { name: SERVER_NAME, title: 'TARS trading tools', version: SERVER_VERSION },
-    {
-      capabilities: { tools: { listChanged: false }, resources: { listChanged: false }, logging: {} },
-      instructions: instructionsFor(deps, listed),
-    },
-  );
-
-  // Logging notifications only for clients that ask (logging/setLevel).
+/** Logging notifications only for clients that ask (logging/setLevel); the sink goes with the connection. */
+function installLogging(server: Server, deps: Deps): void {
   let clientLevel: LoggingLevel | null = null;
   server.setRequestHandler(SetLevelRequestSchema, async (request) => {
     clientLevel = request.params.level;
@@ -138,76 +126,98 @@ export function buildServer(deps: Deps, options: BuildOptions = {}): Server {
     removeSink();
     previousOnClose?.();
   };
+}
 
+type CallRequest = z.infer<typeof CallToolRequestSchema>;
+type CallExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+/** The progress and elicitation hooks a tool handler gets for one call. */
+function toolContext(deps: Deps, server: Server, request: CallRequest, extra: CallExtra): ToolContext {
+  const progressToken = request.params._meta?.progressToken;
+  return {
+    deps,
+    signal: extra.signal,
+    async progress(progress, total, message) {
+      if (progressToken === undefined) return;
+      await extra.sendNotification({
+        method: 'notifications/progress',
+        params: { progressToken, progress, ...(total !== undefined ? { total } : {}), ...(message ? { message } : {}) },
+      });
+    },
+    async elicit(message, fields: Record<string, ElicitField>) {
+      if (!server.getClientCapabilities()?.elicitation) return null;
+      const result = await server.elicitInput({
+        mode: 'form',
+        message,
+        requestedSchema: { type: 'object', properties: fields, required: Object.keys(fields) },
+      } as Parameters<Server['elicitInput']>[0]);
+      return { action: result.action, ...(result.content ? { content: result.content as Record<string, unknown> } : {}) };
+    },
+  };
+}
+
+/** Run a tool on parsed input: its output checked against its schema, every error turned into isError. */
+async function runTool(deps: Deps, name: string, tool: ToolDefinition, input: unknown, ctx: ToolContext): Promise<CallToolResult> {
+  const started = performance.now();
+  const finished = (outcome: string) => deps.log.debug('tool call', { tool: name, outcome, ms: Math.round((performance.now() - started) * 10) / 10 });
+  try {
+    const output = await tool.handler(input, ctx);
+    const checked = tool.outputSchema.safeParse(output.structured);
+    if (!checked.success) {
+      const ref = randomUUID();
+      deps.log.error('tool produced output outside its schema', { tool: name, ref, issues: describeIssues(checked.error).issues });
+      return errorResult('INTERNAL', `${name} failed internally (ref ${ref}); nothing was changed by this error report`, { ref });
+    }
+    finished('ok');
+    return {
+      content: [{ type: 'text', text: output.text }, ...(output.images ?? []).map((img) => ({ type: 'image' as const, data: img.data, mimeType: img.mimeType }))],
+      structuredContent: checked.data as Record<string, unknown>,
+    };
+  } catch (err) {
+    if (err instanceof ToolError) {
+      finished(err.code);
+      return errorResult(err.code, err.message, err.details);
+    }
+    const ref = randomUUID();
+    deps.log.error('tool failed unexpectedly', { tool: name, ref, err });
+    return errorResult('INTERNAL', `${name} failed internally (ref ${ref}); see the server log`, { ref });
+  }
+}
+
+interface ToolSet {
+  catalogue: ManifestTool[];
+  activeNames: Set<string>;
+  definitionOf(name: string): Promise<ToolDefinition> | null;
+}
+
+function notInProfile(deps: Deps, tools: ToolSet, name: string): CallToolResult {
+  deps.log.debug('tool call refused', { tool: name, outcome: 'NOT_IN_PROFILE' });
+  const known = tools.catalogue.some((t) => t.name === name);
+  const available = [...tools.activeNames].join(', ');
+  return errorResult(
+    'NOT_IN_PROFILE',
+    known ? `${name} is not available in the "${deps.profile.name}" profile. Available: ${available}.` : `there is no tool named ${name}. Available: ${available}.`,
+    { tool: name, profile: deps.profile.name },
+  );
+}
+
+function installTools(server: Server, deps: Deps, tools: ToolSet, listed: ManifestTool[]): void {
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: listed }));
-
   server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
     const { name, arguments: args } = request.params;
-    if (!activeNames.has(name)) {
-      deps.log.debug('tool call refused', { tool: name, outcome: 'NOT_IN_PROFILE' });
-      const known = catalogue.some((t) => t.name === name);
-      return errorResult(
-        'NOT_IN_PROFILE',
-        known
-          ? `${name} is not available in the "${deps.profile.name}" profile. Available: ${[...activeNames].join(', ')}.`
-          : `there is no tool named ${name}. Available: ${[...activeNames].join(', ')}.`,
-        { tool: name, profile: deps.profile.name },
-      );
-    }
-    const tool = await definitionOf(name)!;
+    if (!tools.activeNames.has(name)) return notInProfile(deps, tools, name);
+    const tool = await tools.definitionOf(name)!;
     const parsed = tool.inputSchema.safeParse(args ?? {});
     if (!parsed.success) {
       const { message, issues } = describeIssues(parsed.error);
       deps.log.debug('tool call refused', { tool: name, outcome: 'INVALID_INPUT' });
       return errorResult('INVALID_INPUT', `invalid input for ${name}: ${message}`, { issues });
     }
-    const progressToken = request.params._meta?.progressToken;
-    const ctx: ToolContext = {
-      deps,
-      signal: extra.signal,
-      async progress(progress, total, message) {
-        if (progressToken === undefined) return;
-        await extra.sendNotification({
-          method: 'notifications/progress',
-          params: { progressToken, progress, ...(total !== undefined ? { total } : {}), ...(message ? { message } : {}) },
-        });
-      },
-      async elicit(message, fields: Record<string, ElicitField>) {
-        if (!server.getClientCapabilities()?.elicitation) return null;
-        const result = await server.elicitInput({
-          mode: 'form',
-          message,
-          requestedSchema: { type: 'object', properties: fields, required: Object.keys(fields) },
-        } as Parameters<Server['elicitInput']>[0]);
-        return { action: result.action, ...(result.content ? { content: result.content as Record<string, unknown> } : {}) };
-      },
-    };
-    const started = performance.now();
-    const finished = (outcome: string) => deps.log.debug('tool call', { tool: name, outcome, ms: Math.round((performance.now() - started) * 10) / 10 });
-    try {
-      const output = await tool.handler(parsed.data, ctx);
-      const checked = tool.outputSchema.safeParse(output.structured);
-      if (!checked.success) {
-        const ref = randomUUID();
-        deps.log.error('tool produced output outside its schema', { tool: name, ref, issues: describeIssues(checked.error).issues });
-        return errorResult('INTERNAL', `${name} failed internally (ref ${ref}); nothing was changed by this error report`, { ref });
-      }
-      finished('ok');
-      return {
-        content: [{ type: 'text', text: output.text }, ...(output.images ?? []).map((img) => ({ type: 'image' as const, data: img.data, mimeType: img.mimeType }))],
-        structuredContent: checked.data as Record<string, unknown>,
-      };
-    } catch (err) {
-      if (err instanceof ToolError) {
-        finished(err.code);
-        return errorResult(err.code, err.message, err.details);
-      }
-      const ref = randomUUID();
-      deps.log.error('tool failed unexpectedly', { tool: name, ref, err });
-      return errorResult('INTERNAL', `${name} failed internally (ref ${ref}); see the server log`, { ref });
-    }
+    return runTool(deps, name, tool, parsed.data, toolContext(deps, server, request, extra));
   });
+}
 
+function installResources(server: Server, deps: Deps, resources: readonly ResourceDefinition[]): void {
   server.setRequestHandler(ListResourcesRequestSchema, async () => ({
     resources: resources.map((r) => ({ uri: r.uri, name: r.name, title: r.title, description: r.description, mimeType: 'application/json' })),
   }));
@@ -224,6 +234,25 @@ export function buildServer(deps: Deps, options: BuildOptions = {}): Server {
       throw new McpError(McpErrorCode.InternalError, `reading ${resource.uri} failed; see the server log`);
     }
   });
+}
 
+export function buildServer(deps: Deps, options: BuildOptions = {}): Server {
+  const given = options.catalogue ? new Map(options.catalogue.map((t) => [t.name, t])) : null;
+  const catalogue: ManifestTool[] = options.catalogue ? options.catalogue.map((t) => describeTool(t) as ManifestTool) : readManifest();
+  const listed = selectTools(catalogue, deps.profile);
+  const activeNames = new Set(listed.map((t) => t.name));
+  const definitionOf = (name: string): Promise<ToolDefinition> | null => (given ? Promise.resolve(given.get(name)!) : loadTool(name));
+  const resources = (options.resources ?? RESOURCE_CATALOGUE).filter((r) => !r.requiresTool || activeNames.has(r.requiresTool));
+
+  const server = new Server(
+    { name: SERVER_NAME, title: 'TARS trading tools', version: SERVER_VERSION },
+    {
+      capabilities: { tools: { listChanged: false }, resources: { listChanged: false }, logging: {} },
+      instructions: instructionsFor(deps, listed),
+    },
+  );
+  installLogging(server, deps);
+  installTools(server, deps, { catalogue, activeNames, definitionOf }, listed);
+  installResources(server, deps, resources);
   return server;
 }

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import type { Deps } from '../deps.js';
 import { ToolError } from '../errors.js';
+import type { Logger } from '../log.js';
 import type { CallReceipt } from '../llm/types.js';
 import { LESSONS_DIR } from '../paths.js';
 import { loadCorpus } from './corpus.js';
@@ -100,94 +101,129 @@ export interface LessonServiceOptions {
 export async function createLessonService(deps: Deps, options: LessonServiceOptions = {}): Promise<LessonService> {
   const log = deps.log.child({ area: 'lessons' });
   const dbPath = options.dbPath ?? join(deps.dataDir, 'lessons.lance');
-  const corpusDir = options.corpusDir ?? LESSONS_DIR;
   // Re-check the table version at most every second: other processes on this data dir may record lessons.
   const db = await lancedb.connect(dbPath, { readConsistencyInterval: 1 });
-  const lockPath = join(deps.dataDir, 'lessons.ingest.lock');
-  deps.onClose(async () => {
-    // Let a running ingestion finish its write (bounded) before the connection goes.
-    await Promise.race([ingestion?.catch(() => undefined), new Promise((r) => setTimeout(r, 3_000).unref())]);
-    db.close();
-  });
-
-  const local: Slot = { embedder: localEmbedder, table: null, synced: false };
-  let gateway: Slot | null = null;
+  const service = new Lessons(log, db, dbPath, join(deps.dataDir, 'lessons.ingest.lock'), options);
+  deps.onClose(() => service.close());
   const router = await gatewayRouter(deps).catch((err: unknown) => {
     log.warn('gateway embeddings unavailable; lessons use the offline embedder', { err: (err as Error).message });
     return null;
   });
-  if (router?.configured) gateway = { embedder: gatewayEmbedder(router), table: null, synced: false };
+  if (router?.configured) service.gateway = { embedder: gatewayEmbedder(router), table: null, synced: false };
+  return {
+    ingest: () => service.ingest(),
+    search: (params) => service.search(params),
+    record: (content, signal) => service.record(content, signal),
+    status: () => service.status(),
+  };
+}
 
-  let ingestion: Promise<void> | null = null;
-  let ingestionState: LessonStatus['ingestion'] = 'idle';
-  let lastIngest: LessonStatus['lastIngest'] = null;
-  let corpusMeta = { files: 0, errors: [] as string[] };
+type Pair = readonly [Lesson, Float32Array];
+type QueryVector = { slot: Slot; vector: Float32Array; receipt: CallReceipt | null; degraded: string | null };
 
-  async function tableOf(slot: Slot): Promise<LessonTable> {
-    slot.table ??= await LessonTable.openOrCreate(db, slot.embedder, await slot.embedder.dim());
+class Lessons {
+  readonly local: Slot = { embedder: localEmbedder, table: null, synced: false };
+  gateway: Slot | null = null;
+  private ingestion: Promise<void> | null = null;
+  private ingestionState: LessonStatus['ingestion'] = 'idle';
+  private lastIngest: LessonStatus['lastIngest'] = null;
+  private corpusMeta = { files: 0, errors: [] as string[] };
+  private readonly corpusDir: string;
+
+  constructor(
+    private readonly log: Logger,
+    private readonly db: lancedb.Connection,
+    private readonly dbPath: string,
+    private readonly lockPath: string,
+    private readonly options: LessonServiceOptions,
+  ) {
+    this.corpusDir = options.corpusDir ?? LESSONS_DIR;
+  }
+
+  /** Let a running ingestion finish its write (bounded) before the connection goes. */
+  async close(): Promise<void> {
+    await Promise.race([this.ingestion?.catch(() => undefined), new Promise((r) => setTimeout(r, 3_000).unref())]);
+    this.db.close();
+  }
+
+  private async tableOf(slot: Slot): Promise<LessonTable> {
+    slot.table ??= await LessonTable.openOrCreate(this.db, slot.embedder, await slot.embedder.dim());
     return slot.table;
   }
 
-  async function sync(slot: Slot, corpus: Lesson[]): Promise<void> {
-    const started = performance.now();
-    const table = await tableOf(slot);
-    const existing = await table.hashes();
+  /** Lessons this table lacks or holds at another content hash. */
+  private async wantedBy(table: LessonTable, existing: Map<string, { hash: string }>, corpus: Lesson[]): Promise<Lesson[]> {
     const wanted = new Map<string, Lesson>();
     for (const lesson of corpus) if (existing.get(lesson.id)?.hash !== lesson.contentHash) wanted.set(lesson.id, lesson);
     // Recorded lessons another embedder's table holds and this one lacks (a change of embedder).
-    for (const name of (await db.tableNames()).filter((n) => isLessonTable(n) && n !== table.name)) {
-      for (const lesson of await LessonTable.recordedIn(db, name)) if (!existing.has(lesson.id)) wanted.set(lesson.id, lesson);
+    for (const name of (await this.db.tableNames()).filter((n) => isLessonTable(n) && n !== table.name)) {
+      for (const lesson of await LessonTable.recordedIn(this.db, name)) if (!existing.has(lesson.id)) wanted.set(lesson.id, lesson);
     }
-    const corpusIds = new Set(corpus.map((l) => l.id));
-    const removed = [...existing].filter(([id, row]) => row.source.startsWith('corpus:') && !corpusIds.has(id)).map(([id]) => id);
-    const todo = [...wanted.values()];
+    return [...wanted.values()];
+  }
+
+  private async embedInto(slot: Slot, table: LessonTable, existing: Map<string, unknown>, todo: Lesson[]): Promise<void> {
     for (let i = 0; i < todo.length; i += INGEST_BATCH) {
       const batch = todo.slice(i, i + INGEST_BATCH);
       const { vectors } = await slot.embedder.embed(batch.map(searchText), 'lessons_ingest');
       // New ids are appended (cheap); changed ones replace their row by id.
-      const fresh = batch.map((l, j) => [l, vectors[j]!] as const).filter(([l]) => !existing.has(l.id));
-      const changed = batch.map((l, j) => [l, vectors[j]!] as const).filter(([l]) => existing.has(l.id));
+      const fresh: Pair[] = batch.map((l, j) => [l, vectors[j]!] as const).filter(([l]) => !existing.has(l.id));
+      const changed: Pair[] = batch.map((l, j) => [l, vectors[j]!] as const).filter(([l]) => existing.has(l.id));
       await table.insert(fresh.map(([l]) => l), fresh.map(([, v]) => v));
       await table.upsert(changed.map(([l]) => l), changed.map(([, v]) => v));
     }
+  }
+
+  private async sync(slot: Slot, corpus: Lesson[]): Promise<void> {
+    const started = performance.now();
+    const table = await this.tableOf(slot);
+    const existing = await table.hashes();
+    const todo = await this.wantedBy(table, existing, corpus);
+    const corpusIds = new Set(corpus.map((l) => l.id));
+    const removed = [...existing].filter(([id, row]) => row.source.startsWith('corpus:') && !corpusIds.has(id)).map(([id]) => id);
+    await this.embedInto(slot, table, existing, todo);
     await table.deleteIds(removed);
     const indexes = await table.ensureIndexes();
     slot.synced = true;
-    lastIngest = { embedder: `${slot.embedder.name}@${slot.embedder.version}`, embedded: todo.length, deleted: removed.length, ms: Math.round(performance.now() - started), indexes };
-    log.info('lessons in sync', { ...lastIngest, rows: await table.count() });
+    this.lastIngest = { embedder: `${slot.embedder.name}@${slot.embedder.version}`, embedded: todo.length, deleted: removed.length, ms: Math.round(performance.now() - started), indexes };
+    this.log.info('lessons in sync', { ...this.lastIngest, rows: await table.count() });
   }
 
-  function ingest(): Promise<void> {
-    ingestion ??= (async () => {
-      ingestionState = 'running';
-      const { lessons, errors } = options.corpus ? { lessons: options.corpus, errors: [] } : loadCorpus(corpusDir);
-      corpusMeta = { files: lessons.length, errors };
-      for (const e of errors) log.warn('lesson file skipped', { error: e });
-      await withFileLock(lockPath, () => sync(local, lessons));
-      if (gateway) {
-        try {
-          await withFileLock(lockPath, () => sync(gateway!, lessons));
-        } catch (err) {
-          log.warn('gateway lesson embeddings not in sync; searches use the offline embedder', { err: (err as Error).message });
-        }
+  private async runIngestion(): Promise<void> {
+    this.ingestionState = 'running';
+    const { lessons, errors } = this.options.corpus ? { lessons: this.options.corpus, errors: [] } : loadCorpus(this.corpusDir);
+    this.corpusMeta = { files: lessons.length, errors };
+    for (const e of errors) this.log.warn('lesson file skipped', { error: e });
+    await withFileLock(this.lockPath, () => this.sync(this.local, lessons));
+    const gateway = this.gateway;
+    if (gateway) {
+      try {
+        await withFileLock(this.lockPath, () => this.sync(gateway, lessons));
+      } catch (err) {
+        this.log.warn('gateway lesson embeddings not in sync; searches use the offline embedder', { err: (err as Error).message });
       }
-      ingestionState = 'done';
-    })().catch((err: unknown) => {
-      ingestionState = 'failed';
-      ingestion = null; // the next search retries
-      log.error('lesson ingestion failed', { err });
+    }
+    this.ingestionState = 'done';
+  }
+
+  ingest(): Promise<void> {
+    this.ingestion ??= this.runIngestion().catch((err: unknown) => {
+      this.ingestionState = 'failed';
+      this.ingestion = null; // the next search retries
+      this.log.error('lesson ingestion failed', { err });
       throw err;
     });
-    return ingestion;
+    return this.ingestion;
   }
 
   /**
    * The table to search: the gateway's once in sync, else the offline one. Waits only if it must:
    * for a first ingestion into an empty store, or briefly for the gateway table's first sync.
    */
-  async function searchSlot(): Promise<Slot> {
-    const pending = ingest();
+  private async searchSlot(): Promise<Slot> {
+    const pending = this.ingest();
     pending.catch(() => undefined);
+    const { gateway, local } = this;
     if (gateway && !gateway.synced) await Promise.race([pending.catch(() => undefined), new Promise((r) => setTimeout(r, GATEWAY_SYNC_WAIT_MS).unref())]);
     if (gateway?.synced) return gateway;
     if (local.table && (await local.table.recentCount()) > 0) return local;
@@ -195,23 +231,21 @@ export async function createLessonService(deps: Deps, options: LessonServiceOpti
     return gateway?.synced ? gateway : local;
   }
 
-  async function embedQuery(slot: Slot, query: string, signal?: AbortSignal): Promise<{ slot: Slot; vector: Float32Array; receipt: CallReceipt | null; degraded: string | null }> {
+  private async embedQuery(slot: Slot, query: string, signal?: AbortSignal): Promise<QueryVector> {
     try {
       const { vectors, receipt } = await slot.embedder.embed([query], 'search_lessons', signal);
       return { slot, vector: vectors[0]!, receipt, degraded: null };
     } catch (err) {
-      if (slot === local) throw err;
+      if (slot === this.local) throw err;
       const reason = err instanceof ToolError ? `${err.code}: ${err.message}` : (err as Error).message;
-      log.warn('gateway query embedding failed; using the offline embedder', { reason });
-      const { vectors } = await local.embedder.embed([query], 'search_lessons');
-      return { slot: local, vector: vectors[0]!, receipt: null, degraded: `gateway embedding failed (${reason}); offline embedder used` };
+      this.log.warn('gateway query embedding failed; using the offline embedder', { reason });
+      const { vectors } = await this.local.embedder.embed([query], 'search_lessons');
+      return { slot: this.local, vector: vectors[0]!, receipt: null, degraded: `gateway embedding failed (${reason}); offline embedder used` };
     }
   }
 
-  async function search(params: SearchParams): Promise<SearchOutcome> {
-    const chosen = await searchSlot();
-    const { slot, vector, receipt, degraded } = await embedQuery(chosen, params.query, params.signal);
-    const table = await tableOf(slot);
+  /** Vector and full-text candidates under the same filters, fused and boosted (rank.ts). */
+  private async ranked(table: LessonTable, vector: Float32Array, params: SearchParams) {
     const where = filterSql({ tags: params.tags, minSeverity: params.minSeverity });
     const mode = params.mode ?? 'hybrid';
     const pool = Math.max(CANDIDATES_MIN, params.k * 3);
@@ -226,9 +260,18 @@ export async function createLessonService(deps: Deps, options: LessonServiceOpti
       textHits.map((h) => ({ candidate: h, score: h.score })),
       { mode, k: params.k, now: Date.now(), boosts: params.boosts ?? true },
     );
+    return { ranked, lessonCount };
+  }
+
+  async search(params: SearchParams): Promise<SearchOutcome> {
+    const chosen = await this.searchSlot();
+    const { slot, vector, receipt, degraded } = await this.embedQuery(chosen, params.query, params.signal);
+    const table = await this.tableOf(slot);
+    const { ranked, lessonCount } = await this.ranked(table, vector, params);
     const lessons = await table.fetch(ranked.map((r) => r.candidate));
     const byId = new Map(lessons.map((l) => [l.id, l]));
     const queryWords = new Set(words(params.query));
+    const gateway = this.gateway;
     return {
       hits: ranked.flatMap((r) => {
         const lesson = byId.get(r.candidate.id);
@@ -236,17 +279,34 @@ export async function createLessonService(deps: Deps, options: LessonServiceOpti
       }),
       embedder: { name: slot.embedder.name, version: slot.embedder.version },
       receipt,
-      degraded: degraded ?? (gateway && slot === local && !gateway.synced ? 'gateway lesson embeddings not ready; offline embedder used' : null),
+      degraded: degraded ?? (gateway && slot === this.local && !gateway.synced ? 'gateway lesson embeddings not ready; offline embedder used' : null),
       lessonCount,
     };
   }
 
-  async function record(content: LessonContent, signal?: AbortSignal): Promise<RecordOutcome> {
+  /** Also embed a recorded lesson for the gateway table; on failure searches use the offline table. */
+  private async recordInGateway(gateway: Slot, lesson: Lesson, embedders: EmbedderId[], signal?: AbortSignal): Promise<{ receipt: CallReceipt | null; degraded: string | null }> {
+    try {
+      const result = await gateway.embedder.embed([searchText(lesson)], 'record_lesson', signal);
+      await (await this.tableOf(gateway)).upsert([lesson], result.vectors);
+      embedders.push({ name: gateway.embedder.name, version: gateway.embedder.version });
+      return { receipt: result.receipt, degraded: null };
+    } catch (err) {
+      // Searches fall back to the offline table (which has it) until the next sync carries it over.
+      gateway.synced = false;
+      const degraded = `gateway embedding failed (${err instanceof ToolError ? err.code : (err as Error).message}); recorded with the offline embedder only`;
+      this.log.warn('record_lesson: gateway embedding failed', { id: lesson.id, degraded });
+      return { receipt: null, degraded };
+    }
+  }
+
+  async record(content: LessonContent, signal?: AbortSignal): Promise<RecordOutcome> {
     const normalized: LessonContent = { ...content, title: content.title.trim(), body: content.body.trim(), prevention: content.prevention.trim(), tags: normalizeTags(content.tags) };
     const hash = contentHash(normalized);
+    const local = this.local;
     // The offline table holds every lesson, so it answers the dedup question; it must exist first.
-    if (!local.table || !local.synced) await ingest();
-    const localTable = await tableOf(local);
+    if (!local.table || !local.synced) await this.ingest();
+    const localTable = await this.tableOf(local);
     const existing = await localTable.findByHash(hash);
     const embedders: EmbedderId[] = [];
     if (existing) return { lesson: existing, duplicate: true, embedders, receipt: null, degraded: null };
@@ -254,31 +314,24 @@ export async function createLessonService(deps: Deps, options: LessonServiceOpti
     const { vectors } = await local.embedder.embed([searchText(lesson)], 'record_lesson');
     await localTable.upsert([lesson], vectors);
     embedders.push({ name: local.embedder.name, version: local.embedder.version });
-    let receipt: CallReceipt | null = null;
-    let degraded: string | null = null;
-    if (gateway) {
-      try {
-        const result = await gateway.embedder.embed([searchText(lesson)], 'record_lesson', signal);
-        await (await tableOf(gateway)).upsert([lesson], result.vectors);
-        receipt = result.receipt;
-        embedders.push({ name: gateway.embedder.name, version: gateway.embedder.version });
-      } catch (err) {
-        // Searches fall back to the offline table (which has it) until the next sync carries it over.
-        gateway.synced = false;
-        degraded = `gateway embedding failed (${err instanceof ToolError ? err.code : (err as Error).message}); recorded with the offline embedder only`;
-        log.warn('record_lesson: gateway embedding failed', { id: lesson.id, degraded });
-      }
-    }
-    log.info('lesson recorded', { id: lesson.id, severity: lesson.severity });
+    const { receipt, degraded } = this.gateway ? await this.recordInGateway(this.gateway, lesson, embedders, signal) : { receipt: null, degraded: null };
+    this.log.info('lesson recorded', { id: lesson.id, severity: lesson.severity });
     return { lesson, duplicate: false, embedders, receipt, degraded };
   }
 
-  async function status(): Promise<LessonStatus> {
+  async status(): Promise<LessonStatus> {
     const tables: LessonStatus['tables'] = [];
-    for (const name of (await db.tableNames()).filter(isLessonTable)) tables.push({ name, state: await indexStateOf(await db.openTable(name)) });
-    const preferred = gateway?.embedder ?? local.embedder;
-    return { dbPath, corpusFiles: corpusMeta.files, corpusErrors: corpusMeta.errors, ingestion: ingestionState, lastIngest, tables, preferred: { name: preferred.name, version: preferred.version }, preferredTable: tableNameFor(preferred) };
+    for (const name of (await this.db.tableNames()).filter(isLessonTable)) tables.push({ name, state: await indexStateOf(await this.db.openTable(name)) });
+    const preferred = this.gateway?.embedder ?? this.local.embedder;
+    return {
+      dbPath: this.dbPath,
+      corpusFiles: this.corpusMeta.files,
+      corpusErrors: this.corpusMeta.errors,
+      ingestion: this.ingestionState,
+      lastIngest: this.lastIngest,
+      tables,
+      preferred: { name: preferred.name, version: preferred.version },
+      preferredTable: tableNameFor(preferred),
+    };
   }
-
-  return { ingest, search, record, status };
 }

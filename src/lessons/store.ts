@@ -6,8 +6,26 @@
  * Loaded only through a dynamic import (service.ts): LanceDB is native and must not weigh on start-up.
  */
 import * as lancedb from '@lancedb/lancedb';
-import * as arrow from 'apache-arrow';
-import { SEVERITIES, SEVERITY_RANK, searchText, type Lesson, type Severity } from './types.js';
+import type * as arrow from 'apache-arrow';
+import {
+  CANDIDATE_COLUMNS,
+  type CandidateRow,
+  type EmbedderId,
+  type FoundLesson,
+  LESSON_COLUMNS,
+  type LessonCandidate,
+  lessonBatch,
+  type Row,
+  schemaFor,
+  TEXT_COLUMNS,
+  type TextRow,
+  foundLesson,
+  toCandidate,
+  toHit,
+} from './rows.js';
+import { SEVERITY_RANK, type Lesson, type Severity } from './types.js';
+
+export type { EmbedderId, FoundLesson, LessonCandidate, LessonHit } from './rows.js';
 
 /** Below this many rows exact (flat) vector search is fast enough and exact; above it, an IVF index. */
 export const ANN_MIN_ROWS = 5_000;
@@ -22,11 +40,6 @@ const HASH_INDEX = 'content_hash_idx';
 /** More data files than this and ensureIndexes() compacts them first. */
 const MAX_FRAGMENTS = 8;
 
-export interface EmbedderId {
-  name: string;
-  version: string;
-}
-
 /** IVF partitions to probe: ~10% of them, at least 10 (recall@10 vs exact is measured in bench/lessons.ts). */
 export function nprobesFor(rows: number): number {
   return Math.min(64, Math.max(10, Math.ceil(partitionsFor(rows) * 0.1)));
@@ -34,21 +47,6 @@ export function nprobesFor(rows: number): number {
 
 export function partitionsFor(rows: number): number {
   return Math.max(8, Math.round(Math.sqrt(rows)));
-}
-
-export interface LessonHit {
-  lesson: Lesson;
-  embedder: EmbedderId;
-}
-
-/** A search candidate: just what fusion and boosts need; the full lesson is fetched for the final top k only. */
-export interface LessonCandidate {
-  id: string;
-  rowId: bigint;
-  severity: Severity;
-  created: number;
-  /** Present when the search read the text along (small tables): no separate fetch needed. */
-  found?: FoundLesson;
 }
 
 /**
@@ -84,62 +82,6 @@ export function tableNameFor(embedder: EmbedderId): string {
 
 export function isLessonTable(name: string): boolean {
   return name.startsWith('lessons__');
-}
-
-function schemaFor(dim: number): arrow.Schema {
-  const utf8 = (name: string) => new arrow.Field(name, new arrow.Utf8(), false);
-  return new arrow.Schema([
-    utf8('id'),
-    utf8('title'),
-    utf8('body'),
-    utf8('prevention'),
-    utf8('severity'),
-    new arrow.Field('severity_rank', new arrow.Int32(), false),
-    new arrow.Field('tags', new arrow.List(new arrow.Field('item', new arrow.Utf8(), true)), false),
-    new arrow.Field('created', new arrow.Float64(), false),
-    utf8('source'),
-    utf8('content_hash'),
-    utf8('search_text'),
-    utf8('embedder'),
-    utf8('embedder_version'),
-    new arrow.Field('vector', new arrow.FixedSizeList(dim, new arrow.Field('item', new arrow.Float32(), true)), false),
-  ]);
-}
-
-const LESSON_COLUMNS = ['id', 'title', 'body', 'prevention', 'severity', 'tags', 'created', 'source', 'content_hash', 'embedder', 'embedder_version'];
-
-interface Row {
-  id: string;
-  title: string;
-  body: string;
-  prevention: string;
-  severity: string;
-  tags: { toArray(): unknown[] } | string[] | null;
-  created: number;
-  source: string;
-  content_hash: string;
-  embedder: string;
-  embedder_version: string;
-  _distance?: number;
-  _score?: number;
-}
-
-function toHit(row: Row): LessonHit {
-  const tags = row.tags === null ? [] : Array.isArray(row.tags) ? row.tags : (row.tags.toArray() as string[]);
-  return {
-    lesson: {
-      id: row.id,
-      title: row.title,
-      body: row.body,
-      prevention: row.prevention,
-      severity: row.severity as Severity,
-      tags: tags.map(String),
-      created: Number(row.created),
-      source: row.source,
-      contentHash: row.content_hash,
-    },
-    embedder: { name: row.embedder, version: row.embedder_version },
-  };
 }
 
 const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
@@ -231,42 +173,10 @@ export class LessonTable {
     return ((await (filter ? q.where(filter) : q).toArray()) as Row[]).map((r) => toHit(r).lesson);
   }
 
-  /** Column-wise Arrow batch (vectors copied once into one Float32Array: far cheaper than row objects). */
-  private rows(lessons: readonly Lesson[], vectors: readonly Float32Array[]): arrow.Table {
-    const n = lessons.length;
-    const flat = new Float32Array(n * this.dim);
-    vectors.forEach((v, i) => {
-      if (v.length !== this.dim) throw new Error(`vector ${i} has ${v.length} dims, table ${this.name} needs ${this.dim}`);
-      flat.set(v, i * this.dim);
-    });
-    if (vectors.length !== n) throw new Error(`${vectors.length} vectors for ${n} lessons`);
-    const schema = schemaFor(this.dim);
-    const utf8 = (values: string[]) => arrow.vectorFromArray(values, new arrow.Utf8()).data[0]!;
-    const vectorType = schema.fields.find((f) => f.name === 'vector')!.type as arrow.FixedSizeList;
-    const columns: Record<string, arrow.Data> = {
-      id: utf8(lessons.map((l) => l.id)),
-      title: utf8(lessons.map((l) => l.title)),
-      body: utf8(lessons.map((l) => l.body)),
-      prevention: utf8(lessons.map((l) => l.prevention)),
-      severity: utf8(lessons.map((l) => l.severity)),
-      severity_rank: arrow.makeData({ type: new arrow.Int32(), length: n, data: Int32Array.from(lessons, (l) => SEVERITY_RANK[l.severity]) }),
-      tags: arrow.vectorFromArray(lessons.map((l) => l.tags), schema.fields.find((f) => f.name === 'tags')!.type).data[0]!,
-      created: arrow.makeData({ type: new arrow.Float64(), length: n, data: Float64Array.from(lessons, (l) => l.created) }),
-      source: utf8(lessons.map((l) => l.source)),
-      content_hash: utf8(lessons.map((l) => l.contentHash)),
-      search_text: utf8(lessons.map(searchText)),
-      embedder: utf8(lessons.map(() => this.embedder.name)),
-      embedder_version: utf8(lessons.map(() => this.embedder.version)),
-      vector: arrow.makeData({ type: vectorType, length: n, nullCount: 0, child: arrow.makeData({ type: new arrow.Float32(), length: n * this.dim, data: flat }) }),
-    };
-    const struct = arrow.makeData({ type: new arrow.Struct(schema.fields), length: n, nullCount: 0, children: schema.fields.map((f) => columns[f.name]!) });
-    return new arrow.Table([new arrow.RecordBatch(schema, struct)]);
-  }
-
   /** Append lessons whose ids are new to this table. */
   async insert(lessons: readonly Lesson[], vectors: readonly Float32Array[]): Promise<void> {
     if (!lessons.length) return;
-    const data = this.rows(lessons, vectors);
+    const data = lessonBatch(this, lessons, vectors);
     await withRetry(() => this.table.add(data));
     this.rowsCheckedAt = 0;
   }
@@ -274,7 +184,7 @@ export class LessonTable {
   /** Insert or replace by id. */
   async upsert(lessons: readonly Lesson[], vectors: readonly Float32Array[]): Promise<void> {
     if (!lessons.length) return;
-    const data = this.rows(lessons, vectors);
+    const data = lessonBatch(this, lessons, vectors);
     await withRetry(() => this.table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data));
     this.rowsCheckedAt = 0;
   }
@@ -378,30 +288,3 @@ export class LessonTable {
   }
 }
 
-function foundLesson(c: Pick<LessonCandidate, 'id' | 'severity' | 'created'>, row: TextRow): FoundLesson {
-  const tags = row.tags === null ? [] : Array.isArray(row.tags) ? row.tags : (row.tags.toArray() as string[]);
-  return { id: c.id, title: row.title, body: row.body, prevention: row.prevention, severity: c.severity, tags: tags.map(String), created: c.created, source: row.source };
-}
-
-/** A lesson as search returns it (no content hash: search never needs it). */
-export type FoundLesson = Omit<Lesson, 'contentHash'>;
-
-const TEXT_COLUMNS = ['id', 'title', 'body', 'prevention', 'tags', 'source'];
-type TextRow = Pick<Row, 'id' | 'title' | 'body' | 'prevention' | 'tags' | 'source'>;
-
-const CANDIDATE_COLUMNS = ['id', 'severity_rank', 'created'];
-
-interface CandidateRow {
-  id: string;
-  severity_rank: number;
-  created: number;
-  _rowid: bigint;
-  _distance?: number;
-  _score?: number;
-}
-
-function toCandidate(r: CandidateRow & Partial<TextRow>): LessonCandidate {
-  const c: LessonCandidate = { id: r.id, rowId: BigInt(r._rowid), severity: SEVERITIES[r.severity_rank] ?? 'low', created: Number(r.created) };
-  if (r.title !== undefined && r.body !== undefined) c.found = foundLesson(c, r as TextRow);
-  return c;
-}

@@ -166,12 +166,12 @@ export function claimSlotIn(db: BetterSqlite3.Database, schema: string, o: Submi
   return { ok: true };
 }
 
-/** Open (creating if needed) the risk database at `path`. */
-export async function openRiskState(path: string): Promise<RiskState> {
-  const db: BetterSqlite3.Database = await openSqlite(path, { synchronous: 'FULL' });
-  // Schema creation races with other processes opening the same file: take the write lock first.
-  db.transaction(() => db.exec(SCHEMA)).immediate();
+type HaltOps = Pick<RiskState, 'isHalted' | 'halt' | 'resume' | 'haltHistory'>;
+type DayOps = Pick<RiskState, 'startOfDayEquity' | 'dayEquities'>;
+type OrderOps = Pick<RiskState, 'recordOrder' | 'claimOrder' | 'recentOrders' | 'lastOrders'>;
 
+/** The kill switch and its history; every read-modify-write is BEGIN IMMEDIATE. */
+function haltOps(db: BetterSqlite3.Database): HaltOps {
   const readHalt = db.prepare<[], HaltRow>('SELECT halted, reason, at, by FROM halt WHERE id = 1');
   const setHalt = db.prepare('UPDATE halt SET halted = ?, reason = ?, at = ?, by = ? WHERE id = 1');
   const addEvent = db.prepare('INSERT INTO halt_events (action, at, by, reason) VALUES (?, ?, ?, ?)');
@@ -191,29 +191,8 @@ export async function openRiskState(path: string): Promise<RiskState> {
     addEvent.run('resume', at, by, previous.reason);
     return { wasHalted: true, previous };
   });
-
-  const getDay = db.prepare<[string], { equity: number }>('SELECT equity FROM day_equity WHERE trading_day = ?');
-  const putDay = db.prepare('INSERT INTO day_equity (trading_day, equity, recorded_at) VALUES (?, ?, ?)');
-  const dayEquity = db.transaction((day: string, candidate: number | null, at: string) => {
-    const row = getDay.get(day);
-    if (row) return row.equity;
-    if (candidate === null || !Number.isFinite(candidate) || candidate <= 0) return null;
-    putDay.run(day, candidate, at);
-    return candidate;
-  });
-
-  const record = db.transaction((o: SubmittedOrder) => insertSubmittedOrder(db, 'main', o));
-  const claim = db.transaction((o: SubmittedOrder, rules: ClaimRules): ClaimResult => claimSlotIn(db, 'main', o, rules));
-  const selectRecent = db.prepare<[number], { at: string; hash: string; fingerprint: string; canonical: string }>(
-    'SELECT at, hash, fingerprint, canonical FROM submitted_orders WHERE at_ms >= ? ORDER BY at_ms, seq',
-  );
-  const selectLast = db.prepare<[number], SubmittedOrder>('SELECT at, hash, fingerprint, canonical, symbol FROM submitted_orders ORDER BY at_ms DESC, seq DESC LIMIT ?');
   const selectEvents = db.prepare<[number], HaltEvent>('SELECT action, at, by, reason FROM halt_events ORDER BY seq DESC LIMIT ?');
-  const selectDays = db.prepare<[number], DayEquity>('SELECT trading_day AS tradingDay, equity, recorded_at AS recordedAt FROM day_equity ORDER BY trading_day DESC LIMIT ?');
-
-  let open = true;
   return {
-    path,
     async isHalted() {
       return toStatus(readHalt.get());
     },
@@ -223,12 +202,43 @@ export async function openRiskState(path: string): Promise<RiskState> {
     async resume(by = 'cli', at = new Date()) {
       return resume.immediate(by, at.toISOString());
     },
+    async haltHistory(limit = 10) {
+      return selectEvents.all(limit);
+    },
+  };
+}
+
+/** The first equity of each trading day (recorded once, atomically). */
+function dayOps(db: BetterSqlite3.Database): DayOps {
+  const getDay = db.prepare<[string], { equity: number }>('SELECT equity FROM day_equity WHERE trading_day = ?');
+  const putDay = db.prepare('INSERT INTO day_equity (trading_day, equity, recorded_at) VALUES (?, ?, ?)');
+  const dayEquity = db.transaction((day: string, candidate: number | null, at: string) => {
+    const row = getDay.get(day);
+    if (row) return row.equity;
+    if (candidate === null || !Number.isFinite(candidate) || candidate <= 0) return null;
+    putDay.run(day, candidate, at);
+    return candidate;
+  });
+  const selectDays = db.prepare<[number], DayEquity>('SELECT trading_day AS tradingDay, equity, recorded_at AS recordedAt FROM day_equity ORDER BY trading_day DESC LIMIT ?');
+  return {
     async startOfDayEquity(tradingDay, candidate, at = new Date()) {
       return dayEquity.immediate(tradingDay, candidate, at.toISOString());
     },
     async dayEquities(limit = 5) {
       return selectDays.all(limit);
     },
+  };
+}
+
+/** The orders this server submitted (rate and duplicate checks). */
+function orderOps(db: BetterSqlite3.Database): OrderOps {
+  const record = db.transaction((o: SubmittedOrder) => insertSubmittedOrder(db, 'main', o));
+  const claim = db.transaction((o: SubmittedOrder, rules: ClaimRules): ClaimResult => claimSlotIn(db, 'main', o, rules));
+  const selectRecent = db.prepare<[number], { at: string; hash: string; fingerprint: string; canonical: string }>(
+    'SELECT at, hash, fingerprint, canonical FROM submitted_orders WHERE at_ms >= ? ORDER BY at_ms, seq',
+  );
+  const selectLast = db.prepare<[number], SubmittedOrder>('SELECT at, hash, fingerprint, canonical, symbol FROM submitted_orders ORDER BY at_ms DESC, seq DESC LIMIT ?');
+  return {
     async recordOrder(order) {
       record.immediate(order);
     },
@@ -241,9 +251,20 @@ export async function openRiskState(path: string): Promise<RiskState> {
     async lastOrders(limit) {
       return selectLast.all(limit);
     },
-    async haltHistory(limit = 10) {
-      return selectEvents.all(limit);
-    },
+  };
+}
+
+/** Open (creating if needed) the risk database at `path`. */
+export async function openRiskState(path: string): Promise<RiskState> {
+  const db: BetterSqlite3.Database = await openSqlite(path, { synchronous: 'FULL' });
+  // Schema creation races with other processes opening the same file: take the write lock first.
+  db.transaction(() => db.exec(SCHEMA)).immediate();
+  let open = true;
+  return {
+    path,
+    ...haltOps(db),
+    ...dayOps(db),
+    ...orderOps(db),
     close() {
       if (!open) return;
       open = false;
