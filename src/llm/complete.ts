@@ -13,7 +13,7 @@ import { usageAnomaly } from './budget.js';
 import { attemptTimeout, receipt, reserveOrRefuse, type ReplyUsage, type Reservation, type RouterParts } from './call.js';
 import { classifyFailure, sameModel } from './failures.js';
 import type { ReserveDecision, SettleInput } from './ledger.js';
-import { callShape, preferredRefusal, route, type CallShape } from './route.js';
+import { callShape, preferredRefusal, route, routeBudget, type CallShape } from './route.js';
 import { costNano, isOpusModel, priceOf, type TierSpec } from './tiers.js';
 import type { Completion, CompletionRequest } from './types.js';
 
@@ -84,8 +84,8 @@ function reserve(parts: RouterParts, call: ChatCall, attempt: number): Reservati
 /** Inside the ledger's transaction: the route's first candidate at this view, or its refusal (nothing written). */
 function decide(parts: RouterParts, call: ChatCall, attempt: number, view: LedgerView): ReserveDecision {
   const { tier, preferModel } = call.req;
-  const routeRequest = { tier, preferModel, ...call.shape, attempt, tried: call.tried, random: parts.random };
-  const r = route(parts.table, routeRequest, { ...view, maxConfirmationsPerHour: parts.maxConfirmationsPerHour() }, parts.resilience);
+  const routeRequest = { tier, preferModel, inputTokens: call.shape.inputTokens, maxTokens: call.shape.maxTokens, attempt, tried: call.tried, random: parts.random };
+  const r = route(parts.table, routeRequest, routeBudget(view, parts.maxConfirmationsPerHour()), parts.resilience);
   if (r.refusal) throw r.refusal;
   const pick = r.candidates[0];
   if (!pick) throw new NoCandidate();

@@ -21,7 +21,7 @@
  *   // r.candidates[0] → { model: 'deepseek-v3.2', worstNano: 1_234, route: 'primary' }
  */
 import { ToolError } from '../errors.js';
-import { downgradePool, worstCaseInputTokens, type CriticalView } from './budget.js';
+import { downgradePool, worstCaseInputTokens, type CriticalView, type LedgerView } from './budget.js';
 import { refuseOutsideCriticalEnvelope } from './envelope.js';
 import { policyOf } from './policies/index.js';
 import { costNano, isOpusModel, nanoToUsd, priceOf, type TierSpec, type TierTable } from './tiers.js';
@@ -48,6 +48,11 @@ export interface RouteBudget {
   monthLeftNano: number;
   critical: CriticalView;
   maxConfirmationsPerHour: number;
+}
+
+/** The budget a route sees, from the ledger's view (built field by field: spreading the view costs microseconds per call). */
+export function routeBudget(view: Pick<LedgerView, 'step' | 'dayLeftNano' | 'monthLeftNano' | 'critical'>, maxConfirmationsPerHour: number): RouteBudget {
+  return { step: view.step, dayLeftNano: view.dayLeftNano, monthLeftNano: view.monthLeftNano, critical: view.critical, maxConfirmationsPerHour };
 }
 
 export interface CircuitView {
@@ -131,7 +136,7 @@ function routeShared(table: TierTable, req: RouteRequest, budget: RouteBudget, c
   const left = Math.min(budget.dayLeftNano, budget.monthLeftNano);
   // once settled spend reaches the cap nothing is sent, not even a zero-priced model
   const fit = left > 0 ? usable.filter((c) => c.worstNano <= left) : [];
-  skipped.push(...overBudget(usable.filter((c) => !fit.includes(c))));
+  if (fit.length < usable.length) skipped.push(...overBudget(usable.filter((c) => !fit.includes(c))));
   return { step: budget.step, candidates: fit, skipped, refusal: fit.length ? null : budgetExhausted(req.tier, usable, budget) };
 }
 

@@ -19,7 +19,7 @@ import { complete } from './complete.js';
 import { embed } from './embed.js';
 import type { BudgetLedger } from './ledger.js';
 import { createResilience, type ResilienceOptions } from './resilience.js';
-import { quoteRoute } from './route.js';
+import { quoteRoute, routeBudget } from './route.js';
 import type { TierTable } from './tiers.js';
 import type { LlmRouter } from './types.js';
 
@@ -48,7 +48,7 @@ export function createRouter(deps: Deps, table: TierTable, ledger: BudgetLedger,
   return {
     configured: true,
     complete: (req) => complete(parts, req),
-    quote: async (req) => quoteRoute(table, req, { ...ledger.view(), maxConfirmationsPerHour: parts.maxConfirmationsPerHour() }, parts.resilience),
+    quote: async (req) => quoteRoute(table, req, routeBudget(ledger.view(), parts.maxConfirmationsPerHour()), parts.resilience),
     embed: (req) => embed(parts, req),
     embeddingModel: () => table.tiers.embedding.models[0]!,
     async close() {
