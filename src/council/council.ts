@@ -12,7 +12,7 @@ import { getTierTable } from '../llm/index.js';
 import type { LlmRouter } from '../llm/types.js';
 import { canonicalOrder, normalizeOrder, orderHash as hashOrder, type ParsedOrder } from '../orders/order.js';
 import { aggregateVotes, type CouncilAggregate, type MemberOutcome } from './aggregate.js';
-import { assertBudgetCoversQuorum } from './budget.js';
+import { assertBudgetCoversQuorum, memberRequest } from './budget.js';
 import { councilMessages } from './prompt.js';
 import type { CouncilStore } from './store.js';
 import { issueTicket } from './ticket.js';
@@ -63,7 +63,7 @@ export async function runCouncil(deps: Deps, router: LlmRouter, store: CouncilSt
     mode: deps.mode,
   });
   // Fail before anything is sent when the budget cannot pay for a quorum of members.
-  await assertBudgetCoversQuorum(deps, members, quorum, messages, VOTE_JSON_SCHEMA);
+  await assertBudgetCoversQuorum(router, members, quorum, messages, VOTE_JSON_SCHEMA);
 
   // What each member would ask for at step 0: named in failures where the router could not tell us.
   const table = await getTierTable(deps);
@@ -97,15 +97,7 @@ export async function runCouncil(deps: Deps, router: LlmRouter, store: CouncilSt
     const base = { member: index, tier: member.tier, model_requested: member.model ?? null } as const;
     try {
       const completion = await Promise.race([
-        router.complete({
-          tier: member.tier,
-          tool: 'council_vote',
-          messages,
-          responseFormat: { name: 'council_vote', schema: VOTE_JSON_SCHEMA, strict: true },
-          ...(member.model ? { preferModel: member.model } : {}),
-          timeoutMs: memberTimeoutMs,
-          signal: controller.signal,
-        }),
+        router.complete({ ...memberRequest(member, messages, VOTE_JSON_SCHEMA), timeoutMs: memberTimeoutMs, signal: controller.signal }),
         deadline,
       ]);
       remainingDaily = remainingDaily === null ? completion.remainingDailyUsd : Math.min(remainingDaily, completion.remainingDailyUsd);

@@ -29,7 +29,7 @@ export const councilChecks: DoctorCheck = async (deps) => {
     );
     // A 1,000-character question with 2,000 characters of context: what one quorum reserves at worst.
     const messages = councilMessages({ question: 'q'.repeat(1000), context: 'c'.repeat(2000), mode: deps.mode });
-    const perMember = memberWorstCasesNano(table, members, 0, messages, VOTE_JSON_SCHEMA).filter((c): c is number => c !== null).sort((a, b) => a - b);
+    const perMember = memberWorstCasesNano(table, members, messages, VOTE_JSON_SCHEMA).filter((c): c is number => c !== null).sort((a, b) => a - b);
     const quorumNano = perMember.slice(0, quorum).reduce((s, c) => s + c, 0);
     const allNano = perMember.reduce((s, c) => s + c, 0);
     const perDay = allNano > 0 ? Math.floor(usdToNano(deps.config.budget.dailyUsd) / allNano) : Infinity;

@@ -25,7 +25,7 @@ export const CHAT_TIERS_BELOW_CRITICAL: readonly ChatTier[] = ['parse', 'analysi
 /**
  * The models a non-critical call may use at a downgrade step, before price, circuit and budget
  * filters: step 0 the tier's own order (a preferred model first), step 1 the tier's models, step 2
- * every model of the non-critical chat tiers. The router and the council's quorum check share it.
+ * every model of the non-critical chat tiers. route.ts orders and filters it.
  */
 export function downgradePool(table: TierTable, tier: ChatTier, step: number, preferModel?: string): string[] {
   const spec = table.tiers[tier];

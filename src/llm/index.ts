@@ -19,7 +19,7 @@ import type { RouterOptions } from './router.js';
 import { loadTierTable, usdToNano, type TierTable } from './tiers.js';
 import type { CallReceipt, LlmRouter } from './types.js';
 
-export type { CallReceipt, Completion, CompletionRequest, Embeddings, LlmRouter } from './types.js';
+export type { CallQuote, CallReceipt, Completion, CompletionRequest, Embeddings, LlmRouter } from './types.js';
 
 /** The tier table this process routes with (validated; bootstrap already refused a bad one). */
 export const getTierTable = (deps: Deps): Promise<TierTable> => deps.service('llm-tiers', async (d) => loadTierTable(d.config.tiersPath));
@@ -40,7 +40,7 @@ function notConfigured(table: TierTable): LlmRouter {
       env: ['LLM_GATEWAY_API_KEY', 'TETRATE_API_KEY', 'TARS_API_KEY'],
     });
   };
-  return { configured: false, complete: refuse, embed: refuse, embeddingModel: () => table.tiers.embedding.models[0]!, close: async () => undefined };
+  return { configured: false, complete: refuse, quote: refuse, embed: refuse, embeddingModel: () => table.tiers.embedding.models[0]!, close: async () => undefined };
 }
 
 /** Build a router for these deps (tests and the bench pass options; tools use getLlm). */

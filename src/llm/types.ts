@@ -2,6 +2,8 @@
  * The routing layer's contract (SPEC §9). Tools ask for a tier, never a model.
  * Expected failures are ToolError: GATEWAY_NOT_CONFIGURED, GATEWAY_UNAVAILABLE, BUDGET_EXHAUSTED, UNKNOWN_PRICE.
  */
+import type { ErrorCode } from '../errors.js';
+
 export const TIERS = ['parse', 'analysis', 'options', 'reasoning', 'critical', 'embedding'] as const;
 export type Tier = (typeof TIERS)[number];
 export type ChatTier = Exclude<Tier, 'embedding'>;
@@ -65,10 +67,37 @@ export interface Embeddings extends CallReceipt {
   vectors: number[][];
 }
 
+/** A model a call may go to, and what it reserves if it does (nano-USD: 1e-9 USD). */
+export interface RouteCandidate {
+  model: string;
+  worstNano: number;
+  /** The route the ledger records if this model is reserved (primary, prefer, split:…, fallback, tier-cheapest, …). */
+  route: string;
+}
+
+/** What a completion would cost and where it would go now (LlmRouter.quote): nothing is reserved or sent. */
+export interface CallQuote {
+  tier: ChatTier;
+  downgradeStep: number;
+  /** The worst case the reservation assumes: an upper bound on input tokens, and the max output tokens. */
+  inputTokens: number;
+  maxTokens: number;
+  /** The models the call would try now, in order; the first is what it would reserve. Empty when refused. */
+  candidates: RouteCandidate[];
+  /** The least a call of this shape can reserve at this step: its tier's cheapest priced model, whatever the circuits and the budget left; null when none is priced. */
+  cheapestWorstCaseNano: number | null;
+  /** What the call would be refused with now, before sending anything (UNKNOWN_PRICE, BUDGET_EXHAUSTED, INVALID_INPUT, GATEWAY_UNAVAILABLE). */
+  refusal: { code: ErrorCode; message: string; details: Record<string, unknown> } | null;
+  remainingDailyNano: number;
+  remainingMonthlyNano: number;
+}
+
 export interface LlmRouter {
   /** True when a gateway key is configured. */
   readonly configured: boolean;
   complete(req: CompletionRequest): Promise<Completion>;
+  /** What `complete(req)` would cost and where it would go under the current budget and circuits; sends and reserves nothing. */
+  quote(req: CompletionRequest): Promise<CallQuote>;
   embed(req: EmbeddingRequest): Promise<Embeddings>;
   /** The name of the embedding model a call would use now (for lesson-vector bookkeeping). */
   embeddingModel(): string;

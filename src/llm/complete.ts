@@ -1,0 +1,204 @@
+/**
+ * A chat completion (SPEC §9, §11): reserve → send → settle, once per attempt, until a reply is taken or the
+ * call must stop. reserve: route() inside the ledger's transaction picks the model and its worst case (or
+ * refuses, recorded, nothing sent). send: one model through the resilience policy. settle: the reply's usage
+ * replaces the reservation (a critical reply from another model, or with implausible usage, is charged and not
+ * used); a failure releases it and the next attempt fails over along the route.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
+import { ToolError } from '../errors.js';
+import type { LedgerView } from './budget.js';
+import { usageAnomaly } from './budget.js';
+import { attemptTimeout, receipt, reserveOrRefuse, type ReplyUsage, type Reservation, type RouterParts } from './call.js';
+import { classifyFailure, sameModel } from './failures.js';
+import type { ReserveDecision, SettleInput } from './ledger.js';
+import { callShape, preferredRefusal, route, routeBudget, type CallShape } from './route.js';
+import { costNano, isOpusModel, priceOf, type TierSpec } from './tiers.js';
+import type { Completion, CompletionRequest } from './types.js';
+
+/** Every usable model of the route was skipped: answered as GATEWAY_UNAVAILABLE with the last failure. */
+class NoCandidate extends Error {}
+
+interface ChatCall {
+  req: CompletionRequest;
+  spec: TierSpec;
+  critical: boolean;
+  shape: CallShape;
+  /** Epoch ms bounding retries and failover together. */
+  deadline: number;
+  callId: string;
+  started: number;
+  body: Omit<ChatCompletionCreateParamsNonStreaming, 'model'>;
+  tried: Set<string>;
+  lastError: unknown;
+}
+
+export async function complete(parts: RouterParts, req: CompletionRequest): Promise<Completion> {
+  const call = openCall(parts, req);
+  for (let attempt = 1; ; attempt++) {
+    const reservation = reserve(parts, call, attempt);
+    const sentAt = performance.now();
+    try {
+      const reply = await send(parts, call, reservation.decision.model);
+      const completion = settleReply(parts, call, reservation, reply, sentAt);
+      if (completion) return completion; // null: a critical reply refused, fail over
+    } catch (err) {
+      settleFailure(parts, call, reservation, err, sentAt); // throws when the call must stop, else fail over
+    }
+  }
+}
+
+function openCall(parts: RouterParts, req: CompletionRequest): ChatCall {
+  const started = performance.now();
+  const spec = parts.table.tiers[req.tier];
+  const shape = callShape(spec, req);
+  const callId = randomUUID();
+  const deadline = Date.now() + (req.timeoutMs ?? spec.totalTimeoutMs ?? spec.timeoutMs * 2);
+  const refusal = preferredRefusal(parts.table, req.tier, req.preferModel);
+  if (refusal?.code === 'UNKNOWN_PRICE') {
+    parts.ledger.refuse({ callId, attempt: 1, tool: req.tool, tier: req.tier }, { modelRequested: req.preferModel!, outcome: 'unknown_price', error: 'no price in the tier table', step: 0 });
+  }
+  if (refusal) throw refusal;
+  const body = {
+    messages: req.messages,
+    max_tokens: shape.maxTokens,
+    stream: false as const,
+    ...(req.responseFormat
+      ? { response_format: { type: 'json_schema' as const, json_schema: { name: req.responseFormat.name, schema: req.responseFormat.schema, strict: req.responseFormat.strict ?? true } } }
+      : {}),
+  };
+  return { req, spec, critical: req.tier === 'critical', shape, deadline, callId, started, body, tried: new Set(), lastError: undefined };
+}
+
+function reserve(parts: RouterParts, call: ChatCall, attempt: number): Reservation {
+  const meta = { callId: call.callId, attempt, tool: call.req.tool, tier: call.req.tier };
+  try {
+    return reserveOrRefuse(parts.ledger, meta, call.req.preferModel ?? call.spec.models[0]!, (view) => decide(parts, call, attempt, view));
+  } catch (err) {
+    if (err instanceof NoCandidate) throw noModelAnswered(call);
+    throw err;
+  }
+}
+
+/** Inside the ledger's transaction: the route's first candidate at this view, or its refusal (nothing written). */
+function decide(parts: RouterParts, call: ChatCall, attempt: number, view: LedgerView): ReserveDecision {
+  const { tier, preferModel } = call.req;
+  const routeRequest = { tier, preferModel, inputTokens: call.shape.inputTokens, maxTokens: call.shape.maxTokens, attempt, tried: call.tried, random: parts.random };
+  const r = route(parts.table, routeRequest, routeBudget(view, parts.maxConfirmationsPerHour()), parts.resilience);
+  if (r.refusal) throw r.refusal;
+  const pick = r.candidates[0];
+  if (!pick) throw new NoCandidate();
+  return { model: pick.model, reserveNano: pick.worstNano, step: r.step, route: pick.route };
+}
+
+function noModelAnswered(call: ChatCall): ToolError {
+  const last = classifyFailure(call.lastError);
+  return new ToolError('GATEWAY_UNAVAILABLE', `no ${call.req.tier} model answered${call.lastError ? `: ${last.message}` : ' (every circuit is open)'}`, {
+    tier: call.req.tier,
+    tried: [...call.tried],
+    reason: last.outcome,
+    ...(last.status !== undefined ? { status: last.status } : {}),
+    ...(call.lastError instanceof ToolError ? call.lastError.details : {}),
+  });
+}
+
+function send(parts: RouterParts, call: ChatCall, model: string): Promise<ChatCompletion> {
+  return parts.resilience.policyFor(model, call.deadline).execute(
+    // cockatiel's context signal only mirrors req.signal here (no timeout policy), so pass the caller's own:
+    // handing openai a long-lived shared signal would leak one abort listener per call.
+    () => parts.client.chat.completions.create({ ...call.body, model }, { signal: call.req.signal, timeout: attemptTimeout(call.spec.timeoutMs, call.deadline) }),
+    call.req.signal,
+  );
+}
+
+interface MeasuredReply {
+  /** The model the reply names, null when it names none. */
+  reported: string | null;
+  served: string;
+  same: boolean;
+  u: ReplyUsage;
+  anomaly: string | null;
+  usage: Omit<SettleInput, 'modelServed' | 'outcome' | 'error'>;
+}
+
+/** What the reply cost, as reported; usage the request did not allow isolates the model's circuit (SPEC §11). */
+function measure(parts: RouterParts, call: ChatCall, r: Reservation, res: ChatCompletion, sentAt: number): MeasuredReply {
+  const model = r.decision.model;
+  // the reply must name its model: on the critical tier a missing name is never taken for Opus
+  const reported = typeof res.model === 'string' && res.model ? res.model : null;
+  const served = reported ?? model;
+  const u = {
+    input: res.usage?.prompt_tokens ?? 0,
+    cached: res.usage?.prompt_tokens_details?.cached_tokens ?? 0,
+    output: res.usage?.completion_tokens ?? 0,
+    reasoning: res.usage?.completion_tokens_details?.reasoning_tokens ?? 0,
+  };
+  // reasoning tokens are part of completion_tokens (billed at the output price); cached are part of prompt_tokens.
+  // A reply without usage is charged its full reservation: never under-count what may have been billed.
+  const cost = res.usage
+    ? costNano(priceOf(parts.table, served) ?? priceOf(parts.table, model)!, { inputTokens: u.input, cachedInputTokens: u.cached, outputTokens: u.output })
+    : r.decision.reserveNano;
+  const latencyMs = performance.now() - sentAt;
+  const anomaly = res.usage ? usageAnomaly(u, { maxOutputTokens: call.shape.maxTokens, worstInputTokens: call.shape.inputTokens }) : null;
+  if (anomaly) parts.resilience.isolate(model, { anomaly, tool: call.req.tool });
+  const usage = { inputTokens: u.input, cachedInputTokens: u.cached, outputTokens: u.output, reasoningTokens: u.reasoning, costNano: cost, latencyMs, usageAnomaly: anomaly };
+  return { reported, served, same: sameModel(model, served), u, anomaly, usage };
+}
+
+/** Replace the reservation by the reply's reported cost; null when a critical reply is refused (charged, not used). */
+function settleReply(parts: RouterParts, call: ChatCall, r: Reservation, res: ChatCompletion, sentAt: number): Completion | null {
+  const model = r.decision.model;
+  const m = measure(parts, call, r, res, sentAt);
+  if (call.critical && !criticalReplyTaken(parts, call, r, m)) return null;
+  const view = parts.ledger.settle(r.rowId, { modelServed: m.served, ...m.usage, outcome: m.same ? 'ok' : 'substituted' });
+  if (!m.same) parts.log.warn('gateway substituted the model', { modelRequested: model, modelServed: m.served, tier: call.req.tier, tool: call.req.tool });
+  const choice = res.choices?.[0];
+  return {
+    ...receipt(call.callId, call.req.tier, model, m.served, m.u, m.usage.costNano, performance.now() - call.started, r.decision.step, view),
+    content: choice?.message?.content ?? '',
+    finishReason: choice?.finish_reason ?? null,
+    choiceCount: Array.isArray(res.choices) ? res.choices.length : 0,
+  };
+}
+
+/**
+ * A critical reply is used only when it names the Opus model asked for (false: settled as a substitution, the
+ * next Opus model is tried) and its usage is plausible (else settled and the call stops: no other Opus is paid for).
+ */
+function criticalReplyTaken(parts: RouterParts, call: ChatCall, r: Reservation, m: MeasuredReply): boolean {
+  const model = r.decision.model;
+  if (m.reported === null || !(m.same && isOpusModel(m.served))) {
+    parts.ledger.settle(r.rowId, { modelServed: m.reported ?? '(none)', ...m.usage, outcome: 'rejected_substitution', error: `asked ${model}, served ${m.served}` });
+    parts.log.warn('critical reply from a substituted model refused', { modelRequested: model, modelServed: m.served, tool: call.req.tool });
+    call.tried.add(model);
+    call.lastError =
+      m.reported === null
+        ? new ToolError('GATEWAY_UNAVAILABLE', `the gateway answered a critical call to ${model} without naming the model that served it`, { reason: 'model_missing', modelRequested: model })
+        : new ToolError('GATEWAY_UNAVAILABLE', `the gateway answered a critical call with ${m.served} instead of ${model}`, { reason: 'model_substituted', modelRequested: model, modelServed: m.served });
+    return false;
+  }
+  if (m.anomaly) {
+    // the gateway's accounting of this very reply is in doubt: its decision is not used, and no other Opus model is paid for
+    parts.ledger.settle(r.rowId, { modelServed: m.served, ...m.usage, outcome: 'rejected_usage', error: m.anomaly });
+    throw new ToolError('GATEWAY_UNAVAILABLE', `the gateway reported more usage than the critical call allowed (${m.anomaly}); the reply is not used`, { reason: 'usage_anomaly', modelRequested: model, modelServed: m.served });
+  }
+  return true;
+}
+
+/** A failed attempt gives its reservation back; throws when the call must stop (cancelled, out of time), else returns to fail over. */
+function settleFailure(parts: RouterParts, call: ChatCall, r: Reservation, err: unknown, sentAt: number): void {
+  if (err instanceof ToolError && err.details.reason === 'usage_anomaly') throw err;
+  const { tier } = call.req;
+  const model = r.decision.model;
+  const d = classifyFailure(err);
+  parts.ledger.release(r.rowId, { outcome: d.outcome, error: d.message, latencyMs: performance.now() - sentAt });
+  if (call.req.signal?.aborted) throw new ToolError('GATEWAY_UNAVAILABLE', `the ${tier} call was cancelled`, { tier, reason: 'aborted' });
+  parts.log.warn('model attempt failed', { tier, model, outcome: d.outcome, status: d.status, message: d.message });
+  call.tried.add(model);
+  call.lastError = err;
+  if (Date.now() >= call.deadline - 50) {
+    const tried = [...call.tried];
+    throw new ToolError('GATEWAY_UNAVAILABLE', `the ${tier} call ran out of time after trying ${tried.join(', ')}: ${d.message}`, { tier, tried, reason: d.outcome, ...(d.status !== undefined ? { status: d.status } : {}) });
+  }
+}
