@@ -23,7 +23,8 @@ function pick<T>(rand: () => number, weighted: Array<[T, number]>): T {
   const total = weighted.reduce((s, [, w]) => s + w, 0);
   let x = rand() * total;
   for (const [v, w] of weighted) {
-    if ((x -= w) < 0) return v;
+    x -= w;
+    if (x < 0) return v;
   }
   return weighted[weighted.length - 1]![0];
 }

@@ -145,7 +145,8 @@ async function dayCost(): Promise<Record<string, unknown>> {
         m.tier === 'embedding'
           ? await llm.embed({ tool: 'bench', texts: [`[mix:embedding] ${'lesson '.repeat(100)}`] })
           : await llm.complete({ tier: m.tier, tool: 'bench', messages: [{ role: 'user', content }], maxTokens: Math.min(table.tiers[m.tier].maxTokens, m.output * 2) });
-      (served[m.tier] ??= {})[r.modelServed] = (served[m.tier]![r.modelServed] ?? 0) + 1;
+      served[m.tier] ??= {};
+      served[m.tier]![r.modelServed] = (served[m.tier]![r.modelServed] ?? 0) + 1;
       if (m.tier === 'critical' && /opus/i.test(r.modelServed)) criticalOnOpus++;
     } catch (err) {
       refused[m.tier] = (refused[m.tier] ?? 0) + 1;

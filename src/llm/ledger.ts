@@ -188,7 +188,8 @@ export class BudgetLedger {
         leftNano: criticalBudget - c,
         // counted on first read (inside reserve's transaction for a critical call): cheap calls never pay for the query
         get confirmationsLastHour() {
-          return (confirmations ??= countSince.get(now.getTime() - HOUR_MS)?.n ?? 0);
+          confirmations ??= countSince.get(now.getTime() - HOUR_MS)?.n ?? 0;
+          return confirmations;
         },
       },
     };

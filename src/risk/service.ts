@@ -45,7 +45,7 @@ async function optionQuotes(b: Broker, order: NormalizedOrder): Promise<Record<s
   await Promise.all(
     [...byUnderlying.entries()].map(async ([underlying, expiries]) => {
       const sorted = [...expiries].sort();
-      let snapshots;
+      let snapshots: Awaited<ReturnType<Broker['getOptionSnapshots']>>;
       try {
         snapshots = await b.getOptionSnapshots({ underlying, expirationGte: sorted[0], expirationLte: sorted[sorted.length - 1] });
       } catch (err) {

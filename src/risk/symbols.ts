@@ -11,6 +11,7 @@ const CONFUSABLES: Record<string, string> = {
   'ℐ': 'I', 'ℑ': 'I', 'ℒ': 'L', 'ℳ': 'M', 'ℛ': 'R', 'ℜ': 'R', 'ℬ': 'B', 'ℰ': 'E', 'ℱ': 'F', 'ℋ': 'H', 'ℌ': 'H', 'ℭ': 'C', 'Ⅰ': 'I', 'Ⅴ': 'V', 'Ⅹ': 'X', 'Ⅼ': 'L', 'Ⅽ': 'C', 'Ⅾ': 'D', 'Ⅿ': 'M',
   '․': '.', '。': '.', '｡': '.', '·': '.',
 };
+// biome-ignore lint/suspicious/noMisleadingCharacterClass: each Hangul filler is matched on its own on purpose (they render as nothing)
 const INVISIBLE = /[\p{Cf}\p{Zs}\s\u034F\u115F\u1160\u3164\uFFA0]/gu;
 
 /**

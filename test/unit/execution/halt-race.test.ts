@@ -50,7 +50,12 @@ class Line {
   private readonly lines: string[] = [];
   private waiting: ((l: string) => void) | null = null;
   constructor(readonly child: ChildProcessWithoutNullStreams) {
-    createInterface({ input: child.stdout }).on('line', (l) => (this.waiting ? (this.waiting(l), (this.waiting = null)) : this.lines.push(l)));
+    createInterface({ input: child.stdout }).on('line', (l) => {
+      const waiting = this.waiting;
+      this.waiting = null;
+      if (waiting) waiting(l);
+      else this.lines.push(l);
+    });
   }
   next(): Promise<string> {
     const l = this.lines.shift();
