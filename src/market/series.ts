@@ -74,9 +74,11 @@ function badReason(b: Bar): string | null {
   return null;
 }
 
-export function cleanSeries(bars: readonly Bar[], timeframe: Timeframe, symbol: string): { series: PriceSeries; quality: DataQuality } {
-  const stamped: Array<{ bar: Bar; ms: number }> = [];
-  const dropped: DroppedBar[] = [];
+type Stamped = { bar: Bar; ms: number };
+
+/** Bars with a parseable timestamp, in time order; the others go to `dropped`. */
+function stampBars(bars: readonly Bar[], dropped: DroppedBar[]): { stamped: Stamped[]; reordered: boolean } {
+  const stamped: Stamped[] = [];
   let reordered = false;
   for (const bar of bars) {
     const ms = Date.parse(bar.t);
@@ -88,8 +90,12 @@ export function cleanSeries(bars: readonly Bar[], timeframe: Timeframe, symbol: 
     stamped.push({ bar, ms });
   }
   if (reordered) stamped.sort((a, b) => a.ms - b.ms);
-  // Keep the last copy of a repeated timestamp (a corrected bar supersedes the first print).
-  const unique: Array<{ bar: Bar; ms: number }> = [];
+  return { stamped, reordered };
+}
+
+/** Keep the last copy of a repeated timestamp (a corrected bar supersedes the first print). */
+function dedupe(stamped: Stamped[]): { unique: Stamped[]; duplicates: number } {
+  const unique: Stamped[] = [];
   let duplicates = 0;
   for (const s of stamped) {
     const last = unique[unique.length - 1];
@@ -98,7 +104,12 @@ export function cleanSeries(bars: readonly Bar[], timeframe: Timeframe, symbol: 
       duplicates += 1;
     } else unique.push(s);
   }
-  const good: Array<{ bar: Bar; ms: number }> = [];
+  return { unique, duplicates };
+}
+
+/** The usable bars; a bad one goes to `dropped`, and a bad latest bar refuses the series. */
+function keepGood(unique: Stamped[], dropped: DroppedBar[], timeframe: Timeframe, symbol: string): Stamped[] {
+  const good: Stamped[] = [];
   for (const [i, s] of unique.entries()) {
     const reason = badReason(s.bar);
     if (reason === null) {
@@ -116,16 +127,24 @@ export function cleanSeries(bars: readonly Bar[], timeframe: Timeframe, symbol: 
     }
     dropped.push({ t: s.bar.t, reason });
   }
-  if (bars.length > 0 && dropped.length / bars.length > MAX_BAD_SHARE) {
-    throw new ToolError('INVALID_INPUT', `${dropped.length} of ${bars.length} ${timeframe} bars for ${symbol} are unusable (NaN, zero or negative prices, bad timestamps); more than ${MAX_BAD_SHARE * 100}% bad data, refusing to analyse`, {
+  return good;
+}
+
+function assertMostlyGood(received: number, dropped: DroppedBar[], timeframe: Timeframe, symbol: string): void {
+  if (received > 0 && dropped.length / received > MAX_BAD_SHARE) {
+    throw new ToolError('INVALID_INPUT', `${dropped.length} of ${received} ${timeframe} bars for ${symbol} are unusable (NaN, zero or negative prices, bad timestamps); more than ${MAX_BAD_SHARE * 100}% bad data, refusing to analyse`, {
       reason: 'bad_series',
       symbol,
       timeframe,
       bad: dropped.length,
-      received: bars.length,
+      received,
       examples: dropped.slice(0, 5),
     });
   }
+}
+
+/** The struct of arrays over the good bars, with the time gaps it contains. */
+function toSeries(good: Stamped[], timeframe: Timeframe): { series: PriceSeries; gapCount: number; largestGap: DataQuality['largestGap'] } {
   const n = good.length;
   const series: PriceSeries = {
     length: n,
@@ -161,9 +180,19 @@ export function cleanSeries(bars: readonly Bar[], timeframe: Timeframe, symbol: 
       }
     }
   }
+  return { series, gapCount, largestGap };
+}
+
+export function cleanSeries(bars: readonly Bar[], timeframe: Timeframe, symbol: string): { series: PriceSeries; quality: DataQuality } {
+  const dropped: DroppedBar[] = [];
+  const { stamped, reordered } = stampBars(bars, dropped);
+  const { unique, duplicates } = dedupe(stamped);
+  const good = keepGood(unique, dropped, timeframe, symbol);
+  assertMostlyGood(bars.length, dropped, timeframe, symbol);
+  const { series, gapCount, largestGap } = toSeries(good, timeframe);
   return {
     series,
-    quality: { received: bars.length, used: n, duplicates, reordered, dropped: dropped.slice(0, 10), droppedCount: dropped.length, gapCount, largestGap },
+    quality: { received: bars.length, used: good.length, duplicates, reordered, dropped: dropped.slice(0, 10), droppedCount: dropped.length, gapCount, largestGap },
   };
 }
 

@@ -1,0 +1,66 @@
+/** Series allocation and the rolling mean / Bollinger deviation (OURS, for speed only). */
+
+export function nanArray(n: number): Float64Array {
+  return new Float64Array(n).fill(Number.NaN);
+}
+
+/** A series of n bars, NaN over its first `undefinedBars` (the rest is written by the caller). */
+export function seriesArray(n: number, undefinedBars: number): Float64Array {
+  const out = new Float64Array(n);
+  if (undefinedBars > 0) out.fill(Number.NaN, 0, Math.min(undefinedBars, n));
+  return out;
+}
+
+/**
+ * OURS, for speed only: the rolling mean over `period` values of x[from..] (the SMA), in O(1) per bar with a
+ * Neumaier-compensated running sum. trading-signals 8's SMA re-averages its whole window on every
+ * bar (O(period); 270 additions a bar for SMA 20/50/200) and offers no running-sum or batch path.
+ * Verified against the library's own SMA in test/unit/market/library-parity.test.ts (and against the
+ * independent reference in indicators.test.ts).
+ */
+export function rollingMean(x: Float64Array, period: number, from = 0): Float64Array {
+  const n = x.length;
+  const first = from + period - 1;
+  const out = seriesArray(n, first);
+  let sum = 0;
+  let comp = 0; // the low-order bits the running sum has lost
+  for (let i = from; i < n; i++) {
+    const v = x[i]!;
+    let t = sum + v;
+    comp += Math.abs(sum) >= Math.abs(v) ? sum - t + v : v - t + sum;
+    sum = t;
+    if (i > first) {
+      const w = -x[i - period]!;
+      t = sum + w;
+      comp += Math.abs(sum) >= Math.abs(w) ? sum - t + w : w - t + sum;
+      sum = t;
+    }
+    if (i >= first) out[i] = (sum + comp) / period;
+  }
+  return out;
+}
+
+/**
+ * OURS, for speed only: Bollinger Bands over the rolling mean above, with the population standard
+ * deviation computed exactly as the library does (two-pass over the window: mean of squared
+ * deviations from the middle band). The library's BollingerBands re-averages the window and
+ * allocates two arrays and a result object per bar. Verified against the library's BollingerBands
+ * in test/unit/market/library-parity.test.ts.
+ */
+export function bollinger(x: Float64Array, period: number, multiplier: number, middle: Float64Array): { upper: Float64Array; lower: Float64Array } {
+  const n = x.length;
+  const upper = seriesArray(n, period - 1);
+  const lower = seriesArray(n, period - 1);
+  for (let i = period - 1; i < n; i++) {
+    const m = middle[i]!;
+    let sq = 0;
+    for (let j = i - period + 1; j <= i; j++) {
+      const d = x[j]! - m;
+      sq += d * d;
+    }
+    const sd = Math.sqrt(sq / period);
+    upper[i] = m + sd * multiplier;
+    lower[i] = m - sd * multiplier;
+  }
+  return { upper, lower };
+}

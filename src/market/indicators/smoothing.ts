@@ -1,0 +1,72 @@
+/** SMA-seeded EMA and Wilder (RMA) smoothing over the library's classes. */
+import { EMA, getAverage, NotEnoughDataError, RMA, SMA } from 'trading-signals';
+import { seriesArray } from './rolling.js';
+
+/**
+ * EMA seeded with the SMA of its first `interval` prices — the convention of Appel, StockCharts,
+ * TA-Lib and TradingView. The library's EMA seeds with the first price instead, which leaves a
+ * 200-period EMA visibly off for hundreds of bars; feeding it the SMA as its first input gives
+ * the standard seed while the library still does the smoothing. Undefined (null) until seeded.
+ * computeIndicators feeds plain EMAs that seed directly (seededEma below, no per-bar subclass call);
+ * this streaming form is the reference the parity test runs the library's MACD class with.
+ */
+export class SmaSeededEMA extends EMA {
+  readonly #seed: SMA;
+  #seeded = false;
+  constructor(interval: number) {
+    super(interval);
+    this.#seed = new SMA(interval);
+  }
+  override update(price: number, replace: boolean): number {
+    if (this.#seeded) return super.update(price, replace);
+    const sma = this.#seed.update(price, replace);
+    if (sma === null) return null as unknown as number; // MACD only reads it once the slow EMA is seeded
+    this.#seeded = true;
+    return super.update(sma, replace);
+  }
+}
+
+/**
+ * Wilder smoothing for the library's RSI, ATR and ADX (their `SmoothingIndicator` parameter): the
+ * library's RMA recurrence (x/n + previous·(1 − 1/n)) seeded with the library's SMA of its first n
+ * inputs. Same values as the library's default smoothing, WSMA (checked in
+ * test/unit/market/library-parity.test.ts), without WSMA's inner SMA, which keeps re-averaging its
+ * window on every bar long after the seed. Append-only: `replace` is not supported (never used here).
+ */
+export class SmaSeededRMA extends RMA {
+  #seed: SMA | null;
+  constructor(interval: number) {
+    super(interval);
+    this.#seed = new SMA(interval);
+  }
+  override update(price: number, replace: boolean): number {
+    const seed = this.#seed;
+    if (seed === null) return super.update(price, replace);
+    const sma = seed.update(price, replace);
+    if (sma === null) return null as unknown as number; // callers only read it once isStable
+    this.#seed = null;
+    return super.update(sma, replace);
+  }
+  override getResultOrThrow(): number {
+    if (this.#seed !== null || this.result === undefined) throw new NotEnoughDataError(this.interval);
+    return this.result;
+  }
+  override get isStable(): boolean {
+    return this.#seed === null;
+  }
+}
+
+/**
+ * The library's EMA over x[from..] with the standard seed: its first input is the library's average
+ * of the first `period` values (what SmaSeededEMA does, without a subclass call per bar).
+ */
+export function seededEma(x: Float64Array, period: number, from = 0): Float64Array {
+  const n = x.length;
+  const first = from + period - 1;
+  const out = seriesArray(n, first);
+  if (n <= first) return out;
+  const ema = new EMA(period);
+  out[first] = ema.update(getAverage(Array.from(x.subarray(from, first + 1))), false);
+  for (let i = first + 1; i < n; i++) out[i] = ema.update(x[i]!, false);
+  return out;
+}
