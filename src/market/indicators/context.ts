@@ -42,7 +42,10 @@ export function makeContext(s: PriceSeries, needsCandles: boolean, options: Comp
   const means = new Map<number, Float64Array>();
   const meanOf = (p: number) => {
     let m = means.get(p);
-    if (!m) means.set(p, (m = rollingMean(close, p)));
+    if (!m) {
+      m = rollingMean(close, p);
+      means.set(p, m);
+    }
     return m;
   };
   return { s, n: s.length, close, candles: needsCandles ? candlesOf(s) : [], meanOf, options };

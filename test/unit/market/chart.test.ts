@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildChartSvg, niceTicks, renderChartPng, type ChartInput } from '../../../src/market/chart.js';
 
 /** PNG signature + IHDR (the first chunk): width and height as big-endian uint32 at bytes 16 and 20. */
-export function pngSize(png: Buffer): { width: number; height: number } {
+function pngSize(png: Buffer): { width: number; height: number } {
   expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   expect(png.subarray(12, 16).toString('latin1')).toBe('IHDR');
   return { width: png.readUInt32BE(16), height: png.readUInt32BE(20) };

@@ -48,7 +48,7 @@ describe('RSI against Wilder’s worked example (as tabulated by StockCharts)', 
 
   it('tracks the published table within its rounding', () => {
     const published = [70.53, 66.32, 66.55, 69.41, 66.36, 57.97];
-    published.forEach((p, k) => expect(Math.abs(rsi[14 + k]! - p), `day ${15 + k}`).toBeLessThan(0.15));
+    for (const [k, p] of published.entries()) expect(Math.abs(rsi[14 + k]! - p), `day ${15 + k}`).toBeLessThan(0.15);
   });
 
   it('is 100 on a steady rise and 0 on a steady fall', () => {

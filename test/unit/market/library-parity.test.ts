@@ -24,7 +24,7 @@ function libSeries<R>(n: number, step: (i: number) => R | null, pick: (r: R) => 
   for (let i = 0; i < n; i++) {
     const r = step(i);
     if (r === null) continue;
-    pick(r).forEach((v, k) => (out[k]![i] = v));
+    for (const [k, v] of pick(r).entries()) out[k]![i] = v;
   }
   return out;
 }
