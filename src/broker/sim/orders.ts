@@ -8,6 +8,26 @@ import { cashCents, positionQty, reservedTotalCents } from './ledger.js';
 import { submitMleg } from './mleg.js';
 import { assertNewClientOrderId, insertOrder, newOrderRow, orderRowById, setStatus, toOrder } from './order-rows.js';
 
+/**
+ * Inside the submit transaction: a buy reserves what it could cost at worst (the limit, else the ask
+ * with a 5% collar for stops and queued market orders) out of free cash; a sell needs the shares not
+ * already promised to open sells (no shorting). Returns the cents reserved.
+ */
+function reserveEquity(s: SimState, order: OrderSubmission, symbol: string, qty: number, refPrice: number, open: boolean): number {
+  if (order.side === 'buy') {
+    const worst = order.limit_price ?? (order.stop_price ? Math.max(order.stop_price, refPrice) * 1.05 : open ? refPrice : refPrice * 1.05);
+    const reservedCents = order.notional !== null && open ? cents(order.notional) : cents(qty * worst);
+    const available = cashCents(s) - reservedTotalCents(s);
+    if (reservedCents > available) throw rejected(403, 'insufficient buying power', { required: reservedCents / 100, available: available / 100 });
+    return reservedCents;
+  }
+  const held = positionQty(s, symbol);
+  const pendingSells = (s.db.prepare(`SELECT COALESCE(SUM(qty - filled_qty), 0) AS q FROM orders WHERE symbol = ? AND side = 'sell' AND status IN (${SWEEPABLE.map(() => '?').join(',')})`).get(symbol, ...SWEEPABLE) as { q: number }).q;
+  const available = Math.max(0, held - pendingSells);
+  if (qty > available + 1e-9) throw rejected(403, `insufficient qty available for order (requested: ${qty}, available: ${available})`, { requested: qty, available });
+  return 0;
+}
+
 /** `now` is the sweep's: the order meets the tape as it stands after every resting order was evaluated. */
 export function submitOrder(s: SimState, order: OrderSubmission, now: Date): BrokerOrder {
   const nowMs = now.getTime();
@@ -27,19 +47,7 @@ export function submitOrder(s: SimState, order: OrderSubmission, now: Date): Bro
     const refPrice = order.side === 'buy' ? quote.askPrice : quote.bidPrice;
     const qty = qtyGiven ?? Math.floor(((order.notional ?? 0) / refPrice) * 1e9) / 1e9;
     if (!(qty > 0)) throw rejected(422, 'qty must be > 0');
-    // Reservation: what a buy could cost at worst (the limit, else the ask with a 5% collar for stops and queued market orders).
-    let reservedCents = 0;
-    if (order.side === 'buy') {
-      const worst = order.limit_price ?? (order.stop_price ? Math.max(order.stop_price, refPrice) * 1.05 : open ? refPrice : refPrice * 1.05);
-      reservedCents = order.notional !== null && open ? cents(order.notional) : cents(qty * worst);
-      const available = cashCents(s) - reservedTotalCents(s);
-      if (reservedCents > available) throw rejected(403, 'insufficient buying power', { required: reservedCents / 100, available: available / 100 });
-    } else {
-      const held = positionQty(s, symbol);
-      const pendingSells = (s.db.prepare(`SELECT COALESCE(SUM(qty - filled_qty), 0) AS q FROM orders WHERE symbol = ? AND side = 'sell' AND status IN (${SWEEPABLE.map(() => '?').join(',')})`).get(symbol, ...SWEEPABLE) as { q: number }).q;
-      const available = Math.max(0, held - pendingSells);
-      if (qty > available + 1e-9) throw rejected(403, `insufficient qty available for order (requested: ${qty}, available: ${available})`, { requested: qty, available });
-    }
+    const reservedCents = reserveEquity(s, order, symbol, qty, refPrice, open);
     const row = newOrderRow(order, now, open, {
       symbol,
       order_class: 'simple',
