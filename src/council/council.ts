@@ -49,8 +49,29 @@ class MemberTimeout extends Error {
 const ms = (x: number) => Math.round(x * 10) / 10;
 const errMessage = (err: unknown) => (err instanceof Error ? err.message : String(err)).slice(0, 500);
 
+/** One council in flight: what every member is asked, and what the answers so far have told us. */
+interface Session {
+  deps: Deps;
+  router: LlmRouter;
+  store: CouncilStore;
+  hooks: CouncilHooks;
+  messages: ReturnType<typeof councilMessages>;
+  /** What each member would ask for at step 0: named in failures where the router could not tell us. */
+  expectedModel: Array<string | null>;
+  councilId: string;
+  total: number;
+  log: Deps['log'];
+  done: number;
+  remainingDaily: number | null;
+}
+
+type Asked = { outcome: MemberOutcome; raw: string | null };
+type MemberBase = Pick<MemberOutcome, 'member' | 'tier' | 'model_requested'>;
+
+const report = (hooks: CouncilHooks, done: number, total: number, message: string) => Promise.resolve(hooks.progress?.(done, total, message)).catch(() => undefined);
+
 export async function runCouncil(deps: Deps, router: LlmRouter, store: CouncilStore, input: CouncilInput, hooks: CouncilHooks = {}): Promise<CouncilResult> {
-  const { members, quorum, memberTimeoutMs } = deps.profile.council;
+  const { members, quorum } = deps.profile.council;
   if (!router.configured) {
     throw new ToolError('GATEWAY_NOT_CONFIGURED', 'council_vote needs an LLM gateway: set LLM_GATEWAY_API_KEY (or TETRATE_API_KEY) and restart the server', {});
   }
@@ -65,7 +86,6 @@ export async function runCouncil(deps: Deps, router: LlmRouter, store: CouncilSt
   // Fail before anything is sent when the budget cannot pay for a quorum of members.
   await assertBudgetCoversQuorum(router, members, quorum, messages, VOTE_JSON_SCHEMA);
 
-  // What each member would ask for at step 0: named in failures where the router could not tell us.
   const table = await getTierTable(deps);
   const expectedModel = members.map((m) => m.model ?? table.tiers[m.tier].models[0] ?? null);
 
@@ -73,128 +93,152 @@ export async function runCouncil(deps: Deps, router: LlmRouter, store: CouncilSt
   const total = members.length;
   store.begin({ id: councilId, at: new Date().toISOString(), question: input.question, orderHash, membersTotal: total, quorum });
   const log = deps.log.child({ tool: 'council_vote', council: councilId });
-  await Promise.resolve(hooks.progress?.(0, total, `asking ${total} council members`)).catch(() => undefined);
+  await report(hooks, 0, total, `asking ${total} council members`);
 
   const started = performance.now();
-  let done = 0;
-  let remainingDaily: number | null = null;
+  const session: Session = { deps, router, store, hooks, messages, expectedModel, councilId, total, log, done: 0, remainingDaily: null };
+  const outcomes = await askAll(session);
+  refuseWhenNothingReached(session, outcomes);
+  return decide(session, input.question, orderHash, outcomes, started);
+}
 
-  const askMember = async (index: number): Promise<{ outcome: MemberOutcome; raw: string | null }> => {
-    const member = members[index]!;
-    const t0 = performance.now();
-    const controller = new AbortController();
-    const onParentAbort = () => controller.abort(hooks.signal?.reason);
-    hooks.signal?.addEventListener('abort', onParentAbort, { once: true });
-    let timer: NodeJS.Timeout | undefined;
-    // Our own deadline, independent of the router's: a member that ignores its signal still cannot hold the council.
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const err = new MemberTimeout(`no answer within ${memberTimeoutMs} ms`);
-        controller.abort(err);
-        reject(err);
-      }, memberTimeoutMs);
-    });
-    const base = { member: index, tier: member.tier, model_requested: member.model ?? null } as const;
-    try {
-      const completion = await Promise.race([
-        router.complete({ ...memberRequest(member, messages, VOTE_JSON_SCHEMA), timeoutMs: memberTimeoutMs, signal: controller.signal }),
-        deadline,
-      ]);
-      remainingDaily = remainingDaily === null ? completion.remainingDailyUsd : Math.min(remainingDaily, completion.remainingDailyUsd);
-      const parsed = parseVote(completion.content);
-      const common = {
-        ...base,
-        model_requested: completion.modelRequested,
-        model_served: completion.modelServed,
-        latency_ms: ms(performance.now() - t0),
-        cost_usd: completion.costUsd,
-        downgrade_step: completion.downgradeStep,
-      };
-      if (parsed.ok) {
-        return { outcome: { ...common, status: 'valid', vote: parsed.vote.vote, confidence: parsed.vote.confidence, reasoning: parsed.vote.reasoning, error: null }, raw: null };
-      }
-      return { outcome: { ...common, status: 'invalid', vote: null, confidence: null, reasoning: null, error: { code: 'INVALID_VOTE', message: parsed.reason } }, raw: completion.content };
-    } catch (err) {
-      const details = isToolError(err) ? err.details : {};
-      // ours, or the router's own deadline (it gets the same timeoutMs) firing a hair earlier
-      const timedOut = err instanceof MemberTimeout || (controller.signal.aborted && controller.signal.reason instanceof MemberTimeout) || (!hooks.signal?.aborted && details.reason === 'timeout' && performance.now() - t0 >= memberTimeoutMs - 50);
-      const tried = Array.isArray(details.tried) && typeof details.tried[0] === 'string' ? (details.tried[0] as string) : null;
-      const modelFromError = typeof details.model === 'string' ? details.model : typeof details.modelRequested === 'string' ? details.modelRequested : tried;
-      return {
-        outcome: {
-          ...base,
-          model_requested: modelFromError ?? expectedModel[index] ?? null,
-          model_served: null,
-          status: timedOut ? 'timeout' : 'failed',
-          vote: null,
-          confidence: null,
-          reasoning: null,
-          error: timedOut
-            ? { code: 'TIMEOUT', message: `no answer within ${memberTimeoutMs} ms` }
-            : { code: isToolError(err) ? err.code : hooks.signal?.aborted ? 'CANCELLED' : 'INTERNAL', message: errMessage(err) },
-          latency_ms: ms(performance.now() - t0),
-          cost_usd: 0,
-          downgrade_step: null,
-        },
-        raw: null,
-      };
-    } finally {
-      clearTimeout(timer);
-      hooks.signal?.removeEventListener('abort', onParentAbort);
-    }
-  };
-
-  let outcomes: MemberOutcome[];
+/** Every member in parallel, each vote journalled as it arrives; a journal failure fails the council. */
+async function askAll(s: Session): Promise<MemberOutcome[]> {
   try {
-    outcomes = await Promise.all(
-      members.map(async (_, i) => {
-        const { outcome, raw } = await askMember(i);
+    return await Promise.all(
+      s.deps.profile.council.members.map(async (_, i) => {
+        const { outcome, raw } = await askMember(s, i);
         try {
-          store.recordVote(councilId, outcome, raw);
+          s.store.recordVote(s.councilId, outcome, raw);
         } catch (err) {
-          log.error('could not journal a council vote', { member: i, err });
+          s.log.error('could not journal a council vote', { member: i, err });
           throw err;
         }
-        done += 1;
+        s.done += 1;
         const what = outcome.status === 'valid' ? `voted ${outcome.vote} (${outcome.confidence})` : `${outcome.status}: ${outcome.error?.code}`;
-        await Promise.resolve(hooks.progress?.(done, total, `member ${i + 1}/${total} ${outcome.model_served ?? outcome.model_requested ?? outcome.tier} ${what}`)).catch(() => undefined);
+        await report(s.hooks, s.done, s.total, `member ${i + 1}/${s.total} ${outcome.model_served ?? outcome.model_requested ?? outcome.tier} ${what}`);
         return outcome;
       }),
     );
   } catch (err) {
-    store.fail(councilId, errMessage(err));
+    s.store.fail(s.councilId, errMessage(err));
     throw err;
   }
+}
 
-  // Nothing reached a model because the budget ran dry between the check and the calls: say so, not NO_QUORUM.
+/** One member, under its own deadline and the caller's signal; never throws. */
+async function askMember(s: Session, index: number): Promise<Asked> {
+  const { memberTimeoutMs } = s.deps.profile.council;
+  const member = s.deps.profile.council.members[index]!;
+  const t0 = performance.now();
+  const controller = new AbortController();
+  const onParentAbort = () => controller.abort(s.hooks.signal?.reason);
+  s.hooks.signal?.addEventListener('abort', onParentAbort, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  // Our own deadline, independent of the router's: a member that ignores its signal still cannot hold the council.
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const err = new MemberTimeout(`no answer within ${memberTimeoutMs} ms`);
+      controller.abort(err);
+      reject(err);
+    }, memberTimeoutMs);
+  });
+  const base: MemberBase = { member: index, tier: member.tier, model_requested: member.model ?? null };
+  try {
+    const completion = await Promise.race([
+      s.router.complete({ ...memberRequest(member, s.messages, VOTE_JSON_SCHEMA), timeoutMs: memberTimeoutMs, signal: controller.signal }),
+      deadline,
+    ]);
+    s.remainingDaily = s.remainingDaily === null ? completion.remainingDailyUsd : Math.min(s.remainingDaily, completion.remainingDailyUsd);
+    return answeredOutcome(base, completion, t0);
+  } catch (err) {
+    return failedOutcome(s, base, err, controller.signal, t0);
+  } finally {
+    clearTimeout(timer);
+    s.hooks.signal?.removeEventListener('abort', onParentAbort);
+  }
+}
+
+type Completion = Awaited<ReturnType<LlmRouter['complete']>>;
+
+/** A member that answered: a valid vote, or an invalid one with its raw text kept for diagnosis. */
+function answeredOutcome(base: MemberBase, completion: Completion, t0: number): Asked {
+  const parsed = parseVote(completion.content);
+  const common = {
+    ...base,
+    model_requested: completion.modelRequested,
+    model_served: completion.modelServed,
+    latency_ms: ms(performance.now() - t0),
+    cost_usd: completion.costUsd,
+    downgrade_step: completion.downgradeStep,
+  };
+  if (parsed.ok) {
+    return { outcome: { ...common, status: 'valid', vote: parsed.vote.vote, confidence: parsed.vote.confidence, reasoning: parsed.vote.reasoning, error: null }, raw: null };
+  }
+  return { outcome: { ...common, status: 'invalid', vote: null, confidence: null, reasoning: null, error: { code: 'INVALID_VOTE', message: parsed.reason } }, raw: completion.content };
+}
+
+/** A member that timed out or failed: never a vote, named with the model it asked for where known. */
+function failedOutcome(s: Session, base: MemberBase, err: unknown, signal: AbortSignal, t0: number): Asked {
+  const { memberTimeoutMs } = s.deps.profile.council;
+  const details = isToolError(err) ? err.details : {};
+  // ours, or the router's own deadline (it gets the same timeoutMs) firing a hair earlier
+  const timedOut = err instanceof MemberTimeout || (signal.aborted && signal.reason instanceof MemberTimeout) || (!s.hooks.signal?.aborted && details.reason === 'timeout' && performance.now() - t0 >= memberTimeoutMs - 50);
+  const tried = Array.isArray(details.tried) && typeof details.tried[0] === 'string' ? (details.tried[0] as string) : null;
+  const modelFromError = typeof details.model === 'string' ? details.model : typeof details.modelRequested === 'string' ? details.modelRequested : tried;
+  return {
+    outcome: {
+      ...base,
+      model_requested: modelFromError ?? s.expectedModel[base.member] ?? null,
+      model_served: null,
+      status: timedOut ? 'timeout' : 'failed',
+      vote: null,
+      confidence: null,
+      reasoning: null,
+      error: timedOut
+        ? { code: 'TIMEOUT', message: `no answer within ${memberTimeoutMs} ms` }
+        : { code: isToolError(err) ? err.code : s.hooks.signal?.aborted ? 'CANCELLED' : 'INTERNAL', message: errMessage(err) },
+      latency_ms: ms(performance.now() - t0),
+      cost_usd: 0,
+      downgrade_step: null,
+    },
+    raw: null,
+  };
+}
+
+/** Nothing reached a model because the budget ran dry between the check and the calls: say so, not NO_QUORUM. */
+function refuseWhenNothingReached(s: Session, outcomes: MemberOutcome[]): void {
   const allCodes = new Set(outcomes.map((o) => o.error?.code ?? 'ok'));
   for (const code of ['BUDGET_EXHAUSTED', 'GATEWAY_NOT_CONFIGURED'] as const) {
     if (allCodes.size === 1 && allCodes.has(code)) {
-      store.fail(councilId, code);
-      throw new ToolError(code, outcomes[0]?.error?.message ?? code, { council_id: councilId });
+      s.store.fail(s.councilId, code);
+      throw new ToolError(code, outcomes[0]?.error?.message ?? code, { council_id: s.councilId });
     }
   }
+}
 
-  const aggregate = aggregateVotes(outcomes, quorum);
+/** Aggregate, sign a ticket when the vote was on an order, and journal the result. */
+async function decide(s: Session, question: string, orderHash: string | null, outcomes: MemberOutcome[], started: number): Promise<CouncilResult> {
+  const aggregate = aggregateVotes(outcomes, s.deps.profile.council.quorum);
   let ticket: { ticket: string; ticketId: string; expiresAt: string } | null = null;
   if (orderHash && aggregate.decision !== 'NO_QUORUM') {
-    ticket = await issueTicket(deps, { orderHash, decision: aggregate.decision, councilId });
+    ticket = await issueTicket(s.deps, { orderHash, decision: aggregate.decision, councilId: s.councilId });
   }
-  const cost = Math.round(outcomes.reduce((s, o) => s + o.cost_usd, 0) * 1e9) / 1e9;
+  const cost = Math.round(outcomes.reduce((a, o) => a + o.cost_usd, 0) * 1e9) / 1e9;
   const result: CouncilResult = {
-    council_id: councilId,
-    question: input.question,
+    council_id: s.councilId,
+    question,
     ...aggregate,
     order_hash: orderHash,
     ticket: ticket?.ticket ?? null,
     ticket_expires_at: ticket?.expiresAt ?? null,
-    members_total: total,
+    members_total: s.total,
     members: outcomes,
     wall_ms: ms(performance.now() - started),
     cost_usd: cost,
-    remaining_daily_usd: remainingDaily,
+    remaining_daily_usd: s.remainingDaily,
   };
-  store.finish(councilId, {
+  s.store.finish(s.councilId, {
     decision: result.decision,
     consensus: result.consensus,
     validVotes: result.valid_votes,
@@ -204,6 +248,6 @@ export async function runCouncil(deps: Deps, router: LlmRouter, store: CouncilSt
     ticketExpiresAt: ticket?.expiresAt ?? null,
     result: { ...result, ticket: ticket ? '[issued]' : null },
   });
-  log.info('council decided', { decision: result.decision, valid: result.valid_votes, of: total, wall_ms: result.wall_ms, cost_usd: cost });
+  s.log.info('council decided', { decision: result.decision, valid: result.valid_votes, of: s.total, wall_ms: result.wall_ms, cost_usd: cost });
   return result;
 }

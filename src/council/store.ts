@@ -145,52 +145,104 @@ export function ticketSpentIn(db: BetterSqlite3.Database, schema: string, ticket
 /** Longest raw reply kept for an invalid answer (for diagnosis; valid votes keep their reasoning). */
 const RAW_KEEP = 2000;
 
+type Statement = BetterSqlite3.Statement;
+type Row = Record<string, unknown>;
+
+/** The row one member's outcome is journalled as (raw text only for answers that were not valid votes). */
+function voteRow(councilId: string, o: MemberOutcome, rawContent: string | null): Row {
+  return {
+    council_id: councilId,
+    member: o.member,
+    tier: o.tier,
+    model_requested: o.model_requested,
+    model_served: o.model_served,
+    status: o.status,
+    vote: o.vote,
+    confidence: o.confidence,
+    reasoning: o.reasoning,
+    error_code: o.error?.code ?? null,
+    error_message: o.error?.message ?? null,
+    latency_ms: o.latency_ms,
+    cost_usd: o.cost_usd,
+    raw_content: o.status === 'valid' || rawContent === null ? null : rawContent.slice(0, RAW_KEEP),
+    at: new Date().toISOString(),
+  };
+}
+
+function toVoteEntry(v: Row): CouncilLogEntry['votes'][number] {
+  return {
+    member: v.member as number,
+    tier: v.tier as string,
+    model_requested: (v.model_requested as string | null) ?? null,
+    model_served: (v.model_served as string | null) ?? null,
+    status: v.status as string,
+    vote: (v.vote as string | null) ?? null,
+    confidence: (v.confidence as number | null) ?? null,
+    reasoning: (v.reasoning as string | null) ?? null,
+    error_code: (v.error_code as string | null) ?? null,
+    error_message: (v.error_message as string | null) ?? null,
+    latency_ms: v.latency_ms as number,
+    cost_usd: v.cost_usd as number,
+    at: v.at as string,
+  };
+}
+
+function toLogEntry(r: Row, votes: Row[]): CouncilLogEntry {
+  return {
+    council_id: r.id as string,
+    at: r.at as string,
+    question: r.question as string,
+    order_hash: (r.order_hash as string | null) ?? null,
+    status: r.status as CouncilLogEntry['status'],
+    decision: (r.decision as string | null) ?? null,
+    consensus: (r.consensus as number | null) ?? null,
+    valid_votes: (r.valid_votes as number | null) ?? null,
+    quorum: r.quorum as number,
+    members_total: r.members_total as number,
+    wall_ms: (r.wall_ms as number | null) ?? null,
+    cost_usd: (r.cost_usd as number | null) ?? null,
+    ticket_id: (r.ticket_id as string | null) ?? null,
+    ticket_expires_at: (r.ticket_expires_at as string | null) ?? null,
+    votes: votes.map(toVoteEntry),
+  };
+}
+
+/** The decision log's writes go through `fast`; reads and ticket spends through `durable`. */
+function prepareStatements(fast: BetterSqlite3.Database, durable: BetterSqlite3.Database): Record<'insertCouncil' | 'insertVote' | 'finishCouncil' | 'failCouncil' | 'recentCouncils' | 'votesOf' | 'consume', Statement> {
+  return {
+    insertCouncil: fast.prepare(
+      `INSERT INTO councils (id, at, question, order_hash, members_total, quorum, status) VALUES (@id, @at, @question, @orderHash, @membersTotal, @quorum, 'running')`,
+    ),
+    insertVote: fast.prepare(
+      `INSERT OR REPLACE INTO council_votes (council_id, member, tier, model_requested, model_served, status, vote, confidence, reasoning, error_code, error_message, latency_ms, cost_usd, raw_content, at)
+     VALUES (@council_id, @member, @tier, @model_requested, @model_served, @status, @vote, @confidence, @reasoning, @error_code, @error_message, @latency_ms, @cost_usd, @raw_content, @at)`,
+    ),
+    finishCouncil: fast.prepare(
+      `UPDATE councils SET status='done', decision=@decision, consensus=@consensus, valid_votes=@validVotes, wall_ms=@wallMs, cost_usd=@costUsd,
+       ticket_id=@ticketId, ticket_expires_at=@ticketExpiresAt, result_json=@resultJson WHERE id=@id`,
+    ),
+    failCouncil: fast.prepare(`UPDATE councils SET status='failed', failure=@reason WHERE id=@id AND status='running'`),
+    recentCouncils: durable.prepare(`SELECT * FROM councils ORDER BY at DESC, rowid DESC LIMIT ?`),
+    votesOf: durable.prepare(`SELECT * FROM council_votes WHERE council_id = ? ORDER BY member`),
+    consume: durable.prepare(`INSERT INTO consumed_tickets (ticket_id, order_hash, consumed_at, pid) VALUES (?, ?, ?, ?) ON CONFLICT(ticket_id) DO NOTHING`),
+  };
+}
+
 export function openCouncilStore(Database: typeof BetterSqlite3, path: string): CouncilStore {
   const durable = openSqliteWith(Database, path, { synchronous: 'FULL' });
   durable.exec(SCHEMA);
   const fast = openSqliteWith(Database, path, { synchronous: 'NORMAL' });
-
-  const insertCouncil = fast.prepare(
-    `INSERT INTO councils (id, at, question, order_hash, members_total, quorum, status) VALUES (@id, @at, @question, @orderHash, @membersTotal, @quorum, 'running')`,
-  );
-  const insertVote = fast.prepare(
-    `INSERT OR REPLACE INTO council_votes (council_id, member, tier, model_requested, model_served, status, vote, confidence, reasoning, error_code, error_message, latency_ms, cost_usd, raw_content, at)
-     VALUES (@council_id, @member, @tier, @model_requested, @model_served, @status, @vote, @confidence, @reasoning, @error_code, @error_message, @latency_ms, @cost_usd, @raw_content, @at)`,
-  );
-  const finishCouncil = fast.prepare(
-    `UPDATE councils SET status='done', decision=@decision, consensus=@consensus, valid_votes=@validVotes, wall_ms=@wallMs, cost_usd=@costUsd,
-       ticket_id=@ticketId, ticket_expires_at=@ticketExpiresAt, result_json=@resultJson WHERE id=@id`,
-  );
-  const failCouncil = fast.prepare(`UPDATE councils SET status='failed', failure=@reason WHERE id=@id AND status='running'`);
-  const recentCouncils = durable.prepare(`SELECT * FROM councils ORDER BY at DESC, rowid DESC LIMIT ?`);
-  const votesOf = durable.prepare(`SELECT * FROM council_votes WHERE council_id = ? ORDER BY member`);
-  const consume = durable.prepare(`INSERT INTO consumed_tickets (ticket_id, order_hash, consumed_at, pid) VALUES (?, ?, ?, ?) ON CONFLICT(ticket_id) DO NOTHING`);
+  const st = prepareStatements(fast, durable);
 
   return {
     begin(c) {
-      insertCouncil.run(c);
+      st.insertCouncil.run(c);
     },
     recordVote(councilId, o, rawContent) {
-      insertVote.run({
-        council_id: councilId,
-        member: o.member,
-        tier: o.tier,
-        model_requested: o.model_requested,
-        model_served: o.model_served,
-        status: o.status,
-        vote: o.vote,
-        confidence: o.confidence,
-        reasoning: o.reasoning,
-        error_code: o.error?.code ?? null,
-        error_message: o.error?.message ?? null,
-        latency_ms: o.latency_ms,
-        cost_usd: o.cost_usd,
-        raw_content: o.status === 'valid' || rawContent === null ? null : rawContent.slice(0, RAW_KEEP),
-        at: new Date().toISOString(),
-      });
+      st.insertVote.run(voteRow(councilId, o, rawContent));
     },
     finish(id, f) {
-      finishCouncil.run({
+      st.finishCouncil.run({
         id,
         decision: f.decision,
         consensus: f.consensus,
@@ -203,44 +255,14 @@ export function openCouncilStore(Database: typeof BetterSqlite3, path: string): 
       });
     },
     fail(id, reason) {
-      failCouncil.run({ id, reason });
+      st.failCouncil.run({ id, reason });
     },
     recent(limit) {
-      const rows = recentCouncils.all(limit) as Array<Record<string, unknown>>;
-      return rows.map((r) => ({
-        council_id: r.id as string,
-        at: r.at as string,
-        question: r.question as string,
-        order_hash: (r.order_hash as string | null) ?? null,
-        status: r.status as CouncilLogEntry['status'],
-        decision: (r.decision as string | null) ?? null,
-        consensus: (r.consensus as number | null) ?? null,
-        valid_votes: (r.valid_votes as number | null) ?? null,
-        quorum: r.quorum as number,
-        members_total: r.members_total as number,
-        wall_ms: (r.wall_ms as number | null) ?? null,
-        cost_usd: (r.cost_usd as number | null) ?? null,
-        ticket_id: (r.ticket_id as string | null) ?? null,
-        ticket_expires_at: (r.ticket_expires_at as string | null) ?? null,
-        votes: (votesOf.all(r.id) as Array<Record<string, unknown>>).map((v) => ({
-          member: v.member as number,
-          tier: v.tier as string,
-          model_requested: (v.model_requested as string | null) ?? null,
-          model_served: (v.model_served as string | null) ?? null,
-          status: v.status as string,
-          vote: (v.vote as string | null) ?? null,
-          confidence: (v.confidence as number | null) ?? null,
-          reasoning: (v.reasoning as string | null) ?? null,
-          error_code: (v.error_code as string | null) ?? null,
-          error_message: (v.error_message as string | null) ?? null,
-          latency_ms: v.latency_ms as number,
-          cost_usd: v.cost_usd as number,
-          at: v.at as string,
-        })),
-      }));
+      const rows = st.recentCouncils.all(limit) as Row[];
+      return rows.map((r) => toLogEntry(r, st.votesOf.all(r.id) as Row[]));
     },
     consumeTicket(ticketId, orderHash, at) {
-      return consume.run(ticketId, orderHash, at, process.pid).changes === 1;
+      return st.consume.run(ticketId, orderHash, at, process.pid).changes === 1;
     },
     ticketSpent(ticketId) {
       return ticketSpentIn(durable, 'main', ticketId);

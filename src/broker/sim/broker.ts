@@ -1,0 +1,141 @@
+/** The sim Broker: every call first sweeps resting orders against the tape, then delegates to the module for its concern. */
+import { randomUUID } from 'node:crypto';
+import type { Deps } from '../../deps.js';
+import { OCC_SYMBOL } from '../../orders/order.js';
+import { marketClock } from '../calendar.js';
+import type { Account, Bar, BarsRequest, Broker, BrokerOrder, Clock, OptionChainRequest, OptionContract, OptionSnapshot, OrderFilter, OrderSubmission, Position, Quote, Snapshot, Trade } from '../types.js';
+import { optionContracts, optionPriceAt, optionSnapshots, optionSnapshotsFor } from './chain.js';
+import { cents, type Db, openSimDatabase, SCHEMA, type SimState } from './db.js';
+import { accountAt, positionsAt } from './ledger.js';
+import { SimMarket } from './market.js';
+import { orderRowByClientId, orderRowById, queryOrders, toOrder } from './order-rows.js';
+import { cancelOrder, submitOrder } from './orders.js';
+import { sweep } from './sweep.js';
+
+export interface SimBrokerOptions {
+  dataDir: string;
+  startingCash: number;
+  seed: number;
+  /** The sim clock; default: config.sim.clock pinned, else real time. */
+  now?: () => Date;
+}
+
+export class SimBroker implements Broker {
+  readonly name = 'sim' as const;
+  readonly mode = 'sim' as const;
+  readonly market: SimMarket;
+  private readonly s: SimState;
+
+  constructor(
+    private readonly db: Db,
+    opts: SimBrokerOptions,
+  ) {
+    this.market = new SimMarket(opts.dataDir, opts.seed);
+    const now = opts.now ?? (() => new Date());
+    this.s = { db, market: this.market, now, tx: (fn) => db.transaction(fn).immediate() };
+    db.exec(SCHEMA);
+    this.s.tx(() => {
+      if (!db.prepare("SELECT value FROM meta WHERE key = 'account_id'").get()) {
+        const at = now();
+        db.prepare("INSERT INTO meta (key, value) VALUES ('account_id', ?), ('created_at', ?)").run(randomUUID(), at.toISOString());
+        // The opening deposit is dated at the epoch so every "cash as of T" includes it.
+        db.prepare("INSERT INTO cash_movements (at, at_ms, amount_cents, reason) VALUES (?, 0, ?, 'initial_deposit')").run(at.toISOString(), cents(opts.startingCash));
+      }
+    });
+  }
+
+  async getAccount(): Promise<Account> {
+    return accountAt(this.s, sweep(this.s));
+  }
+
+  async getPositions(): Promise<Position[]> {
+    return positionsAt(this.s, sweep(this.s));
+  }
+
+  async listOrders(filter: OrderFilter = {}): Promise<BrokerOrder[]> {
+    sweep(this.s);
+    return queryOrders(this.s, filter);
+  }
+
+  async getOrder(id: string): Promise<BrokerOrder | null> {
+    sweep(this.s);
+    const row = orderRowById(this.s, id);
+    return row ? toOrder(this.s, row) : null;
+  }
+
+  async getOrderByClientId(clientOrderId: string): Promise<BrokerOrder | null> {
+    sweep(this.s);
+    const row = orderRowByClientId(this.s, clientOrderId);
+    return row ? toOrder(this.s, row) : null;
+  }
+
+  async submitOrder(order: OrderSubmission): Promise<BrokerOrder> {
+    return submitOrder(this.s, order, sweep(this.s));
+  }
+
+  async cancelOrder(id: string): Promise<void> {
+    cancelOrder(this.s, id, sweep(this.s));
+  }
+
+  async getClock(): Promise<Clock> {
+    return marketClock(sweep(this.s));
+  }
+
+  async getBars(req: BarsRequest): Promise<Bar[]> {
+    return this.market.bars(req, sweep(this.s));
+  }
+
+  /** An equity quote, or for an OCC option symbol the Black–Scholes quote (risk checks price option legs this way). */
+  async getLatestQuote(symbol: string): Promise<Quote> {
+    const now = sweep(this.s);
+    if (OCC_SYMBOL.test(symbol)) return optionPriceAt(this.market, symbol, this.market.effectiveTime(now)).quote;
+    return this.market.quote(symbol, now);
+  }
+
+  async getLatestTrade(symbol: string): Promise<Trade> {
+    const now = sweep(this.s);
+    if (OCC_SYMBOL.test(symbol)) {
+      const at = this.market.effectiveTime(now);
+      return { symbol, price: optionPriceAt(this.market, symbol, at).mid, size: 1, timestamp: new Date(at).toISOString() };
+    }
+    return this.market.trade(symbol, now);
+  }
+
+  async getSnapshot(symbol: string): Promise<Snapshot> {
+    return this.market.snapshot(symbol, sweep(this.s));
+  }
+
+  async getOptionContracts(req: OptionChainRequest): Promise<OptionContract[]> {
+    return optionContracts(this.market, req, sweep(this.s));
+  }
+
+  async getOptionSnapshots(req: OptionChainRequest): Promise<OptionSnapshot[]> {
+    return optionSnapshots(this.market, req, sweep(this.s));
+  }
+
+  async getOptionSnapshotsFor(symbols: readonly string[]): Promise<OptionSnapshot[]> {
+    return optionSnapshotsFor(this.market, symbols, sweep(this.s));
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+export async function createSimBroker(deps: Deps, opts: Partial<SimBrokerOptions> = {}): Promise<SimBroker> {
+  const db = await openSimDatabase(opts.dataDir ?? deps.dataDir);
+  const pinned = deps.config.sim.clock;
+  const broker = new SimBroker(db, {
+    dataDir: opts.dataDir ?? deps.dataDir,
+    startingCash: opts.startingCash ?? deps.config.sim.startingCash,
+    seed: opts.seed ?? deps.config.sim.seed,
+    now: opts.now ?? (pinned ? () => new Date(pinned) : () => new Date()),
+  });
+  deps.onClose(() => broker.close());
+  return broker;
+}
+
+/** For tests and tools that hold no Deps: open a sim broker on a data dir directly. */
+export async function openSimBroker(opts: SimBrokerOptions): Promise<SimBroker> {
+  return new SimBroker(await openSimDatabase(opts.dataDir), opts);
+}
