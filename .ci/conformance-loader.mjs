@@ -7,7 +7,7 @@ export async function load(url, context, nextLoad) {
     const m = source.match(/globSync as (\w+),/);
     if (m) {
       source = source.replace(m[0], '');
-      source = source.replace(/^#!.*\n/, "") + `\nfunction ${m[1]}() { throw new Error("globSync is unavailable on Node 20"); }\n`;
+      source = source.replace(/^#!.*\n/, '') + `\nfunction ${m[1]}() { throw new Error("globSync is unavailable on Node 20"); }\n`;
     }
     return { ...result, source, shortCircuit: true };
   }

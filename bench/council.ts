@@ -44,10 +44,20 @@ export async function run(): Promise<Record<string, unknown>> {
   const gw = await startFakeGateway();
   const latency: Record<string, number> = { [MODELS.reasoning]: 300, [MODELS.options]: 600, [MODELS.analysis]: 100 };
   let injected = true;
-  gw.script((req) => ({ latencyMs: injected ? (latency[req.model ?? ''] ?? 0) : 0, content: JSON.stringify({ vote: 'APPROVE', confidence: 0.8, reasoning: 'bench' }) }));
+  gw.script((req) => ({
+    latencyMs: injected ? (latency[req.model ?? ''] ?? 0) : 0,
+    content: JSON.stringify({ vote: 'APPROVE', confidence: 0.8, reasoning: 'bench' }),
+  }));
   const deps = bootstrap(
     { 'data-dir': join(dir, 'data'), profile: profilePath },
-    { PATH: process.env.PATH ?? '', LLM_GATEWAY_BASE_URL: gw.url, LLM_GATEWAY_API_KEY: 'bench', TRADING_MCP_TIERS: tiersPath, TRADING_MCP_DAILY_BUDGET_USD: '1000', TRADING_MCP_MONTHLY_BUDGET_USD: '10000' },
+    {
+      PATH: process.env.PATH ?? '',
+      LLM_GATEWAY_BASE_URL: gw.url,
+      LLM_GATEWAY_API_KEY: 'bench',
+      TRADING_MCP_TIERS: tiersPath,
+      TRADING_MCP_DAILY_BUDGET_USD: '1000',
+      TRADING_MCP_MONTHLY_BUDGET_USD: '10000',
+    },
     createLogger('error', {}, () => undefined),
   );
   const ctx: ToolContext = { deps, signal: new AbortController().signal, progress: async () => undefined, elicit: async () => null };
@@ -59,7 +69,12 @@ export async function run(): Promise<Record<string, unknown>> {
   const messages = councilMessages({ question: input.question, mode: deps.mode });
   const single = async () => {
     const t0 = performance.now();
-    await router.complete({ tier: 'options', tool: 'council_vote', messages, responseFormat: { name: 'council_vote', schema: VOTE_JSON_SCHEMA, strict: true } });
+    await router.complete({
+      tier: 'options',
+      tool: 'council_vote',
+      messages,
+      responseFormat: { name: 'council_vote', schema: VOTE_JSON_SCHEMA, strict: true },
+    });
     return performance.now() - t0;
   };
   const council = async () => {

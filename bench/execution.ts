@@ -18,7 +18,6 @@ import { startFakeAlpaca, type FailRule } from '../test/support/fake-alpaca.js';
 import { orderHashIn, startFakeGateway, type Behaviour, type GatewayRequest } from '../test/support/fake-gateway.js';
 import { ratio, summarize } from './stats.js';
 
-
 function pick<T>(rand: () => number, weighted: Array<[T, number]>): T {
   const total = weighted.reduce((s, [, w]) => s + w, 0);
   let x = rand() * total;
@@ -30,20 +29,37 @@ function pick<T>(rand: () => number, weighted: Array<[T, number]>): T {
 }
 
 const CONFIRMATIONS: Array<[string, number]> = [
-  ['approve', 50], ['reject', 10], ['prose', 6], ['extra_keys', 6], ['wrong_hash', 8], ['substituted', 8], ['http_500', 8], ['hang', 1], ['malformed', 3],
+  ['approve', 50],
+  ['reject', 10],
+  ['prose', 6],
+  ['extra_keys', 6],
+  ['wrong_hash', 8],
+  ['substituted', 8],
+  ['http_500', 8],
+  ['hang', 1],
+  ['malformed', 3],
 ];
 const replyFor = (kind: string, req: GatewayRequest): Behaviour => {
   const hash = orderHashIn(req);
   switch (kind) {
-    case 'approve': return { content: approve(req) };
-    case 'reject': return { content: JSON.stringify({ decision: 'REJECT', order_hash: hash, reasons: ['no'] }) };
-    case 'prose': return { content: 'Approved, go ahead.' };
-    case 'extra_keys': return { content: JSON.stringify({ decision: 'APPROVE', order_hash: hash, reasons: [], confidence: 0.9 }) };
-    case 'wrong_hash': return { content: JSON.stringify({ decision: 'APPROVE', order_hash: 'f'.repeat(64), reasons: [] }) };
-    case 'substituted': return { content: approve(req), model: 'claude-sonnet-4-5' };
-    case 'http_500': return { status: 500 };
-    case 'hang': return { hang: true };
-    default: return { malformed: true };
+    case 'approve':
+      return { content: approve(req) };
+    case 'reject':
+      return { content: JSON.stringify({ decision: 'REJECT', order_hash: hash, reasons: ['no'] }) };
+    case 'prose':
+      return { content: 'Approved, go ahead.' };
+    case 'extra_keys':
+      return { content: JSON.stringify({ decision: 'APPROVE', order_hash: hash, reasons: [], confidence: 0.9 }) };
+    case 'wrong_hash':
+      return { content: JSON.stringify({ decision: 'APPROVE', order_hash: 'f'.repeat(64), reasons: [] }) };
+    case 'substituted':
+      return { content: approve(req), model: 'claude-sonnet-4-5' };
+    case 'http_500':
+      return { status: 500 };
+    case 'hang':
+      return { hang: true };
+    default:
+      return { malformed: true };
   }
 };
 
@@ -104,17 +120,29 @@ export async function run(): Promise<Record<string, unknown>> {
       alpaca.clearFailures();
       const fault = pick(rand, FAULTS);
       if (fault) alpaca.fail(fault);
-      const symbol = pick(rand, [['AAPL', 45], ['MSFT', 45], ['ZZZZ', 10]] as Array<[string, number]>);
+      const symbol = pick(rand, [
+        ['AAPL', 45],
+        ['MSFT', 45],
+        ['ZZZZ', 10],
+      ] as Array<[string, number]>);
       const reuse = usedIds.length > 0 && rand() < 0.15;
       const cid = reuse ? usedIds[Math.floor(rand() * usedIds.length)]! : rand() < 0.8 ? `b-${i}` : null;
       if (cid && !reuse) usedIds.push(cid);
-      const input = { symbol, side: rand() < 0.8 ? 'buy' : 'sell', qty: 1 + Math.floor(rand() * 3), type: 'market', time_in_force: 'day', ...(cid ? { client_order_id: cid } : {}) };
+      const input = {
+        symbol,
+        side: rand() < 0.8 ? 'buy' : 'sell',
+        qty: 1 + Math.floor(rand() * 3),
+        type: 'market',
+        time_in_force: 'day',
+        ...(cid ? { client_order_id: cid } : {}),
+      };
       let outcome: string;
       try {
         outcome = (await h.gate.place(input)).status;
       } catch (err) {
         outcome = err instanceof ToolError ? err.code : 'CRASH';
-        if (process.env.BENCH_DEBUG && err instanceof ToolError) process.stderr.write(`${i} ${confirmation} ${JSON.stringify(fault)} ${err.code} ${err.message.slice(0, 140)}\n`);
+        if (process.env.BENCH_DEBUG && err instanceof ToolError)
+          process.stderr.write(`${i} ${confirmation} ${JSON.stringify(fault)} ${err.code} ${err.message.slice(0, 140)}\n`);
       }
       counts[outcome] = (counts[outcome] ?? 0) + 1;
     }
@@ -129,19 +157,26 @@ export async function run(): Promise<Record<string, unknown>> {
     for (const o of accepted) {
       seen.set(o.client_order_id, (seen.get(o.client_order_id) ?? 0) + 1);
       const given = o.client_order_id.startsWith('tmcp-') ? {} : { client_order_id: o.client_order_id };
-      const received = OrderInputSchema.safeParse({ symbol: o.symbol, side: o.side, qty: Number(o.qty), type: o.type, time_in_force: o.time_in_force, ...given });
+      const received = OrderInputSchema.safeParse({
+        symbol: o.symbol,
+        side: o.side,
+        qty: Number(o.qty),
+        type: o.type,
+        time_in_force: o.time_in_force,
+        ...given,
+      });
       const hash = received.success ? orderHash(normalizeOrder(received.data), 'paper') : null;
-      if (!hash || !approvedHashes.has(hash)) (unsafe++, problems.push(`not approved: ${o.client_order_id}`));
-      if (o.symbol === 'ZZZZ') (unsafe++, problems.push(`risk-refused symbol reached the broker: ${o.client_order_id}`));
+      if (!hash || !approvedHashes.has(hash)) unsafe++, problems.push(`not approved: ${o.client_order_id}`);
+      if (o.symbol === 'ZZZZ') unsafe++, problems.push(`risk-refused symbol reached the broker: ${o.client_order_id}`);
     }
-    for (const [id, n] of seen) if (n > 1) (unsafe++, problems.push(`accepted ${n}×: ${id}`));
+    for (const [id, n] of seen) if (n > 1) unsafe++, problems.push(`accepted ${n}×: ${id}`);
     const postsById = new Map<string, number>();
     for (const r of alpaca.requests) {
       if (r.method !== 'POST' || r.path !== '/v2/orders') continue;
       const id = (r.body as { client_order_id?: string }).client_order_id ?? '';
       if (!baselineIds.has(id)) postsById.set(id, (postsById.get(id) ?? 0) + 1);
     }
-    for (const [id, n] of postsById) if (n > 1) (unsafe++, problems.push(`POSTed ${n}×: ${id}`));
+    for (const [id, n] of postsById) if (n > 1) unsafe++, problems.push(`POSTed ${n}×: ${id}`);
 
     const store = await getExecutionStore(h.deps);
     const audit = store.recentAudit(trials);

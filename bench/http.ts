@@ -16,7 +16,12 @@ import { ratio } from './stats.js';
 const CLI = resolve(PACKAGE_ROOT, 'dist', 'src', 'cli.js');
 const REQUESTS = 1_000;
 const CONCURRENCY = 25;
-const INIT = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } });
+const INIT = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '1' } },
+});
 const HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 
 function rssMb(pid: number): number {
@@ -27,7 +32,10 @@ function rssMb(pid: number): number {
 /** Spawns the server and resolves with its URL once the background lesson sync has settled (it grows RSS on its own). */
 async function start(maxSessions: number): Promise<{ url: string; child: ChildProcess }> {
   const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TRADING_MCP_LOG_LEVEL: 'info', TRADING_MCP_HTTP_MAX_SESSIONS: String(maxSessions) };
-  const child = spawn(process.execPath, [CLI, '--transport', 'http', '--port', '0', '--data-dir', mkdtempSync(join(tmpdir(), 'tars-bench-http-'))], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, '--transport', 'http', '--port', '0', '--data-dir', mkdtempSync(join(tmpdir(), 'tars-bench-http-'))], {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let log = '';
   return await new Promise((resolveStart, reject) => {
     const settle = setTimeout(() => reject(new Error(`server did not settle: ${log.slice(-500)}`)), 60_000);
@@ -66,14 +74,25 @@ async function flood(maxSessions: number, rounds: number): Promise<FloodResult> 
     const t0 = performance.now();
     for (let round = 0; round < rounds; round++) {
       const roundStart = rssMb(child.pid!);
-      for (let sent = 0; sent < REQUESTS; sent += CONCURRENCY) statuses.push(...(await Promise.all(Array.from({ length: CONCURRENCY }, () => initialize(url)))));
+      for (let sent = 0; sent < REQUESTS; sent += CONCURRENCY)
+        statuses.push(...(await Promise.all(Array.from({ length: CONCURRENCY }, () => initialize(url)))));
       growth.push(Math.round((rssMb(child.pid!) - roundStart) * 10) / 10);
     }
     const ms = Math.round(performance.now() - t0);
     const count = (s: number) => statuses.filter((x) => x === s).length;
     const total = Math.round(growth.reduce((a, b) => a + b, 0) * 10) / 10;
     const more = rounds > 1 ? { rssGrowthPerThousandMb: growth, rssGrowthTotalMb: total } : {};
-    return { maxSessions, requests: statuses.length, accepted: count(200), refused503: count(503), other: statuses.length - count(200) - count(503), rssBeforeMb, rssGrowthMb: growth[0]!, ...more, ms };
+    return {
+      maxSessions,
+      requests: statuses.length,
+      accepted: count(200),
+      refused503: count(503),
+      other: statuses.length - count(200) - count(503),
+      rssBeforeMb,
+      rssGrowthMb: growth[0]!,
+      ...more,
+      ms,
+    };
   } finally {
     child.kill('SIGKILL');
   }

@@ -37,7 +37,6 @@ const QUERIES = [
   'too many requests from the model router',
 ];
 
-
 /** Lessons that read like the shipped ones: a topic's words reshuffled, a random ticker and figures. */
 export function generateLessons(n: number, seed = 7): Lesson[] {
   const topics = loadCorpus(LESSONS_DIR).lessons;
@@ -56,7 +55,13 @@ export function generateLessons(n: number, seed = 7): Lesson[] {
     const titleWords = topic.title.split(' ');
     const title = `${ticker} ${titleWords.slice(0, 4 + Math.floor(rand() * (titleWords.length - 3))).join(' ')}`;
     const content = { title, body, prevention: topic.prevention.split('\n')[0] ?? '', severity: pick(SEVERITIES), tags: topic.tags };
-    out.push({ id: `gen-${i}`, ...content, created: Date.UTC(2024, 0, 1) + Math.floor(rand() * 600) * 86_400_000, source: 'corpus:generated', contentHash: contentHash(content) });
+    out.push({
+      id: `gen-${i}`,
+      ...content,
+      created: Date.UTC(2024, 0, 1) + Math.floor(rand() * 600) * 86_400_000,
+      source: 'corpus:generated',
+      contentHash: contentHash(content),
+    });
   }
   return out;
 }
@@ -75,7 +80,11 @@ async function timeQueries(q: number, fn: (query: string) => Promise<unknown>): 
 async function benchSize(n: number, queries: number): Promise<Record<string, unknown>> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tars-bench-lessons-'));
   try {
-    const deps = bootstrap({ 'data-dir': dataDir }, { PATH: process.env.PATH ?? '' }, createLogger('warn', {}, () => undefined));
+    const deps = bootstrap(
+      { 'data-dir': dataDir },
+      { PATH: process.env.PATH ?? '' },
+      createLogger('warn', {}, () => undefined),
+    );
     const corpus = generateLessons(n);
     const embedStart = performance.now();
     embedLocal(corpus.slice(0, Math.min(n, 5_000)).map((l) => `${l.title}\n${l.body}`));
@@ -96,7 +105,7 @@ async function benchSize(n: number, queries: number): Promise<Record<string, unk
 
     // Vector index quality and the exact-search baseline, on the same table.
     const db = await lancedb.connect(join(dataDir, 'lessons.lance'));
-    const table = await LessonTable.openOrCreate(db, localEmbedder, (await localEmbedder.dim()));
+    const table = await LessonTable.openOrCreate(db, localEmbedder, await localEmbedder.dim());
     const vectors = embedLocal(QUERIES.map((q, i) => `${q} ${i}`));
     let overlap = 0;
     for (const v of vectors) {
@@ -112,7 +121,12 @@ async function benchSize(n: number, queries: number): Promise<Record<string, unk
     return {
       lessons: n,
       vectorIndex: state?.vector ? `${state.vector.type} (${state.vector.indexed} rows)` : `none (exact search below ${ANN_MIN_ROWS} rows)`,
-      ingest: { ms: Math.round(ingestMs), lessonsPerSec: Math.round(n / (ingestMs / 1000)), indexes: status.lastIngest?.indexes ?? [], embedderTextsPerSec: embedPerSec },
+      ingest: {
+        ms: Math.round(ingestMs),
+        lessonsPerSec: Math.round(n / (ingestMs / 1000)),
+        indexes: status.lastIngest?.indexes ?? [],
+        embedderTextsPerSec: embedPerSec,
+      },
       searchHybridMs: hybrid,
       searchHybridK10Ms: hybridK10,
       searchHybridFilteredMs: filtered,

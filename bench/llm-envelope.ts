@@ -30,7 +30,12 @@ const usd = (x: number) => Math.round(x * 1e6) / 1e6;
 async function rejectLoop(limits: { maxConfirmationsPerHour: number; criticalDailyUsd: number }): Promise<Record<string, unknown>> {
   const gw = await startFakeGateway();
   gw.script((req) => (req.path.endsWith('/chat/completions') ? { content: reject(req) } : undefined));
-  const h = await startHarness({ gatewayUrl: gw.url, maxConfirmationsPerHour: limits.maxConfirmationsPerHour, budget: { criticalDailyUsd: limits.criticalDailyUsd }, rejectCooldownSec: 900 });
+  const h = await startHarness({
+    gatewayUrl: gw.url,
+    maxConfirmationsPerHour: limits.maxConfirmationsPerHour,
+    budget: { criticalDailyUsd: limits.criticalDailyUsd },
+    rejectCooldownSec: 900,
+  });
   const codes: Record<string, number> = {};
   for (let i = 0; i < LOOP_ORDERS; i++) {
     try {
@@ -51,19 +56,32 @@ async function overReport(envelope: 'shared' | 'critical', burst: number, factor
   const gw = await startFakeGateway({ apiKey: 'bench-key' });
   const dataDir = mkdtempSync(join(tmpdir(), 'tars-bench-envelope-'));
   const cap = envelope === 'shared' ? '0.01' : '0.1';
-  const config = loadConfig({ 'data-dir': dataDir }, {
-    LLM_GATEWAY_BASE_URL: gw.url,
-    LLM_GATEWAY_API_KEY: 'bench-key',
-    TRADING_MCP_MONTHLY_BUDGET_USD: '1000',
-    ...(envelope === 'shared' ? { TRADING_MCP_DAILY_BUDGET_USD: cap } : { TRADING_MCP_CRITICAL_DAILY_BUDGET_USD: cap }),
-  });
+  const config = loadConfig(
+    { 'data-dir': dataDir },
+    {
+      LLM_GATEWAY_BASE_URL: gw.url,
+      LLM_GATEWAY_API_KEY: 'bench-key',
+      TRADING_MCP_MONTHLY_BUDGET_USD: '1000',
+      ...(envelope === 'shared' ? { TRADING_MCP_DAILY_BUDGET_USD: cap } : { TRADING_MCP_CRITICAL_DAILY_BUDGET_USD: cap }),
+    },
+  );
   ensureDataDir(config.dataDir);
   const profile = loadProfile('executor', manifestToolNames());
-  const deps = createDeps({ config, profile: { ...profile, confirmation: { ...profile.confirmation, maxConfirmationsPerHour: 3600 } }, mode: 'sim', brokerName: 'sim', log: createLogger('error', {}, () => undefined) });
+  const deps = createDeps({
+    config,
+    profile: { ...profile, confirmation: { ...profile.confirmation, maxConfirmationsPerHour: 3600 } },
+    mode: 'sim',
+    brokerName: 'sim',
+    log: createLogger('error', {}, () => undefined),
+  });
   const llm = await createLlm(deps);
   const tier: ChatTier = envelope === 'shared' ? 'parse' : 'critical';
   const fire = (tag: string) =>
-    Promise.allSettled(Array.from({ length: burst }, (_, i) => llm.complete({ tier, tool: 'bench', messages: [{ role: 'user', content: `${tag} ${i}: order_hash: ${String(i).padStart(64, '0')}` }] })));
+    Promise.allSettled(
+      Array.from({ length: burst }, (_, i) =>
+        llm.complete({ tier, tool: 'bench', messages: [{ role: 'user', content: `${tag} ${i}: order_hash: ${String(i).padStart(64, '0')}` }] }),
+      ),
+    );
   gw.script(() => ({ overReportUsage: factor, latencyMs: 100 }));
   await fire('burst one');
   const firstSent = chatRequests(gw);
@@ -91,7 +109,10 @@ async function overReport(envelope: 'shared' | 'critical', burst: number, factor
 }
 
 export async function run(): Promise<Record<string, unknown>> {
-  const shipped = { maxConfirmationsPerHour: loadProfile('executor', manifestToolNames()).confirmation.maxConfirmationsPerHour, criticalDailyUsd: ConfigSchema.parse({}).budget.criticalDailyUsd };
+  const shipped = {
+    maxConfirmationsPerHour: loadProfile('executor', manifestToolNames()).confirmation.maxConfirmationsPerHour,
+    criticalDailyUsd: ConfigSchema.parse({}).budget.criticalDailyUsd,
+  };
   return {
     rejectLoop: await rejectLoop(shipped),
     rejectLoopWithoutEnvelope: await rejectLoop({ maxConfirmationsPerHour: 3600, criticalDailyUsd: 10_000 }),

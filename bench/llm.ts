@@ -28,7 +28,13 @@ function benchDeps(url: string, extra: Record<string, string> = {}): Deps {
   const dataDir = mkdtempSync(join(tmpdir(), 'tars-bench-llm-'));
   const config = loadConfig({ 'data-dir': dataDir }, { LLM_GATEWAY_BASE_URL: url, LLM_GATEWAY_API_KEY: 'bench-key', ...extra });
   ensureDataDir(config.dataDir);
-  return createDeps({ config, profile: loadProfile('analyst', manifestToolNames()), mode: 'sim', brokerName: 'sim', log: createLogger('error', {}, () => undefined) });
+  return createDeps({
+    config,
+    profile: loadProfile('analyst', manifestToolNames()),
+    mode: 'sim',
+    brokerName: 'sim',
+    log: createLogger('error', {}, () => undefined),
+  });
 }
 
 async function overhead(n: number): Promise<Record<string, unknown>> {
@@ -55,15 +61,36 @@ async function overhead(n: number): Promise<Record<string, unknown>> {
     const samples: number[] = [];
     for (let i = 0; i < n; i++) {
       const t0 = performance.now();
-      const { rowId } = ledger.reserve({ callId: `b${i}`, attempt: 1, tool: 'bench', tier: 'parse' }, () => ({ model: 'deepseek-v3.2', reserveNano: 1000, step: 0, route: 'primary' }));
-      ledger.settle(rowId, { modelServed: 'deepseek-v3.2', inputTokens: 10, cachedInputTokens: 0, outputTokens: 10, reasoningTokens: 0, costNano: 500, latencyMs: 1, outcome: 'ok' });
+      const { rowId } = ledger.reserve({ callId: `b${i}`, attempt: 1, tool: 'bench', tier: 'parse' }, () => ({
+        model: 'deepseek-v3.2',
+        reserveNano: 1000,
+        step: 0,
+        route: 'primary',
+      }));
+      ledger.settle(rowId, {
+        modelServed: 'deepseek-v3.2',
+        inputTokens: 10,
+        cachedInputTokens: 0,
+        outputTokens: 10,
+        reasoningTokens: 0,
+        costNano: 500,
+        latencyMs: 1,
+        outcome: 'ok',
+      });
       samples.push(performance.now() - t0);
     }
     ledger.close();
     return summarize(samples);
   };
   // Our own time without any socket: the same client code with an in-process fetch answering a canned reply.
-  const canned = JSON.stringify({ id: 'x', object: 'chat.completion', created: 1, model: 'deepseek-v3.2', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }], usage: { prompt_tokens: 10, completion_tokens: 2, total_tokens: 12 } });
+  const canned = JSON.stringify({
+    id: 'x',
+    object: 'chat.completion',
+    created: 1,
+    model: 'deepseek-v3.2',
+    choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 10, completion_tokens: 2, total_tokens: 12 },
+  });
   const inProcessFetch = async () => new Response(canned, { status: 200, headers: { 'content-type': 'application/json' } });
   const bareIn = new OpenAI({ apiKey: 'bench-key', baseURL: gw.url, maxRetries: 0, fetch: inProcessFetch });
   const llmIn = await createLlm(deps, { fetch: inProcessFetch });
@@ -94,7 +121,13 @@ async function overhead(n: number): Promise<Record<string, unknown>> {
     addedP99Ms: Math.round((r.p99 - b.p99) * 1000) / 1000,
     pairedAddedMs: summarize(routedSamples.map((x, i) => x - bareSamples[i]!)),
     routedToBareP50: ratio(r.p50, b.p50),
-    inProcess: { bareOpenaiMs: ib, routedMs: ir, pairedAddedMs: summarize(inRouted.map((x, i) => x - inBare[i]!)), addedP50Ms: Math.round((ir.p50 - ib.p50) * 1000) / 1000, addedP99Ms: Math.round((ir.p99 - ib.p99) * 1000) / 1000 },
+    inProcess: {
+      bareOpenaiMs: ib,
+      routedMs: ir,
+      pairedAddedMs: summarize(inRouted.map((x, i) => x - inBare[i]!)),
+      addedP50Ms: Math.round((ir.p50 - ib.p50) * 1000) / 1000,
+      addedP99Ms: Math.round((ir.p99 - ib.p99) * 1000) / 1000,
+    },
     ledgerReserveSettleMs: { synchronousFull: ledgerMs('FULL'), synchronousNormal: ledgerMs('NORMAL') },
     goal: 'added p50 < 0.5 ms',
   };
@@ -102,7 +135,15 @@ async function overhead(n: number): Promise<Record<string, unknown>> {
 
 /** The stated mix of one trading day (calls, input tokens of which cached, output tokens of which reasoning). */
 const DAY_MIX: Array<{ tier: ChatTier | 'embedding'; calls: number; input: number; cached: number; output: number; reasoning: number; what: string }> = [
-  { tier: 'parse', calls: 400, input: 800, cached: 600, output: 150, reasoning: 0, what: 'news/headline and order-intent parsing (shared system prompt cached)' },
+  {
+    tier: 'parse',
+    calls: 400,
+    input: 800,
+    cached: 600,
+    output: 150,
+    reasoning: 0,
+    what: 'news/headline and order-intent parsing (shared system prompt cached)',
+  },
   { tier: 'analysis', calls: 30, input: 2500, cached: 0, output: 500, reasoning: 0, what: 'get_technicals narratives' },
   { tier: 'options', calls: 8, input: 3000, cached: 0, output: 600, reasoning: 0, what: 'council options member' },
   { tier: 'reasoning', calls: 8, input: 3000, cached: 0, output: 1500, reasoning: 1000, what: 'council reasoning member' },
@@ -144,7 +185,12 @@ async function dayCost(): Promise<Record<string, unknown>> {
       const r =
         m.tier === 'embedding'
           ? await llm.embed({ tool: 'bench', texts: [`[mix:embedding] ${'lesson '.repeat(100)}`] })
-          : await llm.complete({ tier: m.tier, tool: 'bench', messages: [{ role: 'user', content }], maxTokens: Math.min(table.tiers[m.tier].maxTokens, m.output * 2) });
+          : await llm.complete({
+              tier: m.tier,
+              tool: 'bench',
+              messages: [{ role: 'user', content }],
+              maxTokens: Math.min(table.tiers[m.tier].maxTokens, m.output * 2),
+            });
       served[m.tier] ??= {};
       served[m.tier]![r.modelServed] = (served[m.tier]![r.modelServed] ?? 0) + 1;
       if (m.tier === 'critical' && /opus/i.test(r.modelServed)) criticalOnOpus++;
@@ -166,7 +212,8 @@ async function dayCost(): Promise<Record<string, unknown>> {
   legacy.models[opusModel] = { inputPerM: 15, outputPerM: 75, cachedInputPerM: 1.5 };
   const opusOnlyLegacy = nanoToUsd(analytic(legacy, () => opusModel));
   const crit = DAY_MIX.find((m) => m.tier === 'critical')!;
-  const criticalNano = (t: TierTable) => crit.calls * costNano(t.models[opusModel]!, { inputTokens: crit.input, cachedInputTokens: crit.cached, outputTokens: crit.output });
+  const criticalNano = (t: TierTable) =>
+    crit.calls * costNano(t.models[opusModel]!, { inputTokens: crit.input, cachedInputTokens: crit.cached, outputTokens: crit.output });
   const tieredLegacy = tieredUsd + nanoToUsd(criticalNano(legacy) - criticalNano(table));
   const cheapestOnly = nanoToUsd(analytic(table, () => cheapest));
   const unconstrained = nanoToUsd(analytic(table, (tier) => table.tiers[tier as ChatTier].models[0]!));

@@ -24,12 +24,31 @@ function input(order: RiskInput['order'], quotes: RiskInput['quotes']): RiskInpu
   return {
     order,
     mode: 'sim',
-    account: { id: 'a', status: 'ACTIVE', currency: 'USD', cash: 1e5, equity: 1e5, lastEquity: 1e5, buyingPower: 1e5, daytradeCount: 0, patternDayTrader: false, tradingBlocked: false, mode: 'sim' },
-    positions: [{ symbol: 'AAPL', assetClass: 'us_equity', qty: 10, avgEntryPrice: 100, costBasis: 1000, currentPrice: 100, marketValue: 1000, unrealizedPl: 0 }],
+    account: {
+      id: 'a',
+      status: 'ACTIVE',
+      currency: 'USD',
+      cash: 1e5,
+      equity: 1e5,
+      lastEquity: 1e5,
+      buyingPower: 1e5,
+      daytradeCount: 0,
+      patternDayTrader: false,
+      tradingBlocked: false,
+      mode: 'sim',
+    },
+    positions: [
+      { symbol: 'AAPL', assetClass: 'us_equity', qty: 10, avgEntryPrice: 100, costBasis: 1000, currentPrice: 100, marketValue: 1000, unrealizedPl: 0 },
+    ],
     openOrders: [],
     quotes,
     clock: { timestamp: OPEN_AT, isOpen: true, nextOpen: '2026-03-11T13:30:00.000Z', nextClose: '2026-03-10T20:00:00.000Z' },
-    state: { halted: false, haltReason: null, startOfDayEquity: 1e5, recentOrders: Array.from({ length: 5 }, (_, i) => ({ at: new Date(Date.parse(OPEN_AT) - (i + 2) * 600_000).toISOString(), fingerprint: `f${i}` })) },
+    state: {
+      halted: false,
+      haltReason: null,
+      startOfDayEquity: 1e5,
+      recentOrders: Array.from({ length: 5 }, (_, i) => ({ at: new Date(Date.parse(OPEN_AT) - (i + 2) * 600_000).toISOString(), fingerprint: `f${i}` })),
+    },
     limits: RiskLimitsSchema.parse({}),
     now: new Date(OPEN_AT),
   };
@@ -47,7 +66,9 @@ function timeEval(x: RiskInput, n: number): ReturnType<typeof summarize> {
 }
 
 export async function run(): Promise<Record<string, unknown>> {
-  const equity = input(normalizeOrder(OrderInputSchema.parse({ symbol: 'AAPL', side: 'buy', qty: 10, type: 'limit', limit_price: 100 })), { AAPL: q('AAPL', 100) });
+  const equity = input(normalizeOrder(OrderInputSchema.parse({ symbol: 'AAPL', side: 'buy', qty: 10, type: 'limit', limit_price: 100 })), {
+    AAPL: q('AAPL', 100),
+  });
   const legs = [
     { symbol: occ('P', 90), side: 'buy', ratio_qty: 1, position_intent: 'buy_to_open' },
     { symbol: occ('P', 95), side: 'sell', ratio_qty: 1, position_intent: 'sell_to_open' },
@@ -56,7 +77,12 @@ export async function run(): Promise<Record<string, unknown>> {
   ];
   const condor = input(
     normalizeOrder(OrderInputSchema.parse({ side: 'buy', qty: 1, type: 'limit', limit_price: -1.2, order_class: 'mleg', legs })),
-    Object.fromEntries([[occ('P', 90), q(occ('P', 90), 0.5)], [occ('P', 95), q(occ('P', 95), 1.1)], [occ('C', 105), q(occ('C', 105), 1.0)], [occ('C', 110), q(occ('C', 110), 0.4)]]),
+    Object.fromEntries([
+      [occ('P', 90), q(occ('P', 90), 0.5)],
+      [occ('P', 95), q(occ('P', 95), 1.1)],
+      [occ('C', 105), q(occ('C', 105), 1.0)],
+      [occ('C', 110), q(occ('C', 110), 0.4)],
+    ]),
   );
   const evalEquityUs = timeEval(equity, 5000);
   const evalCondorUs = timeEval(condor, 5000);

@@ -61,7 +61,12 @@ export async function run(): Promise<Record<string, unknown>> {
   }
   // Steady-state call path: a tool that touches no broker or model, against the SDK baseline's echo.
   const dataDir = mkdtempSync(join(tmpdir(), 'tars-bench-'));
-  const oursCalls = await callRate([CLI, '--profile', 'analyst', '--data-dir', dataDir], 'check_risk', { symbol: 'AAPL', side: 'buy', qty: 'one', type: 'market' }, 1000);
+  const oursCalls = await callRate(
+    [CLI, '--profile', 'analyst', '--data-dir', dataDir],
+    'check_risk',
+    { symbol: 'AAPL', side: 'buy', qty: 'one', type: 'market' },
+    1000,
+  );
   const baseCalls = await callRate([MINIMAL], 'echo', { text: 'hi' }, 1000);
   result.sequentialCalls = { ours: oursCalls, minimal: baseCalls, note: 'ours: check_risk with invalid input (validation path, no broker); minimal: echo' };
   return result;

@@ -82,9 +82,11 @@ export async function run(): Promise<Record<string, unknown>> {
   });
   const perIndicatorMs: Record<string, number> = {};
   for (const name of INDICATOR_NAMES) {
-    perIndicatorMs[name] = round(timeIt(3, () => {
-      sink += computeIndicators(series, new Set([name]), options).series.size;
-    }));
+    perIndicatorMs[name] = round(
+      timeIt(3, () => {
+        sink += computeIndicators(series, new Set([name]), options).series.size;
+      }),
+    );
   }
   if (sink === 42) process.stderr.write(''); // keep the work observable to the optimiser
   return {

@@ -89,7 +89,13 @@ async function main(): Promise<void> {
           client: c,
           profile: step.profile,
           dataDir,
-          print: (t) => print(t.split('\n').map((l) => `   ${l}`).join('\n')),
+          print: (t) =>
+            print(
+              t
+                .split('\n')
+                .map((l) => `   ${l}`)
+                .join('\n'),
+            ),
           call: async (name, args = {}) => (await c.callTool({ name, arguments: args })) as CallToolResult,
         });
       } catch (err) {

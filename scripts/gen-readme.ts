@@ -32,8 +32,16 @@ function groupLine(group: ToolGroup): string {
 
 /** One table per group, in TOOL_GROUPS order; tools within a group in registry order. */
 function toolTable(catalogue: readonly ToolDefinition[]): string {
-  const profiles = PROFILE_NAMES.map((name) => loadProfile(name, catalogue.map((t) => t.name)));
-  const header = [`| tool | ${PROFILE_NAMES.join(' | ')} | read-only | destructive | what it does |`, `|---|${PROFILE_NAMES.map(() => ':-:').join('|')}|:-:|:-:|---|`];
+  const profiles = PROFILE_NAMES.map((name) =>
+    loadProfile(
+      name,
+      catalogue.map((t) => t.name),
+    ),
+  );
+  const header = [
+    `| tool | ${PROFILE_NAMES.join(' | ')} | read-only | destructive | what it does |`,
+    `|---|${PROFILE_NAMES.map(() => ':-:').join('|')}|:-:|:-:|---|`,
+  ];
   const row = (tool: ToolDefinition) => {
     const marks = profiles.map((p) => (selectTools([tool], p).length ? '✓' : ''));
     const firstSentence = tool.description.split(/(?<=\.)\s+(?=[A-Z])/)[0] ?? tool.description;

@@ -133,7 +133,8 @@ async function main(): Promise<void> {
       const results = await runDoctor(deps, { writeTiers: Boolean(values['write-tiers']) });
       if (values.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
       else {
-        for (const r of results) process.stdout.write(`${r.status === 'ok' ? ' ok ' : r.status === 'warn' ? 'warn' : 'FAIL'}  ${r.area.padEnd(8)} ${r.name.padEnd(22)} ${r.detail}\n`);
+        for (const r of results)
+          process.stdout.write(`${r.status === 'ok' ? ' ok ' : r.status === 'warn' ? 'warn' : 'FAIL'}  ${r.area.padEnd(8)} ${r.name.padEnd(22)} ${r.detail}\n`);
       }
       await shutdown(results.some((r) => r.status === 'fail') ? 1 : 0);
     }

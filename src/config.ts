@@ -38,37 +38,52 @@ export const ConfigSchema = z.strictObject({
   dataDir: z.string().min(1).default(resolve(homedir(), '.tars-trading-mcp')).describe('data dir: every durable file lives here'),
   broker: z.enum(['sim', 'alpaca']).optional().describe('broker; default alpaca when Alpaca keys are set, else sim'),
   logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info').describe('stderr log level'),
-  gateway: z.strictObject({
-    baseUrl: url.default(DEFAULT_GATEWAY_URL).describe('OpenAI-compatible gateway base URL'),
-    apiKey: z.string().min(1).optional().describe('gateway key'),
-  }).prefault({}),
-  budget: z.strictObject({
-    dailyUsd: z.number().nonnegative().finite().default(0.83).describe('daily LLM budget in USD'),
-    monthlyUsd: z.number().nonnegative().finite().default(25).describe('monthly LLM budget in USD'),
-    criticalDailyUsd: z.number().nonnegative().finite().default(5).describe('daily cap of the critical tier (Opus confirmations), apart from the shared budget'),
-  }).prefault({}),
+  gateway: z
+    .strictObject({
+      baseUrl: url.default(DEFAULT_GATEWAY_URL).describe('OpenAI-compatible gateway base URL'),
+      apiKey: z.string().min(1).optional().describe('gateway key'),
+    })
+    .prefault({}),
+  budget: z
+    .strictObject({
+      dailyUsd: z.number().nonnegative().finite().default(0.83).describe('daily LLM budget in USD'),
+      monthlyUsd: z.number().nonnegative().finite().default(25).describe('monthly LLM budget in USD'),
+      criticalDailyUsd: z
+        .number()
+        .nonnegative()
+        .finite()
+        .default(5)
+        .describe('daily cap of the critical tier (Opus confirmations), apart from the shared budget'),
+    })
+    .prefault({}),
   tiersPath: z.string().min(1).optional().describe('tier/price table overriding the shipped one'),
-  alpaca: z.strictObject({
-    keyId: z.string().min(1).optional(),
-    secretKey: z.string().min(1).optional(),
-    baseUrl: url.default(DEFAULT_ALPACA_URL),
-    dataUrl: url.default(DEFAULT_ALPACA_DATA_URL),
-    timeoutMs: z.number().int().min(100).max(120_000).default(10_000).describe('per-request Alpaca timeout in ms'),
-    dataFeed: z.enum(STOCK_FEEDS).default('iex').describe('stock data feed: iex (free plan) or sip (paid plan)'),
-    optionsFeed: z.enum(OPTIONS_FEEDS).default('indicative').describe('options data feed: indicative (free plan) or opra (paid plan)'),
-  }).prefault({}),
+  alpaca: z
+    .strictObject({
+      keyId: z.string().min(1).optional(),
+      secretKey: z.string().min(1).optional(),
+      baseUrl: url.default(DEFAULT_ALPACA_URL),
+      dataUrl: url.default(DEFAULT_ALPACA_DATA_URL),
+      timeoutMs: z.number().int().min(100).max(120_000).default(10_000).describe('per-request Alpaca timeout in ms'),
+      dataFeed: z.enum(STOCK_FEEDS).default('iex').describe('stock data feed: iex (free plan) or sip (paid plan)'),
+      optionsFeed: z.enum(OPTIONS_FEEDS).default('indicative').describe('options data feed: indicative (free plan) or opra (paid plan)'),
+    })
+    .prefault({}),
   allowLive: z.boolean().default(false).describe('must be true for a live (non-paper) Alpaca base URL'),
   httpToken: z.string().min(16, 'TRADING_MCP_HTTP_TOKEN must be at least 16 characters').optional(),
-  http: z.strictObject({
-    maxSessions: z.number().int().min(1).max(10_000).default(64).describe('live HTTP sessions at most: past it an initialize gets 503 and builds nothing'),
-    sessionIdleMs: z.number().int().min(1_000).max(86_400_000).default(900_000).describe('an HTTP session with no request for this long is closed'),
-    allowedOrigins: z.array(origin).default([]).describe("browser origins allowed besides the server's own scheme://host:port"),
-  }).prefault({}),
-  sim: z.strictObject({
-    startingCash: z.number().positive().finite().default(100_000).describe('sim broker starting cash'),
-    seed: z.number().int().default(42).describe('seed of the sim price paths'),
-    clock: z.iso.datetime({ offset: true }).optional().describe('pin the sim clock to this instant (tests, demos); default: real time'),
-  }).prefault({}),
+  http: z
+    .strictObject({
+      maxSessions: z.number().int().min(1).max(10_000).default(64).describe('live HTTP sessions at most: past it an initialize gets 503 and builds nothing'),
+      sessionIdleMs: z.number().int().min(1_000).max(86_400_000).default(900_000).describe('an HTTP session with no request for this long is closed'),
+      allowedOrigins: z.array(origin).default([]).describe("browser origins allowed besides the server's own scheme://host:port"),
+    })
+    .prefault({}),
+  sim: z
+    .strictObject({
+      startingCash: z.number().positive().finite().default(100_000).describe('sim broker starting cash'),
+      seed: z.number().int().default(42).describe('seed of the sim price paths'),
+      clock: z.iso.datetime({ offset: true }).optional().describe('pin the sim clock to this instant (tests, demos); default: real time'),
+    })
+    .prefault({}),
 });
 
 export type Config = z.output<typeof ConfigSchema>;
@@ -84,27 +99,75 @@ export const ENV_VARS: ReadonlyArray<{ name: string; path: string; kind: EnvKind
   { name: 'TRADING_MCP_PORT', path: 'port', kind: 'number', meaning: 'HTTP port', default: '`3333`' },
   { name: 'TRADING_MCP_BROKER', path: 'broker', kind: 'string', meaning: 'broker (`sim` or `alpaca`)', default: 'alpaca if keys are set, else sim' },
   { name: 'TRADING_MCP_LOG_LEVEL', path: 'logLevel', kind: 'string', meaning: 'stderr log level', default: '`info`' },
-  { name: 'LLM_GATEWAY_BASE_URL', path: 'gateway.baseUrl', kind: 'string', meaning: 'gateway base URL (else `TARS_API_BASE`)', default: `\`${DEFAULT_GATEWAY_URL}\`` },
+  {
+    name: 'LLM_GATEWAY_BASE_URL',
+    path: 'gateway.baseUrl',
+    kind: 'string',
+    meaning: 'gateway base URL (else `TARS_API_BASE`)',
+    default: `\`${DEFAULT_GATEWAY_URL}\``,
+  },
   { name: 'TARS_API_BASE', path: 'gateway.baseUrl', kind: 'string', meaning: 'gateway base URL, if `LLM_GATEWAY_BASE_URL` is unset', default: '' },
-  { name: 'LLM_GATEWAY_API_KEY', path: 'gateway.apiKey', kind: 'string', meaning: 'gateway key (else `TETRATE_API_KEY`, else `TARS_API_KEY`)', default: 'none: LLM tools answer `GATEWAY_NOT_CONFIGURED`' },
+  {
+    name: 'LLM_GATEWAY_API_KEY',
+    path: 'gateway.apiKey',
+    kind: 'string',
+    meaning: 'gateway key (else `TETRATE_API_KEY`, else `TARS_API_KEY`)',
+    default: 'none: LLM tools answer `GATEWAY_NOT_CONFIGURED`',
+  },
   { name: 'TETRATE_API_KEY', path: 'gateway.apiKey', kind: 'string', meaning: 'gateway key, if `LLM_GATEWAY_API_KEY` is unset', default: '' },
   { name: 'TARS_API_KEY', path: 'gateway.apiKey', kind: 'string', meaning: 'gateway key, if neither of the above is set', default: '' },
   { name: 'TRADING_MCP_DAILY_BUDGET_USD', path: 'budget.dailyUsd', kind: 'number', meaning: 'daily LLM budget', default: '`0.83`' },
   { name: 'TRADING_MCP_MONTHLY_BUDGET_USD', path: 'budget.monthlyUsd', kind: 'number', meaning: 'monthly LLM budget', default: '`25`' },
-  { name: 'TRADING_MCP_CRITICAL_DAILY_BUDGET_USD', path: 'budget.criticalDailyUsd', kind: 'number', meaning: 'daily cap of the Opus confirmations (critical tier), apart from the shared budget', default: '`5`' },
+  {
+    name: 'TRADING_MCP_CRITICAL_DAILY_BUDGET_USD',
+    path: 'budget.criticalDailyUsd',
+    kind: 'number',
+    meaning: 'daily cap of the Opus confirmations (critical tier), apart from the shared budget',
+    default: '`5`',
+  },
   { name: 'TRADING_MCP_TIERS', path: 'tiersPath', kind: 'string', meaning: 'tier/price table overriding the shipped one', default: 'shipped table' },
   { name: 'APCA_API_KEY_ID', path: 'alpaca.keyId', kind: 'string', meaning: 'Alpaca key id', default: 'none: broker `sim`' },
   { name: 'APCA_API_SECRET_KEY', path: 'alpaca.secretKey', kind: 'string', meaning: 'Alpaca secret', default: 'none: broker `sim`' },
   { name: 'APCA_API_BASE_URL', path: 'alpaca.baseUrl', kind: 'string', meaning: 'Alpaca trading URL', default: `\`${DEFAULT_ALPACA_URL}\`` },
   { name: 'APCA_API_DATA_URL', path: 'alpaca.dataUrl', kind: 'string', meaning: 'Alpaca market-data URL', default: `\`${DEFAULT_ALPACA_DATA_URL}\`` },
   { name: 'TRADING_MCP_ALPACA_TIMEOUT_MS', path: 'alpaca.timeoutMs', kind: 'number', meaning: 'per-request Alpaca timeout (ms)', default: '`10000`' },
-  { name: 'TRADING_MCP_DATA_FEED', path: 'alpaca.dataFeed', kind: 'string', meaning: 'Alpaca stock data feed: `iex` (free plan) or `sip` (paid plan)', default: '`iex`' },
-  { name: 'TRADING_MCP_OPTIONS_FEED', path: 'alpaca.optionsFeed', kind: 'string', meaning: 'Alpaca options data feed: `indicative` (free plan; derived quotes, trades 15 min late) or `opra` (paid plan)', default: '`indicative`' },
+  {
+    name: 'TRADING_MCP_DATA_FEED',
+    path: 'alpaca.dataFeed',
+    kind: 'string',
+    meaning: 'Alpaca stock data feed: `iex` (free plan) or `sip` (paid plan)',
+    default: '`iex`',
+  },
+  {
+    name: 'TRADING_MCP_OPTIONS_FEED',
+    path: 'alpaca.optionsFeed',
+    kind: 'string',
+    meaning: 'Alpaca options data feed: `indicative` (free plan; derived quotes, trades 15 min late) or `opra` (paid plan)',
+    default: '`indicative`',
+  },
   { name: 'TRADING_MCP_ALLOW_LIVE', path: 'allowLive', kind: 'boolean', meaning: 'must be `true` for a live (non-paper) base URL', default: 'unset' },
   { name: 'TRADING_MCP_HTTP_TOKEN', path: 'httpToken', kind: 'string', meaning: 'bearer token, required for HTTP on a non-loopback host', default: 'unset' },
-  { name: 'TRADING_MCP_HTTP_MAX_SESSIONS', path: 'http.maxSessions', kind: 'number', meaning: 'live HTTP sessions at most (`--http-max-sessions`); past it `initialize` gets 503 with `Retry-After`', default: '`64`' },
-  { name: 'TRADING_MCP_HTTP_SESSION_IDLE_MS', path: 'http.sessionIdleMs', kind: 'number', meaning: 'an HTTP session with no request for this long is closed (`--http-session-idle-ms`)', default: '`900000` (15 min)' },
-  { name: 'TRADING_MCP_HTTP_ORIGINS', path: 'http.allowedOrigins', kind: 'list', meaning: "comma-separated browser origins (`scheme://host:port`) allowed besides the server's own", default: 'only the server\'s own' },
+  {
+    name: 'TRADING_MCP_HTTP_MAX_SESSIONS',
+    path: 'http.maxSessions',
+    kind: 'number',
+    meaning: 'live HTTP sessions at most (`--http-max-sessions`); past it `initialize` gets 503 with `Retry-After`',
+    default: '`64`',
+  },
+  {
+    name: 'TRADING_MCP_HTTP_SESSION_IDLE_MS',
+    path: 'http.sessionIdleMs',
+    kind: 'number',
+    meaning: 'an HTTP session with no request for this long is closed (`--http-session-idle-ms`)',
+    default: '`900000` (15 min)',
+  },
+  {
+    name: 'TRADING_MCP_HTTP_ORIGINS',
+    path: 'http.allowedOrigins',
+    kind: 'list',
+    meaning: "comma-separated browser origins (`scheme://host:port`) allowed besides the server's own",
+    default: "only the server's own",
+  },
   { name: 'TRADING_MCP_SIM_CASH', path: 'sim.startingCash', kind: 'number', meaning: 'sim broker starting cash (USD)', default: '`100000`' },
   { name: 'TRADING_MCP_SIM_CLOCK', path: 'sim.clock', kind: 'string', meaning: 'pin the sim clock to an ISO instant (tests, demos)', default: 'real time' },
 ];
@@ -136,7 +199,11 @@ function mergeLayers(...layers: Layer[]): Layer {
 
 function parseScalar(name: string, kind: EnvKind, raw: string): unknown {
   if (kind === 'string') return raw;
-  if (kind === 'list') return raw.split(',').map((item) => item.trim()).filter(Boolean);
+  if (kind === 'list')
+    return raw
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean);
   if (kind === 'number') {
     const n = Number(raw);
     if (raw.trim() === '' || !Number.isFinite(n)) throw new ConfigError(`${name} must be a number, got "${raw}"`);
@@ -239,6 +306,7 @@ export function resolveMode(config: Config): TradingMode {
   if (broker === 'sim') return 'sim';
   if (!config.alpaca.keyId || !config.alpaca.secretKey) throw new ConfigError('broker alpaca needs APCA_API_KEY_ID and APCA_API_SECRET_KEY');
   if (isPaperUrl(config.alpaca.baseUrl)) return 'paper';
-  if (!config.allowLive) throw new ConfigError(`APCA_API_BASE_URL ${config.alpaca.baseUrl} is a live trading URL; set TRADING_MCP_ALLOW_LIVE=true to trade real money`);
+  if (!config.allowLive)
+    throw new ConfigError(`APCA_API_BASE_URL ${config.alpaca.baseUrl} is a live trading URL; set TRADING_MCP_ALLOW_LIVE=true to trade real money`);
   return 'live';
 }

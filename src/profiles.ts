@@ -23,16 +23,29 @@ export const ProfileSchema = z.strictObject({
   readOnly: z.boolean().default(false).describe('expose only read-only tools, whatever `tools` lists'),
   tools: z.array(z.string().min(1)).min(1),
   requireCouncilTicket: z.boolean().default(false).describe('place_order needs a council ticket for the same order'),
-  council: z.strictObject({
-    members: z.array(CouncilMemberSchema).min(1).default([{ tier: 'reasoning' }, { tier: 'options' }]),
-    quorum: z.number().int().min(1).default(2),
-    memberTimeoutMs: z.number().int().positive().default(60_000),
-    ticketTtlSec: z.number().int().positive().max(86_400).default(900),
-  }).prefault({}),
-  confirmation: z.strictObject({
-    rejectCooldownSec: z.number().int().nonnegative().default(900).describe('an Opus REJECT for an order hash is final for this long'),
-    maxConfirmationsPerHour: z.number().int().positive().max(3600).default(12).describe('Opus confirmation calls in any rolling hour, approved or not, across processes on the data dir'),
-  }).prefault({}),
+  council: z
+    .strictObject({
+      members: z
+        .array(CouncilMemberSchema)
+        .min(1)
+        .default([{ tier: 'reasoning' }, { tier: 'options' }]),
+      quorum: z.number().int().min(1).default(2),
+      memberTimeoutMs: z.number().int().positive().default(60_000),
+      ticketTtlSec: z.number().int().positive().max(86_400).default(900),
+    })
+    .prefault({}),
+  confirmation: z
+    .strictObject({
+      rejectCooldownSec: z.number().int().nonnegative().default(900).describe('an Opus REJECT for an order hash is final for this long'),
+      maxConfirmationsPerHour: z
+        .number()
+        .int()
+        .positive()
+        .max(3600)
+        .default(12)
+        .describe('Opus confirmation calls in any rolling hour, approved or not, across processes on the data dir'),
+    })
+    .prefault({}),
   risk: RiskLimitsSchema.prefault({}),
 });
 

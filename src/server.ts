@@ -170,7 +170,10 @@ async function runTool(deps: Deps, name: string, tool: ToolDefinition, input: un
     }
     finished('ok');
     return {
-      content: [{ type: 'text', text: output.text }, ...(output.images ?? []).map((img) => ({ type: 'image' as const, data: img.data, mimeType: img.mimeType }))],
+      content: [
+        { type: 'text', text: output.text },
+        ...(output.images ?? []).map((img) => ({ type: 'image' as const, data: img.data, mimeType: img.mimeType })),
+      ],
       structuredContent: checked.data as Record<string, unknown>,
     };
   } catch (err) {
@@ -196,7 +199,9 @@ function notInProfile(deps: Deps, tools: ToolSet, name: string): CallToolResult 
   const available = [...tools.activeNames].join(', ');
   return errorResult(
     'NOT_IN_PROFILE',
-    known ? `${name} is not available in the "${deps.profile.name}" profile. Available: ${available}.` : `there is no tool named ${name}. Available: ${available}.`,
+    known
+      ? `${name} is not available in the "${deps.profile.name}" profile. Available: ${available}.`
+      : `there is no tool named ${name}. Available: ${available}.`,
     { tool: name, profile: deps.profile.name },
   );
 }

@@ -17,7 +17,12 @@ export const brokerStep: DemoStep = {
     for (const b of rows) ctx.print(`  ${b.t.slice(0, 10)}  O ${b.o.toFixed(2)}  H ${b.h.toFixed(2)}  L ${b.l.toFixed(2)}  C ${b.c.toFixed(2)}  V ${b.v}`);
     const chain = await ctx.call('get_market_data', { kind: 'options_chain', symbol: 'AAPL', option_type: 'call', limit: 5 });
     ctx.print(textOf(chain));
-    const options = ((chain.structuredContent ?? {}) as { options?: Array<{ symbol: string; bid: number | null; ask: number | null; impliedVolatility: number | null; delta: number | null }> }).options ?? [];
+    const options =
+      (
+        (chain.structuredContent ?? {}) as {
+          options?: Array<{ symbol: string; bid: number | null; ask: number | null; impliedVolatility: number | null; delta: number | null }>;
+        }
+      ).options ?? [];
     for (const o of options) ctx.print(`  ${o.symbol}  bid ${o.bid ?? '-'}  ask ${o.ask ?? '-'}  IV ${o.impliedVolatility ?? '-'}  delta ${o.delta ?? '-'}`);
     const bad = await ctx.call('get_market_data', { kind: 'quote', symbol: 'aapl' });
     ctx.print(`malformed symbol "aapl" → ${String((bad.structuredContent as { code?: string } | undefined)?.code)}`);

@@ -10,11 +10,18 @@ export const llmStep: DemoStep = {
   async run(ctx) {
     const usage = await ctx.call('get_llm_usage', { recent: 3 });
     ctx.print(textOf(usage));
-    const u = usage.structuredContent as { today: { byTier: Array<{ key: string; calls: number; costUsd: number }> }; recent: Array<{ tier: string; modelServed: string | null; costUsd: number; outcome: string }> };
+    const u = usage.structuredContent as {
+      today: { byTier: Array<{ key: string; calls: number; costUsd: number }> };
+      recent: Array<{ tier: string; modelServed: string | null; costUsd: number; outcome: string }>;
+    };
     for (const r of u.recent) ctx.print(`  recent: ${r.tier} → ${r.modelServed ?? '—'} $${r.costUsd.toFixed(6)} (${r.outcome})`);
     const res = await ctx.client.readResource({ uri: 'trading://usage' });
     ctx.print(`trading://usage: ${((res.contents[0] as { text?: string }).text ?? '').length} bytes of JSON`);
     const table = loadTierTable();
-    ctx.print(`Tiers (profiles/tiers.json): ${Object.entries(table.tiers).map(([tier, t]) => `${tier} ${t.models.join(' → ')}`).join(' · ')}; critical is never downgraded.`);
+    ctx.print(
+      `Tiers (profiles/tiers.json): ${Object.entries(table.tiers)
+        .map(([tier, t]) => `${tier} ${t.models.join(' → ')}`)
+        .join(' · ')}; critical is never downgraded.`,
+    );
   },
 };

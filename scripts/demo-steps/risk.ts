@@ -32,7 +32,12 @@ export const riskDemoStep: DemoStep = {
       const ask = probe.checks.find((c) => c.code === 'RISK_MAX_NOTIONAL')!.actual as number;
       const small = { symbol: 'SPY', side: 'buy', qty: 5, type: 'limit', limit_price: ask };
       ctx.print(summary(`buy 5 SPY limit ${ask}`, await call('check_risk', small)));
-      ctx.print(summary(`buy 400 SPY limit ${Math.round(ask * 1.08 * 100) / 100}`, await call('check_risk', { ...small, qty: 400, limit_price: Math.round(ask * 1.08 * 100) / 100 })));
+      ctx.print(
+        summary(
+          `buy 400 SPY limit ${Math.round(ask * 1.08 * 100) / 100}`,
+          await call('check_risk', { ...small, qty: 400, limit_price: Math.round(ask * 1.08 * 100) / 100 }),
+        ),
+      );
       ctx.print(summary('buy 1 GME market', await call('check_risk', { symbol: 'GME', side: 'buy', qty: 1, type: 'market' })));
       const halt = await call('halt_trading', { reason: 'demo: kill switch' });
       ctx.print(`halt_trading → ${(halt.content as Array<{ text: string }>)[0]!.text}`);

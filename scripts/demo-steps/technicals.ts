@@ -15,7 +15,12 @@ export const technicalsStep: DemoStep = {
     const result = await ctx.call('get_technicals', { symbol: 'AAPL', timeframe: '1Day', lookback: 120, chart: true });
     const content = result.content as Content;
     if (result.isError) throw new Error(content.map((c) => c.text ?? '').join(' '));
-    ctx.print(content.filter((c) => c.type === 'text').map((c) => c.text).join('\n'));
+    ctx.print(
+      content
+        .filter((c) => c.type === 'text')
+        .map((c) => c.text)
+        .join('\n'),
+    );
     const image = content.find((c) => c.type === 'image');
     if (image?.data) {
       const file = join(ctx.dataDir, 'technicals-AAPL-1Day.png');
@@ -24,6 +29,10 @@ export const technicalsStep: DemoStep = {
     }
     const narrative = await ctx.call('get_technicals', { symbol: 'AAPL', timeframe: '1Day', lookback: 120, narrative: true });
     const code = (narrative.structuredContent as { code?: string } | undefined)?.code;
-    ctx.print(narrative.isError ? `narrative: true without a gateway key → ${code}: ${(narrative.content as Content)[0]?.text?.replace(/^[A-Z_]+: /, '') ?? ''}` : 'narrative: written by the analysis tier (see the text above)');
+    ctx.print(
+      narrative.isError
+        ? `narrative: true without a gateway key → ${code}: ${(narrative.content as Content)[0]?.text?.replace(/^[A-Z_]+: /, '') ?? ''}`
+        : 'narrative: written by the analysis tier (see the text above)',
+    );
   },
 };

@@ -30,7 +30,10 @@ export function dataPlanRefusal(use: FeedUse | undefined, status: number, messag
   const said = PLAN_REFUSAL.exec(message)?.[0]?.trim();
   if (status !== 403 || !use || !said) return null;
   const { variable, free } = SETTING[use.kind];
-  const advice = use.feed === free ? `check the market-data plan of these keys in Alpaca's dashboard` : `set ${variable}=${free} (the feed of Alpaca's free plan) or subscribe to a plan that includes ${use.feed.toUpperCase()}`;
+  const advice =
+    use.feed === free
+      ? `check the market-data plan of these keys in Alpaca's dashboard`
+      : `set ${variable}=${free} (the feed of Alpaca's free plan) or subscribe to a plan that includes ${use.feed.toUpperCase()}`;
   return new ToolError('BROKER_REJECTED', `Alpaca's market-data plan for these keys does not cover the ${use.feed} feed (${what}, 403: ${said}); ${advice}.`, {
     ...base,
     status,

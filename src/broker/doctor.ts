@@ -4,8 +4,15 @@ import { isToolError } from '../errors.js';
 
 export const brokerChecks: DoctorCheck = async (deps) => {
   const results: DoctorResult[] = [];
-  const where = deps.brokerName === 'alpaca' ? `Alpaca at ${deps.config.alpaca.baseUrl} (data ${deps.config.alpaca.dataUrl})` : `sim broker in ${deps.dataDir}/sim-broker.sqlite`;
-  results.push({ name: 'broker', status: deps.mode === 'live' ? 'warn' : 'ok', detail: `${deps.brokerName}, mode ${deps.mode}: ${where}${deps.mode === 'live' ? ' — LIVE: real money' : ''}` });
+  const where =
+    deps.brokerName === 'alpaca'
+      ? `Alpaca at ${deps.config.alpaca.baseUrl} (data ${deps.config.alpaca.dataUrl})`
+      : `sim broker in ${deps.dataDir}/sim-broker.sqlite`;
+  results.push({
+    name: 'broker',
+    status: deps.mode === 'live' ? 'warn' : 'ok',
+    detail: `${deps.brokerName}, mode ${deps.mode}: ${where}${deps.mode === 'live' ? ' — LIVE: real money' : ''}`,
+  });
   const { getBroker } = await import('./index.js');
   try {
     const broker = await getBroker(deps);

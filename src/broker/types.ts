@@ -12,13 +12,41 @@ export const TIMEFRAMES: readonly Timeframe[] = ['1Min', '5Min', '15Min', '1Hour
 
 /** Every status Alpaca documents, plus `unknown` for one it adds later (reported, never a crash). */
 export const ORDER_STATUSES = [
-  'new', 'partially_filled', 'filled', 'done_for_day', 'canceled', 'expired', 'replaced',
-  'pending_cancel', 'pending_replace', 'pending_review', 'accepted', 'pending_new', 'accepted_for_bidding',
-  'stopped', 'rejected', 'suspended', 'calculated', 'held', 'unknown',
+  'new',
+  'partially_filled',
+  'filled',
+  'done_for_day',
+  'canceled',
+  'expired',
+  'replaced',
+  'pending_cancel',
+  'pending_replace',
+  'pending_review',
+  'accepted',
+  'pending_new',
+  'accepted_for_bidding',
+  'stopped',
+  'rejected',
+  'suspended',
+  'calculated',
+  'held',
+  'unknown',
 ] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 export const OPEN_ORDER_STATUSES: ReadonlySet<OrderStatus> = new Set([
-  'new', 'partially_filled', 'accepted', 'pending_new', 'accepted_for_bidding', 'pending_cancel', 'pending_replace', 'pending_review', 'held', 'calculated', 'suspended', 'done_for_day', 'stopped',
+  'new',
+  'partially_filled',
+  'accepted',
+  'pending_new',
+  'accepted_for_bidding',
+  'pending_cancel',
+  'pending_replace',
+  'pending_review',
+  'held',
+  'calculated',
+  'suspended',
+  'done_for_day',
+  'stopped',
 ]);
 
 export interface Account {

@@ -78,8 +78,7 @@ export function aggregateVotes(outcomes: readonly MemberOutcome[], quorum: numbe
   if (n < Math.max(1, quorum)) {
     return { decision: 'NO_QUORUM', consensus: 0, high_consensus: false, average_confidence, valid_votes: n, quorum, breakdown, outliers: [] };
   }
-  const decision: Vote =
-    breakdown.APPROVE * 2 > n ? 'APPROVE' : breakdown.REJECT > 0 && breakdown.REJECT >= breakdown.ABSTAIN ? 'REJECT' : 'ABSTAIN';
+  const decision: Vote = breakdown.APPROVE * 2 > n ? 'APPROVE' : breakdown.REJECT > 0 && breakdown.REJECT >= breakdown.ABSTAIN ? 'REJECT' : 'ABSTAIN';
   const consensus = round(breakdown[decision] / n);
   const outliers = valid
     .filter((v) => v.vote !== decision)

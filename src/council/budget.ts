@@ -26,7 +26,12 @@ export function memberRequest(member: Member, messages: ChatMessage[], schema: R
 }
 
 /** Each member's least reservation (nano-USD) with the whole budget left (doctor); null when no model of its tier is priced. */
-export function memberWorstCasesNano(table: TierTable, members: readonly Member[], messages: ChatMessage[], schema: Record<string, unknown>): Array<number | null> {
+export function memberWorstCasesNano(
+  table: TierTable,
+  members: readonly Member[],
+  messages: ChatMessage[],
+  schema: Record<string, unknown>,
+): Array<number | null> {
   return members.map((member) => fullPriceQuote(table, memberRequest(member, messages, schema)).cheapestWorstCaseNano);
 }
 

@@ -68,7 +68,8 @@ interface Session {
 type Asked = { outcome: MemberOutcome; raw: string | null };
 type MemberBase = Pick<MemberOutcome, 'member' | 'tier' | 'model_requested'>;
 
-const report = (hooks: CouncilHooks, done: number, total: number, message: string) => Promise.resolve(hooks.progress?.(done, total, message)).catch(() => undefined);
+const report = (hooks: CouncilHooks, done: number, total: number, message: string) =>
+  Promise.resolve(hooks.progress?.(done, total, message)).catch(() => undefined);
 
 export async function runCouncil(deps: Deps, router: LlmRouter, store: CouncilStore, input: CouncilInput, hooks: CouncilHooks = {}): Promise<CouncilResult> {
   const { members, quorum } = deps.profile.council;
@@ -173,9 +174,15 @@ function answeredOutcome(base: MemberBase, completion: Completion, t0: number): 
     downgrade_step: completion.downgradeStep,
   };
   if (parsed.ok) {
-    return { outcome: { ...common, status: 'valid', vote: parsed.vote.vote, confidence: parsed.vote.confidence, reasoning: parsed.vote.reasoning, error: null }, raw: null };
+    return {
+      outcome: { ...common, status: 'valid', vote: parsed.vote.vote, confidence: parsed.vote.confidence, reasoning: parsed.vote.reasoning, error: null },
+      raw: null,
+    };
   }
-  return { outcome: { ...common, status: 'invalid', vote: null, confidence: null, reasoning: null, error: { code: 'INVALID_VOTE', message: parsed.reason } }, raw: completion.content };
+  return {
+    outcome: { ...common, status: 'invalid', vote: null, confidence: null, reasoning: null, error: { code: 'INVALID_VOTE', message: parsed.reason } },
+    raw: completion.content,
+  };
 }
 
 /** A member that timed out or failed: never a vote, named with the model it asked for where known. */
@@ -183,7 +190,10 @@ function failedOutcome(s: Session, base: MemberBase, err: unknown, signal: Abort
   const { memberTimeoutMs } = s.deps.profile.council;
   const details = isToolError(err) ? err.details : {};
   // ours, or the router's own deadline (it gets the same timeoutMs) firing a hair earlier
-  const timedOut = err instanceof MemberTimeout || (signal.aborted && signal.reason instanceof MemberTimeout) || (!s.hooks.signal?.aborted && details.reason === 'timeout' && performance.now() - t0 >= memberTimeoutMs - 50);
+  const timedOut =
+    err instanceof MemberTimeout ||
+    (signal.aborted && signal.reason instanceof MemberTimeout) ||
+    (!s.hooks.signal?.aborted && details.reason === 'timeout' && performance.now() - t0 >= memberTimeoutMs - 50);
   const tried = Array.isArray(details.tried) && typeof details.tried[0] === 'string' ? (details.tried[0] as string) : null;
   const modelFromError = typeof details.model === 'string' ? details.model : typeof details.modelRequested === 'string' ? details.modelRequested : tried;
   return {

@@ -20,7 +20,11 @@ export const councilChecks: DoctorCheck = async (deps) => {
     const unpriced = members.filter((m) => (m.model ? !priceOf(table, m.model) : !table.tiers[m.tier].models.some((id) => priceOf(table, id))));
     out.push(
       unpriced.length
-        ? { name: 'council members', status: 'fail', detail: `no priced model for ${unpriced.map((m) => m.model ?? m.tier).join(', ')}: those members would always fail (UNKNOWN_PRICE)` }
+        ? {
+            name: 'council members',
+            status: 'fail',
+            detail: `no priced model for ${unpriced.map((m) => m.model ?? m.tier).join(', ')}: those members would always fail (UNKNOWN_PRICE)`,
+          }
         : {
             name: 'council members',
             status: 'ok',
@@ -29,7 +33,9 @@ export const councilChecks: DoctorCheck = async (deps) => {
     );
     // A 1,000-character question with 2,000 characters of context: what one quorum reserves at worst.
     const messages = councilMessages({ question: 'q'.repeat(1000), context: 'c'.repeat(2000), mode: deps.mode });
-    const perMember = memberWorstCasesNano(table, members, messages, VOTE_JSON_SCHEMA).filter((c): c is number => c !== null).sort((a, b) => a - b);
+    const perMember = memberWorstCasesNano(table, members, messages, VOTE_JSON_SCHEMA)
+      .filter((c): c is number => c !== null)
+      .sort((a, b) => a - b);
     const quorumNano = perMember.slice(0, quorum).reduce((s, c) => s + c, 0);
     const allNano = perMember.reduce((s, c) => s + c, 0);
     const perDay = allNano > 0 ? Math.floor(usdToNano(deps.config.budget.dailyUsd) / allNano) : Infinity;
@@ -55,9 +61,10 @@ export const councilChecks: DoctorCheck = async (deps) => {
     out.push({
       name: 'council ticket key',
       status: profile.requireCouncilTicket && !votes ? 'warn' : 'ok',
-      detail: profile.requireCouncilTicket && !votes
-        ? `no council has run on ${deps.dataDir} yet: place_order requires a ticket, so run a council server on this data dir first`
-        : 'created (0600) by the first council on this data dir',
+      detail:
+        profile.requireCouncilTicket && !votes
+          ? `no council has run on ${deps.dataDir} yet: place_order requires a ticket, so run a council server on this data dir first`
+          : 'created (0600) by the first council on this data dir',
     });
   }
   return out;

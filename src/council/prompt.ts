@@ -34,12 +34,7 @@ export function fence(label: string, text: string, nonce: string): string {
 export function councilMessages(input: CouncilPromptInput, nonce: string = randomBytes(12).toString('hex')): ChatMessage[] {
   const parts: string[] = [`Trading mode: ${input.mode}.`, '', 'The question put to the council:', fence('QUESTION', input.question, nonce)];
   if (input.order) {
-    parts.push(
-      '',
-      'The order under vote (canonical JSON, produced by the server — trusted):',
-      `order_hash: ${input.order.orderHash}`,
-      input.order.canonical,
-    );
+    parts.push('', 'The order under vote (canonical JSON, produced by the server — trusted):', `order_hash: ${input.order.orderHash}`, input.order.canonical);
     if (input.order.rationale) parts.push('', "The caller's rationale for the order:", fence('RATIONALE', input.order.rationale, nonce));
   }
   if (input.context) parts.push('', 'Context supplied by the caller:', fence('CONTEXT', input.context, nonce));

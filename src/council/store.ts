@@ -208,7 +208,10 @@ function toLogEntry(r: Row, votes: Row[]): CouncilLogEntry {
 }
 
 /** The decision log's writes go through `fast`; reads and ticket spends through `durable`. */
-function prepareStatements(fast: BetterSqlite3.Database, durable: BetterSqlite3.Database): Record<'insertCouncil' | 'insertVote' | 'finishCouncil' | 'failCouncil' | 'recentCouncils' | 'votesOf' | 'consume', Statement> {
+function prepareStatements(
+  fast: BetterSqlite3.Database,
+  durable: BetterSqlite3.Database,
+): Record<'insertCouncil' | 'insertVote' | 'finishCouncil' | 'failCouncil' | 'recentCouncils' | 'votesOf' | 'consume', Statement> {
   return {
     insertCouncil: fast.prepare(
       `INSERT INTO councils (id, at, question, order_hash, members_total, quorum, status) VALUES (@id, @at, @question, @orderHash, @membersTotal, @quorum, 'running')`,

@@ -59,7 +59,8 @@ export function loadOrCreateTicketKey(dataDir: string): Buffer {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw err;
     }
-    if (!HEX64.test(text)) throw new ToolError('INTERNAL', `the council ticket key ${path} is malformed; remove it to create a new one (outstanding tickets become invalid)`);
+    if (!HEX64.test(text))
+      throw new ToolError('INTERNAL', `the council ticket key ${path} is malformed; remove it to create a new one (outstanding tickets become invalid)`);
     return Buffer.from(text, 'hex');
   };
   const existing = read();
@@ -117,8 +118,15 @@ export function openTicket(key: Buffer, ticket: string): { ok: true; payload: Ti
     return { ok: false, reason: 'malformed' };
   }
   if (
-    typeof payload !== 'object' || payload === null || typeof payload.id !== 'string' || !HEX32.test(payload.id) || typeof payload.h !== 'string' ||
-    typeof payload.d !== 'string' || !Number.isFinite(payload.exp) || !Number.isFinite(payload.iat) || typeof payload.c !== 'string'
+    typeof payload !== 'object' ||
+    payload === null ||
+    typeof payload.id !== 'string' ||
+    !HEX32.test(payload.id) ||
+    typeof payload.h !== 'string' ||
+    typeof payload.d !== 'string' ||
+    !Number.isFinite(payload.exp) ||
+    !Number.isFinite(payload.iat) ||
+    typeof payload.c !== 'string'
   ) {
     return { ok: false, reason: 'malformed' };
   }
@@ -155,11 +163,16 @@ export async function verifyTicket(deps: Deps, ticket: string, orderHash: string
   }
   const p = opened.payload;
   if (p.h !== orderHash) {
-    return { ok: false, reason: 'other_order', message: `the council ticket is for order_hash ${p.h.slice(0, 12)}…, not this order (${orderHash.slice(0, 12)}…); any change to the order needs a new council vote` };
+    return {
+      ok: false,
+      reason: 'other_order',
+      message: `the council ticket is for order_hash ${p.h.slice(0, 12)}…, not this order (${orderHash.slice(0, 12)}…); any change to the order needs a new council vote`,
+    };
   }
   if (p.d !== 'APPROVE') return { ok: false, reason: 'not_approved', message: `the council decided ${p.d} on this order, not APPROVE` };
   const nowSec = Math.floor(now.getTime() / 1000);
-  if (nowSec >= p.exp) return { ok: false, reason: 'expired', message: `the council ticket expired at ${new Date(p.exp * 1000).toISOString()}; hold a new council vote` };
+  if (nowSec >= p.exp)
+    return { ok: false, reason: 'expired', message: `the council ticket expired at ${new Date(p.exp * 1000).toISOString()}; hold a new council vote` };
   const store = await getCouncilStore(deps);
   if (store.ticketSpent(p.id)) return { ok: false, reason: 'reused', message: TICKET_REUSED };
   return { ok: true, decision: 'APPROVE', ticketId: p.id, councilId: p.c, expiresAt: new Date(p.exp * 1000).toISOString() };

@@ -51,7 +51,10 @@ export function parseVote(content: string): ParsedVote {
   }
   const parsed = MemberVoteSchema.safeParse(raw);
   if (!parsed.success) {
-    return { ok: false, reason: `answer does not match the vote schema: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(answer)'} ${i.message}`).join('; ')}` };
+    return {
+      ok: false,
+      reason: `answer does not match the vote schema: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(answer)'} ${i.message}`).join('; ')}`,
+    };
   }
   const reasoning = parsed.data.reasoning.length > MAX_REASONING_CHARS ? `${parsed.data.reasoning.slice(0, MAX_REASONING_CHARS)}…` : parsed.data.reasoning;
   return { ok: true, vote: { ...parsed.data, reasoning } };

@@ -11,7 +11,11 @@ export const foundationChecks: DoctorCheck = async (deps) => {
   }
   return [
     { name: 'profile', status: 'ok', detail: `${deps.profile.name} (${deps.profile.tools.length} tools named${deps.profile.readOnly ? ', read-only' : ''})` },
-    { name: 'mode', status: deps.mode === 'live' ? 'warn' : 'ok', detail: `${deps.mode} via broker ${deps.brokerName}${deps.mode === 'live' ? ' — LIVE: real money' : ''}` },
+    {
+      name: 'mode',
+      status: deps.mode === 'live' ? 'warn' : 'ok',
+      detail: `${deps.mode} via broker ${deps.brokerName}${deps.mode === 'live' ? ' — LIVE: real money' : ''}`,
+    },
     {
       name: 'data dir',
       status: writable && mode === 0o700 ? 'ok' : writable ? 'warn' : 'fail',

@@ -27,9 +27,13 @@ function groupResult(deps: Deps, group: ToolGroup, all: string[], exposed: Set<s
   const states = [...spec.requires, ...spec.uses].map((d) => ({ d, ...dependencyState(deps, d) }));
   const missing = states.filter((s) => !s.configured && spec.requires.includes(s.d));
   const parts = [
-    states.length ? states.map((s) => (s.configured || missing.includes(s) ? s.detail : `${s.detail} (optional)`)).join(', ') : 'needs nothing beyond the data dir',
+    states.length
+      ? states.map((s) => (s.configured || missing.includes(s) ? s.detail : `${s.detail} (optional)`)).join(', ')
+      : 'needs nothing beyond the data dir',
     ...(states.some((s) => !s.configured) && spec.note ? [spec.note] : []),
-    ...(missing.length ? [`without the ${missing.map((s) => DEPENDENCY_LABEL[s.d]).join(' and ')}, tools that need ${missing.length > 1 ? 'them' : 'it'} refuse`] : []),
+    ...(missing.length
+      ? [`without the ${missing.map((s) => DEPENDENCY_LABEL[s.d]).join(' and ')}, tools that need ${missing.length > 1 ? 'them' : 'it'} refuse`]
+      : []),
   ];
   return { name: group, status: missing.length ? 'warn' : 'ok', detail: `${shown.join(', ')} — ${parts.join('; ')}${hiddenText}` };
 }

@@ -63,7 +63,13 @@ export class Attempt {
     try {
       const verdict = await run();
       // a stop (a duplicate answered) is recorded as passed until its answer is in (see stopAt)
-      this.stages.push({ stage: name, outcome: verdict.outcome === 'skipped' ? 'skipped' : 'passed', code: null, message: verdict.message, latency_ms: roundMs(performance.now() - t) });
+      this.stages.push({
+        stage: name,
+        outcome: verdict.outcome === 'skipped' ? 'skipped' : 'passed',
+        code: null,
+        message: verdict.message,
+        latency_ms: roundMs(performance.now() - t),
+      });
       return verdict;
     } catch (err) {
       const refusal =

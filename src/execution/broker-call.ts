@@ -63,7 +63,11 @@ export function lateAnswer(env: GateEnv, key: OutcomeKey, placed: BrokerOrder): 
   try {
     recordOutcome(env.store, key, { kind: 'late_answer', placed }, env.now().toISOString());
   } catch (err) {
-    env.deps.log.error("could not record the broker's late answer; a retry with the same client_order_id reconciles it", { err, clientOrderId: key.client_order_id, brokerOrderId: placed.id });
+    env.deps.log.error("could not record the broker's late answer; a retry with the same client_order_id reconciles it", {
+      err,
+      clientOrderId: key.client_order_id,
+      brokerOrderId: placed.id,
+    });
   }
 }
 

@@ -86,9 +86,7 @@ export function buildConfirmationMessages(c: ConfirmationContext, nonce: string 
   ];
 }
 
-export type ParsedConfirmation =
-  | { ok: true; decision: 'APPROVE' | 'REJECT'; reasons: string[] }
-  | { ok: false; problem: string };
+export type ParsedConfirmation = { ok: true; decision: 'APPROVE' | 'REJECT'; reasons: string[] } | { ok: false; problem: string };
 
 const KEYS = ['decision', 'order_hash', 'reasons'];
 

@@ -26,14 +26,23 @@ export function summariseBrokerOrder(o: BrokerOrder): BrokerOrderSummary {
     limit_price: finiteOrNull(o.limitPrice),
     stop_price: finiteOrNull(o.stopPrice),
     submitted_at: o.submittedAt ?? null,
-    legs: o.legs ? o.legs.map((l) => ({ symbol: l.symbol, side: l.side, ratio_qty: finiteOrNull(l.ratioQty), position_intent: l.positionIntent ?? null })) : null,
+    legs: o.legs
+      ? o.legs.map((l) => ({ symbol: l.symbol, side: l.side, ratio_qty: finiteOrNull(l.ratioQty), position_intent: l.positionIntent ?? null }))
+      : null,
   };
 }
 
 /** Human-readable order, for elicitation and messages. */
 export function describeOrder(o: NormalizedOrder): string {
   const size = o.qty !== null ? `${o.qty}` : `$${o.notional}`;
-  const price = o.type === 'market' ? 'at market' : o.type === 'limit' ? `limit $${o.limit_price}` : o.type === 'stop' ? `stop $${o.stop_price}` : `stop $${o.stop_price} limit $${o.limit_price}`;
+  const price =
+    o.type === 'market'
+      ? 'at market'
+      : o.type === 'limit'
+        ? `limit $${o.limit_price}`
+        : o.type === 'stop'
+          ? `stop $${o.stop_price}`
+          : `stop $${o.stop_price} limit $${o.limit_price}`;
   if (o.order_class === 'mleg' && o.legs) {
     const legs = o.legs.map((l) => `${l.side} ${l.ratio_qty}× ${l.symbol} (${l.position_intent})`).join(', ');
     return `${size} multi-leg spread(s) ${price} (${o.time_in_force}): ${legs}`;

@@ -9,8 +9,17 @@ export const executionChecks: DoctorCheck = async (deps) => {
     store.syncJournal();
     const pending = store.journal.pendingIntents();
     journal = pending.length
-      ? { status: 'warn', detail: `${store.journal.path}: seq ${store.journal.sequence}; ${pending.length} INTENT(s) without OUTCOME (reconciled with the broker on the next place_order): ${pending.map((p) => p.client_order_id).slice(0, 5).join(', ')}` }
-      : { status: 'ok', detail: `${store.journal.path}: seq ${store.journal.sequence}, every INTENT has its OUTCOME${store.journal.droppedTornBytes ? ` (a torn last record of ${store.journal.droppedTornBytes} bytes was dropped)` : ''}` };
+      ? {
+          status: 'warn',
+          detail: `${store.journal.path}: seq ${store.journal.sequence}; ${pending.length} INTENT(s) without OUTCOME (reconciled with the broker on the next place_order): ${pending
+            .map((p) => p.client_order_id)
+            .slice(0, 5)
+            .join(', ')}`,
+        }
+      : {
+          status: 'ok',
+          detail: `${store.journal.path}: seq ${store.journal.sequence}, every INTENT has its OUTCOME${store.journal.droppedTornBytes ? ` (a torn last record of ${store.journal.droppedTornBytes} bytes was dropped)` : ''}`,
+        };
   } catch (err) {
     journal = { status: 'fail', detail: `${(err as Error).message}` };
   }

@@ -44,7 +44,15 @@ export class ExecutionGate {
     services: GateServices,
     options: GateOptions = {},
   ) {
-    this.env = { deps, store, services, options, now: () => options.now?.() ?? new Date(), ownerGone: (row) => this.ownerGone(row), ensureReady: () => this.ensureReady() };
+    this.env = {
+      deps,
+      store,
+      services,
+      options,
+      now: () => options.now?.() ?? new Date(),
+      ownerGone: (row) => this.ownerGone(row),
+      ensureReady: () => this.ensureReady(),
+    };
   }
 
   /** A fresh attempt's context (place runs the stages over it; stage tests run one stage over it). */
@@ -119,11 +127,18 @@ export class ExecutionGate {
     }
     if (r.status !== 'unknown') r.status = 'refused';
     if (ctx.holdsClaim && !ctx.committed) {
-      this.store.release(ctx.clientOrderId, attempt.auditId, { status: 'refused', code: r.code, message: r.message, broker_order: null, at: this.env.now().toISOString() });
+      this.store.release(ctx.clientOrderId, attempt.auditId, {
+        status: 'refused',
+        code: r.code,
+        message: r.message,
+        broker_order: null,
+        at: this.env.now().toISOString(),
+      });
     }
     attempt.finish();
     throw new ToolError((r.code ?? 'INTERNAL') as ErrorCode, r.message, r as unknown as Record<string, unknown>);
   }
 }
 
-export const getExecutionGate = (deps: Deps) => deps.service('execution-gate', async (d) => new ExecutionGate(d, await getExecutionStore(d), defaultServices(d)));
+export const getExecutionGate = (deps: Deps) =>
+  deps.service('execution-gate', async (d) => new ExecutionGate(d, await getExecutionStore(d), defaultServices(d)));

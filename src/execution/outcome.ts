@@ -33,9 +33,24 @@ const BY_LOOKUP = 'submitted (confirmed by looking the order up by client_order_
 const PLACED: Record<PlacedKind, PlacedWording> = {
   submitted: { journal: 'submitted', recorded: 'submitted', reconciled: false },
   submitted_by_lookup: { journal: BY_LOOKUP, recorded: BY_LOOKUP, reconciled: true },
-  late_answer: { journal: 'the broker answered after the deadline', recorded: 'submitted (the broker answered late)', reconciled: true, onlyFrom: ['intent', 'unknown'] },
-  reconciled_at_startup: { journal: 'reconciled at start-up: the broker has the order', recorded: 'submitted (reconciled at start-up)', reconciled: true, onlyFrom: ['claimed', 'intent', 'unknown'] },
-  reconciled_on_duplicate: { journal: 'reconciled on a duplicate attempt', recorded: 'submitted (reconciled by client_order_id)', reconciled: true, onlyFrom: ['unknown', 'intent', 'claimed'] },
+  late_answer: {
+    journal: 'the broker answered after the deadline',
+    recorded: 'submitted (the broker answered late)',
+    reconciled: true,
+    onlyFrom: ['intent', 'unknown'],
+  },
+  reconciled_at_startup: {
+    journal: 'reconciled at start-up: the broker has the order',
+    recorded: 'submitted (reconciled at start-up)',
+    reconciled: true,
+    onlyFrom: ['claimed', 'intent', 'unknown'],
+  },
+  reconciled_on_duplicate: {
+    journal: 'reconciled on a duplicate attempt',
+    recorded: 'submitted (reconciled by client_order_id)',
+    reconciled: true,
+    onlyFrom: ['unknown', 'intent', 'claimed'],
+  },
 };
 
 export interface BuiltOutcome {
@@ -57,7 +72,15 @@ export function buildOutcome(key: OutcomeKey, outcome: Outcome, at: string): Bui
   }
   if (outcome.kind === 'not_found_at_startup') {
     return {
-      record: { ...base, result: 'not_found', broker_order_id: null, broker_status: null, code: 'BROKER_UNAVAILABLE', message: 'reconciled at start-up: the broker has no order with this client_order_id', reconciled: true },
+      record: {
+        ...base,
+        result: 'not_found',
+        broker_order_id: null,
+        broker_status: null,
+        code: 'BROKER_UNAVAILABLE',
+        message: 'reconciled at start-up: the broker has no order with this client_order_id',
+        reconciled: true,
+      },
       state: 'unknown',
       recorded: {
         status: 'unknown',
@@ -72,7 +95,15 @@ export function buildOutcome(key: OutcomeKey, outcome: Outcome, at: string): Bui
   const w = PLACED[outcome.kind];
   const { placed } = outcome;
   return {
-    record: { ...base, result: 'submitted', broker_order_id: placed.id, broker_status: placed.status, code: null, message: w.journal, reconciled: w.reconciled },
+    record: {
+      ...base,
+      result: 'submitted',
+      broker_order_id: placed.id,
+      broker_status: placed.status,
+      code: null,
+      message: w.journal,
+      reconciled: w.reconciled,
+    },
     state: 'submitted',
     recorded: { status: 'submitted', code: null, message: w.recorded, broker_order: summariseBrokerOrder(placed), at },
     ...(w.onlyFrom ? { onlyFrom: w.onlyFrom } : {}),

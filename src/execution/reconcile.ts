@@ -56,9 +56,22 @@ async function recheckDoubtful(env: GateEnv, row: OrderRow): Promise<OrderRow> {
 export async function answerDuplicate(env: GateEnv, attempt: Attempt, row: OrderRow, hash: string): Promise<void> {
   const r = attempt.result;
   const current = await recheckDoubtful(env, row);
-  const recorded: RecordedOutcome = current.outcome ?? { status: 'pending', code: null, message: 'another attempt with this client_order_id is still in progress', broker_order: null, at: current.updated_at };
+  const recorded: RecordedOutcome = current.outcome ?? {
+    status: 'pending',
+    code: null,
+    message: 'another attempt with this client_order_id is still in progress',
+    broker_order: null,
+    at: current.updated_at,
+  };
   r.status = 'duplicate';
   r.broker_order = recorded.broker_order as BrokerOrderSummary | null;
-  r.duplicate_of = { audit_id: current.audit_id, status: current.state === 'claimed' || current.state === 'intent' ? 'pending' : recorded.status, code: recorded.code, message: recorded.message, at: recorded.at, same_order: current.order_hash === hash };
+  r.duplicate_of = {
+    audit_id: current.audit_id,
+    status: current.state === 'claimed' || current.state === 'intent' ? 'pending' : recorded.status,
+    code: recorded.code,
+    message: recorded.message,
+    at: recorded.at,
+    same_order: current.order_hash === hash,
+  };
   r.message = `client_order_id ${current.client_order_id} was already used (${r.duplicate_of.status}); no second order was sent${r.duplicate_of.same_order ? '' : ' (and it was used for a different order)'}`;
 }

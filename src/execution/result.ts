@@ -9,7 +9,12 @@ import { RiskVerdictSchema } from '../risk/verdict.js';
 
 /** place_order's input: the SPEC §4 order plus the council ticket (not part of the hash). */
 export const PlaceOrderInputSchema = OrderInputSchema.safeExtend({
-  council_ticket: z.string().min(1).max(2048).optional().describe('the ticket from council_vote for this exact order (needed when the profile requires a council)'),
+  council_ticket: z
+    .string()
+    .min(1)
+    .max(2048)
+    .optional()
+    .describe('the ticket from council_vote for this exact order (needed when the profile requires a council)'),
 });
 export type PlaceOrderInput = z.output<typeof PlaceOrderInputSchema>;
 
@@ -41,9 +46,7 @@ export const BrokerOrderSummarySchema = z.strictObject({
   limit_price: z.number().nullable(),
   stop_price: z.number().nullable(),
   submitted_at: z.string().nullable(),
-  legs: z
-    .array(z.strictObject({ symbol: z.string(), side: z.string(), ratio_qty: z.number().nullable(), position_intent: z.string().nullable() }))
-    .nullable(),
+  legs: z.array(z.strictObject({ symbol: z.string(), side: z.string(), ratio_qty: z.number().nullable(), position_intent: z.string().nullable() })).nullable(),
 });
 export type BrokerOrderSummary = z.output<typeof BrokerOrderSummarySchema>;
 

@@ -125,7 +125,11 @@ interface RawOrderRow extends Omit<OrderRow, 'outcome' | 'submission'> {
 
 const toRow = (raw: RawOrderRow | undefined): OrderRow | null =>
   raw
-    ? { ...raw, outcome: raw.outcome ? (JSON.parse(raw.outcome) as RecordedOutcome) : null, submission: raw.submission ? (JSON.parse(raw.submission) as OrderSubmission) : null }
+    ? {
+        ...raw,
+        outcome: raw.outcome ? (JSON.parse(raw.outcome) as RecordedOutcome) : null,
+        submission: raw.submission ? (JSON.parse(raw.submission) as OrderSubmission) : null,
+      }
     : null;
 
 /** The ATTACHed databases' owners create their schemas (opening them is idempotent and cheap). */
@@ -188,11 +192,15 @@ export class ExecutionStore {
       if (existing && existing.state !== 'released') return { claimed: false as const, row: existing };
       if (existing) {
         this.db
-          .prepare("UPDATE orders SET order_hash = ?, state = 'claimed', audit_id = ?, pid = ?, outcome = NULL, updated_at = ? WHERE client_order_id = ? AND state = 'released'")
+          .prepare(
+            "UPDATE orders SET order_hash = ?, state = 'claimed', audit_id = ?, pid = ?, outcome = NULL, updated_at = ? WHERE client_order_id = ? AND state = 'released'",
+          )
           .run(orderHash, auditId, process.pid, now, clientOrderId);
       } else {
         this.db
-          .prepare("INSERT INTO orders (client_order_id, order_hash, state, audit_id, pid, outcome, created_at, updated_at) VALUES (?, ?, 'claimed', ?, ?, NULL, ?, ?)")
+          .prepare(
+            "INSERT INTO orders (client_order_id, order_hash, state, audit_id, pid, outcome, created_at, updated_at) VALUES (?, ?, 'claimed', ?, ?, NULL, ?, ?)",
+          )
           .run(clientOrderId, orderHash, auditId, process.pid, now, now);
       }
       return { claimed: true as const };
@@ -203,7 +211,13 @@ export class ExecutionStore {
    * Take over a claim whose attempt died before writing an INTENT (checked again under the lock):
    * the broker never saw the id, so it is free.
    */
-  reclaimStale(clientOrderId: string, staleAuditId: string, orderHash: string, auditId: string, at: Date): { claimed: true } | { claimed: false; row: OrderRow } {
+  reclaimStale(
+    clientOrderId: string,
+    staleAuditId: string,
+    orderHash: string,
+    auditId: string,
+    at: Date,
+  ): { claimed: true } | { claimed: false; row: OrderRow } {
     return this.locked(() => {
       this.journal.sync();
       const row = this.getOrder(clientOrderId);
@@ -211,7 +225,9 @@ export class ExecutionStore {
       const hasIntent = this.journal.pendingIntents().some((p) => p.client_order_id === clientOrderId);
       if (row.state !== 'claimed' || row.audit_id !== staleAuditId || hasIntent) return { claimed: false as const, row };
       this.db
-        .prepare("UPDATE orders SET order_hash = ?, audit_id = ?, pid = ?, outcome = NULL, updated_at = ? WHERE client_order_id = ? AND state = 'claimed' AND audit_id = ?")
+        .prepare(
+          "UPDATE orders SET order_hash = ?, audit_id = ?, pid = ?, outcome = NULL, updated_at = ? WHERE client_order_id = ? AND state = 'claimed' AND audit_id = ?",
+        )
         .run(orderHash, auditId, process.pid, at.toISOString(), clientOrderId, staleAuditId);
       return { claimed: true as const };
     });
@@ -233,16 +249,29 @@ export class ExecutionStore {
   commitIntent(record: IntentRecord, guard: CommitGuard): JournalEntry {
     return this.locked(() => {
       const halt = readHaltIn(this.db, 'risk');
-      if (halt.halted) throw new ToolError('TRADING_HALTED', `trading was halted before the order could be sent (${halt.reason ?? 'no reason given'}); nothing was sent`);
+      if (halt.halted)
+        throw new ToolError('TRADING_HALTED', `trading was halted before the order could be sent (${halt.reason ?? 'no reason given'}); nothing was sent`);
       const rejected = this.activeRejection(guard.rejectionKeys, guard.nowMs);
       if (rejected) {
-        throw new ToolError('CONFIRMATION_REJECTED', `Claude Opus rejected this same order in another attempt while this one was being confirmed; the rejection is final until ${rejected.until}: ${rejected.reasons.join('; ')}`);
+        throw new ToolError(
+          'CONFIRMATION_REJECTED',
+          `Claude Opus rejected this same order in another attempt while this one was being confirmed; the rejection is final until ${rejected.until}: ${rejected.reasons.join('; ')}`,
+        );
       }
       this.assertClaimHeld(record);
       const slot = claimSlotIn(this.db, 'risk', guard.slot, guard.rules);
-      if (!slot.ok) throw new ToolError('RISK_REJECTED', `the order-rate and duplicate checks, re-run atomically just before sending, refused the order: ${slot.code} (${slot.message})`, { check: slot.code });
+      if (!slot.ok)
+        throw new ToolError(
+          'RISK_REJECTED',
+          `the order-rate and duplicate checks, re-run atomically just before sending, refused the order: ${slot.code} (${slot.message})`,
+          { check: slot.code },
+        );
       if (guard.ticketId !== null && !consumeTicketIn(this.db, 'council', guard.ticketId, record.order_hash, record.at)) {
-        throw new ToolError('COUNCIL_REQUIRED', 'council ticket refused (reused): the council ticket was spent by another attempt while this one was being confirmed; nothing was sent', { reason: 'reused' });
+        throw new ToolError(
+          'COUNCIL_REQUIRED',
+          'council ticket refused (reused): the council ticket was spent by another attempt while this one was being confirmed; nothing was sent',
+          { reason: 'reused' },
+        );
       }
       const entry = this.journal.append(record);
       this.db
@@ -256,9 +285,13 @@ export class ExecutionStore {
   private assertClaimHeld(record: IntentRecord): void {
     const row = this.getOrder(record.client_order_id);
     if (!row || row.state !== 'claimed' || row.audit_id !== record.audit_id) {
-      throw new ToolError('DUPLICATE_ORDER', `client_order_id ${record.client_order_id} is no longer held by this attempt (${row ? row.state : 'missing'}); nothing was sent`, {
-        client_order_id: record.client_order_id,
-      });
+      throw new ToolError(
+        'DUPLICATE_ORDER',
+        `client_order_id ${record.client_order_id} is no longer held by this attempt (${row ? row.state : 'missing'}); nothing was sent`,
+        {
+          client_order_id: record.client_order_id,
+        },
+      );
     }
   }
 
@@ -271,14 +304,21 @@ export class ExecutionStore {
       const row = this.getOrder(record.client_order_id);
       if (onlyFrom && (!row || !onlyFrom.includes(row.state))) {
         // still close the journal's INTENT if the row already carries a final state
-        if (this.journal.pendingIntents().some((p) => p.client_order_id === record.client_order_id) && row && row.state !== 'intent' && row.state !== 'claimed') {
+        if (
+          this.journal.pendingIntents().some((p) => p.client_order_id === record.client_order_id) &&
+          row &&
+          row.state !== 'intent' &&
+          row.state !== 'claimed'
+        ) {
           this.journal.append({ ...record, message: `${record.message} (row already ${row.state})` });
         }
         return false;
       }
       this.journal.append(record);
       if (row) {
-        this.db.prepare('UPDATE orders SET state = ?, outcome = ?, updated_at = ? WHERE client_order_id = ?').run(state, JSON.stringify(outcome), record.at, record.client_order_id);
+        this.db
+          .prepare('UPDATE orders SET state = ?, outcome = ?, updated_at = ? WHERE client_order_id = ?')
+          .run(state, JSON.stringify(outcome), record.at, record.client_order_id);
       } else {
         this.db
           .prepare('INSERT INTO orders (client_order_id, order_hash, state, audit_id, pid, outcome, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
@@ -289,7 +329,9 @@ export class ExecutionStore {
   }
 
   ordersInState(state: OrderState): string[] {
-    return (this.db.prepare('SELECT client_order_id FROM orders WHERE state = ? ORDER BY updated_at DESC').all(state) as Array<{ client_order_id: string }>).map((r) => r.client_order_id);
+    return (
+      this.db.prepare('SELECT client_order_id FROM orders WHERE state = ? ORDER BY updated_at DESC').all(state) as Array<{ client_order_id: string }>
+    ).map((r) => r.client_order_id);
   }
 
   activeRejection(hashes: string[], nowMs: number): Rejection | null {
@@ -297,7 +339,8 @@ export class ExecutionStore {
       const row = this.db.prepare('SELECT * FROM rejections WHERE order_hash = ? AND until_ms > ?').get(hash, nowMs) as
         | { order_hash: string; until_ms: number; model: string; reasons: string }
         | undefined;
-      if (row) return { order_hash: row.order_hash, until: new Date(row.until_ms).toISOString(), model: row.model, reasons: JSON.parse(row.reasons) as string[] };
+      if (row)
+        return { order_hash: row.order_hash, until: new Date(row.until_ms).toISOString(), model: row.model, reasons: JSON.parse(row.reasons) as string[] };
     }
     return null;
   }

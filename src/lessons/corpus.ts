@@ -54,7 +54,9 @@ export function loadCorpus(dir: string): { lessons: Lesson[]; errors: string[] }
   const errors: string[] = [];
   let files: string[] = [];
   try {
-    files = readdirSync(dir).filter((f) => f.endsWith('.md')).sort();
+    files = readdirSync(dir)
+      .filter((f) => f.endsWith('.md'))
+      .sort();
   } catch (err) {
     return { lessons, errors: [`cannot read ${dir}: ${(err as Error).message}`] };
   }

@@ -20,7 +20,9 @@ export const lessonChecks: DoctorCheck = async (deps) => {
     {
       name: 'embedder',
       status: 'ok',
-      detail: deps.config.gateway.apiKey ? `${preferred} (gateway embedding tier; offline local-hash kept as fallback)` : `${preferred} (offline: feature hashing, no weights, no network)`,
+      detail: deps.config.gateway.apiKey
+        ? `${preferred} (gateway embedding tier; offline local-hash kept as fallback)`
+        : `${preferred} (offline: feature hashing, no weights, no network)`,
     },
     {
       name: 'lesson store',
@@ -29,7 +31,10 @@ export const lessonChecks: DoctorCheck = async (deps) => {
         ? `ingestion failed: ${ingestError}`
         : `${status.dbPath}: ` +
           status.tables
-            .map((t) => `${t.name} ${t.state.rows} lessons, full-text ${t.state.fts ? `${t.state.fts.indexed} indexed/${t.state.fts.unindexed} pending` : 'not built'}, vector ${t.state.vector ? `${t.state.vector.type} ${t.state.vector.indexed} indexed` : 'exact (no ANN index below 5000 rows)'}`)
+            .map(
+              (t) =>
+                `${t.name} ${t.state.rows} lessons, full-text ${t.state.fts ? `${t.state.fts.indexed} indexed/${t.state.fts.unindexed} pending` : 'not built'}, vector ${t.state.vector ? `${t.state.vector.type} ${t.state.vector.indexed} indexed` : 'exact (no ANN index below 5000 rows)'}`,
+            )
             .join('; ') +
           (active ? '' : ' (preferred embedder table not built yet)'),
     },

@@ -53,7 +53,8 @@ export function gatewayEmbedder(router: LlmRouter): Embedder {
       let receipt: CallReceipt | null = null;
       for (let i = 0; i < texts.length; i += BATCH) {
         const reply = await router.embed({ tool, texts: texts.slice(i, i + BATCH), ...(signal ? { signal } : {}) });
-        if (reply.vectors.length !== Math.min(BATCH, texts.length - i)) throw new Error(`gateway returned ${reply.vectors.length} vectors for ${Math.min(BATCH, texts.length - i)} texts`);
+        if (reply.vectors.length !== Math.min(BATCH, texts.length - i))
+          throw new Error(`gateway returned ${reply.vectors.length} vectors for ${Math.min(BATCH, texts.length - i)} texts`);
         for (const values of reply.vectors) {
           if (knownDim === null) knownDim = values.length;
           if (values.length !== knownDim || values.some((x) => !Number.isFinite(x))) throw new Error('gateway returned a malformed embedding');

@@ -101,13 +101,18 @@ export function fuse<C extends Candidate>(
     parts.rrf = round(parts.rrf, 8);
     ranked.push({ candidate, parts, score: round(parts.rrf * parts.severity_boost * parts.recency_boost, 8) });
   }
-  ranked.sort((a, b) => b.score - a.score || SEVERITY_RANK[b.candidate.severity] - SEVERITY_RANK[a.candidate.severity] || a.candidate.id.localeCompare(b.candidate.id));
+  ranked.sort(
+    (a, b) => b.score - a.score || SEVERITY_RANK[b.candidate.severity] - SEVERITY_RANK[a.candidate.severity] || a.candidate.id.localeCompare(b.candidate.id),
+  );
   return ranked.slice(0, opts.k);
 }
 
 /** The body sentence(s) sharing most words with the query, cut to `max` characters. */
 export function snippet(body: string, queryWords: ReadonlySet<string>, max = 240): string {
-  const sentences = body.replace(/\s+/g, ' ').trim().split(/(?<=[.!?])\s+/);
+  const sentences = body
+    .replace(/\s+/g, ' ')
+    .trim()
+    .split(/(?<=[.!?])\s+/);
   let best = 0;
   let bestHits = -1;
   sentences.forEach((s, i) => {

@@ -82,7 +82,11 @@ export function toHit(row: Row): LessonHit {
 }
 
 /** Column-wise Arrow batch (vectors copied once into one Float32Array: far cheaper than row objects). */
-export function lessonBatch(table: { name: string; embedder: EmbedderId; dim: number }, lessons: readonly Lesson[], vectors: readonly Float32Array[]): arrow.Table {
+export function lessonBatch(
+  table: { name: string; embedder: EmbedderId; dim: number },
+  lessons: readonly Lesson[],
+  vectors: readonly Float32Array[],
+): arrow.Table {
   const n = lessons.length;
   const flat = new Float32Array(n * table.dim);
   vectors.forEach((v, i) => {
@@ -100,14 +104,22 @@ export function lessonBatch(table: { name: string; embedder: EmbedderId; dim: nu
     prevention: utf8(lessons.map((l) => l.prevention)),
     severity: utf8(lessons.map((l) => l.severity)),
     severity_rank: arrow.makeData({ type: new arrow.Int32(), length: n, data: Int32Array.from(lessons, (l) => SEVERITY_RANK[l.severity]) }),
-    tags: arrow.vectorFromArray(lessons.map((l) => l.tags), schema.fields.find((f) => f.name === 'tags')!.type).data[0]!,
+    tags: arrow.vectorFromArray(
+      lessons.map((l) => l.tags),
+      schema.fields.find((f) => f.name === 'tags')!.type,
+    ).data[0]!,
     created: arrow.makeData({ type: new arrow.Float64(), length: n, data: Float64Array.from(lessons, (l) => l.created) }),
     source: utf8(lessons.map((l) => l.source)),
     content_hash: utf8(lessons.map((l) => l.contentHash)),
     search_text: utf8(lessons.map(searchText)),
     embedder: utf8(lessons.map(() => table.embedder.name)),
     embedder_version: utf8(lessons.map(() => table.embedder.version)),
-    vector: arrow.makeData({ type: vectorType, length: n, nullCount: 0, child: arrow.makeData({ type: new arrow.Float32(), length: n * table.dim, data: flat }) }),
+    vector: arrow.makeData({
+      type: vectorType,
+      length: n,
+      nullCount: 0,
+      child: arrow.makeData({ type: new arrow.Float32(), length: n * table.dim, data: flat }),
+    }),
   };
   const struct = arrow.makeData({ type: new arrow.Struct(schema.fields), length: n, nullCount: 0, children: schema.fields.map((f) => columns[f.name]!) });
   return new arrow.Table([new arrow.RecordBatch(schema, struct)]);
@@ -115,7 +127,16 @@ export function lessonBatch(table: { name: string; embedder: EmbedderId; dim: nu
 
 export function foundLesson(c: Pick<LessonCandidate, 'id' | 'severity' | 'created'>, row: TextRow): FoundLesson {
   const tags = row.tags === null ? [] : Array.isArray(row.tags) ? row.tags : (row.tags.toArray() as string[]);
-  return { id: c.id, title: row.title, body: row.body, prevention: row.prevention, severity: c.severity, tags: tags.map(String), created: c.created, source: row.source };
+  return {
+    id: c.id,
+    title: row.title,
+    body: row.body,
+    prevention: row.prevention,
+    severity: c.severity,
+    tags: tags.map(String),
+    created: c.created,
+    source: row.source,
+  };
 }
 
 /** A lesson as search returns it (no content hash: search never needs it). */

@@ -21,7 +21,17 @@ import { withFileLock } from './lock.js';
 import { gatewayEmbedder, gatewayRouter, localEmbedder, type Embedder } from './embedders.js';
 import { words } from './local-embedder.js';
 import { fuse, snippet, type RankMode, type ScoreParts } from './rank.js';
-import { LessonTable, type FoundLesson, type LessonCandidate, filterSql, indexStateOf, isLessonTable, tableNameFor, type EmbedderId, type IndexState } from './store.js';
+import {
+  LessonTable,
+  type FoundLesson,
+  type LessonCandidate,
+  filterSql,
+  indexStateOf,
+  isLessonTable,
+  tableNameFor,
+  type EmbedderId,
+  type IndexState,
+} from './store.js';
 import { contentHash, normalizeTags, searchText, type Lesson, type LessonContent, type Severity } from './types.js';
 
 export interface SearchParams {
@@ -169,8 +179,14 @@ class Lessons {
       // New ids are appended (cheap); changed ones replace their row by id.
       const fresh: Pair[] = batch.map((l, j) => [l, vectors[j]!] as const).filter(([l]) => !existing.has(l.id));
       const changed: Pair[] = batch.map((l, j) => [l, vectors[j]!] as const).filter(([l]) => existing.has(l.id));
-      await table.insert(fresh.map(([l]) => l), fresh.map(([, v]) => v));
-      await table.upsert(changed.map(([l]) => l), changed.map(([, v]) => v));
+      await table.insert(
+        fresh.map(([l]) => l),
+        fresh.map(([, v]) => v),
+      );
+      await table.upsert(
+        changed.map(([l]) => l),
+        changed.map(([, v]) => v),
+      );
     }
   }
 
@@ -185,7 +201,13 @@ class Lessons {
     await table.deleteIds(removed);
     const indexes = await table.ensureIndexes();
     slot.synced = true;
-    this.lastIngest = { embedder: `${slot.embedder.name}@${slot.embedder.version}`, embedded: todo.length, deleted: removed.length, ms: Math.round(performance.now() - started), indexes };
+    this.lastIngest = {
+      embedder: `${slot.embedder.name}@${slot.embedder.version}`,
+      embedded: todo.length,
+      deleted: removed.length,
+      ms: Math.round(performance.now() - started),
+      indexes,
+    };
     this.log.info('lessons in sync', { ...this.lastIngest, rows: await table.count() });
   }
 
@@ -285,7 +307,12 @@ class Lessons {
   }
 
   /** Also embed a recorded lesson for the gateway table; on failure searches use the offline table. */
-  private async recordInGateway(gateway: Slot, lesson: Lesson, embedders: EmbedderId[], signal?: AbortSignal): Promise<{ receipt: CallReceipt | null; degraded: string | null }> {
+  private async recordInGateway(
+    gateway: Slot,
+    lesson: Lesson,
+    embedders: EmbedderId[],
+    signal?: AbortSignal,
+  ): Promise<{ receipt: CallReceipt | null; degraded: string | null }> {
     try {
       const result = await gateway.embedder.embed([searchText(lesson)], 'record_lesson', signal);
       await (await this.tableOf(gateway)).upsert([lesson], result.vectors);
@@ -301,7 +328,13 @@ class Lessons {
   }
 
   async record(content: LessonContent, signal?: AbortSignal): Promise<RecordOutcome> {
-    const normalized: LessonContent = { ...content, title: content.title.trim(), body: content.body.trim(), prevention: content.prevention.trim(), tags: normalizeTags(content.tags) };
+    const normalized: LessonContent = {
+      ...content,
+      title: content.title.trim(),
+      body: content.body.trim(),
+      prevention: content.prevention.trim(),
+      tags: normalizeTags(content.tags),
+    };
     const hash = contentHash(normalized);
     const local = this.local;
     // The offline table holds every lesson, so it answers the dedup question; it must exist first.

@@ -76,7 +76,11 @@ export async function indexStateOf(table: lancedb.Table): Promise<IndexState> {
 
 /** A lance-safe table name for an embedder. */
 export function tableNameFor(embedder: EmbedderId): string {
-  const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '') || 'x';
+  const slug = (s: string) =>
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '_')
+      .replace(/^_+|_+$/g, '') || 'x';
   return `lessons__${slug(embedder.name)}__${slug(embedder.version)}`;
 }
 
@@ -164,7 +168,12 @@ export class LessonTable {
   }
 
   async findByHash(hash: string): Promise<Lesson | null> {
-    const rows = (await this.table.query().where(`content_hash = ${sqlString(hash)}`).select(LESSON_COLUMNS).limit(1).toArray()) as Row[];
+    const rows = (await this.table
+      .query()
+      .where(`content_hash = ${sqlString(hash)}`)
+      .select(LESSON_COLUMNS)
+      .limit(1)
+      .toArray()) as Row[];
     return rows[0] ? toHit(rows[0]).lesson : null;
   }
 
@@ -216,10 +225,16 @@ export class LessonTable {
       done.push(label);
     };
     if (!has(FTS_INDEX)) {
-      await build('search_text', FTS_INDEX, lancedb.Index.fts({ stem: true, removeStopWords: true, language: 'English', asciiFolding: true, lowercase: true, withPosition: false }), 'fts');
+      await build(
+        'search_text',
+        FTS_INDEX,
+        lancedb.Index.fts({ stem: true, removeStopWords: true, language: 'English', asciiFolding: true, lowercase: true, withPosition: false }),
+        'fts',
+      );
     }
     if (rows >= ANN_MIN_ROWS) {
-      if (!has(VECTOR_INDEX)) await build('vector', VECTOR_INDEX, lancedb.Index.ivfFlat({ distanceType: 'cosine', numPartitions: partitionsFor(rows) }), 'ivf_flat');
+      if (!has(VECTOR_INDEX))
+        await build('vector', VECTOR_INDEX, lancedb.Index.ivfFlat({ distanceType: 'cosine', numPartitions: partitionsFor(rows) }), 'ivf_flat');
       // Scalar indexes for the filters and id lookups (merge-insert, dedup) once scans would cost.
       if (!has(TAGS_INDEX)) await build('tags', TAGS_INDEX, lancedb.Index.labelList(), 'tags_label_list');
       if (!has(SEVERITY_INDEX)) await build('severity_rank', SEVERITY_INDEX, lancedb.Index.bitmap(), 'severity_bitmap');
@@ -246,7 +261,13 @@ export class LessonTable {
 
   /** Nearest lessons by cosine similarity (exact below ANN_MIN_ROWS; IVF above). */
   async vectorSearch(vector: Float32Array, limit: number, where?: string, exact = false): Promise<Array<LessonCandidate & { similarity: number }>> {
-    let q = this.table.query().nearestTo(vector).distanceType('cosine').select([...this.candidateColumns(), '_distance']).withRowId().limit(limit);
+    let q = this.table
+      .query()
+      .nearestTo(vector)
+      .distanceType('cosine')
+      .select([...this.candidateColumns(), '_distance'])
+      .withRowId()
+      .limit(limit);
     // IVF_FLAT keeps full vectors, so distances are exact within the probed partitions: no refine step.
     if (exact) q = q.bypassVectorIndex();
     else q = q.nprobes(nprobesFor(this.rowsHint));
@@ -258,7 +279,12 @@ export class LessonTable {
   /** BM25 over title + body + prevention + tags (stemmed, stop words removed). */
   async textSearch(text: string, limit: number, where?: string): Promise<Array<LessonCandidate & { score: number }>> {
     if (!text.trim()) return [];
-    let q = this.table.query().fullTextSearch(text, { columns: 'search_text' }).select([...this.candidateColumns(), '_score']).withRowId().limit(limit);
+    let q = this.table
+      .query()
+      .fullTextSearch(text, { columns: 'search_text' })
+      .select([...this.candidateColumns(), '_score'])
+      .withRowId()
+      .limit(limit);
     if (where) q = q.where(where);
     const rows = (await q.toArray()) as CandidateRow[];
     return rows.map((r) => ({ ...toCandidate(r), score: Number(r._score ?? 0) }));
@@ -272,9 +298,17 @@ export class LessonTable {
     const missing = candidates.filter((c) => !c.found);
     const byId = new Map<string, FoundLesson>();
     if (missing.length) {
-      let rows = (await this.table.takeRowIds(missing.map((c) => c.rowId)).select(TEXT_COLUMNS).toArray().catch(() => [])) as TextRow[];
+      let rows = (await this.table
+        .takeRowIds(missing.map((c) => c.rowId))
+        .select(TEXT_COLUMNS)
+        .toArray()
+        .catch(() => [])) as TextRow[];
       if (missing.some((c) => !rows.some((r) => r.id === c.id))) {
-        rows = (await this.table.query().where(`id IN (${missing.map((c) => sqlString(c.id)).join(', ')})`).select(TEXT_COLUMNS).toArray()) as TextRow[];
+        rows = (await this.table
+          .query()
+          .where(`id IN (${missing.map((c) => sqlString(c.id)).join(', ')})`)
+          .select(TEXT_COLUMNS)
+          .toArray()) as TextRow[];
       }
       for (const row of rows) {
         const c = missing.find((m) => m.id === row.id);
@@ -287,4 +321,3 @@ export class LessonTable {
     });
   }
 }
-

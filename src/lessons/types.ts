@@ -57,7 +57,9 @@ export function contentHash(content: LessonContent): string {
     severity: content.severity,
     tags: normalizeTags(content.tags),
   });
-  return createHash('sha256').update(canonical ?? '').digest('hex');
+  return createHash('sha256')
+    .update(canonical ?? '')
+    .digest('hex');
 }
 
 /** The text both the embedder and the full-text index see (title twice: it is the densest summary). */

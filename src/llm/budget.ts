@@ -15,7 +15,7 @@ import type { ChatTier } from './types.js';
 
 export const DOWNGRADE_STEPS = [
   { step: 0, minFractionLeft: 0.5, meaning: 'primary model of the tier (then its fallback order)' },
-  { step: 1, minFractionLeft: 0.25, meaning: "cheapest model of the tier" },
+  { step: 1, minFractionLeft: 0.25, meaning: 'cheapest model of the tier' },
   { step: 2, minFractionLeft: 0, meaning: 'cheapest model overall among the non-critical chat tiers' },
 ] as const;
 
@@ -62,12 +62,30 @@ export interface BudgetView {
   step: 0 | 1 | 2;
 }
 
-export function budgetView(day: string, month: string, dailyBudgetNano: number, monthlyBudgetNano: number, dayCommittedNano: number, monthCommittedNano: number): BudgetView {
+export function budgetView(
+  day: string,
+  month: string,
+  dailyBudgetNano: number,
+  monthlyBudgetNano: number,
+  dayCommittedNano: number,
+  monthCommittedNano: number,
+): BudgetView {
   const dayLeftNano = dailyBudgetNano - dayCommittedNano;
   const monthLeftNano = monthlyBudgetNano - monthCommittedNano;
   const frac = (left: number, budget: number) => (budget > 0 ? Math.max(0, left) / budget : 0);
   const fractionLeft = Math.min(frac(dayLeftNano, dailyBudgetNano), frac(monthLeftNano, monthlyBudgetNano));
-  return { day, month, dailyBudgetNano, monthlyBudgetNano, dayCommittedNano, monthCommittedNano, dayLeftNano, monthLeftNano, fractionLeft, step: downgradeStep(fractionLeft) };
+  return {
+    day,
+    month,
+    dailyBudgetNano,
+    monthlyBudgetNano,
+    dayCommittedNano,
+    monthCommittedNano,
+    dayLeftNano,
+    monthLeftNano,
+    fractionLeft,
+    step: downgradeStep(fractionLeft),
+  };
 }
 
 /**

@@ -57,7 +57,10 @@ function openCall(parts: RouterParts, req: CompletionRequest): ChatCall {
   const deadline = Date.now() + (req.timeoutMs ?? spec.totalTimeoutMs ?? spec.timeoutMs * 2);
   const refusal = preferredRefusal(parts.table, req.tier, req.preferModel);
   if (refusal?.code === 'UNKNOWN_PRICE') {
-    parts.ledger.refuse({ callId, attempt: 1, tool: req.tool, tier: req.tier }, { modelRequested: req.preferModel!, outcome: 'unknown_price', error: 'no price in the tier table', step: 0 });
+    parts.ledger.refuse(
+      { callId, attempt: 1, tool: req.tool, tier: req.tier },
+      { modelRequested: req.preferModel!, outcome: 'unknown_price', error: 'no price in the tier table', step: 0 },
+    );
   }
   if (refusal) throw refusal;
   const body = {
@@ -65,7 +68,12 @@ function openCall(parts: RouterParts, req: CompletionRequest): ChatCall {
     max_tokens: shape.maxTokens,
     stream: false as const,
     ...(req.responseFormat
-      ? { response_format: { type: 'json_schema' as const, json_schema: { name: req.responseFormat.name, schema: req.responseFormat.schema, strict: req.responseFormat.strict ?? true } } }
+      ? {
+          response_format: {
+            type: 'json_schema' as const,
+            json_schema: { name: req.responseFormat.name, schema: req.responseFormat.schema, strict: req.responseFormat.strict ?? true },
+          },
+        }
       : {}),
   };
   return { req, spec, critical: req.tier === 'critical', shape, deadline, callId, started, body, tried: new Set(), lastError: undefined };
@@ -84,7 +92,15 @@ function reserve(parts: RouterParts, call: ChatCall, attempt: number): Reservati
 /** Inside the ledger's transaction: the route's first candidate at this view, or its refusal (nothing written). */
 function decide(parts: RouterParts, call: ChatCall, attempt: number, view: LedgerView): ReserveDecision {
   const { tier, preferModel } = call.req;
-  const routeRequest = { tier, preferModel, inputTokens: call.shape.inputTokens, maxTokens: call.shape.maxTokens, attempt, tried: call.tried, random: parts.random };
+  const routeRequest = {
+    tier,
+    preferModel,
+    inputTokens: call.shape.inputTokens,
+    maxTokens: call.shape.maxTokens,
+    attempt,
+    tried: call.tried,
+    random: parts.random,
+  };
   const r = route(parts.table, routeRequest, routeBudget(view, parts.maxConfirmationsPerHour()), parts.resilience);
   if (r.refusal) throw r.refusal;
   const pick = r.candidates[0];
@@ -107,7 +123,8 @@ function send(parts: RouterParts, call: ChatCall, model: string): Promise<ChatCo
   return parts.resilience.policyFor(model, call.deadline).execute(
     // cockatiel's context signal only mirrors req.signal here (no timeout policy), so pass the caller's own:
     // handing openai a long-lived shared signal would leak one abort listener per call.
-    () => parts.client.chat.completions.create({ ...call.body, model }, { signal: call.req.signal, timeout: attemptTimeout(call.spec.timeoutMs, call.deadline) }),
+    () =>
+      parts.client.chat.completions.create({ ...call.body, model }, { signal: call.req.signal, timeout: attemptTimeout(call.spec.timeoutMs, call.deadline) }),
     call.req.signal,
   );
 }
@@ -142,7 +159,15 @@ function measure(parts: RouterParts, call: ChatCall, r: Reservation, res: ChatCo
   const latencyMs = performance.now() - sentAt;
   const anomaly = res.usage ? usageAnomaly(u, { maxOutputTokens: call.shape.maxTokens, worstInputTokens: call.shape.inputTokens }) : null;
   if (anomaly) parts.resilience.isolate(model, { anomaly, tool: call.req.tool });
-  const usage = { inputTokens: u.input, cachedInputTokens: u.cached, outputTokens: u.output, reasoningTokens: u.reasoning, costNano: cost, latencyMs, usageAnomaly: anomaly };
+  const usage = {
+    inputTokens: u.input,
+    cachedInputTokens: u.cached,
+    outputTokens: u.output,
+    reasoningTokens: u.reasoning,
+    costNano: cost,
+    latencyMs,
+    usageAnomaly: anomaly,
+  };
   return { reported, served, same: sameModel(model, served), u, anomaly, usage };
 }
 
@@ -169,19 +194,35 @@ function settleReply(parts: RouterParts, call: ChatCall, r: Reservation, res: Ch
 function criticalReplyTaken(parts: RouterParts, call: ChatCall, r: Reservation, m: MeasuredReply): boolean {
   const model = r.decision.model;
   if (m.reported === null || !(m.same && isOpusModel(m.served))) {
-    parts.ledger.settle(r.rowId, { modelServed: m.reported ?? '(none)', ...m.usage, outcome: 'rejected_substitution', error: `asked ${model}, served ${m.served}` });
+    parts.ledger.settle(r.rowId, {
+      modelServed: m.reported ?? '(none)',
+      ...m.usage,
+      outcome: 'rejected_substitution',
+      error: `asked ${model}, served ${m.served}`,
+    });
     parts.log.warn('critical reply from a substituted model refused', { modelRequested: model, modelServed: m.served, tool: call.req.tool });
     call.tried.add(model);
     call.lastError =
       m.reported === null
-        ? new ToolError('GATEWAY_UNAVAILABLE', `the gateway answered a critical call to ${model} without naming the model that served it`, { reason: 'model_missing', modelRequested: model })
-        : new ToolError('GATEWAY_UNAVAILABLE', `the gateway answered a critical call with ${m.served} instead of ${model}`, { reason: 'model_substituted', modelRequested: model, modelServed: m.served });
+        ? new ToolError('GATEWAY_UNAVAILABLE', `the gateway answered a critical call to ${model} without naming the model that served it`, {
+            reason: 'model_missing',
+            modelRequested: model,
+          })
+        : new ToolError('GATEWAY_UNAVAILABLE', `the gateway answered a critical call with ${m.served} instead of ${model}`, {
+            reason: 'model_substituted',
+            modelRequested: model,
+            modelServed: m.served,
+          });
     return false;
   }
   if (m.anomaly) {
     // the gateway's accounting of this very reply is in doubt: its decision is not used, and no other Opus model is paid for
     parts.ledger.settle(r.rowId, { modelServed: m.served, ...m.usage, outcome: 'rejected_usage', error: m.anomaly });
-    throw new ToolError('GATEWAY_UNAVAILABLE', `the gateway reported more usage than the critical call allowed (${m.anomaly}); the reply is not used`, { reason: 'usage_anomaly', modelRequested: model, modelServed: m.served });
+    throw new ToolError('GATEWAY_UNAVAILABLE', `the gateway reported more usage than the critical call allowed (${m.anomaly}); the reply is not used`, {
+      reason: 'usage_anomaly',
+      modelRequested: model,
+      modelServed: m.served,
+    });
   }
   return true;
 }
@@ -199,6 +240,11 @@ function settleFailure(parts: RouterParts, call: ChatCall, r: Reservation, err: 
   call.lastError = err;
   if (Date.now() >= call.deadline - 50) {
     const tried = [...call.tried];
-    throw new ToolError('GATEWAY_UNAVAILABLE', `the ${tier} call ran out of time after trying ${tried.join(', ')}: ${d.message}`, { tier, tried, reason: d.outcome, ...(d.status !== undefined ? { status: d.status } : {}) });
+    throw new ToolError('GATEWAY_UNAVAILABLE', `the ${tier} call ran out of time after trying ${tried.join(', ')}: ${d.message}`, {
+      tier,
+      tried,
+      reason: d.outcome,
+      ...(d.status !== undefined ? { status: d.status } : {}),
+    });
   }
 }

@@ -54,7 +54,11 @@ export const llmChecks: DoctorCheck = async (deps, options) => {
     status: unpriced.length ? 'warn' : 'ok',
     detail: `${path}: critical → ${table.tiers.critical.models.join(', ')}${unpriced.length ? `; no price (never called): ${unpriced.join(', ')}` : ''}`,
   });
-  results.push({ name: 'budgets', status: 'ok', detail: `$${deps.config.budget.dailyUsd}/day, $${deps.config.budget.monthlyUsd}/month (America/New_York trading day)` });
+  results.push({
+    name: 'budgets',
+    status: 'ok',
+    detail: `$${deps.config.budget.dailyUsd}/day, $${deps.config.budget.monthlyUsd}/month (America/New_York trading day)`,
+  });
 
   const key = deps.config.gateway.apiKey;
   if (!key) {
@@ -63,7 +67,10 @@ export const llmChecks: DoctorCheck = async (deps, options) => {
   }
   let listed: GatewayModel[];
   try {
-    const res = await fetch(`${deps.config.gateway.baseUrl.replace(/\/$/, '')}/models`, { headers: { authorization: `Bearer ${key}` }, signal: AbortSignal.timeout(15_000) });
+    const res = await fetch(`${deps.config.gateway.baseUrl.replace(/\/$/, '')}/models`, {
+      headers: { authorization: `Bearer ${key}` },
+      signal: AbortSignal.timeout(15_000),
+    });
     if (res.status === 401 || res.status === 403) {
       results.push({ name: 'gateway key', status: 'fail', detail: `the gateway refused the key (HTTP ${res.status})` });
       return results;
@@ -92,9 +99,16 @@ export const llmChecks: DoctorCheck = async (deps, options) => {
     if (!gp) continue;
     const ours = table.models[id];
     if (!ours || !samePrice(ours, gp)) drift.push(`${id}: ours ${ours ? fmt(ours) : 'none'}, gateway ${fmt(gp)}`);
-    refreshed.models[id] = { ...gp, ...(gp.cachedInputPerM === undefined && ours?.cachedInputPerM !== undefined ? { cachedInputPerM: ours.cachedInputPerM } : {}) };
+    refreshed.models[id] = {
+      ...gp,
+      ...(gp.cachedInputPerM === undefined && ours?.cachedInputPerM !== undefined ? { cachedInputPerM: ours.cachedInputPerM } : {}),
+    };
   }
-  results.push({ name: 'prices', status: drift.length ? 'warn' : 'ok', detail: drift.length ? `differ from the gateway: ${drift.join('; ')}` : 'match the gateway where it lists prices' });
+  results.push({
+    name: 'prices',
+    status: drift.length ? 'warn' : 'ok',
+    detail: drift.length ? `differ from the gateway: ${drift.join('; ')}` : 'match the gateway where it lists prices',
+  });
 
   if (options.writeTiers) {
     refreshed.updated = new Date().toISOString().slice(0, 10);

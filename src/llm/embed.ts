@@ -29,17 +29,28 @@ export async function embed(parts: RouterParts, req: EmbeddingRequest): Promise<
   const reservation = reserveOrRefuse(parts.ledger, call.meta, call.model, (view) => decideEmbedding(parts, call, view));
   const sentAt = performance.now();
   try {
-    const res = await parts.resilience.policyFor(call.model, call.deadline).execute(
-      () => parts.client.embeddings.create({ model: call.model, input: req.texts }, { signal: req.signal, timeout: attemptTimeout(call.timeoutMs, call.deadline) }),
-      req.signal,
-    );
+    const res = await parts.resilience
+      .policyFor(call.model, call.deadline)
+      .execute(
+        () =>
+          parts.client.embeddings.create(
+            { model: call.model, input: req.texts },
+            { signal: req.signal, timeout: attemptTimeout(call.timeoutMs, call.deadline) },
+          ),
+        req.signal,
+      );
     return settleEmbedding(parts, call, reservation, res, sentAt);
   } catch (err) {
     if (err instanceof ToolError) throw err;
     const d = classifyFailure(err);
     parts.ledger.release(reservation.rowId, { outcome: d.outcome, error: d.message, latencyMs: performance.now() - sentAt });
     if (req.signal?.aborted) throw new ToolError('GATEWAY_UNAVAILABLE', 'the embedding call was cancelled', { tier: 'embedding', reason: 'aborted' });
-    throw new ToolError('GATEWAY_UNAVAILABLE', `embedding call failed: ${d.message}`, { tier: 'embedding', model: call.model, reason: d.outcome, ...(d.status !== undefined ? { status: d.status } : {}) });
+    throw new ToolError('GATEWAY_UNAVAILABLE', `embedding call failed: ${d.message}`, {
+      tier: 'embedding',
+      model: call.model,
+      reason: d.outcome,
+      ...(d.status !== undefined ? { status: d.status } : {}),
+    });
   }
 }
 
@@ -62,7 +73,8 @@ function openEmbedding(parts: RouterParts, req: EmbeddingRequest): EmbeddingCall
 
 function decideEmbedding(parts: RouterParts, call: EmbeddingCall, view: LedgerView): ReserveDecision {
   const { model, reserveNano } = call;
-  if (parts.resilience.isOpen(model)) throw new ToolError('GATEWAY_UNAVAILABLE', `embedding model ${model} is failing (circuit open)`, { model, reason: 'circuit_open' });
+  if (parts.resilience.isOpen(model))
+    throw new ToolError('GATEWAY_UNAVAILABLE', `embedding model ${model} is failing (circuit open)`, { model, reason: 'circuit_open' });
   const left = Math.min(view.dayLeftNano, view.monthLeftNano);
   if (left <= 0 || reserveNano > left) {
     throw new ToolError('BUDGET_EXHAUSTED', `the LLM budget cannot cover an embedding call ($${nanoToUsd(reserveNano)}); nothing was sent`, {
@@ -80,7 +92,9 @@ function settleEmbedding(parts: RouterParts, call: EmbeddingCall, r: Reservation
   const { model, req } = call;
   const served = typeof res.model === 'string' && res.model ? res.model : model;
   const input = res.usage?.prompt_tokens ?? 0;
-  const cost = res.usage ? costNano(priceOf(parts.table, served) ?? call.price, { inputTokens: input, cachedInputTokens: 0, outputTokens: 0 }) : call.reserveNano;
+  const cost = res.usage
+    ? costNano(priceOf(parts.table, served) ?? call.price, { inputTokens: input, cachedInputTokens: 0, outputTokens: 0 })
+    : call.reserveNano;
   const same = sameModel(model, served);
   const anomaly = res.usage ? usageAnomaly({ input, output: 0 }, { maxOutputTokens: 0, worstInputTokens: call.inputTokens }) : null;
   if (anomaly) parts.resilience.isolate(model, { anomaly, tool: req.tool });
@@ -96,7 +110,8 @@ function settleEmbedding(parts: RouterParts, call: EmbeddingCall, r: Reservation
     usageAnomaly: anomaly,
   });
   const vectors = [...res.data].sort((a, b) => a.index - b.index).map((d) => d.embedding as number[]);
-  if (vectors.length !== req.texts.length) throw new ToolError('GATEWAY_UNAVAILABLE', `the gateway returned ${vectors.length} vectors for ${req.texts.length} texts`, { reason: 'malformed_reply' });
+  if (vectors.length !== req.texts.length)
+    throw new ToolError('GATEWAY_UNAVAILABLE', `the gateway returned ${vectors.length} vectors for ${req.texts.length} texts`, { reason: 'malformed_reply' });
   const u = { input, cached: 0, output: 0, reasoning: 0 };
   return { ...receipt(call.meta.callId, 'embedding', model, served, u, cost, performance.now() - call.started, r.decision.step, view), vectors };
 }

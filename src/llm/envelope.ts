@@ -37,7 +37,12 @@ export function criticalEnvelope(view: Pick<LedgerView, 'critical'>, maxConfirma
  * first attempt only (a failover to the next Opus model is the same confirmation); the daily cap on every
  * attempt, against settled spend plus open reservations, so spend over-reported by the gateway blocks too.
  */
-export function refuseOutsideCriticalEnvelope(view: Pick<LedgerView, 'critical'>, worstNano: number, firstAttempt: boolean, maxConfirmationsPerHour: number): void {
+export function refuseOutsideCriticalEnvelope(
+  view: Pick<LedgerView, 'critical'>,
+  worstNano: number,
+  firstAttempt: boolean,
+  maxConfirmationsPerHour: number,
+): void {
   const c = view.critical;
   const details = { envelope: 'critical', worstCaseUsd: nanoToUsd(worstNano), ...criticalEnvelope(view, maxConfirmationsPerHour) };
   if (firstAttempt && c.confirmationsLastHour >= maxConfirmationsPerHour) {

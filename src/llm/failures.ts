@@ -37,8 +37,14 @@ export function isTransient(err: unknown): boolean {
 export function classifyFailure(err: unknown): { outcome: string; message: string; status?: number } {
   if (err instanceof BrokenCircuitError) return { outcome: 'circuit_open', message: 'circuit open' };
   if (err instanceof APIUserAbortError) return { outcome: 'aborted', message: 'aborted' };
-  if (err instanceof APIConnectionError) return { outcome: err.constructor.name === 'APIConnectionTimeoutError' ? 'timeout' : 'connection_error', message: err.message };
-  if (err instanceof APIError) return { outcome: err.status === 429 ? 'rate_limited' : `http_${err.status ?? 'error'}`, message: err.message, ...(err.status !== undefined ? { status: err.status } : {}) };
+  if (err instanceof APIConnectionError)
+    return { outcome: err.constructor.name === 'APIConnectionTimeoutError' ? 'timeout' : 'connection_error', message: err.message };
+  if (err instanceof APIError)
+    return {
+      outcome: err.status === 429 ? 'rate_limited' : `http_${err.status ?? 'error'}`,
+      message: err.message,
+      ...(err.status !== undefined ? { status: err.status } : {}),
+    };
   if (err instanceof SyntaxError) return { outcome: 'malformed_reply', message: err.message };
   if (err instanceof ToolError) return { outcome: err.code.toLowerCase(), message: err.message };
   return { outcome: 'error', message: (err as Error)?.message ?? String(err) };

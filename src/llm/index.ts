@@ -29,7 +29,11 @@ export const getLedger = (deps: Deps): Promise<BudgetLedger> =>
   deps.service('llm-ledger', async (d) => {
     const { BudgetLedger } = await import('./ledger.js');
     const { dailyUsd, monthlyUsd, criticalDailyUsd } = d.config.budget;
-    const ledger = new BudgetLedger(d.dataDir, { dailyNano: usdToNano(dailyUsd), monthlyNano: usdToNano(monthlyUsd), criticalDailyNano: usdToNano(criticalDailyUsd) });
+    const ledger = new BudgetLedger(d.dataDir, {
+      dailyNano: usdToNano(dailyUsd),
+      monthlyNano: usdToNano(monthlyUsd),
+      criticalDailyNano: usdToNano(criticalDailyUsd),
+    });
     d.onClose(() => ledger.close());
     return ledger;
   });
@@ -40,7 +44,14 @@ function notConfigured(table: TierTable): LlmRouter {
       env: ['LLM_GATEWAY_API_KEY', 'TETRATE_API_KEY', 'TARS_API_KEY'],
     });
   };
-  return { configured: false, complete: refuse, quote: refuse, embed: refuse, embeddingModel: () => table.tiers.embedding.models[0]!, close: async () => undefined };
+  return {
+    configured: false,
+    complete: refuse,
+    quote: refuse,
+    embed: refuse,
+    embeddingModel: () => table.tiers.embedding.models[0]!,
+    close: async () => undefined,
+  };
 }
 
 /** Build a router for these deps (tests and the bench pass options; tools use getLlm). */

@@ -272,7 +272,13 @@ export class BudgetLedger {
       .transaction(() => {
         const row = this.stmts.row.get(rowId);
         if (!row || row.state !== 'reserved') return;
-        this.stmts.release.run({ id: rowId, model_served: r.modelServed ?? null, latency_ms: Math.round(r.latencyMs), outcome: r.outcome, error: r.error ?? null });
+        this.stmts.release.run({
+          id: rowId,
+          model_served: r.modelServed ?? null,
+          latency_ms: Math.round(r.latencyMs),
+          outcome: r.outcome,
+          error: r.error ?? null,
+        });
         this.bumpTotals(row, -row.reserved_nano);
       })
       .immediate();
@@ -325,7 +331,9 @@ export class BudgetLedger {
       'SELECT COALESCE(SUM(day = ?), 0) AS today, COUNT(*) AS month FROM calls WHERE month = ? AND usage_anomaly IS NOT NULL',
     );
     const { today, month } = count.get(period.day, period.month) ?? { today: 0, month: 0 };
-    const recent = this.db.prepare<[string, number], CallRow>('SELECT * FROM calls WHERE month = ? AND usage_anomaly IS NOT NULL ORDER BY id DESC LIMIT ?').all(period.month, limit);
+    const recent = this.db
+      .prepare<[string, number], CallRow>('SELECT * FROM calls WHERE month = ? AND usage_anomaly IS NOT NULL ORDER BY id DESC LIMIT ?')
+      .all(period.month, limit);
     return { today, month, recent };
   }
 

@@ -49,7 +49,10 @@ export function createResilience(opts: ResilienceOptions, log: Logger): Resilien
   const breakerFor = (model: string): CircuitBreakerPolicy => {
     let b = breakers.get(model);
     if (!b) {
-      b = circuitBreaker(handleWhen(isTransient), { halfOpenAfter: breakerCfg.halfOpenAfterMs, breaker: new ConsecutiveBreaker(breakerCfg.consecutiveFailures) });
+      b = circuitBreaker(handleWhen(isTransient), {
+        halfOpenAfter: breakerCfg.halfOpenAfterMs,
+        breaker: new ConsecutiveBreaker(breakerCfg.consecutiveFailures),
+      });
       b.onBreak(() => {
         openedAt.set(model, Date.now());
         log.warn('circuit opened', { model });
@@ -72,7 +75,12 @@ export function createResilience(opts: ResilienceOptions, log: Logger): Resilien
     isolate(model, why) {
       const hold = breakerFor(model).isolate();
       setTimeout(() => hold.dispose(), breakerCfg.halfOpenAfterMs).unref();
-      log.warn('gateway reported more usage than the request allowed; circuit isolated', { model, tool: why.tool, anomaly: why.anomaly, forMs: breakerCfg.halfOpenAfterMs });
+      log.warn('gateway reported more usage than the request allowed; circuit isolated', {
+        model,
+        tool: why.tool,
+        anomaly: why.anomaly,
+        forMs: breakerCfg.halfOpenAfterMs,
+      });
     },
   };
 }

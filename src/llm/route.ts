@@ -82,7 +82,13 @@ export interface CallShape {
 export function callShape(spec: TierSpec, req: Pick<CompletionRequest, 'messages' | 'responseFormat' | 'maxTokens'>): CallShape {
   const maxTokens = Math.max(1, Math.min(req.maxTokens ?? spec.maxTokens, spec.maxTokens));
   const schemaBytes = req.responseFormat ? Buffer.byteLength(JSON.stringify(req.responseFormat.schema)) : 0;
-  return { maxTokens, inputTokens: worstCaseInputTokens(req.messages.map((m) => m.content), schemaBytes) };
+  return {
+    maxTokens,
+    inputTokens: worstCaseInputTokens(
+      req.messages.map((m) => m.content),
+      schemaBytes,
+    ),
+  };
 }
 
 /** A preferred model the call may never use, whatever the budget: unpriced, or not Opus on the critical tier. */
@@ -108,10 +114,18 @@ function routeCritical(table: TierTable, req: RouteRequest, budget: RouteBudget,
   const spec = table.tiers.critical;
   const order = req.preferModel ? [req.preferModel, ...spec.models.filter((m) => m !== req.preferModel)] : spec.models;
   const priced = order.filter((m) => isOpusModel(m) && priceOf(table, m));
-  if (!priced.length) return refused(0, new ToolError('UNKNOWN_PRICE', `no Claude Opus model of the critical tier has a known price; none is called`, { tier: 'critical', models: spec.models }));
+  if (!priced.length)
+    return refused(
+      0,
+      new ToolError('UNKNOWN_PRICE', `no Claude Opus model of the critical tier has a known price; none is called`, { tier: 'critical', models: spec.models }),
+    );
   const worst = worstOf(table, req);
   const label = (m: string) => (req.attempt > 1 ? 'failover' : req.preferModel === m ? 'prefer' : 'primary');
-  const { usable, skipped } = partition(priced.map((model) => ({ model, worstNano: worst(model), route: label(model) })), req.tried, circuits);
+  const { usable, skipped } = partition(
+    priced.map((model) => ({ model, worstNano: worst(model), route: label(model) })),
+    req.tried,
+    circuits,
+  );
   if (!usable.length) return { step: 0, candidates: [], skipped, refusal: null };
   try {
     // never downgraded nor blocked by the shared budget (its reservation still counts there), only by its own envelope
@@ -128,10 +142,20 @@ function routeShared(table: TierTable, req: RouteRequest, budget: RouteBudget, c
   const ordered = budget.step === 0 ? primaryFirst(table, req) : cheapestFirst(table, req, budget.step, worst);
   const priced = ordered.filter((c) => priceOf(table, c.model));
   if (!priced.length) {
-    return refused(budget.step, new ToolError('UNKNOWN_PRICE', `no model of the ${req.tier} tier has a known price; none is called`, { tier: req.tier, models: ordered.map((c) => c.model) }));
+    return refused(
+      budget.step,
+      new ToolError('UNKNOWN_PRICE', `no model of the ${req.tier} tier has a known price; none is called`, {
+        tier: req.tier,
+        models: ordered.map((c) => c.model),
+      }),
+    );
   }
   const label = req.attempt > 1 ? (r: string) => `failover(${r})` : (r: string) => r;
-  const { usable, skipped } = partition(priced.map((c) => ({ model: c.model, worstNano: worst(c.model), route: label(c.route) })), req.tried, circuits);
+  const { usable, skipped } = partition(
+    priced.map((c) => ({ model: c.model, worstNano: worst(c.model), route: label(c.route) })),
+    req.tried,
+    circuits,
+  );
   if (!usable.length) return { step: budget.step, candidates: [], skipped, refusal: null };
   const left = Math.min(budget.dayLeftNano, budget.monthLeftNano);
   // once settled spend reaches the cap nothing is sent, not even a zero-priced model
@@ -173,13 +197,17 @@ const refused = (step: number, refusal: ToolError): RouteResult => ({ step, cand
 function budgetExhausted(tier: ChatTier, usable: Candidate[], budget: RouteBudget): ToolError {
   const cheapest = Math.min(...usable.map((c) => c.worstNano));
   const left = Math.min(budget.dayLeftNano, budget.monthLeftNano);
-  return new ToolError('BUDGET_EXHAUSTED', `the LLM budget cannot cover a ${tier} call (worst case $${nanoToUsd(cheapest)}, $${nanoToUsd(Math.max(0, left))} left); nothing was sent`, {
-    tier,
-    worstCaseUsd: nanoToUsd(cheapest),
-    remainingDailyUsd: nanoToUsd(Math.max(0, budget.dayLeftNano)),
-    remainingMonthlyUsd: nanoToUsd(Math.max(0, budget.monthLeftNano)),
-    downgradeStep: budget.step,
-  });
+  return new ToolError(
+    'BUDGET_EXHAUSTED',
+    `the LLM budget cannot cover a ${tier} call (worst case $${nanoToUsd(cheapest)}, $${nanoToUsd(Math.max(0, left))} left); nothing was sent`,
+    {
+      tier,
+      worstCaseUsd: nanoToUsd(cheapest),
+      remainingDailyUsd: nanoToUsd(Math.max(0, budget.dayLeftNano)),
+      remainingMonthlyUsd: nanoToUsd(Math.max(0, budget.monthLeftNano)),
+      downgradeStep: budget.step,
+    },
+  );
 }
 
 /**
@@ -195,7 +223,9 @@ export function quoteRoute(table: TierTable, req: CompletionRequest, budget: Rou
   const refusal =
     preferredRefusal(table, req.tier, req.preferModel) ??
     r.refusal ??
-    (r.candidates.length ? null : new ToolError('GATEWAY_UNAVAILABLE', `no ${req.tier} model can be called now (every circuit is open)`, { tier: req.tier, reason: 'circuit_open' }));
+    (r.candidates.length
+      ? null
+      : new ToolError('GATEWAY_UNAVAILABLE', `no ${req.tier} model can be called now (every circuit is open)`, { tier: req.tier, reason: 'circuit_open' }));
   return {
     tier: req.tier,
     downgradeStep: r.step,

@@ -64,7 +64,9 @@ export const UsageReportSchema = z.strictObject({
       month: z.number().int().nonnegative(),
       recent: z.array(Anomaly).describe('the latest of the month, newest first'),
     })
-    .describe('replies whose reported usage exceeded what the request allowed (completion above max_tokens, or prompt above 2× the worst-case estimate); each isolated its model'),
+    .describe(
+      'replies whose reported usage exceeded what the request allowed (completion above max_tokens, or prompt above 2× the worst-case estimate); each isolated its model',
+    ),
   downgrade: z.strictObject({
     step: z.number().int().min(0).max(2),
     fractionLeft: z.number().min(0).max(1),
@@ -103,7 +105,15 @@ function anomalies(ledger: BudgetLedger, view: { day: string; month: string }): 
   return {
     today: a.today,
     month: a.month,
-    recent: a.recent.map((r) => ({ at: r.at, tool: r.tool, tier: r.tier, modelRequested: r.model_requested, modelServed: r.model_served, costUsd: nanoToUsd(r.cost_nano), detail: r.usage_anomaly ?? '' })),
+    recent: a.recent.map((r) => ({
+      at: r.at,
+      tool: r.tool,
+      tier: r.tier,
+      modelRequested: r.model_requested,
+      modelServed: r.model_served,
+      costUsd: nanoToUsd(r.cost_nano),
+      detail: r.usage_anomaly ?? '',
+    })),
   };
 }
 
@@ -156,8 +166,11 @@ export function renderUsage(r: UsageReport): string {
     `Downgrade step ${r.downgrade.step} (${Math.round(r.downgrade.fractionLeft * 100)}% left): ${r.downgrade.meaning}.`,
   ];
   const c = r.critical;
-  lines.push(`Opus confirmations (own envelope): ${usd(c.spentUsd)} of ${usd(c.dailyBudgetUsd)} today, ${usd(c.remainingUsd)} left; ${c.confirmationsLastHour} of ${c.maxConfirmationsPerHour} in the last hour.`);
-  if (r.usageAnomalies.month) lines.push(`Usage anomalies (gateway reported more than allowed): ${r.usageAnomalies.today} today, ${r.usageAnomalies.month} this month.`);
+  lines.push(
+    `Opus confirmations (own envelope): ${usd(c.spentUsd)} of ${usd(c.dailyBudgetUsd)} today, ${usd(c.remainingUsd)} left; ${c.confirmationsLastHour} of ${c.maxConfirmationsPerHour} in the last hour.`,
+  );
+  if (r.usageAnomalies.month)
+    lines.push(`Usage anomalies (gateway reported more than allowed): ${r.usageAnomalies.today} today, ${r.usageAnomalies.month} this month.`);
   if (r.today.byTier.length) lines.push(`Today by tier: ${r.today.byTier.map((g) => `${g.key} ${g.calls} call(s) ${usd(g.costUsd)}`).join('; ')}.`);
   if (!r.gatewayConfigured) lines.push('No gateway key is configured: LLM tools answer GATEWAY_NOT_CONFIGURED.');
   return lines.join('\n');

@@ -83,7 +83,15 @@ function priceLabel(v: number): string {
 function dateLabel(iso: string, timeframe: Timeframe): string {
   // Exchange time (New York) is what a trader reads; the offset is fixed by the date's DST rule.
   const d = new Date(iso);
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', year: '2-digit', month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false }).formatToParts(d);
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: 'America/New_York',
+    year: '2-digit',
+    month: 'short',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hour12: false,
+  }).formatToParts(d);
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
   return timeframe === '1Day' ? `${get('month')} ${get('day')} '${get('year')}` : `${get('month')} ${get('day')} ${get('hour')}:${get('minute')}`;
 }
@@ -110,7 +118,9 @@ class SvgBuilder {
     const color = opts.color ?? COLORS.text;
     const anchor = opts.anchor ?? 'start';
     if (this.textMode === 'font') {
-      this.add(`<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" font-family="${FONT_FAMILY}" font-size="${size}" fill="${color}" text-anchor="${anchor}"${opts.weight === 'bold' ? ' font-weight="bold"' : ''}>${esc(s)}</text>`);
+      this.add(
+        `<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" font-family="${FONT_FAMILY}" font-size="${size}" fill="${color}" text-anchor="${anchor}"${opts.weight === 'bold' ? ' font-weight="bold"' : ''}>${esc(s)}</text>`,
+      );
     } else {
       this.add(strokeText(s, x, y, size, color, anchor, opts.weight === 'bold'));
     }
@@ -121,10 +131,12 @@ class SvgBuilder {
 }
 
 function finiteRange(arrays: Float64Array[], lo = Infinity, hi = -Infinity): [number, number] {
-  for (const a of arrays) for (const v of a) if (Number.isFinite(v)) {
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
+  for (const a of arrays)
+    for (const v of a)
+      if (Number.isFinite(v)) {
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
   return [lo, hi];
 }
 
@@ -139,7 +151,7 @@ interface Plot {
   x: (i: number) => number;
 }
 
-const yOf = (p: Pane) => (v: number) => p.top + (p.hi - v) / (p.hi - p.lo) * p.height;
+const yOf = (p: Pane) => (v: number) => p.top + ((p.hi - v) / (p.hi - p.lo)) * p.height;
 
 function linePath(plot: Plot, values: Float64Array, y: (v: number) => number): string {
   let d = '';
@@ -172,7 +184,9 @@ function legend({ svg, left }: Plot, p: Pane, items: Array<{ label: string; colo
   for (const item of items) {
     const w = svg.measure(item.label, 10.5);
     svg.add(`<rect x="${lx - 3}" y="${p.top + 5}" width="${(w + 26).toFixed(1)}" height="15" fill="#ffffff" fill-opacity="0.85"/>`);
-    svg.add(`<line x1="${lx}" y1="${p.top + 13}" x2="${lx + 16}" y2="${p.top + 13}" stroke="${item.color}" stroke-width="2.5"${item.dashed ? ' stroke-dasharray="4 3"' : ''}/>`);
+    svg.add(
+      `<line x1="${lx}" y1="${p.top + 13}" x2="${lx + 16}" y2="${p.top + 13}" stroke="${item.color}" stroke-width="2.5"${item.dashed ? ' stroke-dasharray="4 3"' : ''}/>`,
+    );
     svg.text(lx + 20, p.top + 17, item.label, { size: 10.5, color: COLORS.text });
     lx += w + 34;
   }
@@ -186,7 +200,11 @@ function drawBands(plot: Plot, bands: NonNullable<ChartInput['bands']>, py: (v: 
   for (let i = 0; i < n; i++) if (Number.isFinite(upper[i]!) && Number.isFinite(lower[i]!)) idx.push(i);
   if (idx.length > 1) {
     d = idx.map((i, k) => `${k ? 'L' : 'M'}${x(i).toFixed(1)} ${py(upper[i]!).toFixed(1)}`).join('');
-    d += idx.reverse().map((i) => `L${x(i).toFixed(1)} ${py(lower[i]!).toFixed(1)}`).join('') + 'Z';
+    d +=
+      idx
+        .reverse()
+        .map((i) => `L${x(i).toFixed(1)} ${py(lower[i]!).toFixed(1)}`)
+        .join('') + 'Z';
     svg.add(`<path d="${d}" fill="${COLORS.bandFill}" fill-opacity="0.7" stroke="none"/>`);
     svg.add(`<path d="${linePath(plot, upper, py)}" fill="none" stroke="${COLORS.band}" stroke-width="1"/>`);
     svg.add(`<path d="${linePath(plot, lower, py)}" fill="none" stroke="${COLORS.band}" stroke-width="1"/>`);
@@ -205,7 +223,9 @@ function drawPrices(plot: Plot, input: ChartInput, py: (v: number) => number): b
       const c = input.close[i]!;
       const color = c >= o ? COLORS.up : COLORS.down;
       const xx = x(i);
-      svg.add(`<line x1="${xx.toFixed(1)}" y1="${py(input.high[i]!).toFixed(1)}" x2="${xx.toFixed(1)}" y2="${py(input.low[i]!).toFixed(1)}" stroke="${color}" stroke-width="1"/>`);
+      svg.add(
+        `<line x1="${xx.toFixed(1)}" y1="${py(input.high[i]!).toFixed(1)}" x2="${xx.toFixed(1)}" y2="${py(input.low[i]!).toFixed(1)}" stroke="${color}" stroke-width="1"/>`,
+      );
       const y1 = py(Math.max(o, c));
       const h = Math.max(1, py(Math.min(o, c)) - y1);
       svg.add(`<rect x="${(xx - body / 2).toFixed(1)}" y="${y1.toFixed(1)}" width="${body.toFixed(1)}" height="${h.toFixed(1)}" fill="${color}"/>`);
@@ -229,7 +249,8 @@ function drawPricePane(plot: Plot, input: ChartInput, top: number, height: numbe
   svg.add(`<clipPath id="price"><rect x="${left}" y="${price.top}" width="${plotW}" height="${price.height}"/></clipPath><g clip-path="url(#price)">`);
   if (input.bands) drawBands(plot, input.bands, py);
   const candles = drawPrices(plot, input, py);
-  for (const o of input.overlays) svg.add(`<path d="${linePath(plot, o.values, py)}" fill="none" stroke="${o.color}" stroke-width="1.8"${o.dashed ? ' stroke-dasharray="6 4"' : ''}/>`);
+  for (const o of input.overlays)
+    svg.add(`<path d="${linePath(plot, o.values, py)}" fill="none" stroke="${o.color}" stroke-width="1.8"${o.dashed ? ' stroke-dasharray="6 4"' : ''}/>`);
   svg.add('</g>');
   // Last close marker on the axis.
   const lastClose = input.close[n - 1];
@@ -251,7 +272,10 @@ function drawRsiPane(plot: Plot, rsi: NonNullable<ChartInput['rsi']>, top: numbe
   const y = yOf(p);
   svg.add(`<rect x="${left}" y="${y(70).toFixed(1)}" width="${plotW}" height="${(y(30) - y(70)).toFixed(1)}" fill="#f1eafa"/>`);
   frame(plot, p, [30, 50, 70], (v) => String(v));
-  for (const lvl of [30, 70]) svg.add(`<line x1="${left}" y1="${y(lvl).toFixed(1)}" x2="${right}" y2="${y(lvl).toFixed(1)}" stroke="${COLORS.rsi}" stroke-width="1" stroke-dasharray="4 3" stroke-opacity="0.6"/>`);
+  for (const lvl of [30, 70])
+    svg.add(
+      `<line x1="${left}" y1="${y(lvl).toFixed(1)}" x2="${right}" y2="${y(lvl).toFixed(1)}" stroke="${COLORS.rsi}" stroke-width="1" stroke-dasharray="4 3" stroke-opacity="0.6"/>`,
+    );
   svg.add(`<path d="${linePath(plot, rsi.values, y)}" fill="none" stroke="${COLORS.rsi}" stroke-width="1.6"/>`);
   legend(plot, p, [{ label: rsi.label, color: COLORS.rsi }]);
 }
@@ -272,7 +296,9 @@ function drawMacdPane(plot: Plot, macd: NonNullable<ChartInput['macd']>, top: nu
     if (!Number.isFinite(h)) continue;
     const y0 = y(0);
     const y1 = y(h);
-    svg.add(`<rect x="${(x(i) - bw / 2).toFixed(1)}" y="${Math.min(y0, y1).toFixed(1)}" width="${bw.toFixed(1)}" height="${Math.max(0.5, Math.abs(y1 - y0)).toFixed(1)}" fill="${h >= 0 ? COLORS.up : COLORS.down}" fill-opacity="0.55"/>`);
+    svg.add(
+      `<rect x="${(x(i) - bw / 2).toFixed(1)}" y="${Math.min(y0, y1).toFixed(1)}" width="${bw.toFixed(1)}" height="${Math.max(0.5, Math.abs(y1 - y0)).toFixed(1)}" fill="${h >= 0 ? COLORS.up : COLORS.down}" fill-opacity="0.55"/>`,
+    );
   }
   svg.add(`<path d="${linePath(plot, line, y)}" fill="none" stroke="${COLORS.macd}" stroke-width="1.6"/>`);
   svg.add(`<path d="${linePath(plot, signal, y)}" fill="none" stroke="${COLORS.signal}" stroke-width="1.4"/>`);
@@ -289,7 +315,11 @@ function drawTimeAxis({ svg, n, x }: Plot, input: ChartInput, bottom: number): v
     const i = labels === 1 ? n - 1 : Math.round((k * (n - 1)) / (labels - 1));
     const xx = x(i);
     svg.add(`<line x1="${xx.toFixed(1)}" y1="${bottom}" x2="${xx.toFixed(1)}" y2="${bottom + 4}" stroke="${COLORS.axis}"/>`);
-    svg.text(xx, bottom + 16, dateLabel(input.t[i]!, input.timeframe), { size: 10, color: COLORS.axis, anchor: k === 0 ? 'start' : k === labels - 1 ? 'end' : 'middle' });
+    svg.text(xx, bottom + 16, dateLabel(input.t[i]!, input.timeframe), {
+      size: 10,
+      color: COLORS.axis,
+      anchor: k === 0 ? 'start' : k === labels - 1 ? 'end' : 'middle',
+    });
   }
 }
 
@@ -344,7 +374,10 @@ function loadResvg(): Promise<ResvgModule> {
   return resvgModule;
 }
 
-export async function renderChartPng(input: ChartInput, options: { textMode?: TextMode; width?: number; height?: number } = {}): Promise<{ png: Buffer; width: number; height: number; textMode: TextMode }> {
+export async function renderChartPng(
+  input: ChartInput,
+  options: { textMode?: TextMode; width?: number; height?: number } = {},
+): Promise<{ png: Buffer; width: number; height: number; textMode: TextMode }> {
   const { Resvg } = await loadResvg();
   const textMode = options.textMode ?? (await detectTextMode());
   const width = options.width ?? CHART_WIDTH;

@@ -72,7 +72,11 @@ const CANDLE_BASED: readonly IndicatorName[] = ['atr', 'adx', 'stoch', 'obv', 'v
 export function computeIndicators(s: PriceSeries, which: ReadonlySet<IndicatorName>, options: ComputeOptions): IndicatorResult {
   const series = new Map<string, Float64Array>();
   const produced = Object.fromEntries(INDICATOR_NAMES.map((k) => [k, [] as string[]])) as Record<IndicatorName, string[]>;
-  const ctx = makeContext(s, CANDLE_BASED.some((k) => which.has(k)), options);
+  const ctx = makeContext(
+    s,
+    CANDLE_BASED.some((k) => which.has(k)),
+    options,
+  );
   for (const [name, compute] of FAMILIES) {
     if (!which.has(name)) continue;
     compute(ctx, (key, values) => {

@@ -74,7 +74,8 @@ export async function resolveWindow(broker: Broker, query: OptionChainQuery): Pr
   return { expirationGte: gte, expirationLte: lte, defaulted };
 }
 
-const byChainOrder = (a: OptionChainRow, b: OptionChainRow) => a.expiration.localeCompare(b.expiration) || a.strike - b.strike || a.type.localeCompare(b.type) || a.symbol.localeCompare(b.symbol);
+const byChainOrder = (a: OptionChainRow, b: OptionChainRow) =>
+  a.expiration.localeCompare(b.expiration) || a.strike - b.strike || a.type.localeCompare(b.type) || a.symbol.localeCompare(b.symbol);
 
 /** One row per contract, its snapshot found by symbol; sorted by expiration, strike, type. */
 export function joinChain(contracts: readonly OptionContract[], snapshots: readonly OptionSnapshot[]): OptionChainRow[] {
@@ -117,7 +118,12 @@ export async function loadOptionChain(broker: Broker, query: OptionChainQuery, c
   const window = await resolveWindow(broker, query);
   const base = { underlying: query.underlying, defaulted: window.defaulted };
   if (window.expirationLte < window.expirationGte) return { ...base, ...window, rows: [], unquoted: [], capped: null };
-  const filters = { underlying: query.underlying, ...(query.type ? { type: query.type } : {}), ...(query.strikeGte !== undefined ? { strikeGte: query.strikeGte } : {}), ...(query.strikeLte !== undefined ? { strikeLte: query.strikeLte } : {}) };
+  const filters = {
+    underlying: query.underlying,
+    ...(query.type ? { type: query.type } : {}),
+    ...(query.strikeGte !== undefined ? { strikeGte: query.strikeGte } : {}),
+    ...(query.strikeLte !== undefined ? { strikeLte: query.strikeLte } : {}),
+  };
   let contracts = await broker.getOptionContracts({ ...filters, expirationGte: window.expirationGte, expirationLte: window.expirationLte, limit: cap + 1 });
   let expirationLte = window.expirationLte;
   let capped: OptionChain['capped'] = null;

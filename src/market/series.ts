@@ -64,7 +64,12 @@ const GAP_THRESHOLD_MS: Record<Timeframe, number> = {
 export const MAX_BAD_SHARE = 0.05;
 
 function badReason(b: Bar): string | null {
-  const prices: Array<[string, unknown]> = [['open', b.o], ['high', b.h], ['low', b.l], ['close', b.c]];
+  const prices: Array<[string, unknown]> = [
+    ['open', b.o],
+    ['high', b.h],
+    ['low', b.l],
+    ['close', b.c],
+  ];
   for (const [name, p] of prices) {
     if (typeof p !== 'number' || !Number.isFinite(p)) return `${name} is not a finite number`;
     if (p <= 0) return `${name} is ${p} (prices must be positive)`;
@@ -117,13 +122,17 @@ function keepGood(unique: Stamped[], dropped: DroppedBar[], timeframe: Timeframe
       continue;
     }
     if (i === unique.length - 1) {
-      throw new ToolError('INVALID_INPUT', `the latest ${timeframe} bar for ${symbol} (${s.bar.t}) is unusable: ${reason}; refusing to analyse a series whose last price is unknown`, {
-        reason: 'bad_latest_bar',
-        symbol,
-        timeframe,
-        bar: s.bar.t,
-        problem: reason,
-      });
+      throw new ToolError(
+        'INVALID_INPUT',
+        `the latest ${timeframe} bar for ${symbol} (${s.bar.t}) is unusable: ${reason}; refusing to analyse a series whose last price is unknown`,
+        {
+          reason: 'bad_latest_bar',
+          symbol,
+          timeframe,
+          bar: s.bar.t,
+          problem: reason,
+        },
+      );
     }
     dropped.push({ t: s.bar.t, reason });
   }
@@ -132,14 +141,18 @@ function keepGood(unique: Stamped[], dropped: DroppedBar[], timeframe: Timeframe
 
 function assertMostlyGood(received: number, dropped: DroppedBar[], timeframe: Timeframe, symbol: string): void {
   if (received > 0 && dropped.length / received > MAX_BAD_SHARE) {
-    throw new ToolError('INVALID_INPUT', `${dropped.length} of ${received} ${timeframe} bars for ${symbol} are unusable (NaN, zero or negative prices, bad timestamps); more than ${MAX_BAD_SHARE * 100}% bad data, refusing to analyse`, {
-      reason: 'bad_series',
-      symbol,
-      timeframe,
-      bad: dropped.length,
-      received,
-      examples: dropped.slice(0, 5),
-    });
+    throw new ToolError(
+      'INVALID_INPUT',
+      `${dropped.length} of ${received} ${timeframe} bars for ${symbol} are unusable (NaN, zero or negative prices, bad timestamps); more than ${MAX_BAD_SHARE * 100}% bad data, refusing to analyse`,
+      {
+        reason: 'bad_series',
+        symbol,
+        timeframe,
+        bad: dropped.length,
+        received,
+        examples: dropped.slice(0, 5),
+      },
+    );
   }
 }
 
@@ -192,7 +205,16 @@ export function cleanSeries(bars: readonly Bar[], timeframe: Timeframe, symbol: 
   const { series, gapCount, largestGap } = toSeries(good, timeframe);
   return {
     series,
-    quality: { received: bars.length, used: good.length, duplicates, reordered, dropped: dropped.slice(0, 10), droppedCount: dropped.length, gapCount, largestGap },
+    quality: {
+      received: bars.length,
+      used: good.length,
+      duplicates,
+      reordered,
+      dropped: dropped.slice(0, 10),
+      droppedCount: dropped.length,
+      gapCount,
+      largestGap,
+    },
   };
 }
 

@@ -92,9 +92,33 @@ function trendRule({ last, c, s }: SignalContext, out: Signal[]): void {
   const sl = at(sma200, last);
   if (sma50 && sma200 && ok(f, sl, c)) {
     const values = { close: c, sma50: f, sma200: sl };
-    if (f > sl && c > f) out.push({ id: 'trend', indicator: 'sma', state: 'uptrend', direction: 'bullish', rule: `SMA50 ${fmt(f)} > SMA200 ${fmt(sl)} and close ${fmt(c)} > SMA50 → uptrend`, values });
-    else if (f < sl && c < f) out.push({ id: 'trend', indicator: 'sma', state: 'downtrend', direction: 'bearish', rule: `SMA50 ${fmt(f)} < SMA200 ${fmt(sl)} and close ${fmt(c)} < SMA50 → downtrend`, values });
-    else out.push({ id: 'trend', indicator: 'sma', state: 'mixed', direction: 'neutral', rule: `SMA50 ${fmt(f)} ${f > sl ? '>' : '≤'} SMA200 ${fmt(sl)} but close ${fmt(c)} ${c > f ? '>' : '≤'} SMA50 → no clean trend`, values });
+    if (f > sl && c > f)
+      out.push({
+        id: 'trend',
+        indicator: 'sma',
+        state: 'uptrend',
+        direction: 'bullish',
+        rule: `SMA50 ${fmt(f)} > SMA200 ${fmt(sl)} and close ${fmt(c)} > SMA50 → uptrend`,
+        values,
+      });
+    else if (f < sl && c < f)
+      out.push({
+        id: 'trend',
+        indicator: 'sma',
+        state: 'downtrend',
+        direction: 'bearish',
+        rule: `SMA50 ${fmt(f)} < SMA200 ${fmt(sl)} and close ${fmt(c)} < SMA50 → downtrend`,
+        values,
+      });
+    else
+      out.push({
+        id: 'trend',
+        indicator: 'sma',
+        state: 'mixed',
+        direction: 'neutral',
+        rule: `SMA50 ${fmt(f)} ${f > sl ? '>' : '≤'} SMA200 ${fmt(sl)} but close ${fmt(c)} ${c > f ? '>' : '≤'} SMA50 → no clean trend`,
+        values,
+      });
     const cross = lastCross(sma50, sma200, RULES.maCrossLookback);
     if (cross)
       out.push({
@@ -112,9 +136,33 @@ function rsiRule({ last, s }: SignalContext, out: Signal[]): void {
   const v = at(s(`rsi${PARAMS.rsi}`), last);
   if (ok(v)) {
     const values = { rsi: v };
-    if (v >= RULES.rsiOverbought) out.push({ id: 'rsi', indicator: 'rsi', state: 'overbought', direction: 'bearish', rule: `RSI(${PARAMS.rsi}) ${fmt(v)} ≥ ${RULES.rsiOverbought} → overbought`, values });
-    else if (v <= RULES.rsiOversold) out.push({ id: 'rsi', indicator: 'rsi', state: 'oversold', direction: 'bullish', rule: `RSI(${PARAMS.rsi}) ${fmt(v)} ≤ ${RULES.rsiOversold} → oversold`, values });
-    else out.push({ id: 'rsi', indicator: 'rsi', state: 'neutral', direction: 'neutral', rule: `${RULES.rsiOversold} < RSI(${PARAMS.rsi}) ${fmt(v)} < ${RULES.rsiOverbought} → neither overbought nor oversold`, values });
+    if (v >= RULES.rsiOverbought)
+      out.push({
+        id: 'rsi',
+        indicator: 'rsi',
+        state: 'overbought',
+        direction: 'bearish',
+        rule: `RSI(${PARAMS.rsi}) ${fmt(v)} ≥ ${RULES.rsiOverbought} → overbought`,
+        values,
+      });
+    else if (v <= RULES.rsiOversold)
+      out.push({
+        id: 'rsi',
+        indicator: 'rsi',
+        state: 'oversold',
+        direction: 'bullish',
+        rule: `RSI(${PARAMS.rsi}) ${fmt(v)} ≤ ${RULES.rsiOversold} → oversold`,
+        values,
+      });
+    else
+      out.push({
+        id: 'rsi',
+        indicator: 'rsi',
+        state: 'neutral',
+        direction: 'neutral',
+        rule: `${RULES.rsiOversold} < RSI(${PARAMS.rsi}) ${fmt(v)} < ${RULES.rsiOverbought} → neither overbought nor oversold`,
+        values,
+      });
   }
 }
 
@@ -125,11 +173,43 @@ function stochRule({ last, s }: SignalContext, out: Signal[]): void {
   const d = at(dS, last);
   if (kS && dS && ok(k, d)) {
     const values = { k, d };
-    if (k >= RULES.stochOverbought) out.push({ id: 'stoch', indicator: 'stoch', state: 'overbought', direction: 'bearish', rule: `Stochastic %K ${fmt(k)} ≥ ${RULES.stochOverbought} → overbought`, values });
-    else if (k <= RULES.stochOversold) out.push({ id: 'stoch', indicator: 'stoch', state: 'oversold', direction: 'bullish', rule: `Stochastic %K ${fmt(k)} ≤ ${RULES.stochOversold} → oversold`, values });
-    else out.push({ id: 'stoch', indicator: 'stoch', state: 'neutral', direction: 'neutral', rule: `${RULES.stochOversold} < Stochastic %K ${fmt(k)} < ${RULES.stochOverbought}`, values });
+    if (k >= RULES.stochOverbought)
+      out.push({
+        id: 'stoch',
+        indicator: 'stoch',
+        state: 'overbought',
+        direction: 'bearish',
+        rule: `Stochastic %K ${fmt(k)} ≥ ${RULES.stochOverbought} → overbought`,
+        values,
+      });
+    else if (k <= RULES.stochOversold)
+      out.push({
+        id: 'stoch',
+        indicator: 'stoch',
+        state: 'oversold',
+        direction: 'bullish',
+        rule: `Stochastic %K ${fmt(k)} ≤ ${RULES.stochOversold} → oversold`,
+        values,
+      });
+    else
+      out.push({
+        id: 'stoch',
+        indicator: 'stoch',
+        state: 'neutral',
+        direction: 'neutral',
+        rule: `${RULES.stochOversold} < Stochastic %K ${fmt(k)} < ${RULES.stochOverbought}`,
+        values,
+      });
     const cross = lastCross(kS, dS, 1);
-    if (cross) out.push({ id: 'stoch_cross', indicator: 'stoch', state: cross.up ? 'bullish_cross' : 'bearish_cross', direction: cross.up ? 'bullish' : 'bearish', rule: `%K ${fmt(k)} crossed ${cross.up ? 'above' : 'below'} %D ${fmt(d)} on the last bar`, values });
+    if (cross)
+      out.push({
+        id: 'stoch_cross',
+        indicator: 'stoch',
+        state: cross.up ? 'bullish_cross' : 'bearish_cross',
+        direction: cross.up ? 'bullish' : 'bearish',
+        rule: `%K ${fmt(k)} crossed ${cross.up ? 'above' : 'below'} %D ${fmt(d)} on the last bar`,
+        values,
+      });
   }
 }
 
@@ -141,9 +221,33 @@ function macdRule({ last, s }: SignalContext, out: Signal[]): void {
   if (line && sig && ok(m, g)) {
     const values = { macd: m, signal: g, histogram: m - g };
     const cross = lastCross(line, sig, RULES.macdCrossLookback);
-    if (cross) out.push({ id: 'macd', indicator: 'macd', state: cross.up ? 'bullish_cross' : 'bearish_cross', direction: cross.up ? 'bullish' : 'bearish', rule: `MACD crossed ${cross.up ? 'above' : 'below'} its signal ${ago(cross.barsAgo)} (now ${fmt(m, 3)} vs ${fmt(g, 3)})`, values: { ...values, barsAgo: cross.barsAgo } });
-    else if (m > g) out.push({ id: 'macd', indicator: 'macd', state: 'above_signal', direction: 'bullish', rule: `MACD ${fmt(m, 3)} > signal ${fmt(g, 3)}, no cross in ${RULES.macdCrossLookback} bars`, values });
-    else out.push({ id: 'macd', indicator: 'macd', state: 'below_signal', direction: 'bearish', rule: `MACD ${fmt(m, 3)} ≤ signal ${fmt(g, 3)}, no cross in ${RULES.macdCrossLookback} bars`, values });
+    if (cross)
+      out.push({
+        id: 'macd',
+        indicator: 'macd',
+        state: cross.up ? 'bullish_cross' : 'bearish_cross',
+        direction: cross.up ? 'bullish' : 'bearish',
+        rule: `MACD crossed ${cross.up ? 'above' : 'below'} its signal ${ago(cross.barsAgo)} (now ${fmt(m, 3)} vs ${fmt(g, 3)})`,
+        values: { ...values, barsAgo: cross.barsAgo },
+      });
+    else if (m > g)
+      out.push({
+        id: 'macd',
+        indicator: 'macd',
+        state: 'above_signal',
+        direction: 'bullish',
+        rule: `MACD ${fmt(m, 3)} > signal ${fmt(g, 3)}, no cross in ${RULES.macdCrossLookback} bars`,
+        values,
+      });
+    else
+      out.push({
+        id: 'macd',
+        indicator: 'macd',
+        state: 'below_signal',
+        direction: 'bearish',
+        rule: `MACD ${fmt(m, 3)} ≤ signal ${fmt(g, 3)}, no cross in ${RULES.macdCrossLookback} bars`,
+        values,
+      });
   }
 }
 
@@ -156,9 +260,33 @@ function bbandsRule({ last, c, s }: SignalContext, out: Signal[]): void {
   const lo = at(loS, last);
   if (upS && midS && loS && ok(up, mid, lo, c)) {
     const values = { close: c, upper: up, middle: mid, lower: lo };
-    if (c > up) out.push({ id: 'bbands', indicator: 'bbands', state: 'above_upper_band', direction: 'bearish', rule: `close ${fmt(c)} > upper band ${fmt(up)} → stretched above the band (mean-reversion reading)`, values });
-    else if (c < lo) out.push({ id: 'bbands', indicator: 'bbands', state: 'below_lower_band', direction: 'bullish', rule: `close ${fmt(c)} < lower band ${fmt(lo)} → stretched below the band (mean-reversion reading)`, values });
-    else out.push({ id: 'bbands', indicator: 'bbands', state: c >= mid ? 'upper_half' : 'lower_half', direction: 'neutral', rule: `lower ${fmt(lo)} ≤ close ${fmt(c)} ≤ upper ${fmt(up)} (${c >= mid ? 'above' : 'below'} the middle ${fmt(mid)})`, values });
+    if (c > up)
+      out.push({
+        id: 'bbands',
+        indicator: 'bbands',
+        state: 'above_upper_band',
+        direction: 'bearish',
+        rule: `close ${fmt(c)} > upper band ${fmt(up)} → stretched above the band (mean-reversion reading)`,
+        values,
+      });
+    else if (c < lo)
+      out.push({
+        id: 'bbands',
+        indicator: 'bbands',
+        state: 'below_lower_band',
+        direction: 'bullish',
+        rule: `close ${fmt(c)} < lower band ${fmt(lo)} → stretched below the band (mean-reversion reading)`,
+        values,
+      });
+    else
+      out.push({
+        id: 'bbands',
+        indicator: 'bbands',
+        state: c >= mid ? 'upper_half' : 'lower_half',
+        direction: 'neutral',
+        rule: `lower ${fmt(lo)} ≤ close ${fmt(c)} ≤ upper ${fmt(up)} (${c >= mid ? 'above' : 'below'} the middle ${fmt(mid)})`,
+        values,
+      });
     // Squeeze: today's width is the narrowest of the lookback (needs the whole lookback defined).
     const width = (i: number) => (at(upS, i) - at(loS, i)) / at(midS, i);
     const w = width(last);
@@ -174,7 +302,14 @@ function bbandsRule({ last, c, s }: SignalContext, out: Signal[]): void {
       }
     }
     if (narrowest && seen === RULES.squeezeLookback - 1)
-      out.push({ id: 'bb_squeeze', indicator: 'bbands', state: 'squeeze', direction: 'neutral', rule: `band width ${fmt(w * 100)}% of the middle is the narrowest of the last ${RULES.squeezeLookback} bars → squeeze (breakout watch)`, values: { bandwidthPct: w * 100 } });
+      out.push({
+        id: 'bb_squeeze',
+        indicator: 'bbands',
+        state: 'squeeze',
+        direction: 'neutral',
+        rule: `band width ${fmt(w * 100)}% of the middle is the narrowest of the last ${RULES.squeezeLookback} bars → squeeze (breakout watch)`,
+        values: { bandwidthPct: w * 100 },
+      });
   }
 }
 
@@ -186,9 +321,32 @@ function adxRule({ last, s }: SignalContext, out: Signal[]): void {
     const values = { adx: a, plusDI: p, minusDI: m };
     if (a >= RULES.adxTrending) {
       const up = p > m;
-      out.push({ id: 'adx', indicator: 'adx', state: up ? 'strong_uptrend' : 'strong_downtrend', direction: up ? 'bullish' : 'bearish', rule: `ADX(${PARAMS.adx}) ${fmt(a)} ≥ ${RULES.adxTrending} and ${up ? '+DI' : '−DI'} ${fmt(up ? p : m)} > ${up ? '−DI' : '+DI'} ${fmt(up ? m : p)} → trending ${up ? 'up' : 'down'}`, values });
-    } else if (a < RULES.adxNoTrend) out.push({ id: 'adx', indicator: 'adx', state: 'no_trend', direction: 'neutral', rule: `ADX(${PARAMS.adx}) ${fmt(a)} < ${RULES.adxNoTrend} → no trend (range-bound)`, values });
-    else out.push({ id: 'adx', indicator: 'adx', state: 'weak_trend', direction: 'neutral', rule: `${RULES.adxNoTrend} ≤ ADX(${PARAMS.adx}) ${fmt(a)} < ${RULES.adxTrending} → weak trend`, values });
+      out.push({
+        id: 'adx',
+        indicator: 'adx',
+        state: up ? 'strong_uptrend' : 'strong_downtrend',
+        direction: up ? 'bullish' : 'bearish',
+        rule: `ADX(${PARAMS.adx}) ${fmt(a)} ≥ ${RULES.adxTrending} and ${up ? '+DI' : '−DI'} ${fmt(up ? p : m)} > ${up ? '−DI' : '+DI'} ${fmt(up ? m : p)} → trending ${up ? 'up' : 'down'}`,
+        values,
+      });
+    } else if (a < RULES.adxNoTrend)
+      out.push({
+        id: 'adx',
+        indicator: 'adx',
+        state: 'no_trend',
+        direction: 'neutral',
+        rule: `ADX(${PARAMS.adx}) ${fmt(a)} < ${RULES.adxNoTrend} → no trend (range-bound)`,
+        values,
+      });
+    else
+      out.push({
+        id: 'adx',
+        indicator: 'adx',
+        state: 'weak_trend',
+        direction: 'neutral',
+        rule: `${RULES.adxNoTrend} ≤ ADX(${PARAMS.adx}) ${fmt(a)} < ${RULES.adxTrending} → weak trend`,
+        values,
+      });
   }
 }
 
@@ -211,7 +369,14 @@ function vwapRule({ last, c, s }: SignalContext, out: Signal[]): void {
   const v = at(s('vwap'), last);
   if (ok(v, c)) {
     const above = c > v;
-    out.push({ id: 'vwap', indicator: 'vwap', state: above ? 'above_vwap' : 'below_vwap', direction: c === v ? 'neutral' : above ? 'bullish' : 'bearish', rule: `close ${fmt(c)} ${above ? '>' : '≤'} VWAP ${fmt(v)}`, values: { close: c, vwap: v } });
+    out.push({
+      id: 'vwap',
+      indicator: 'vwap',
+      state: above ? 'above_vwap' : 'below_vwap',
+      direction: c === v ? 'neutral' : above ? 'bullish' : 'bearish',
+      rule: `close ${fmt(c)} ${above ? '>' : '≤'} VWAP ${fmt(v)}`,
+      values: { close: c, vwap: v },
+    });
   }
 }
 
@@ -229,7 +394,14 @@ function obvRule({ close, last, c, s }: SignalContext, out: Signal[]): void {
     else if (dPx > 0 && dObv < 0) [state, direction] = ['bearish_divergence', 'bearish'];
     else if (dPx < 0 && dObv > 0) [state, direction] = ['bullish_divergence', 'bullish'];
     else [state, direction] = ['flat', 'neutral'];
-    out.push({ id: 'obv', indicator: 'obv', state, direction, rule: `over ${k} bars price ${dPx >= 0 ? '+' : ''}${fmt(dPx)} and OBV ${dObv >= 0 ? '+' : ''}${fmt(dObv, 0)} → ${state.replace('_', ' ')}`, values });
+    out.push({
+      id: 'obv',
+      indicator: 'obv',
+      state,
+      direction,
+      rule: `over ${k} bars price ${dPx >= 0 ? '+' : ''}${fmt(dPx)} and OBV ${dObv >= 0 ? '+' : ''}${fmt(dObv, 0)} → ${state.replace('_', ' ')}`,
+      values,
+    });
   }
 }
 
@@ -242,9 +414,33 @@ function hvRule({ n, last, s }: SignalContext, out: Signal[]): void {
     for (let i = Math.max(0, n - PARAMS.hv.rankWindow); i < n; i++) if (ok(hvSeries[i]!)) window += 1;
     const values = { hv, rank, window };
     const pct = `${fmt(hv * 100, 1)}%`;
-    if (rank >= RULES.hvRankHigh) out.push({ id: 'hv_rank', indicator: 'hv', state: 'high_volatility', direction: 'neutral', rule: `HV(${PARAMS.hv.period}) ${pct} ranks ${fmt(rank, 0)} ≥ ${RULES.hvRankHigh} in its last ${window} bars → volatility high (premium rich)`, values });
-    else if (rank <= RULES.hvRankLow) out.push({ id: 'hv_rank', indicator: 'hv', state: 'low_volatility', direction: 'neutral', rule: `HV(${PARAMS.hv.period}) ${pct} ranks ${fmt(rank, 0)} ≤ ${RULES.hvRankLow} in its last ${window} bars → volatility low (premium cheap)`, values });
-    else out.push({ id: 'hv_rank', indicator: 'hv', state: 'normal_volatility', direction: 'neutral', rule: `HV(${PARAMS.hv.period}) ${pct} ranks ${fmt(rank, 0)} in its last ${window} bars, between ${RULES.hvRankLow} and ${RULES.hvRankHigh}`, values });
+    if (rank >= RULES.hvRankHigh)
+      out.push({
+        id: 'hv_rank',
+        indicator: 'hv',
+        state: 'high_volatility',
+        direction: 'neutral',
+        rule: `HV(${PARAMS.hv.period}) ${pct} ranks ${fmt(rank, 0)} ≥ ${RULES.hvRankHigh} in its last ${window} bars → volatility high (premium rich)`,
+        values,
+      });
+    else if (rank <= RULES.hvRankLow)
+      out.push({
+        id: 'hv_rank',
+        indicator: 'hv',
+        state: 'low_volatility',
+        direction: 'neutral',
+        rule: `HV(${PARAMS.hv.period}) ${pct} ranks ${fmt(rank, 0)} ≤ ${RULES.hvRankLow} in its last ${window} bars → volatility low (premium cheap)`,
+        values,
+      });
+    else
+      out.push({
+        id: 'hv_rank',
+        indicator: 'hv',
+        state: 'normal_volatility',
+        direction: 'neutral',
+        rule: `HV(${PARAMS.hv.period}) ${pct} ranks ${fmt(rank, 0)} in its last ${window} bars, between ${RULES.hvRankLow} and ${RULES.hvRankHigh}`,
+        values,
+      });
   }
 }
 

@@ -20,7 +20,9 @@ export const TechnicalsInputSchema = z.strictObject({
     .int()
     .min(MIN_LOOKBACK)
     .max(MAX_LOOKBACK)
-    .describe(`bars to analyse and chart, ending at the latest bar (${MIN_LOOKBACK}–${MAX_LOOKBACK}); up to 271 earlier bars are fetched as warm-up so SMA200 and the HV rank are defined`),
+    .describe(
+      `bars to analyse and chart, ending at the latest bar (${MIN_LOOKBACK}–${MAX_LOOKBACK}); up to 271 earlier bars are fetched as warm-up so SMA200 and the HV rank are defined`,
+    ),
   indicators: z
     .array(z.enum(INDICATOR_CHOICES))
     .min(1)
@@ -28,7 +30,10 @@ export const TechnicalsInputSchema = z.strictObject({
     .refine((xs) => new Set(xs).size === xs.length, 'indicators must not repeat')
     .optional()
     .describe('subset to compute (default: all)'),
-  narrative: z.boolean().optional().describe('add a short assessment written by the analysis-tier model from the computed numbers (needs a gateway key; costs a cheap call)'),
+  narrative: z
+    .boolean()
+    .optional()
+    .describe('add a short assessment written by the analysis-tier model from the computed numbers (needs a gateway key; costs a cheap call)'),
   chart: z.boolean().optional().describe('attach a PNG chart: price with SMA/EMA/Bollinger overlays, RSI and MACD panes'),
 });
 
@@ -72,7 +77,9 @@ export const TechnicalsOutputSchema = z.strictObject({
     ema: z.record(z.string(), finite).optional(),
     rsi: z.strictObject({ period, value: finite }).optional(),
     macd: z.strictObject({ fast: period, slow: period, signalPeriod: period, macd: finite, signal: finite, histogram: finite }).optional(),
-    bbands: z.strictObject({ period, stdDev: finite, upper: finite, middle: finite, lower: finite, percentB: finite.nullable(), bandwidthPct: finite }).optional(),
+    bbands: z
+      .strictObject({ period, stdDev: finite, upper: finite, middle: finite, lower: finite, percentB: finite.nullable(), bandwidthPct: finite })
+      .optional(),
     atr: z.strictObject({ period, value: finite, percentOfClose: finite }).optional(),
     adx: z.strictObject({ period, adx: finite, plusDI: finite, minusDI: finite }).optional(),
     stoch: z.strictObject({ kPeriod: period, kSlowing: period, dPeriod: period, k: finite, d: finite }).optional(),

@@ -43,10 +43,14 @@ function barsNeeded(key: string, indicator: IndicatorName): number {
 async function narrativeLlm(deps: Deps, input: TechnicalsInput): Promise<Llm | null> {
   const llm = input.narrative ? await (await import('../llm/index.js')).getLlm(deps) : null;
   if (llm && !llm.configured) {
-    throw new ToolError('GATEWAY_NOT_CONFIGURED', 'narrative: true needs the LLM gateway, and no gateway key is configured (set LLM_GATEWAY_API_KEY). The indicators and signals need no gateway: call get_technicals again with narrative: false.', {
-      env: ['LLM_GATEWAY_API_KEY', 'TETRATE_API_KEY', 'TARS_API_KEY'],
-      retryWith: { narrative: false },
-    });
+    throw new ToolError(
+      'GATEWAY_NOT_CONFIGURED',
+      'narrative: true needs the LLM gateway, and no gateway key is configured (set LLM_GATEWAY_API_KEY). The indicators and signals need no gateway: call get_technicals again with narrative: false.',
+      {
+        env: ['LLM_GATEWAY_API_KEY', 'TETRATE_API_KEY', 'TARS_API_KEY'],
+        retryWith: { narrative: false },
+      },
+    );
   }
   return llm;
 }
@@ -57,12 +61,23 @@ async function fetchBars(deps: Deps, input: TechnicalsInput, timeframe: Timefram
   const t0 = performance.now();
   const bars = await broker.getBars({ symbol: input.symbol, timeframe, limit: input.lookback + warmup });
   const t1 = performance.now();
-  if (bars.length === 0) throw new ToolError('INVALID_INPUT', `no ${timeframe} bars for ${input.symbol}: unknown symbol, or no trading in the period`, { reason: 'no_bars', symbol: input.symbol, timeframe });
+  if (bars.length === 0)
+    throw new ToolError('INVALID_INPUT', `no ${timeframe} bars for ${input.symbol}: unknown symbol, or no trading in the period`, {
+      reason: 'no_bars',
+      symbol: input.symbol,
+      timeframe,
+    });
   return { bars, t0, t1 };
 }
 
 /** What could not be computed, and why. */
-function listUnavailable(result: IndicatorResult, which: ReadonlySet<IndicatorName>, n: number, symbol: string, timeframe: Timeframe): TechnicalsOutput['unavailable'] {
+function listUnavailable(
+  result: IndicatorResult,
+  which: ReadonlySet<IndicatorName>,
+  n: number,
+  symbol: string,
+  timeframe: Timeframe,
+): TechnicalsOutput['unavailable'] {
   const last = n - 1;
   const valueAt = (key: string) => result.series.get(key)?.[last] ?? Number.NaN;
   const unavailable: TechnicalsOutput['unavailable'] = [];
@@ -147,7 +162,14 @@ function buildStructured(a: Analysis, unavailable: TechnicalsOutput['unavailable
     dataQuality: a.quality,
     latest,
     tail: tailOf(series, result),
-    signals: signals.map((s) => ({ ...s, values: Object.fromEntries(Object.entries(s.values).filter(([, v]) => Number.isFinite(v)).map(([k, v]) => [k, sig(v)])) })),
+    signals: signals.map((s) => ({
+      ...s,
+      values: Object.fromEntries(
+        Object.entries(s.values)
+          .filter(([, v]) => Number.isFinite(v))
+          .map(([k, v]) => [k, sig(v)]),
+      ),
+    })),
     summary,
     unavailable,
     method: methodOf(timeframe),
@@ -189,11 +211,17 @@ async function writeNarrative(llm: Llm, structured: TechnicalsOutput, signal?: A
       }),
     },
   ];
-  const reply = await llm.complete({ tier: 'analysis', tool: 'get_technicals', maxTokens: 350, messages, ...(signal ? { signal } : {}) }).catch((err: unknown) => {
-    // Keep the router's code; tell the caller the numbers are one narrative-free call away.
-    if (err instanceof ToolError) throw new ToolError(err.code, `${err.message} (the narrative failed; the indicators need no LLM: call get_technicals again with narrative: false)`, { ...err.details, retryWith: { narrative: false } });
-    throw err;
-  });
+  const reply = await llm
+    .complete({ tier: 'analysis', tool: 'get_technicals', maxTokens: 350, messages, ...(signal ? { signal } : {}) })
+    .catch((err: unknown) => {
+      // Keep the router's code; tell the caller the numbers are one narrative-free call away.
+      if (err instanceof ToolError)
+        throw new ToolError(err.code, `${err.message} (the narrative failed; the indicators need no LLM: call get_technicals again with narrative: false)`, {
+          ...err.details,
+          retryWith: { narrative: false },
+        });
+      throw err;
+    });
   structured.narrative = { text: reply.content.trim(), llm: receiptSummary(reply) };
 }
 
@@ -204,7 +232,13 @@ export async function analyzeTechnicals(deps: Deps, input: TechnicalsInput, sign
   const { bars, t0, t1 } = await fetchBars(deps, input, timeframe, warmupBars(which));
   const { series, quality } = cleanSeries(bars, timeframe, input.symbol);
   const n = series.length;
-  if (n < 2) throw new ToolError('INVALID_INPUT', `only ${n} usable ${timeframe} bar(s) for ${input.symbol}; technical analysis needs a series`, { reason: 'series_too_short', symbol: input.symbol, timeframe, haveBars: n });
+  if (n < 2)
+    throw new ToolError('INVALID_INPUT', `only ${n} usable ${timeframe} bar(s) for ${input.symbol}; technical analysis needs a series`, {
+      reason: 'series_too_short',
+      symbol: input.symbol,
+      timeframe,
+      haveBars: n,
+    });
   const windowStart = Math.max(0, n - input.lookback);
   const result = computeIndicators(series, which, { timeframe, windowStart });
   const a: Analysis = { symbol: input.symbol, timeframe, mode: deps.mode, series, quality, result, which, windowStart };
@@ -218,11 +252,26 @@ export async function analyzeTechnicals(deps: Deps, input: TechnicalsInput, sign
   const t4 = performance.now();
   if (llm) await writeNarrative(llm, structured, signal);
   const ms = (x: number, y: number) => Math.round((y - x) * 10) / 10;
-  deps.log.debug('get_technicals timings', { symbol: input.symbol, timeframe, bars: n, fetchMs: ms(t0, t1), computeMs: ms(t1, t2), chartMs: ms(t3, t4), narrativeMs: ms(t4, performance.now()) });
+  deps.log.debug('get_technicals timings', {
+    symbol: input.symbol,
+    timeframe,
+    bars: n,
+    fetchMs: ms(t0, t1),
+    computeMs: ms(t1, t2),
+    chartMs: ms(t3, t4),
+    narrativeMs: ms(t4, performance.now()),
+  });
   return { structured, text: renderText(structured), ...(images.length ? { images } : {}) };
 }
 
-function buildLatest(s: PriceSeries, series: ReadonlyMap<string, Float64Array>, which: ReadonlySet<IndicatorName>, timeframe: Timeframe, windowStart: number, close: number): TechnicalsOutput['latest'] {
+function buildLatest(
+  s: PriceSeries,
+  series: ReadonlyMap<string, Float64Array>,
+  which: ReadonlySet<IndicatorName>,
+  timeframe: Timeframe,
+  windowStart: number,
+  close: number,
+): TechnicalsOutput['latest'] {
   const last = s.length - 1;
   const v = (key: string) => series.get(key)?.[last] ?? Number.NaN;
   const ok = (...xs: number[]) => xs.every(Number.isFinite);
@@ -242,14 +291,32 @@ function buildLatest(s: PriceSeries, series: ReadonlyMap<string, Float64Array>, 
   }
   if (which.has('rsi') && ok(v(`rsi${PARAMS.rsi}`))) latest.rsi = { period: PARAMS.rsi, value: sig(v(`rsi${PARAMS.rsi}`)) };
   if (which.has('macd') && ok(v('macd'), v('macdSignal'), v('macdHist')))
-    latest.macd = { fast: PARAMS.macd.fast, slow: PARAMS.macd.slow, signalPeriod: PARAMS.macd.signal, macd: sig(v('macd')), signal: sig(v('macdSignal')), histogram: sig(v('macdHist')) };
+    latest.macd = {
+      fast: PARAMS.macd.fast,
+      slow: PARAMS.macd.slow,
+      signalPeriod: PARAMS.macd.signal,
+      macd: sig(v('macd')),
+      signal: sig(v('macdSignal')),
+      histogram: sig(v('macdHist')),
+    };
   if (which.has('bbands') && ok(v('bbUpper'), v('bbMiddle'), v('bbLower'))) {
     const [u, m, l] = [v('bbUpper'), v('bbMiddle'), v('bbLower')];
-    latest.bbands = { period: PARAMS.bbands.period, stdDev: PARAMS.bbands.stdDev, upper: sig(u), middle: sig(m), lower: sig(l), percentB: u > l ? sig((close - l) / (u - l)) : null, bandwidthPct: sig((100 * (u - l)) / m) };
+    latest.bbands = {
+      period: PARAMS.bbands.period,
+      stdDev: PARAMS.bbands.stdDev,
+      upper: sig(u),
+      middle: sig(m),
+      lower: sig(l),
+      percentB: u > l ? sig((close - l) / (u - l)) : null,
+      bandwidthPct: sig((100 * (u - l)) / m),
+    };
   }
-  if (which.has('atr') && ok(v(`atr${PARAMS.atr}`))) latest.atr = { period: PARAMS.atr, value: sig(v(`atr${PARAMS.atr}`)), percentOfClose: sig((100 * v(`atr${PARAMS.atr}`)) / close) };
-  if (which.has('adx') && ok(v(`adx${PARAMS.adx}`), v('plusDI'), v('minusDI'))) latest.adx = { period: PARAMS.adx, adx: sig(v(`adx${PARAMS.adx}`)), plusDI: sig(v('plusDI')), minusDI: sig(v('minusDI')) };
-  if (which.has('stoch') && ok(v('stochK'), v('stochD'))) latest.stoch = { kPeriod: PARAMS.stoch.k, kSlowing: PARAMS.stoch.kSlowing, dPeriod: PARAMS.stoch.d, k: sig(v('stochK')), d: sig(v('stochD')) };
+  if (which.has('atr') && ok(v(`atr${PARAMS.atr}`)))
+    latest.atr = { period: PARAMS.atr, value: sig(v(`atr${PARAMS.atr}`)), percentOfClose: sig((100 * v(`atr${PARAMS.atr}`)) / close) };
+  if (which.has('adx') && ok(v(`adx${PARAMS.adx}`), v('plusDI'), v('minusDI')))
+    latest.adx = { period: PARAMS.adx, adx: sig(v(`adx${PARAMS.adx}`)), plusDI: sig(v('plusDI')), minusDI: sig(v('minusDI')) };
+  if (which.has('stoch') && ok(v('stochK'), v('stochD')))
+    latest.stoch = { kPeriod: PARAMS.stoch.k, kSlowing: PARAMS.stoch.kSlowing, dPeriod: PARAMS.stoch.d, k: sig(v('stochK')), d: sig(v('stochD')) };
   if (which.has('obv') && ok(v('obv'))) latest.obv = { value: sig(v('obv')) };
   if (which.has('vwap') && ok(v('vwap'))) {
     const intraday = timeframe !== '1Day';
@@ -301,19 +368,49 @@ function buildChartInput(symbol: string, timeframe: Timeframe, mode: string, s: 
     low: w(s.low),
     close: w(s.close),
     overlays,
-    ...(has('bbUpper') ? { bands: { upper: w(get('bbUpper')!), middle: w(get('bbMiddle')!), lower: w(get('bbLower')!), label: `BB(${PARAMS.bbands.period},${PARAMS.bbands.stdDev})` } } : {}),
+    ...(has('bbUpper')
+      ? {
+          bands: {
+            upper: w(get('bbUpper')!),
+            middle: w(get('bbMiddle')!),
+            lower: w(get('bbLower')!),
+            label: `BB(${PARAMS.bbands.period},${PARAMS.bbands.stdDev})`,
+          },
+        }
+      : {}),
     ...(has(`rsi${PARAMS.rsi}`) ? { rsi: { values: w(get(`rsi${PARAMS.rsi}`)!), label: `RSI(${PARAMS.rsi})` } } : {}),
-    ...(has('macd') ? { macd: { line: w(get('macd')!), signal: w(get('macdSignal')!), hist: w(get('macdHist')!), label: `MACD(${PARAMS.macd.fast},${PARAMS.macd.slow},${PARAMS.macd.signal})` } } : {}),
+    ...(has('macd')
+      ? {
+          macd: {
+            line: w(get('macd')!),
+            signal: w(get('macdSignal')!),
+            hist: w(get('macdHist')!),
+            label: `MACD(${PARAMS.macd.fast},${PARAMS.macd.slow},${PARAMS.macd.signal})`,
+          },
+        }
+      : {}),
   };
 }
 
 export function renderText(r: TechnicalsOutput): string {
   const L = r.latest;
   const lines: string[] = [];
-  lines.push(`${r.symbol} ${r.timeframe} · ${r.window.bars} bars ${r.window.from.slice(0, 16)} → ${r.window.to.slice(0, 16)} · close ${fmt(L.close)}${r.mode === 'sim' ? ' · simulated prices' : ` · ${r.mode}`}`);
+  lines.push(
+    `${r.symbol} ${r.timeframe} · ${r.window.bars} bars ${r.window.from.slice(0, 16)} → ${r.window.to.slice(0, 16)} · close ${fmt(L.close)}${r.mode === 'sim' ? ' · simulated prices' : ` · ${r.mode}`}`,
+  );
   const row: string[] = [];
-  if (L.sma) row.push(`SMA ${Object.keys(L.sma).join('/')}: ${Object.values(L.sma).map((x) => fmt(x)).join(' / ')}`);
-  if (L.ema) row.push(`EMA ${Object.keys(L.ema).join('/')}: ${Object.values(L.ema).map((x) => fmt(x)).join(' / ')}`);
+  if (L.sma)
+    row.push(
+      `SMA ${Object.keys(L.sma).join('/')}: ${Object.values(L.sma)
+        .map((x) => fmt(x))
+        .join(' / ')}`,
+    );
+  if (L.ema)
+    row.push(
+      `EMA ${Object.keys(L.ema).join('/')}: ${Object.values(L.ema)
+        .map((x) => fmt(x))
+        .join(' / ')}`,
+    );
   if (row.length) lines.push(row.join(' · '));
   const osc: string[] = [];
   if (L.rsi) osc.push(`RSI(${L.rsi.period}) ${fmt(L.rsi.value)}`);
@@ -321,24 +418,34 @@ export function renderText(r: TechnicalsOutput): string {
   if (L.stoch) osc.push(`Stoch %K ${fmt(L.stoch.k)} %D ${fmt(L.stoch.d)}`);
   if (osc.length) lines.push(osc.join(' · '));
   const vol: string[] = [];
-  if (L.bbands) vol.push(`BB(${L.bbands.period},${L.bbands.stdDev}) ${fmt(L.bbands.lower)}–${fmt(L.bbands.upper)}${L.bbands.percentB !== null ? ` (%B ${fmt(L.bbands.percentB)})` : ''}`);
+  if (L.bbands)
+    vol.push(
+      `BB(${L.bbands.period},${L.bbands.stdDev}) ${fmt(L.bbands.lower)}–${fmt(L.bbands.upper)}${L.bbands.percentB !== null ? ` (%B ${fmt(L.bbands.percentB)})` : ''}`,
+    );
   if (L.atr) vol.push(`ATR(${L.atr.period}) ${fmt(L.atr.value)} (${fmt(L.atr.percentOfClose)}%)`);
   if (L.adx) vol.push(`ADX(${L.adx.period}) ${fmt(L.adx.adx)} (+DI ${fmt(L.adx.plusDI)} / −DI ${fmt(L.adx.minusDI)})`);
   if (vol.length) lines.push(vol.join(' · '));
   const flow: string[] = [];
   if (L.obv) flow.push(`OBV ${fmt(L.obv.value, 0)}`);
   if (L.vwap) flow.push(`VWAP ${fmt(L.vwap.value)} (${L.vwap.anchor === 'session' ? 'session' : 'anchored at window start'})`);
-  if (L.hv) flow.push(`HV(${L.hv.period}) ${fmt(L.hv.annualized * 100, 1)}%${L.hv.rank !== null ? ` rank ${fmt(L.hv.rank, 0)} / pct ${fmt(L.hv.percentile ?? Number.NaN, 0)} over ${L.hv.rankWindow} bars` : ''}`);
+  if (L.hv)
+    flow.push(
+      `HV(${L.hv.period}) ${fmt(L.hv.annualized * 100, 1)}%${L.hv.rank !== null ? ` rank ${fmt(L.hv.rank, 0)} / pct ${fmt(L.hv.percentile ?? Number.NaN, 0)} over ${L.hv.rankWindow} bars` : ''}`,
+    );
   if (flow.length) lines.push(flow.join(' · '));
   lines.push(`Signals (${r.summary.bullish} bullish, ${r.summary.bearish} bearish, ${r.summary.neutral} neutral):`);
   for (const s of r.signals as Signal[]) lines.push(`  ${s.direction.padEnd(7)} ${s.id}: ${s.rule}`);
   if (r.unavailable.length) lines.push(`Not computed: ${r.unavailable.map((u) => `${u.series} (needs ${u.needsBars} bars, have ${u.haveBars})`).join(', ')}`);
   const q = r.dataQuality;
   if (q.droppedCount || q.duplicates || q.gapCount || q.reordered)
-    lines.push(`Data: ${q.droppedCount} bad bar(s) dropped, ${q.duplicates} duplicate(s), ${q.gapCount} gap(s)${q.largestGap ? ` (largest ${q.largestGap.hours} h after ${q.largestGap.from})` : ''}${q.reordered ? ', bars re-sorted' : ''}`);
+    lines.push(
+      `Data: ${q.droppedCount} bad bar(s) dropped, ${q.duplicates} duplicate(s), ${q.gapCount} gap(s)${q.largestGap ? ` (largest ${q.largestGap.hours} h after ${q.largestGap.from})` : ''}${q.reordered ? ', bars re-sorted' : ''}`,
+    );
   if (r.narrative) {
     const llm = r.narrative.llm;
-    lines.push(`Narrative (${llm.tier} tier, ${llm.model}, $${llm.costUsd.toFixed(6)}; $${llm.remainingDailyUsd.toFixed(4)} left today) — the numbers above are computed, not written by the model:`);
+    lines.push(
+      `Narrative (${llm.tier} tier, ${llm.model}, $${llm.costUsd.toFixed(6)}; $${llm.remainingDailyUsd.toFixed(4)} left today) — the numbers above are computed, not written by the model:`,
+    );
     lines.push(`  ${r.narrative.text}`);
   }
   if (r.chart) lines.push(`Chart: ${r.chart.width}×${r.chart.height} PNG attached (${Math.round(r.chart.bytes / 1024)} KiB).`);

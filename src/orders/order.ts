@@ -13,7 +13,11 @@ export const EQUITY_SYMBOL = /^[A-Z]{1,5}([.][A-Z]{1,2})?$/;
 export const OCC_SYMBOL = /^([A-Z]{1,6})(\d{2})(\d{2})(\d{2})([CP])(\d{8})$/;
 export const CLIENT_ORDER_ID = /^[A-Za-z0-9._:-]{1,48}$/;
 
-const positive = (what: string) => z.number({ error: `${what} must be a number` }).positive(`${what} must be greater than zero`).finite();
+const positive = (what: string) =>
+  z
+    .number({ error: `${what} must be a number` })
+    .positive(`${what} must be greater than zero`)
+    .finite();
 const price = (what: string) => positive(what).max(1_000_000, `${what} is implausibly large`);
 
 export const OrderLegSchema = z.strictObject({
@@ -29,17 +33,21 @@ export const OrderInputSchema = z
     side: z.enum(['buy', 'sell']),
     qty: positive('qty')
       .max(1_000_000, 'qty is implausibly large')
-      .refine(isQtyMultiple, 'qty must be a multiple of 0.000000001 (at most 9 decimal places, Alpaca\'s fractional precision) and at least 0.000000001')
+      .refine(isQtyMultiple, "qty must be a multiple of 0.000000001 (at most 9 decimal places, Alpaca's fractional precision) and at least 0.000000001")
       .optional(),
     notional: positive('notional')
-      .min(MIN_NOTIONAL, 'notional must be at least $1 (Alpaca\'s smallest notional order)')
+      .min(MIN_NOTIONAL, "notional must be at least $1 (Alpaca's smallest notional order)")
       .max(100_000_000, 'notional is implausibly large')
       .refine(isNotionalInCents, 'notional must be whole cents (at most 2 decimal places)')
       .optional(),
     type: z.enum(['market', 'limit', 'stop', 'stop_limit']),
     time_in_force: z.enum(['day', 'gtc', 'ioc', 'fok', 'opg', 'cls']).default('day'),
     // mleg net price: positive for a debit, negative for a credit (Alpaca's convention)
-    limit_price: z.number().finite().refine((v) => v !== 0 && Math.abs(v) <= 1_000_000, 'limit_price must be non-zero and plausible').optional(),
+    limit_price: z
+      .number()
+      .finite()
+      .refine((v) => v !== 0 && Math.abs(v) <= 1_000_000, 'limit_price must be non-zero and plausible')
+      .optional(),
     stop_price: price('stop_price').optional(),
     extended_hours: z.boolean().default(false),
     client_order_id: z.string().regex(CLIENT_ORDER_ID, 'client_order_id must be 1–48 characters of letters, digits, . _ : -').optional(),
@@ -55,7 +63,8 @@ export const OrderInputSchema = z
     if ((o.type === 'stop' || o.type === 'stop_limit') && o.stop_price === undefined) issue(`a ${o.type} order needs stop_price`, ['stop_price']);
     if (o.type === 'market' && o.limit_price !== undefined) issue('a market order takes no limit_price', ['limit_price']);
     if ((o.type === 'market' || o.type === 'limit') && o.stop_price !== undefined) issue(`a ${o.type} order takes no stop_price`, ['stop_price']);
-    if (o.extended_hours && !(o.type === 'limit' && o.time_in_force === 'day')) issue('extended_hours needs a limit order with time_in_force day', ['extended_hours']);
+    if (o.extended_hours && !(o.type === 'limit' && o.time_in_force === 'day'))
+      issue('extended_hours needs a limit order with time_in_force day', ['extended_hours']);
     if (o.order_class === 'mleg') {
       if (!o.legs) issue('order_class mleg needs legs', ['legs']);
       if (o.symbol !== undefined) issue('a multi-leg order names its symbols in legs, not in symbol', ['symbol']);

@@ -5,9 +5,4 @@ import { councilResource } from './council.js';
 import { usageResource } from './usage.js';
 import { auditResource } from './audit.js';
 
-export const RESOURCE_CATALOGUE: ResourceDefinition[] = [
-  modeResource,
-  councilResource,
-  usageResource,
-  auditResource,
-];
+export const RESOURCE_CATALOGUE: ResourceDefinition[] = [modeResource, councilResource, usageResource, auditResource];

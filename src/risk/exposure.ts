@@ -65,7 +65,12 @@ export function reservedBuyingPower(openOrders: BrokerOrder[], priceOf: (symbol:
   for (const o of openOrders) {
     if (!isOpen(o)) continue;
     if (o.legs?.length) {
-      const legs: OrderLeg[] = o.legs.map((l) => ({ symbol: l.symbol, side: l.side, ratio_qty: l.ratioQty, position_intent: (l.positionIntent ?? (l.side === 'buy' ? 'buy_to_open' : 'sell_to_open')) as OrderLeg['position_intent'] }));
+      const legs: OrderLeg[] = o.legs.map((l) => ({
+        symbol: l.symbol,
+        side: l.side,
+        ratio_qty: l.ratioQty,
+        position_intent: (l.positionIntent ?? (l.side === 'buy' ? 'buy_to_open' : 'sell_to_open')) as OrderLeg['position_intent'],
+      }));
       const loss = optionsMaxLoss(legs, o.limitPrice, Math.max(0, (o.qty ?? 0) - (o.filledQty || 0)));
       if (loss !== null && finite(loss.maxLossUsd)) reserved += loss.maxLossUsd;
       continue;

@@ -5,7 +5,9 @@ import type { RecentOrder } from './input.js';
 
 /** The identity of an order for the duplicate check: its canonical form without client_order_id. */
 export function orderFingerprint(order: NormalizedOrder, mode: TradingMode): string {
-  return createHash('sha256').update(canonicalOrder({ ...order, client_order_id: null }, mode), 'utf8').digest('hex');
+  return createHash('sha256')
+    .update(canonicalOrder({ ...order, client_order_id: null }, mode), 'utf8')
+    .digest('hex');
 }
 
 /** A recent order's fingerprint: the stored one, else recomputed from its canonical text (null when unreadable). */

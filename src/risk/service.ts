@@ -105,9 +105,18 @@ export async function assessNormalizedOrder(deps: Deps, order: NormalizedOrder, 
     const check = verdict.checks.find((c) => c.code === 'RISK_DAILY_LOSS');
     const state = await getRiskState(deps);
     const result = await state.halt(`daily loss limit reached: ${check?.message ?? 'max_daily_loss failed'}`, 'risk-engine', now);
-    deps.log.warn('daily loss limit reached: trading halted', { order_hash: verdict.order_hash, loss: check?.actual, limit: check?.limit, alreadyHalted: result.alreadyHalted });
+    deps.log.warn('daily loss limit reached: trading halted', {
+      order_hash: verdict.order_hash,
+      loss: check?.actual,
+      limit: check?.limit,
+      alreadyHalted: result.alreadyHalted,
+    });
   }
-  deps.log.debug('risk verdict', { order_hash: verdict.order_hash, passed: verdict.passed, failed: verdict.checks.filter((c) => !c.passed).map((c) => c.code) });
+  deps.log.debug('risk verdict', {
+    order_hash: verdict.order_hash,
+    passed: verdict.passed,
+    failed: verdict.checks.filter((c) => !c.passed).map((c) => c.code),
+  });
   return verdict;
 }
 
@@ -134,7 +143,10 @@ export interface OrderSlot {
 /** The order as the rate and duplicate rules record it, with the profile's rules (the gate claims it in its INTENT transaction). */
 export async function orderSlot(deps: Deps, order: NormalizedOrder, at: Date): Promise<OrderSlot> {
   const l = deps.profile.risk;
-  return { slot: submitted(deps, order, at), rules: { maxPerMinute: l.maxOrdersPerMinute, maxPerHour: l.maxOrdersPerHour, duplicateWindowSec: l.duplicateWindowSec } };
+  return {
+    slot: submitted(deps, order, at),
+    rules: { maxPerMinute: l.maxOrdersPerMinute, maxPerHour: l.maxOrdersPerHour, duplicateWindowSec: l.duplicateWindowSec },
+  };
 }
 
 /**

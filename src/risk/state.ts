@@ -44,9 +44,7 @@ export interface ClaimRules {
   duplicateWindowSec: number;
 }
 
-export type ClaimResult =
-  | { ok: true }
-  | { ok: false; code: 'RISK_RATE_MINUTE' | 'RISK_RATE_HOUR' | 'RISK_DUPLICATE_ORDER'; message: string };
+export type ClaimResult = { ok: true } | { ok: false; code: 'RISK_RATE_MINUTE' | 'RISK_RATE_HOUR' | 'RISK_DUPLICATE_ORDER'; message: string };
 
 export interface DayEquity {
   tradingDay: string;
@@ -155,11 +153,14 @@ export function claimSlotIn(db: BetterSqlite3.Database, schema: string, o: Submi
   const countSince = (sinceMs: number) => (db.prepare(`SELECT COUNT(*) AS n FROM ${schema}.submitted_orders WHERE at_ms > ?`).get(sinceMs) as { n: number }).n;
   // Same windows as the engine: an order exactly one window old is outside it.
   const minute = countSince(atMs - 60_000);
-  if (minute + 1 > rules.maxPerMinute) return { ok: false, code: 'RISK_RATE_MINUTE', message: `${minute} orders already in the last minute (limit ${rules.maxPerMinute})` };
+  if (minute + 1 > rules.maxPerMinute)
+    return { ok: false, code: 'RISK_RATE_MINUTE', message: `${minute} orders already in the last minute (limit ${rules.maxPerMinute})` };
   const hour = countSince(atMs - 3_600_000);
   if (hour + 1 > rules.maxPerHour) return { ok: false, code: 'RISK_RATE_HOUR', message: `${hour} orders already in the last hour (limit ${rules.maxPerHour})` };
   if (rules.duplicateWindowSec > 0) {
-    const same = db.prepare(`SELECT COUNT(*) AS n FROM ${schema}.submitted_orders WHERE fingerprint = ? AND at_ms > ?`).get(o.fingerprint, atMs - rules.duplicateWindowSec * 1000) as { n: number };
+    const same = db
+      .prepare(`SELECT COUNT(*) AS n FROM ${schema}.submitted_orders WHERE fingerprint = ? AND at_ms > ?`)
+      .get(o.fingerprint, atMs - rules.duplicateWindowSec * 1000) as { n: number };
     if (same.n > 0) return { ok: false, code: 'RISK_DUPLICATE_ORDER', message: `an identical order was submitted in the last ${rules.duplicateWindowSec} s` };
   }
   insertSubmittedOrder(db, schema, o);
@@ -175,7 +176,12 @@ function haltOps(db: BetterSqlite3.Database): HaltOps {
   const readHalt = db.prepare<[], HaltRow>('SELECT halted, reason, at, by FROM halt WHERE id = 1');
   const setHalt = db.prepare('UPDATE halt SET halted = ?, reason = ?, at = ?, by = ? WHERE id = 1');
   const addEvent = db.prepare('INSERT INTO halt_events (action, at, by, reason) VALUES (?, ?, ?, ?)');
-  const toStatus = (row: HaltRow | undefined): HaltStatus => ({ halted: Boolean(row?.halted), reason: row?.reason ?? null, at: row?.at ?? null, by: row?.by ?? null });
+  const toStatus = (row: HaltRow | undefined): HaltStatus => ({
+    halted: Boolean(row?.halted),
+    reason: row?.reason ?? null,
+    at: row?.at ?? null,
+    by: row?.by ?? null,
+  });
 
   const halt = db.transaction((reason: string, by: string, at: string) => {
     const before = toStatus(readHalt.get());
@@ -219,7 +225,9 @@ function dayOps(db: BetterSqlite3.Database): DayOps {
     putDay.run(day, candidate, at);
     return candidate;
   });
-  const selectDays = db.prepare<[number], DayEquity>('SELECT trading_day AS tradingDay, equity, recorded_at AS recordedAt FROM day_equity ORDER BY trading_day DESC LIMIT ?');
+  const selectDays = db.prepare<[number], DayEquity>(
+    'SELECT trading_day AS tradingDay, equity, recorded_at AS recordedAt FROM day_equity ORDER BY trading_day DESC LIMIT ?',
+  );
   return {
     async startOfDayEquity(tradingDay, candidate, at = new Date()) {
       return dayEquity.immediate(tradingDay, candidate, at.toISOString());
@@ -237,7 +245,9 @@ function orderOps(db: BetterSqlite3.Database): OrderOps {
   const selectRecent = db.prepare<[number], { at: string; hash: string; fingerprint: string; canonical: string }>(
     'SELECT at, hash, fingerprint, canonical FROM submitted_orders WHERE at_ms >= ? ORDER BY at_ms, seq',
   );
-  const selectLast = db.prepare<[number], SubmittedOrder>('SELECT at, hash, fingerprint, canonical, symbol FROM submitted_orders ORDER BY at_ms DESC, seq DESC LIMIT ?');
+  const selectLast = db.prepare<[number], SubmittedOrder>(
+    'SELECT at, hash, fingerprint, canonical, symbol FROM submitted_orders ORDER BY at_ms DESC, seq DESC LIMIT ?',
+  );
   return {
     async recordOrder(order) {
       record.immediate(order);

@@ -25,7 +25,10 @@ export const RiskCheckSchema = z.strictObject({
 
 export const RiskVerdictSchema = z.strictObject({
   passed: z.boolean().describe('true only when every check passed'),
-  order_hash: z.string().regex(/^[0-9a-f]{64}$/).describe('SHA-256 of the canonical order plus mode (SPEC §4)'),
+  order_hash: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .describe('SHA-256 of the canonical order plus mode (SPEC §4)'),
   checks: z.array(RiskCheckSchema).describe('every check, always all of them, in a fixed order'),
 });
 
@@ -41,5 +44,8 @@ export function failedChecks(verdict: RiskVerdict): RiskCheck[] {
 export function describeVerdict(verdict: RiskVerdict): string {
   const failed = failedChecks(verdict);
   if (!failed.length) return `risk check passed (${verdict.checks.length} checks), order_hash ${verdict.order_hash}`;
-  return [`risk check REFUSED: ${failed.length} of ${verdict.checks.length} checks failed (order_hash ${verdict.order_hash})`, ...failed.map((c) => `- ${c.code} ${c.name}: ${c.message}`)].join('\n');
+  return [
+    `risk check REFUSED: ${failed.length} of ${verdict.checks.length} checks failed (order_hash ${verdict.order_hash})`,
+    ...failed.map((c) => `- ${c.code} ${c.name}: ${c.message}`),
+  ].join('\n');
 }

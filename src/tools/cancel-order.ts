@@ -18,7 +18,8 @@ export const cancelOrderTool = defineTool({
       client_order_id: z.string().regex(CLIENT_ORDER_ID, 'client_order_id must be 1–48 characters of letters, digits, . _ : -').optional(),
     })
     .superRefine((v, ctx) => {
-      if ((v.order_id === undefined) === (v.client_order_id === undefined)) ctx.addIssue({ code: 'custom', message: 'give exactly one of order_id or client_order_id', path: ['order_id'] });
+      if ((v.order_id === undefined) === (v.client_order_id === undefined))
+        ctx.addIssue({ code: 'custom', message: 'give exactly one of order_id or client_order_id', path: ['order_id'] });
     }),
   outputSchema: z.strictObject({ mode: ModeSchema, broker: BrokerNameSchema, canceled: z.boolean(), order: BrokerOrderSchema }),
   async handler(input, { deps }) {
@@ -35,6 +36,9 @@ export const cancelOrderTool = defineTool({
     const after = await broker.getOrder(id);
     if (!after) throw new ToolError('NOT_FOUND', `order ${id} vanished after the cancel request`, {});
     const canceled = after.status === 'canceled' || after.status === 'pending_cancel';
-    return { structured: { mode: broker.mode, broker: broker.name, canceled, order: after }, text: `${canceled ? 'Canceled' : 'Cancel requested'} (${broker.mode}): ${describeOrder(after)}` };
+    return {
+      structured: { mode: broker.mode, broker: broker.name, canceled, order: after },
+      text: `${canceled ? 'Canceled' : 'Cancel requested'} (${broker.mode}): ${describeOrder(after)}`,
+    };
   },
 });

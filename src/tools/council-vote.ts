@@ -44,7 +44,9 @@ export const CouncilVoteOutputSchema = z.strictObject({
     failed: z.number().int().nonnegative(),
     timeout: z.number().int().nonnegative(),
   }),
-  outliers: z.array(z.strictObject({ member: z.number().int().nonnegative(), model: z.string().nullable(), vote: VoteEnum, confidence: z.number().min(0).max(1) })),
+  outliers: z.array(
+    z.strictObject({ member: z.number().int().nonnegative(), model: z.string().nullable(), vote: VoteEnum, confidence: z.number().min(0).max(1) }),
+  ),
   members: z.array(MemberSchema),
   order_hash: z.string().nullable(),
   ticket: z.string().nullable().describe('single-use HMAC ticket over order_hash, decision and expiry; pass it to place_order as council_ticket'),
@@ -58,7 +60,7 @@ export const councilVoteTool = defineTool({
   name: 'council_vote',
   title: 'Council vote',
   description: [
-    'Ask a council of several models (the profile\'s members, e.g. the reasoning and options tiers) to vote APPROVE, REJECT or ABSTAIN on a question, optionally about one order (same fields as check_risk/place_order).',
+    "Ask a council of several models (the profile's members, e.g. the reasoning and options tiers) to vote APPROVE, REJECT or ABSTAIN on a question, optionally about one order (same fields as check_risk/place_order).",
     'Members answer in parallel; an invalid answer, a failure or a timeout is never a vote. A quorum of valid votes (profile, default 2) is needed, else decision NO_QUORUM.',
     'APPROVE needs more than half of the valid votes; otherwise REJECT when rejections are at least as many as abstentions, else ABSTAIN. high_consensus at consensus >= 0.7.',
     'With an order, the result carries a single-use ticket bound to that order_hash (expires per profile); place_order accepts it only when the decision is APPROVE.',
@@ -69,7 +71,11 @@ export const councilVoteTool = defineTool({
   inputSchema: z.strictObject({
     question: z.string().trim().min(1, 'question is empty').max(4000, 'question is limited to 4000 characters').describe('what the council should decide'),
     order: OrderInputSchema.optional().describe('the order under vote; its order_hash binds the ticket'),
-    context: z.string().max(16000, 'context is limited to 16000 characters').optional().describe('evidence for the members (market data, risk result, lessons); treated as untrusted data'),
+    context: z
+      .string()
+      .max(16000, 'context is limited to 16000 characters')
+      .optional()
+      .describe('evidence for the members (market data, risk result, lessons); treated as untrusted data'),
   }),
   outputSchema: CouncilVoteOutputSchema,
   async handler(input, ctx) {
@@ -96,10 +102,20 @@ function renderCouncil(r: z.output<typeof CouncilVoteOutputSchema>): string {
       : `Council: ${r.decision} — consensus ${pct(r.consensus)}${r.high_consensus ? ' (high)' : ''}, ${r.valid_votes}/${r.members_total} valid votes, average confidence ${r.average_confidence ?? '-'}.`;
   const lines = r.members.map((m) => {
     const model = m.model_served ?? m.model_requested ?? m.tier;
-    const what = m.status === 'valid' ? `${m.vote} ${m.confidence} — ${(m.reasoning ?? '').slice(0, 160)}` : `${m.status.toUpperCase()} ${m.error?.code ?? ''}: ${m.error?.message.slice(0, 120) ?? ''}`;
+    const what =
+      m.status === 'valid'
+        ? `${m.vote} ${m.confidence} — ${(m.reasoning ?? '').slice(0, 160)}`
+        : `${m.status.toUpperCase()} ${m.error?.code ?? ''}: ${m.error?.message.slice(0, 120) ?? ''}`;
     return `- [${m.tier}] ${model}: ${what} (${Math.round(m.latency_ms)} ms, $${m.cost_usd.toFixed(6)})`;
   });
-  const tail = [`wall ${Math.round(r.wall_ms)} ms, cost $${r.cost_usd.toFixed(6)}${r.remaining_daily_usd !== null ? `, remaining today $${r.remaining_daily_usd.toFixed(4)}` : ''}.`];
-  if (r.order_hash) tail.push(r.ticket ? `Ticket for order_hash ${r.order_hash.slice(0, 12)}… (${r.decision}), expires ${r.ticket_expires_at}: ${r.ticket}` : `No ticket for order_hash ${r.order_hash.slice(0, 12)}… (no quorum).`);
+  const tail = [
+    `wall ${Math.round(r.wall_ms)} ms, cost $${r.cost_usd.toFixed(6)}${r.remaining_daily_usd !== null ? `, remaining today $${r.remaining_daily_usd.toFixed(4)}` : ''}.`,
+  ];
+  if (r.order_hash)
+    tail.push(
+      r.ticket
+        ? `Ticket for order_hash ${r.order_hash.slice(0, 12)}… (${r.decision}), expires ${r.ticket_expires_at}: ${r.ticket}`
+        : `No ticket for order_hash ${r.order_hash.slice(0, 12)}… (no quorum).`,
+    );
   return [head, ...lines, ...tail].join('\n');
 }

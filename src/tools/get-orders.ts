@@ -26,7 +26,11 @@ export const getOrdersTool = defineTool({
     .strictObject({
       status: z.enum(['open', 'closed', 'all']).optional().describe('default open'),
       symbols: z
-        .array(z.string().refine((s) => EQUITY_SYMBOL.test(s) || OCC_SYMBOL.test(s), 'each symbol must be an uppercase ticker (AAPL, BRK.B) or an OCC option symbol'))
+        .array(
+          z
+            .string()
+            .refine((s) => EQUITY_SYMBOL.test(s) || OCC_SYMBOL.test(s), 'each symbol must be an uppercase ticker (AAPL, BRK.B) or an OCC option symbol'),
+        )
         .min(1)
         .max(100)
         .optional(),
@@ -38,9 +42,12 @@ export const getOrdersTool = defineTool({
     })
     .superRefine((v, ctx) => {
       const single = v.order_id !== undefined || v.client_order_id !== undefined;
-      if (v.order_id !== undefined && v.client_order_id !== undefined) ctx.addIssue({ code: 'custom', message: 'give order_id or client_order_id, not both', path: ['client_order_id'] });
-      if (single && (v.status || v.symbols || v.after || v.until || v.limit)) ctx.addIssue({ code: 'custom', message: 'a lookup by id takes no filters', path: ['status'] });
-      if (v.after && v.until && Date.parse(v.after) >= Date.parse(v.until)) ctx.addIssue({ code: 'custom', message: 'after must be before until', path: ['until'] });
+      if (v.order_id !== undefined && v.client_order_id !== undefined)
+        ctx.addIssue({ code: 'custom', message: 'give order_id or client_order_id, not both', path: ['client_order_id'] });
+      if (single && (v.status || v.symbols || v.after || v.until || v.limit))
+        ctx.addIssue({ code: 'custom', message: 'a lookup by id takes no filters', path: ['status'] });
+      if (v.after && v.until && Date.parse(v.after) >= Date.parse(v.until))
+        ctx.addIssue({ code: 'custom', message: 'after must be before until', path: ['until'] });
     }),
   outputSchema: z.strictObject({ mode: ModeSchema, broker: BrokerNameSchema, orders: z.array(BrokerOrderSchema) }),
   async handler(input, { deps }) {
@@ -49,7 +56,12 @@ export const getOrdersTool = defineTool({
     let orders: BrokerOrder[];
     if (input.order_id !== undefined || input.client_order_id !== undefined) {
       const found = input.order_id !== undefined ? await broker.getOrder(input.order_id) : await broker.getOrderByClientId(input.client_order_id!);
-      if (!found) throw new ToolError('NOT_FOUND', `no order with ${input.order_id !== undefined ? `id ${input.order_id}` : `client_order_id ${input.client_order_id}`}`, {});
+      if (!found)
+        throw new ToolError(
+          'NOT_FOUND',
+          `no order with ${input.order_id !== undefined ? `id ${input.order_id}` : `client_order_id ${input.client_order_id}`}`,
+          {},
+        );
       orders = [found];
     } else {
       orders = await broker.listOrders({
@@ -60,7 +72,9 @@ export const getOrdersTool = defineTool({
         limit: input.limit ?? 50,
       });
     }
-    const text = orders.length ? `${orders.length} order(s) (${broker.mode}):\n${orders.map(describeOrder).join('\n')}` : `No ${input.status ?? 'open'} orders (${broker.mode}).`;
+    const text = orders.length
+      ? `${orders.length} order(s) (${broker.mode}):\n${orders.map(describeOrder).join('\n')}`
+      : `No ${input.status ?? 'open'} orders (${broker.mode}).`;
     return { structured: { mode: broker.mode, broker: broker.name, orders }, text };
   },
 });

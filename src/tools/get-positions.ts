@@ -13,7 +13,9 @@ export const getPositionsTool = defineTool({
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   inputSchema: z.strictObject({
     symbols: z
-      .array(z.string().refine((s) => EQUITY_SYMBOL.test(s) || OCC_SYMBOL.test(s), 'each symbol must be an uppercase ticker (AAPL, BRK.B) or an OCC option symbol'))
+      .array(
+        z.string().refine((s) => EQUITY_SYMBOL.test(s) || OCC_SYMBOL.test(s), 'each symbol must be an uppercase ticker (AAPL, BRK.B) or an OCC option symbol'),
+      )
       .min(1)
       .max(100)
       .optional()
@@ -39,7 +41,9 @@ export const getPositionsTool = defineTool({
       costBasis: r2(positions.reduce((a, p) => a + p.costBasis, 0)),
       unrealizedPl: r2(positions.reduce((a, p) => a + p.unrealizedPl, 0)),
     };
-    const lines = positions.map((p) => `${p.symbol} ${p.qty} @ ${p.avgEntryPrice} → ${p.currentPrice}: value ${p.marketValue}, P&L ${p.unrealizedPl >= 0 ? '+' : ''}${p.unrealizedPl}`);
+    const lines = positions.map(
+      (p) => `${p.symbol} ${p.qty} @ ${p.avgEntryPrice} → ${p.currentPrice}: value ${p.marketValue}, P&L ${p.unrealizedPl >= 0 ? '+' : ''}${p.unrealizedPl}`,
+    );
     const text = positions.length
       ? `${positions.length} position(s) (${broker.mode}):\n${lines.join('\n')}\nTotal value ${totals.marketValue}, unrealized P&L ${totals.unrealizedPl}.`
       : `No open positions (${broker.mode}).`;

@@ -23,7 +23,12 @@ export const GROUP_SPECS: Record<ToolGroup, GroupSpec> = {
   risk: { title: 'Risk', requires: ['broker'], uses: [], note: 'halt_trading needs only the data dir' },
   council: { title: 'Council', requires: ['gateway'], uses: [] },
   llm: { title: 'LLM usage', requires: [], uses: [] },
-  execution: { title: 'Execution', requires: ['broker', 'gateway'], uses: [], note: 'place_order needs a Claude Opus confirmation through the gateway; cancel_order needs only the broker' },
+  execution: {
+    title: 'Execution',
+    requires: ['broker', 'gateway'],
+    uses: [],
+    note: 'place_order needs a Claude Opus confirmation through the gateway; cancel_order needs only the broker',
+  },
 };
 
 export const DEPENDENCY_LABEL: Record<ToolDependency, string> = { broker: 'broker', gateway: 'gateway key' };

@@ -24,7 +24,12 @@ export const haltTradingTool = defineTool({
   group: 'risk',
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   inputSchema: z.strictObject({
-    reason: z.string().trim().min(1, 'give a reason for the halt').max(500, 'reason is limited to 500 characters').describe('why trading is halted (shown by `tars-trading-mcp status`)'),
+    reason: z
+      .string()
+      .trim()
+      .min(1, 'give a reason for the halt')
+      .max(500, 'reason is limited to 500 characters')
+      .describe('why trading is halted (shown by `tars-trading-mcp status`)'),
   }),
   outputSchema: HaltTradingOutputSchema,
   async handler(input, ctx) {

@@ -21,7 +21,10 @@ export function renderPlaceOrder(r: PlaceOrderResult): string {
     `order_hash ${r.order_hash ?? '-'}  client_order_id ${r.client_order_id ?? '-'}  mode ${r.mode}  audit_id ${r.audit_id}`,
     ...r.stages.map((s) => `  ${s.stage.padEnd(12)} ${s.outcome.padEnd(11)} ${s.code ? `${s.code}: ` : ''}${s.message}`),
   ];
-  if (r.confirmation?.model) lines.push(`confirmation: ${r.confirmation.decision ?? 'no valid reply'} by ${r.confirmation.model}${r.confirmation.cost_usd !== null ? ` ($${r.confirmation.cost_usd.toFixed(4)})` : ''}`);
+  if (r.confirmation?.model)
+    lines.push(
+      `confirmation: ${r.confirmation.decision ?? 'no valid reply'} by ${r.confirmation.model}${r.confirmation.cost_usd !== null ? ` ($${r.confirmation.cost_usd.toFixed(4)})` : ''}`,
+    );
   if (r.broker_order) lines.push(`broker order ${r.broker_order.id} status ${r.broker_order.status}`);
   return lines.join('\n');
 }

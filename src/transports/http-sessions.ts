@@ -42,7 +42,9 @@ export interface SessionSlot<T extends Closable> {
  */
 export function credentialOf(req: Pick<IncomingMessage, 'headers'>): Buffer {
   const auth = req.headers.authorization;
-  return createHash('sha256').update(auth === undefined ? 'none' : `authorization:${auth}`).digest();
+  return createHash('sha256')
+    .update(auth === undefined ? 'none' : `authorization:${auth}`)
+    .digest();
 }
 
 export class SessionRegistry<T extends Closable> {

@@ -82,7 +82,12 @@ function refuseAtCap(deps: Deps, sessions: Sessions, req: Req, res: Res): void {
   const retryAfter = sessions.retryAfterSeconds();
   res.setHeader('Retry-After', String(retryAfter));
   const { maxSessions } = deps.config.http;
-  jsonRpcError(res, 503, `Server busy: ${maxSessions} HTTP sessions are open, the limit (TRADING_MCP_HTTP_MAX_SESSIONS); close one with DELETE or retry after ${retryAfter} s`, requestId(req.body));
+  jsonRpcError(
+    res,
+    503,
+    `Server busy: ${maxSessions} HTTP sessions are open, the limit (TRADING_MCP_HTTP_MAX_SESSIONS); close one with DELETE or retry after ${retryAfter} s`,
+    requestId(req.body),
+  );
 }
 
 /** A fresh server and transport for one initialize, bound to the caller's credential. */
@@ -129,7 +134,9 @@ export async function serveHttp(deps: Deps): Promise<HttpHandle> {
   });
 
   const { maxSessions, sessionIdleMs } = deps.config.http;
-  const sessions: Sessions = new SessionRegistry({ maxSessions, idleMs: sessionIdleMs }, (id) => deps.log.info('http session expired', { session: id, idleMs: sessionIdleMs }));
+  const sessions: Sessions = new SessionRegistry({ maxSessions, idleMs: sessionIdleMs }, (id) =>
+    deps.log.info('http session expired', { session: id, idleMs: sessionIdleMs }),
+  );
 
   const handle = sessionHandler(deps, sessions);
   app.post('/mcp', handle);

@@ -24,7 +24,21 @@ afterAll(async () => {
 });
 
 function order(patch: Partial<OrderSubmission>): OrderSubmission {
-  return { symbol: 'AAPL', side: 'buy', qty: 1, notional: null, type: 'market', time_in_force: 'gtc', limit_price: null, stop_price: null, extended_hours: false, client_order_id: 'x', order_class: 'simple', legs: null, ...patch };
+  return {
+    symbol: 'AAPL',
+    side: 'buy',
+    qty: 1,
+    notional: null,
+    type: 'market',
+    time_in_force: 'gtc',
+    limit_price: null,
+    stop_price: null,
+    extended_hours: false,
+    client_order_id: 'x',
+    order_class: 'simple',
+    legs: null,
+    ...patch,
+  };
 }
 
 describe('sim broker durability under kill -9', () => {
@@ -69,7 +83,9 @@ describe('sim broker durability under kill -9', () => {
             if (!r.isError) cancelAcked.add(coid);
           }
           const closed = await callTool(server.client, 'get_orders', { status: 'closed', limit: 500 });
-          if (!closed.isError) for (const o of (closed.structuredContent as { orders: Array<{ clientOrderId: string; status: string }> }).orders) if (o.status === 'filled') filledSeenByServer.add(o.clientOrderId);
+          if (!closed.isError)
+            for (const o of (closed.structuredContent as { orders: Array<{ clientOrderId: string; status: string }> }).orders)
+              if (o.status === 'filled') filledSeenByServer.add(o.clientOrderId);
         } catch {
           return; // the transport died with the server
         }
@@ -78,7 +94,8 @@ describe('sim broker durability under kill -9', () => {
 
     // Kill once both sides have written (the server has canceled and filled something), mid-stream.
     const deadline = Date.now() + 25_000;
-    while (Date.now() < deadline && !(cancelAcked.size > 0 && [...filledSeenByServer].some((c) => c.includes('-near-')))) await new Promise((r) => setTimeout(r, 50));
+    while (Date.now() < deadline && !(cancelAcked.size > 0 && [...filledSeenByServer].some((c) => c.includes('-near-'))))
+      await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 100 + Math.floor(Math.random() * 400)));
     expect(server.pid).toBeTruthy();
     process.kill(server.pid!, 'SIGKILL');
@@ -94,7 +111,13 @@ describe('sim broker durability under kill -9', () => {
     const db = new Database(join(dataDir, 'sim-broker.sqlite'), { readonly: true });
     cleanup.push(async () => db.close());
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
-    const rows = db.prepare('SELECT id, client_order_id, status, filled_qty, filled_avg_price FROM orders').all() as Array<{ id: string; client_order_id: string; status: string; filled_qty: number; filled_avg_price: number | null }>;
+    const rows = db.prepare('SELECT id, client_order_id, status, filled_qty, filled_avg_price FROM orders').all() as Array<{
+      id: string;
+      client_order_id: string;
+      status: string;
+      filled_qty: number;
+      filled_avg_price: number | null;
+    }>;
     const byCoid = new Map(rows.map((r) => [r.client_order_id, r]));
     for (const coid of acknowledged.keys()) expect(byCoid.has(coid), coid).toBe(true);
     expect(rows.length).toBe(acknowledged.size);
@@ -104,7 +127,10 @@ describe('sim broker durability under kill -9', () => {
 
     // Each filled order has exactly one fill and one cash movement of exactly −qty × price; nothing half-written.
     const fills = db.prepare('SELECT order_id, qty, price FROM fills').all() as Array<{ order_id: string; qty: number; price: number }>;
-    const moves = db.prepare("SELECT order_id, amount_cents FROM cash_movements WHERE reason != 'initial_deposit'").all() as Array<{ order_id: string; amount_cents: number }>;
+    const moves = db.prepare("SELECT order_id, amount_cents FROM cash_movements WHERE reason != 'initial_deposit'").all() as Array<{
+      order_id: string;
+      amount_cents: number;
+    }>;
     const filled = rows.filter((r) => r.status === 'filled');
     expect(fills.length).toBe(filled.length);
     expect(moves.length).toBe(filled.length);

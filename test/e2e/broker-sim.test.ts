@@ -15,7 +15,21 @@ let analyst: RunningServer;
 let sim: SimBroker;
 
 function order(patch: Partial<OrderSubmission>): OrderSubmission {
-  return { symbol: 'AAPL', side: 'buy', qty: 1, notional: null, type: 'market', time_in_force: 'day', limit_price: null, stop_price: null, extended_hours: false, client_order_id: `e2e-${Math.random().toString(36).slice(2)}`, order_class: 'simple', legs: null, ...patch };
+  return {
+    symbol: 'AAPL',
+    side: 'buy',
+    qty: 1,
+    notional: null,
+    type: 'market',
+    time_in_force: 'day',
+    limit_price: null,
+    stop_price: null,
+    extended_hours: false,
+    client_order_id: `e2e-${Math.random().toString(36).slice(2)}`,
+    order_class: 'simple',
+    legs: null,
+    ...patch,
+  };
 }
 
 beforeAll(async () => {
@@ -38,7 +52,11 @@ describe('broker tools on the sim broker (E2E)', () => {
     const filled = await sim.submitOrder(order({ qty: 4, client_order_id: 'acct-fill' }));
     const after = await callOk<{ account: { cash: number; equity: number } }>(server.client, 'get_account');
     expect(after.account.cash).toBeCloseTo(50_000 - 4 * filled.filledAvgPrice!, 2);
-    const positions = await callOk<{ mode: string; positions: Array<{ symbol: string; qty: number; costBasis: number }>; totals: { costBasis: number } }>(server.client, 'get_positions', { symbols: ['AAPL'] });
+    const positions = await callOk<{ mode: string; positions: Array<{ symbol: string; qty: number; costBasis: number }>; totals: { costBasis: number } }>(
+      server.client,
+      'get_positions',
+      { symbols: ['AAPL'] },
+    );
     expect(positions.mode).toBe('sim');
     expect(positions.positions).toEqual([expect.objectContaining({ symbol: 'AAPL', qty: 4, costBasis: Math.round(4 * filled.filledAvgPrice! * 100) / 100 })]);
     expect((await callOk<{ positions: unknown[] }>(server.client, 'get_positions', { symbols: ['MSFT'] })).positions).toEqual([]);
@@ -48,7 +66,10 @@ describe('broker tools on the sim broker (E2E)', () => {
     const resting = await sim.submitOrder(order({ symbol: 'MSFT', type: 'limit', limit_price: 10, time_in_force: 'gtc', client_order_id: 'rest-msft' }));
     const open = await callOk<{ orders: Array<{ id: string; status: string }> }>(server.client, 'get_orders', { status: 'open' });
     expect(open.orders.map((o) => o.id)).toContain(resting.id);
-    const closed = await callOk<{ orders: Array<{ clientOrderId: string; status: string }> }>(server.client, 'get_orders', { status: 'closed', symbols: ['AAPL'] });
+    const closed = await callOk<{ orders: Array<{ clientOrderId: string; status: string }> }>(server.client, 'get_orders', {
+      status: 'closed',
+      symbols: ['AAPL'],
+    });
     expect(closed.orders.map((o) => [o.clientOrderId, o.status])).toContainEqual(['acct-fill', 'filled']);
     const one = await callOk<{ orders: Array<{ id: string; limitPrice: number }> }>(server.client, 'get_orders', { client_order_id: 'rest-msft' });
     expect(one.orders).toEqual([expect.objectContaining({ id: resting.id, limitPrice: 10 })]);
@@ -58,7 +79,9 @@ describe('broker tools on the sim broker (E2E)', () => {
 
   it('cancel_order by client_order_id cancels in the shared database; a second cancel is BROKER_REJECTED; unknown is NOT_FOUND', async () => {
     const resting = await sim.submitOrder(order({ type: 'limit', limit_price: 5, time_in_force: 'gtc', client_order_id: 'to-cancel' }));
-    const res = await callOk<{ canceled: boolean; mode: string; order: { id: string; status: string } }>(server.client, 'cancel_order', { client_order_id: 'to-cancel' });
+    const res = await callOk<{ canceled: boolean; mode: string; order: { id: string; status: string } }>(server.client, 'cancel_order', {
+      client_order_id: 'to-cancel',
+    });
     expect(res).toMatchObject({ canceled: true, mode: 'sim', order: { id: resting.id, status: 'canceled' } });
     expect((await sim.getOrder(resting.id))!.status).toBe('canceled'); // seen from the other process
     const again = await callTool(server.client, 'cancel_order', { order_id: resting.id });
@@ -70,22 +93,54 @@ describe('broker tools on the sim broker (E2E)', () => {
   });
 
   it('get_market_data: bars, quote, trade, snapshot and an options chain, all mode sim', async () => {
-    const bars = await callOk<{ mode: string; timeframe: string; bars: Array<{ t: string; o: number; h: number; l: number; c: number }> }>(analyst.client, 'get_market_data', { kind: 'bars', symbol: 'AAPL', timeframe: '1Day', limit: 5 });
+    const bars = await callOk<{ mode: string; timeframe: string; bars: Array<{ t: string; o: number; h: number; l: number; c: number }> }>(
+      analyst.client,
+      'get_market_data',
+      { kind: 'bars', symbol: 'AAPL', timeframe: '1Day', limit: 5 },
+    );
     expect(bars.mode).toBe('sim');
     expect(bars.bars.map((b) => b.t.slice(0, 10))).toEqual(['2025-05-28', '2025-05-29', '2025-05-30', '2025-06-02', '2025-06-03']);
     for (const b of bars.bars) expect(b.h).toBeGreaterThanOrEqual(Math.max(b.o, b.c));
-    const ranged = await callOk<{ bars: Array<{ t: string }> }>(analyst.client, 'get_market_data', { kind: 'bars', symbol: 'AAPL', timeframe: '15Min', start: '2025-06-02T13:30:00Z', end: '2025-06-02T15:00:00Z' });
-    expect(ranged.bars.map((b) => b.t)).toEqual(['2025-06-02T13:30:00.000Z', '2025-06-02T13:45:00.000Z', '2025-06-02T14:00:00.000Z', '2025-06-02T14:15:00.000Z', '2025-06-02T14:30:00.000Z', '2025-06-02T14:45:00.000Z']);
-    const quote = await callOk<{ quote: { bidPrice: number; askPrice: number; timestamp: string } }>(analyst.client, 'get_market_data', { kind: 'quote', symbol: 'AAPL' });
+    const ranged = await callOk<{ bars: Array<{ t: string }> }>(analyst.client, 'get_market_data', {
+      kind: 'bars',
+      symbol: 'AAPL',
+      timeframe: '15Min',
+      start: '2025-06-02T13:30:00Z',
+      end: '2025-06-02T15:00:00Z',
+    });
+    expect(ranged.bars.map((b) => b.t)).toEqual([
+      '2025-06-02T13:30:00.000Z',
+      '2025-06-02T13:45:00.000Z',
+      '2025-06-02T14:00:00.000Z',
+      '2025-06-02T14:15:00.000Z',
+      '2025-06-02T14:30:00.000Z',
+      '2025-06-02T14:45:00.000Z',
+    ]);
+    const quote = await callOk<{ quote: { bidPrice: number; askPrice: number; timestamp: string } }>(analyst.client, 'get_market_data', {
+      kind: 'quote',
+      symbol: 'AAPL',
+    });
     expect(quote.quote.askPrice).toBeGreaterThan(quote.quote.bidPrice);
     expect(quote.quote.timestamp).toBe('2025-06-03T15:00:00.000Z');
     const trade = await callOk<{ trade: { price: number } }>(analyst.client, 'get_market_data', { kind: 'trade', symbol: 'AAPL' });
     expect(trade.trade.price).toBeGreaterThanOrEqual(quote.quote.bidPrice);
     expect(trade.trade.price).toBeLessThanOrEqual(quote.quote.askPrice);
-    const snap = await callOk<{ snapshot: { dailyBar: { t: string }; prevDailyBar: { t: string } } }>(analyst.client, 'get_market_data', { kind: 'snapshot', symbol: 'AAPL' });
+    const snap = await callOk<{ snapshot: { dailyBar: { t: string }; prevDailyBar: { t: string } } }>(analyst.client, 'get_market_data', {
+      kind: 'snapshot',
+      symbol: 'AAPL',
+    });
     expect(snap.snapshot.dailyBar.t.slice(0, 10)).toBe('2025-06-03');
     expect(snap.snapshot.prevDailyBar.t.slice(0, 10)).toBe('2025-06-02');
-    const chain = await callOk<{ options: Array<{ symbol: string; expiration: string; type: string; strike: number; bid: number; ask: number; delta: number; impliedVolatility: number }> }>(analyst.client, 'get_market_data', { kind: 'options_chain', symbol: 'AAPL', expiration_gte: '2025-06-10', expiration_lte: '2025-06-30', option_type: 'put', limit: 20 });
+    const chain = await callOk<{
+      options: Array<{ symbol: string; expiration: string; type: string; strike: number; bid: number; ask: number; delta: number; impliedVolatility: number }>;
+    }>(analyst.client, 'get_market_data', {
+      kind: 'options_chain',
+      symbol: 'AAPL',
+      expiration_gte: '2025-06-10',
+      expiration_lte: '2025-06-30',
+      option_type: 'put',
+      limit: 20,
+    });
     expect(chain.options.length).toBe(20);
     for (const o of chain.options) {
       expect(o.type).toBe('put');
@@ -131,6 +186,7 @@ describe('broker tools on the sim broker (E2E)', () => {
     const exec = (await server.client.listTools()).tools;
     const byName = new Map(exec.map((t) => [t.name, t.annotations]));
     expect(byName.get('cancel_order')).toMatchObject({ readOnlyHint: false, destructiveHint: true });
-    for (const n of ['get_account', 'get_positions', 'get_orders', 'get_market_data']) expect(byName.get(n)).toMatchObject({ readOnlyHint: true, destructiveHint: false });
+    for (const n of ['get_account', 'get_positions', 'get_orders', 'get_market_data'])
+      expect(byName.get(n)).toMatchObject({ readOnlyHint: true, destructiveHint: false });
   });
 });

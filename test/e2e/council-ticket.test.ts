@@ -14,7 +14,6 @@ import { MEMBER_MODELS, THREE_MEMBERS, vote, writeSingleModelTiers } from '../un
 import { councilProfile } from '../unit/council/helpers.js';
 import { LOOSE_RISK, MARKET_OPEN_INSTANT } from '../support/execution-harness.js';
 
-
 let gw: FakeGateway;
 let council: RunningServer;
 let shortTtlCouncil: RunningServer;
@@ -38,7 +37,13 @@ beforeAll(async () => {
   const executorPath = join(dir, 'executor.json');
   writeFileSync(
     executorPath,
-    JSON.stringify({ name: 'executor-council', description: 'executor that requires a council ticket', tools: ['place_order', 'check_risk'], requireCouncilTicket: true, risk: LOOSE_RISK }),
+    JSON.stringify({
+      name: 'executor-council',
+      description: 'executor that requires a council ticket',
+      tools: ['place_order', 'check_risk'],
+      requireCouncilTicket: true,
+      risk: LOOSE_RISK,
+    }),
   );
   const env = { LLM_GATEWAY_BASE_URL: gw.url, LLM_GATEWAY_API_KEY: 'e2e-key', TRADING_MCP_TIERS: tiersPath, TRADING_MCP_SIM_CLOCK: MARKET_OPEN_INSTANT };
   council = await startServer({ profile: councilPath, dataDir, env });

@@ -100,7 +100,9 @@ describe('council_vote over MCP (stdio, built server)', () => {
     // the decision log resource shows this council with every vote and its reasoning
     const res = await s.client.readResource({ uri: 'trading://council' });
     const first = res.contents[0] as { text: string };
-    const log = JSON.parse(first.text) as { councils: Array<{ council_id: string; decision: string; votes: Array<{ status: string; reasoning: string | null }> }> };
+    const log = JSON.parse(first.text) as {
+      councils: Array<{ council_id: string; decision: string; votes: Array<{ status: string; reasoning: string | null }> }>;
+    };
     expect(log.councils[0]).toMatchObject({ council_id: out.council_id, decision: 'APPROVE' });
     expect(log.councils[0]!.votes.map((v) => v.status).sort()).toEqual(['timeout', 'valid', 'valid']);
     expect(log.councils[0]!.votes.map((v) => v.reasoning)).toContain('trend and size are fine');
@@ -131,14 +133,16 @@ process.stdout.write(loadOrCreateTicketKey(dataDir).toString('hex'));
     );
     const startAt = Date.now() + 1200;
     const keys = await Promise.all(
-      Array.from({ length: 6 }, () =>
-        new Promise<string>((resolveRun, reject) => {
-          const child = spawn(process.execPath, [script, fresh, String(startAt)], { stdio: ['ignore', 'pipe', 'inherit'] });
-          let stdout = '';
-          child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-          child.on('error', reject);
-          child.on('close', () => resolveRun(stdout));
-        }),
+      Array.from(
+        { length: 6 },
+        () =>
+          new Promise<string>((resolveRun, reject) => {
+            const child = spawn(process.execPath, [script, fresh, String(startAt)], { stdio: ['ignore', 'pipe', 'inherit'] });
+            let stdout = '';
+            child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+            child.on('error', reject);
+            child.on('close', () => resolveRun(stdout));
+          }),
       ),
     );
     expect(new Set(keys).size).toBe(1);
@@ -169,14 +173,16 @@ process.stdout.write(JSON.stringify(v));
     );
     const startAt = Date.now() + 1500;
     const runs = await Promise.all(
-      Array.from({ length: 6 }, () =>
-        new Promise<{ ok: boolean; reason?: string }>((resolveRun, reject) => {
-          const child = spawn(process.execPath, [script, s.dataDir, out.ticket, out.order_hash, String(startAt)], { stdio: ['ignore', 'pipe', 'inherit'] });
-          let stdout = '';
-          child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-          child.on('error', reject);
-          child.on('close', () => resolveRun(JSON.parse(stdout) as { ok: boolean; reason?: string }));
-        }),
+      Array.from(
+        { length: 6 },
+        () =>
+          new Promise<{ ok: boolean; reason?: string }>((resolveRun, reject) => {
+            const child = spawn(process.execPath, [script, s.dataDir, out.ticket, out.order_hash, String(startAt)], { stdio: ['ignore', 'pipe', 'inherit'] });
+            let stdout = '';
+            child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+            child.on('error', reject);
+            child.on('close', () => resolveRun(JSON.parse(stdout) as { ok: boolean; reason?: string }));
+          }),
       ),
     );
     expect(runs.filter((v) => v.ok)).toHaveLength(1);

@@ -20,7 +20,9 @@ beforeAll(async () => {
   gw = await startFakeGateway();
   // a slow Opus: both processes are past their risk stage before either sends
   gw.script((req) =>
-    req.path.endsWith('/chat/completions') ? { content: JSON.stringify({ decision: 'APPROVE', order_hash: orderHashIn(req), reasons: ['fine'] }), latencyMs: 1_000 } : undefined,
+    req.path.endsWith('/chat/completions')
+      ? { content: JSON.stringify({ decision: 'APPROVE', order_hash: orderHashIn(req), reasons: ['fine'] }), latencyMs: 1_000 }
+      : undefined,
   );
 });
 afterAll(async () => {
@@ -35,7 +37,13 @@ describe('order-rate limit across server processes', () => {
     const profilePath = join(tempDataDir('tars-profile-'), 'executor-rate1.json');
     writeFileSync(
       profilePath,
-      JSON.stringify({ name: 'executor-rate1', description: 'executor with one order a minute', readOnly: false, tools: ['place_order', 'check_risk'], risk: { maxOrdersPerMinute: 1 } }),
+      JSON.stringify({
+        name: 'executor-rate1',
+        description: 'executor with one order a minute',
+        readOnly: false,
+        tools: ['place_order', 'check_risk'],
+        risk: { maxOrdersPerMinute: 1 },
+      }),
     );
     const env = {
       APCA_API_BASE_URL: alpaca.tradingUrl,

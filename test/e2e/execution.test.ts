@@ -46,7 +46,8 @@ async function start(env: Record<string, string>, dataDir?: string): Promise<Run
   return s;
 }
 
-const posts = (cid: string) => alpaca.requests.filter((r) => r.method === 'POST' && r.path === '/v2/orders' && (r.body as { client_order_id?: string })?.client_order_id === cid).length;
+const posts = (cid: string) =>
+  alpaca.requests.filter((r) => r.method === 'POST' && r.path === '/v2/orders' && (r.body as { client_order_id?: string })?.client_order_id === cid).length;
 const accepted = (cid: string) => alpaca.submittedOrders.filter((o) => o.client_order_id === cid).length;
 const order = (cid: string, qty = 1) => ({ symbol: 'AAPL', side: 'buy', qty, type: 'market', time_in_force: 'day', client_order_id: cid, rationale: 'e2e' });
 
@@ -69,7 +70,9 @@ describe('place_order over stdio (executor, fake gateway + fake Alpaca)', () => 
     // a risk refusal: symbol not on the allow list
     const refused = await callTool(s.client, 'place_order', { ...order('e2e-2'), symbol: 'ZZZZ' });
     expect(errorCode(refused)).toBe('RISK_REJECTED');
-    const details = (refused.structuredContent as { details: { status: string; stopped_at: string; stages: Array<{ stage: string; outcome: string }>; audit_id: string } }).details;
+    const details = (
+      refused.structuredContent as { details: { status: string; stopped_at: string; stages: Array<{ stage: string; outcome: string }>; audit_id: string } }
+    ).details;
     expect(details.status).toBe('refused');
     expect(details.stopped_at).toBe('risk');
     expect(details.stages.map((x) => x.outcome)).toEqual(['passed', 'passed', 'refused', 'not_reached', 'not_reached', 'not_reached', 'not_reached']);

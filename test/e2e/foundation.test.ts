@@ -32,7 +32,8 @@ describe('profiles over stdio', () => {
         expect(tool.inputSchema.type).toBe('object');
         expect(tool.outputSchema?.type, tool.name).toBe('object');
         const a = tool.annotations!;
-        for (const hint of ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint'] as const) expect(typeof a[hint], `${tool.name}.${hint}`).toBe('boolean');
+        for (const hint of ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint'] as const)
+          expect(typeof a[hint], `${tool.name}.${hint}`).toBe('boolean');
         expect(a.readOnlyHint, tool.name).toBe(READ_ONLY[tool.name]);
         expect(a.destructiveHint, tool.name).toBe(DESTRUCTIVE.has(tool.name));
       }
@@ -58,7 +59,14 @@ describe('profiles over stdio', () => {
     expect(resources.map((r) => r.uri)).toContain('trading://mode');
     const read = await client.readResource({ uri: 'trading://mode' });
     const body = JSON.parse((read.contents[0] as { text: string }).text);
-    expect(body).toMatchObject({ profile: 'council', mode: 'sim', broker: 'sim', gatewayConfigured: false, budgets: { dailyUsd: 0.83, monthlyUsd: 25 }, dataDir });
+    expect(body).toMatchObject({
+      profile: 'council',
+      mode: 'sim',
+      broker: 'sim',
+      gatewayConfigured: false,
+      budgets: { dailyUsd: 0.83, monthlyUsd: 25 },
+      dataDir,
+    });
   });
 
   it('reports a configured gateway key without revealing it', async () => {
@@ -87,7 +95,12 @@ describe('profiles over stdio', () => {
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     const send = (msg: object) => child.stdin.write(JSON.stringify(msg) + '\n');
-    send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+    send({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+    });
     send({ jsonrpc: '2.0', method: 'notifications/initialized' });
     send({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
     send({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'nope', arguments: { x: 1 } } });
@@ -152,7 +165,11 @@ describe('start-up refusals', () => {
 
   it('doctor runs and reports the data dir owner-only', () => {
     const dataDir = tempDataDir();
-    const r = spawnSync(process.execPath, [CLI_PATH, 'doctor', '--json', '--data-dir', join(dataDir, 'fresh')], { env: baseEnv(), encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(process.execPath, [CLI_PATH, 'doctor', '--json', '--data-dir', join(dataDir, 'fresh')], {
+      env: baseEnv(),
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     const results = JSON.parse(r.stdout) as Array<{ area: string; name: string; status: string; detail: string }>;
     const dir = results.find((x) => x.name === 'data dir');
     expect(dir?.status).toBe('ok');

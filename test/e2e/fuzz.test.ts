@@ -41,21 +41,20 @@ const junk = fc.oneof(
 function argsFor(tool: string): fc.Arbitrary<Record<string, unknown>> {
   const valid = VALID[tool] ?? {};
   const keys = Object.keys(valid);
-  const mutated = fc
-    .tuple(fc.constantFrom(...(keys.length ? keys : ['x'])), junk, fc.constantFrom('replace', 'remove', 'add'))
-    .map(([key, value, op]) => {
-      const copy: Record<string, unknown> = { ...valid };
-      if (op === 'replace') copy[key] = value;
-      else if (op === 'remove') delete copy[key];
-      else copy[`${key}_extra`] = value;
-      return copy;
-    });
+  const mutated = fc.tuple(fc.constantFrom(...(keys.length ? keys : ['x'])), junk, fc.constantFrom('replace', 'remove', 'add')).map(([key, value, op]) => {
+    const copy: Record<string, unknown> = { ...valid };
+    if (op === 'replace') copy[key] = value;
+    else if (op === 'remove') delete copy[key];
+    else copy[`${key}_extra`] = value;
+    return copy;
+  });
   return fc.oneof(mutated, fc.dictionary(fc.string({ maxLength: 12 }), junk, { maxKeys: 5 }));
 }
 
 const servers: Record<string, RunningServer> = {};
 beforeAll(async () => {
-  for (const profile of ['analyst', 'council', 'executor']) servers[profile] = await startServer({ profile, env: { TRADING_MCP_SIM_CLOCK: '2026-11-17T15:00:00Z' } });
+  for (const profile of ['analyst', 'council', 'executor'])
+    servers[profile] = await startServer({ profile, env: { TRADING_MCP_SIM_CLOCK: '2026-11-17T15:00:00Z' } });
 }, 60_000);
 afterAll(async () => {
   for (const s of Object.values(servers)) await s.close();
@@ -68,14 +67,17 @@ describe('fuzzed tool input', () => {
       const { tools } = await client.listTools();
       const names = tools.map((t) => t.name).filter((n) => n !== 'halt_trading');
       await fc.assert(
-        fc.asyncProperty(fc.constantFrom(...names).chain((name) => fc.tuple(fc.constant(name), argsFor(name))), async ([name, args]) => {
-          const result = await callTool(client, name, args);
-          if (result.isError) {
-            const code = (result.structuredContent as { code?: string } | undefined)?.code;
-            expect(ERROR_CODES as readonly string[], `${name} ${JSON.stringify(args)}`).toContain(code);
-            expect(code, `${name} ${JSON.stringify(args)} crashed`).not.toBe('INTERNAL');
-          }
-        }),
+        fc.asyncProperty(
+          fc.constantFrom(...names).chain((name) => fc.tuple(fc.constant(name), argsFor(name))),
+          async ([name, args]) => {
+            const result = await callTool(client, name, args);
+            if (result.isError) {
+              const code = (result.structuredContent as { code?: string } | undefined)?.code;
+              expect(ERROR_CODES as readonly string[], `${name} ${JSON.stringify(args)}`).toContain(code);
+              expect(code, `${name} ${JSON.stringify(args)} crashed`).not.toBe('INTERNAL');
+            }
+          },
+        ),
         { numRuns: 120 },
       );
       await expect(client.ping()).resolves.toBeDefined();

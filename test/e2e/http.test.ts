@@ -40,11 +40,19 @@ async function startHttp(args: string[], env: Record<string, string> = {}): Prom
   });
 }
 
-const INIT = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };
+const INIT = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+};
 const MCP_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18' };
 
 /** One initialize over plain fetch: the status, the session id handed out and the body read whole. */
-async function rawInitialize(url: string, headers: Record<string, string> = {}): Promise<{ status: number; session: string | null; retryAfter: string | null; body: string }> {
+async function rawInitialize(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; session: string | null; retryAfter: string | null; body: string }> {
   const res = await fetch(url, { method: 'POST', headers: { ...MCP_HEADERS, ...headers }, body: JSON.stringify(INIT) });
   return { status: res.status, session: res.headers.get('mcp-session-id'), retryAfter: res.headers.get('retry-after'), body: await res.text() };
 }
@@ -89,7 +97,12 @@ describe('Streamable HTTP', () => {
 
   it('rejects a DNS-rebinding Host and a foreign Origin', async () => {
     const { url } = await startHttp([]);
-    const init = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } } };
+    const init = {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } },
+    };
     const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
     // fetch may not set Host (a forbidden header), so speak raw HTTP for the rebinding case.
     const badHost = await new Promise<number>((resolve, reject) => {
@@ -109,7 +122,8 @@ describe('Streamable HTTP', () => {
     const { url } = await startHttp([]);
     const port = new URL(url).port;
     const status = async (origin: string) => (await rawInitialize(url, { origin })).status;
-    for (const origin of ['http://127.0.0.1:9999', 'http://localhost:6274', `https://127.0.0.1:${port}`, 'null', `http://evil.example:${port}`]) expect(await status(origin), origin).toBe(403);
+    for (const origin of ['http://127.0.0.1:9999', 'http://localhost:6274', `https://127.0.0.1:${port}`, 'null', `http://evil.example:${port}`])
+      expect(await status(origin), origin).toBe(403);
     for (const origin of [`http://127.0.0.1:${port}`, `http://localhost:${port}`]) expect(await status(origin), origin).toBe(200);
     // a browser client on another origin (the MCP Inspector's UI, say) is let in only by name
     const { url: other } = await startHttp([], { TRADING_MCP_HTTP_ORIGINS: 'http://localhost:6274' });
@@ -125,7 +139,12 @@ describe('Streamable HTTP', () => {
     const token = 'correct-horse-battery-staple-42';
     const { url: bound } = await startHttp(['--host', '0.0.0.0'], { TRADING_MCP_HTTP_TOKEN: token });
     const url = bound.replace('0.0.0.0', '127.0.0.1');
-    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } } });
+    const body = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } },
+    });
     const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
     expect((await fetch(url, { method: 'POST', headers, body })).status).toBe(401);
     const wrong = await fetch(url, { method: 'POST', headers: { ...headers, authorization: 'Bearer not-the-token-at-all' }, body });
@@ -145,7 +164,11 @@ describe('Streamable HTTP', () => {
     const refused = await rawInitialize(url);
     expect(refused.status).toBe(503);
     expect(Number(refused.retryAfter)).toBeGreaterThanOrEqual(1);
-    expect(JSON.parse(refused.body)).toMatchObject({ jsonrpc: '2.0', id: 1, error: { code: -32000, message: expect.stringContaining('TRADING_MCP_HTTP_MAX_SESSIONS') } });
+    expect(JSON.parse(refused.body)).toMatchObject({
+      jsonrpc: '2.0',
+      id: 1,
+      error: { code: -32000, message: expect.stringContaining('TRADING_MCP_HTTP_MAX_SESSIONS') },
+    });
     await Promise.all(clients.map((c) => c.ping())); // the four open ones are untouched
     const before = rssMb(child.pid!);
     const statuses: number[] = [];

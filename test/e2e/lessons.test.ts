@@ -52,7 +52,10 @@ describe('lessons offline (no gateway key)', () => {
 
   it('ingests the shipped lessons in the background, without any search', async () => {
     await waitFor(() => server.stderr().includes('"lessons in sync"'));
-    const line = server.stderr().split('\n').find((l) => l.includes('"lessons in sync"'))!;
+    const line = server
+      .stderr()
+      .split('\n')
+      .find((l) => l.includes('"lessons in sync"'))!;
     expect(JSON.parse(line)).toMatchObject({ embedder: 'local-hash@1', rows: expect.any(Number) });
     expect(JSON.parse(line).rows).toBeGreaterThanOrEqual(40);
     expect(existsSync(join(server.dataDir, 'lessons.lance'))).toBe(true);
@@ -135,7 +138,11 @@ describe('a recorded lesson', () => {
     const now = await callOk<SearchOut>(first.client, 'search_lessons', { query: 'quokka basket Zanzibar closing cross' });
     expect(now.results[0]?.id).toBe(rec.id);
     // Same content, other whitespace and tag order: a duplicate, nothing new stored.
-    const again = await callOk<{ id: string; status: string }>(first.client, 'record_lesson', { ...lesson, body: `  ${lesson.body.replace(/ /g, '  ')}\n`, tags: ['rebalance', 'execution'] });
+    const again = await callOk<{ id: string; status: string }>(first.client, 'record_lesson', {
+      ...lesson,
+      body: `  ${lesson.body.replace(/ /g, '  ')}\n`,
+      tags: ['rebalance', 'execution'],
+    });
     expect(again).toMatchObject({ id: rec.id, status: 'duplicate' });
     const count = now.lesson_count;
     await first.close();

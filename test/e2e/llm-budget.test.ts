@@ -84,7 +84,7 @@ describe('LLM budget across processes', () => {
     ledger.close();
   }, 60_000);
 
-  it("the Opus envelope holds across processes: 2 × 10 concurrent confirmations under the default 12 an hour send exactly 12", async () => {
+  it('the Opus envelope holds across processes: 2 × 10 concurrent confirmations under the default 12 an hour send exactly 12', async () => {
     const gw = await startFakeGateway({ apiKey: 'k' });
     gateways.push(gw);
     gw.script(() => ({ latencyMs: 300 }));
@@ -97,7 +97,14 @@ describe('LLM budget across processes', () => {
     expect(gw.requests.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(12);
     const ledger = readLedger(dataDir);
     expect(ledger.view().critical.confirmationsLastHour).toBe(12);
-    expect(new Set(ledger.recent(100).filter((r) => r.state === 'settled').map((r) => r.pid)).size).toBe(2);
+    expect(
+      new Set(
+        ledger
+          .recent(100)
+          .filter((r) => r.state === 'settled')
+          .map((r) => r.pid),
+      ).size,
+    ).toBe(2);
     ledger.close();
   }, 60_000);
 
@@ -109,7 +116,16 @@ describe('LLM budget across processes', () => {
     const dataDir = tempDataDir('tars-llm-critcap-');
     const cap = 0.1;
     const startAt = Date.now() + 1500;
-    const runs = [0, 1].map(() => runChild({ env: { ...env(gw, '1'), TRADING_MCP_CRITICAL_DAILY_BUDGET_USD: String(cap) }, dataDir, tier: 'critical', calls: 6, tool: 'place_order', startAt }));
+    const runs = [0, 1].map(() =>
+      runChild({
+        env: { ...env(gw, '1'), TRADING_MCP_CRITICAL_DAILY_BUDGET_USD: String(cap) },
+        dataDir,
+        tier: 'critical',
+        calls: 6,
+        tool: 'place_order',
+        startAt,
+      }),
+    );
     const all = (await Promise.all(runs.map((r) => r.done))).flatMap((r) => r.results);
     const billed = gw.totalCostUsd();
     expect(billed).toBeLessThanOrEqual(cap);
@@ -149,7 +165,12 @@ describe('LLM budget across processes', () => {
 
     // 16 minutes on, the killed process's reservations are marked abandoned and still counted in full
     const later = readLedger(dataDir, () => new Date(Date.now() + 16 * 60_000));
-    expect(later.recent(10).filter((r) => r.state === 'abandoned').map((r) => r.cost_nano)).toEqual(open.map((r) => r.reserved_nano));
+    expect(
+      later
+        .recent(10)
+        .filter((r) => r.state === 'abandoned')
+        .map((r) => r.cost_nano),
+    ).toEqual(open.map((r) => r.reserved_nano));
     later.close();
   }, 60_000);
 });

@@ -48,14 +48,23 @@ async function start(profile: string, extraEnv: Record<string, string> = {}, dat
 
 function profileFile(confirmation: Record<string, number>): string {
   const path = join(tempDataDir('tars-profile-'), 'executor-envelope.json');
-  writeFileSync(path, JSON.stringify({ name: 'executor-envelope', description: 'executor with a small Opus envelope', tools: ['place_order', 'check_risk', 'get_llm_usage'], confirmation }));
+  writeFileSync(
+    path,
+    JSON.stringify({
+      name: 'executor-envelope',
+      description: 'executor with a small Opus envelope',
+      tools: ['place_order', 'check_risk', 'get_llm_usage'],
+      confirmation,
+    }),
+  );
   return path;
 }
 
 const order = (cid: string, qty: number) => ({ symbol: 'AAPL', side: 'buy', qty, type: 'market', time_in_force: 'day', client_order_id: cid });
 const confirmations = () => gw.requests.filter((r) => r.path === '/v1/chat/completions').length;
 const accepted = (prefix: string) => alpaca.submittedOrders.filter((o) => String(o.client_order_id).startsWith(prefix)).length;
-const onConfirmations = (b: (req: Parameters<typeof approve>[0]) => Behaviour) => gw.script((req) => (req.path === '/v1/chat/completions' ? b(req) : undefined));
+const onConfirmations = (b: (req: Parameters<typeof approve>[0]) => Behaviour) =>
+  gw.script((req) => (req.path === '/v1/chat/completions' ? b(req) : undefined));
 
 interface Usage {
   critical: { dailyBudgetUsd: number; spentUsd: number; remainingUsd: number; confirmationsLastHour: number; maxConfirmationsPerHour: number };

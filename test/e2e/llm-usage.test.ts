@@ -16,7 +16,14 @@ afterEach(async () => {
 
 interface Usage {
   gatewayConfigured: boolean;
-  today: { budgetUsd: number; spentUsd: number; remainingUsd: number; byTool: Array<{ key: string; calls: number; costUsd: number }>; byModel: Array<{ key: string; calls: number }>; byTier: Array<{ key: string }> };
+  today: {
+    budgetUsd: number;
+    spentUsd: number;
+    remainingUsd: number;
+    byTool: Array<{ key: string; calls: number; costUsd: number }>;
+    byModel: Array<{ key: string; calls: number }>;
+    byTier: Array<{ key: string }>;
+  };
   month: { spentUsd: number; budgetUsd: number };
   downgrade: { step: number };
   recent: Array<{ tool: string; modelServed: string | null; outcome: string }>;

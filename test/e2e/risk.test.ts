@@ -78,7 +78,13 @@ describe('check_risk over MCP', () => {
     const unlisted = await callTool(server.client, 'check_risk', { symbol: 'ZZZ', side: 'buy', qty: 1, type: 'market' });
     expect(failedCodes(unlisted.structuredContent as unknown as Verdict)).toEqual(['RISK_SYMBOL_NOT_ALLOWED']);
 
-    const collar = await callTool(server.client, 'check_risk', { symbol: 'SPY', side: 'buy', qty: 1, type: 'limit', limit_price: Math.round(price * 1.05 * 100) / 100 });
+    const collar = await callTool(server.client, 'check_risk', {
+      symbol: 'SPY',
+      side: 'buy',
+      qty: 1,
+      type: 'limit',
+      limit_price: Math.round(price * 1.05 * 100) / 100,
+    });
     expect(failedCodes(collar.structuredContent as unknown as Verdict)).toEqual(['RISK_PRICE_COLLAR']);
 
     // The same order always gets the same hash; check_risk never submits anything.
@@ -94,7 +100,9 @@ describe('check_risk over MCP', () => {
     const snaps = await sim.getOptionSnapshots({ underlying: 'SPY', expirationGte: '2026-04-10', expirationLte: '2026-04-24', type: 'put' });
     await sim.close();
     const expiry = parseOcc(snaps[0]!.symbol)!.expiration;
-    const puts = snaps.filter((s) => parseOcc(s.symbol)!.expiration === expiry && parseOcc(s.symbol)!.strike < spot * 0.95).sort((a, b) => parseOcc(a.symbol)!.strike - parseOcc(b.symbol)!.strike);
+    const puts = snaps
+      .filter((s) => parseOcc(s.symbol)!.expiration === expiry && parseOcc(s.symbol)!.strike < spot * 0.95)
+      .sort((a, b) => parseOcc(a.symbol)!.strike - parseOcc(b.symbol)!.strike);
     const [longPut, shortPut] = [puts[puts.length - 2]!, puts[puts.length - 1]!];
     const mid = (s: typeof longPut) => (s.latestQuote!.bidPrice + s.latestQuote!.askPrice) / 2;
     const credit = Math.round((mid(shortPut) - mid(longPut)) * 100) / 100;
@@ -109,7 +117,14 @@ describe('check_risk over MCP', () => {
     const width = parseOcc(shortPut.symbol)!.strike - parseOcc(longPut.symbol)!.strike;
     expect(v.checks.find((c) => c.code === 'RISK_OPTIONS_MAX_LOSS')!.actual).toBeCloseTo((width - credit) * 100, 2);
 
-    const naked = await callTool(server.client, 'check_risk', { side: 'buy', qty: 1, type: 'limit', limit_price: -credit, order_class: 'mleg', legs: [legs[0], { ...legs[1], side: 'sell', position_intent: 'sell_to_open' }] });
+    const naked = await callTool(server.client, 'check_risk', {
+      side: 'buy',
+      qty: 1,
+      type: 'limit',
+      limit_price: -credit,
+      order_class: 'mleg',
+      legs: [legs[0], { ...legs[1], side: 'sell', position_intent: 'sell_to_open' }],
+    });
     expect(failedCodes(naked.structuredContent as unknown as Verdict)).toEqual(expect.arrayContaining(['RISK_UNDEFINED_RISK']));
     expect((naked.structuredContent as unknown as Verdict).passed).toBe(false);
   });

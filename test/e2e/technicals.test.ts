@@ -40,7 +40,11 @@ function pngSize(png: Buffer): { width: number; height: number } {
 
 describe('get_technicals over MCP', () => {
   it('is listed read-only in analyst and council, not in executor', async () => {
-    for (const [profile, listed] of [['analyst', true], ['council', true], ['executor', false]] as const) {
+    for (const [profile, listed] of [
+      ['analyst', true],
+      ['council', true],
+      ['executor', false],
+    ] as const) {
       const s = await start(profile);
       const tool = (await s.client.listTools()).tools.find((t) => t.name === 'get_technicals');
       expect(Boolean(tool), profile).toBe(listed);
@@ -67,7 +71,13 @@ describe('get_technicals over MCP', () => {
     expect(stop.values.longStop).toBeCloseTo(r.latest.close - 2 * r.latest.atr.value, 3);
     expect(stop.rule).toMatch(/^stop 2 × ATR\(14\)/);
     const trend = r.signals.find((x) => x.id === 'trend')!;
-    expect(trend.state).toBe(r.latest.sma['50'] > r.latest.sma['200'] && r.latest.close > r.latest.sma['50'] ? 'uptrend' : r.latest.sma['50'] < r.latest.sma['200'] && r.latest.close < r.latest.sma['50'] ? 'downtrend' : 'mixed');
+    expect(trend.state).toBe(
+      r.latest.sma['50'] > r.latest.sma['200'] && r.latest.close > r.latest.sma['50']
+        ? 'uptrend'
+        : r.latest.sma['50'] < r.latest.sma['200'] && r.latest.close < r.latest.sma['50']
+          ? 'downtrend'
+          : 'mixed',
+    );
     expect(r.summary.bullish + r.summary.bearish + r.summary.neutral).toBe(r.signals.length);
     // Deterministic: the seeded sim and a pinned clock give the same numbers on a second call.
     expect(await callOk<Technicals>(s.client, 'get_technicals', args)).toEqual(r);

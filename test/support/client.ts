@@ -68,7 +68,12 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   };
 }
 
-export async function callTool(client: Client, name: string, args: Record<string, unknown> = {}, options?: Parameters<Client['callTool']>[2]): Promise<CallToolResult> {
+export async function callTool(
+  client: Client,
+  name: string,
+  args: Record<string, unknown> = {},
+  options?: Parameters<Client['callTool']>[2],
+): Promise<CallToolResult> {
   return (await client.callTool({ name, arguments: args }, undefined, options)) as CallToolResult;
 }
 

@@ -79,7 +79,13 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     gateway: o.gatewayUrl ? { baseUrl: o.gatewayUrl, apiKey: 'test-key' } : {},
     budget: { criticalDailyUsd: LOOSE_CRITICAL_DAILY_USD, ...o.budget },
     alpaca: o.alpaca
-      ? { keyId: o.alpaca.keyId ?? 'fake-key-id', secretKey: o.alpaca.secret ?? 'fake-secret-key', baseUrl: o.alpaca.baseUrl, dataUrl: o.alpaca.dataUrl, timeoutMs: o.alpaca.timeoutMs ?? 1_000 }
+      ? {
+          keyId: o.alpaca.keyId ?? 'fake-key-id',
+          secretKey: o.alpaca.secret ?? 'fake-secret-key',
+          baseUrl: o.alpaca.baseUrl,
+          dataUrl: o.alpaca.dataUrl,
+          timeoutMs: o.alpaca.timeoutMs ?? 1_000,
+        }
       : {},
     sim: { clock: MARKET_OPEN_INSTANT },
   });

@@ -58,7 +58,16 @@ export interface MarketState {
 }
 
 export function createMarketState(now: () => Date): MarketState {
-  return { quotes: new Map(), trades: new Map(), bars: new Map(), contracts: new Map(), optionSnaps: new Map(), pageSize: { bars: 10_000, contracts: 10_000, snapshots: 1_000 }, plan: 'basic', now };
+  return {
+    quotes: new Map(),
+    trades: new Map(),
+    bars: new Map(),
+    contracts: new Map(),
+    optionSnaps: new Map(),
+    pageSize: { bars: 10_000, contracts: 10_000, snapshots: 1_000 },
+    plan: 'basic',
+    now,
+  };
 }
 
 export function hashPrice(symbol: string): number {
@@ -84,7 +93,8 @@ function page<T>(list: readonly T[], q: URLSearchParams, defaultLimit: number, m
   return { items: list.slice(offset, offset + size), next: offset + size < list.length ? encodeOffset(offset + size) : null };
 }
 
-const occ = (underlying: string, exp: string, type: string, strike: number) => `${underlying}${exp.slice(2, 4)}${exp.slice(5, 7)}${exp.slice(8, 10)}${type === 'call' ? 'C' : 'P'}${String(Math.round(strike * 1000)).padStart(8, '0')}`;
+const occ = (underlying: string, exp: string, type: string, strike: number) =>
+  `${underlying}${exp.slice(2, 4)}${exp.slice(5, 7)}${exp.slice(8, 10)}${type === 'call' ? 'C' : 'P'}${String(Math.round(strike * 1000)).padStart(8, '0')}`;
 
 /** OCC → its parts (root letters, then YYMMDD, C|P, strike × 1000). */
 export function parseOccSymbol(symbol: string): { root: string; expiration: string; type: 'call' | 'put'; strike: number } | null {
@@ -113,12 +123,36 @@ export function contractsFor(state: MarketState, underlying: string): Array<Reco
 
 export function contractBody(underlying: string, exp: string, type: string, strike: number): Record<string, unknown> {
   const symbol = occ(underlying, exp, type, strike);
-  return { id: randomUUID(), symbol, name: `${underlying} ${exp} ${type} ${strike}`, status: 'active', tradable: true, expiration_date: exp, root_symbol: underlying, underlying_symbol: underlying, underlying_asset_id: randomUUID(), type, style: 'american', strike_price: String(strike), multiplier: '100', size: '100', open_interest: String(Math.round(strike * 7)), open_interest_date: exp, close_price: '1.25', close_price_date: exp };
+  return {
+    id: randomUUID(),
+    symbol,
+    name: `${underlying} ${exp} ${type} ${strike}`,
+    status: 'active',
+    tradable: true,
+    expiration_date: exp,
+    root_symbol: underlying,
+    underlying_symbol: underlying,
+    underlying_asset_id: randomUUID(),
+    type,
+    style: 'american',
+    strike_price: String(strike),
+    multiplier: '100',
+    size: '100',
+    open_interest: String(Math.round(strike * 7)),
+    open_interest_date: exp,
+    close_price: '1.25',
+    close_price_date: exp,
+  };
 }
 
 export function defaultOptionSnapshot(): Record<string, unknown> {
   const t = new Date().toISOString();
-  return { latestQuote: { ap: 1.3, as: 10, ax: 'C', bp: 1.2, bs: 12, bx: 'C', c: 'A', t }, latestTrade: { c: 'I', p: 1.25, s: 1, t, x: 'C' }, impliedVolatility: 0.31, greeks: { delta: 0.45, gamma: 0.05, rho: 0.01, theta: -0.04, vega: 0.12 } };
+  return {
+    latestQuote: { ap: 1.3, as: 10, ax: 'C', bp: 1.2, bs: 12, bx: 'C', c: 'A', t },
+    latestTrade: { c: 'I', p: 1.25, s: 1, t, x: 'C' },
+    impliedVolatility: 0.31,
+    greeks: { delta: 0.45, gamma: 0.05, rho: 0.01, theta: -0.04, vega: 0.12 },
+  };
 }
 
 /** The snapshot of one OCC symbol: the one set for its root, else (no set for the root) the default; null = no data. */
@@ -139,11 +173,23 @@ interface ChainFilter {
 
 function chainFilter(q: URLSearchParams): ChainFilter {
   const n = (k: string) => (q.get(k) === null ? null : Number(q.get(k)));
-  return { gte: q.get('expiration_date_gte'), lte: q.get('expiration_date_lte'), type: q.get('type'), strikeGte: n('strike_price_gte'), strikeLte: n('strike_price_lte') };
+  return {
+    gte: q.get('expiration_date_gte'),
+    lte: q.get('expiration_date_lte'),
+    type: q.get('type'),
+    strikeGte: n('strike_price_gte'),
+    strikeLte: n('strike_price_lte'),
+  };
 }
 
 function matches(f: ChainFilter, exp: string, type: string, strike: number): boolean {
-  return (!f.gte || exp >= f.gte) && (!f.lte || exp <= f.lte) && (!f.type || type === f.type) && (f.strikeGte === null || strike >= f.strikeGte) && (f.strikeLte === null || strike <= f.strikeLte);
+  return (
+    (!f.gte || exp >= f.gte) &&
+    (!f.lte || exp <= f.lte) &&
+    (!f.type || type === f.type) &&
+    (f.strikeGte === null || strike >= f.strikeGte) &&
+    (f.strikeLte === null || strike <= f.strikeLte)
+  );
 }
 
 /** GET /v2/options/contracts (trading host). */
@@ -242,7 +288,15 @@ function stocks(state: MarketState, path: string, q: URLSearchParams): Outcome |
   const m = /^\/v2\/stocks\/([^/]+)\/(bars|quotes\/latest|trades\/latest|snapshot)$/.exec(path);
   if (!m) {
     if (path !== '/v2/stocks/snapshots') return null;
-    return { status: 200, body: Object.fromEntries((q.get('symbols') ?? '').split(',').filter(Boolean).map((s) => [s, snapshotFor(state, s)])) };
+    return {
+      status: 200,
+      body: Object.fromEntries(
+        (q.get('symbols') ?? '')
+          .split(',')
+          .filter(Boolean)
+          .map((s) => [s, snapshotFor(state, s)]),
+      ),
+    };
   }
   const symbol = decodeURIComponent(m[1]!);
   if (m[2] === 'bars') return stockBars(state, symbol, q);
@@ -266,5 +320,10 @@ function optionLatest(state: MarketState, path: string, q: URLSearchParams): Out
 /** Every market-data route the SDK calls; the plan's refusals first, as Alpaca checks entitlement before data. */
 export function handleData(state: MarketState, method: string, path: string, q: URLSearchParams): Outcome {
   if (method !== 'GET') return { status: 404, body: { message: 'route not found' } };
-  return planRefusal(state, path, q) ?? stocks(state, path, q) ?? optionLatest(state, path, q) ?? optionSnapshots(state, path, q) ?? { status: 404, body: { message: `route not found: ${path}` } };
+  return (
+    planRefusal(state, path, q) ??
+    stocks(state, path, q) ??
+    optionLatest(state, path, q) ??
+    optionSnapshots(state, path, q) ?? { status: 404, body: { message: `route not found: ${path}` } }
+  );
 }

@@ -57,7 +57,17 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { easternOffsetHours, marketClock } from '../../src/broker/calendar.js';
-import { createMarketState, handleContracts, handleData, hashPrice, quoteFor as marketQuote, type DataPlan, type Outcome, type WireBar, type WireQuote } from './fake-alpaca-data.js';
+import {
+  createMarketState,
+  handleContracts,
+  handleData,
+  hashPrice,
+  quoteFor as marketQuote,
+  type DataPlan,
+  type Outcome,
+  type WireBar,
+  type WireQuote,
+} from './fake-alpaca-data.js';
 
 export type { DataPlan, WireBar, WireQuote } from './fake-alpaca-data.js';
 
@@ -236,7 +246,12 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
       const c = marketClock(at);
       return { timestamp: alpacaClockTime(at), is_open: c.isOpen, next_open: alpacaClockTime(c.nextOpen), next_close: alpacaClockTime(c.nextClose) };
     }
-    return { timestamp: alpacaClockTime(at), is_open: true, next_open: alpacaClockTime(new Date(at.getTime() + 86_400_000)), next_close: alpacaClockTime(new Date(at.getTime() + 3_600_000)) };
+    return {
+      timestamp: alpacaClockTime(at),
+      is_open: true,
+      next_open: alpacaClockTime(new Date(at.getTime() + 86_400_000)),
+      next_close: alpacaClockTime(new Date(at.getTime() + 3_600_000)),
+    };
   };
 
   const makeOrder = (fields: Partial<WireOrder> & { symbol: string }): WireOrder => {
@@ -331,7 +346,8 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
     if (byId && method === 'DELETE') {
       const o = orders.get(decodeURIComponent(byId[1]!));
       if (!o) return { status: 404, body: errorBody(404, 'order not found') };
-      if (['filled', 'canceled', 'expired', 'rejected', 'replaced'].includes(o.status)) return { status: 422, body: errorBody(422, `order is already in "${o.status}" state`, 42210000) };
+      if (['filled', 'canceled', 'expired', 'rejected', 'replaced'].includes(o.status))
+        return { status: 422, body: errorBody(422, `order is already in "${o.status}" state`, 42210000) };
       o.status = 'canceled';
       o.canceled_at = new Date().toISOString();
       o.updated_at = o.canceled_at;
@@ -346,7 +362,8 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
     const b = (raw ?? {}) as Record<string, unknown>;
     const coid = typeof b.client_order_id === 'string' && b.client_order_id ? b.client_order_id : randomUUID();
     if ([...orders.values()].some((o) => o.client_order_id === coid)) return { status: 422, body: errorBody(422, 'client_order_id must be unique') };
-    if (typeof b.type !== 'string' || typeof b.time_in_force !== 'string') return { status: 422, body: errorBody(422, 'invalid order type or time_in_force', 40010000) };
+    if (typeof b.type !== 'string' || typeof b.time_in_force !== 'string')
+      return { status: 422, body: errorBody(422, 'invalid order type or time_in_force', 40010000) };
     const isMleg = b.order_class === 'mleg';
     const symbol = isMleg ? '' : String(b.symbol ?? '');
     if (!isMleg && !symbol) return { status: 422, body: errorBody(422, 'symbol is required', 40010000) };
@@ -354,7 +371,7 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
     const notional = b.notional !== undefined ? Number(b.notional) : null;
     const q = isMleg ? null : quoteFor(symbol);
     const price = b.limit_price !== undefined ? Math.abs(Number(b.limit_price)) : q ? q.ap : 1;
-    const cost = isMleg ? (qty ?? 1) * price * 100 : notional ?? (qty ?? 0) * price;
+    const cost = isMleg ? (qty ?? 1) * price * 100 : (notional ?? (qty ?? 0) * price);
     if (b.side === 'buy' && cost > Number(account.buying_power)) return { status: 403, body: errorBody(403, 'insufficient buying power') };
     const now = new Date().toISOString();
     const fill = nextOrderStatus === 'filled';
@@ -380,7 +397,19 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
       filled_at: fill ? now : null,
       legs: isMleg
         ? (Array.isArray(b.legs) ? (b.legs as Array<Record<string, unknown>>) : []).map((l) =>
-            makeOrder({ symbol: String(l.symbol), side: String(l.side), ratio_qty: String(l.ratio_qty ?? '1'), position_intent: String(l.position_intent ?? ''), asset_class: 'us_option', qty: s((qty ?? 1) * Number(l.ratio_qty ?? 1)), type: '', order_type: '', time_in_force: String(b.time_in_force), status: nextOrderStatus, order_class: 'mleg' }),
+            makeOrder({
+              symbol: String(l.symbol),
+              side: String(l.side),
+              ratio_qty: String(l.ratio_qty ?? '1'),
+              position_intent: String(l.position_intent ?? ''),
+              asset_class: 'us_option',
+              qty: s((qty ?? 1) * Number(l.ratio_qty ?? 1)),
+              type: '',
+              order_type: '',
+              time_in_force: String(b.time_in_force),
+              status: nextOrderStatus,
+              order_class: 'mleg',
+            }),
           )
         : null,
     });
@@ -392,7 +421,9 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
 
   // ── the server ─────────────────────────────────────────────────────────────
   const matchRule = (api: Api, method: string, path: string) => {
-    const i = rules.findIndex((r) => (!r.api || r.api === api) && (!r.method || r.method === method) && (!r.path || (typeof r.path === 'string' ? r.path === path : r.path.test(path))));
+    const i = rules.findIndex(
+      (r) => (!r.api || r.api === api) && (!r.method || r.method === method) && (!r.path || (typeof r.path === 'string' ? r.path === path : r.path.test(path))),
+    );
     if (i < 0) return null;
     const rule = rules[i]!;
     rule.left -= 1;
@@ -415,7 +446,16 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
         }
         const headers: Record<string, string> = {};
         for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
-        const entry: RecordedAlpacaRequest = { api, method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), body, status: 0, at: Date.now(), headers };
+        const entry: RecordedAlpacaRequest = {
+          api,
+          method: req.method ?? 'GET',
+          path: url.pathname,
+          query: Object.fromEntries(url.searchParams),
+          body,
+          status: 0,
+          at: Date.now(),
+          headers,
+        };
         requests.push(entry);
         const rule = matchRule(api, entry.method, entry.path);
         if (rule?.latencyMs) await new Promise((r) => setTimeout(r, rule.latencyMs));
@@ -445,7 +485,8 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
           send(res, 401, api === 'data' ? { message: 'forbidden.' } : errorBody(401));
           return;
         }
-        const outcome = api === 'trading' ? handleTrading(entry.method, entry.path, url.searchParams, body) : handleData(market, entry.method, entry.path, url.searchParams);
+        const outcome =
+          api === 'trading' ? handleTrading(entry.method, entry.path, url.searchParams, body) : handleData(market, entry.method, entry.path, url.searchParams);
         if (mode === 'accept-then-hang') {
           entry.status = 'hang';
           return;
@@ -538,7 +579,10 @@ export async function startFakeAlpaca(options: FakeAlpacaOptions = {}): Promise<
       market.trades.set(symbol, { p: trade.p, s: trade.s ?? 100, t: trade.t ?? new Date().toISOString() });
     },
     setBars(symbol, list) {
-      market.bars.set(symbol, [...list].sort((a, b) => a.t.localeCompare(b.t)));
+      market.bars.set(
+        symbol,
+        [...list].sort((a, b) => a.t.localeCompare(b.t)),
+      );
     },
     setClock(c) {
       if (c.timestamp) fake.setNow(c.timestamp);

@@ -164,7 +164,7 @@ export function exampleFromSchema(schema: unknown, depth = 0): unknown {
   for (const k of ['anyOf', 'oneOf', 'allOf'] as const) {
     if (Array.isArray(s[k]) && (s[k] as unknown[]).length) return exampleFromSchema((s[k] as unknown[])[0], depth + 1);
   }
-  const type = Array.isArray(s.type) ? (s.type as string[]).find((t) => t !== 'null') ?? 'null' : (s.type as string | undefined);
+  const type = Array.isArray(s.type) ? ((s.type as string[]).find((t) => t !== 'null') ?? 'null') : (s.type as string | undefined);
   switch (type ?? (s.properties ? 'object' : undefined)) {
     case 'object': {
       const out: Record<string, unknown> = {};
@@ -222,7 +222,8 @@ const perToken = (perM: number) => String(perM / 1e6);
 export async function startFakeGateway(opts: FakeGatewayOptions = {}): Promise<FakeGateway> {
   const tiers = opts.tiers ?? loadTierTable();
   const models: FakeModel[] =
-    opts.models ?? [...new Set(Object.values(tiers.tiers).flatMap((t) => t.models))].map((id) => ({ id, ...(tiers.models[id] ? { price: tiers.models[id] } : {}) }));
+    opts.models ??
+    [...new Set(Object.values(tiers.tiers).flatMap((t) => t.models))].map((id) => ({ id, ...(tiers.models[id] ? { price: tiers.models[id] } : {}) }));
   const priceOf = new Map(models.filter((m) => m.price).map((m) => [m.id, m.price!]));
   const dims = opts.embeddingDims ?? 1536;
   const requests: RecordedRequest[] = [];
@@ -286,7 +287,12 @@ export async function startFakeGateway(opts: FakeGatewayOptions = {}): Promise<F
       completion = Math.ceil(Math.max(completion, typeof maxTokens === 'number' ? maxTokens : completion) * b.overReportUsage);
     }
     const usage: GatewayUsage = { prompt_tokens: prompt, completion_tokens: completion, cached_tokens: 0, reasoning_tokens: 0, ...b.usage };
-    const choice = (index: number) => ({ index, message: { role: 'assistant', content, refusal: null }, logprobs: null, finish_reason: b.finishReason ?? 'stop' });
+    const choice = (index: number) => ({
+      index,
+      message: { role: 'assistant', content, refusal: null },
+      logprobs: null,
+      finish_reason: b.finishReason ?? 'stop',
+    });
     return {
       usage,
       body: {
@@ -295,13 +301,15 @@ export async function startFakeGateway(opts: FakeGatewayOptions = {}): Promise<F
         created: Math.floor(Date.now() / 1000),
         model: servedModel,
         choices: Array.from({ length: b.choices ?? 1 }, (_, i) => choice(i)),
-        usage: b.omitUsage ? undefined : {
-          prompt_tokens: usage.prompt_tokens,
-          completion_tokens: usage.completion_tokens,
-          total_tokens: usage.prompt_tokens + usage.completion_tokens,
-          prompt_tokens_details: { cached_tokens: usage.cached_tokens },
-          completion_tokens_details: { reasoning_tokens: usage.reasoning_tokens },
-        },
+        usage: b.omitUsage
+          ? undefined
+          : {
+              prompt_tokens: usage.prompt_tokens,
+              completion_tokens: usage.completion_tokens,
+              total_tokens: usage.prompt_tokens + usage.completion_tokens,
+              prompt_tokens_details: { cached_tokens: usage.cached_tokens },
+              completion_tokens_details: { reasoning_tokens: usage.reasoning_tokens },
+            },
       },
     };
   };
@@ -336,7 +344,19 @@ export async function startFakeGateway(opts: FakeGatewayOptions = {}): Promise<F
       }
       const model = typeof body?.model === 'string' ? body.model : null;
       const greq: GatewayRequest = { method: req.method ?? 'GET', path, model, body, headers: req.headers };
-      const record: RecordedRequest = { at: started, method: greq.method, path, model, body, status: null, servedModel: null, usage: null, costUsd: null, behaviour: 'default', latencyMs: 0 };
+      const record: RecordedRequest = {
+        at: started,
+        method: greq.method,
+        path,
+        model,
+        body,
+        status: null,
+        servedModel: null,
+        usage: null,
+        costUsd: null,
+        behaviour: 'default',
+        latencyMs: 0,
+      };
       requests.push(record);
       const finish = (status: number) => {
         record.status = status;
@@ -356,7 +376,15 @@ export async function startFakeGateway(opts: FakeGatewayOptions = {}): Promise<F
             object: 'model',
             created: 1_700_000_000,
             owned_by: m.id.split(/[-/]/)[0],
-            ...(m.price ? { pricing: { prompt: perToken(m.price.inputPerM), completion: perToken(m.price.outputPerM), input_cache_read: perToken(m.price.cachedInputPerM ?? m.price.inputPerM) } } : {}),
+            ...(m.price
+              ? {
+                  pricing: {
+                    prompt: perToken(m.price.inputPerM),
+                    completion: perToken(m.price.outputPerM),
+                    input_cache_read: perToken(m.price.cachedInputPerM ?? m.price.inputPerM),
+                  },
+                }
+              : {}),
           })),
         });
       }

@@ -1,8 +1,30 @@
 /** The SPEC §3 tool table, as the tests pin it. */
 export const SPEC_TOOLS: Record<'analyst' | 'council' | 'executor', string[]> = {
-  analyst: ['search_lessons', 'record_lesson', 'get_market_data', 'get_technicals', 'check_risk', 'get_account', 'get_positions', 'get_orders', 'get_llm_usage'],
+  analyst: [
+    'search_lessons',
+    'record_lesson',
+    'get_market_data',
+    'get_technicals',
+    'check_risk',
+    'get_account',
+    'get_positions',
+    'get_orders',
+    'get_llm_usage',
+  ],
   council: ['search_lessons', 'get_market_data', 'get_technicals', 'check_risk', 'council_vote', 'get_account', 'get_positions', 'get_orders', 'get_llm_usage'],
-  executor: ['search_lessons', 'record_lesson', 'get_market_data', 'check_risk', 'get_account', 'get_positions', 'get_orders', 'get_llm_usage', 'place_order', 'cancel_order', 'halt_trading'],
+  executor: [
+    'search_lessons',
+    'record_lesson',
+    'get_market_data',
+    'check_risk',
+    'get_account',
+    'get_positions',
+    'get_orders',
+    'get_llm_usage',
+    'place_order',
+    'cancel_order',
+    'halt_trading',
+  ],
 };
 
 /** SPEC §3 "read-only" column. */

@@ -3,7 +3,23 @@ import type { Deps } from '../../deps.js';
 import { ToolError } from '../../errors.js';
 import type { TradingMode } from '../../orders/order.js';
 import type { OptionsFeed, StockFeed } from '../alpaca-feed.js';
-import type { Account, Bar, BarsRequest, Broker, BrokerOrder, Clock, OptionChainRequest, OptionContract, OptionSnapshot, OrderFilter, OrderSubmission, Position, Quote, Snapshot, Trade } from '../types.js';
+import type {
+  Account,
+  Bar,
+  BarsRequest,
+  Broker,
+  BrokerOrder,
+  Clock,
+  OptionChainRequest,
+  OptionContract,
+  OptionSnapshot,
+  OrderFilter,
+  OrderSubmission,
+  Position,
+  Quote,
+  Snapshot,
+  Trade,
+} from '../types.js';
 import * as account from './account.js';
 import { AlpacaCaller, type Sdk } from './call.js';
 import { buildApis, type AlpacaClient } from './client.js';
@@ -117,9 +133,21 @@ export class AlpacaBroker implements Broker {
 
 export async function createAlpacaBroker(deps: Deps, overrides: Partial<AlpacaBrokerOptions> = {}): Promise<AlpacaBroker> {
   const { keyId, secretKey, baseUrl, dataUrl, timeoutMs, dataFeed, optionsFeed } = deps.config.alpaca;
-  if (!keyId || !secretKey) throw new ToolError('BROKER_UNAVAILABLE', 'broker alpaca needs APCA_API_KEY_ID and APCA_API_SECRET_KEY', { status: null, reason: 'not_configured' });
+  if (!keyId || !secretKey)
+    throw new ToolError('BROKER_UNAVAILABLE', 'broker alpaca needs APCA_API_KEY_ID and APCA_API_SECRET_KEY', { status: null, reason: 'not_configured' });
   const sdk = await import('@alpacahq/alpaca-trade-api');
-  return new AlpacaBroker(sdk, { keyId, secret: secretKey, baseUrl, dataUrl, mode: deps.mode, timeoutMs, stockFeed: dataFeed, optionsFeed, log: deps.log, ...overrides });
+  return new AlpacaBroker(sdk, {
+    keyId,
+    secret: secretKey,
+    baseUrl,
+    dataUrl,
+    mode: deps.mode,
+    timeoutMs,
+    stockFeed: dataFeed,
+    optionsFeed,
+    log: deps.log,
+    ...overrides,
+  });
 }
 
 /** For tests and scripts without Deps. */

@@ -53,15 +53,26 @@ export class AlpacaCaller {
       try {
         body = await response.raw.json();
       } catch (err) {
-        throw new ToolError('BROKER_UNAVAILABLE', `Alpaca sent an unreadable answer to ${info.what}: ${(err as Error).message}`, { status: response.raw.status, reason: 'invalid_response', possiblyReachedBroker: info.method !== 'GET' });
-      }
-      const parsed = schema.safeParse(body);
-      if (!parsed.success) {
-        throw new ToolError('BROKER_UNAVAILABLE', `Alpaca's answer to ${info.what} did not validate: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, {
+        throw new ToolError('BROKER_UNAVAILABLE', `Alpaca sent an unreadable answer to ${info.what}: ${(err as Error).message}`, {
           status: response.raw.status,
           reason: 'invalid_response',
           possiblyReachedBroker: info.method !== 'GET',
         });
+      }
+      const parsed = schema.safeParse(body);
+      if (!parsed.success) {
+        throw new ToolError(
+          'BROKER_UNAVAILABLE',
+          `Alpaca's answer to ${info.what} did not validate: ${parsed.error.issues
+            .slice(0, 3)
+            .map((i) => `${i.path.join('.')}: ${i.message}`)
+            .join('; ')}`,
+          {
+            status: response.raw.status,
+            reason: 'invalid_response',
+            possiblyReachedBroker: info.method !== 'GET',
+          },
+        );
       }
       return parsed.data;
     }

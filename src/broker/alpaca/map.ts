@@ -1,7 +1,20 @@
 /** Alpaca's validated wire shapes mapped to the broker types, and our submissions mapped to the SDK's request. */
 import type { z } from 'zod';
 import type { TradingMode } from '../../orders/order.js';
-import { ORDER_STATUSES, type Account, type Bar, type BrokerOrder, type OptionChainRequest, type OptionContract, type OptionSnapshot, type OrderStatus, type OrderSubmission, type Position, type Quote, type Trade } from '../types.js';
+import {
+  ORDER_STATUSES,
+  type Account,
+  type Bar,
+  type BrokerOrder,
+  type OptionChainRequest,
+  type OptionContract,
+  type OptionSnapshot,
+  type OrderStatus,
+  type OrderSubmission,
+  type Position,
+  type Quote,
+  type Trade,
+} from '../types.js';
 import type { WireAccount, WireBar, WireContract, WireOptionSnapshot, WireOrder, WirePosition, WireQuote, WireTrade } from './wire.js';
 
 const KNOWN_STATUSES = new Set<string>(ORDER_STATUSES.filter((s) => s !== 'unknown'));
@@ -35,15 +48,46 @@ export function toOrder(w: z.output<typeof WireOrder>): BrokerOrder {
     canceledAt: w.canceled_at,
     createdAt: w.created_at,
     legs: w.legs?.length
-      ? w.legs.map((l) => ({ symbol: l.symbol, side: side(l.side) ?? 'buy', ratioQty: l.ratio_qty ?? 1, positionIntent: l.position_intent, filledQty: l.filled_qty ?? 0, filledAvgPrice: l.filled_avg_price }))
+      ? w.legs.map((l) => ({
+          symbol: l.symbol,
+          side: side(l.side) ?? 'buy',
+          ratioQty: l.ratio_qty ?? 1,
+          positionIntent: l.position_intent,
+          filledQty: l.filled_qty ?? 0,
+          filledAvgPrice: l.filled_avg_price,
+        }))
       : null,
   };
 }
 
-export const toBar = (b: z.output<typeof WireBar>): Bar => ({ t: b.t, o: b.o, h: b.h, l: b.l, c: b.c, v: b.v, ...(b.vw !== undefined ? { vw: b.vw } : {}), ...(b.n !== undefined ? { n: b.n } : {}) });
-export const toQuote = (symbol: string, q: z.output<typeof WireQuote>): Quote => ({ symbol, bidPrice: q.bp, bidSize: q.bs, askPrice: q.ap, askSize: q.as, timestamp: q.t });
+export const toBar = (b: z.output<typeof WireBar>): Bar => ({
+  t: b.t,
+  o: b.o,
+  h: b.h,
+  l: b.l,
+  c: b.c,
+  v: b.v,
+  ...(b.vw !== undefined ? { vw: b.vw } : {}),
+  ...(b.n !== undefined ? { n: b.n } : {}),
+});
+export const toQuote = (symbol: string, q: z.output<typeof WireQuote>): Quote => ({
+  symbol,
+  bidPrice: q.bp,
+  bidSize: q.bs,
+  askPrice: q.ap,
+  askSize: q.as,
+  timestamp: q.t,
+});
 export const toTrade = (symbol: string, t: z.output<typeof WireTrade>): Trade => ({ symbol, price: t.p, size: t.s, timestamp: t.t });
-export const toContract = (c: WireContract): OptionContract => ({ symbol: c.symbol, underlying: c.underlying_symbol, expiration: c.expiration_date, type: c.type, strike: c.strike_price, openInterest: c.open_interest, closePrice: c.close_price });
+export const toContract = (c: WireContract): OptionContract => ({
+  symbol: c.symbol,
+  underlying: c.underlying_symbol,
+  expiration: c.expiration_date,
+  type: c.type,
+  strike: c.strike_price,
+  openInterest: c.open_interest,
+  closePrice: c.close_price,
+});
 export const toOptionSnapshot = ([symbol, s]: [string, z.output<typeof WireOptionSnapshot>]): OptionSnapshot => ({
   symbol,
   latestQuote: s.latestQuote ? toQuote(symbol, s.latestQuote) : null,

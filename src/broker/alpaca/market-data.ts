@@ -39,28 +39,48 @@ export async function getBars(c: AlpacaClient, req: BarsRequest): Promise<Bar[]>
 
 export async function getLatestQuote(c: AlpacaClient, symbol: string): Promise<Quote> {
   if (OCC_SYMBOL.test(symbol)) {
-    const body = await c.caller.call(optionsCall(c, 'GET /v1beta1/options/quotes/latest'), () => c.api.options.optionLatestQuotesRaw({ symbols: symbol, feed: c.optionsFeed }), WireOptionLatestQuotes);
+    const body = await c.caller.call(
+      optionsCall(c, 'GET /v1beta1/options/quotes/latest'),
+      () => c.api.options.optionLatestQuotesRaw({ symbols: symbol, feed: c.optionsFeed }),
+      WireOptionLatestQuotes,
+    );
     const q = body.quotes[symbol];
     if (!q) throw new ToolError('NOT_FOUND', `Alpaca has no quote for option ${symbol}`, { status: 200 });
     return toQuote(symbol, q);
   }
-  const body = await c.caller.call(stocksCall(c, `GET /v2/stocks/${symbol}/quotes/latest`), () => c.api.stocks.stockLatestQuoteSingleRaw({ symbol, feed: c.stockFeed }), WireLatestQuote);
+  const body = await c.caller.call(
+    stocksCall(c, `GET /v2/stocks/${symbol}/quotes/latest`),
+    () => c.api.stocks.stockLatestQuoteSingleRaw({ symbol, feed: c.stockFeed }),
+    WireLatestQuote,
+  );
   return toQuote(symbol, body.quote);
 }
 
 export async function getLatestTrade(c: AlpacaClient, symbol: string): Promise<Trade> {
   if (OCC_SYMBOL.test(symbol)) {
-    const body = await c.caller.call(optionsCall(c, 'GET /v1beta1/options/trades/latest'), () => c.api.options.optionLatestTradesRaw({ symbols: symbol, feed: c.optionsFeed }), WireOptionLatestTrades);
+    const body = await c.caller.call(
+      optionsCall(c, 'GET /v1beta1/options/trades/latest'),
+      () => c.api.options.optionLatestTradesRaw({ symbols: symbol, feed: c.optionsFeed }),
+      WireOptionLatestTrades,
+    );
     const tr = body.trades[symbol];
     if (!tr) throw new ToolError('NOT_FOUND', `Alpaca has no trade for option ${symbol}`, { status: 200 });
     return toTrade(symbol, tr);
   }
-  const body = await c.caller.call(stocksCall(c, `GET /v2/stocks/${symbol}/trades/latest`), () => c.api.stocks.stockLatestTradeSingleRaw({ symbol, feed: c.stockFeed }), WireLatestTrade);
+  const body = await c.caller.call(
+    stocksCall(c, `GET /v2/stocks/${symbol}/trades/latest`),
+    () => c.api.stocks.stockLatestTradeSingleRaw({ symbol, feed: c.stockFeed }),
+    WireLatestTrade,
+  );
   return toTrade(symbol, body.trade);
 }
 
 export async function getSnapshot(c: AlpacaClient, symbol: string): Promise<Snapshot> {
-  const s = await c.caller.call(stocksCall(c, `GET /v2/stocks/${symbol}/snapshot`), () => c.api.stocks.stockSnapshotSingleRaw({ symbol, feed: c.stockFeed }), WireSnapshot);
+  const s = await c.caller.call(
+    stocksCall(c, `GET /v2/stocks/${symbol}/snapshot`),
+    () => c.api.stocks.stockSnapshotSingleRaw({ symbol, feed: c.stockFeed }),
+    WireSnapshot,
+  );
   return {
     symbol,
     latestTrade: s.latestTrade ? toTrade(symbol, s.latestTrade) : null,

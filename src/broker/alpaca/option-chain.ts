@@ -15,7 +15,13 @@ export function getOptionContracts(c: AlpacaClient, req: OptionChainRequest): Pr
   return pageToEnd(req.limit ?? MAX_OPTION_ROWS, async (pageToken, want) => {
     const body = await c.caller.call(
       { what: 'GET /v2/options/contracts', method: 'GET' },
-      () => c.api.assets.getOptionsContractsRaw({ underlyingSymbols: req.underlying, ...chainFilters(req), limit: Math.min(CONTRACTS_PAGE_MAX, want), ...(pageToken ? { pageToken } : {}) }),
+      () =>
+        c.api.assets.getOptionsContractsRaw({
+          underlyingSymbols: req.underlying,
+          ...chainFilters(req),
+          limit: Math.min(CONTRACTS_PAGE_MAX, want),
+          ...(pageToken ? { pageToken } : {}),
+        }),
       WireContracts,
     );
     return { items: (body.option_contracts ?? []).map(toContract), next: body.next_page_token };
@@ -27,7 +33,14 @@ export async function getOptionSnapshots(c: AlpacaClient, req: OptionChainReques
   const list = await pageToEnd(req.limit ?? MAX_OPTION_ROWS, async (pageToken, want) => {
     const body = await c.caller.call(
       optionsCall(c, `GET /v1beta1/options/snapshots/${req.underlying}`),
-      () => c.api.options.optionChainRaw({ underlyingSymbol: req.underlying, feed: c.optionsFeed, ...chainFilters(req), limit: Math.min(SNAPSHOTS_PAGE_MAX, want), ...(pageToken ? { pageToken } : {}) }),
+      () =>
+        c.api.options.optionChainRaw({
+          underlyingSymbol: req.underlying,
+          feed: c.optionsFeed,
+          ...chainFilters(req),
+          limit: Math.min(SNAPSHOTS_PAGE_MAX, want),
+          ...(pageToken ? { pageToken } : {}),
+        }),
       WireOptionSnapshots,
     );
     return { items: Object.entries(body.snapshots ?? {}).map(toOptionSnapshot), next: body.next_page_token };

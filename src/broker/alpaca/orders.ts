@@ -35,12 +35,20 @@ async function orNull(lookup: () => Promise<BrokerOrder>): Promise<BrokerOrder |
 }
 
 export function getOrder(c: AlpacaClient, id: string): Promise<BrokerOrder | null> {
-  return orNull(async () => toOrder(await c.caller.call({ what: `GET order ${id}`, method: 'GET' }, () => c.api.orders.getOrderByOrderIDRaw({ orderId: id }), WireOrder)));
+  return orNull(async () =>
+    toOrder(await c.caller.call({ what: `GET order ${id}`, method: 'GET' }, () => c.api.orders.getOrderByOrderIDRaw({ orderId: id }), WireOrder)),
+  );
 }
 
 export function getOrderByClientId(c: AlpacaClient, clientOrderId: string): Promise<BrokerOrder | null> {
   return orNull(async () =>
-    toOrder(await c.caller.call({ what: `GET order by client_order_id ${clientOrderId}`, method: 'GET' }, () => c.api.orders.getOrderByClientOrderIdRaw({ clientOrderId }), WireOrder)),
+    toOrder(
+      await c.caller.call(
+        { what: `GET order by client_order_id ${clientOrderId}`, method: 'GET' },
+        () => c.api.orders.getOrderByClientOrderIdRaw({ clientOrderId }),
+        WireOrder,
+      ),
+    ),
   );
 }
 
@@ -70,7 +78,8 @@ export async function cancelOrder(c: AlpacaClient, id: string): Promise<void> {
         await new Promise((r) => setTimeout(r, waitMs));
         continue;
       }
-      if (c.caller.isStatus(err, 404)) throw new ToolError('NOT_FOUND', `Alpaca has no order ${id}`, { status: 404, ...(err.code !== undefined ? { alpacaCode: err.code } : {}) });
+      if (c.caller.isStatus(err, 404))
+        throw new ToolError('NOT_FOUND', `Alpaca has no order ${id}`, { status: 404, ...(err.code !== undefined ? { alpacaCode: err.code } : {}) });
       throw c.caller.mapError(err, info);
     }
   }

@@ -9,8 +9,15 @@ export const num = z.union([z.number(), z.string().trim().min(1)]).transform((v,
   }
   return n;
 });
-export const numOrNull = z.union([num, z.null(), z.literal('')]).optional().transform((v) => (v === '' || v === undefined ? null : v));
-export const strOrNull = z.string().nullable().optional().transform((v) => (v === undefined || v === '' ? null : v));
+export const numOrNull = z
+  .union([num, z.null(), z.literal('')])
+  .optional()
+  .transform((v) => (v === '' || v === undefined ? null : v));
+export const strOrNull = z
+  .string()
+  .nullable()
+  .optional()
+  .transform((v) => (v === undefined || v === '' ? null : v));
 
 export const WireLeg = z.looseObject({
   symbol: z.string(),

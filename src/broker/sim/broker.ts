@@ -3,7 +3,23 @@ import { randomUUID } from 'node:crypto';
 import type { Deps } from '../../deps.js';
 import { OCC_SYMBOL } from '../../orders/order.js';
 import { marketClock } from '../calendar.js';
-import type { Account, Bar, BarsRequest, Broker, BrokerOrder, Clock, OptionChainRequest, OptionContract, OptionSnapshot, OrderFilter, OrderSubmission, Position, Quote, Snapshot, Trade } from '../types.js';
+import type {
+  Account,
+  Bar,
+  BarsRequest,
+  Broker,
+  BrokerOrder,
+  Clock,
+  OptionChainRequest,
+  OptionContract,
+  OptionSnapshot,
+  OrderFilter,
+  OrderSubmission,
+  Position,
+  Quote,
+  Snapshot,
+  Trade,
+} from '../types.js';
 import { optionContracts, optionPriceAt, optionSnapshots, optionSnapshotsFor } from './chain.js';
 import { cents, type Db, openSimDatabase, SCHEMA, type SimState } from './db.js';
 import { accountAt, positionsAt } from './ledger.js';
@@ -39,7 +55,10 @@ export class SimBroker implements Broker {
         const at = now();
         db.prepare("INSERT INTO meta (key, value) VALUES ('account_id', ?), ('created_at', ?)").run(randomUUID(), at.toISOString());
         // The opening deposit is dated at the epoch so every "cash as of T" includes it.
-        db.prepare("INSERT INTO cash_movements (at, at_ms, amount_cents, reason) VALUES (?, 0, ?, 'initial_deposit')").run(at.toISOString(), cents(opts.startingCash));
+        db.prepare("INSERT INTO cash_movements (at, at_ms, amount_cents, reason) VALUES (?, 0, ?, 'initial_deposit')").run(
+          at.toISOString(),
+          cents(opts.startingCash),
+        );
       }
     });
   }

@@ -58,7 +58,14 @@ export function optionPriceAt(market: SimMarket, occ: string, at: number): Optio
     mid: round2(mid),
     iv: Math.round(iv * 10_000) / 10_000,
     greeks: { delta: round4(bs.delta), gamma: round4(bs.gamma), theta: round4(bs.theta), vega: round4(bs.vega) },
-    quote: { symbol: occ, bidPrice: bid, askPrice: ask > bid ? ask : round2(bid + 0.01), bidSize: 1 + (sizes % 50), askSize: 1 + ((sizes >>> 8) % 50), timestamp: new Date(at).toISOString() },
+    quote: {
+      symbol: occ,
+      bidPrice: bid,
+      askPrice: ask > bid ? ask : round2(bid + 0.01),
+      bidSize: 1 + (sizes % 50),
+      askSize: 1 + ((sizes >>> 8) % 50),
+      timestamp: new Date(at).toISOString(),
+    },
   };
 }
 
@@ -82,7 +89,15 @@ export function optionContracts(market: SimMarket, req: OptionChainRequest, now:
       for (const type of ['call', 'put'] as const) {
         if (req.type && req.type !== type) continue;
         const symbol = occSymbol(req.underlying, exp, type, strike);
-        out.push({ symbol, underlying: req.underlying, expiration: exp, type, strike, openInterest: hash32(symbol) % 5000, closePrice: optionPriceAt(market, symbol, at).mid });
+        out.push({
+          symbol,
+          underlying: req.underlying,
+          expiration: exp,
+          type,
+          strike,
+          openInterest: hash32(symbol) % 5000,
+          closePrice: optionPriceAt(market, symbol, at).mid,
+        });
       }
     }
   }
@@ -97,7 +112,13 @@ export function optionContracts(market: SimMarket, req: OptionChainRequest, now:
 
 function snapshotAt(market: SimMarket, symbol: string, at: number): OptionSnapshot {
   const p = optionPriceAt(market, symbol, at);
-  return { symbol, latestQuote: p.quote, latestTrade: { symbol, price: p.mid, size: 1 + (hash32(symbol) % 20), timestamp: new Date(at).toISOString() }, impliedVolatility: p.iv, greeks: p.greeks };
+  return {
+    symbol,
+    latestQuote: p.quote,
+    latestTrade: { symbol, price: p.mid, size: 1 + (hash32(symbol) % 20), timestamp: new Date(at).toISOString() },
+    impliedVolatility: p.iv,
+    greeks: p.greeks,
+  };
 }
 
 export function optionSnapshots(market: SimMarket, req: OptionChainRequest, now: Date): OptionSnapshot[] {

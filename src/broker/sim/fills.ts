@@ -8,10 +8,18 @@ export function fillEquity(s: SimState, row: OrderRow, price: number, atMs: numb
   const qty = row.qty! - row.filled_qty;
   const at = new Date(atMs).toISOString();
   const signed = row.side === 'buy' ? qty : -qty;
-  s.db.prepare('INSERT INTO fills (order_id, symbol, asset_class, side, qty, price, at, at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(row.id, row.symbol, 'us_equity', row.side, qty, price, at, atMs);
-  s.db.prepare('INSERT INTO cash_movements (at, at_ms, amount_cents, reason, order_id) VALUES (?, ?, ?, ?, ?)').run(at, atMs, -cents(signed * price), row.side === 'buy' ? 'buy' : 'sell', row.id);
+  s.db
+    .prepare('INSERT INTO fills (order_id, symbol, asset_class, side, qty, price, at, at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+    .run(row.id, row.symbol, 'us_equity', row.side, qty, price, at, atMs);
+  s.db
+    .prepare('INSERT INTO cash_movements (at, at_ms, amount_cents, reason, order_id) VALUES (?, ?, ?, ?, ?)')
+    .run(at, atMs, -cents(signed * price), row.side === 'buy' ? 'buy' : 'sell', row.id);
   applyPosition(s, row.symbol!, 'us_equity', signed, price, 1);
-  s.db.prepare("UPDATE orders SET status = 'filled', filled_qty = ?, filled_avg_price = ?, filled_at = ?, updated_at = ?, checked_until = ?, reserved_cents = 0 WHERE id = ?").run(row.qty, price, at, at, atMs, row.id);
+  s.db
+    .prepare(
+      "UPDATE orders SET status = 'filled', filled_qty = ?, filled_avg_price = ?, filled_at = ?, updated_at = ?, checked_until = ?, reserved_cents = 0 WHERE id = ?",
+    )
+    .run(row.qty, price, at, at, atMs, row.id);
 }
 
 export function fillMleg(s: SimState, row: OrderRow, atMs: number): void {
@@ -24,12 +32,18 @@ export function fillMleg(s: SimState, row: OrderRow, atMs: number): void {
   });
   let netCents = 0;
   for (const f of fills) {
-    s.db.prepare('INSERT INTO fills (order_id, symbol, asset_class, side, qty, price, at, at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(row.id, f.symbol, 'us_option', f.side, f.qty, f.price, at, atMs);
+    s.db
+      .prepare('INSERT INTO fills (order_id, symbol, asset_class, side, qty, price, at, at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(row.id, f.symbol, 'us_option', f.side, f.qty, f.price, at, atMs);
     const signed = f.side === 'buy' ? f.qty : -f.qty;
     netCents += cents(signed * f.price * 100);
     applyPosition(s, f.symbol, 'us_option', signed, f.price, 100);
   }
   s.db.prepare("INSERT INTO cash_movements (at, at_ms, amount_cents, reason, order_id) VALUES (?, ?, ?, 'options', ?)").run(at, atMs, -netCents, row.id);
   const netPerShare = round2(netCents / 100 / 100 / qty);
-  s.db.prepare("UPDATE orders SET status = 'filled', filled_qty = ?, filled_avg_price = ?, filled_at = ?, updated_at = ?, checked_until = ?, reserved_cents = 0 WHERE id = ?").run(qty, netPerShare, at, at, atMs, row.id);
+  s.db
+    .prepare(
+      "UPDATE orders SET status = 'filled', filled_qty = ?, filled_avg_price = ?, filled_at = ?, updated_at = ?, checked_until = ?, reserved_cents = 0 WHERE id = ?",
+    )
+    .run(qty, netPerShare, at, at, atMs, row.id);
 }

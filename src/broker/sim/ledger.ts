@@ -8,7 +8,12 @@ export function accountAt(s: SimState, now: Date): Account {
   const cash = cashCents(s) / 100;
   const positions = positionsAt(s, now);
   const equity = round2(cash + positions.reduce((a, p) => a + p.marketValue, 0));
-  const reserved = (s.db.prepare(`SELECT COALESCE(SUM(reserved_cents), 0) AS r FROM orders WHERE status IN (${SWEEPABLE.map(() => '?').join(',')})`).get(...SWEEPABLE) as { r: number }).r / 100;
+  const reserved =
+    (
+      s.db.prepare(`SELECT COALESCE(SUM(reserved_cents), 0) AS r FROM orders WHERE status IN (${SWEEPABLE.map(() => '?').join(',')})`).get(...SWEEPABLE) as {
+        r: number;
+      }
+    ).r / 100;
   const daytrades = daytradeCount(s, now);
   return {
     id: (s.db.prepare("SELECT value FROM meta WHERE key = 'account_id'").get() as { value: string }).value,
@@ -30,7 +35,11 @@ export function cashCents(s: SimState, asOfMs = Number.MAX_SAFE_INTEGER): number
 }
 
 export function reservedTotalCents(s: SimState): number {
-  return (s.db.prepare(`SELECT COALESCE(SUM(reserved_cents), 0) AS r FROM orders WHERE status IN (${SWEEPABLE.map(() => '?').join(',')})`).get(...SWEEPABLE) as { r: number }).r;
+  return (
+    s.db.prepare(`SELECT COALESCE(SUM(reserved_cents), 0) AS r FROM orders WHERE status IN (${SWEEPABLE.map(() => '?').join(',')})`).get(...SWEEPABLE) as {
+      r: number;
+    }
+  ).r;
 }
 
 export function positionQty(s: SimState, symbol: string): number {
@@ -52,7 +61,12 @@ export function applyPosition(s: SimState, symbol: string, assetClass: string, d
     if (Math.sign(q) === Math.sign(dq) && Math.abs(q) > 1e-9) cost = q * price * multiplier;
   }
   if (Math.abs(q) < 1e-9) s.db.prepare('DELETE FROM positions WHERE symbol = ?').run(symbol);
-  else s.db.prepare('INSERT INTO positions (symbol, asset_class, qty, cost_basis) VALUES (?, ?, ?, ?) ON CONFLICT(symbol) DO UPDATE SET qty = excluded.qty, cost_basis = excluded.cost_basis').run(symbol, assetClass, Math.round(q * 1e9) / 1e9, Math.round(cost * 100) / 100);
+  else
+    s.db
+      .prepare(
+        'INSERT INTO positions (symbol, asset_class, qty, cost_basis) VALUES (?, ?, ?, ?) ON CONFLICT(symbol) DO UPDATE SET qty = excluded.qty, cost_basis = excluded.cost_basis',
+      )
+      .run(symbol, assetClass, Math.round(q * 1e9) / 1e9, Math.round(cost * 100) / 100);
 }
 
 export function priceOf(s: SimState, symbol: string, assetClass: string, at: number): number {
@@ -61,7 +75,12 @@ export function priceOf(s: SimState, symbol: string, assetClass: string, at: num
 
 export function positionsAt(s: SimState, now: Date): Position[] {
   const at = s.market.effectiveTime(now);
-  const rows = s.db.prepare('SELECT symbol, asset_class, qty, cost_basis FROM positions ORDER BY symbol').all() as Array<{ symbol: string; asset_class: 'us_equity' | 'us_option'; qty: number; cost_basis: number }>;
+  const rows = s.db.prepare('SELECT symbol, asset_class, qty, cost_basis FROM positions ORDER BY symbol').all() as Array<{
+    symbol: string;
+    asset_class: 'us_equity' | 'us_option';
+    qty: number;
+    cost_basis: number;
+  }>;
   return rows.map((r) => {
     const mult = r.asset_class === 'us_option' ? 100 : 1;
     const price = round2(priceOf(s, r.symbol, r.asset_class, at));
@@ -83,7 +102,9 @@ export function positionsAt(s: SimState, now: Date): Position[] {
 export function lastEquity(s: SimState, now: Date): number {
   const prevClose = previousSession(currentOrNextSession(now).open).close.getTime();
   const cash = cashCents(s, prevClose) / 100;
-  const held = s.db.prepare("SELECT symbol, asset_class, SUM(CASE WHEN side = 'buy' THEN qty ELSE -qty END) AS q FROM fills WHERE at_ms <= ? GROUP BY symbol, asset_class").all(prevClose) as Array<{ symbol: string; asset_class: string; q: number }>;
+  const held = s.db
+    .prepare("SELECT symbol, asset_class, SUM(CASE WHEN side = 'buy' THEN qty ELSE -qty END) AS q FROM fills WHERE at_ms <= ? GROUP BY symbol, asset_class")
+    .all(prevClose) as Array<{ symbol: string; asset_class: string; q: number }>;
   let value = 0;
   for (const h of held) if (Math.abs(h.q) > 1e-9) value += h.q * priceOf(s, h.symbol, h.asset_class, prevClose) * (h.asset_class === 'us_option' ? 100 : 1);
   return round2(cash + value);

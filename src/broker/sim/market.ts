@@ -141,7 +141,12 @@ export class SimMarket {
 
   trade(symbol: string, now: Date): Trade {
     const at = this.effectiveTime(now);
-    return { symbol, price: round2(this.midAt(symbol, at)), size: 1 + (hash32(`${symbol}:t:${Math.floor(at / 1000)}`) % 300), timestamp: new Date(at).toISOString() };
+    return {
+      symbol,
+      price: round2(this.midAt(symbol, at)),
+      size: 1 + (hash32(`${symbol}:t:${Math.floor(at / 1000)}`) % 300),
+      timestamp: new Date(at).toISOString(),
+    };
   }
 
   /** The finest bars in [from, to): minute bars of regular sessions (path) or the CSV rows. */
@@ -166,7 +171,16 @@ export class SimMarket {
     let cur: { key: number; t: number; o: number; h: number; l: number; c: number; v: number; pv: number; n: number } | null = null;
     const flush = () => {
       if (!cur) return;
-      out.push({ t: new Date(cur.t).toISOString(), o: round2(cur.o), h: round2(cur.h), l: round2(cur.l), c: round2(cur.c), v: cur.v, vw: round2(cur.pv / cur.v), n: cur.n });
+      out.push({
+        t: new Date(cur.t).toISOString(),
+        o: round2(cur.o),
+        h: round2(cur.h),
+        l: round2(cur.l),
+        c: round2(cur.c),
+        v: cur.v,
+        vw: round2(cur.pv / cur.v),
+        n: cur.n,
+      });
       cur = null;
     };
     for (const s of sessionsBetween(new Date(from), new Date(to - 1))) {
@@ -207,7 +221,10 @@ export class SimMarket {
     const buckets = new Map<string, Bar[]>();
     for (const b of fine) {
       const ms = Date.parse(b.t);
-      const key = timeframe === '1Day' ? easternInstant(easternDate(ms), 0, 0).toISOString() : new Date(Math.floor(ms / TIMEFRAME_MS[timeframe]) * TIMEFRAME_MS[timeframe]).toISOString();
+      const key =
+        timeframe === '1Day'
+          ? easternInstant(easternDate(ms), 0, 0).toISOString()
+          : new Date(Math.floor(ms / TIMEFRAME_MS[timeframe]) * TIMEFRAME_MS[timeframe]).toISOString();
       const list = buckets.get(key);
       if (list) list.push(b);
       else buckets.set(key, [b]);

@@ -17,7 +17,9 @@ export function insertOrder(s: SimState, r: OrderRow): void {
 }
 
 export function setStatus(s: SimState, id: string, status: 'canceled' | 'expired', at: string): void {
-  s.db.prepare(`UPDATE orders SET status = ?, ${status === 'canceled' ? 'canceled_at = ?,' : ''} updated_at = ?, reserved_cents = 0 WHERE id = ?`).run(...(status === 'canceled' ? [status, at, at, id] : [status, at, id]));
+  s.db
+    .prepare(`UPDATE orders SET status = ?, ${status === 'canceled' ? 'canceled_at = ?,' : ''} updated_at = ?, reserved_cents = 0 WHERE id = ?`)
+    .run(...(status === 'canceled' ? [status, at, at, id] : [status, at, id]));
 }
 
 export function orderRowById(s: SimState, id: string): OrderRow | undefined {
@@ -58,14 +60,20 @@ export function queryOrders(s: SimState, filter: OrderFilter): BrokerOrder[] {
     .all(...args) as OrderRow[];
   if (filter.symbols?.length) {
     const wanted = new Set(filter.symbols);
-    rows = rows.filter((r) => (r.symbol && wanted.has(r.symbol)) || (r.legs && (JSON.parse(r.legs) as OrderLeg[]).some((l) => wanted.has(l.symbol) || wanted.has(parseOcc(l.symbol)?.underlying ?? ''))));
+    rows = rows.filter(
+      (r) =>
+        (r.symbol && wanted.has(r.symbol)) ||
+        (r.legs && (JSON.parse(r.legs) as OrderLeg[]).some((l) => wanted.has(l.symbol) || wanted.has(parseOcc(l.symbol)?.underlying ?? ''))),
+    );
   }
   return rows.slice(0, filter.limit ?? 50).map((r) => toOrder(s, r));
 }
 
 export function toOrder(s: SimState, r: OrderRow): BrokerOrder {
   const legs = r.legs ? (JSON.parse(r.legs) as OrderLeg[]) : null;
-  const legFills = legs ? (s.db.prepare('SELECT symbol, qty, price FROM fills WHERE order_id = ?').all(r.id) as Array<{ symbol: string; qty: number; price: number }>) : [];
+  const legFills = legs
+    ? (s.db.prepare('SELECT symbol, qty, price FROM fills WHERE order_id = ?').all(r.id) as Array<{ symbol: string; qty: number; price: number }>)
+    : [];
   return {
     id: r.id,
     clientOrderId: r.client_order_id,
@@ -90,13 +98,23 @@ export function toOrder(s: SimState, r: OrderRow): BrokerOrder {
     legs: legs
       ? legs.map((l) => {
           const f = legFills.find((x) => x.symbol === l.symbol);
-          return { symbol: l.symbol, side: l.side, ratioQty: l.ratio_qty, positionIntent: l.position_intent, filledQty: f?.qty ?? 0, filledAvgPrice: f?.price ?? null };
+          return {
+            symbol: l.symbol,
+            side: l.side,
+            ratioQty: l.ratio_qty,
+            positionIntent: l.position_intent,
+            filledQty: f?.qty ?? 0,
+            filledAvgPrice: f?.price ?? null,
+          };
         })
       : null,
   };
 }
 
-export type OrderShape = Pick<OrderRow, 'symbol' | 'order_class' | 'qty' | 'notional' | 'limit_price' | 'stop_price' | 'extended_hours' | 'legs' | 'reserved_cents'>;
+export type OrderShape = Pick<
+  OrderRow,
+  'symbol' | 'order_class' | 'qty' | 'notional' | 'limit_price' | 'stop_price' | 'extended_hours' | 'legs' | 'reserved_cents'
+>;
 
 /** A just-accepted order: `new` while the market is open (else `accepted`), nothing filled, day orders expiring at the session's close. */
 export function newOrderRow(order: OrderSubmission, now: Date, open: boolean, shape: OrderShape): OrderRow {

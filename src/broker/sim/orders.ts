@@ -22,9 +22,16 @@ function reserveEquity(s: SimState, order: OrderSubmission, symbol: string, qty:
     return reservedCents;
   }
   const held = positionQty(s, symbol);
-  const pendingSells = (s.db.prepare(`SELECT COALESCE(SUM(qty - filled_qty), 0) AS q FROM orders WHERE symbol = ? AND side = 'sell' AND status IN (${SWEEPABLE.map(() => '?').join(',')})`).get(symbol, ...SWEEPABLE) as { q: number }).q;
+  const pendingSells = (
+    s.db
+      .prepare(
+        `SELECT COALESCE(SUM(qty - filled_qty), 0) AS q FROM orders WHERE symbol = ? AND side = 'sell' AND status IN (${SWEEPABLE.map(() => '?').join(',')})`,
+      )
+      .get(symbol, ...SWEEPABLE) as { q: number }
+  ).q;
   const available = Math.max(0, held - pendingSells);
-  if (qty > available + 1e-9) throw rejected(403, `insufficient qty available for order (requested: ${qty}, available: ${available})`, { requested: qty, available });
+  if (qty > available + 1e-9)
+    throw rejected(403, `insufficient qty available for order (requested: ${qty}, available: ${available})`, { requested: qty, available });
   return 0;
 }
 
@@ -32,12 +39,14 @@ function reserveEquity(s: SimState, order: OrderSubmission, symbol: string, qty:
 export function submitOrder(s: SimState, order: OrderSubmission, now: Date): BrokerOrder {
   const nowMs = now.getTime();
   const iso = now.toISOString();
-  if (order.time_in_force === 'opg' || order.time_in_force === 'cls') throw rejected(422, `time_in_force ${order.time_in_force} is not supported by the sim broker`);
+  if (order.time_in_force === 'opg' || order.time_in_force === 'cls')
+    throw rejected(422, `time_in_force ${order.time_in_force} is not supported by the sim broker`);
   if (order.order_class === 'mleg') return submitMleg(s, order, now);
   const symbol = order.symbol;
   if (!symbol) throw rejected(422, 'symbol is required');
   const qtyGiven = order.qty;
-  if (qtyGiven !== null && !Number.isInteger(qtyGiven) && !(order.type === 'market' || order.type === 'limit') ) throw rejected(422, 'fractional orders must be market or limit orders');
+  if (qtyGiven !== null && !Number.isInteger(qtyGiven) && !(order.type === 'market' || order.type === 'limit'))
+    throw rejected(422, 'fractional orders must be market or limit orders');
   if (order.notional !== null && order.type !== 'market') throw rejected(422, 'notional orders must be market orders');
 
   return s.tx(() => {

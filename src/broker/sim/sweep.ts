@@ -10,10 +10,14 @@ import { setStatus } from './order-rows.js';
 export function sweep(s: SimState): Date {
   const now = s.now();
   const nowMs = now.getTime();
-  const pending = s.db.prepare(`SELECT COUNT(*) AS n FROM orders WHERE status IN (${SWEEPABLE.map(() => '?').join(',')}) AND checked_until < ?`).get(...SWEEPABLE, nowMs) as { n: number };
+  const pending = s.db
+    .prepare(`SELECT COUNT(*) AS n FROM orders WHERE status IN (${SWEEPABLE.map(() => '?').join(',')}) AND checked_until < ?`)
+    .get(...SWEEPABLE, nowMs) as { n: number };
   if (pending.n === 0) return now;
   s.tx(() => {
-    const rows = s.db.prepare(`SELECT * FROM orders WHERE status IN (${SWEEPABLE.map(() => '?').join(',')}) AND checked_until < ? ORDER BY seq`).all(...SWEEPABLE, nowMs) as OrderRow[];
+    const rows = s.db
+      .prepare(`SELECT * FROM orders WHERE status IN (${SWEEPABLE.map(() => '?').join(',')}) AND checked_until < ? ORDER BY seq`)
+      .all(...SWEEPABLE, nowMs) as OrderRow[];
     for (const row of rows) evaluate(s, row, nowMs);
   });
   return now;
@@ -23,14 +27,21 @@ export function sweep(s: SimState): Date {
 function evaluate(s: SimState, row: OrderRow, nowMs: number): void {
   const from = Math.max(row.checked_until, nowMs - MAX_SWEEP_MS);
   const expiresAt = row.expires_at ?? Infinity;
-  const done = row.order_class === 'mleg' ? evaluateMleg(s, row, from, nowMs, expiresAt) : row.type === 'market' ? evaluateMarket(s, row, from, nowMs) : evaluateStopLimit(s, row, from, nowMs, expiresAt);
+  const done =
+    row.order_class === 'mleg'
+      ? evaluateMleg(s, row, from, nowMs, expiresAt)
+      : row.type === 'market'
+        ? evaluateMarket(s, row, from, nowMs)
+        : evaluateStopLimit(s, row, from, nowMs, expiresAt);
   if (done) return;
   if (expiresAt <= nowMs) {
     setStatus(s, row.id, 'expired', new Date(expiresAt).toISOString());
     return;
   }
   const isOpenNow = isMarketOpen(new Date(nowMs));
-  s.db.prepare(`UPDATE orders SET checked_until = ?, status = CASE WHEN status = 'accepted' AND ? THEN 'new' ELSE status END WHERE id = ?`).run(nowMs, isOpenNow ? 1 : 0, row.id);
+  s.db
+    .prepare(`UPDATE orders SET checked_until = ?, status = CASE WHEN status = 'accepted' AND ? THEN 'new' ELSE status END WHERE id = ?`)
+    .run(nowMs, isOpenNow ? 1 : 0, row.id);
 }
 
 /** A queued market order fills at the next session's open, at the open's mid plus or minus half the spread. */

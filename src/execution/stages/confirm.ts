@@ -21,7 +21,14 @@ export const confirmStage: GateStage = {
     refuseUnderCooldown(ctx);
     const llm = await confirmingRouter(ctx);
     const account = await accountSnapshot(ctx);
-    const messages = buildConfirmationMessages({ orderHash: hash, canonicalOrder: canonical, mode: ctx.mode, risk: ctx.result.risk, account, rationale: parsed.rationale ?? null });
+    const messages = buildConfirmationMessages({
+      orderHash: hash,
+      canonicalOrder: canonical,
+      mode: ctx.mode,
+      risk: ctx.result.risk,
+      account,
+      rationale: parsed.rationale ?? null,
+    });
     const { completion, startedAt } = await askOpus(ctx, llm, messages);
     return judgeReply(ctx, completion, startedAt);
   },
@@ -31,8 +38,19 @@ export const confirmStage: GateStage = {
 function refuseUnderCooldown(ctx: AttemptContext): void {
   const cooldown = ctx.activeRejection();
   if (!cooldown) return;
-  ctx.result.confirmation = { decision: 'REJECT', reasons: cooldown.reasons, model: cooldown.model, problem: null, latency_ms: null, cost_usd: null, remaining_daily_usd: null };
-  throw new Refusal('CONFIRMATION_REJECTED', `Claude Opus rejected this order earlier; the rejection is final until ${cooldown.until}: ${cooldown.reasons.join('; ')}`);
+  ctx.result.confirmation = {
+    decision: 'REJECT',
+    reasons: cooldown.reasons,
+    model: cooldown.model,
+    problem: null,
+    latency_ms: null,
+    cost_usd: null,
+    remaining_daily_usd: null,
+  };
+  throw new Refusal(
+    'CONFIRMATION_REJECTED',
+    `Claude Opus rejected this order earlier; the rejection is final until ${cooldown.until}: ${cooldown.reasons.join('; ')}`,
+  );
 }
 
 async function confirmingRouter(ctx: AttemptContext): Promise<LlmRouter> {
@@ -43,7 +61,15 @@ async function confirmingRouter(ctx: AttemptContext): Promise<LlmRouter> {
     throw new Refusal('CONFIRMATION_UNAVAILABLE', `the Opus confirmation is unavailable: ${(err as Error).message}`);
   }
   if (!llm.configured) {
-    ctx.result.confirmation = { decision: null, reasons: [], model: null, problem: 'no gateway key', latency_ms: null, cost_usd: null, remaining_daily_usd: null };
+    ctx.result.confirmation = {
+      decision: null,
+      reasons: [],
+      model: null,
+      problem: 'no gateway key',
+      latency_ms: null,
+      cost_usd: null,
+      remaining_daily_usd: null,
+    };
     throw new Refusal(
       'CONFIRMATION_UNAVAILABLE',
       'no LLM gateway key is configured (LLM_GATEWAY_API_KEY or TETRATE_API_KEY), so Claude Opus cannot confirm the order; place_order refuses every order without that confirmation',
@@ -55,9 +81,22 @@ async function confirmingRouter(ctx: AttemptContext): Promise<LlmRouter> {
 async function accountSnapshot(ctx: AttemptContext): Promise<unknown> {
   try {
     const a = await (await ctx.env.services.broker()).getAccount();
-    return { equity: a.equity, cash: a.cash, buying_power: a.buyingPower, last_equity: a.lastEquity, status: a.status, pattern_day_trader: a.patternDayTrader, daytrade_count: a.daytradeCount, trading_blocked: a.tradingBlocked, mode: a.mode };
+    return {
+      equity: a.equity,
+      cash: a.cash,
+      buying_power: a.buyingPower,
+      last_equity: a.lastEquity,
+      status: a.status,
+      pattern_day_trader: a.patternDayTrader,
+      daytrade_count: a.daytradeCount,
+      trading_blocked: a.tradingBlocked,
+      mode: a.mode,
+    };
   } catch (err) {
-    throw new Refusal(isToolError(err) && err.code === 'BROKER_UNAVAILABLE' ? 'BROKER_UNAVAILABLE' : 'CONFIRMATION_UNAVAILABLE', `could not read the account snapshot for the confirmation: ${(err as Error).message}`);
+    throw new Refusal(
+      isToolError(err) && err.code === 'BROKER_UNAVAILABLE' ? 'BROKER_UNAVAILABLE' : 'CONFIRMATION_UNAVAILABLE',
+      `could not read the account snapshot for the confirmation: ${(err as Error).message}`,
+    );
   }
 }
 
@@ -68,17 +107,40 @@ async function askOpus(ctx: AttemptContext, llm: LlmRouter, messages: ChatMessag
   const signal = ctx.options.signal ? AbortSignal.any([ctx.options.signal, deadline]) : deadline;
   const t = performance.now();
   try {
-    const completion = await llm.complete({ tier: 'critical', tool: 'place_order', messages, responseFormat: CONFIRMATION_RESPONSE_FORMAT, signal, ...(confirmationTimeoutMs ? { timeoutMs: confirmationTimeoutMs } : {}) });
+    const completion = await llm.complete({
+      tier: 'critical',
+      tool: 'place_order',
+      messages,
+      responseFormat: CONFIRMATION_RESPONSE_FORMAT,
+      signal,
+      ...(confirmationTimeoutMs ? { timeoutMs: confirmationTimeoutMs } : {}),
+    });
     ctx.attempt.externalMs += performance.now() - t;
     return { completion, startedAt: t };
   } catch (err) {
     const latency = roundMs(performance.now() - t);
     ctx.attempt.externalMs += performance.now() - t;
     const cause = isToolError(err) ? err.code : signal.aborted ? 'TIMEOUT' : 'ERROR';
-    const servedBy = isToolError(err) && typeof err.details.modelServed === 'string' ? err.details.modelServed : isToolError(err) && typeof err.details.served === 'string' ? err.details.served : null;
-    ctx.result.confirmation = { decision: null, reasons: [], model: servedBy, problem: `${cause}: ${(err as Error).message}`, latency_ms: latency, cost_usd: null, remaining_daily_usd: null };
+    const servedBy =
+      isToolError(err) && typeof err.details.modelServed === 'string'
+        ? err.details.modelServed
+        : isToolError(err) && typeof err.details.served === 'string'
+          ? err.details.served
+          : null;
+    ctx.result.confirmation = {
+      decision: null,
+      reasons: [],
+      model: servedBy,
+      problem: `${cause}: ${(err as Error).message}`,
+      latency_ms: latency,
+      cost_usd: null,
+      remaining_daily_usd: null,
+    };
     if (isToolError(err) && err.details.reason === 'model_substituted') {
-      throw new Refusal('CONFIRMATION_INVALID', `the gateway answered the confirmation with a model that is not Claude Opus (${(err as Error).message}); refusing`);
+      throw new Refusal(
+        'CONFIRMATION_INVALID',
+        `the gateway answered the confirmation with a model that is not Claude Opus (${(err as Error).message}); refusing`,
+      );
     }
     // the critical envelope (daily cap, confirmations per hour) is spent: nothing was sent, and the code says so
     if (isToolError(err) && err.code === 'BUDGET_EXHAUSTED') throw new Refusal('BUDGET_EXHAUSTED', `${err.message}; the order was not sent`);
@@ -107,7 +169,8 @@ function judgeReply(ctx: AttemptContext, completion: Completion, startedAt: numb
   r.confirmation = { decision: parsed.decision, reasons: parsed.reasons, problem: null, ...base };
   if (parsed.decision !== 'APPROVE') {
     const cooldownSec = ctx.env.deps.profile.confirmation.rejectCooldownSec;
-    if (cooldownSec > 0) ctx.env.store.recordRejection(ctx.rejectionKeys(), ctx.env.now().getTime() + cooldownSec * 1000, base.model ?? 'unknown', parsed.reasons);
+    if (cooldownSec > 0)
+      ctx.env.store.recordRejection(ctx.rejectionKeys(), ctx.env.now().getTime() + cooldownSec * 1000, base.model ?? 'unknown', parsed.reasons);
     throw new Refusal('CONFIRMATION_REJECTED', `Claude Opus rejected the order: ${parsed.reasons.join('; ') || 'no reason given'}`);
   }
   return { outcome: 'passed', message: `approved by ${base.model}: ${parsed.reasons.join('; ')}` };

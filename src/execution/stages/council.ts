@@ -10,7 +10,10 @@ export const councilStage: GateStage = {
     if (!ctx.env.deps.profile.requireCouncilTicket) return { outcome: 'skipped', message: 'profile does not require a council ticket' };
     if (!ticket) {
       r.council = { ok: false, reason: 'missing', message: 'no council_ticket given' };
-      throw new Refusal('COUNCIL_REQUIRED', 'this profile requires a council ticket: run council_vote on this exact order and pass its ticket as council_ticket');
+      throw new Refusal(
+        'COUNCIL_REQUIRED',
+        'this profile requires a council ticket: run council_vote on this exact order and pass its ticket as council_ticket',
+      );
     }
     // an order under an Opus REJECT cool-down is refused at the next stage: do not spend its ticket for nothing
     if (ctx.activeRejection()) return { outcome: 'skipped', message: 'ticket not checked: this order is under an Opus REJECT cool-down' };

@@ -32,9 +32,12 @@ async function askHuman(ctx: AttemptContext): Promise<Awaited<ReturnType<ToolCon
   if (!ctx.options.elicit) return null;
   const { order, hash } = ctx.order;
   try {
-    return await ctx.options.elicit(`LIVE ORDER — real money. ${describeOrder(order)}. Claude Opus approved it (order_hash ${hash.slice(0, 16)}…). Confirm to send it to the broker.`, {
-      confirm: { type: 'boolean', title: 'Send this live order', description: describeOrder(order) },
-    });
+    return await ctx.options.elicit(
+      `LIVE ORDER — real money. ${describeOrder(order)}. Claude Opus approved it (order_hash ${hash.slice(0, 16)}…). Confirm to send it to the broker.`,
+      {
+        confirm: { type: 'boolean', title: 'Send this live order', description: describeOrder(order) },
+      },
+    );
   } catch (err) {
     ctx.result.human = { action: 'error', confirmed: false };
     throw new Refusal('HUMAN_DECLINED', `the human confirmation could not be obtained (${(err as Error).message}); refusing`);

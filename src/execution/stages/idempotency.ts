@@ -25,7 +25,12 @@ export const idempotencyStage: GateStage = {
     }
     if (!claim.claimed) {
       const row = claim.row;
-      return { outcome: 'stop', code: 'DUPLICATE_ORDER', message: `client_order_id ${clientOrderId} was already used (${row.state})`, answer: () => answerDuplicate(env, attempt, row, hash) };
+      return {
+        outcome: 'stop',
+        code: 'DUPLICATE_ORDER',
+        message: `client_order_id ${clientOrderId} was already used (${row.state})`,
+        answer: () => answerDuplicate(env, attempt, row, hash),
+      };
     }
     ctx.holdsClaim = true;
     return { outcome: 'passed', message: `client_order_id ${clientOrderId}${r.client_order_id_generated ? ' (generated)' : ''} claimed` };

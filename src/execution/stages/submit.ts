@@ -49,7 +49,16 @@ async function commit(ctx: AttemptContext, submission: OrderSubmission): Promise
   const { env, result: r } = ctx;
   const at = env.now();
   const { slot, rules } = await env.services.orderSlot(ctx.order.order, at);
-  const intent = { type: 'INTENT' as const, at: at.toISOString(), pid: process.pid, audit_id: ctx.attempt.auditId, client_order_id: ctx.clientOrderId, order_hash: ctx.order.hash, mode: ctx.mode, order: submission };
+  const intent = {
+    type: 'INTENT' as const,
+    at: at.toISOString(),
+    pid: process.pid,
+    audit_id: ctx.attempt.auditId,
+    client_order_id: ctx.clientOrderId,
+    order_hash: ctx.order.hash,
+    mode: ctx.mode,
+    order: submission,
+  };
   try {
     env.store.commitIntent(intent, { slot, rules, ticketId: ctx.ticketId, rejectionKeys: ctx.rejectionKeys(), nowMs: at.getTime() });
   } catch (err) {
@@ -67,7 +76,9 @@ async function send(ctx: AttemptContext, broker: Broker, submission: OrderSubmis
   const { env } = ctx;
   let placed: BrokerOrder;
   try {
-    placed = await withDeadline(broker.submitOrder(submission), env.options.brokerTimeoutMs ?? BROKER_SUBMIT_DEADLINE_MS, (late) => lateAnswer(env, outcomeKey(ctx), late));
+    placed = await withDeadline(broker.submitOrder(submission), env.options.brokerTimeoutMs ?? BROKER_SUBMIT_DEADLINE_MS, (late) =>
+      lateAnswer(env, outcomeKey(ctx), late),
+    );
   } catch (err) {
     const definite = isToolError(err) && err.code === 'BROKER_REJECTED' && err.details.reason !== 'duplicate_client_order_id';
     if (definite) return refuseAfterIntent(ctx, 'rejected', 'BROKER_REJECTED', `the broker rejected the order: ${(err as Error).message}`);
@@ -76,10 +87,20 @@ async function send(ctx: AttemptContext, broker: Broker, submission: OrderSubmis
     const found = await lookup(broker, id);
     if (found && !isSameOrder(found, submission)) {
       // the id is taken at the broker by another order (placed outside this data dir): ours was not accepted
-      return refuseAfterIntent(ctx, 'rejected', 'BROKER_REJECTED', `the broker already holds a different order (${found.id}: ${found.side ?? '?'} ${found.qty ?? found.notional ?? '?'} ${found.symbol ?? found.orderClass}) under client_order_id ${id}; this order was not placed`);
+      return refuseAfterIntent(
+        ctx,
+        'rejected',
+        'BROKER_REJECTED',
+        `the broker already holds a different order (${found.id}: ${found.side ?? '?'} ${found.qty ?? found.notional ?? '?'} ${found.symbol ?? found.orderClass}) under client_order_id ${id}; this order was not placed`,
+      );
     }
     if (found) return finishSubmitted(ctx, found, true);
-    return refuseAfterIntent(ctx, 'unknown', 'BROKER_UNAVAILABLE', `the broker did not confirm the order (${(err as Error).message}) and has no order with client_order_id ${id} yet; the outcome is unknown and this id stays blocked (place_order with the same client_order_id re-checks it)`);
+    return refuseAfterIntent(
+      ctx,
+      'unknown',
+      'BROKER_UNAVAILABLE',
+      `the broker did not confirm the order (${(err as Error).message}) and has no order with client_order_id ${id} yet; the outcome is unknown and this id stays blocked (place_order with the same client_order_id re-checks it)`,
+    );
   }
   crashPoint('after_submit');
   return finishSubmitted(ctx, placed, false);

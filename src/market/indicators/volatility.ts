@@ -9,7 +9,13 @@ import { nanArray, rollingMean, seriesArray } from './rolling.js';
  * log returns over `period` returns, and its rank within the trailing `rankWindow` HV values,
  * IV-rank style: 100 × (hv − min) / (max − min). Rolling min/max by monotonic deques (O(n)).
  */
-export function historicalVolatility(close: Float64Array, period: number, periodsPerYear: number, rankWindow: number, minObservations: number): { hv: Float64Array; rank: Float64Array } {
+export function historicalVolatility(
+  close: Float64Array,
+  period: number,
+  periodsPerYear: number,
+  rankWindow: number,
+  minObservations: number,
+): { hv: Float64Array; rank: Float64Array } {
   const n = close.length;
   const hv = seriesArray(n, period);
   const rank = nanArray(n);

@@ -7,6 +7,8 @@ export const maxOpenOrdersCheck = defineCheck({
   evaluate: ({ openOrders }, limits) => {
     const after = openOrders.length + 1;
     const limit = limits.maxOpenOrders;
-    return after <= limit ? pass(`${after} open orders with this one, within ${limit}`, limit, after) : fail(`${openOrders.length} orders already open; this one would make ${after}, above ${limit}`, limit, after);
+    return after <= limit
+      ? pass(`${after} open orders with this one, within ${limit}`, limit, after)
+      : fail(`${openOrders.length} orders already open; this one would make ${after}, above ${limit}`, limit, after);
   },
 });

@@ -10,7 +10,9 @@ export const maxOrderQtyCheck = defineCheck({
       const maxRatio = legs.reduce((m, l) => Math.max(m, l.ratio_qty), 1);
       const contracts = spreads * maxRatio;
       const limit = limits.maxOptionContracts;
-      return contracts <= limit ? pass(`${contracts} contracts on the largest leg, within ${limit}`, limit, contracts) : fail(`${contracts} contracts on the largest leg exceed ${limit}`, limit, contracts);
+      return contracts <= limit
+        ? pass(`${contracts} contracts on the largest leg, within ${limit}`, limit, contracts)
+        : fail(`${contracts} contracts on the largest leg exceed ${limit}`, limit, contracts);
     }
     const limit = limits.maxOrderQty;
     if (qty === null) return fail('cannot size a notional order without a quote', limit, null);

@@ -18,7 +18,11 @@ export const optionsDefinedRiskCheck = defineCheck({
     }
     const naked = [...groups.entries()].filter(([, g]) => g.short > g.long);
     if (naked.length)
-      return fail(`naked short options: ${naked.map(([k, g]) => `${g.short} short vs ${g.long} long ${k}`).join('; ')}`, 'every short covered', naked.map(([k]) => k).join(', '));
+      return fail(
+        `naked short options: ${naked.map(([k, g]) => `${g.short} short vs ${g.long} long ${k}`).join('; ')}`,
+        'every short covered',
+        naked.map(([k]) => k).join(', '),
+      );
     const shorts = [...groups.values()].reduce((s, g) => s + g.short, 0);
     return pass(shorts ? 'every short leg is covered by a long leg of the same type and expiry' : 'long options only', 'every short covered', 'covered');
   },

@@ -14,6 +14,8 @@ export const optionsLegsCheck = defineCheck({
     const mismatched = legs.filter((l) => !l.position_intent.startsWith(l.side));
     if (mismatched.length) problems.push(`side and position_intent disagree on ${mismatched.map((l) => l.symbol).join(', ')}`);
     if (!Number.isInteger(spreads) || spreads < 1) problems.push('qty must be a whole number of spreads');
-    return problems.length ? fail(problems.join('; '), '2-4 unique legs, one underlying', legs.length) : pass(`${legs.length} unique legs on ${underlyings[0]}`, '2-4 unique legs, one underlying', legs.length);
+    return problems.length
+      ? fail(problems.join('; '), '2-4 unique legs, one underlying', legs.length)
+      : pass(`${legs.length} unique legs on ${underlyings[0]}`, '2-4 unique legs, one underlying', legs.length);
   },
 });

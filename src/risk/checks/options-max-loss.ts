@@ -13,6 +13,8 @@ export const optionsMaxLossCheck = defineCheck({
     if (!Number.isFinite(maxLoss.maxLossUsd)) return fail('the payoff falls without bound as the underlying rises (naked calls)', limit, 'unbounded');
     const kind = maxLoss.netPremium < 0 ? `credit ${r(-maxLoss.netPremium, 4)}` : `debit ${r(maxLoss.netPremium, 4)}`;
     const msg = `max loss at expiry ${money(maxLoss.maxLossUsd)} (${r(maxLoss.perSpread, 4)} per spread × 100 × ${spreads}, ${kind}, worst at ${maxLoss.worstAt})`;
-    return maxLoss.maxLossUsd <= limit ? pass(`${msg}, within ${money(limit)}`, limit, r(maxLoss.maxLossUsd)) : fail(`${msg}, above ${money(limit)}`, limit, r(maxLoss.maxLossUsd));
+    return maxLoss.maxLossUsd <= limit
+      ? pass(`${msg}, within ${money(limit)}`, limit, r(maxLoss.maxLossUsd))
+      : fail(`${msg}, above ${money(limit)}`, limit, r(maxLoss.maxLossUsd));
   },
 });

@@ -10,10 +10,16 @@ export const patternDayTraderCheck = defineCheck({
   code: 'RISK_PDT',
   evaluate: ({ account, equity, reducing }, limits) => {
     if (!limits.enforcePdt) return pass('PDT rule not enforced by the profile', null, account.daytradeCount);
-    if (equity >= PDT_EQUITY_THRESHOLD) return pass(`equity ${money(equity)} at or above ${money(PDT_EQUITY_THRESHOLD)}: PDT rule does not bind`, 3, account.daytradeCount);
-    if (account.patternDayTrader) return fail(`the account is flagged pattern day trader with equity ${money(equity)} under ${money(PDT_EQUITY_THRESHOLD)}`, 3, account.daytradeCount);
+    if (equity >= PDT_EQUITY_THRESHOLD)
+      return pass(`equity ${money(equity)} at or above ${money(PDT_EQUITY_THRESHOLD)}: PDT rule does not bind`, 3, account.daytradeCount);
+    if (account.patternDayTrader)
+      return fail(`the account is flagged pattern day trader with equity ${money(equity)} under ${money(PDT_EQUITY_THRESHOLD)}`, 3, account.daytradeCount);
     if (account.daytradeCount >= 3 && reducing)
-      return fail(`${account.daytradeCount} day trades in 5 days under ${money(PDT_EQUITY_THRESHOLD)}: a closing order could be the 4th`, 3, account.daytradeCount);
+      return fail(
+        `${account.daytradeCount} day trades in 5 days under ${money(PDT_EQUITY_THRESHOLD)}: a closing order could be the 4th`,
+        3,
+        account.daytradeCount,
+      );
     return pass(`${account.daytradeCount} day trades in 5 days${reducing ? '' : '; the order opens or adds'}`, 3, account.daytradeCount);
   },
 });

@@ -19,6 +19,8 @@ export const quoteFreshCheck = defineCheck({
       if (!Number.isFinite(ts)) return fail(`the quote for ${s} has no valid timestamp`, maxAge, null);
       oldest = Math.max(oldest, (clockMs - ts) / 1000);
     }
-    return oldest <= maxAge ? pass(`quote age ${r(oldest, 1)} s within ${maxAge} s`, maxAge, r(oldest, 1)) : fail(`quote is ${r(oldest, 1)} s old, older than ${maxAge} s`, maxAge, r(oldest, 1));
+    return oldest <= maxAge
+      ? pass(`quote age ${r(oldest, 1)} s within ${maxAge} s`, maxAge, r(oldest, 1))
+      : fail(`quote is ${r(oldest, 1)} s old, older than ${maxAge} s`, maxAge, r(oldest, 1));
   },
 });

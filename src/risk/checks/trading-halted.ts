@@ -6,6 +6,10 @@ export const tradingHaltedCheck = defineCheck({
   code: 'RISK_HALTED',
   evaluate: ({ state }) =>
     state.halted
-      ? fail(`trading is halted${state.haltReason ? `: ${state.haltReason}` : ''}${state.haltedAt ? ` (since ${state.haltedAt})` : ''}; only \`tars-trading-mcp resume\` clears it`, false, true)
+      ? fail(
+          `trading is halted${state.haltReason ? `: ${state.haltReason}` : ''}${state.haltedAt ? ` (since ${state.haltedAt})` : ''}; only \`tars-trading-mcp resume\` clears it`,
+          false,
+          true,
+        )
       : pass('trading is not halted', false, false),
 });

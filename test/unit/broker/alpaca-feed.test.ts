@@ -18,7 +18,8 @@ afterEach(async () => {
   await fake.close();
 });
 
-const connect = (extra: Partial<AlpacaBrokerOptions> = {}) => openAlpacaBroker({ keyId: fake.keyId, secret: fake.secret, baseUrl: fake.tradingUrl, dataUrl: fake.dataUrl, mode: 'paper', timeoutMs: 2_000, ...extra });
+const connect = (extra: Partial<AlpacaBrokerOptions> = {}) =>
+  openAlpacaBroker({ keyId: fake.keyId, secret: fake.secret, baseUrl: fake.tradingUrl, dataUrl: fake.dataUrl, mode: 'paper', timeoutMs: 2_000, ...extra });
 const OCC = 'SPY250620C00500000';
 
 async function readEverything(broker: Awaited<ReturnType<typeof connect>>): Promise<void> {
@@ -49,7 +50,11 @@ describe('market-data feed', () => {
 
   it("a free plan's 403 for SIP is a data_plan refusal that names TRADING_MCP_DATA_FEED", async () => {
     const broker = await connect({ stockFeed: 'sip' });
-    for (const read of [() => broker.getLatestQuote('AAPL'), () => broker.getBars({ symbol: 'AAPL', timeframe: '1Day', limit: 5 }), () => broker.getSnapshot('AAPL')]) {
+    for (const read of [
+      () => broker.getLatestQuote('AAPL'),
+      () => broker.getBars({ symbol: 'AAPL', timeframe: '1Day', limit: 5 }),
+      () => broker.getSnapshot('AAPL'),
+    ]) {
       const err = await rejection(read());
       expect(err.code).toBe('BROKER_REJECTED');
       expect(err.details).toMatchObject({ status: 403, reason: 'data_plan', feed: 'sip', feedKind: 'stocks', variable: 'TRADING_MCP_DATA_FEED' });
@@ -78,7 +83,7 @@ describe('market-data feed', () => {
 });
 
 describe("the fake keeps to Alpaca's recorded bodies", () => {
-  it("the clock answers in New York offsets with nanoseconds, which the adapter reads; a clock it cannot read is refused", async () => {
+  it('the clock answers in New York offsets with nanoseconds, which the adapter reads; a clock it cannot read is refused', async () => {
     const broker = await connect();
     const clock = await broker.getClock();
     expect(clock.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}-0[45]:00$/);
@@ -90,7 +95,13 @@ describe("the fake keeps to Alpaca's recorded bodies", () => {
   it('the calendar clock follows the NYSE sessions in New York time', async () => {
     const calendar = await startFakeAlpaca({ clock: 'calendar' });
     try {
-      const broker = await openAlpacaBroker({ keyId: calendar.keyId, secret: calendar.secret, baseUrl: calendar.tradingUrl, dataUrl: calendar.dataUrl, mode: 'paper' });
+      const broker = await openAlpacaBroker({
+        keyId: calendar.keyId,
+        secret: calendar.secret,
+        baseUrl: calendar.tradingUrl,
+        dataUrl: calendar.dataUrl,
+        mode: 'paper',
+      });
       calendar.setNow('2025-06-07T16:00:00Z'); // Saturday noon in New York
       const weekend = await broker.getClock();
       expect(weekend).toMatchObject({ isOpen: false, nextOpen: '2025-06-09T09:30:00.000000000-04:00', nextClose: '2025-06-09T16:00:00.000000000-04:00' });
@@ -102,7 +113,7 @@ describe("the fake keeps to Alpaca's recorded bodies", () => {
     }
   });
 
-  it('order quantities arrive as strings (and a number, as in alpaca-py\'s hand-edited bodies, still reads); a multi-leg parent names no symbol or side', async () => {
+  it("order quantities arrive as strings (and a number, as in alpaca-py's hand-edited bodies, still reads); a multi-leg parent names no symbol or side", async () => {
     const broker = await connect();
     const seeded = fake.addOrder({ symbol: 'SPY', qty: 1 as unknown as string, filled_qty: '0' });
     expect((await broker.getOrder(seeded.id))!.qty).toBe(1);
@@ -110,16 +121,34 @@ describe("the fake keeps to Alpaca's recorded bodies", () => {
       { symbol: 'SPY250620P00480000', side: 'buy' as const, ratio_qty: 1, position_intent: 'buy_to_open' as const },
       { symbol: 'SPY250620P00490000', side: 'sell' as const, ratio_qty: 1, position_intent: 'sell_to_open' as const },
     ];
-    const placed = await broker.submitOrder({ symbol: null, side: 'buy', qty: 2, notional: null, type: 'limit', time_in_force: 'day', limit_price: -1.1, stop_price: null, extended_hours: false, client_order_id: 'fidelity-mleg', order_class: 'mleg', legs });
+    const placed = await broker.submitOrder({
+      symbol: null,
+      side: 'buy',
+      qty: 2,
+      notional: null,
+      type: 'limit',
+      time_in_force: 'day',
+      limit_price: -1.1,
+      stop_price: null,
+      extended_hours: false,
+      client_order_id: 'fidelity-mleg',
+      order_class: 'mleg',
+      legs,
+    });
     const wire = fake.submittedOrders[0]!;
     expect(wire).toMatchObject({ symbol: '', side: '', asset_class: '', asset_id: '', qty: '2', type: 'limit', order_class: 'mleg' });
     expect(wire).not.toHaveProperty('position_intent');
-    expect((wire.legs as Array<Record<string, unknown>>).map((l) => [l.type, l.ratio_qty, l.qty, l.asset_class])).toEqual([['', '1', '2', 'us_option'], ['', '1', '2', 'us_option']]);
+    expect((wire.legs as Array<Record<string, unknown>>).map((l) => [l.type, l.ratio_qty, l.qty, l.asset_class])).toEqual([
+      ['', '1', '2', 'us_option'],
+      ['', '1', '2', 'us_option'],
+    ]);
     expect(placed).toMatchObject({ symbol: null, side: null, orderClass: 'mleg', qty: 2 });
   });
 
   it("the account carries Alpaca's options fields", async () => {
-    const body = await (await fetch(`${fake.tradingUrl}/v2/account`, { headers: { 'APCA-API-KEY-ID': fake.keyId, 'APCA-API-SECRET-KEY': fake.secret } })).json();
+    const body = await (
+      await fetch(`${fake.tradingUrl}/v2/account`, { headers: { 'APCA-API-KEY-ID': fake.keyId, 'APCA-API-SECRET-KEY': fake.secret } })
+    ).json();
     expect(body).toMatchObject({ options_approved_level: 3, options_trading_level: 3, options_buying_power: '100000' });
   });
 });

@@ -10,7 +10,15 @@ let fake: FakeAlpaca;
 let broker: AlpacaBroker;
 
 async function connect(extra: Partial<AlpacaBrokerOptions> = {}): Promise<AlpacaBroker> {
-  return openAlpacaBroker({ keyId: fake.keyId, secret: fake.secret, baseUrl: fake.tradingUrl, dataUrl: fake.dataUrl, mode: 'paper', timeoutMs: 1_500, ...extra });
+  return openAlpacaBroker({
+    keyId: fake.keyId,
+    secret: fake.secret,
+    baseUrl: fake.tradingUrl,
+    dataUrl: fake.dataUrl,
+    mode: 'paper',
+    timeoutMs: 1_500,
+    ...extra,
+  });
 }
 
 beforeEach(async () => {
@@ -22,7 +30,21 @@ afterEach(async () => {
 });
 
 function order(patch: Partial<OrderSubmission> = {}): OrderSubmission {
-  return { symbol: 'AAPL', side: 'buy', qty: 1, notional: null, type: 'limit', time_in_force: 'day', limit_price: 150.25, stop_price: null, extended_hours: false, client_order_id: `t-${Math.random().toString(36).slice(2)}`, order_class: 'simple', legs: null, ...patch };
+  return {
+    symbol: 'AAPL',
+    side: 'buy',
+    qty: 1,
+    notional: null,
+    type: 'limit',
+    time_in_force: 'day',
+    limit_price: 150.25,
+    stop_price: null,
+    extended_hours: false,
+    client_order_id: `t-${Math.random().toString(36).slice(2)}`,
+    order_class: 'simple',
+    legs: null,
+    ...patch,
+  };
 }
 
 /** A port nothing listens on (bound, then released). */
@@ -33,7 +55,6 @@ async function freePort(): Promise<number> {
   await new Promise<void>((r) => srv.close(() => r()));
   return port;
 }
-
 
 describe('Alpaca adapter against the loopback Alpaca', () => {
   it('reads the account with string numbers converted, and sends the keys as Alpaca headers', async () => {
@@ -49,7 +70,16 @@ describe('Alpaca adapter against the loopback Alpaca', () => {
     const placed = await broker.submitOrder(o);
     expect(placed).toMatchObject({ clientOrderId: 'abc-1', status: 'new', limitPrice: 150.25, qty: 1 });
     expect(fake.submittedOrders).toHaveLength(1);
-    expect(fake.requests.find((r) => r.method === 'POST')!.body).toMatchObject({ symbol: 'AAPL', side: 'buy', type: 'limit', time_in_force: 'day', qty: '1', limit_price: '150.25', client_order_id: 'abc-1', order_class: 'simple' });
+    expect(fake.requests.find((r) => r.method === 'POST')!.body).toMatchObject({
+      symbol: 'AAPL',
+      side: 'buy',
+      type: 'limit',
+      time_in_force: 'day',
+      qty: '1',
+      limit_price: '150.25',
+      client_order_id: 'abc-1',
+      order_class: 'simple',
+    });
     expect((await broker.getOrderByClientId('abc-1'))!.id).toBe(placed.id);
     expect(fake.requests.at(-1)).toMatchObject({ path: '/v2/orders:by_client_order_id', query: { client_order_id: 'abc-1' } });
     expect(await broker.getOrderByClientId('unknown-1')).toBeNull();
@@ -57,12 +87,29 @@ describe('Alpaca adapter against the loopback Alpaca', () => {
   });
 
   it('sends a multi-leg order as order_class mleg with legs', async () => {
-    await broker.submitOrder(order({ symbol: null, order_class: 'mleg', type: 'limit', limit_price: 1.05, qty: 2, legs: [
-      { symbol: 'AAPL250620C00200000', side: 'buy', ratio_qty: 1, position_intent: 'buy_to_open' },
-      { symbol: 'AAPL250620C00210000', side: 'sell', ratio_qty: 1, position_intent: 'sell_to_open' },
-    ] }));
+    await broker.submitOrder(
+      order({
+        symbol: null,
+        order_class: 'mleg',
+        type: 'limit',
+        limit_price: 1.05,
+        qty: 2,
+        legs: [
+          { symbol: 'AAPL250620C00200000', side: 'buy', ratio_qty: 1, position_intent: 'buy_to_open' },
+          { symbol: 'AAPL250620C00210000', side: 'sell', ratio_qty: 1, position_intent: 'sell_to_open' },
+        ],
+      }),
+    );
     const body = fake.requests.find((r) => r.method === 'POST')!.body as Record<string, unknown>;
-    expect(body).toMatchObject({ order_class: 'mleg', qty: '2', limit_price: '1.05', legs: [{ symbol: 'AAPL250620C00200000', side: 'buy', ratio_qty: '1', position_intent: 'buy_to_open' }, { symbol: 'AAPL250620C00210000', side: 'sell', ratio_qty: '1', position_intent: 'sell_to_open' }] });
+    expect(body).toMatchObject({
+      order_class: 'mleg',
+      qty: '2',
+      limit_price: '1.05',
+      legs: [
+        { symbol: 'AAPL250620C00200000', side: 'buy', ratio_qty: '1', position_intent: 'buy_to_open' },
+        { symbol: 'AAPL250620C00210000', side: 'sell', ratio_qty: '1', position_intent: 'sell_to_open' },
+      ],
+    });
     expect(body.symbol).toBeUndefined();
   });
 
@@ -101,7 +148,10 @@ describe('Alpaca adapter against the loopback Alpaca', () => {
 
   it('maps 5xx to BROKER_UNAVAILABLE; a POST 5xx may have reached Alpaca, a GET does not matter', async () => {
     fake.fail({ path: '/v2/account', status: 503 });
-    expect(await rejection(broker.getAccount())).toMatchObject({ code: 'BROKER_UNAVAILABLE', details: { status: 503, reason: 'server_error', possiblyReachedBroker: false } });
+    expect(await rejection(broker.getAccount())).toMatchObject({
+      code: 'BROKER_UNAVAILABLE',
+      details: { status: 503, reason: 'server_error', possiblyReachedBroker: false },
+    });
     fake.fail({ method: 'POST', path: '/v2/orders', mode: 'accept-then-status', status: 500 });
     const err = await rejection(broker.submitOrder(order({ client_order_id: 'five-hundred' })));
     expect(err).toMatchObject({ code: 'BROKER_UNAVAILABLE', details: { status: 500, reason: 'server_error', possiblyReachedBroker: true } });
@@ -125,11 +175,24 @@ describe('Alpaca adapter against the loopback Alpaca', () => {
 
   it('maps a connection reset to BROKER_UNAVAILABLE reason connection_reset, and a closed port to connection_refused', async () => {
     fake.fail({ method: 'POST', path: '/v2/orders', mode: 'accept-then-reset' });
-    expect(await rejection(broker.submitOrder(order({ client_order_id: 'reset-1' })))).toMatchObject({ code: 'BROKER_UNAVAILABLE', details: { reason: 'connection_reset', possiblyReachedBroker: true } });
+    expect(await rejection(broker.submitOrder(order({ client_order_id: 'reset-1' })))).toMatchObject({
+      code: 'BROKER_UNAVAILABLE',
+      details: { reason: 'connection_reset', possiblyReachedBroker: true },
+    });
     expect(fake.submittedOrders).toHaveLength(1);
     const port = await freePort();
-    const dead = await openAlpacaBroker({ keyId: 'k', secret: 's', baseUrl: `http://127.0.0.1:${port}`, dataUrl: `http://127.0.0.1:${port}`, mode: 'paper', timeoutMs: 1000 });
-    expect(await rejection(dead.submitOrder(order()))).toMatchObject({ code: 'BROKER_UNAVAILABLE', details: { reason: 'connection_refused', possiblyReachedBroker: false } });
+    const dead = await openAlpacaBroker({
+      keyId: 'k',
+      secret: 's',
+      baseUrl: `http://127.0.0.1:${port}`,
+      dataUrl: `http://127.0.0.1:${port}`,
+      mode: 'paper',
+      timeoutMs: 1000,
+    });
+    expect(await rejection(dead.submitOrder(order()))).toMatchObject({
+      code: 'BROKER_UNAVAILABLE',
+      details: { reason: 'connection_refused', possiblyReachedBroker: false },
+    });
   });
 
   it('waits out a 429 until X-RateLimit-Reset when it fits the bound, else BROKER_UNAVAILABLE rate_limited without waiting', async () => {
@@ -154,20 +217,52 @@ describe('Alpaca adapter against the loopback Alpaca', () => {
     const placed = await broker.submitOrder(order({ client_order_id: 'after-429' }));
     expect(placed.clientOrderId).toBe('after-429');
     const posts = fake.requests.filter((r) => r.method === 'POST');
-    expect(posts.map((p) => [p.status, (p.body as { client_order_id: string }).client_order_id])).toEqual([[429, 'after-429'], [200, 'after-429']]);
+    expect(posts.map((p) => [p.status, (p.body as { client_order_id: string }).client_order_id])).toEqual([
+      [429, 'after-429'],
+      [200, 'after-429'],
+    ]);
   });
 
   it('keeps the process under its local request budget (the SDK token bucket)', async () => {
     const slow = await connect({ rateLimitPerMin: 3, timeoutMs: 3_000 });
     const t0 = Date.now();
-    const results = await Promise.allSettled([slow.getClock(), slow.getClock(), slow.getClock(), Promise.race([slow.getClock(), new Promise((r) => setTimeout(() => r('still waiting'), 1_000))])]);
-    expect(results.map((r) => (r.status === 'fulfilled' && r.value === 'still waiting' ? 'waiting' : r.status))).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'waiting']);
+    const results = await Promise.allSettled([
+      slow.getClock(),
+      slow.getClock(),
+      slow.getClock(),
+      Promise.race([slow.getClock(), new Promise((r) => setTimeout(() => r('still waiting'), 1_000))]),
+    ]);
+    expect(results.map((r) => (r.status === 'fulfilled' && r.value === 'still waiting' ? 'waiting' : r.status))).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'waiting',
+    ]);
     expect(fake.count('GET', '/v2/clock')).toBe(3);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
   });
 
   it('maps every documented status and reports an unknown one as unknown with rawStatus', async () => {
-    for (const s of ['new', 'partially_filled', 'filled', 'done_for_day', 'canceled', 'expired', 'replaced', 'pending_cancel', 'pending_replace', 'pending_review', 'accepted', 'pending_new', 'accepted_for_bidding', 'stopped', 'rejected', 'suspended', 'calculated', 'held']) {
+    for (const s of [
+      'new',
+      'partially_filled',
+      'filled',
+      'done_for_day',
+      'canceled',
+      'expired',
+      'replaced',
+      'pending_cancel',
+      'pending_replace',
+      'pending_review',
+      'accepted',
+      'pending_new',
+      'accepted_for_bidding',
+      'stopped',
+      'rejected',
+      'suspended',
+      'calculated',
+      'held',
+    ]) {
       const o = fake.addOrder({ symbol: 'AAPL', status: s });
       expect((await broker.getOrder(o.id))!).toMatchObject({ status: s, rawStatus: s });
     }
@@ -181,7 +276,10 @@ describe('Alpaca adapter against the loopback Alpaca', () => {
     fake.setAccount({ cash: 'lots' });
     expect(await rejection(broker.getAccount())).toMatchObject({ code: 'BROKER_UNAVAILABLE', details: { reason: 'invalid_response' } });
     fake.fail({ method: 'POST', path: '/v2/orders', mode: 'accept-then-status', status: 200, body: { id: 'x' } });
-    expect(await rejection(broker.submitOrder(order()))).toMatchObject({ code: 'BROKER_UNAVAILABLE', details: { reason: 'invalid_response', possiblyReachedBroker: true } });
+    expect(await rejection(broker.submitOrder(order()))).toMatchObject({
+      code: 'BROKER_UNAVAILABLE',
+      details: { reason: 'invalid_response', possiblyReachedBroker: true },
+    });
   });
 
   it('lists orders with Alpaca query parameters and cancels (204), with 422 for a filled order and NOT_FOUND for an unknown id', async () => {
@@ -199,7 +297,14 @@ describe('Alpaca adapter against the loopback Alpaca', () => {
   });
 
   it('pages bars through next_page_token, forward from start and backward for the latest bars', async () => {
-    const bars = Array.from({ length: 25 }, (_, i) => ({ t: new Date(Date.UTC(2025, 4, 1 + i, 4)).toISOString(), o: 100 + i, h: 101 + i, l: 99 + i, c: 100.5 + i, v: 1000 + i }));
+    const bars = Array.from({ length: 25 }, (_, i) => ({
+      t: new Date(Date.UTC(2025, 4, 1 + i, 4)).toISOString(),
+      o: 100 + i,
+      h: 101 + i,
+      l: 99 + i,
+      c: 100.5 + i,
+      v: 1000 + i,
+    }));
     fake.setBars('AAPL', bars);
     fake.barsPageSize = 4;
     const forward = await broker.getBars({ symbol: 'AAPL', timeframe: '1Day', start: '2025-05-01T00:00:00Z', limit: 10 });
@@ -221,8 +326,28 @@ describe('Alpaca adapter against the loopback Alpaca', () => {
     expect((await broker.getSnapshot('AAPL')).latestQuote!.askPrice).toBe(199.6);
     fake.setClock({ is_open: false, next_open: '2025-06-03T13:30:00Z', next_close: '2025-06-03T20:00:00Z' });
     expect(await broker.getClock()).toMatchObject({ isOpen: false, nextOpen: '2025-06-03T13:30:00Z' });
-    fake.setPositions([{ asset_id: 'x', symbol: 'AAPL', exchange: 'NASDAQ', asset_class: 'us_equity', avg_entry_price: '190.5', qty: '10', side: 'long', market_value: '1996', cost_basis: '1905', unrealized_pl: '91', unrealized_plpc: '0.0477', current_price: '199.6', lastday_price: '198', change_today: '0.008', qty_available: '10' }]);
-    expect(await broker.getPositions()).toEqual([{ symbol: 'AAPL', assetClass: 'us_equity', qty: 10, avgEntryPrice: 190.5, costBasis: 1905, currentPrice: 199.6, marketValue: 1996, unrealizedPl: 91 }]);
+    fake.setPositions([
+      {
+        asset_id: 'x',
+        symbol: 'AAPL',
+        exchange: 'NASDAQ',
+        asset_class: 'us_equity',
+        avg_entry_price: '190.5',
+        qty: '10',
+        side: 'long',
+        market_value: '1996',
+        cost_basis: '1905',
+        unrealized_pl: '91',
+        unrealized_plpc: '0.0477',
+        current_price: '199.6',
+        lastday_price: '198',
+        change_today: '0.008',
+        qty_available: '10',
+      },
+    ]);
+    expect(await broker.getPositions()).toEqual([
+      { symbol: 'AAPL', assetClass: 'us_equity', qty: 10, avgEntryPrice: 190.5, costBasis: 1905, currentPrice: 199.6, marketValue: 1996, unrealizedPl: 91 },
+    ]);
     const contracts = await broker.getOptionContracts({ underlying: 'AAPL', type: 'call', limit: 500 });
     expect(contracts.length).toBeGreaterThan(3);
     expect(contracts.every((c) => c.type === 'call' && c.underlying === 'AAPL')).toBe(true);

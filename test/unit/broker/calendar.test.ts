@@ -4,7 +4,19 @@ import { easternInstant, isMarketOpen, isTradingDay, marketClock, nyseEarlyClose
 // NYSE's published holiday and early-close calendars (nyse.com/markets/hours-calendars).
 const PUBLISHED: Record<number, { holidays: string[]; early: string[] }> = {
   2025: {
-    holidays: ['2025-01-01', '2025-01-09', '2025-01-20', '2025-02-17', '2025-04-18', '2025-05-26', '2025-06-19', '2025-07-04', '2025-09-01', '2025-11-27', '2025-12-25'],
+    holidays: [
+      '2025-01-01',
+      '2025-01-09',
+      '2025-01-20',
+      '2025-02-17',
+      '2025-04-18',
+      '2025-05-26',
+      '2025-06-19',
+      '2025-07-04',
+      '2025-09-01',
+      '2025-11-27',
+      '2025-12-25',
+    ],
     early: ['2025-07-03', '2025-11-28', '2025-12-24'],
   },
   2026: {

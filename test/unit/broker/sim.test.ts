@@ -13,7 +13,21 @@ afterEach(async () => {
 });
 
 function order(patch: Partial<OrderSubmission>): OrderSubmission {
-  return { symbol: 'AAPL', side: 'buy', qty: 10, notional: null, type: 'market', time_in_force: 'day', limit_price: null, stop_price: null, extended_hours: false, client_order_id: `c-${Math.random().toString(36).slice(2)}`, order_class: 'simple', legs: null, ...patch };
+  return {
+    symbol: 'AAPL',
+    side: 'buy',
+    qty: 10,
+    notional: null,
+    type: 'market',
+    time_in_force: 'day',
+    limit_price: null,
+    stop_price: null,
+    extended_hours: false,
+    client_order_id: `c-${Math.random().toString(36).slice(2)}`,
+    order_class: 'simple',
+    legs: null,
+    ...patch,
+  };
 }
 
 async function sim(at: string, dataDir = mkdtempSync(join(tmpdir(), 'sim-unit-')), startingCash = 100_000) {
@@ -22,7 +36,6 @@ async function sim(at: string, dataDir = mkdtempSync(join(tmpdir(), 'sim-unit-')
   open.push(broker);
   return { broker, clock, dataDir };
 }
-
 
 describe('sim broker', () => {
   it('fills a market buy at the ask, moves cash by exactly qty × price and books the position', async () => {
@@ -114,7 +127,9 @@ describe('sim broker', () => {
 
   it('prices a defined-risk vertical from Black–Scholes, fills it and refuses a naked short call', async () => {
     const { broker } = await sim('2025-06-03T15:00:00Z');
-    const calls = (await broker.getOptionContracts({ underlying: 'SPY', type: 'call', expirationGte: '2025-06-20', expirationLte: '2025-06-20', limit: 400 })).sort((a, b) => a.strike - b.strike);
+    const calls = (
+      await broker.getOptionContracts({ underlying: 'SPY', type: 'call', expirationGte: '2025-06-20', expirationLte: '2025-06-20', limit: 400 })
+    ).sort((a, b) => a.strike - b.strike);
     const spot = (await broker.getLatestTrade('SPY')).price;
     const lower = calls.find((c) => c.strike >= spot)!;
     const upper = calls.find((c) => c.strike >= lower.strike + 10)!;
@@ -122,24 +137,44 @@ describe('sim broker', () => {
     const q = (s: string) => snaps.find((x) => x.symbol === s)!.latestQuote!;
     expect(q(lower.symbol).askPrice).toBeGreaterThan(q(upper.symbol).askPrice); // a lower strike call is worth more
     expect(await broker.getLatestQuote(lower.symbol)).toEqual(q(lower.symbol)); // OCC quotes for the risk checks
-    const spread = await broker.submitOrder(order({
-      symbol: null, order_class: 'mleg', type: 'market', qty: 2,
-      legs: [
-        { symbol: lower.symbol, side: 'buy', ratio_qty: 1, position_intent: 'buy_to_open' },
-        { symbol: upper.symbol, side: 'sell', ratio_qty: 1, position_intent: 'sell_to_open' },
-      ],
-    }));
+    const spread = await broker.submitOrder(
+      order({
+        symbol: null,
+        order_class: 'mleg',
+        type: 'market',
+        qty: 2,
+        legs: [
+          { symbol: lower.symbol, side: 'buy', ratio_qty: 1, position_intent: 'buy_to_open' },
+          { symbol: upper.symbol, side: 'sell', ratio_qty: 1, position_intent: 'sell_to_open' },
+        ],
+      }),
+    );
     expect(spread.status).toBe('filled');
     const debit = q(lower.symbol).askPrice - q(upper.symbol).bidPrice;
     expect(spread.filledAvgPrice).toBeCloseTo(debit, 2);
     const account = await broker.getAccount();
     expect(account.cash).toBeCloseTo(100_000 - debit * 2 * 100, 1);
     const positions = await broker.getPositions();
-    expect(positions.map((p) => [p.symbol, p.qty, p.assetClass])).toEqual(expect.arrayContaining([[lower.symbol, 2, 'us_option'], [upper.symbol, -2, 'us_option']]));
-    const naked = await rejection(broker.submitOrder(order({ symbol: null, order_class: 'mleg', type: 'market', qty: 1, legs: [
-      { symbol: lower.symbol, side: 'sell', ratio_qty: 2, position_intent: 'sell_to_open' },
-      { symbol: upper.symbol, side: 'buy', ratio_qty: 1, position_intent: 'buy_to_open' },
-    ] })));
+    expect(positions.map((p) => [p.symbol, p.qty, p.assetClass])).toEqual(
+      expect.arrayContaining([
+        [lower.symbol, 2, 'us_option'],
+        [upper.symbol, -2, 'us_option'],
+      ]),
+    );
+    const naked = await rejection(
+      broker.submitOrder(
+        order({
+          symbol: null,
+          order_class: 'mleg',
+          type: 'market',
+          qty: 1,
+          legs: [
+            { symbol: lower.symbol, side: 'sell', ratio_qty: 2, position_intent: 'sell_to_open' },
+            { symbol: upper.symbol, side: 'buy', ratio_qty: 1, position_intent: 'buy_to_open' },
+          ],
+        }),
+      ),
+    );
     expect(naked.code).toBe('BROKER_REJECTED');
     expect(naked.details.status).toBe(403);
   });
@@ -171,7 +206,10 @@ describe('sim broker', () => {
     const c = await sim('2025-06-04T15:00:00Z', dir);
     expect((await c.broker.getLatestTrade('ZZZ')).price).toBe(11.5);
     const bars = await c.broker.getBars({ symbol: 'ZZZ', timeframe: '1Day', limit: 10 });
-    expect(bars.map((x) => [x.o, x.c, x.v])).toEqual([[10, 10.5, 1000], [10.5, 11.5, 2000]]);
+    expect(bars.map((x) => [x.o, x.c, x.v])).toEqual([
+      [10, 10.5, 1000],
+      [10.5, 11.5, 2000],
+    ]);
   });
 
   it('aggregates consistently: a daily bar is the open, high, low, close and volume of its minute bars', async () => {
@@ -179,7 +217,14 @@ describe('sim broker', () => {
     const [day] = await broker.getBars({ symbol: 'NVDA', timeframe: '1Day', start: '2025-06-05T00:00:00Z', limit: 1 });
     const minutes = await broker.getBars({ symbol: 'NVDA', timeframe: '1Min', start: '2025-06-05T13:30:00Z', end: '2025-06-05T20:00:00Z', limit: 1000 });
     expect(minutes).toHaveLength(390);
-    expect(day).toMatchObject({ t: '2025-06-05T04:00:00.000Z', o: minutes[0]!.o, c: minutes[389]!.c, h: Math.max(...minutes.map((m) => m.h)), l: Math.min(...minutes.map((m) => m.l)), v: minutes.reduce((a, m) => a + m.v, 0) });
+    expect(day).toMatchObject({
+      t: '2025-06-05T04:00:00.000Z',
+      o: minutes[0]!.o,
+      c: minutes[389]!.c,
+      h: Math.max(...minutes.map((m) => m.h)),
+      l: Math.min(...minutes.map((m) => m.l)),
+      v: minutes.reduce((a, m) => a + m.v, 0),
+    });
     const hours = await broker.getBars({ symbol: 'NVDA', timeframe: '1Hour', start: '2025-06-05T13:00:00Z', end: '2025-06-05T20:00:00Z', limit: 10 });
     expect(hours.map((h) => h.t.slice(11, 16))).toEqual(['13:00', '14:00', '15:00', '16:00', '17:00', '18:00', '19:00']);
     expect(hours[0]!.o).toBe(minutes[0]!.o);

@@ -5,10 +5,32 @@ import { parseVote } from '../../../src/council/vote.js';
 
 let n = 0;
 const valid = (vote: 'APPROVE' | 'REJECT' | 'ABSTAIN', confidence = 0.8): MemberOutcome => ({
-  member: n++, tier: 'reasoning', model_requested: 'm', model_served: 'm', status: 'valid', vote, confidence, reasoning: 'r', error: null, latency_ms: 1, cost_usd: 0, downgrade_step: 0,
+  member: n++,
+  tier: 'reasoning',
+  model_requested: 'm',
+  model_served: 'm',
+  status: 'valid',
+  vote,
+  confidence,
+  reasoning: 'r',
+  error: null,
+  latency_ms: 1,
+  cost_usd: 0,
+  downgrade_step: 0,
 });
 const broken = (status: 'invalid' | 'failed' | 'timeout'): MemberOutcome => ({
-  member: n++, tier: 'options', model_requested: 'k', model_served: null, status, vote: null, confidence: null, reasoning: null, error: { code: 'X', message: 'x' }, latency_ms: 1, cost_usd: 0, downgrade_step: null,
+  member: n++,
+  tier: 'options',
+  model_requested: 'k',
+  model_served: null,
+  status,
+  vote: null,
+  confidence: null,
+  reasoning: null,
+  error: { code: 'X', message: 'x' },
+  latency_ms: 1,
+  cost_usd: 0,
+  downgrade_step: null,
 });
 
 describe('aggregateVotes', () => {
@@ -24,7 +46,21 @@ describe('aggregateVotes', () => {
 
   it('flags high consensus at 0.7 or more', () => {
     expect(aggregateVotes([valid('REJECT'), valid('REJECT')], 2)).toMatchObject({ decision: 'REJECT', consensus: 1, high_consensus: true });
-    const three = aggregateVotes([valid('APPROVE'), valid('APPROVE'), valid('APPROVE'), valid('REJECT'), valid('APPROVE'), valid('APPROVE'), valid('APPROVE'), valid('REJECT'), valid('REJECT'), valid('APPROVE')], 2);
+    const three = aggregateVotes(
+      [
+        valid('APPROVE'),
+        valid('APPROVE'),
+        valid('APPROVE'),
+        valid('REJECT'),
+        valid('APPROVE'),
+        valid('APPROVE'),
+        valid('APPROVE'),
+        valid('REJECT'),
+        valid('REJECT'),
+        valid('APPROVE'),
+      ],
+      2,
+    );
     expect(three.consensus).toBe(0.7);
     expect(three.high_consensus).toBe(true);
   });
@@ -52,7 +88,10 @@ describe('aggregateVotes', () => {
 
 describe('parseVote', () => {
   it('accepts exactly the vote schema', () => {
-    expect(parseVote('{"vote":"REJECT","confidence":0.4,"reasoning":"too big"}')).toEqual({ ok: true, vote: { vote: 'REJECT', confidence: 0.4, reasoning: 'too big' } });
+    expect(parseVote('{"vote":"REJECT","confidence":0.4,"reasoning":"too big"}')).toEqual({
+      ok: true,
+      vote: { vote: 'REJECT', confidence: 0.4, reasoning: 'too big' },
+    });
     expect(parseVote('```json\n{"vote":"ABSTAIN","confidence":1,"reasoning":"x"}\n```').ok).toBe(true);
     expect(parseVote('<think>hmm</think>\n{"vote":"APPROVE","confidence":0,"reasoning":"x"}').ok).toBe(true);
   });
@@ -75,7 +114,11 @@ describe('parseVote', () => {
 
 describe('aggregateVotes properties (fast-check)', () => {
   const outcomeArb = fc.oneof(
-    fc.record({ kind: fc.constant('valid' as const), vote: fc.constantFrom('APPROVE', 'REJECT', 'ABSTAIN') as fc.Arbitrary<'APPROVE' | 'REJECT' | 'ABSTAIN'>, confidence: fc.double({ min: 0, max: 1, noNaN: true }) }),
+    fc.record({
+      kind: fc.constant('valid' as const),
+      vote: fc.constantFrom('APPROVE', 'REJECT', 'ABSTAIN') as fc.Arbitrary<'APPROVE' | 'REJECT' | 'ABSTAIN'>,
+      confidence: fc.double({ min: 0, max: 1, noNaN: true }),
+    }),
     fc.record({ kind: fc.constantFrom('invalid', 'failed', 'timeout') as fc.Arbitrary<'invalid' | 'failed' | 'timeout'> }),
   );
   const build = (xs: Array<{ kind: string; vote?: 'APPROVE' | 'REJECT' | 'ABSTAIN'; confidence?: number }>) =>

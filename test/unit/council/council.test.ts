@@ -42,7 +42,11 @@ function deps(council: Record<string, unknown> = {}, env: Record<string, string>
   return d;
 }
 
-interface ProgressEvent { done: number; total: number | undefined; message: string | undefined }
+interface ProgressEvent {
+  done: number;
+  total: number | undefined;
+  message: string | undefined;
+}
 function ctxFor(d: Deps, signal: AbortSignal = new AbortController().signal): { ctx: ToolContext; progress: ProgressEvent[] } {
   const progress: ProgressEvent[] = [];
   return {
@@ -70,10 +74,15 @@ async function vote3(d: Deps, input: Record<string, unknown> = { question: 'Buy 
 const chatRequestsSince = (n: number) => gw.requests.slice(n).filter((r) => r.path === '/v1/chat/completions');
 const byModel = (r: Result, model: string) => r.members.find((m) => m.model_requested === model)!;
 
-function votesInLog(d: Deps, councilId: string): Array<{ member: number; status: string; vote: string | null; reasoning: string | null; model_requested: string | null }> {
+function votesInLog(
+  d: Deps,
+  councilId: string,
+): Array<{ member: number; status: string; vote: string | null; reasoning: string | null; model_requested: string | null }> {
   const db = new Database(join(d.dataDir, 'council.sqlite'), { readonly: true });
   try {
-    return db.prepare('SELECT member, status, vote, reasoning, model_requested FROM council_votes WHERE council_id = ? ORDER BY member').all(councilId) as never;
+    return db
+      .prepare('SELECT member, status, vote, reasoning, model_requested FROM council_votes WHERE council_id = ? ORDER BY member')
+      .all(councilId) as never;
   } finally {
     db.close();
   }
@@ -101,7 +110,10 @@ describe('council_vote against the loopback gateway', () => {
       expect(m.cost_usd).toBeGreaterThan(0);
     }
     // cost reported = what the gateway billed for these three requests
-    expect(r.cost_usd).toBeCloseTo(sent.reduce((s, q) => s + (q.costUsd ?? 0), 0), 8);
+    expect(r.cost_usd).toBeCloseTo(
+      sent.reduce((s, q) => s + (q.costUsd ?? 0), 0),
+      8,
+    );
     expect(progress.map((p) => p.done)).toEqual([0, 1, 2, 3]);
     expect(progress.every((p) => p.total === 3)).toBe(true);
     // the decision log holds every vote with its reasoning
@@ -132,7 +144,11 @@ describe('council_vote against the loopback gateway', () => {
     expect(bad.error?.code).toBeTruthy();
     expect(r.breakdown[status]).toBe(1);
     if (status === 'timeout') expect(ms).toBeLessThan(1500 + 400);
-    expect(votesInLog(d, r.council_id).map((v) => v.status).sort()).toEqual([status, 'valid', 'valid'].sort());
+    expect(
+      votesInLog(d, r.council_id)
+        .map((v) => v.status)
+        .sort(),
+    ).toEqual([status, 'valid', 'valid'].sort());
   });
 
   it('a failing member never counts as approval: 1 APPROVE + 1 REJECT + 1 failure → REJECT', async () => {

@@ -13,7 +13,11 @@ export function councilDeps(opts: { dataDir?: string; council?: Record<string, u
     profile = join(dataDir, '..', `${dataDir.split('/').pop()}-profile.json`);
     writeFileSync(profile, JSON.stringify(councilProfile(opts.council)));
   }
-  return bootstrap({ 'data-dir': dataDir, profile }, { PATH: process.env.PATH ?? '', ...opts.env }, createLogger('error', {}, () => undefined));
+  return bootstrap(
+    { 'data-dir': dataDir, profile },
+    { PATH: process.env.PATH ?? '', ...opts.env },
+    createLogger('error', {}, () => undefined),
+  );
 }
 
 export function councilProfile(council: Record<string, unknown>): Record<string, unknown> {

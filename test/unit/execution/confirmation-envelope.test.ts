@@ -56,14 +56,17 @@ describe('a confirmation is read strictly', () => {
     expect(await brokerOrders(h)).toHaveLength(0);
   });
 
-  it.each(['openai/claude-opus-4-6', 'anthropic/anthropic/claude-opus-4-6', 'anthropic.claude-opus-4-6'])('an APPROVE served as %s is CONFIRMATION_INVALID', async (served) => {
-    gw = await startFakeGateway();
-    approveWith(gw, { model: served });
-    h = await startHarness({ gatewayUrl: gw.url });
-    const r = await refusal(h.gate.place({ ...BUY_AAPL, client_order_id: 'strict-2' }));
-    expect(r.code).toBe('CONFIRMATION_INVALID');
-    expect(await brokerOrders(h)).toHaveLength(0);
-  });
+  it.each(['openai/claude-opus-4-6', 'anthropic/anthropic/claude-opus-4-6', 'anthropic.claude-opus-4-6'])(
+    'an APPROVE served as %s is CONFIRMATION_INVALID',
+    async (served) => {
+      gw = await startFakeGateway();
+      approveWith(gw, { model: served });
+      h = await startHarness({ gatewayUrl: gw.url });
+      const r = await refusal(h.gate.place({ ...BUY_AAPL, client_order_id: 'strict-2' }));
+      expect(r.code).toBe('CONFIRMATION_INVALID');
+      expect(await brokerOrders(h)).toHaveLength(0);
+    },
+  );
 
   it('an APPROVE served as anthropic/claude-opus-4-6 (one allowed prefix), one choice, stop: submitted', async () => {
     gw = await startFakeGateway();

@@ -31,14 +31,26 @@ describe('parseConfirmation (strict)', () => {
 });
 
 describe('isOpusModel', () => {
-  it.each(['claude-opus-4-6', 'claude-opus-4-5', 'anthropic/claude-opus-4.1', 'claude-3-opus-20240229'])('%s is Opus', (m) => expect(isOpusModel(m)).toBe(true));
-  it.each(['claude-sonnet-4-5', 'claude-3-5-haiku', 'gpt-4o', 'opus-claude', 'fake-claude-opus', 'deepseek-v3.2', '', 'claude-opusx'])('%s is not', (m) => expect(isOpusModel(m)).toBe(false));
-  // SPEC §11: at most one vendor prefix, from a fixed list (`anthropic/` only)
-  it.each(['openai/claude-opus-4-6', 'anthropic/anthropic/claude-opus-4-6', 'bedrock/anthropic.claude-opus-4', 'anthropic.claude-opus-4-1-20250805-v1:0', 'evil/claude-opus-4-6', 'Anthropic/claude-opus-4-6', 'anthropic/', 'x/anthropic/claude-opus-4-6'])(
-    '%s is not (vendor prefix outside the fixed list, or more than one)',
-    (m) => expect(isOpusModel(m)).toBe(false),
+  it.each(['claude-opus-4-6', 'claude-opus-4-5', 'anthropic/claude-opus-4.1', 'claude-3-opus-20240229'])('%s is Opus', (m) =>
+    expect(isOpusModel(m)).toBe(true),
   );
-  it.each(['anthropic/claude-opus-4-6', 'anthropic/claude-opus-4-5-20251101', 'anthropic/claude-opus-4-6:latest'])('%s is Opus (one allowed prefix)', (m) => expect(isOpusModel(m)).toBe(true));
+  it.each(['claude-sonnet-4-5', 'claude-3-5-haiku', 'gpt-4o', 'opus-claude', 'fake-claude-opus', 'deepseek-v3.2', '', 'claude-opusx'])('%s is not', (m) =>
+    expect(isOpusModel(m)).toBe(false),
+  );
+  // SPEC §11: at most one vendor prefix, from a fixed list (`anthropic/` only)
+  it.each([
+    'openai/claude-opus-4-6',
+    'anthropic/anthropic/claude-opus-4-6',
+    'bedrock/anthropic.claude-opus-4',
+    'anthropic.claude-opus-4-1-20250805-v1:0',
+    'evil/claude-opus-4-6',
+    'Anthropic/claude-opus-4-6',
+    'anthropic/',
+    'x/anthropic/claude-opus-4-6',
+  ])('%s is not (vendor prefix outside the fixed list, or more than one)', (m) => expect(isOpusModel(m)).toBe(false));
+  it.each(['anthropic/claude-opus-4-6', 'anthropic/claude-opus-4-5-20251101', 'anthropic/claude-opus-4-6:latest'])('%s is Opus (one allowed prefix)', (m) =>
+    expect(isOpusModel(m)).toBe(true),
+  );
   it('refuses non-strings', () => expect(isOpusModel(undefined)).toBe(false));
 });
 

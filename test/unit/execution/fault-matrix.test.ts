@@ -13,10 +13,25 @@ import { approve, startHarness, type Harness } from '../../support/execution-har
 type Confirmation = { name: string; reply: (req: GatewayRequest) => Behaviour; approves: boolean; code: string | null };
 const CONFIRMATIONS: Confirmation[] = [
   { name: 'approve', reply: (req) => ({ content: approve(req) }), approves: true, code: null },
-  { name: 'reject', reply: (req) => ({ content: JSON.stringify({ decision: 'REJECT', order_hash: orderHashIn(req), reasons: ['no'] }) }), approves: false, code: 'CONFIRMATION_REJECTED' },
+  {
+    name: 'reject',
+    reply: (req) => ({ content: JSON.stringify({ decision: 'REJECT', order_hash: orderHashIn(req), reasons: ['no'] }) }),
+    approves: false,
+    code: 'CONFIRMATION_REJECTED',
+  },
   { name: 'prose', reply: () => ({ content: 'APPROVE' }), approves: false, code: 'CONFIRMATION_INVALID' },
-  { name: 'extra-keys', reply: (req) => ({ content: JSON.stringify({ ...JSON.parse(approve(req)), ok: true }) }), approves: false, code: 'CONFIRMATION_INVALID' },
-  { name: 'wrong-hash', reply: () => ({ content: JSON.stringify({ decision: 'APPROVE', order_hash: 'e'.repeat(64), reasons: [] }) }), approves: false, code: 'CONFIRMATION_INVALID' },
+  {
+    name: 'extra-keys',
+    reply: (req) => ({ content: JSON.stringify({ ...JSON.parse(approve(req)), ok: true }) }),
+    approves: false,
+    code: 'CONFIRMATION_INVALID',
+  },
+  {
+    name: 'wrong-hash',
+    reply: () => ({ content: JSON.stringify({ decision: 'APPROVE', order_hash: 'e'.repeat(64), reasons: [] }) }),
+    approves: false,
+    code: 'CONFIRMATION_INVALID',
+  },
   { name: 'substituted-model', reply: (req) => ({ content: approve(req), model: 'deepseek-v3.2' }), approves: false, code: 'CONFIRMATION_INVALID' },
   { name: 'timeout', reply: () => ({ hang: true }), approves: false, code: 'CONFIRMATION_UNAVAILABLE' },
   { name: '5xx', reply: () => ({ status: 500 }), approves: false, code: 'CONFIRMATION_UNAVAILABLE' },
@@ -28,7 +43,13 @@ const POST = { method: 'POST', path: '/v2/orders', api: 'trading' as const };
 const BROKER_FAULTS: BrokerFault[] = [
   { name: 'none', rule: null, accepted: true, status: 'submitted', code: null },
   { name: '403', rule: { ...POST, status: 403 }, accepted: false, status: 'refused', code: 'BROKER_REJECTED' },
-  { name: '422', rule: { ...POST, status: 422, body: { code: 42210000, message: 'qty must be a multiple of the lot size' } }, accepted: false, status: 'refused', code: 'BROKER_REJECTED' },
+  {
+    name: '422',
+    rule: { ...POST, status: 422, body: { code: 42210000, message: 'qty must be a multiple of the lot size' } },
+    accepted: false,
+    status: 'refused',
+    code: 'BROKER_REJECTED',
+  },
   { name: '5xx-before', rule: { ...POST, status: 500 }, accepted: false, status: 'unknown', code: 'BROKER_UNAVAILABLE' },
   { name: '5xx-after', rule: { ...POST, mode: 'accept-then-status', status: 504 }, accepted: true, status: 'submitted', code: null },
   { name: 'timeout-before', rule: { ...POST, mode: 'hang' }, accepted: false, status: 'unknown', code: 'BROKER_UNAVAILABLE' },
@@ -52,7 +73,9 @@ beforeAll(async () => {
     if (current.approves) approvedHashes.add(orderHashIn(req)!);
     return behaviour;
   });
-  h = await startHarness({ gatewayUrl: gw.url, alpaca: { baseUrl: alpaca.tradingUrl, dataUrl: alpaca.dataUrl, timeoutMs: 1_000, rateLimitPerMin: 1_000_000 },
+  h = await startHarness({
+    gatewayUrl: gw.url,
+    alpaca: { baseUrl: alpaca.tradingUrl, dataUrl: alpaca.dataUrl, timeoutMs: 1_000, rateLimitPerMin: 1_000_000 },
     gate: { confirmationTimeoutMs: 800, brokerTimeoutMs: 8_000 },
     // cells stay independent: an injected gateway fault must not leave the critical circuit open for the next cell
     llm: { breaker: { consecutiveFailures: 1_000_000 }, retry: { initialDelayMs: 5, maxDelayMs: 20 } },
@@ -68,60 +91,64 @@ const cells = CONFIRMATIONS.flatMap((c) => BROKER_FAULTS.map((b) => [c.name, b.n
 
 describe('fault-injection matrix (confirmation × broker)', () => {
   let n = 0;
-  it.each(cells)('%s × %s', async (_c, _b, confirmation, fault) => {
-    n += 1;
-    current = confirmation;
-    alpaca.clearFailures();
-    if (fault.rule) alpaca.fail(fault.rule);
-    const cid = `mx-${n}-${confirmation.name}-${fault.name}`.slice(0, 48);
-    // distinct quantities keep each cell a distinct order (and hash)
-    const order = { symbol: 'AAPL', side: 'buy', qty: n, type: 'market', time_in_force: 'day', client_order_id: cid };
-    const postsBefore = alpaca.count('POST', '/v2/orders');
-    let status: string;
-    let code: string | null = null;
-    let hash: string | null = null;
-    try {
-      const r = await h.gate.place(order);
-      status = r.status;
-      hash = r.order_hash;
-    } catch (err) {
-      if (!(err instanceof ToolError)) throw err;
-      status = (err.details as { status: string }).status;
-      hash = (err.details as { order_hash: string | null }).order_hash;
-      code = err.code;
-      if (process.env.DEBUG_MATRIX) console.error(cid, err.code, err.message);
-    }
-    if (hash) hashByClientId.set(cid, hash);
-    const accepted = alpaca.submittedOrders.filter((o) => o.client_order_id === cid);
-    const posts = alpaca.count('POST', '/v2/orders') - postsBefore;
-    if (!confirmation.approves) {
-      expect(code).toBe(confirmation.code);
-      expect(status).toBe('refused');
-      expect(posts).toBe(0);
-      expect(accepted.length).toBe(0);
-    } else {
-      expect(posts).toBe(1); // never re-posted, whatever the fault
-      expect(accepted.length).toBe(fault.accepted ? 1 : 0);
-      expect(status).toBe(fault.status);
-      expect(code).toBe(fault.code);
-      expect(approvedHashes.has(hash!)).toBe(true);
-    }
-    // a retry with the same client_order_id never reaches the broker again
-    alpaca.clearFailures();
-    const postsBeforeRetry = alpaca.count('POST', '/v2/orders');
-    let retryStatus = 'refused';
-    try {
-      retryStatus = (await h.gate.place(order)).status;
-    } catch {
-      retryStatus = 'refused';
-    }
-    if (confirmation.approves) {
-      expect(retryStatus).toBe('duplicate');
-      expect(alpaca.count('POST', '/v2/orders')).toBe(postsBeforeRetry);
-    } else if (confirmation.name === 'reject') {
-      expect(alpaca.count('POST', '/v2/orders')).toBe(postsBeforeRetry); // cool-down: refused again, no call
-    }
-  }, 20_000);
+  it.each(cells)(
+    '%s × %s',
+    async (_c, _b, confirmation, fault) => {
+      n += 1;
+      current = confirmation;
+      alpaca.clearFailures();
+      if (fault.rule) alpaca.fail(fault.rule);
+      const cid = `mx-${n}-${confirmation.name}-${fault.name}`.slice(0, 48);
+      // distinct quantities keep each cell a distinct order (and hash)
+      const order = { symbol: 'AAPL', side: 'buy', qty: n, type: 'market', time_in_force: 'day', client_order_id: cid };
+      const postsBefore = alpaca.count('POST', '/v2/orders');
+      let status: string;
+      let code: string | null = null;
+      let hash: string | null = null;
+      try {
+        const r = await h.gate.place(order);
+        status = r.status;
+        hash = r.order_hash;
+      } catch (err) {
+        if (!(err instanceof ToolError)) throw err;
+        status = (err.details as { status: string }).status;
+        hash = (err.details as { order_hash: string | null }).order_hash;
+        code = err.code;
+        if (process.env.DEBUG_MATRIX) console.error(cid, err.code, err.message);
+      }
+      if (hash) hashByClientId.set(cid, hash);
+      const accepted = alpaca.submittedOrders.filter((o) => o.client_order_id === cid);
+      const posts = alpaca.count('POST', '/v2/orders') - postsBefore;
+      if (!confirmation.approves) {
+        expect(code).toBe(confirmation.code);
+        expect(status).toBe('refused');
+        expect(posts).toBe(0);
+        expect(accepted.length).toBe(0);
+      } else {
+        expect(posts).toBe(1); // never re-posted, whatever the fault
+        expect(accepted.length).toBe(fault.accepted ? 1 : 0);
+        expect(status).toBe(fault.status);
+        expect(code).toBe(fault.code);
+        expect(approvedHashes.has(hash!)).toBe(true);
+      }
+      // a retry with the same client_order_id never reaches the broker again
+      alpaca.clearFailures();
+      const postsBeforeRetry = alpaca.count('POST', '/v2/orders');
+      let retryStatus = 'refused';
+      try {
+        retryStatus = (await h.gate.place(order)).status;
+      } catch {
+        retryStatus = 'refused';
+      }
+      if (confirmation.approves) {
+        expect(retryStatus).toBe('duplicate');
+        expect(alpaca.count('POST', '/v2/orders')).toBe(postsBeforeRetry);
+      } else if (confirmation.name === 'reject') {
+        expect(alpaca.count('POST', '/v2/orders')).toBe(postsBeforeRetry); // cool-down: refused again, no call
+      }
+    },
+    20_000,
+  );
 
   it('overall: accepted orders ⊆ approved hashes, each client_order_id at most once', () => {
     const ids = alpaca.submittedOrders.map((o) => o.client_order_id);

@@ -45,14 +45,23 @@ describe('execution gate on the sim broker', () => {
     const r = await h.gate.place({ ...BUY_AAPL, client_order_id: 'ok-1', rationale: 'test' });
     expect(r.status).toBe('submitted');
     expect(r.stages.map((s) => [s.stage, s.outcome])).toEqual([
-      ['validate', 'passed'], ['idempotency', 'passed'], ['risk', 'passed'], ['council', 'skipped'], ['confirmation', 'passed'], ['human', 'skipped'], ['broker', 'passed'],
+      ['validate', 'passed'],
+      ['idempotency', 'passed'],
+      ['risk', 'passed'],
+      ['council', 'skipped'],
+      ['confirmation', 'passed'],
+      ['human', 'skipped'],
+      ['broker', 'passed'],
     ]);
     expect(r.confirmation).toMatchObject({ decision: 'APPROVE', model: 'claude-opus-4-6' });
     expect(r.confirmation!.cost_usd).toBeGreaterThan(0);
     const orders = await brokerOrders(h);
     expect(orders.map((o) => o.clientOrderId)).toEqual(['ok-1']);
     const journal = readJournal(join(h.dataDir, 'order-journal.log'));
-    expect(journal.map((e) => [e.seq, e.type, e.client_order_id])).toEqual([[1, 'INTENT', 'ok-1'], [2, 'OUTCOME', 'ok-1']]);
+    expect(journal.map((e) => [e.seq, e.type, e.client_order_id])).toEqual([
+      [1, 'INTENT', 'ok-1'],
+      [2, 'OUTCOME', 'ok-1'],
+    ]);
     // the confirmation request: json_schema trade_confirmation on the critical tier's Opus model
     const [req] = CONFIRMATION_REQUESTS(gw);
     expect(req!.model).toBe('claude-opus-4-6');
@@ -77,24 +86,32 @@ describe('execution gate on the sim broker', () => {
     ['REJECT', (g) => g.script((req) => ({ content: reject(req) })), 'CONFIRMATION_REJECTED'],
     ['prose', (g) => g.script(() => ({ content: 'Looks good to me, approve.' })), 'CONFIRMATION_INVALID'],
     ['extra keys', (g) => g.script((req) => ({ content: JSON.stringify({ ...JSON.parse(approve(req)), note: 'x' }) })), 'CONFIRMATION_INVALID'],
-    ['wrong hash', (g) => g.script(() => ({ content: JSON.stringify({ decision: 'APPROVE', order_hash: 'f'.repeat(64), reasons: [] }) })), 'CONFIRMATION_INVALID'],
+    [
+      'wrong hash',
+      (g) => g.script(() => ({ content: JSON.stringify({ decision: 'APPROVE', order_hash: 'f'.repeat(64), reasons: [] }) })),
+      'CONFIRMATION_INVALID',
+    ],
     ['substituted model', (g) => g.script((req) => ({ content: approve(req), model: 'claude-sonnet-4-5' })), 'CONFIRMATION_INVALID'],
     ['timeout', (g) => g.script(() => ({ hang: true })), 'CONFIRMATION_UNAVAILABLE'],
     ['5xx after retries', (g) => g.script(() => ({ status: 503 })), 'CONFIRMATION_UNAVAILABLE'],
     ['malformed body', (g) => g.script(() => ({ malformed: true })), 'CONFIRMATION_UNAVAILABLE'],
   ];
-  it.each(failures)('refuses on %s and the broker sees nothing', async (_name, setup, code) => {
-    gw = await startFakeGateway();
-    setup(gw);
-    h = await startHarness({ gatewayUrl: gw.url });
-    const { code: got, details } = await refusal(h.gate.place({ ...BUY_AAPL, client_order_id: 'c-1' }));
-    expect(got).toBe(code);
-    expect(details.status).toBe('refused');
-    expect(details.stopped_at).toBe('confirmation');
-    expect(details.stages.find((s) => s.stage === 'broker')!.outcome).toBe('not_reached');
-    expect(await brokerOrders(h)).toEqual([]);
-    expect(readJournal(join(h.dataDir, 'order-journal.log'))).toEqual([]);
-  }, 20_000);
+  it.each(failures)(
+    'refuses on %s and the broker sees nothing',
+    async (_name, setup, code) => {
+      gw = await startFakeGateway();
+      setup(gw);
+      h = await startHarness({ gatewayUrl: gw.url });
+      const { code: got, details } = await refusal(h.gate.place({ ...BUY_AAPL, client_order_id: 'c-1' }));
+      expect(got).toBe(code);
+      expect(details.status).toBe('refused');
+      expect(details.stopped_at).toBe('confirmation');
+      expect(details.stages.find((s) => s.stage === 'broker')!.outcome).toBe('not_reached');
+      expect(await brokerOrders(h)).toEqual([]);
+      expect(readJournal(join(h.dataDir, 'order-journal.log'))).toEqual([]);
+    },
+    20_000,
+  );
 
   it('refuses without a gateway key (CONFIRMATION_UNAVAILABLE), with no request and no broker order', async () => {
     gw = await startFakeGateway();
@@ -223,10 +240,15 @@ describe('execution gate on the sim broker', () => {
     h = await startHarness({ gatewayUrl: gw.url, mode: 'live' });
     expect((await refusal(h.gate.place({ ...BUY_AAPL }))).code).toBe('HUMAN_DECLINED');
     expect((await refusal(h.gate.place({ ...BUY_AAPL, qty: 2 }, { elicit: async () => ({ action: 'decline' }) }))).code).toBe('HUMAN_DECLINED');
-    expect((await refusal(h.gate.place({ ...BUY_AAPL, qty: 3 }, { elicit: async () => ({ action: 'accept', content: { confirm: false } }) }))).code).toBe('HUMAN_DECLINED');
+    expect((await refusal(h.gate.place({ ...BUY_AAPL, qty: 3 }, { elicit: async () => ({ action: 'accept', content: { confirm: false } }) }))).code).toBe(
+      'HUMAN_DECLINED',
+    );
     expect(await brokerOrders(h)).toEqual([]);
     const asked: string[] = [];
-    const r = await h.gate.place({ ...BUY_AAPL, qty: 4 }, { elicit: async (message) => (asked.push(message), { action: 'accept', content: { confirm: true } }) });
+    const r = await h.gate.place(
+      { ...BUY_AAPL, qty: 4 },
+      { elicit: async (message) => (asked.push(message), { action: 'accept', content: { confirm: true } }) },
+    );
     expect(r.status).toBe('submitted');
     expect(asked[0]).toContain('BUY 4 AAPL at market');
     expect((await brokerOrders(h)).length).toBe(1);
@@ -238,12 +260,15 @@ describe('execution gate on the sim broker', () => {
     h = await startHarness({ gatewayUrl: gw.url, mode: 'live', gate: { riskRecheckAfterMs: 0 } });
     const harness = h;
     const { code, details } = await refusal(
-      h.gate.place({ ...BUY_AAPL, client_order_id: 'slow-human' }, {
-        elicit: async () => {
-          await (await getRiskState(harness.deps)).halt('halted while the human was deciding', 'test');
-          return { action: 'accept', content: { confirm: true } };
+      h.gate.place(
+        { ...BUY_AAPL, client_order_id: 'slow-human' },
+        {
+          elicit: async () => {
+            await (await getRiskState(harness.deps)).halt('halted while the human was deciding', 'test');
+            return { action: 'accept', content: { confirm: true } };
+          },
         },
-      }),
+      ),
     );
     expect(code).toBe('TRADING_HALTED');
     expect(details.stopped_at).toBe('broker');

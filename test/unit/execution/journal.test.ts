@@ -22,7 +22,20 @@ const intent = (cid: string, pid = process.pid): IntentRecord => ({
   client_order_id: cid,
   order_hash: 'a'.repeat(64),
   mode: 'sim',
-  order: { symbol: 'AAPL', side: 'buy', qty: 1, notional: null, type: 'market', time_in_force: 'day', limit_price: null, stop_price: null, extended_hours: false, client_order_id: cid, order_class: 'simple', legs: null },
+  order: {
+    symbol: 'AAPL',
+    side: 'buy',
+    qty: 1,
+    notional: null,
+    type: 'market',
+    time_in_force: 'day',
+    limit_price: null,
+    stop_price: null,
+    extended_hours: false,
+    client_order_id: cid,
+    order_class: 'simple',
+    legs: null,
+  },
 });
 
 /** A guard that lets any order through (no ticket, no rate limits). */
@@ -79,7 +92,10 @@ describe('order journal', () => {
     expect(statSync(path).size).toBe(goodSize);
     expect(b.journal.droppedTornBytes).toBeGreaterThan(0);
     b.locked(() => b.journal.append(intent('t-2')));
-    expect(readJournal(path).map((e) => [e.seq, e.client_order_id])).toEqual([[1, 't-1'], [2, 't-2']]);
+    expect(readJournal(path).map((e) => [e.seq, e.client_order_id])).toEqual([
+      [1, 't-1'],
+      [2, 't-2'],
+    ]);
   });
 
   it('stops trading on corruption in the middle (JOURNAL_CORRUPT), before anything reaches the broker', async () => {
@@ -134,13 +150,15 @@ describe('order journal', () => {
       }
       s.close();`;
     await Promise.all(
-      Array.from({ length: 4 }, () =>
-        new Promise<void>((res, rej) => {
-          const p = spawn(process.execPath, ['--input-type=module', '-e', script, dir], { stdio: ['ignore', 'ignore', 'pipe'] });
-          let err = '';
-          p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-          p.on('exit', (code) => (code === 0 ? res() : rej(new Error(`child failed: ${err}`))));
-        }),
+      Array.from(
+        { length: 4 },
+        () =>
+          new Promise<void>((res, rej) => {
+            const p = spawn(process.execPath, ['--input-type=module', '-e', script, dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+            let err = '';
+            p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+            p.on('exit', (code) => (code === 0 ? res() : rej(new Error(`child failed: ${err}`))));
+          }),
       ),
     );
     const entries = readJournal(join(dir, 'order-journal.log'));

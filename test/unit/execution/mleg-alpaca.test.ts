@@ -45,7 +45,10 @@ describe('multi-leg through Alpaca', () => {
     expect(r.status).toBe('submitted');
     expect(r.broker_order!.order_class).toBe('mleg');
     expect(alpaca.submittedOrders.length).toBe(1);
-    const wire = alpaca.requests.find((q) => q.method === 'POST' && q.path === '/v2/orders')!.body as { order_class: string; legs: Array<{ symbol: string; position_intent: string }> };
+    const wire = alpaca.requests.find((q) => q.method === 'POST' && q.path === '/v2/orders')!.body as {
+      order_class: string;
+      legs: Array<{ symbol: string; position_intent: string }>;
+    };
     expect(wire.order_class).toBe('mleg');
     expect(wire.legs.map((l) => [l.symbol, l.position_intent])).toEqual(legs.map((l) => [l.symbol, l.position_intent]));
     expect(alpaca.count('POST', '/v2/orders')).toBe(1);

@@ -11,8 +11,17 @@ import { startFakeAlpaca, type FailRule, type FakeAlpaca } from '../../support/f
 import { approve, startHarness } from '../../support/execution-harness.js';
 
 const base: NormalizedOrder = {
-  symbol: 'AAPL', side: 'buy', qty: 10, notional: null, type: 'limit', time_in_force: 'day', limit_price: 150.25, stop_price: null,
-  extended_hours: false, client_order_id: 'cid-1', order_class: 'simple',
+  symbol: 'AAPL',
+  side: 'buy',
+  qty: 10,
+  notional: null,
+  type: 'limit',
+  time_in_force: 'day',
+  limit_price: 150.25,
+  stop_price: null,
+  extended_hours: false,
+  client_order_id: 'cid-1',
+  order_class: 'simple',
   legs: [
     { symbol: 'SPY260417P00500000', side: 'buy', ratio_qty: 1, position_intent: 'buy_to_open' },
     { symbol: 'SPY260417P00510000', side: 'sell', ratio_qty: 1, position_intent: 'sell_to_open' },
@@ -21,21 +30,37 @@ const base: NormalizedOrder = {
 
 /** A different value of the same kind for every field (and leg field) of a normalized order. */
 const mutations: Record<string, fc.Arbitrary<(o: NormalizedOrder) => NormalizedOrder>> = {
-  symbol: fc.stringMatching(/^[A-Z]{1,5}$/).filter((s) => s !== base.symbol).map((v) => (o) => ({ ...o, symbol: v })),
+  symbol: fc
+    .stringMatching(/^[A-Z]{1,5}$/)
+    .filter((s) => s !== base.symbol)
+    .map((v) => (o) => ({ ...o, symbol: v })),
   side: fc.constant((o: NormalizedOrder) => ({ ...o, side: o.side === 'buy' ? 'sell' : 'buy' })),
-  qty: fc.double({ min: 0.0001, max: 1e6, noNaN: true }).filter((v) => v !== base.qty).map((v) => (o) => ({ ...o, qty: v })),
+  qty: fc
+    .double({ min: 0.0001, max: 1e6, noNaN: true })
+    .filter((v) => v !== base.qty)
+    .map((v) => (o) => ({ ...o, qty: v })),
   notional: fc.double({ min: 1, max: 1e6, noNaN: true }).map((v) => (o) => ({ ...o, notional: v })),
   type: fc.constantFrom('market', 'stop', 'stop_limit').map((v) => (o) => ({ ...o, type: v as NormalizedOrder['type'] })),
   time_in_force: fc.constantFrom('gtc', 'ioc', 'fok', 'opg', 'cls').map((v) => (o) => ({ ...o, time_in_force: v as NormalizedOrder['time_in_force'] })),
-  limit_price: fc.double({ min: -1e6, max: 1e6, noNaN: true }).filter((v) => v !== base.limit_price && v !== 0).map((v) => (o) => ({ ...o, limit_price: v })),
+  limit_price: fc
+    .double({ min: -1e6, max: 1e6, noNaN: true })
+    .filter((v) => v !== base.limit_price && v !== 0)
+    .map((v) => (o) => ({ ...o, limit_price: v })),
   stop_price: fc.double({ min: 0.01, max: 1e6, noNaN: true }).map((v) => (o) => ({ ...o, stop_price: v })),
   extended_hours: fc.constant((o: NormalizedOrder) => ({ ...o, extended_hours: !o.extended_hours })),
-  client_order_id: fc.oneof(fc.constant(null), fc.stringMatching(/^[A-Za-z0-9._:-]{1,48}$/).filter((s) => s !== base.client_order_id)).map((v) => (o) => ({ ...o, client_order_id: v })),
+  client_order_id: fc
+    .oneof(
+      fc.constant(null),
+      fc.stringMatching(/^[A-Za-z0-9._:-]{1,48}$/).filter((s) => s !== base.client_order_id),
+    )
+    .map((v) => (o) => ({ ...o, client_order_id: v })),
   order_class: fc.constant((o: NormalizedOrder) => ({ ...o, order_class: o.order_class === 'simple' ? 'mleg' : 'simple' })),
   legs: fc.constant((o: NormalizedOrder) => ({ ...o, legs: null })),
   leg_symbol: fc.constant((o: NormalizedOrder) => ({ ...o, legs: o.legs!.map((l, i) => (i === 0 ? { ...l, symbol: 'SPY260417P00495000' } : l)) })),
   leg_side: fc.constant((o: NormalizedOrder) => ({ ...o, legs: o.legs!.map((l, i) => (i === 1 ? { ...l, side: 'buy' as const } : l)) })),
-  leg_ratio: fc.integer({ min: 2, max: 100 }).map((v) => (o: NormalizedOrder) => ({ ...o, legs: o.legs!.map((l, i) => (i === 0 ? { ...l, ratio_qty: v } : l)) })),
+  leg_ratio: fc
+    .integer({ min: 2, max: 100 })
+    .map((v) => (o: NormalizedOrder) => ({ ...o, legs: o.legs!.map((l, i) => (i === 0 ? { ...l, ratio_qty: v } : l)) })),
   leg_intent: fc.constant((o: NormalizedOrder) => ({ ...o, legs: o.legs!.map((l, i) => (i === 0 ? { ...l, position_intent: 'buy_to_close' as const } : l)) })),
   leg_order: fc.constant((o: NormalizedOrder) => ({ ...o, legs: [...o.legs!].reverse() })),
 };
@@ -108,7 +133,12 @@ describe('broker orders ⊆ approved hashes (random calls and faults)', () => {
         ),
         async (calls) => {
           run += 1;
-          const h = await startHarness({ gatewayUrl: gw.url, alpaca: { baseUrl: alpaca.tradingUrl, dataUrl: alpaca.dataUrl, timeoutMs: 1_000, rateLimitPerMin: 1_000_000 }, rejectCooldownSec: 0, llm: { breaker: { consecutiveFailures: 1_000_000 }, retry: { initialDelayMs: 5, maxDelayMs: 20 } } });
+          const h = await startHarness({
+            gatewayUrl: gw.url,
+            alpaca: { baseUrl: alpaca.tradingUrl, dataUrl: alpaca.dataUrl, timeoutMs: 1_000, rateLimitPerMin: 1_000_000 },
+            rejectCooldownSec: 0,
+            llm: { breaker: { consecutiveFailures: 1_000_000 }, retry: { initialDelayMs: 5, maxDelayMs: 20 } },
+          });
           const hashOf = new Map<string, string>();
           try {
             for (const call of calls) {
@@ -116,7 +146,14 @@ describe('broker orders ⊆ approved hashes (random calls and faults)', () => {
               alpaca.clearFailures();
               const rule = FAULTS[call.fault];
               if (rule) alpaca.fail(rule);
-              const input = { symbol: 'MSFT', side: 'buy', qty: call.qty, type: 'market', time_in_force: 'day', ...(call.cid ? { client_order_id: `p${run}-${call.cid}` } : {}) } as const;
+              const input = {
+                symbol: 'MSFT',
+                side: 'buy',
+                qty: call.qty,
+                type: 'market',
+                time_in_force: 'day',
+                ...(call.cid ? { client_order_id: `p${run}-${call.cid}` } : {}),
+              } as const;
               let cid: string | null = input.client_order_id ?? null;
               try {
                 const r = await h.gate.place(input);
@@ -139,7 +176,11 @@ describe('broker orders ⊆ approved hashes (random calls and faults)', () => {
             const received = { symbol: o.symbol, side: o.side, qty: Number(o.qty), type: o.type, time_in_force: o.time_in_force, ...given };
             expect(approved.has(orderHash(normalizeOrder(OrderInputSchema.parse(received)), 'paper'))).toBe(true);
           }
-          for (const id of hashOf.keys()) expect(alpaca.requests.filter((q) => q.method === 'POST' && q.path === '/v2/orders' && (q.body as { client_order_id?: string })?.client_order_id === id).length).toBeLessThanOrEqual(1);
+          for (const id of hashOf.keys())
+            expect(
+              alpaca.requests.filter((q) => q.method === 'POST' && q.path === '/v2/orders' && (q.body as { client_order_id?: string })?.client_order_id === id)
+                .length,
+            ).toBeLessThanOrEqual(1);
         },
       ),
       { numRuns: 25 },

@@ -18,7 +18,11 @@ beforeAll(async () => {
   alpaca = await startFakeAlpaca();
   gw = await startFakeGateway();
   alwaysApprove(gw);
-  h = await startHarness({ gatewayUrl: gw.url, alpaca: { baseUrl: alpaca.tradingUrl, dataUrl: alpaca.dataUrl, timeoutMs: 3_000, rateLimitPerMin: 1_000_000 }, gate: { brokerTimeoutMs: 300 } });
+  h = await startHarness({
+    gatewayUrl: gw.url,
+    alpaca: { baseUrl: alpaca.tradingUrl, dataUrl: alpaca.dataUrl, timeoutMs: 3_000, rateLimitPerMin: 1_000_000 },
+    gate: { brokerTimeoutMs: 300 },
+  });
 });
 afterAll(async () => {
   await h?.close();
@@ -27,7 +31,8 @@ afterAll(async () => {
 });
 
 const order = (cid: string) => ({ symbol: 'AAPL', side: 'buy', qty: 1, type: 'market', time_in_force: 'day', client_order_id: cid });
-const posts = (cid: string) => alpaca.requests.filter((r) => r.method === 'POST' && r.path === '/v2/orders' && (r.body as { client_order_id?: string }).client_order_id === cid).length;
+const posts = (cid: string) =>
+  alpaca.requests.filter((r) => r.method === 'POST' && r.path === '/v2/orders' && (r.body as { client_order_id?: string }).client_order_id === cid).length;
 
 async function placeOrError(input: Record<string, unknown>): Promise<{ code: string | null; result: PlaceOrderResult }> {
   try {
@@ -56,7 +61,11 @@ describe('unknown outcomes', () => {
     expect(settled.result.broker_order!.client_order_id).toBe('unk-1');
     expect(posts('unk-1')).toBe(1);
     const journal = readJournal(join(h.dataDir, 'order-journal.log')).filter((e) => e.client_order_id === 'unk-1');
-    expect(journal.map((e) => [e.type, e.type === 'OUTCOME' ? e.result : null])).toEqual([['INTENT', null], ['OUTCOME', 'unknown'], ['OUTCOME', 'submitted']]);
+    expect(journal.map((e) => [e.type, e.type === 'OUTCOME' ? e.result : null])).toEqual([
+      ['INTENT', null],
+      ['OUTCOME', 'unknown'],
+      ['OUTCOME', 'submitted'],
+    ]);
   });
 
   it('an answer that arrives after the gate stopped waiting is recorded when it comes', async () => {

@@ -18,8 +18,14 @@ describe('config layering: defaults < file < env < flags', () => {
   });
   it('file over defaults, env over file, flags over env', () => {
     expect(loadConfig({ config: file }, {})).toMatchObject({ profile: 'council', port: 4000, budget: { dailyUsd: 2, monthlyUsd: 25 } });
-    expect(loadConfig({ config: file }, { TRADING_MCP_PROFILE: 'executor', TRADING_MCP_DAILY_BUDGET_USD: '1.5' })).toMatchObject({ profile: 'executor', budget: { dailyUsd: 1.5 } });
-    expect(loadConfig({ config: file, profile: 'analyst', port: '5000' }, { TRADING_MCP_PROFILE: 'executor' })).toMatchObject({ profile: 'analyst', port: 5000 });
+    expect(loadConfig({ config: file }, { TRADING_MCP_PROFILE: 'executor', TRADING_MCP_DAILY_BUDGET_USD: '1.5' })).toMatchObject({
+      profile: 'executor',
+      budget: { dailyUsd: 1.5 },
+    });
+    expect(loadConfig({ config: file, profile: 'analyst', port: '5000' }, { TRADING_MCP_PROFILE: 'executor' })).toMatchObject({
+      profile: 'analyst',
+      port: 5000,
+    });
   });
   it('the critical daily cap: default 5, file < env, never coerced', () => {
     const capFile = join(tempDataDir(), 'config-critical.json');
@@ -34,7 +40,8 @@ describe('config layering: defaults < file < env < flags', () => {
     const base = { name: 'p', description: 'd', tools: ['place_order'] };
     expect(ProfileSchema.parse(base).confirmation).toEqual({ rejectCooldownSec: 900, maxConfirmationsPerHour: 12 });
     expect(loadProfile('executor', manifestToolNames()).confirmation.maxConfirmationsPerHour).toBe(12);
-    for (const bad of [0, -1, 1.5, '12']) expect(ProfileSchema.safeParse({ ...base, confirmation: { maxConfirmationsPerHour: bad } }).success, String(bad)).toBe(false);
+    for (const bad of [0, -1, 1.5, '12'])
+      expect(ProfileSchema.safeParse({ ...base, confirmation: { maxConfirmationsPerHour: bad } }).success, String(bad)).toBe(false);
   });
   it('gateway key precedence: LLM_GATEWAY_API_KEY, then TETRATE_API_KEY, then TARS_API_KEY', () => {
     expect(loadConfig({}, { TARS_API_KEY: 'c', TETRATE_API_KEY: 'b', LLM_GATEWAY_API_KEY: 'a' }).gateway.apiKey).toBe('a');
@@ -58,16 +65,27 @@ describe('config layering: defaults < file < env < flags', () => {
 });
 
 describe('HTTP session settings (SPEC §11)', () => {
-  it('default to 64 sessions, 15 minutes idle, only the server\'s own origin', () => {
+  it("default to 64 sessions, 15 minutes idle, only the server's own origin", () => {
     expect(loadConfig({}, {}).http).toEqual({ maxSessions: 64, sessionIdleMs: 900_000, allowedOrigins: [] });
   });
   it('layer file < env < flags, and read a comma-separated origin list', () => {
     const file = join(tempDataDir(), 'http.json');
     writeFileSync(file, JSON.stringify({ http: { maxSessions: 4, sessionIdleMs: 60_000, allowedOrigins: ['https://desk.example'] } }));
     expect(loadConfig({ config: file }, {}).http).toEqual({ maxSessions: 4, sessionIdleMs: 60_000, allowedOrigins: ['https://desk.example'] });
-    const env = { TRADING_MCP_HTTP_MAX_SESSIONS: '8', TRADING_MCP_HTTP_SESSION_IDLE_MS: '5000', TRADING_MCP_HTTP_ORIGINS: 'http://localhost:6274, https://app.example:8443' };
-    expect(loadConfig({ config: file }, env).http).toEqual({ maxSessions: 8, sessionIdleMs: 5000, allowedOrigins: ['http://localhost:6274', 'https://app.example:8443'] });
-    expect(loadConfig({ config: file, 'http-max-sessions': '2', 'http-session-idle-ms': '1000' }, env).http).toMatchObject({ maxSessions: 2, sessionIdleMs: 1000 });
+    const env = {
+      TRADING_MCP_HTTP_MAX_SESSIONS: '8',
+      TRADING_MCP_HTTP_SESSION_IDLE_MS: '5000',
+      TRADING_MCP_HTTP_ORIGINS: 'http://localhost:6274, https://app.example:8443',
+    };
+    expect(loadConfig({ config: file }, env).http).toEqual({
+      maxSessions: 8,
+      sessionIdleMs: 5000,
+      allowedOrigins: ['http://localhost:6274', 'https://app.example:8443'],
+    });
+    expect(loadConfig({ config: file, 'http-max-sessions': '2', 'http-session-idle-ms': '1000' }, env).http).toMatchObject({
+      maxSessions: 2,
+      sessionIdleMs: 1000,
+    });
   });
   it('refuses a cap below 1, an idle limit under a second and an origin that is more than scheme://host:port', () => {
     expect(() => loadConfig({ 'http-max-sessions': '0' }, {})).toThrow(/http\.maxSessions/);

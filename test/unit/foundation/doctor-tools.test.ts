@@ -7,7 +7,11 @@ import { tempDataDir } from '../../support/client.js';
 import { SPEC_TOOLS } from '../../support/profiles.js';
 
 async function check(profile: keyof typeof SPEC_TOOLS, env: Record<string, string> = {}) {
-  const deps = bootstrap({ profile, 'data-dir': tempDataDir('tars-doctor-tools-') }, env, createLogger('error', {}, () => undefined));
+  const deps = bootstrap(
+    { profile, 'data-dir': tempDataDir('tars-doctor-tools-') },
+    env,
+    createLogger('error', {}, () => undefined),
+  );
   const results = await toolChecks(deps, { writeTiers: false });
   await deps.close();
   return Object.fromEntries(results.map((r) => [r.name, r]));
@@ -21,7 +25,11 @@ describe('doctor: tools per group', () => {
     it(`${profile}: one line per group, together naming exactly the profile's tools`, async () => {
       const byGroup = await check(profile);
       expect(Object.keys(byGroup)).toEqual([...TOOL_GROUPS]);
-      expect(Object.values(byGroup).flatMap((r) => exposedIn(r.detail)).sort()).toEqual([...SPEC_TOOLS[profile]].sort());
+      expect(
+        Object.values(byGroup)
+          .flatMap((r) => exposedIn(r.detail))
+          .sort(),
+      ).toEqual([...SPEC_TOOLS[profile]].sort());
     });
   }
 
@@ -33,7 +41,11 @@ describe('doctor: tools per group', () => {
     // Lessons embed offline without a key: reported as optional, not as a problem.
     expect(byGroup.lessons).toMatchObject({ status: 'ok' });
     expect(byGroup.lessons!.detail).toContain('gateway key not set (optional)');
-    expect(Object.values(byGroup).filter((r) => r.status !== 'ok').map((r) => r.name)).toEqual(['execution']);
+    expect(
+      Object.values(byGroup)
+        .filter((r) => r.status !== 'ok')
+        .map((r) => r.name),
+    ).toEqual(['execution']);
   });
 
   it('names the hidden tools of a group, and is all ok once the gateway key is set', async () => {

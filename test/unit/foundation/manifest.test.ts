@@ -19,7 +19,8 @@ describe('tool manifest', () => {
     expect(manifestToolNames()).toEqual(catalogue.map((t) => t.name));
     for (const tool of catalogue) expect(manifestGroupOf(tool.name), tool.name).toBe(tool.group);
     // The group stays out of the published listing: tools/list shows exactly the MCP fields.
-    for (const listed of readManifest()) expect(Object.keys(listed).sort()).toEqual(['annotations', 'description', 'inputSchema', 'name', 'outputSchema', 'title']);
+    for (const listed of readManifest())
+      expect(Object.keys(listed).sort()).toEqual(['annotations', 'description', 'inputSchema', 'name', 'outputSchema', 'title']);
   });
 
   it('names every SPEC tool exactly once', () => {

@@ -14,7 +14,29 @@ describe('shipped corpus', () => {
     expect(lessons.length).toBeGreaterThanOrEqual(40);
     for (const l of lessons) expect(l.prevention.length, l.id).toBeGreaterThan(40);
     const tags = new Set(lessons.flatMap((l) => l.tags));
-    for (const t of ['options', 'iron-condor', 'assignment', 'earnings', 'iv-crush', 'spread', 'risk', 'sizing', 'daily-loss', 'correlation', 'execution', 'slippage', 'stale-quote', 'duplicate', 'agent', 'hallucination', 'injection', 'budget', 'operations', 'outage', 'key-rotation']) {
+    for (const t of [
+      'options',
+      'iron-condor',
+      'assignment',
+      'earnings',
+      'iv-crush',
+      'spread',
+      'risk',
+      'sizing',
+      'daily-loss',
+      'correlation',
+      'execution',
+      'slippage',
+      'stale-quote',
+      'duplicate',
+      'agent',
+      'hallucination',
+      'injection',
+      'budget',
+      'operations',
+      'outage',
+      'key-rotation',
+    ]) {
       expect(tags, t).toContain(t);
     }
   });
@@ -25,9 +47,18 @@ describe('parseLessonFile', () => {
 
   test('splits body and prevention, sorts tags, hashes the content', () => {
     const l = parseLessonFile('t.md', good);
-    expect(l).toMatchObject({ id: 'test-lesson', title: 'A test lesson', body: 'What happened.', prevention: 'Do better.', severity: 'high', source: 'corpus:t.md' });
+    expect(l).toMatchObject({
+      id: 'test-lesson',
+      title: 'A test lesson',
+      body: 'What happened.',
+      prevention: 'Do better.',
+      severity: 'high',
+      source: 'corpus:t.md',
+    });
     expect(l.created).toBe(Date.UTC(2025, 0, 2));
-    expect(l.contentHash).toBe(contentHash({ title: 'A test lesson', body: 'What  happened.', prevention: 'Do better.', severity: 'high', tags: ['risk', 'options'] }));
+    expect(l.contentHash).toBe(
+      contentHash({ title: 'A test lesson', body: 'What  happened.', prevention: 'Do better.', severity: 'high', tags: ['risk', 'options'] }),
+    );
   });
 
   test('malformed files are reported with the file name, not skipped silently', () => {

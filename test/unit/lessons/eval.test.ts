@@ -54,7 +54,13 @@ describe('lesson retrieval evaluation (offline embedder)', () => {
         mrr += first >= 0 ? 1 / (first + 1) : 0;
       }
       const n = EVAL_SET.length;
-      metrics[label] = { recall5: round(recall / n), ndcg5: round(ndcg / n), mrr: round(mrr / n), ndcg5Even: round(halves[0]! / Math.ceil(n / 2)), ndcg5Odd: round(halves[1]! / Math.floor(n / 2)) };
+      metrics[label] = {
+        recall5: round(recall / n),
+        ndcg5: round(ndcg / n),
+        mrr: round(mrr / n),
+        ndcg5Even: round(halves[0]! / Math.ceil(n / 2)),
+        ndcg5Odd: round(halves[1]! / Math.floor(n / 2)),
+      };
     }
     process.stdout.write(`\nlesson retrieval, ${EVAL_SET.length} queries, offline embedder:\n`);
     for (const [label, m] of Object.entries(metrics)) {

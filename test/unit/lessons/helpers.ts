@@ -8,7 +8,11 @@ import { createLogger } from '../../../src/log.js';
 import { createLessonService, type LessonService } from '../../../src/lessons/service.js';
 
 export function lessonDeps(dataDir = mkdtempSync(join(tmpdir(), 'tars-lessons-'))): Deps {
-  return bootstrap({ 'data-dir': dataDir }, { PATH: process.env.PATH ?? '' }, createLogger('warn', {}, () => undefined));
+  return bootstrap(
+    { 'data-dir': dataDir },
+    { PATH: process.env.PATH ?? '' },
+    createLogger('warn', {}, () => undefined),
+  );
 }
 
 export async function offlineLessons(options: { corpusDir?: string; dataDir?: string } = {}): Promise<{ deps: Deps; lessons: LessonService }> {

@@ -8,7 +8,17 @@ const c = (id: string, severity: Severity = 'low', created = now - 10 * 365 * 86
 describe('fuse (weighted reciprocal rank fusion + boosts)', () => {
   test('a lesson ranked by both lists beats lessons ranked by one, and its parts add up', () => {
     const [a, b, x] = [c('a'), c('b'), c('x')];
-    const ranked = fuse([{ candidate: a, similarity: 0.9 }, { candidate: x, similarity: 0.8 }], [{ candidate: b, score: 7 }, { candidate: x, score: 5 }], { mode: 'hybrid', k: 3, now, boosts: false });
+    const ranked = fuse(
+      [
+        { candidate: a, similarity: 0.9 },
+        { candidate: x, similarity: 0.8 },
+      ],
+      [
+        { candidate: b, score: 7 },
+        { candidate: x, score: 5 },
+      ],
+      { mode: 'hybrid', k: 3, now, boosts: false },
+    );
     expect(ranked.map((r) => r.candidate.id)).toEqual(['x', 'b', 'a']);
     const top = ranked[0]!;
     expect(top.parts).toMatchObject({ vector_rank: 2, fts_rank: 2, vector_similarity: 0.8, fts_score: 5 });
@@ -17,7 +27,10 @@ describe('fuse (weighted reciprocal rank fusion + boosts)', () => {
   });
 
   test('single-list modes ignore the other list; k truncates', () => {
-    const v = [{ candidate: c('v1'), similarity: 0.5 }, { candidate: c('v2'), similarity: 0.4 }];
+    const v = [
+      { candidate: c('v1'), similarity: 0.5 },
+      { candidate: c('v2'), similarity: 0.4 },
+    ];
     const f = [{ candidate: c('f1'), score: 3 }];
     expect(fuse(v, f, { mode: 'vector', k: 5, now }).map((r) => r.candidate.id)).toEqual(['v1', 'v2']);
     expect(fuse(v, f, { mode: 'fts', k: 5, now }).map((r) => r.candidate.id)).toEqual(['f1']);
@@ -27,11 +40,22 @@ describe('fuse (weighted reciprocal rank fusion + boosts)', () => {
   test('severity decides between equally relevant lessons but does not jump a clearly better one', () => {
     const tie = fuse([{ candidate: c('low'), similarity: 1 }], [{ candidate: c('crit', 'critical'), score: 1 }], { mode: 'hybrid', k: 2, now });
     // Same rank in lists of equal weight would tie; the vector list weighs less, so make it the FTS ranks that tie:
-    const equal = fuse([], [{ candidate: c('low'), score: 2 }, { candidate: c('crit', 'critical'), score: 1.99 }], { mode: 'fts', k: 2, now });
+    const equal = fuse(
+      [],
+      [
+        { candidate: c('low'), score: 2 },
+        { candidate: c('crit', 'critical'), score: 1.99 },
+      ],
+      { mode: 'fts', k: 2, now },
+    );
     expect(equal.map((r) => r.candidate.id)).toEqual(['low', 'crit']); // 1/61 vs 1.015/62: rank 1 still wins
     expect(equal[1]!.parts.severity_boost).toBe(SEVERITY_BOOST.critical);
     expect(tie.map((r) => r.candidate.id)).toEqual(['crit', 'low']); // FTS weighs 1, vector 0.75
-    const far = fuse([], Array.from({ length: 5 }, (_, i) => ({ candidate: c(`l${i}`, i === 4 ? 'critical' : 'low'), score: 5 - i })), { mode: 'fts', k: 5, now });
+    const far = fuse(
+      [],
+      Array.from({ length: 5 }, (_, i) => ({ candidate: c(`l${i}`, i === 4 ? 'critical' : 'low'), score: 5 - i })),
+      { mode: 'fts', k: 5, now },
+    );
     expect(far[0]!.candidate.id).toBe('l0');
   });
 

@@ -14,7 +14,13 @@ import { LESSONS_DIR } from '../../../src/paths.js';
 import { startFakeGateway, type FakeGateway } from '../../support/fake-gateway.js';
 import { lessonDeps } from './helpers.js';
 
-const SHIPPED = ['exec-market-order-at-open', 'exec-duplicate-order-after-timeout', 'opt-earnings-iv-crush', 'ops-api-key-rotation', 'agent-hallucinated-ticker'];
+const SHIPPED = [
+  'exec-market-order-at-open',
+  'exec-duplicate-order-after-timeout',
+  'opt-earnings-iv-crush',
+  'ops-api-key-rotation',
+  'agent-hallucinated-ticker',
+];
 
 function smallCorpus(): string {
   const dir = mkdtempSync(join(tmpdir(), 'tars-corpus-'));
@@ -85,11 +91,21 @@ describe('a change of embedder', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'tars-lessons-'));
     const offlineDeps = lessonDeps(dataDir);
     const offline = await createLessonService(offlineDeps, { corpusDir });
-    const recorded = await offline.record({ title: 'Capybara spread widened at the close', body: 'The capybara pair spread widened in the closing auction.', prevention: '', severity: 'low', tags: ['execution'] });
+    const recorded = await offline.record({
+      title: 'Capybara spread widened at the close',
+      body: 'The capybara pair spread widened in the closing auction.',
+      prevention: '',
+      severity: 'low',
+      tags: ['execution'],
+    });
     expect(recorded.duplicate).toBe(false);
     await offlineDeps.close();
 
-    const gatewayDeps = bootstrap({ 'data-dir': dataDir }, { PATH: process.env.PATH ?? '', LLM_GATEWAY_BASE_URL: gw.url, LLM_GATEWAY_API_KEY: 'k-lessons' }, quiet());
+    const gatewayDeps = bootstrap(
+      { 'data-dir': dataDir },
+      { PATH: process.env.PATH ?? '', LLM_GATEWAY_BASE_URL: gw.url, LLM_GATEWAY_API_KEY: 'k-lessons' },
+      quiet(),
+    );
     const online = await createLessonService(gatewayDeps, { corpusDir });
     const before = gw.requests.length;
     await online.ingest();
@@ -100,7 +116,12 @@ describe('a change of embedder', () => {
     const status = await online.status();
     expect(status.preferred.name).toBe('gateway');
     expect(status.lastIngest).toMatchObject({ embedded: 6 });
-    expect(status.tables.map((t) => [t.name, t.state.rows]).sort()).toEqual([[status.preferredTable, 6], ['lessons__local_hash__1', 6]].sort());
+    expect(status.tables.map((t) => [t.name, t.state.rows]).sort()).toEqual(
+      [
+        [status.preferredTable, 6],
+        ['lessons__local_hash__1', 6],
+      ].sort(),
+    );
 
     const found = await online.search({ query: 'capybara spread closing auction', k: 1 });
     expect(found.embedder.name).toBe('gateway');
@@ -109,7 +130,11 @@ describe('a change of embedder', () => {
 
     // Restarting with the gateway embedder: nothing left to embed.
     await gatewayDeps.close();
-    const againDeps = bootstrap({ 'data-dir': dataDir }, { PATH: process.env.PATH ?? '', LLM_GATEWAY_BASE_URL: gw.url, LLM_GATEWAY_API_KEY: 'k-lessons' }, quiet());
+    const againDeps = bootstrap(
+      { 'data-dir': dataDir },
+      { PATH: process.env.PATH ?? '', LLM_GATEWAY_BASE_URL: gw.url, LLM_GATEWAY_API_KEY: 'k-lessons' },
+      quiet(),
+    );
     const again = await createLessonService(againDeps, { corpusDir });
     await again.ingest();
     expect((await again.status()).lastIngest).toMatchObject({ embedded: 0 });
@@ -118,7 +143,10 @@ describe('a change of embedder', () => {
     // Each table holds only its own embedder's vectors.
     const db = await lancedb.connect(join(dataDir, 'lessons.lance'));
     for (const name of await db.tableNames()) {
-      const rows = (await (await db.openTable(name)).query().select(['embedder', 'embedder_version']).toArray()) as Array<{ embedder: string; embedder_version: string }>;
+      const rows = (await (await db.openTable(name)).query().select(['embedder', 'embedder_version']).toArray()) as Array<{
+        embedder: string;
+        embedder_version: string;
+      }>;
       expect(new Set(rows.map((r) => `${r.embedder}@${r.embedder_version}`)).size, name).toBe(1);
     }
     db.close();

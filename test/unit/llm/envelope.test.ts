@@ -20,7 +20,10 @@ afterEach(async () => {
   while (open.length) await open.pop()!.close();
 });
 
-async function setup(extraEnv: Record<string, string> = {}, opts: { confirmation?: Partial<Profile['confirmation']>; router?: Parameters<typeof createLlm>[1] } = {}) {
+async function setup(
+  extraEnv: Record<string, string> = {},
+  opts: { confirmation?: Partial<Profile['confirmation']>; router?: Parameters<typeof createLlm>[1] } = {},
+) {
   const gw = await startFakeGateway({ apiKey: 'test-key' });
   open.push(gw);
   const deps = makeDeps(gatewayEnv(gw.url, extraEnv), undefined, opts.confirmation);
@@ -145,7 +148,11 @@ describe("the gateway's word on usage", () => {
 
   it('critical: an over-reported reply is charged but not used, and no other Opus model is paid for', async () => {
     const { gw, deps, llm } = await setup();
-    gw.when({ tier: 'critical' }, { overReportUsage: 3, content: (req) => JSON.stringify({ decision: 'APPROVE', order_hash: orderHashIn(req), reasons: ['ok'] }) }, { times: Infinity });
+    gw.when(
+      { tier: 'critical' },
+      { overReportUsage: 3, content: (req) => JSON.stringify({ decision: 'APPROVE', order_hash: orderHashIn(req), reasons: ['ok'] }) },
+      { times: Infinity },
+    );
     const err = await failure(confirmCall(llm, 0));
     expect([err.code, err.details.reason]).toEqual(['GATEWAY_UNAVAILABLE', 'usage_anomaly']);
     expect(chat(gw).map((q) => q.model)).toEqual(['claude-opus-4-6']);
@@ -176,8 +183,22 @@ describe("the gateway's word on usage", () => {
     const { gw, deps, llm } = await setup({ TRADING_MCP_TIERS: path, TRADING_MCP_DAILY_BUDGET_USD: '0.002' });
     // settled spend lands exactly on the cap (as a reply billed to the last nano-dollar would leave it)
     const ledger = await getLedger(deps);
-    const { rowId } = ledger.reserve({ callId: 'pre', attempt: 1, tool: 't', tier: 'parse' }, () => ({ model: 'deepseek-v3.2', reserveNano: 1, step: 0, route: 'primary' }));
-    ledger.settle(rowId, { modelServed: 'deepseek-v3.2', inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, reasoningTokens: 0, costNano: 2_000_000, latencyMs: 0, outcome: 'ok' });
+    const { rowId } = ledger.reserve({ callId: 'pre', attempt: 1, tool: 't', tier: 'parse' }, () => ({
+      model: 'deepseek-v3.2',
+      reserveNano: 1,
+      step: 0,
+      route: 'primary',
+    }));
+    ledger.settle(rowId, {
+      modelServed: 'deepseek-v3.2',
+      inputTokens: 0,
+      cachedInputTokens: 0,
+      outputTokens: 0,
+      reasoningTokens: 0,
+      costNano: 2_000_000,
+      latencyMs: 0,
+      outcome: 'ok',
+    });
     expect(ledger.view().dayLeftNano).toBe(0);
     const err = await failure(llm.complete({ tier: 'parse', tool: 't', messages: user('y') }));
     expect(err.code).toBe('BUDGET_EXHAUSTED');
@@ -205,14 +226,22 @@ describe('what the router passes through for a strict confirmation read', () => 
       const before = chat(gw).length;
       const err = await failure(confirmCall(llm, 0));
       expect([err.code, err.details.reason, err.details.modelServed], served).toEqual(['GATEWAY_UNAVAILABLE', 'model_substituted', served]);
-      expect(chat(gw).slice(before).map((q) => q.model)).toEqual(['claude-opus-4-6', 'claude-opus-4-5']);
+      expect(
+        chat(gw)
+          .slice(before)
+          .map((q) => q.model),
+      ).toEqual(['claude-opus-4-6', 'claude-opus-4-5']);
     }
     gw.when({ tier: 'critical' }, { model: 'anthropic/claude-opus-4-6' });
     expect((await confirmCall(llm, 1)).modelServed).toBe('anthropic/claude-opus-4-6');
   });
 
   it('the tier table: the same rule refuses openai/claude-opus-4-6 and takes anthropic/claude-opus-4-6', () => {
-    for (const [model, ok] of [['openai/claude-opus-4-6', false], ['anthropic/anthropic/claude-opus-4-6', false], ['anthropic/claude-opus-4-6', true]] as const) {
+    for (const [model, ok] of [
+      ['openai/claude-opus-4-6', false],
+      ['anthropic/anthropic/claude-opus-4-6', false],
+      ['anthropic/claude-opus-4-6', true],
+    ] as const) {
       const t = structuredClone(loadTierTable());
       t.tiers.critical.models = [model];
       t.models[model] = { inputPerM: 5, outputPerM: 25, cachedInputPerM: 0.5 };

@@ -49,7 +49,12 @@ describe('router.quote', () => {
     expect([gw.requests.length, await committed(deps), (await getLedger(deps)).recent(5)]).toEqual([0, 0, []]);
     const r = await llm.complete({ tier: 'analysis', tool: 't', messages, maxTokens: 500 });
     const [row] = (await getLedger(deps)).rowsForCall(r.callId);
-    expect([row!.model_requested, row!.reserved_nano, row!.route, row!.downgrade_step]).toEqual([q.candidates[0]!.model, q.candidates[0]!.worstNano, 'primary', q.downgradeStep]);
+    expect([row!.model_requested, row!.reserved_nano, row!.route, row!.downgrade_step]).toEqual([
+      q.candidates[0]!.model,
+      q.candidates[0]!.worstNano,
+      'primary',
+      q.downgradeStep,
+    ]);
   });
 
   it('on a drained budget it says BUDGET_EXHAUSTED, and so does the call, which sends nothing', async () => {
@@ -59,7 +64,10 @@ describe('router.quote', () => {
     expect(q.cheapestWorstCaseNano).toBeGreaterThan(100_000);
     expect(await codeOf(llm.complete({ tier: 'parse', tool: 't', messages }))).toBe('BUDGET_EXHAUSTED');
     // critical is quoted on Opus all the same: its own envelope bounds it, not the shared budget
-    expect((await llm.quote({ tier: 'critical', tool: 'place_order', messages })).candidates.map((c) => c.model)).toEqual(['claude-opus-4-6', 'claude-opus-4-5']);
+    expect((await llm.quote({ tier: 'critical', tool: 'place_order', messages })).candidates.map((c) => c.model)).toEqual([
+      'claude-opus-4-6',
+      'claude-opus-4-5',
+    ]);
     expect(gw.requests).toHaveLength(0);
   });
 
@@ -72,7 +80,11 @@ describe('router.quote', () => {
     expect(q.candidates.map((c) => c.model)).toEqual(['deepseek-v3.2']);
     const sent = chatRequests(gw).length;
     expect((await llm.complete({ tier: 'options', tool: 't', messages })).modelServed).toBe('deepseek-v3.2');
-    expect(chatRequests(gw).slice(sent).map((x) => x.model)).toEqual(['deepseek-v3.2']);
+    expect(
+      chatRequests(gw)
+        .slice(sent)
+        .map((x) => x.model),
+    ).toEqual(['deepseek-v3.2']);
   });
 
   it('without a gateway key: GATEWAY_NOT_CONFIGURED', async () => {

@@ -31,10 +31,46 @@ const order = (r: ReturnType<typeof route>) => r.candidates.map((c) => [c.model,
 
 describe('route: the downgrade steps', () => {
   it.each([
-    ['step 0: the primary, then the fallback order', 'analysis', {}, 0, [['mistral-medium-3', 2.4 * M, 'primary'], ['deepseek-v3.2', 0.7 * M, 'fallback']]],
-    ['step 0: a pinned council member first', 'options', { preferModel: 'deepseek-v3.2' }, 0, [['deepseek-v3.2', 0.7 * M, 'prefer'], ['kimi-k2', 3.1 * M, 'fallback']]],
-    ['step 1: the tier, cheapest worst case first', 'analysis', {}, 1, [['deepseek-v3.2', 0.7 * M, 'tier-cheapest'], ['mistral-medium-3', 2.4 * M, 'tier-cheapest']]],
-    ['step 1: a pinned model is not kept', 'options', { preferModel: 'kimi-k2' }, 1, [['deepseek-v3.2', 0.7 * M, 'tier-cheapest'], ['kimi-k2', 3.1 * M, 'tier-cheapest']]],
+    [
+      'step 0: the primary, then the fallback order',
+      'analysis',
+      {},
+      0,
+      [
+        ['mistral-medium-3', 2.4 * M, 'primary'],
+        ['deepseek-v3.2', 0.7 * M, 'fallback'],
+      ],
+    ],
+    [
+      'step 0: a pinned council member first',
+      'options',
+      { preferModel: 'deepseek-v3.2' },
+      0,
+      [
+        ['deepseek-v3.2', 0.7 * M, 'prefer'],
+        ['kimi-k2', 3.1 * M, 'fallback'],
+      ],
+    ],
+    [
+      'step 1: the tier, cheapest worst case first',
+      'analysis',
+      {},
+      1,
+      [
+        ['deepseek-v3.2', 0.7 * M, 'tier-cheapest'],
+        ['mistral-medium-3', 2.4 * M, 'tier-cheapest'],
+      ],
+    ],
+    [
+      'step 1: a pinned model is not kept',
+      'options',
+      { preferModel: 'kimi-k2' },
+      1,
+      [
+        ['deepseek-v3.2', 0.7 * M, 'tier-cheapest'],
+        ['kimi-k2', 3.1 * M, 'tier-cheapest'],
+      ],
+    ],
     [
       'step 2: every non-critical chat model, cheapest first, never Opus',
       'reasoning',
@@ -66,7 +102,11 @@ describe('route: the downgrade steps', () => {
     });
     let draws = 0;
     const random = (x: number) => () => (draws++, x);
-    expect(order(route(split, req('parse', { random: random(0.95) }), budget(), closed))[0]).toEqual(['mistral-small-3.2', 0.4 * M, 'split:deepseek-v3.2=90,mistral-small-3.2=10']);
+    expect(order(route(split, req('parse', { random: random(0.95) }), budget(), closed))[0]).toEqual([
+      'mistral-small-3.2',
+      0.4 * M,
+      'split:deepseek-v3.2=90,mistral-small-3.2=10',
+    ]);
     expect(order(route(split, req('parse', { random: random(0.5) }), budget(), closed)).map((c) => c[0])).toEqual(['deepseek-v3.2', 'mistral-small-3.2']);
     expect(draws).toBe(2);
     route(split, req('parse', { random: random(0.95), preferModel: 'deepseek-v3.2' }), budget(), closed);
@@ -110,7 +150,11 @@ describe('route: prices', () => {
       t.tiers.parse.models = ['nobody-knows-1', 'nobody-knows-2'];
     });
     const r0 = route(unpriced, req('parse'), budget(), closed);
-    expect([r0.candidates, r0.refusal?.code, r0.refusal?.details]).toEqual([[], 'UNKNOWN_PRICE', { tier: 'parse', models: ['nobody-knows-1', 'nobody-knows-2'] }]);
+    expect([r0.candidates, r0.refusal?.code, r0.refusal?.details]).toEqual([
+      [],
+      'UNKNOWN_PRICE',
+      { tier: 'parse', models: ['nobody-knows-1', 'nobody-knows-2'] },
+    ]);
     const critical = tableWith((t) => {
       delete (t.models as Record<string, unknown>)['claude-opus-4-6'];
       delete (t.models as Record<string, unknown>)['claude-opus-4-5'];
@@ -141,9 +185,25 @@ describe('route: prices', () => {
 describe('route: circuits and failover', () => {
   it.each([
     ['an open circuit skips its model', 'reasoning', 1, [], openFor('deepseek-r1'), [['kimi-k2', 3.1 * M, 'fallback']], [['deepseek-r1', 'circuit_open']]],
-    ['a failover labels its route and skips what was tried', 'reasoning', 2, ['deepseek-r1'], closed, [['kimi-k2', 3.1 * M, 'failover(fallback)']], [['deepseek-r1', 'tried']]],
+    [
+      'a failover labels its route and skips what was tried',
+      'reasoning',
+      2,
+      ['deepseek-r1'],
+      closed,
+      [['kimi-k2', 3.1 * M, 'failover(fallback)']],
+      [['deepseek-r1', 'tried']],
+    ],
     ['failover at step 1', 'analysis', 2, ['deepseek-v3.2'], closed, [['mistral-medium-3', 2.4 * M, 'failover(tier-cheapest)']], [['deepseek-v3.2', 'tried']]],
-    ['critical: an open Opus circuit moves to the next Opus', 'critical', 1, [], openFor('claude-opus-4-6'), [['claude-opus-4-5', 30 * M, 'primary']], [['claude-opus-4-6', 'circuit_open']]],
+    [
+      'critical: an open Opus circuit moves to the next Opus',
+      'critical',
+      1,
+      [],
+      openFor('claude-opus-4-6'),
+      [['claude-opus-4-5', 30 * M, 'primary']],
+      [['claude-opus-4-6', 'circuit_open']],
+    ],
     ['critical: a failover', 'critical', 2, ['claude-opus-4-6'], closed, [['claude-opus-4-5', 30 * M, 'failover']], [['claude-opus-4-6', 'tried']]],
   ] as const)('%s', (_name, tier, attempt, tried, circuits, candidates, skipped) => {
     const r = route(shipped, req(tier, { attempt, tried: new Set(tried) }), budget({ step: tier === 'analysis' ? 1 : 0 }), circuits);
@@ -165,9 +225,19 @@ describe('route: the critical tier', () => {
 
   it('stays on Opus, never downgraded, when the shared budget is spent past nothing; a pinned Opus goes first', () => {
     const r = route(shipped, req('critical'), exhausted, closed);
-    expect([r.step, r.refusal, order(r)]).toEqual([0, null, [['claude-opus-4-6', 30 * M, 'primary'], ['claude-opus-4-5', 30 * M, 'primary']]]);
+    expect([r.step, r.refusal, order(r)]).toEqual([
+      0,
+      null,
+      [
+        ['claude-opus-4-6', 30 * M, 'primary'],
+        ['claude-opus-4-5', 30 * M, 'primary'],
+      ],
+    ]);
     const pinned = route(shipped, req('critical', { preferModel: 'claude-opus-4-5' }), exhausted, closed);
-    expect(order(pinned)).toEqual([['claude-opus-4-5', 30 * M, 'prefer'], ['claude-opus-4-6', 30 * M, 'primary']]);
+    expect(order(pinned)).toEqual([
+      ['claude-opus-4-5', 30 * M, 'prefer'],
+      ['claude-opus-4-6', 30 * M, 'primary'],
+    ]);
   });
 
   it('a model that is not Opus is never a candidate, even listed in the critical tier of an unchecked table', () => {
@@ -205,11 +275,21 @@ describe('callShape and quotes', () => {
     const call = { tier: 'analysis' as const, tool: 't', messages, maxTokens: 1000 };
     const worst = (model: string) => Math.ceil((124 * shipped.models[model]!.inputPerM + 1000 * shipped.models[model]!.outputPerM) * 1000 - 1e-6);
     const q = quoteRoute(shipped, call, budget(), closed);
-    expect([q.downgradeStep, q.refusal, q.candidates.map((c) => c.model), q.cheapestWorstCaseNano]).toEqual([0, null, ['mistral-medium-3', 'deepseek-v3.2'], worst('deepseek-v3.2')]);
+    expect([q.downgradeStep, q.refusal, q.candidates.map((c) => c.model), q.cheapestWorstCaseNano]).toEqual([
+      0,
+      null,
+      ['mistral-medium-3', 'deepseek-v3.2'],
+      worst('deepseek-v3.2'),
+    ]);
     const blocked = quoteRoute(shipped, call, budget(), openFor('deepseek-v3.2', 'mistral-medium-3'));
     expect([blocked.candidates, blocked.refusal?.code, blocked.cheapestWorstCaseNano]).toEqual([[], 'GATEWAY_UNAVAILABLE', worst('deepseek-v3.2')]);
     const poor = quoteRoute(shipped, call, budget({ step: 2, dayLeftNano: 1 }), closed);
-    expect([poor.candidates, poor.refusal?.code, poor.cheapestWorstCaseNano, poor.remainingDailyNano]).toEqual([[], 'BUDGET_EXHAUSTED', worst('mistral-small-3.2'), 1]);
+    expect([poor.candidates, poor.refusal?.code, poor.cheapestWorstCaseNano, poor.remainingDailyNano]).toEqual([
+      [],
+      'BUDGET_EXHAUSTED',
+      worst('mistral-small-3.2'),
+      1,
+    ]);
     const unpriced = quoteRoute(shipped, { ...call, preferModel: 'nobody-knows' }, budget(), closed);
     expect([unpriced.candidates, unpriced.refusal?.code, unpriced.cheapestWorstCaseNano]).toEqual([[], 'UNKNOWN_PRICE', worst('deepseek-v3.2')]);
   });

@@ -37,14 +37,33 @@ const chatRequests = (gw: FakeGateway) => gw.requests.filter((r) => r.path === '
 /** Push the day's committed spend to `usd` through the ledger's own API (as other calls would). */
 async function spend(deps: Deps, usd: number) {
   const ledger = await getLedger(deps);
-  const { rowId } = ledger.reserve({ callId: `pre-${usd}`, attempt: 1, tool: 'test', tier: 'parse' }, () => ({ model: 'deepseek-v3.2', reserveNano: Math.round(usd * 1e9), step: 0, route: 'primary' }));
-  ledger.settle(rowId, { modelServed: 'deepseek-v3.2', inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, reasoningTokens: 0, costNano: Math.round(usd * 1e9), latencyMs: 0, outcome: 'ok' });
+  const { rowId } = ledger.reserve({ callId: `pre-${usd}`, attempt: 1, tool: 'test', tier: 'parse' }, () => ({
+    model: 'deepseek-v3.2',
+    reserveNano: Math.round(usd * 1e9),
+    step: 0,
+    route: 'primary',
+  }));
+  ledger.settle(rowId, {
+    modelServed: 'deepseek-v3.2',
+    inputTokens: 0,
+    cachedInputTokens: 0,
+    outputTokens: 0,
+    reasoningTokens: 0,
+    costNano: Math.round(usd * 1e9),
+    latencyMs: 0,
+    outcome: 'ok',
+  });
 }
 
 describe('router against the loopback gateway', () => {
   it('answers a json_schema request, reports a receipt and records the cost the gateway billed', async () => {
     const { gw, deps, llm } = await setup();
-    const schema = { type: 'object', properties: { vote: { enum: ['APPROVE', 'REJECT', 'ABSTAIN'] }, confidence: { type: 'number', minimum: 0, maximum: 1 }, reasoning: { type: 'string' } }, required: ['vote', 'confidence', 'reasoning'], additionalProperties: false };
+    const schema = {
+      type: 'object',
+      properties: { vote: { enum: ['APPROVE', 'REJECT', 'ABSTAIN'] }, confidence: { type: 'number', minimum: 0, maximum: 1 }, reasoning: { type: 'string' } },
+      required: ['vote', 'confidence', 'reasoning'],
+      additionalProperties: false,
+    };
     const r = await llm.complete({ tier: 'reasoning', tool: 'council_vote', messages: user('vote on AAPL'), responseFormat: { name: 'member_vote', schema } });
     expect(JSON.parse(r.content)).toEqual({ vote: 'APPROVE', confidence: 0, reasoning: 'fake' });
     expect(r.modelServed).toBe('deepseek-r1');
@@ -55,7 +74,9 @@ describe('router against the loopback gateway', () => {
     expect(receiptSummary(r)).toEqual({ tier: 'reasoning', model: 'deepseek-r1', costUsd: r.costUsd, remainingDailyUsd: r.remainingDailyUsd });
     expect(r.remainingDailyUsd).toBeCloseTo(0.83 - r.costUsd, 9);
     const rows = (await getLedger(deps)).rowsForCall(r.callId);
-    expect(rows.map((x) => [x.state, x.tool, x.tier, x.model_requested, x.model_served, x.outcome])).toEqual([['settled', 'council_vote', 'reasoning', 'deepseek-r1', 'deepseek-r1', 'ok']]);
+    expect(rows.map((x) => [x.state, x.tool, x.tier, x.model_requested, x.model_served, x.outcome])).toEqual([
+      ['settled', 'council_vote', 'reasoning', 'deepseek-r1', 'deepseek-r1', 'ok'],
+    ]);
   });
 
   it('prices cached input and reasoning tokens (reasoning is part of completion_tokens)', async () => {
@@ -106,7 +127,10 @@ describe('router against the loopback gateway', () => {
     gw.when('mistral-medium-3', { status: 429, retryAfter: 1 });
     const r = await llm.complete({ tier: 'analysis', tool: 't', messages: user('x') });
     const reqs = chatRequests(gw);
-    expect(reqs.map((q) => [q.model, q.status])).toEqual([['mistral-medium-3', 429], ['mistral-medium-3', 200]]);
+    expect(reqs.map((q) => [q.model, q.status])).toEqual([
+      ['mistral-medium-3', 429],
+      ['mistral-medium-3', 200],
+    ]);
     expect(reqs[1]!.at - reqs[0]!.at).toBeGreaterThanOrEqual(1000);
     expect(r.modelServed).toBe('mistral-medium-3');
   });
@@ -128,10 +152,20 @@ describe('router against the loopback gateway', () => {
     expect(r.modelServed).toBe('deepseek-v3.2');
     expect(chatRequests(gw).map((q) => q.model)).toEqual(['kimi-k2', 'kimi-k2', 'kimi-k2', 'deepseek-v3.2']);
     const rows = (await getLedger(deps)).rowsForCall(r.callId);
-    expect(rows.map((x) => [x.state, x.model_requested])).toEqual([['released', 'kimi-k2'], ['settled', 'deepseek-v3.2']]);
+    expect(rows.map((x) => [x.state, x.model_requested])).toEqual([
+      ['released', 'kimi-k2'],
+      ['settled', 'deepseek-v3.2'],
+    ]);
     gw.when('kimi-k2', { status: 400 });
     await llm.complete({ tier: 'options', tool: 't', messages: user('y') });
-    expect(chatRequests(gw).slice(4).map((q) => [q.model, q.status])).toEqual([['kimi-k2', 400], ['deepseek-v3.2', 200]]);
+    expect(
+      chatRequests(gw)
+        .slice(4)
+        .map((q) => [q.model, q.status]),
+    ).toEqual([
+      ['kimi-k2', 400],
+      ['deepseek-v3.2', 200],
+    ]);
   });
 
   it('a hung model times out within the tier bound and fails over', async () => {
@@ -199,7 +233,10 @@ describe('router against the loopback gateway', () => {
   it('critical: an Opus reply scripted per order hash is accepted; a dated Opus id counts as the same model', async () => {
     const { gw, llm } = await setup();
     const hash = 'b'.repeat(64);
-    gw.when({ tier: 'critical' }, { model: 'claude-opus-4-6-20260301', content: (req) => JSON.stringify({ decision: 'APPROVE', order_hash: orderHashIn(req), reasons: ['ok'] }) });
+    gw.when(
+      { tier: 'critical' },
+      { model: 'claude-opus-4-6-20260301', content: (req) => JSON.stringify({ decision: 'APPROVE', order_hash: orderHashIn(req), reasons: ['ok'] }) },
+    );
     const r = await llm.complete({ tier: 'critical', tool: 'place_order', messages: user(`order_hash: ${hash}`) });
     expect(JSON.parse(r.content)).toEqual({ decision: 'APPROVE', order_hash: hash, reasons: ['ok'] });
     expect(r.modelServed).toBe('claude-opus-4-6-20260301');
@@ -333,6 +370,7 @@ describe('tier table validation', () => {
       t.models[fake] = { inputPerM: 5, outputPerM: 25, cachedInputPerM: 0.5 };
       expect(() => validateTierTable(t, 'x.json'), fake).toThrow(/Claude Opus models only/);
     }
-    for (const real of ['claude-opus-4-6', 'anthropic/claude-opus-4.5', 'claude-3-opus-20240229', 'claude-opus-4-5@20251101', 'claude-opus-4-1-v1:0']) expect(isOpusModel(real), real).toBe(true);
+    for (const real of ['claude-opus-4-6', 'anthropic/claude-opus-4.5', 'claude-3-opus-20240229', 'claude-opus-4-5@20251101', 'claude-opus-4-1-v1:0'])
+      expect(isOpusModel(real), real).toBe(true);
   });
 });

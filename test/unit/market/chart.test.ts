@@ -33,10 +33,44 @@ function input(n: number): ChartInput {
     high: h,
     low: l,
     close: c,
-    overlays: [{ label: 'SMA50', color: '#2563eb', values: lead(c.map((x) => x * 1.01), 49) }],
-    bands: { upper: lead(h.map((x) => x * 1.02), 19), middle: lead(c, 19), lower: lead(l.map((x) => x * 0.98), 19), label: 'BB(20,2)' },
+    overlays: [
+      {
+        label: 'SMA50',
+        color: '#2563eb',
+        values: lead(
+          c.map((x) => x * 1.01),
+          49,
+        ),
+      },
+    ],
+    bands: {
+      upper: lead(
+        h.map((x) => x * 1.02),
+        19,
+      ),
+      middle: lead(c, 19),
+      lower: lead(
+        l.map((x) => x * 0.98),
+        19,
+      ),
+      label: 'BB(20,2)',
+    },
     rsi: { values: lead(osc, 14), label: 'RSI(14)' },
-    macd: { line: lead(osc.map((x) => x / 100 - 0.5), 33), signal: lead(osc.map((x) => x / 100 - 0.52), 33), hist: lead(osc.map(() => 0.02), 33), label: 'MACD' },
+    macd: {
+      line: lead(
+        osc.map((x) => x / 100 - 0.5),
+        33,
+      ),
+      signal: lead(
+        osc.map((x) => x / 100 - 0.52),
+        33,
+      ),
+      hist: lead(
+        osc.map(() => 0.02),
+        33,
+      ),
+      label: 'MACD',
+    },
   };
 }
 

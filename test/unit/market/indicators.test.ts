@@ -3,14 +3,29 @@
  * arithmetic, and the naive textbook implementations in reference.ts (no shared code with the library).
  */
 import { describe, expect, it } from 'vitest';
-import { computeIndicators, historicalVolatility, INDICATOR_NAMES, MIN_BARS, percentileOfLast, warmupBars, type IndicatorName } from '../../../src/market/indicators.js';
+import {
+  computeIndicators,
+  historicalVolatility,
+  INDICATOR_NAMES,
+  MIN_BARS,
+  percentileOfLast,
+  warmupBars,
+  type IndicatorName,
+} from '../../../src/market/indicators.js';
 import { cleanSeries, PERIODS_PER_YEAR, type PriceSeries } from '../../../src/market/series.js';
 import { INDICATOR_CHOICES } from '../../../src/market/technicals-schema.js';
 import type { Bar } from '../../../src/broker/types.js';
 import { refAdx, refAtr, refBollinger, refEma, refHv, refMacd, refObv, refRsi, refSma, refStochastic, refVwap, walk, type Ohlcv } from './reference.js';
 
 function seriesOf(b: Ohlcv & { t?: string[] }): PriceSeries {
-  const bars: Bar[] = b.c.map((c, i) => ({ t: b.t?.[i] ?? new Date(Date.UTC(2024, 0, 1) + i * 86_400_000).toISOString(), o: b.o[i]!, h: b.h[i]!, l: b.l[i]!, c, v: b.v[i]! }));
+  const bars: Bar[] = b.c.map((c, i) => ({
+    t: b.t?.[i] ?? new Date(Date.UTC(2024, 0, 1) + i * 86_400_000).toISOString(),
+    o: b.o[i]!,
+    h: b.h[i]!,
+    l: b.l[i]!,
+    c,
+    v: b.v[i]!,
+  }));
   return cleanSeries(bars, '1Day', 'TEST').series;
 }
 const closesOnly = (c: number[]): Ohlcv => ({ o: c, h: c, l: c, c, v: c.map(() => 1000) });
@@ -71,7 +86,13 @@ describe('hand-checked small cases', () => {
   });
 
   it('OBV adds the volume of up days and subtracts that of down days', () => {
-    const b: Ohlcv = { o: [10, 11, 10.5, 10.5, 12], h: [10, 11, 10.5, 10.5, 12], l: [10, 11, 10.5, 10.5, 12], c: [10, 11, 10.5, 10.5, 12], v: [100, 200, 50, 70, 300] };
+    const b: Ohlcv = {
+      o: [10, 11, 10.5, 10.5, 12],
+      h: [10, 11, 10.5, 10.5, 12],
+      l: [10, 11, 10.5, 10.5, 12],
+      c: [10, 11, 10.5, 10.5, 12],
+      v: [100, 200, 50, 70, 300],
+    };
     const r = computeIndicators(seriesOf(b), all(['obv']), { timeframe: '1Day', windowStart: 0 }).series.get('obv')!;
     expect(Array.from(r)).toEqual([0, 200, 150, 150, 450]);
   });

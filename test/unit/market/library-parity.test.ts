@@ -14,7 +14,14 @@ import type { Bar } from '../../../src/broker/types.js';
 import { walk, type Ohlcv } from './reference.js';
 
 function seriesOf(b: Ohlcv): PriceSeries {
-  const bars: Bar[] = b.c.map((c, i) => ({ t: new Date(Date.UTC(2020, 0, 1) + i * 86_400_000).toISOString(), o: b.o[i]!, h: b.h[i]!, l: b.l[i]!, c, v: b.v[i]! }));
+  const bars: Bar[] = b.c.map((c, i) => ({
+    t: new Date(Date.UTC(2020, 0, 1) + i * 86_400_000).toISOString(),
+    o: b.o[i]!,
+    h: b.h[i]!,
+    l: b.l[i]!,
+    c,
+    v: b.v[i]!,
+  }));
   return cleanSeries(bars, '1Day', 'TEST').series;
 }
 
@@ -67,14 +74,24 @@ describe('computeIndicators gives the library’s own numbers', () => {
   it('SMA 20/50/200 (ours: rolling mean) = library SMA', () => {
     for (const p of PARAMS.sma) {
       const sma = new SMA(p);
-      const [lib] = libSeries(n, (i) => sma.update(s.close[i]!, false), (v) => [v], 1);
+      const [lib] = libSeries(
+        n,
+        (i) => sma.update(s.close[i]!, false),
+        (v) => [v],
+        1,
+      );
       expectSame(get(`sma${p}`), lib!, `sma${p}`);
     }
   });
 
   it('Bollinger(20, 2) (ours: rolling mean + two-pass deviation) = library BollingerBands', () => {
     const bb = new BollingerBands(PARAMS.bbands.period, PARAMS.bbands.stdDev);
-    const [u, m, l] = libSeries(n, (i) => bb.update(s.close[i]!, false), (x) => [x.upper, x.middle, x.lower], 3);
+    const [u, m, l] = libSeries(
+      n,
+      (i) => bb.update(s.close[i]!, false),
+      (x) => [x.upper, x.middle, x.lower],
+      3,
+    );
     expectSame(get('bbUpper'), u!, 'bbUpper');
     expectSame(get('bbMiddle'), m!, 'bbMiddle');
     expectSame(get('bbLower'), l!, 'bbLower');
@@ -82,7 +99,12 @@ describe('computeIndicators gives the library’s own numbers', () => {
 
   it('Stochastic(14,3,3) (library WilliamsR + 100, rolling means) = library StochasticOscillator, flat window included', () => {
     const st = new StochasticOscillator({ kPeriod: PARAMS.stoch.k, kSlowingPeriod: PARAMS.stoch.kSlowing, dPeriod: PARAMS.stoch.d });
-    const [k, d] = libSeries(n, (i) => st.update(candle(i), false), (x) => [x.stochK, x.stochD], 2);
+    const [k, d] = libSeries(
+      n,
+      (i) => st.update(candle(i), false),
+      (x) => [x.stochK, x.stochD],
+      2,
+    );
     expectSame(get('stochK'), k!, 'stochK');
     expectSame(get('stochD'), d!, 'stochD');
     // The flat stretch really hit the zero-range case (both read 0 there).
@@ -110,17 +132,32 @@ describe('computeIndicators gives the library’s own numbers', () => {
   it('EMA 9/21/50/200 (seeded directly) = library EMA behind SmaSeededEMA', () => {
     for (const p of PARAMS.ema) {
       const ema = new SmaSeededEMA(p);
-      const [lib] = libSeries(n, (i) => ema.update(s.close[i]!, false) as number | null, (v) => [v], 1);
+      const [lib] = libSeries(
+        n,
+        (i) => ema.update(s.close[i]!, false) as number | null,
+        (v) => [v],
+        1,
+      );
       expectSame(get(`ema${p}`), lib!, `ema${p}`);
     }
   });
 
   it('RSI, ATR, ADX/±DI with SmaSeededRMA smoothing = the library’s defaults (WSMA)', () => {
     const rsi = new RSI(PARAMS.rsi);
-    const [rLib] = libSeries(n, (i) => rsi.update(s.close[i]!, false), (v) => [v], 1);
+    const [rLib] = libSeries(
+      n,
+      (i) => rsi.update(s.close[i]!, false),
+      (v) => [v],
+      1,
+    );
     expectSame(get(`rsi${PARAMS.rsi}`), rLib!, 'rsi');
     const atr = new ATR(PARAMS.atr);
-    const [aLib] = libSeries(n, (i) => atr.update(candle(i), false), (v) => [v], 1);
+    const [aLib] = libSeries(
+      n,
+      (i) => atr.update(candle(i), false),
+      (v) => [v],
+      1,
+    );
     expectSame(get(`atr${PARAMS.atr}`), aLib!, 'atr');
     const adx = new ADX(PARAMS.adx);
     const plus = new Float64Array(n).fill(Number.NaN);

@@ -38,10 +38,17 @@ function spyContracts(n: number): Array<Record<string, unknown>> {
 
 function snapshot(bid: number, ask: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
   const t = '2025-06-02T19:59:59.731674112Z';
-  return { latestQuote: { ap: ask, as: 5, ax: 'X', bp: bid, bs: 4, bx: 'X', c: ' ', t }, latestTrade: { c: 'I', p: (bid + ask) / 2, s: 1, t, x: 'W' }, impliedVolatility: 0.21, greeks: { delta: 0.3, gamma: 0.02, rho: 0.01, theta: -0.05, vega: 0.1 }, ...extra };
+  return {
+    latestQuote: { ap: ask, as: 5, ax: 'X', bp: bid, bs: 4, bx: 'X', c: ' ', t },
+    latestTrade: { c: 'I', p: (bid + ask) / 2, s: 1, t, x: 'W' },
+    impliedVolatility: 0.21,
+    greeks: { delta: 0.3, gamma: 0.02, rho: 0.01, theta: -0.05, vega: 0.1 },
+    ...extra,
+  };
 }
 
-const pinClock = (timestamp: string) => fake.setClock({ timestamp, is_open: false, next_open: '2025-06-03T09:30:00-04:00', next_close: '2025-06-03T16:00:00-04:00' });
+const pinClock = (timestamp: string) =>
+  fake.setClock({ timestamp, is_open: false, next_open: '2025-06-03T09:30:00-04:00', next_close: '2025-06-03T16:00:00-04:00' });
 const contractPages = () => fake.requests.filter((r) => r.path === '/v2/options/contracts');
 const snapshotPages = () => fake.requests.filter((r) => r.path === '/v1beta1/options/snapshots/SPY');
 
@@ -93,7 +100,8 @@ describe('option chain on the loopback Alpaca', () => {
     const chain = await loadOptionChain(broker, { underlying: 'SPY', type: 'put' });
     expect(chain).toMatchObject({ expirationGte: '2025-06-02', expirationLte: '2025-07-17', defaulted: ['expiration_gte', 'expiration_lte'] });
     expect(fake.count('GET', '/v2/clock', 'trading')).toBe(1);
-    for (const r of [...contractPages(), ...snapshotPages()]) expect(r.query).toMatchObject({ expiration_date_gte: '2025-06-02', expiration_date_lte: '2025-07-17', type: 'put' });
+    for (const r of [...contractPages(), ...snapshotPages()])
+      expect(r.query).toMatchObject({ expiration_date_gte: '2025-06-02', expiration_date_lte: '2025-07-17', type: 'put' });
     expect(chain.rows.length).toBeGreaterThan(0);
     expect(chain.rows.every((r) => r.type === 'put' && r.quoted)).toBe(true);
   });
@@ -105,7 +113,12 @@ describe('option chain on the loopback Alpaca', () => {
     expect(chain.defaulted).toEqual(['expiration_lte']);
     expect(chain.rows.length).toBe(4 * 22);
     expect(chain.rows.every((r) => r.strike >= 410 && r.strike <= 420 && r.expiration >= '2025-06-10')).toBe(true);
-    expect(contractPages()[0]!.query).toMatchObject({ expiration_date_gte: '2025-06-10', expiration_date_lte: '2025-07-25', strike_price_gte: '410', strike_price_lte: '420' });
+    expect(contractPages()[0]!.query).toMatchObject({
+      expiration_date_gte: '2025-06-10',
+      expiration_date_lte: '2025-07-25',
+      strike_price_gte: '410',
+      strike_price_lte: '420',
+    });
     expect(snapshotPages()[0]!.query).toMatchObject({ strike_price_gte: '410', strike_price_lte: '420' });
   });
 
@@ -134,7 +147,12 @@ describe('option chain on the loopback Alpaca', () => {
 
 describe('option chain on the sim broker', () => {
   it('reads through the same module: window from the sim clock, whole chain, every row quoted', async () => {
-    const sim = await openSimBroker({ dataDir: mkdtempSync(join(tmpdir(), 'chain-sim-')), startingCash: 100_000, seed: 42, now: () => new Date('2025-06-03T02:30:00Z') });
+    const sim = await openSimBroker({
+      dataDir: mkdtempSync(join(tmpdir(), 'chain-sim-')),
+      startingCash: 100_000,
+      seed: 42,
+      now: () => new Date('2025-06-03T02:30:00Z'),
+    });
     try {
       const chain = await loadOptionChain(sim, { underlying: 'SPY', strikeGte: 500 });
       expect(chain).toMatchObject({ expirationGte: '2025-06-02', expirationLte: '2025-07-17', unquoted: [], capped: null });

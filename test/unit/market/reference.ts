@@ -151,7 +151,8 @@ export function refStochastic(b: Ohlcv, k: number, kSlow: number, d: number): { 
     const ll = Math.min(...b.l.slice(i + 1 - k, i + 1));
     return hh === ll ? 0 : (100 * (c - ll)) / (hh - ll);
   });
-  const smooth = (x: number[], p: number) => x.map((_, i) => (i + 1 >= p && x.slice(i + 1 - p, i + 1).every((v) => !Number.isNaN(v)) ? mean(x.slice(i + 1 - p, i + 1)) : NaN));
+  const smooth = (x: number[], p: number) =>
+    x.map((_, i) => (i + 1 >= p && x.slice(i + 1 - p, i + 1).every((v) => !Number.isNaN(v)) ? mean(x.slice(i + 1 - p, i + 1)) : NaN));
   const K = smooth(fast, kSlow);
   return { k: K, d: smooth(K, d) };
 }

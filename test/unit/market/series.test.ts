@@ -40,7 +40,12 @@ describe('cleanSeries', () => {
     const { series, quality } = cleanSeries(bars, '1Day', 'T');
     expect(series.length).toBe(96);
     expect(quality.droppedCount).toBe(4);
-    expect(quality.dropped.map((d) => d.reason)).toEqual(['open is not a finite number', 'open is 0 (prices must be positive)', 'volume is negative or not a finite number', 'high 90 is below low 110']);
+    expect(quality.dropped.map((d) => d.reason)).toEqual([
+      'open is not a finite number',
+      'open is 0 (prices must be positive)',
+      'volume is negative or not a finite number',
+      'high 90 is below low 110',
+    ]);
     for (const arr of [series.open, series.high, series.low, series.close, series.volume]) expect(arr.every((x) => Number.isFinite(x) && x >= 0)).toBe(true);
   });
 

@@ -11,7 +11,11 @@ function run(close: number[], series: Record<string, number[]>, which: Indicator
 
 describe('signal rules on hand-made series', () => {
   it('RSI 70/30', () => {
-    expect(byId(run([1], { rsi14: [75.5] }, ['rsi']), 'rsi')).toMatchObject({ state: 'overbought', direction: 'bearish', rule: 'RSI(14) 75.50 ≥ 70 → overbought' });
+    expect(byId(run([1], { rsi14: [75.5] }, ['rsi']), 'rsi')).toMatchObject({
+      state: 'overbought',
+      direction: 'bearish',
+      rule: 'RSI(14) 75.50 ≥ 70 → overbought',
+    });
     expect(byId(run([1], { rsi14: [29.99] }, ['rsi']), 'rsi')).toMatchObject({ state: 'oversold', direction: 'bullish' });
     expect(byId(run([1], { rsi14: [50] }, ['rsi']), 'rsi')).toMatchObject({ state: 'neutral', direction: 'neutral' });
     expect(byId(run([1], { rsi14: [NaN] }, ['rsi']), 'rsi')).toBeUndefined();

@@ -25,7 +25,11 @@ afterEach(async () => {
 
 function makeDeps(env: Record<string, string> = {}): Deps {
   const dataDir = mkdtempSync(join(tmpdir(), 'tars-tech-'));
-  const deps = bootstrap({ 'data-dir': dataDir, broker: 'sim' }, { PATH: process.env.PATH ?? '', TRADING_MCP_SIM_CLOCK: '2026-03-13T20:30:00Z', ...env }, createLogger('error', {}, () => undefined));
+  const deps = bootstrap(
+    { 'data-dir': dataDir, broker: 'sim' },
+    { PATH: process.env.PATH ?? '', TRADING_MCP_SIM_CLOCK: '2026-03-13T20:30:00Z', ...env },
+    createLogger('error', {}, () => undefined),
+  );
   open.push(deps);
   return deps;
 }
@@ -34,7 +38,11 @@ function makeDeps(env: Record<string, string> = {}): Deps {
 function scripted(bars: Bar[]): { deps: Deps; requests: BarsRequest[] } {
   const deps = makeDeps();
   const requests: BarsRequest[] = [];
-  const source = { name: 'sim', mode: 'sim', getBars: async (req: BarsRequest) => (requests.push(req), bars.slice(-(req.limit ?? bars.length))) } as unknown as Broker;
+  const source = {
+    name: 'sim',
+    mode: 'sim',
+    getBars: async (req: BarsRequest) => (requests.push(req), bars.slice(-(req.limit ?? bars.length))),
+  } as unknown as Broker;
   void deps.service('broker', async () => source);
   return { deps, requests };
 }
@@ -42,7 +50,6 @@ function scripted(bars: Bar[]): { deps: Deps; requests: BarsRequest[] } {
 function toBars(w: ReturnType<typeof walk>): Bar[] {
   return w.c.map((c, i) => ({ t: w.t[i]!, o: w.o[i]!, h: w.h[i]!, l: w.l[i]!, c, v: w.v[i]! }));
 }
-
 
 const base: TechnicalsInput = { symbol: 'TEST', timeframe: '1Day', lookback: 120 };
 
@@ -59,7 +66,9 @@ describe('analyzeTechnicals', () => {
     expect(r.latest.hv!.rankWindow).toBe(252);
     expect(r.tail.t).toHaveLength(10);
     expect(r.tail.series.close![9]).toBe(r.latest.close);
-    expect(r.signals.map((s) => s.id)).toEqual(expect.arrayContaining(['trend', 'rsi', 'macd', 'bbands', 'adx', 'atr_stop', 'vwap', 'obv', 'hv_rank', 'stoch']));
+    expect(r.signals.map((s) => s.id)).toEqual(
+      expect.arrayContaining(['trend', 'rsi', 'macd', 'bbands', 'adx', 'atr_stop', 'vwap', 'obv', 'hv_rank', 'stoch']),
+    );
     expect(out.text).toContain('AAPL 1Day · 60 bars');
     expect(out.images).toBeUndefined();
   });
@@ -82,7 +91,11 @@ describe('analyzeTechnicals', () => {
     expect(requests).toEqual([{ symbol: 'TEST', timeframe: '1Day', limit: 120 + 271 }]);
     expect(r.window.bars).toBe(80);
     expect(r.unavailable.map((u) => u.series).sort()).toEqual(['ema200', 'sma200']);
-    expect(r.unavailable.find((u) => u.series === 'sma200')).toMatchObject({ needsBars: 200, haveBars: 80, reason: 'sma200 needs 200 bars; TEST has 80 usable 1Day bars' });
+    expect(r.unavailable.find((u) => u.series === 'sma200')).toMatchObject({
+      needsBars: 200,
+      haveBars: 80,
+      reason: 'sma200 needs 200 bars; TEST has 80 usable 1Day bars',
+    });
     expect(r.latest.sma).toEqual({ 20: expect.any(Number), 50: expect.any(Number) });
     expect(r.latest.hv!.rankWindow).toBe(80 - 20);
     expect(r.signals.find((s) => s.id === 'hv_rank')!.rule).toContain('in its last 60 bars');
@@ -110,7 +123,14 @@ describe('analyzeTechnicals', () => {
   });
 
   it('flat prices: undefined indicators are explained, never NaN', async () => {
-    const flat = Array.from({ length: 300 }, (_, i) => ({ t: new Date(Date.UTC(2024, 0, 1) + i * 86_400_000).toISOString(), o: 50, h: 50, l: 50, c: 50, v: 0 }));
+    const flat = Array.from({ length: 300 }, (_, i) => ({
+      t: new Date(Date.UTC(2024, 0, 1) + i * 86_400_000).toISOString(),
+      o: 50,
+      h: 50,
+      l: 50,
+      c: 50,
+      v: 0,
+    }));
     const { deps } = scripted(flat);
     const r = TechnicalsOutputSchema.parse((await analyzeTechnicals(deps, base)).structured);
     expect(JSON.stringify(r)).not.toMatch(/NaN|Infinity/);

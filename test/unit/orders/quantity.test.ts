@@ -11,7 +11,11 @@ import { decimalPlaces, isQtyMultiple } from '../../../src/orders/quantity.js';
 
 const equity = (patch: Record<string, unknown>) => ({ symbol: 'AAPL', side: 'buy', type: 'market', ...patch });
 const spread = (patch: Record<string, unknown> = {}, ratio = 1) => ({
-  side: 'buy', type: 'limit', limit_price: 1.25, order_class: 'mleg', qty: 1,
+  side: 'buy',
+  type: 'limit',
+  limit_price: 1.25,
+  order_class: 'mleg',
+  qty: 1,
   legs: [
     { symbol: 'SPY260417P00500000', side: 'buy', ratio_qty: ratio, position_intent: 'buy_to_open' },
     { symbol: 'SPY260417P00510000', side: 'sell', ratio_qty: 1, position_intent: 'sell_to_open' },
@@ -57,7 +61,13 @@ describe('qty is a multiple of 1e-9 and at least 1e-9', () => {
   it('property: a decimal with 10–14 places, last digit not zero, is refused (at most 15 significant digits: it reads back exactly)', () => {
     const finer = fc
       .tuple(fc.integer({ min: 0, max: 9 }), fc.integer({ min: 10, max: 14 }), fc.integer({ min: 0, max: 10 ** 13 - 1 }), fc.integer({ min: 1, max: 9 }))
-      .map(([whole, places, digits, last]) => Number(`${whole}.${String(digits).padStart(13, '0').slice(0, places - 1)}${last}`))
+      .map(([whole, places, digits, last]) =>
+        Number(
+          `${whole}.${String(digits)
+            .padStart(13, '0')
+            .slice(0, places - 1)}${last}`,
+        ),
+      )
       .filter((q) => q > 0);
     fc.assert(
       fc.property(finer, (qty) => {
@@ -92,7 +102,7 @@ describe('options and multi-leg sizes are whole numbers', () => {
 
 describe('notional is at least $1 in whole cents', () => {
   it('refuses $0.99, $0.000001 and $10.005, naming the rule', () => {
-    expect(refusals(equity({ notional: 0.99 }))).toEqual(['notional: notional must be at least $1 (Alpaca\'s smallest notional order)']);
+    expect(refusals(equity({ notional: 0.99 }))).toEqual(["notional: notional must be at least $1 (Alpaca's smallest notional order)"]);
     expect(refusals(equity({ notional: 0.000001 }))).toEqual([expect.stringContaining('at least $1'), expect.stringContaining('whole cents')]);
     expect(refusals(equity({ notional: 10.005 }))).toEqual(['notional: notional must be whole cents (at most 2 decimal places)']);
   });

@@ -18,12 +18,21 @@ const SYMBOLS = ['AAPL', 'MSFT'] as const;
 type Sym = (typeof SYMBOLS)[number];
 const MAX_OPEN = 5;
 
-interface ModelOrder { id: string; symbol: Sym; side: 'buy' | 'sell'; qty: number; limit: number }
+interface ModelOrder {
+  id: string;
+  symbol: Sym;
+  side: 'buy' | 'sell';
+  qty: number;
+  limit: number;
+}
 interface Model {
   held: Record<Sym, number>;
   open: ModelOrder[];
 }
-interface Real { broker: SimBroker; mids: Record<Sym, number> }
+interface Real {
+  broker: SimBroker;
+  mids: Record<Sym, number>;
+}
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
 const openQty = (m: Model, s: Sym, side: 'buy' | 'sell') => m.open.filter((o) => o.symbol === s && o.side === side).reduce((a, o) => a + o.qty, 0);
@@ -35,7 +44,11 @@ const submission = (symbol: Sym, side: 'buy' | 'sell', qty: number, limit: numbe
 });
 
 async function verify(m: Model, r: Real): Promise<void> {
-  const [positions, openOrders, account] = await Promise.all([r.broker.getPositions(), r.broker.listOrders({ status: 'open', limit: 500 }), r.broker.getAccount()]);
+  const [positions, openOrders, account] = await Promise.all([
+    r.broker.getPositions(),
+    r.broker.listOrders({ status: 'open', limit: 500 }),
+    r.broker.getAccount(),
+  ]);
   expect(openOrders).toHaveLength(m.open.length);
   for (const s of SYMBOLS) {
     const e = exposureOf(s, positions, openOrders, r.mids[s]);
@@ -68,7 +81,10 @@ async function verify(m: Model, r: Real): Promise<void> {
 }
 
 class MarketBuy implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly s: Sym, readonly qty: number) {}
+  constructor(
+    readonly s: Sym,
+    readonly qty: number,
+  ) {}
   check = () => true;
   async run(m: Model, r: Real) {
     const o = await r.broker.submitOrder(submission(this.s, 'buy', this.qty, null));
@@ -80,7 +96,10 @@ class MarketBuy implements fc.AsyncCommand<Model, Real> {
 }
 
 class MarketSell implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly s: Sym, readonly qty: number) {}
+  constructor(
+    readonly s: Sym,
+    readonly qty: number,
+  ) {}
   check = (m: Readonly<Model>) => m.held[this.s] - openQty(m as Model, this.s, 'sell') >= this.qty;
   async run(m: Model, r: Real) {
     const o = await r.broker.submitOrder(submission(this.s, 'sell', this.qty, null));
@@ -92,7 +111,12 @@ class MarketSell implements fc.AsyncCommand<Model, Real> {
 }
 
 class RestingOrder implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly s: Sym, readonly side: 'buy' | 'sell', readonly qty: number, readonly pctAway: number) {}
+  constructor(
+    readonly s: Sym,
+    readonly side: 'buy' | 'sell',
+    readonly qty: number,
+    readonly pctAway: number,
+  ) {}
   check = (m: Readonly<Model>) => this.side === 'buy' || m.held[this.s] - openQty(m as Model, this.s, 'sell') >= this.qty;
   async run(m: Model, r: Real) {
     // Far from the market, so it rests (the sim clock does not move, so nothing sweeps it).
@@ -128,7 +152,9 @@ describe('position and open-order accounting (model-based, against the sim broke
     const commands = [
       fc.tuple(sym, qty).map(([s, q]) => new MarketBuy(s, q)),
       fc.tuple(sym, qty).map(([s, q]) => new MarketSell(s, q)),
-      fc.tuple(sym, fc.constantFrom('buy' as const, 'sell' as const), qty, fc.integer({ min: 10, max: 40 })).map(([s, side, q, p]) => new RestingOrder(s, side, q, p / 100)),
+      fc
+        .tuple(sym, fc.constantFrom('buy' as const, 'sell' as const), qty, fc.integer({ min: 10, max: 40 }))
+        .map(([s, side, q, p]) => new RestingOrder(s, side, q, p / 100)),
       fc.nat().map((n) => new Cancel(n)),
     ];
     await fc.assert(
@@ -138,10 +164,14 @@ describe('position and open-order accounting (model-based, against the sim broke
         const at = new Date(OPEN_AT);
         const broker = await openSimBroker({ dataDir, startingCash: 10_000_000, seed: 7, now: () => at });
         try {
-          const mids = Object.fromEntries(await Promise.all(SYMBOLS.map(async (s) => {
-            const q = await broker.getLatestQuote(s);
-            return [s, (q.bidPrice + q.askPrice) / 2];
-          }))) as Record<Sym, number>;
+          const mids = Object.fromEntries(
+            await Promise.all(
+              SYMBOLS.map(async (s) => {
+                const q = await broker.getLatestQuote(s);
+                return [s, (q.bidPrice + q.askPrice) / 2];
+              }),
+            ),
+          ) as Record<Sym, number>;
           await fc.asyncModelRun(() => ({ model: { held: { AAPL: 0, MSFT: 0 }, open: [] }, real: { broker, mids } }), cmds);
         } finally {
           await broker.close();

@@ -33,15 +33,30 @@ export function runCheck(check: RiskCheckDefinition, c: CheckCase = {}): CheckRe
 }
 
 /** One leg of a SPY (or `root`) option order expiring on `expiry`, opening unless `intent` says otherwise. */
-export function leg(type: 'C' | 'P', strike: number, side: 'buy' | 'sell', o: { expiry?: string; root?: string; ratio?: number; intent?: OrderLeg['position_intent'] } = {}): OrderLeg {
-  return { symbol: occ(o.expiry ?? '2026-04-09', type, strike, o.root), side, ratio_qty: o.ratio ?? 1, position_intent: o.intent ?? (side === 'buy' ? 'buy_to_open' : 'sell_to_open') };
+export function leg(
+  type: 'C' | 'P',
+  strike: number,
+  side: 'buy' | 'sell',
+  o: { expiry?: string; root?: string; ratio?: number; intent?: OrderLeg['position_intent'] } = {},
+): OrderLeg {
+  return {
+    symbol: occ(o.expiry ?? '2026-04-09', type, strike, o.root),
+    side,
+    ratio_qty: o.ratio ?? 1,
+    position_intent: o.intent ?? (side === 'buy' ? 'buy_to_open' : 'sell_to_open'),
+  };
 }
 
 /** A multi-leg limit order on `legs` with a fresh 1.00/1.20 quote on each leg. */
 export function mlegInput(legs: OrderLeg[], o: { qty?: number; limit?: number | null } = {}): Partial<RiskInput> {
   const ts = isoBefore(OPEN_AT, 1);
   return {
-    order: { ...order({ side: 'buy', qty: 1, type: 'limit', limit_price: 1, order_class: 'mleg', legs: [leg('P', 100, 'sell'), leg('P', 95, 'buy')] }), legs, qty: o.qty ?? 1, limit_price: o.limit === undefined ? 1 : o.limit },
+    order: {
+      ...order({ side: 'buy', qty: 1, type: 'limit', limit_price: 1, order_class: 'mleg', legs: [leg('P', 100, 'sell'), leg('P', 95, 'buy')] }),
+      legs,
+      qty: o.qty ?? 1,
+      limit_price: o.limit === undefined ? 1 : o.limit,
+    },
     quotes: Object.fromEntries(legs.map((l) => [l.symbol, quote(l.symbol, 1, 1.2, ts)])),
   };
 }

@@ -12,11 +12,13 @@ describe('buildContext', () => {
   });
 
   it("matches positions and open orders to the order's symbol after folding, keeping only orders that can still fill", () => {
-    const ctx = buildContext(baseInput({
-      order: order({ symbol: 'AAPL', side: 'sell', qty: 5, type: 'limit', limit_price: 100 }),
-      positions: [position('ａａｐｌ', 20)],
-      openOrders: [openOrder({ symbol: 'aapl', side: 'sell', qty: 3 }), openOrder({ symbol: 'AAPL', side: 'buy', qty: 9, status: 'filled' })],
-    }));
+    const ctx = buildContext(
+      baseInput({
+        order: order({ symbol: 'AAPL', side: 'sell', qty: 5, type: 'limit', limit_price: 100 }),
+        positions: [position('ａａｐｌ', 20)],
+        openOrders: [openOrder({ symbol: 'aapl', side: 'sell', qty: 3 }), openOrder({ symbol: 'AAPL', side: 'buy', qty: 9, status: 'filled' })],
+      }),
+    );
     expect(ctx.tradedSymbols).toEqual(['AAPL']);
     expect(ctx.openOrders).toHaveLength(1);
     expect(ctx.exposure).toEqual({ position: 20, openBuys: 0, openSells: 3 });
@@ -25,7 +27,18 @@ describe('buildContext', () => {
 
   it('derives the legs, underlying, net premium and max loss of a multi-leg order', () => {
     const ctx = buildContext(creditSpreadInput({ qty: 2, limit: -1.5 }));
-    expect(ctx).toMatchObject({ isMleg: true, allLegsParse: true, underlyings: ['SPY'], tradedSymbols: ['SPY'], spreads: 2, netPremium: -1.5, price: null, qty: null, exposure: null, reducing: false });
+    expect(ctx).toMatchObject({
+      isMleg: true,
+      allLegsParse: true,
+      underlyings: ['SPY'],
+      tradedSymbols: ['SPY'],
+      spreads: 2,
+      netPremium: -1.5,
+      price: null,
+      qty: null,
+      exposure: null,
+      reducing: false,
+    });
     expect(ctx.maxLoss?.maxLossUsd).toBeCloseTo(700, 9);
     expect(ctx.netMid).toBeCloseTo(-1.5, 9);
     expect(ctx.grossMid).toBeCloseTo(4.5, 9);

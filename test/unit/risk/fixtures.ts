@@ -17,8 +17,18 @@ export function quote(symbol: string, bid: number, ask: number, timestamp: strin
 
 export function account(over: Partial<Account> = {}): Account {
   return {
-    id: 'acct-1', status: 'ACTIVE', currency: 'USD', cash: 100_000, equity: 100_000, lastEquity: 100_000,
-    buyingPower: 100_000, daytradeCount: 0, patternDayTrader: false, tradingBlocked: false, mode: 'sim', ...over,
+    id: 'acct-1',
+    status: 'ACTIVE',
+    currency: 'USD',
+    cash: 100_000,
+    equity: 100_000,
+    lastEquity: 100_000,
+    buyingPower: 100_000,
+    daytradeCount: 0,
+    patternDayTrader: false,
+    tradingBlocked: false,
+    mode: 'sim',
+    ...over,
   };
 }
 
@@ -30,9 +40,26 @@ let seq = 0;
 export function openOrder(over: Partial<BrokerOrder> & { symbol: string | null; side: 'buy' | 'sell' }): BrokerOrder {
   seq += 1;
   return {
-    id: `ord-${seq}`, clientOrderId: `c-${seq}`, orderClass: 'simple', type: 'limit', timeInForce: 'day', qty: 1, notional: null,
-    filledQty: 0, filledAvgPrice: null, limitPrice: 100, stopPrice: null, extendedHours: false, status: 'new', rawStatus: 'new',
-    submittedAt: OPEN_AT, filledAt: null, canceledAt: null, createdAt: OPEN_AT, legs: null, ...over,
+    id: `ord-${seq}`,
+    clientOrderId: `c-${seq}`,
+    orderClass: 'simple',
+    type: 'limit',
+    timeInForce: 'day',
+    qty: 1,
+    notional: null,
+    filledQty: 0,
+    filledAvgPrice: null,
+    limitPrice: 100,
+    stopPrice: null,
+    extendedHours: false,
+    status: 'new',
+    rawStatus: 'new',
+    submittedAt: OPEN_AT,
+    filledAt: null,
+    canceledAt: null,
+    createdAt: OPEN_AT,
+    legs: null,
+    ...over,
   };
 }
 
@@ -75,7 +102,11 @@ export function creditSpreadInput(over: { qty?: number; limit?: number; expiry?:
   const ts = isoBefore(OPEN_AT, 1);
   return baseInput({
     order: order({
-      side: 'buy', qty: over.qty ?? 2, type: 'limit', limit_price: over.limit ?? -1.5, order_class: 'mleg',
+      side: 'buy',
+      qty: over.qty ?? 2,
+      type: 'limit',
+      limit_price: over.limit ?? -1.5,
+      order_class: 'mleg',
       legs: [
         { symbol: shortPut, side: 'sell', ratio_qty: 1, position_intent: 'sell_to_open' },
         { symbol: longPut, side: 'buy', ratio_qty: 1, position_intent: 'buy_to_open' },

@@ -29,19 +29,42 @@ const equityOrderArb = fc
         ? order({ symbol: o.symbol, side: o.side, qty: o.qty, type: 'market', client_order_id: o.cid })
         : o.kind === 'stop'
           ? order({ symbol: o.symbol, side: o.side, qty: o.qty, type: 'stop', stop_price: o.price, client_order_id: o.cid })
-          : order({ symbol: o.symbol, side: o.side, qty: o.qty, type: 'limit', limit_price: o.price, time_in_force: 'day', extended_hours: o.extended, client_order_id: o.cid }),
+          : order({
+              symbol: o.symbol,
+              side: o.side,
+              qty: o.qty,
+              type: 'limit',
+              limit_price: o.price,
+              time_in_force: 'day',
+              extended_hours: o.extended,
+              client_order_id: o.cid,
+            }),
   );
 
 const strikeArb = fc.integer({ min: 32, max: 48 }).map((k) => k * 2.5); // 80 … 120
-const legArb = fc.record({ type: fc.constantFrom('C' as const, 'P' as const), strike: strikeArb, side: fc.constantFrom('buy' as const, 'sell' as const), ratio: fc.integer({ min: 1, max: 3 }) });
+const legArb = fc.record({
+  type: fc.constantFrom('C' as const, 'P' as const),
+  strike: strikeArb,
+  side: fc.constantFrom('buy' as const, 'sell' as const),
+  ratio: fc.integer({ min: 1, max: 3 }),
+});
 const legsArb = fc
   .uniqueArray(legArb, { minLength: 2, maxLength: 4, selector: (l) => `${l.type}${l.strike}` })
-  .map((ls): OrderLeg[] => ls.map((l) => ({ symbol: occ('2026-04-09', l.type, l.strike), side: l.side, ratio_qty: l.ratio, position_intent: l.side === 'buy' ? 'buy_to_open' : 'sell_to_open' })));
+  .map((ls): OrderLeg[] =>
+    ls.map((l) => ({
+      symbol: occ('2026-04-09', l.type, l.strike),
+      side: l.side,
+      ratio_qty: l.ratio,
+      position_intent: l.side === 'buy' ? 'buy_to_open' : 'sell_to_open',
+    })),
+  );
 
-const mlegOrderArb = fc.record({ legs: legsArb, qty: fc.integer({ min: 1, max: 12 }), premium: fc.integer({ min: -800, max: 800 }).filter((p) => p !== 0) }).map((o) => ({
-  ...order({ side: 'buy', qty: o.qty, type: 'limit', limit_price: o.premium / 100, order_class: 'mleg', legs: [o.legs[0]!, o.legs[1]!] }),
-  legs: o.legs,
-}));
+const mlegOrderArb = fc
+  .record({ legs: legsArb, qty: fc.integer({ min: 1, max: 12 }), premium: fc.integer({ min: -800, max: 800 }).filter((p) => p !== 0) })
+  .map((o) => ({
+    ...order({ side: 'buy', qty: o.qty, type: 'limit', limit_price: o.premium / 100, order_class: 'mleg', legs: [o.legs[0]!, o.legs[1]!] }),
+    legs: o.legs,
+  }));
 
 const inputArb: fc.Arbitrary<RiskInput> = fc
   .record({
@@ -51,7 +74,9 @@ const inputArb: fc.Arbitrary<RiskInput> = fc
     buyingPower: fc.integer({ min: 0, max: 1_000_000 }),
     daytrades: fc.integer({ min: 0, max: 5 }),
     held: fc.integer({ min: -500, max: 500 }),
-    open: fc.array(fc.record({ side: fc.constantFrom('buy' as const, 'sell' as const), qty: fc.integer({ min: 1, max: 100 }), symbol: symbolArb }), { maxLength: 12 }),
+    open: fc.array(fc.record({ side: fc.constantFrom('buy' as const, 'sell' as const), qty: fc.integer({ min: 1, max: 100 }), symbol: symbolArb }), {
+      maxLength: 12,
+    }),
     recentAgo: fc.array(fc.integer({ min: 0, max: 7200 }), { maxLength: 8 }),
     halted: fc.boolean(),
     quoteAge: fc.integer({ min: 0, max: 300 }),
@@ -71,7 +96,12 @@ const inputArb: fc.Arbitrary<RiskInput> = fc
       openOrders: g.open.map((o) => openOrder({ symbol: o.symbol, side: o.side, qty: o.qty, limitPrice: g.mid })),
       quotes,
       clock: g.marketOpen ? clock() : clock('2026-03-14T15:00:00.000Z', false, '2026-03-16T13:30:00.000Z'),
-      state: { halted: g.halted, haltReason: g.halted ? 'prop' : null, startOfDayEquity: g.startEquity, recentOrders: g.recentAgo.map((s) => ({ at: isoBefore(OPEN_AT, s), fingerprint: 'x' })) },
+      state: {
+        halted: g.halted,
+        haltReason: g.halted ? 'prop' : null,
+        startOfDayEquity: g.startEquity,
+        recentOrders: g.recentAgo.map((s) => ({ at: isoBefore(OPEN_AT, s), fingerprint: 'x' })),
+      },
       limits: limits({ allowSymbols: g.allow }),
     });
   });

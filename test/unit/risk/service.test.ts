@@ -22,7 +22,11 @@ afterEach(async () => {
 });
 
 function deps(dataDir = mkdtempSync(join(tmpdir(), 'risk-svc-')), clock = OPEN_AT): Deps {
-  const d = bootstrap({ 'data-dir': dataDir, profile: 'executor', broker: 'sim' }, { TRADING_MCP_SIM_CLOCK: clock }, createLogger('error', {}, () => undefined));
+  const d = bootstrap(
+    { 'data-dir': dataDir, profile: 'executor', broker: 'sim' },
+    { TRADING_MCP_SIM_CLOCK: clock },
+    createLogger('error', {}, () => undefined),
+  );
   open.push(d);
   return d;
 }
@@ -105,7 +109,13 @@ describe('risk service (sim broker, durable state)', () => {
     expect(maxLoss.actual as number).toBeLessThanOrEqual((short - long) * 100);
     expect(v.checks.find((c) => c.code === 'RISK_STALE_QUOTE')!.passed).toBe(true);
     // The same legs, naked: refused.
-    const naked = OrderInputSchema.parse({ side: 'buy', qty: 1, type: 'market', order_class: 'mleg', legs: [legs[0]!, { ...legs[0]!, symbol: occ(expiry, 'P', long) }] });
+    const naked = OrderInputSchema.parse({
+      side: 'buy',
+      qty: 1,
+      type: 'market',
+      order_class: 'mleg',
+      legs: [legs[0]!, { ...legs[0]!, symbol: occ(expiry, 'P', long) }],
+    });
     expect(failed(await assessOrder(d, naked))).toContain('RISK_UNDEFINED_RISK');
   });
 });

@@ -52,14 +52,15 @@ describe('risk state', () => {
   it('returns recent orders by time window', async () => {
     const state = await openRiskState(fresh());
     const base = Date.parse('2026-03-10T15:00:00Z');
-    for (const s of [7200, 3599, 30]) await state.recordOrder({ at: new Date(base - s * 1000).toISOString(), hash: `h${s}`, fingerprint: `f${s}`, canonical: '{}', symbol: 'AAPL' });
+    for (const s of [7200, 3599, 30])
+      await state.recordOrder({ at: new Date(base - s * 1000).toISOString(), hash: `h${s}`, fingerprint: `f${s}`, canonical: '{}', symbol: 'AAPL' });
     const lastHour = await state.recentOrders(new Date(base - 3_600_000));
     expect(lastHour.map((o) => o.hash)).toEqual(['h3599', 'h30']);
     expect((await state.lastOrders(1))[0]!.hash).toBe('h30');
     state.close();
   });
 
-  it('claimOrder enforces the rate and duplicate rules atomically, with the engine\'s windows', async () => {
+  it("claimOrder enforces the rate and duplicate rules atomically, with the engine's windows", async () => {
     const state = await openRiskState(fresh());
     const at = (s: number) => new Date(Date.parse('2026-03-10T15:00:00Z') + s * 1000).toISOString();
     const o = (s: number, fp: string) => ({ at: at(s), hash: 'h', fingerprint: fp, canonical: '{}', symbol: 'SPY' });

@@ -17,7 +17,11 @@ class Transport {
 function registry(maxSessions: number, idleMs = 10_000) {
   const clock = { t: 1_000_000 };
   const expired: string[] = [];
-  const r = new SessionRegistry<Transport>({ maxSessions, idleMs }, (id) => expired.push(id), () => clock.t);
+  const r = new SessionRegistry<Transport>(
+    { maxSessions, idleMs },
+    (id) => expired.push(id),
+    () => clock.t,
+  );
   return { r, clock, expired };
 }
 
@@ -97,9 +101,20 @@ describe('SessionRegistry', () => {
 
 describe('Origin: scheme + host + port', () => {
   const allowed = allowedOrigins(['127.0.0.1', 'localhost', '[::1]', '::1'], 3333, ['http://localhost:6274']);
-  it('admits the server\'s own origins and the configured ones only', () => {
-    for (const o of ['http://127.0.0.1:3333', 'http://localhost:3333', 'http://[::1]:3333', 'http://localhost:6274', undefined]) expect(originAllowed(allowed, o), String(o)).toBe(true);
-    for (const o of ['http://127.0.0.1:9999', 'https://127.0.0.1:3333', 'http://localhost', 'http://evil.example:3333', 'null', '', 'http://localhost:3333/', 'HTTP://localhost:3333', 'http://127.0.0.1:6274']) {
+  it("admits the server's own origins and the configured ones only", () => {
+    for (const o of ['http://127.0.0.1:3333', 'http://localhost:3333', 'http://[::1]:3333', 'http://localhost:6274', undefined])
+      expect(originAllowed(allowed, o), String(o)).toBe(true);
+    for (const o of [
+      'http://127.0.0.1:9999',
+      'https://127.0.0.1:3333',
+      'http://localhost',
+      'http://evil.example:3333',
+      'null',
+      '',
+      'http://localhost:3333/',
+      'HTTP://localhost:3333',
+      'http://127.0.0.1:6274',
+    ]) {
       expect(originAllowed(allowed, o), o).toBe(false);
     }
   });

@@ -55,7 +55,9 @@ describe('confirmation stage', () => {
 
   it('refuses CONFIRMATION_INVALID for a reply bound to another hash', async () => {
     gw = await startFakeGateway();
-    gw.script((req) => (req.path.endsWith('/chat/completions') ? { content: JSON.stringify({ decision: 'APPROVE', order_hash: 'e'.repeat(64), reasons: [] }) } : undefined));
+    gw.script((req) =>
+      req.path.endsWith('/chat/completions') ? { content: JSON.stringify({ decision: 'APPROVE', order_hash: 'e'.repeat(64), reasons: [] }) } : undefined,
+    );
     h = await startHarness({ gatewayUrl: gw.url });
     const ctx = await contextAfter(h, BUY_AAPL, [validateStage]);
     expect((await refusalOf(confirmStage.run(ctx))).code).toBe('CONFIRMATION_INVALID');

@@ -48,7 +48,9 @@ describe('the risk verdict check (risk stage and pre-send re-check)', () => {
     h = await startHarness();
     const ctx = await contextAfter(h, BUY_AAPL, [validateStage]);
     expect(() => judgeRiskVerdict({ passed: true }, ctx.order.hash, 'stage', ctx.result)).toThrow('the risk check returned a malformed verdict; refusing');
-    expect(() => judgeRiskVerdict({ passed: true }, ctx.order.hash, 'recheck', ctx.result)).toThrow('the risk re-check before sending returned a malformed verdict; refusing');
+    expect(() => judgeRiskVerdict({ passed: true }, ctx.order.hash, 'recheck', ctx.result)).toThrow(
+      'the risk re-check before sending returned a malformed verdict; refusing',
+    );
     expect(ctx.result.risk).toBeNull();
   });
 

@@ -31,7 +31,11 @@ const row = (id: string) => h!.gate.attemptContext(null).env.store.getOrder(id);
 
 async function onAlpaca(o: HarnessOptions = {}): Promise<FakeAlpaca> {
   alpaca = await startFakeAlpaca();
-  h = await startHarness({ alpaca: { baseUrl: alpaca.tradingUrl, dataUrl: alpaca.dataUrl, timeoutMs: 3_000, rateLimitPerMin: 1_000_000 }, gate: { brokerTimeoutMs: 300 }, ...o });
+  h = await startHarness({
+    alpaca: { baseUrl: alpaca.tradingUrl, dataUrl: alpaca.dataUrl, timeoutMs: 3_000, rateLimitPerMin: 1_000_000 },
+    gate: { brokerTimeoutMs: 300 },
+    ...o,
+  });
   return alpaca;
 }
 
@@ -74,7 +78,10 @@ describe('broker stage', () => {
     const cancelled = await contextAfter(h, { ...BUY_AAPL, client_order_id: 's-cancel' }, BEFORE, { signal: AbortSignal.abort() });
     expect(await refusalOf(submitStage.run(cancelled))).toEqual({ code: 'INTERNAL', message: 'the request was cancelled before the order was sent' });
     const unreachable = await contextAfter(h, { ...BUY_AAPL, client_order_id: 's-down' }, BEFORE);
-    expect(await refusalOf(submitStage.run(unreachable))).toEqual({ code: 'BROKER_UNAVAILABLE', message: 'the broker is not available: no route to broker; nothing was sent' });
+    expect(await refusalOf(submitStage.run(unreachable))).toEqual({
+      code: 'BROKER_UNAVAILABLE',
+      message: 'the broker is not available: no route to broker; nothing was sent',
+    });
     expect(journal()).toEqual([]);
   });
 

@@ -13,10 +13,20 @@ describe('account_status', () => {
   });
 
   it('refuses an account that is not active', () => {
-    expect(withAccount({ status: 'ACCOUNT_CLOSED' })).toEqual({ passed: false, limit: 'ACTIVE', actual: 'ACCOUNT_CLOSED', message: 'the broker account cannot trade (status ACCOUNT_CLOSED)' });
+    expect(withAccount({ status: 'ACCOUNT_CLOSED' })).toEqual({
+      passed: false,
+      limit: 'ACTIVE',
+      actual: 'ACCOUNT_CLOSED',
+      message: 'the broker account cannot trade (status ACCOUNT_CLOSED)',
+    });
   });
 
   it('refuses an active account blocked from trading', () => {
-    expect(withAccount({ tradingBlocked: true })).toEqual({ passed: false, limit: 'ACTIVE', actual: 'ACTIVE', message: 'the broker account cannot trade (status ACTIVE, trading blocked)' });
+    expect(withAccount({ tradingBlocked: true })).toEqual({
+      passed: false,
+      limit: 'ACTIVE',
+      actual: 'ACTIVE',
+      message: 'the broker account cannot trade (status ACTIVE, trading blocked)',
+    });
   });
 });

@@ -8,7 +8,11 @@ import { runCheck } from '../check-context.js';
 
 const same = (client_order_id?: string) => order({ symbol: 'AAPL', side: 'buy', qty: 10, type: 'limit', limit_price: 100, client_order_id });
 const recent = (...orders: RecentOrder[]) => ({ input: { state: { halted: false, haltReason: null, startOfDayEquity: 100_000, recentOrders: orders } } });
-const at = (secondsAgo: number, fingerprint: string | null, canonical: string | null = null): RecentOrder => ({ at: isoBefore(OPEN_AT, secondsAgo), fingerprint, canonical });
+const at = (secondsAgo: number, fingerprint: string | null, canonical: string | null = null): RecentOrder => ({
+  at: isoBefore(OPEN_AT, secondsAgo),
+  fingerprint,
+  canonical,
+});
 
 describe('duplicate_order', () => {
   it('passes when no identical order was submitted in the window', () => {
@@ -18,7 +22,10 @@ describe('duplicate_order', () => {
 
   it('refuses an identical order inside the window, whatever its client_order_id, reporting the latest', () => {
     expect(runCheck(duplicateOrderCheck, recent(at(119, orderFingerprint(same('x-1'), 'sim')), at(10, orderFingerprint(same('x-2'), 'sim'))))).toEqual({
-      passed: false, limit: 120, actual: 10, message: 'an identical order was submitted 10 s ago (window 120 s)',
+      passed: false,
+      limit: 120,
+      actual: 10,
+      message: 'an identical order was submitted 10 s ago (window 120 s)',
     });
   });
 
@@ -33,7 +40,10 @@ describe('duplicate_order', () => {
 
   it('is off when the window is zero', () => {
     expect(runCheck(duplicateOrderCheck, { ...recent(at(1, orderFingerprint(same(), 'sim'))), limits: { duplicateWindowSec: 0 } })).toEqual({
-      passed: true, limit: 0, actual: null, message: 'duplicate window disabled',
+      passed: true,
+      limit: 0,
+      actual: null,
+      message: 'duplicate window disabled',
     });
   });
 });

@@ -17,13 +17,19 @@ describe('market_hours', () => {
 
   it('refuses on a Saturday', () => {
     expect(runCheck(marketHoursCheck, closedAt('2026-03-14T15:00:00.000Z', '2026-03-16T13:30:00.000Z'))).toEqual({
-      passed: false, limit: 'open', actual: 'closed', message: 'the market is closed (broker clock 2026-03-14T15:00:00.000Z; next open 2026-03-16T13:30:00.000Z)',
+      passed: false,
+      limit: 'open',
+      actual: 'closed',
+      message: 'the market is closed (broker clock 2026-03-14T15:00:00.000Z; next open 2026-03-16T13:30:00.000Z)',
     });
   });
 
   it('passes an extended-hours limit order pre-market from 04:00 ET and after hours until 20:00 ET', () => {
     expect(runCheck(marketHoursCheck, closedAt('2026-03-10T08:00:00.000Z', '2026-03-10T13:30:00.000Z'))).toEqual({
-      passed: true, limit: 'extended', actual: 'pre-market', message: 'pre-market session; extended-hours limit order allowed',
+      passed: true,
+      limit: 'extended',
+      actual: 'pre-market',
+      message: 'pre-market session; extended-hours limit order allowed',
     });
     expect(runCheck(marketHoursCheck, closedAt('2026-03-10T23:59:00.000Z', '2026-03-11T13:30:00.000Z'))).toMatchObject({ passed: true, actual: 'after-hours' });
   });
@@ -35,15 +41,23 @@ describe('market_hours', () => {
 
   it('refuses outside regular hours without extended_hours on the order or in the profile', () => {
     expect(runCheck(marketHoursCheck, closedAt('2026-03-10T08:00:00.000Z', '2026-03-10T13:30:00.000Z', { extended: false }))).toEqual({
-      passed: false, limit: 'open', actual: 'pre-market', message: 'the market is in pre-market; set extended_hours (limit, day) to trade now',
+      passed: false,
+      limit: 'open',
+      actual: 'pre-market',
+      message: 'the market is in pre-market; set extended_hours (limit, day) to trade now',
     });
-    expect(runCheck(marketHoursCheck, closedAt('2026-03-10T08:00:00.000Z', '2026-03-10T13:30:00.000Z', { allow: false })).message).toBe('extended-hours trading is disabled by the profile (now pre-market)');
+    expect(runCheck(marketHoursCheck, closedAt('2026-03-10T08:00:00.000Z', '2026-03-10T13:30:00.000Z', { allow: false })).message).toBe(
+      'extended-hours trading is disabled by the profile (now pre-market)',
+    );
   });
 
   it('refuses options outside regular hours', () => {
     const pre = closedAt('2026-03-10T12:00:00.000Z', '2026-03-10T13:30:00.000Z');
     expect(runCheck(marketHoursCheck, { ...pre, input: { ...creditSpreadInput(), clock: pre.input.clock } })).toEqual({
-      passed: false, limit: 'open', actual: 'pre-market', message: 'options trade only in regular hours (now pre-market)',
+      passed: false,
+      limit: 'open',
+      actual: 'pre-market',
+      message: 'options trade only in regular hours (now pre-market)',
     });
   });
 });

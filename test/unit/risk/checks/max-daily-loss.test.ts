@@ -9,7 +9,12 @@ const day = (equity: number, startOfDayEquity: number | null = 100_000, lastEqui
 
 describe('max_daily_loss', () => {
   it('passes a flat day and a gain', () => {
-    expect(runCheck(maxDailyLossCheck)).toEqual({ passed: true, limit: 0.03, actual: 0, message: 'equity $100,000.00 vs $100,000.00 at the start of the day: gain 0%, limit 3%' });
+    expect(runCheck(maxDailyLossCheck)).toEqual({
+      passed: true,
+      limit: 0.03,
+      actual: 0,
+      message: 'equity $100,000.00 vs $100,000.00 at the start of the day: gain 0%, limit 3%',
+    });
     expect(runCheck(maxDailyLossCheck, day(101_000)).message).toBe('equity $101,000.00 vs $100,000.00 at the start of the day: gain 1%, limit 3%');
   });
 
@@ -19,7 +24,10 @@ describe('max_daily_loss', () => {
 
   it('refuses (and so halts) a loss that reaches the limit', () => {
     expect(runCheck(maxDailyLossCheck, day(97_000))).toEqual({
-      passed: false, limit: 0.03, actual: 0.03, message: 'equity $97,000.00 vs $100,000.00 at the start of the day: loss 3% reaches the 3% limit: trading halts',
+      passed: false,
+      limit: 0.03,
+      actual: 0.03,
+      message: 'equity $97,000.00 vs $100,000.00 at the start of the day: loss 3% reaches the 3% limit: trading halts',
     });
   });
 
@@ -28,6 +36,11 @@ describe('max_daily_loss', () => {
   });
 
   it('passes when no starting equity is known at all', () => {
-    expect(runCheck(maxDailyLossCheck, day(50_000, null, 0))).toEqual({ passed: true, limit: 0.03, actual: null, message: 'no starting equity known for today; daily loss not measurable' });
+    expect(runCheck(maxDailyLossCheck, day(50_000, null, 0))).toEqual({
+      passed: true,
+      limit: 0.03,
+      actual: null,
+      message: 'no starting equity known for today; daily loss not measurable',
+    });
   });
 });

@@ -3,7 +3,9 @@ import { maxOpenOrdersCheck } from '../../../../src/risk/checks/max-open-orders.
 import { openOrder } from '../fixtures.js';
 import { runCheck } from '../check-context.js';
 
-const open = (n: number, status: 'new' | 'canceled' = 'new') => ({ input: { openOrders: Array.from({ length: n }, () => openOrder({ symbol: 'MSFT', side: 'buy', status })) } });
+const open = (n: number, status: 'new' | 'canceled' = 'new') => ({
+  input: { openOrders: Array.from({ length: n }, () => openOrder({ symbol: 'MSFT', side: 'buy', status })) },
+});
 
 describe('max_open_orders', () => {
   it('counts this order with those open', () => {
@@ -12,7 +14,12 @@ describe('max_open_orders', () => {
   });
 
   it('refuses the order that would exceed the limit', () => {
-    expect(runCheck(maxOpenOrdersCheck, open(10))).toEqual({ passed: false, limit: 10, actual: 11, message: '10 orders already open; this one would make 11, above 10' });
+    expect(runCheck(maxOpenOrdersCheck, open(10))).toEqual({
+      passed: false,
+      limit: 10,
+      actual: 11,
+      message: '10 orders already open; this one would make 11, above 10',
+    });
   });
 
   it('ignores orders the broker no longer works', () => {

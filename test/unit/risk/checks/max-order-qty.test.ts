@@ -13,16 +13,32 @@ describe('max_order_qty', () => {
 
   it('sizes a notional order at the ask, and refuses one it cannot size', () => {
     expect(runCheck(maxOrderQtyCheck, { input: { order: order({ symbol: 'AAPL', side: 'buy', notional: 1000, type: 'market' }) } })).toEqual({
-      passed: true, limit: 500, actual: 9.999, message: '9.999 shares within 500',
+      passed: true,
+      limit: 500,
+      actual: 9.999,
+      message: '9.999 shares within 500',
     });
     expect(runCheck(maxOrderQtyCheck, { input: { order: order({ symbol: 'AAPL', side: 'buy', notional: 1000, type: 'market' }), quotes: {} } })).toEqual({
-      passed: false, limit: 500, actual: null, message: 'cannot size a notional order without a quote',
+      passed: false,
+      limit: 500,
+      actual: null,
+      message: 'cannot size a notional order without a quote',
     });
   });
 
   it('counts contracts on the largest leg of a multi-leg order (spreads × ratio)', () => {
-    expect(runCheck(maxOrderQtyCheck, { input: creditSpreadInput({ qty: 10 }) })).toEqual({ passed: true, limit: 10, actual: 10, message: '10 contracts on the largest leg, within 10' });
-    expect(runCheck(maxOrderQtyCheck, { input: creditSpreadInput({ qty: 11 }) })).toEqual({ passed: false, limit: 10, actual: 11, message: '11 contracts on the largest leg exceed 10' });
+    expect(runCheck(maxOrderQtyCheck, { input: creditSpreadInput({ qty: 10 }) })).toEqual({
+      passed: true,
+      limit: 10,
+      actual: 10,
+      message: '10 contracts on the largest leg, within 10',
+    });
+    expect(runCheck(maxOrderQtyCheck, { input: creditSpreadInput({ qty: 11 }) })).toEqual({
+      passed: false,
+      limit: 10,
+      actual: 11,
+      message: '11 contracts on the largest leg exceed 10',
+    });
     const ratio = mlegInput([leg('C', 100, 'buy'), leg('C', 105, 'sell', { ratio: 2 })], { qty: 6 });
     expect(runCheck(maxOrderQtyCheck, { input: ratio })).toMatchObject({ passed: false, actual: 12 });
   });

@@ -28,10 +28,21 @@ describe('options_days_to_expiry', () => {
   });
 
   it('exempts closing legs, refuses unreadable legs, and does not apply to a simple order', () => {
-    const closing = mlegInput([leg('P', 100, 'buy', { expiry: '2026-03-13', intent: 'buy_to_close' }), leg('P', 95, 'sell', { expiry: '2026-03-13', intent: 'sell_to_close' })]);
-    expect(runCheck(optionsDaysToExpiryCheck, { input: closing })).toEqual({ passed: true, limit: '30-45', actual: null, message: 'closing legs only: any expiry may be closed' });
+    const closing = mlegInput([
+      leg('P', 100, 'buy', { expiry: '2026-03-13', intent: 'buy_to_close' }),
+      leg('P', 95, 'sell', { expiry: '2026-03-13', intent: 'sell_to_close' }),
+    ]);
+    expect(runCheck(optionsDaysToExpiryCheck, { input: closing })).toEqual({
+      passed: true,
+      limit: '30-45',
+      actual: null,
+      message: 'closing legs only: any expiry may be closed',
+    });
     expect(runCheck(optionsDaysToExpiryCheck, { input: mlegInput([leg('P', 100, 'sell'), { ...leg('P', 95, 'buy'), symbol: 'junk' }]) })).toEqual({
-      passed: false, limit: '30-45', actual: null, message: 'cannot read expiries from legs that are not OCC symbols',
+      passed: false,
+      limit: '30-45',
+      actual: null,
+      message: 'cannot read expiries from legs that are not OCC symbols',
     });
     expect(runCheck(optionsDaysToExpiryCheck).message).toBe('not applicable: not a multi-leg order');
   });

@@ -16,8 +16,17 @@ describe('options_legs', () => {
   });
 
   it('refuses the same contract twice, too many legs, a non-OCC leg, two underlyings', () => {
-    expect(legsOf(leg('P', 100, 'sell'), leg('P', 100, 'buy'))).toEqual({ passed: false, limit: RULE, actual: 2, message: 'a contract appears in more than one leg' });
-    expect(legsOf(leg('P', 90, 'buy'), leg('P', 95, 'sell'), leg('C', 105, 'sell'), leg('C', 110, 'buy'), leg('C', 115, 'buy'))).toMatchObject({ passed: false, actual: 5, message: '5 legs (2–4 allowed)' });
+    expect(legsOf(leg('P', 100, 'sell'), leg('P', 100, 'buy'))).toEqual({
+      passed: false,
+      limit: RULE,
+      actual: 2,
+      message: 'a contract appears in more than one leg',
+    });
+    expect(legsOf(leg('P', 90, 'buy'), leg('P', 95, 'sell'), leg('C', 105, 'sell'), leg('C', 110, 'buy'), leg('C', 115, 'buy'))).toMatchObject({
+      passed: false,
+      actual: 5,
+      message: '5 legs (2–4 allowed)',
+    });
     expect(legsOf(leg('P', 100, 'sell'), { ...leg('P', 95, 'buy'), symbol: 'SPY-PUT-95' }).message).toBe('a leg is not a valid OCC option symbol');
     expect(legsOf(leg('P', 100, 'sell'), leg('P', 95, 'buy', { root: 'QQQ' })).message).toBe('legs on several underlyings (SPY, QQQ)');
   });
@@ -28,7 +37,11 @@ describe('options_legs', () => {
   });
 
   it('refuses a fractional number of spreads, and names every problem at once', () => {
-    expect(runCheck(optionsLegsCheck, { input: mlegInput([leg('P', 100, 'sell'), leg('P', 95, 'buy')], { qty: 1.5 }) }).message).toBe('qty must be a whole number of spreads');
-    expect(runCheck(optionsLegsCheck, { input: mlegInput([leg('P', 100, 'sell')], { qty: 0 }) }).message).toBe('1 legs (2–4 allowed); qty must be a whole number of spreads');
+    expect(runCheck(optionsLegsCheck, { input: mlegInput([leg('P', 100, 'sell'), leg('P', 95, 'buy')], { qty: 1.5 }) }).message).toBe(
+      'qty must be a whole number of spreads',
+    );
+    expect(runCheck(optionsLegsCheck, { input: mlegInput([leg('P', 100, 'sell')], { qty: 0 }) }).message).toBe(
+      '1 legs (2–4 allowed); qty must be a whole number of spreads',
+    );
   });
 });

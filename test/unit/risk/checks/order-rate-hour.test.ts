@@ -4,17 +4,32 @@ import { isoBefore, OPEN_AT } from '../fixtures.js';
 import { runCheck } from '../check-context.js';
 
 const submitted = (...secondsAgo: number[]) => ({
-  input: { state: { halted: false, haltReason: null, startOfDayEquity: 100_000, recentOrders: secondsAgo.map((s) => ({ at: isoBefore(OPEN_AT, s), fingerprint: 'x' })) } },
+  input: {
+    state: {
+      halted: false,
+      haltReason: null,
+      startOfDayEquity: 100_000,
+      recentOrders: secondsAgo.map((s) => ({ at: isoBefore(OPEN_AT, s), fingerprint: 'x' })),
+    },
+  },
 });
 
 describe('order_rate_hour', () => {
   it('passes the fifth order in an hour', () => {
-    expect(runCheck(orderRateHourCheck, submitted(100, 200, 300, 3599))).toEqual({ passed: true, limit: 5, actual: 5, message: '5 orders in the last hour with this one, within 5' });
+    expect(runCheck(orderRateHourCheck, submitted(100, 200, 300, 3599))).toEqual({
+      passed: true,
+      limit: 5,
+      actual: 5,
+      message: '5 orders in the last hour with this one, within 5',
+    });
   });
 
   it('refuses the sixth order in an hour', () => {
     expect(runCheck(orderRateHourCheck, submitted(100, 200, 300, 400, 3599))).toEqual({
-      passed: false, limit: 5, actual: 6, message: '5 orders already in the last hour; this one would make 6, above 5',
+      passed: false,
+      limit: 5,
+      actual: 6,
+      message: '5 orders already in the last hour; this one would make 6, above 5',
     });
   });
 

@@ -4,16 +4,33 @@ import { clock, isoBefore, OPEN_AT } from '../fixtures.js';
 import { runCheck } from '../check-context.js';
 
 const submitted = (...secondsAgo: number[]) => ({
-  input: { state: { halted: false, haltReason: null, startOfDayEquity: 100_000, recentOrders: secondsAgo.map((s) => ({ at: isoBefore(OPEN_AT, s), fingerprint: 'x' })) } },
+  input: {
+    state: {
+      halted: false,
+      haltReason: null,
+      startOfDayEquity: 100_000,
+      recentOrders: secondsAgo.map((s) => ({ at: isoBefore(OPEN_AT, s), fingerprint: 'x' })),
+    },
+  },
 });
 
 describe('order_rate_minute', () => {
   it('passes the second order in a minute', () => {
-    expect(runCheck(orderRateMinuteCheck, submitted(30))).toEqual({ passed: true, limit: 2, actual: 2, message: '2 orders in the last minute with this one, within 2' });
+    expect(runCheck(orderRateMinuteCheck, submitted(30))).toEqual({
+      passed: true,
+      limit: 2,
+      actual: 2,
+      message: '2 orders in the last minute with this one, within 2',
+    });
   });
 
   it('refuses the third order in a minute', () => {
-    expect(runCheck(orderRateMinuteCheck, submitted(30, 59))).toEqual({ passed: false, limit: 2, actual: 3, message: '2 orders already in the last minute; this one would make 3, above 2' });
+    expect(runCheck(orderRateMinuteCheck, submitted(30, 59))).toEqual({
+      passed: false,
+      limit: 2,
+      actual: 3,
+      message: '2 orders already in the last minute; this one would make 3, above 2',
+    });
   });
 
   it('leaves an order exactly 60 s old, or with an unreadable time, out of the window', () => {

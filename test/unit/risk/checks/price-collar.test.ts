@@ -3,7 +3,9 @@ import { priceCollarCheck } from '../../../../src/risk/checks/price-collar.js';
 import { creditSpreadInput, order, position } from '../fixtures.js';
 import { runCheck } from '../check-context.js';
 
-const limitAt = (side: 'buy' | 'sell', limit_price: number) => ({ input: { order: order({ symbol: 'AAPL', side, qty: 10, type: 'limit', limit_price }), positions: [position('AAPL', 10)] } });
+const limitAt = (side: 'buy' | 'sell', limit_price: number) => ({
+  input: { order: order({ symbol: 'AAPL', side, qty: 10, type: 'limit', limit_price }), positions: [position('AAPL', 10)] },
+});
 
 describe('price_collar', () => {
   it('passes a limit at the mid and one just inside 3%', () => {
@@ -13,35 +15,66 @@ describe('price_collar', () => {
   });
 
   it('refuses a limit just outside 3% on either side', () => {
-    expect(runCheck(priceCollarCheck, limitAt('buy', 103.01))).toEqual({ passed: false, limit: 0.03, actual: 0.0301, message: 'price is 3.01% away from the quote mid 100, outside the 3% collar' });
+    expect(runCheck(priceCollarCheck, limitAt('buy', 103.01))).toEqual({
+      passed: false,
+      limit: 0.03,
+      actual: 0.0301,
+      message: 'price is 3.01% away from the quote mid 100, outside the 3% collar',
+    });
     expect(runCheck(priceCollarCheck, limitAt('sell', 96.99)).passed).toBe(false);
   });
 
   it('collars a stop price too', () => {
-    expect(runCheck(priceCollarCheck, { input: { order: order({ symbol: 'AAPL', side: 'sell', qty: 10, type: 'stop', stop_price: 96.99 }) } })).toMatchObject({ passed: false, actual: 0.0301 });
+    expect(runCheck(priceCollarCheck, { input: { order: order({ symbol: 'AAPL', side: 'sell', qty: 10, type: 'stop', stop_price: 96.99 }) } })).toMatchObject({
+      passed: false,
+      actual: 0.0301,
+    });
   });
 
   it('does not apply to a market order', () => {
-    expect(runCheck(priceCollarCheck, { input: { order: order({ symbol: 'AAPL', side: 'buy', qty: 10, type: 'market' }) } })).toEqual({ passed: true, limit: null, actual: null, message: 'not applicable: a market order has no price to collar' });
+    expect(runCheck(priceCollarCheck, { input: { order: order({ symbol: 'AAPL', side: 'buy', qty: 10, type: 'market' }) } })).toEqual({
+      passed: true,
+      limit: null,
+      actual: null,
+      message: 'not applicable: a market order has no price to collar',
+    });
   });
 
   it('refuses a priced order without a usable quote', () => {
-    expect(runCheck(priceCollarCheck, { input: { quotes: {} } })).toEqual({ passed: false, limit: 0.03, actual: null, message: 'no usable quote to collar the price against' });
+    expect(runCheck(priceCollarCheck, { input: { quotes: {} } })).toEqual({
+      passed: false,
+      limit: 0.03,
+      actual: null,
+      message: 'no usable quote to collar the price against',
+    });
   });
 
   it("collars a multi-leg net limit against the net mid, as a share of the legs' gross mid", () => {
     expect(runCheck(priceCollarCheck, { input: creditSpreadInput({ limit: -1.5 }) })).toEqual({
-      passed: true, limit: 0.03, actual: 0, message: "net limit -1.5 vs net mid -1.5: 0% of the legs' gross mid 4.5, within 3%",
+      passed: true,
+      limit: 0.03,
+      actual: 0,
+      message: "net limit -1.5 vs net mid -1.5: 0% of the legs' gross mid 4.5, within 3%",
     });
     expect(runCheck(priceCollarCheck, { input: creditSpreadInput({ limit: -1.63 }) }).passed).toBe(true);
     expect(runCheck(priceCollarCheck, { input: creditSpreadInput({ limit: -1.64 }) })).toEqual({
-      passed: false, limit: 0.03, actual: 0.031111, message: "net limit -1.64 vs net mid -1.5: 3.11% of the legs' gross mid 4.5, outside 3%",
+      passed: false,
+      limit: 0.03,
+      actual: 0.031111,
+      message: "net limit -1.64 vs net mid -1.5: 3.11% of the legs' gross mid 4.5, outside 3%",
     });
   });
 
   it('does not apply to a market multi-leg order, and refuses one without quotes for every leg', () => {
     const spread = creditSpreadInput();
-    expect(runCheck(priceCollarCheck, { input: { ...spread, order: { ...spread.order, limit_price: null } } }).message).toBe('not applicable: a market multi-leg order has no limit price');
-    expect(runCheck(priceCollarCheck, { input: { ...spread, quotes: {} } })).toEqual({ passed: false, limit: 0.03, actual: null, message: 'no quote for every leg to collar the net price against' });
+    expect(runCheck(priceCollarCheck, { input: { ...spread, order: { ...spread.order, limit_price: null } } }).message).toBe(
+      'not applicable: a market multi-leg order has no limit price',
+    );
+    expect(runCheck(priceCollarCheck, { input: { ...spread, quotes: {} } })).toEqual({
+      passed: false,
+      limit: 0.03,
+      actual: null,
+      message: 'no quote for every leg to collar the net price against',
+    });
   });
 });

@@ -18,8 +18,12 @@ describe('quote_fresh', () => {
 
   it('refuses a missing, crossed or undated quote', () => {
     expect(runCheck(quoteFreshCheck, { input: { quotes: {} } })).toEqual({ passed: false, limit: 120, actual: null, message: 'no quote for AAPL' });
-    expect(runCheck(quoteFreshCheck, { input: { quotes: { AAPL: quote('AAPL', 100.02, 100.01, OPEN_AT) } } }).message).toBe('the quote for AAPL is unusable (bid 100.02, ask 100.01)');
-    expect(runCheck(quoteFreshCheck, { input: { quotes: { AAPL: quote('AAPL', 99.99, 100.01, 'yesterday') } } }).message).toBe('the quote for AAPL has no valid timestamp');
+    expect(runCheck(quoteFreshCheck, { input: { quotes: { AAPL: quote('AAPL', 100.02, 100.01, OPEN_AT) } } }).message).toBe(
+      'the quote for AAPL is unusable (bid 100.02, ask 100.01)',
+    );
+    expect(runCheck(quoteFreshCheck, { input: { quotes: { AAPL: quote('AAPL', 99.99, 100.01, 'yesterday') } } }).message).toBe(
+      'the quote for AAPL has no valid timestamp',
+    );
   });
 
   it('takes the oldest leg quote of a multi-leg order', () => {
@@ -30,6 +34,11 @@ describe('quote_fresh', () => {
   });
 
   it('refuses an order with nothing to quote', () => {
-    expect(runCheck(quoteFreshCheck, { input: creditSpreadInput(), facts: { legs: [] } })).toEqual({ passed: false, limit: 120, actual: null, message: 'no symbol to quote' });
+    expect(runCheck(quoteFreshCheck, { input: creditSpreadInput(), facts: { legs: [] } })).toEqual({
+      passed: false,
+      limit: 120,
+      actual: null,
+      message: 'no symbol to quote',
+    });
   });
 });

@@ -15,12 +15,20 @@ describe('symbol_allow_list', () => {
   });
 
   it('allows any symbol when the list is null', () => {
-    expect(runCheck(symbolAllowListCheck, { limits: { allowSymbols: null } })).toEqual({ passed: true, limit: null, actual: 'AAPL', message: 'no allow-list: any symbol may trade' });
+    expect(runCheck(symbolAllowListCheck, { limits: { allowSymbols: null } })).toEqual({
+      passed: true,
+      limit: null,
+      actual: 'AAPL',
+      message: 'no allow-list: any symbol may trade',
+    });
   });
 
   it('refuses a symbol not on the list', () => {
     expect(runCheck(symbolAllowListCheck, { limits: { allowSymbols: ['MSFT', 'SPY'] } })).toEqual({
-      passed: false, limit: 'MSFT,SPY', actual: 'AAPL', message: 'AAPL is not on the allow-list (2 symbols)',
+      passed: false,
+      limit: 'MSFT,SPY',
+      actual: 'AAPL',
+      message: 'AAPL is not on the allow-list (2 symbols)',
     });
   });
 

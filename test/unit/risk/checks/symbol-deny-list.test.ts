@@ -9,16 +9,29 @@ describe('symbol_deny_list', () => {
   });
 
   it('passes a symbol the list does not name', () => {
-    expect(runCheck(symbolDenyListCheck, { limits: { denySymbols: ['TSLA'] } })).toEqual({ passed: true, limit: 'TSLA', actual: 'AAPL', message: 'not on the deny-list' });
+    expect(runCheck(symbolDenyListCheck, { limits: { denySymbols: ['TSLA'] } })).toEqual({
+      passed: true,
+      limit: 'TSLA',
+      actual: 'AAPL',
+      message: 'not on the deny-list',
+    });
   });
 
   it('refuses a denied symbol written in full width, lower case or with a zero-width space', () => {
     for (const written of ['AAPL', 'ａａｐｌ', 'A\u200BAPL', '\u0391APL']) {
-      expect(runCheck(symbolDenyListCheck, { limits: { denySymbols: [written] } })).toEqual({ passed: false, limit: written, actual: 'AAPL', message: 'AAPL is on the deny-list' });
+      expect(runCheck(symbolDenyListCheck, { limits: { denySymbols: [written] } })).toEqual({
+        passed: false,
+        limit: written,
+        actual: 'AAPL',
+        message: 'AAPL is on the deny-list',
+      });
     }
   });
 
   it('refuses a multi-leg order on a denied underlying', () => {
-    expect(runCheck(symbolDenyListCheck, { input: creditSpreadInput(), limits: { denySymbols: ['spy'] } })).toMatchObject({ passed: false, message: 'SPY is on the deny-list' });
+    expect(runCheck(symbolDenyListCheck, { input: creditSpreadInput(), limits: { denySymbols: ['spy'] } })).toMatchObject({
+      passed: false,
+      message: 'SPY is on the deny-list',
+    });
   });
 });

@@ -5,11 +5,26 @@ import { RISK_CHECKS } from '../../../../src/risk/verdict.js';
 
 /** The checks and codes of SPEC §7 in the order verdicts have always reported them; new checks may join, these never move or change. */
 const SPEC_7 = [
-  'trading_halted:RISK_HALTED', 'account_status:RISK_ACCOUNT_BLOCKED', 'symbol_allow_list:RISK_SYMBOL_NOT_ALLOWED', 'symbol_deny_list:RISK_SYMBOL_DENIED',
-  'max_order_notional:RISK_MAX_NOTIONAL', 'max_order_qty:RISK_MAX_QTY', 'price_collar:RISK_PRICE_COLLAR', 'quote_fresh:RISK_STALE_QUOTE',
-  'max_position:RISK_MAX_POSITION', 'buying_power:RISK_BUYING_POWER', 'max_open_orders:RISK_MAX_OPEN_ORDERS', 'order_rate_minute:RISK_RATE_MINUTE',
-  'order_rate_hour:RISK_RATE_HOUR', 'max_daily_loss:RISK_DAILY_LOSS', 'duplicate_order:RISK_DUPLICATE_ORDER', 'market_hours:RISK_MARKET_CLOSED',
-  'pattern_day_trader:RISK_PDT', 'options_legs:RISK_OPTIONS_LEGS', 'options_defined_risk:RISK_UNDEFINED_RISK', 'options_max_loss:RISK_OPTIONS_MAX_LOSS',
+  'trading_halted:RISK_HALTED',
+  'account_status:RISK_ACCOUNT_BLOCKED',
+  'symbol_allow_list:RISK_SYMBOL_NOT_ALLOWED',
+  'symbol_deny_list:RISK_SYMBOL_DENIED',
+  'max_order_notional:RISK_MAX_NOTIONAL',
+  'max_order_qty:RISK_MAX_QTY',
+  'price_collar:RISK_PRICE_COLLAR',
+  'quote_fresh:RISK_STALE_QUOTE',
+  'max_position:RISK_MAX_POSITION',
+  'buying_power:RISK_BUYING_POWER',
+  'max_open_orders:RISK_MAX_OPEN_ORDERS',
+  'order_rate_minute:RISK_RATE_MINUTE',
+  'order_rate_hour:RISK_RATE_HOUR',
+  'max_daily_loss:RISK_DAILY_LOSS',
+  'duplicate_order:RISK_DUPLICATE_ORDER',
+  'market_hours:RISK_MARKET_CLOSED',
+  'pattern_day_trader:RISK_PDT',
+  'options_legs:RISK_OPTIONS_LEGS',
+  'options_defined_risk:RISK_UNDEFINED_RISK',
+  'options_max_loss:RISK_OPTIONS_MAX_LOSS',
   'options_days_to_expiry:RISK_DAYS_TO_EXPIRY',
 ];
 

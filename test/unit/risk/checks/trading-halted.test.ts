@@ -13,7 +13,9 @@ describe('trading_halted', () => {
 
   it('refuses while halted, naming the reason and since when', () => {
     expect(runCheck(tradingHaltedCheck, halted({ haltReason: 'daily loss 3%', haltedAt: '2026-03-10T14:00:00Z' }))).toEqual({
-      passed: false, limit: false, actual: true,
+      passed: false,
+      limit: false,
+      actual: true,
       message: 'trading is halted: daily loss 3% (since 2026-03-10T14:00:00Z); only `tars-trading-mcp resume` clears it',
     });
   });
