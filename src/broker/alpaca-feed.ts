@@ -7,7 +7,7 @@
  *
  * @example dataPlanRefusal({ kind: 'stocks', feed: 'sip' }, 403, 'subscription does not permit querying recent SIP data', 'GET bars')
  */
-import { OPTIONS_FEEDS, STOCK_FEEDS } from '../config.js';
+import type { OPTIONS_FEEDS, STOCK_FEEDS } from '../config.js';
 import { ToolError } from '../errors.js';
 
 export type StockFeed = (typeof STOCK_FEEDS)[number];

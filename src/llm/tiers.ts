@@ -102,7 +102,7 @@ export function loadTierTable(tiersPathSetting?: string): TierTable {
 }
 
 export function priceOf(table: TierTable, model: string): ModelPrice | undefined {
-  return Object.prototype.hasOwnProperty.call(table.models, model) ? table.models[model] : undefined;
+  return Object.hasOwn(table.models, model) ? table.models[model] : undefined;
 }
 
 export interface TokenUsage {

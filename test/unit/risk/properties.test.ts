@@ -48,16 +48,14 @@ const legArb = fc.record({
   side: fc.constantFrom('buy' as const, 'sell' as const),
   ratio: fc.integer({ min: 1, max: 3 }),
 });
-const legsArb = fc
-  .uniqueArray(legArb, { minLength: 2, maxLength: 4, selector: (l) => `${l.type}${l.strike}` })
-  .map((ls): OrderLeg[] =>
-    ls.map((l) => ({
-      symbol: occ('2026-04-09', l.type, l.strike),
-      side: l.side,
-      ratio_qty: l.ratio,
-      position_intent: l.side === 'buy' ? 'buy_to_open' : 'sell_to_open',
-    })),
-  );
+const legsArb = fc.uniqueArray(legArb, { minLength: 2, maxLength: 4, selector: (l) => `${l.type}${l.strike}` }).map((ls): OrderLeg[] =>
+  ls.map((l) => ({
+    symbol: occ('2026-04-09', l.type, l.strike),
+    side: l.side,
+    ratio_qty: l.ratio,
+    position_intent: l.side === 'buy' ? 'buy_to_open' : 'sell_to_open',
+  })),
+);
 
 const mlegOrderArb = fc
   .record({ legs: legsArb, qty: fc.integer({ min: 1, max: 12 }), premium: fc.integer({ min: -800, max: 800 }).filter((p) => p !== 0) })
