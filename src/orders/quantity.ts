@@ -32,3 +32,15 @@ export function isQtyMultiple(qty: number): boolean {
 export function isNotionalInCents(notional: number): boolean {
   return Number.isFinite(notional) && decimalPlaces(notional) <= NOTIONAL_DECIMALS;
 }
+
+/**
+ * A number as plain decimal text, never exponent form (String(1e-7) is "1e-7", which an order API
+ * may refuse or misread): the exact digits the shortest round-trip text has.
+ *
+ * @example decimalText(1e-7) === '0.0000001'; decimalText(12.5) === '12.5'
+ */
+export function decimalText(n: number): string {
+  const text = String(n);
+  if (!/e/i.test(text)) return text;
+  return n.toFixed(Math.min(100, decimalPlaces(n)));
+}

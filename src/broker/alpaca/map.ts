@@ -1,4 +1,5 @@
 /** Alpaca's validated wire shapes mapped to the broker types, and our submissions mapped to the SDK's request. */
+import { decimalText } from '../../orders/quantity.js';
 import type { z } from 'zod';
 import type { TradingMode } from '../../orders/order.js';
 import {
@@ -140,7 +141,7 @@ export function toPosition(p: z.output<typeof WirePosition>): Position {
 
 /** The POST /v2/orders body in the SDK's names; it mirrors SPEC §4 one-to-one. */
 export function toOrderRequest(order: OrderSubmission) {
-  const str = (n: number | null) => (n === null ? undefined : String(n));
+  const str = (n: number | null) => (n === null ? undefined : decimalText(n));
   return {
     symbol: order.order_class === 'mleg' ? undefined : (order.symbol ?? undefined),
     side: order.side,
@@ -153,6 +154,6 @@ export function toOrderRequest(order: OrderSubmission) {
     extendedHours: order.extended_hours || undefined,
     clientOrderId: order.client_order_id,
     orderClass: order.order_class,
-    legs: order.legs?.map((l) => ({ symbol: l.symbol, side: l.side, ratioQty: String(l.ratio_qty), positionIntent: l.position_intent })),
+    legs: order.legs?.map((l) => ({ symbol: l.symbol, side: l.side, ratioQty: decimalText(l.ratio_qty), positionIntent: l.position_intent })),
   };
 }

@@ -86,6 +86,11 @@ describe('Alpaca adapter against the loopback Alpaca', () => {
     expect(await broker.getOrder('00000000-0000-0000-0000-000000000000')).toBeNull();
   });
 
+  it('sends a tiny fractional quantity as plain decimal text, never exponent form', async () => {
+    await broker.submitOrder(order({ client_order_id: 'tiny-1', qty: 1e-7, type: 'market', limit_price: null }));
+    expect(fake.requests.find((r) => r.method === 'POST')!.body).toMatchObject({ qty: '0.0000001', client_order_id: 'tiny-1' });
+  });
+
   it('sends a multi-leg order as order_class mleg with legs', async () => {
     await broker.submitOrder(
       order({

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { OrderInputSchema } from '../../../src/orders/order.js';
 import { PlaceOrderInputSchema } from '../../../src/execution/result.js';
-import { decimalPlaces, isQtyMultiple } from '../../../src/orders/quantity.js';
+import { decimalPlaces, decimalText, isQtyMultiple } from '../../../src/orders/quantity.js';
 
 const equity = (patch: Record<string, unknown>) => ({ symbol: 'AAPL', side: 'buy', type: 'market', ...patch });
 const spread = (patch: Record<string, unknown> = {}, ratio = 1) => ({
@@ -30,6 +30,25 @@ function refusals(input: unknown): string[] {
   expect(b.success, 'check_risk and place_order must agree').toBe(a.success);
   return a.success ? [] : a.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
 }
+
+describe('decimalText', () => {
+  it('writes every valid size as plain decimal text with its exact digits', () => {
+    expect(decimalText(1e-7)).toBe('0.0000001');
+    expect(decimalText(1.5e-9)).toBe('0.0000000015');
+    expect(decimalText(0.3)).toBe('0.3');
+    expect(decimalText(12.5)).toBe('12.5');
+    expect(decimalText(100)).toBe('100');
+  });
+  it('round-trips: Number(decimalText(k·1e-9)) is the same number, with no exponent', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1e12 }), (k) => {
+        const q = Number((k / 1e9).toPrecision(15));
+        const text = decimalText(q);
+        return !/e/i.test(text) && Number(text) === q;
+      }),
+    );
+  });
+});
 
 describe('decimalPlaces', () => {
   it('counts the places of the shortest round-trip text, exponent form included', () => {
