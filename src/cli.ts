@@ -5,7 +5,7 @@
  * one clear line on stderr. Only the protocol ever goes to stdout while serving.
  */
 import { parseArgs } from 'node:util';
-import { bootstrap } from './bootstrap.js';
+import { bootstrap, bootstrapForHalt } from './bootstrap.js';
 import { ConfigError, type FlagValues } from './config.js';
 import type { Deps } from './deps.js';
 import { SERVER_VERSION } from './version.js';
@@ -92,7 +92,7 @@ async function main(): Promise<void> {
   }
   let deps: Deps;
   try {
-    deps = bootstrap(values as FlagValues);
+    deps = command === 'halt' ? bootstrapForHalt(values as FlagValues) : bootstrap(values as FlagValues);
   } catch (err) {
     if (err instanceof ConfigError) fail(err.message);
     fail(`start-up failed: ${(err as Error).message}`, 1);

@@ -3,7 +3,7 @@
  * clock pinned to an open market), and the kill switch across restarts and the CLI.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -191,5 +191,23 @@ describe('kill switch over MCP and the CLI', () => {
     expect(cli(['resume', '--data-dir', dataDir]).stdout).toContain('resumed');
     expect(cli(['resume', '--data-dir', dataDir]).stdout).toContain('not halted');
     expect(simOrderCount(dataDir)).toBe(0);
+  });
+
+  it('halt works when nothing else would start: a broken tier table, an unsafe live URL, an unknown profile', () => {
+    const dataDir = tempDataDir();
+    const broken = join(dataDir, 'broken-tiers.json');
+    writeFileSync(broken, '{ not json');
+    const unsafe = ['--data-dir', dataDir, '--profile', 'no-such-profile'];
+    const unsafeEnv = { TRADING_MCP_TIERS: broken, APCA_API_KEY_ID: 'k', APCA_API_SECRET_KEY: 's', APCA_API_BASE_URL: 'https://api.alpaca.markets' };
+    const run = (args: string[], extra: Record<string, string>) => {
+      const out = spawnSync(process.execPath, [CLI_PATH, ...args], { env: baseEnv({ ...env, TRADING_MCP_LOG_LEVEL: 'error', ...extra }), encoding: 'utf8' });
+      return { code: out.status, stdout: out.stdout, stderr: out.stderr };
+    };
+    // the same configuration stops every other command
+    expect(run(['status', ...unsafe], unsafeEnv).code).not.toBe(0);
+    const halted = run(['halt', '--reason', 'config is broken', ...unsafe], unsafeEnv);
+    expect(halted.code).toBe(0);
+    expect(halted.stdout).toContain('HALTED');
+    expect(run(['status', '--data-dir', dataDir], {}).stdout).toContain('config is broken');
   });
 });
