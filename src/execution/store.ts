@@ -69,6 +69,8 @@ export interface CommitGuard {
   rules: ClaimRules;
   /** The council ticket to spend, or null when the profile needs none. */
   ticketId: string | null;
+  /** The profile requires a council ticket: a missing ticketId is refused here too. */
+  ticketRequired: boolean;
   rejectionKeys: string[];
   nowMs: number;
 }
@@ -266,6 +268,11 @@ export class ExecutionStore {
           `the order-rate and duplicate checks, re-run atomically just before sending, refused the order: ${slot.code} (${slot.message})`,
           { check: slot.code },
         );
+      if (guard.ticketRequired && guard.ticketId === null) {
+        throw new ToolError('COUNCIL_REQUIRED', 'this profile requires a council ticket and none was verified for this attempt; nothing was sent', {
+          reason: 'missing',
+        });
+      }
       if (guard.ticketId !== null && !consumeTicketIn(this.db, 'council', guard.ticketId, record.order_hash, record.at)) {
         throw new ToolError(
           'COUNCIL_REQUIRED',

@@ -15,7 +15,7 @@ export async function haltCommand(deps: Deps, reason: string): Promise<string> {
   deps.log.info('trading halted', { by: 'cli', reason, alreadyHalted: result.alreadyHalted });
   return result.alreadyHalted
     ? `already halted since ${result.at} by ${result.by}: ${result.reason}\n(resume with: tars-trading-mcp resume)`
-    : `HALTED at ${result.at}: ${result.reason}\nEvery order is refused until: tars-trading-mcp resume`;
+    : `HALTED at ${result.at}: ${result.reason}\nEvery order is refused until: tars-trading-mcp resume\n(data dir ${deps.dataDir}: servers on another data dir are not halted)`;
 }
 
 export async function resumeCommand(deps: Deps): Promise<string> {

@@ -15,8 +15,8 @@ export const councilStage: GateStage = {
         'this profile requires a council ticket: run council_vote on this exact order and pass its ticket as council_ticket',
       );
     }
-    // an order under an Opus REJECT cool-down is refused at the next stage: do not spend its ticket for nothing
-    if (ctx.activeRejection()) return { outcome: 'skipped', message: 'ticket not checked: this order is under an Opus REJECT cool-down' };
+    // checked even under an Opus REJECT cool-down (checking spends nothing): a cool-down that ends
+    // before the confirmation stage must never let an unchecked ticket through
     const verdict = await ctx.env.services.verifyTicket(ticket, hash);
     const ok = verdict.ok === true && typeof verdict.ticketId === 'string' && verdict.ticketId.length > 0;
     const reason = ok ? null : verdict.ok === true ? 'no_ticket_id' : (verdict.reason ?? 'invalid');

@@ -60,7 +60,14 @@ async function commit(ctx: AttemptContext, submission: OrderSubmission): Promise
     order: submission,
   };
   try {
-    env.store.commitIntent(intent, { slot, rules, ticketId: ctx.ticketId, rejectionKeys: ctx.rejectionKeys(), nowMs: at.getTime() });
+    env.store.commitIntent(intent, {
+      slot,
+      rules,
+      ticketId: ctx.ticketId,
+      ticketRequired: env.deps.profile.requireCouncilTicket,
+      rejectionKeys: ctx.rejectionKeys(),
+      nowMs: at.getTime(),
+    });
   } catch (err) {
     if (isToolError(err) && err.code === 'COUNCIL_REQUIRED') r.council = { ok: false, reason: 'reused', message: err.message };
     throw err;

@@ -113,7 +113,7 @@ describe('execution gate races', () => {
     expect(await brokerOrders(h)).toEqual([]);
   }, 20_000);
 
-  it('an order under an Opus REJECT cool-down is refused without even checking its council ticket', async () => {
+  it('an order under an Opus REJECT cool-down is refused at the confirmation with no second Opus call; its ticket is checked, never spent', async () => {
     gw = await startFakeGateway();
     gw.script((req) => (isConfirmation(req.path) ? { content: reject(req) } : undefined));
     const checked: string[] = [];
@@ -129,7 +129,7 @@ describe('execution gate races', () => {
     const [second] = await Promise.allSettled([h.gate.place({ ...BUY_AAPL, client_order_id: 'cool-2', council_ticket: 'ticket-2' })]);
     const r = settledCode(second!);
     expect(r.code).toBe('CONFIRMATION_REJECTED');
-    expect(checked).toEqual(['ticket-1']); // ticket-2 was not looked at for an order Opus already rejected
+    expect(checked).toEqual(['ticket-1', 'ticket-2']); // checked (checking spends nothing), then refused by the cool-down
     expect(CONFIRMATION_REQUESTS(gw)).toHaveLength(1);
     expect(await brokerOrders(h)).toEqual([]);
   });

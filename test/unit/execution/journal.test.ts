@@ -43,6 +43,7 @@ const openGuard = (): CommitGuard => ({
   slot: { at: new Date().toISOString(), hash: 'a'.repeat(64), fingerprint: 'f', canonical: '{}', symbol: 'AAPL' },
   rules: { maxPerMinute: 1_000, maxPerHour: 1_000, duplicateWindowSec: 0 },
   ticketId: null,
+  ticketRequired: false,
   rejectionKeys: ['a'.repeat(64)],
   nowMs: Date.now(),
 });
@@ -124,6 +125,15 @@ describe('order journal', () => {
     expect(code).toBe('JOURNAL_CORRUPT');
     expect(CONFIRMATION_REQUESTS(gw)).toEqual([]);
     expect(await (await getBroker(h.deps)).listOrders({ status: 'all' })).toEqual([]);
+  });
+
+  it('refuses an INTENT without a verified council ticket when the profile requires one, writing nothing', async () => {
+    const dir = tempDir();
+    const s = await open(dir);
+    expect(s.claim('tk-1', 'a'.repeat(64), 'aud_tk-1', new Date()).claimed).toBe(true);
+    expect(() => s.commitIntent(intent('tk-1'), { ...openGuard(), ticketRequired: true, ticketId: null })).toThrow(/requires a council ticket/);
+    expect(readJournal(join(dir, 'order-journal.log'))).toEqual([]);
+    expect(s.getOrder('tk-1')!.state).toBe('claimed');
   });
 
   it('writes an INTENT only for the attempt that holds the claim', async () => {

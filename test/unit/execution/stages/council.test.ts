@@ -43,11 +43,11 @@ describe('council stage', () => {
     expect((await verifyTicket(h.deps, issued.ticket, ctx.order.hash)).ok).toBe(true);
   });
 
-  it('does not check the ticket of an order under an Opus REJECT cool-down', async () => {
+  it('checks the ticket even under an Opus REJECT cool-down (a cool-down ending mid-attempt must not skip it)', async () => {
     h = await startHarness({ requireCouncilTicket: true });
     const ctx = await contextAfter(h, { ...BUY_AAPL, council_ticket: 'not-even-a-ticket' }, [validateStage]);
     ctx.env.store.recordRejection(ctx.rejectionKeys(), Date.now() + 60_000, 'claude-opus-4-6', ['too risky']);
-    expect(await councilStage.run(ctx)).toEqual({ outcome: 'skipped', message: 'ticket not checked: this order is under an Opus REJECT cool-down' });
-    expect(ctx.result.council).toBeNull();
+    expect((await refusalOf(councilStage.run(ctx))).code).toBe('COUNCIL_REQUIRED');
+    expect(ctx.ticketId).toBeNull();
   });
 });
