@@ -12,127 +12,25 @@
  */
 import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
-import type { OrderSubmission } from '../broker/types.js';
 import type { Deps } from '../deps.js';
 import { ToolError } from '../errors.js';
 import { OrderJournal, type IntentRecord, type OutcomeRecord, type JournalEntry } from './journal.js';
 import { openSqlite } from '../store/sqlite.js';
-import { claimSlotIn, openRiskState, readHaltIn, RISK_DB_FILE, type ClaimRules, type SubmittedOrder } from '../risk/state.js';
+import { claimSlotIn, openRiskState, readHaltIn, RISK_DB_FILE } from '../risk/state.js';
 import { consumeTicketIn, openCouncilStore, COUNCIL_DB_FILE } from '../council/store.js';
+import {
+  SCHEMA,
+  toRow,
+  type CommitGuard,
+  type OrderRow,
+  type OrderState,
+  type RawOrderRow,
+  type RecordedOutcome,
+  type Rejection,
+  type AuditEntry,
+} from './store-schema.js';
 
-export type OrderState = 'claimed' | 'released' | 'intent' | 'submitted' | 'rejected' | 'unknown';
-
-/** What a duplicate attempt gets back. */
-export interface RecordedOutcome {
-  status: 'submitted' | 'refused' | 'unknown' | 'pending';
-  code: string | null;
-  message: string;
-  broker_order: Record<string, unknown> | null;
-  at: string;
-}
-
-export interface OrderRow {
-  client_order_id: string;
-  order_hash: string;
-  state: OrderState;
-  audit_id: string;
-  pid: number;
-  outcome: RecordedOutcome | null;
-  /** The order as sent (set with the INTENT). */
-  submission: OrderSubmission | null;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface AuditEntry {
-  audit_id: string;
-  at: string;
-  order_hash: string | null;
-  client_order_id: string | null;
-  status: string;
-  stopped_at: string | null;
-  code: string | null;
-  message: string;
-  stages: unknown;
-  risk: unknown;
-  confirmation: unknown;
-  broker_order: unknown;
-  latency_ms: number;
-  gate_latency_ms: number;
-  cost_usd: number;
-}
-
-/** What must still hold, checked under the lock, for the INTENT to be written. */
-export interface CommitGuard {
-  /** The order as the rate and duplicate rules record it. */
-  slot: SubmittedOrder;
-  rules: ClaimRules;
-  /** The council ticket to spend, or null when the profile needs none. */
-  ticketId: string | null;
-  /** The profile requires a council ticket: a missing ticketId is refused here too. */
-  ticketRequired: boolean;
-  rejectionKeys: string[];
-  nowMs: number;
-}
-
-export interface Rejection {
-  order_hash: string;
-  until: string;
-  model: string;
-  reasons: string[];
-}
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS orders (
-  client_order_id TEXT PRIMARY KEY,
-  order_hash TEXT NOT NULL,
-  state TEXT NOT NULL,
-  audit_id TEXT NOT NULL,
-  pid INTEGER NOT NULL,
-  outcome TEXT,
-  submission TEXT,
-  created_at TEXT NOT NULL,
-  updated_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS rejections (
-  order_hash TEXT PRIMARY KEY,
-  until_ms INTEGER NOT NULL,
-  model TEXT NOT NULL,
-  reasons TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS audit (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  audit_id TEXT NOT NULL UNIQUE,
-  at TEXT NOT NULL,
-  order_hash TEXT,
-  client_order_id TEXT,
-  status TEXT NOT NULL,
-  stopped_at TEXT,
-  code TEXT,
-  message TEXT NOT NULL,
-  stages TEXT NOT NULL,
-  risk TEXT,
-  confirmation TEXT,
-  broker_order TEXT,
-  latency_ms REAL NOT NULL,
-  gate_latency_ms REAL NOT NULL,
-  cost_usd REAL NOT NULL
-);
-`;
-
-interface RawOrderRow extends Omit<OrderRow, 'outcome' | 'submission'> {
-  outcome: string | null;
-  submission: string | null;
-}
-
-const toRow = (raw: RawOrderRow | undefined): OrderRow | null =>
-  raw
-    ? {
-        ...raw,
-        outcome: raw.outcome ? (JSON.parse(raw.outcome) as RecordedOutcome) : null,
-        submission: raw.submission ? (JSON.parse(raw.submission) as OrderSubmission) : null,
-      }
-    : null;
+export type { AuditEntry, CommitGuard, OrderRow, OrderState, RecordedOutcome, Rejection } from './store-schema.js';
 
 /** The ATTACHed databases' owners create their schemas (opening them is idempotent and cheap). */
 async function ensureAttachedSchemas(dataDir: string): Promise<void> {
