@@ -38,6 +38,36 @@ const samePrice = (a: ModelPrice, b: ModelPrice) =>
 
 const fmt = (p: ModelPrice) => `$${p.inputPerM}/$${p.outputPerM}${p.cachedInputPerM !== undefined ? ` (cached $${p.cachedInputPerM})` : ''}`;
 
+/** GET /models at the gateway: the listed models, or the doctor line saying why there are none. */
+async function listGatewayModels(baseUrl: string, key: string): Promise<GatewayModel[] | DoctorResult> {
+  try {
+    const res = await fetch(`${baseUrl.replace(/\/$/, '')}/models`, { headers: { authorization: `Bearer ${key}` }, signal: AbortSignal.timeout(15_000) });
+    if (res.status === 401 || res.status === 403) return { name: 'gateway key', status: 'fail', detail: `the gateway refused the key (HTTP ${res.status})` };
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    const body = (await res.json()) as { data?: GatewayModel[] };
+    return Array.isArray(body.data) ? body.data.filter((m) => typeof m?.id === 'string') : [];
+  } catch (err) {
+    return { name: 'gateway key', status: 'fail', detail: `GET /models at ${baseUrl} failed: ${(err as Error).message}` };
+  }
+}
+
+/** The table with the gateway's prices where it lists them, and a line per model whose price differs. */
+function refreshPrices(table: TierTable, byId: Map<string, GatewayModel>, tierModels: string[]): { refreshed: TierTable; drift: string[] } {
+  const refreshed = structuredClone(table);
+  const drift: string[] = [];
+  for (const id of tierModels) {
+    const gp = byId.get(id) && gatewayPrice(byId.get(id)!);
+    if (!gp) continue;
+    const ours = table.models[id];
+    if (!ours || !samePrice(ours, gp)) drift.push(`${id}: ours ${ours ? fmt(ours) : 'none'}, gateway ${fmt(gp)}`);
+    refreshed.models[id] = {
+      ...gp,
+      ...(gp.cachedInputPerM === undefined && ours?.cachedInputPerM !== undefined ? { cachedInputPerM: ours.cachedInputPerM } : {}),
+    };
+  }
+  return { refreshed, drift };
+}
+
 export const llmChecks: DoctorCheck = async (deps, options) => {
   const results: DoctorResult[] = [];
   let table: TierTable;
@@ -65,23 +95,12 @@ export const llmChecks: DoctorCheck = async (deps, options) => {
     results.push({ name: 'gateway models', status: 'warn', detail: 'no gateway key: models and prices not checked' });
     return results;
   }
-  let listed: GatewayModel[];
-  try {
-    const res = await fetch(`${deps.config.gateway.baseUrl.replace(/\/$/, '')}/models`, {
-      headers: { authorization: `Bearer ${key}` },
-      signal: AbortSignal.timeout(15_000),
-    });
-    if (res.status === 401 || res.status === 403) {
-      results.push({ name: 'gateway key', status: 'fail', detail: `the gateway refused the key (HTTP ${res.status})` });
-      return results;
-    }
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    const body = (await res.json()) as { data?: GatewayModel[] };
-    listed = Array.isArray(body.data) ? body.data.filter((m) => typeof m?.id === 'string') : [];
-  } catch (err) {
-    results.push({ name: 'gateway key', status: 'fail', detail: `GET /models at ${deps.config.gateway.baseUrl} failed: ${(err as Error).message}` });
+  const listing = await listGatewayModels(deps.config.gateway.baseUrl, key);
+  if (!Array.isArray(listing)) {
+    results.push(listing);
     return results;
   }
+  const listed = listing;
   results.push({ name: 'gateway key', status: 'ok', detail: `GET /models answered with ${listed.length} models` });
 
   const byId = new Map(listed.map((m) => [m.id, m]));
@@ -92,18 +111,7 @@ export const llmChecks: DoctorCheck = async (deps, options) => {
     detail: missing.length ? `not offered by the gateway: ${missing.join(', ')}` : `all ${tierModels.length} tier models are offered`,
   });
 
-  const refreshed = structuredClone(table);
-  const drift: string[] = [];
-  for (const id of tierModels) {
-    const gp = byId.get(id) && gatewayPrice(byId.get(id)!);
-    if (!gp) continue;
-    const ours = table.models[id];
-    if (!ours || !samePrice(ours, gp)) drift.push(`${id}: ours ${ours ? fmt(ours) : 'none'}, gateway ${fmt(gp)}`);
-    refreshed.models[id] = {
-      ...gp,
-      ...(gp.cachedInputPerM === undefined && ours?.cachedInputPerM !== undefined ? { cachedInputPerM: ours.cachedInputPerM } : {}),
-    };
-  }
+  const { refreshed, drift } = refreshPrices(table, byId, tierModels);
   results.push({
     name: 'prices',
     status: drift.length ? 'warn' : 'ok',
