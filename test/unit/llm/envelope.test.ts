@@ -13,7 +13,7 @@ import { usageReport } from '../../../src/llm/usage.js';
 import type { Profile } from '../../../src/profiles.js';
 import { tempDataDir } from '../../support/client.js';
 import { orderHashIn, startFakeGateway, type FakeGateway } from '../../support/fake-gateway.js';
-import { gatewayEnv, makeDeps, writeTiers } from './helpers.js';
+import { chatRequests as chat, gatewayEnv, makeDeps, toolErrorOf as failure, userMessages as user, writeTiers } from './helpers.js';
 
 const open: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
@@ -32,18 +32,6 @@ async function setup(
   return { gw, deps, llm };
 }
 
-async function failure(p: Promise<unknown>): Promise<ToolError> {
-  try {
-    await p;
-  } catch (err) {
-    if (isToolError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected a ToolError');
-}
-
-const user = (content: string) => [{ role: 'user' as const, content }];
-const chat = (gw: FakeGateway) => gw.requests.filter((r) => r.path === '/v1/chat/completions');
 const confirmCall = (llm: Awaited<ReturnType<typeof createLlm>>, i: number) =>
   llm.complete({ tier: 'critical', tool: 'place_order', messages: user(`order_hash: ${String(i).padStart(64, '0')}`) });
 const settle = <T>(ps: Array<Promise<T>>) => Promise.allSettled(ps);

@@ -8,6 +8,8 @@ import { loadProfile, type Profile } from '../../../src/profiles.js';
 import { manifestToolNames } from '../../../src/manifest.js';
 import { loadTierTable, type TierTable } from '../../../src/llm/tiers.js';
 import { tempDataDir } from '../../support/client.js';
+import { isToolError, type ToolError } from '../../../src/errors.js';
+import type { FakeGateway } from '../../support/fake-gateway.js';
 
 /** `confirmation` overrides the analyst profile's confirmation block (e.g. maxConfirmationsPerHour). */
 export function makeDeps(env: Record<string, string>, dataDir = tempDataDir('tars-llm-'), confirmation: Partial<Profile['confirmation']> = {}): Deps {
@@ -32,3 +34,17 @@ export function writeTiers(dir: string, edit: (t: TierTable) => void): string {
   writeFileSync(path, JSON.stringify(table));
   return path;
 }
+
+/** The ToolError a call is expected to fail with (anything else fails the test). */
+export async function toolErrorOf(p: Promise<unknown>): Promise<ToolError> {
+  try {
+    await p;
+  } catch (err) {
+    if (isToolError(err)) return err;
+    throw err;
+  }
+  throw new Error('expected a ToolError');
+}
+
+export const userMessages = (content: string) => [{ role: 'user' as const, content }];
+export const chatRequests = (gw: FakeGateway) => gw.requests.filter((r) => r.path === '/v1/chat/completions');

@@ -4,7 +4,7 @@ import { createLlm, getLedger, receiptSummary } from '../../../src/llm/index.js'
 import { loadTierTable } from '../../../src/llm/tiers.js';
 import type { Deps } from '../../../src/deps.js';
 import { startFakeGateway, orderHashIn, type FakeGateway } from '../../support/fake-gateway.js';
-import { gatewayEnv, makeDeps, writeTiers } from './helpers.js';
+import { chatRequests, gatewayEnv, makeDeps, toolErrorOf as codeOf, userMessages as user, writeTiers } from './helpers.js';
 import { tempDataDir } from '../../support/client.js';
 
 const open: Array<{ close(): Promise<void> }> = [];
@@ -20,19 +20,6 @@ async function setup(extraEnv: Record<string, string> = {}, routerOpts: Paramete
   const llm = await createLlm(deps, { retry: { initialDelayMs: 10, maxDelayMs: 50 }, ...routerOpts });
   return { gw, deps, llm };
 }
-
-async function codeOf(p: Promise<unknown>): Promise<ToolError> {
-  try {
-    await p;
-  } catch (err) {
-    if (isToolError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected a ToolError');
-}
-
-const user = (content: string) => [{ role: 'user' as const, content }];
-const chatRequests = (gw: FakeGateway) => gw.requests.filter((r) => r.path === '/v1/chat/completions');
 
 /** Push the day's committed spend to `usd` through the ledger's own API (as other calls would). */
 async function spend(deps: Deps, usd: number) {
