@@ -35,6 +35,8 @@ function input(order: RiskInput['order'], quotes: RiskInput['quotes']): RiskInpu
       daytradeCount: 0,
       patternDayTrader: false,
       tradingBlocked: false,
+      optionsBuyingPower: null,
+      optionsLevel: null,
       mode: 'sim',
     },
     positions: [

@@ -20,6 +20,8 @@ export const AccountSchema = z.strictObject({
   daytradeCount: z.number().int().nonnegative(),
   patternDayTrader: z.boolean(),
   tradingBlocked: z.boolean(),
+  optionsBuyingPower: money.nullable(),
+  optionsLevel: z.number().int().min(0).max(3).nullable(),
   mode: ModeSchema,
 });
 
@@ -43,7 +45,7 @@ export const OrderLegOutSchema = z.strictObject({
   filledAvgPrice: money.nullable(),
 });
 
-export const BrokerOrderSchema = z.strictObject({
+const brokerOrderFields = {
   id: z.string(),
   clientOrderId: z.string(),
   symbol: z.string().nullable(),
@@ -57,6 +59,10 @@ export const BrokerOrderSchema = z.strictObject({
   filledAvgPrice: money.nullable(),
   limitPrice: money.nullable(),
   stopPrice: money.nullable(),
+  trailPrice: money.nullable(),
+  trailPercent: money.nullable(),
+  hwm: money.nullable(),
+  positionIntent: z.string().nullable(),
   extendedHours: z.boolean(),
   status: z.enum(ORDER_STATUSES),
   rawStatus: z.string(),
@@ -64,8 +70,13 @@ export const BrokerOrderSchema = z.strictObject({
   filledAt: z.string().nullable(),
   canceledAt: z.string().nullable(),
   createdAt: z.string(),
+  replaces: z.string().nullable(),
+  replacedBy: z.string().nullable(),
   legs: z.array(OrderLegOutSchema).nullable(),
-});
+};
+/** An exit order of a bracket / OCO / OTO: an order of its own, without exits of its own. */
+export const ExitOrderSchema = z.strictObject({ ...brokerOrderFields, exits: z.null() });
+export const BrokerOrderSchema = z.strictObject({ ...brokerOrderFields, exits: z.array(ExitOrderSchema).nullable() });
 
 export const BarSchema = z.strictObject({ t: z.string(), o: money, h: money, l: money, c: money, v: money, vw: money.optional(), n: money.optional() });
 export const QuoteSchema = z.strictObject({ symbol: z.string(), bidPrice: money, bidSize: money, askPrice: money, askSize: money, timestamp: z.string() });

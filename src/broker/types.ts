@@ -61,6 +61,14 @@ export interface Account {
   daytradeCount: number;
   patternDayTrader: boolean;
   tradingBlocked: boolean;
+  /** Buying power for options (Alpaca `options_buying_power`); null when the broker does not say. */
+  optionsBuyingPower: number | null;
+  /**
+   * The options level the account may trade at (Alpaca `options_trading_level`, capped by
+   * `options_approved_level`): 0 none, 1 covered calls / cash-secured puts, 2 long calls and puts,
+   * 3 spreads. null when the broker does not say.
+   */
+  optionsLevel: number | null;
   mode: TradingMode;
 }
 
@@ -99,6 +107,12 @@ export interface BrokerOrder {
   filledAvgPrice: number | null;
   limitPrice: number | null;
   stopPrice: number | null;
+  /** Trailing stop: the trail in dollars or percent, and the high (low, for a buy) water mark it trails. */
+  trailPrice: number | null;
+  trailPercent: number | null;
+  hwm: number | null;
+  /** Single-leg option orders: the position intent as sent. */
+  positionIntent: string | null;
   extendedHours: boolean;
   status: OrderStatus;
   /** The status string exactly as the broker sent it (differs from `status` only when `unknown`). */
@@ -107,7 +121,33 @@ export interface BrokerOrder {
   filledAt: string | null;
   canceledAt: string | null;
   createdAt: string;
+  /** Replace chain: the order this one replaced, and the order that replaced this one. */
+  replaces: string | null;
+  replacedBy: string | null;
+  /** Multi-leg (mleg) legs; null for every other class. */
   legs: BrokerOrderLeg[] | null;
+  /**
+   * The exit orders of a bracket / OCO / OTO (Alpaca sends them as `legs` of the parent): the
+   * take-profit limit and the stop-loss stop (or stop-limit). null for simple and mleg orders.
+   */
+  exits: ExitOrder[] | null;
+}
+
+/** An exit of a bracket / OCO / OTO: an order of its own, with no exits of its own. */
+export type ExitOrder = Omit<BrokerOrder, 'exits'> & { exits: null };
+
+/**
+ * What `replace_order` may change (Alpaca PATCH /v2/orders/{id}): quantity, limit, stop, trail,
+ * time in force, and the replacement's own client_order_id (the gate's idempotency key).
+ */
+export interface OrderReplacement {
+  qty?: number;
+  limit_price?: number;
+  stop_price?: number;
+  /** The new trail of a trailing stop, in the order's own unit (dollars or percent). */
+  trail?: number;
+  time_in_force?: 'day' | 'gtc' | 'ioc' | 'fok' | 'opg' | 'cls';
+  client_order_id: string;
 }
 
 /** What the gate submits: the normalized order with its (given or generated) client_order_id. */
@@ -214,6 +254,12 @@ export interface Broker {
   getOrder(id: string): Promise<BrokerOrder | null>;
   getOrderByClientId(clientOrderId: string): Promise<BrokerOrder | null>;
   submitOrder(order: OrderSubmission): Promise<BrokerOrder>;
+  /**
+   * Replace an open order (Alpaca PATCH /v2/orders/{id}): the answer is the new order (a new id,
+   * `replaces` = id); the old one ends `replaced`. A filled, cancelled or already-replaced order
+   * is BROKER_REJECTED (Alpaca 422, code 42210000).
+   */
+  replaceOrder(id: string, change: OrderReplacement): Promise<BrokerOrder>;
   cancelOrder(id: string): Promise<void>;
   getClock(): Promise<Clock>;
   getBars(req: BarsRequest): Promise<Bar[]>;

@@ -7,11 +7,10 @@ import { createHash } from 'node:crypto';
 import * as canonicalizeModule from 'canonicalize';
 import { z } from 'zod';
 import { isNotionalInCents, isQtyMultiple, MIN_NOTIONAL } from './quantity.js';
+import { checkOrderRules } from './rules.js';
+import { CLIENT_ORDER_ID, EQUITY_SYMBOL, OCC_SYMBOL } from './symbols.js';
 
-export const EQUITY_SYMBOL = /^[A-Z]{1,5}([.][A-Z]{1,2})?$/;
-/** OCC option symbol: root (1–6), YYMMDD, C|P, strike × 1000 in 8 digits. */
-export const OCC_SYMBOL = /^([A-Z]{1,6})(\d{2})(\d{2})(\d{2})([CP])(\d{8})$/;
-export const CLIENT_ORDER_ID = /^[A-Za-z0-9._:-]{1,48}$/;
+export { CLIENT_ORDER_ID, EQUITY_SYMBOL, OCC_SYMBOL, occSymbol, parseOcc, type OccParts } from './symbols.js';
 
 const positive = (what: string) =>
   z
@@ -29,7 +28,13 @@ export const OrderLegSchema = z.strictObject({
 
 export const OrderInputSchema = z
   .strictObject({
-    symbol: z.string().regex(EQUITY_SYMBOL, 'symbol must be an uppercase US equity ticker such as AAPL or BRK.B').optional(),
+    symbol: z
+      .string()
+      .refine(
+        (v) => EQUITY_SYMBOL.test(v) || OCC_SYMBOL.test(v),
+        'symbol must be an uppercase US equity ticker such as AAPL or BRK.B, or an OCC option symbol such as AAPL250117C00150000',
+      )
+      .optional(),
     side: z.enum(['buy', 'sell']),
     qty: positive('qty')
       .max(1_000_000, 'qty is implausibly large')
@@ -40,7 +45,7 @@ export const OrderInputSchema = z
       .max(100_000_000, 'notional is implausibly large')
       .refine(isNotionalInCents, 'notional must be whole cents (at most 2 decimal places)')
       .optional(),
-    type: z.enum(['market', 'limit', 'stop', 'stop_limit']),
+    type: z.enum(['market', 'limit', 'stop', 'stop_limit', 'trailing_stop']),
     time_in_force: z.enum(['day', 'gtc', 'ioc', 'fok', 'opg', 'cls']).default('day'),
     // mleg net price: positive for a debit, negative for a credit (Alpaca's convention)
     limit_price: z
@@ -49,40 +54,26 @@ export const OrderInputSchema = z
       .refine((v) => v !== 0 && Math.abs(v) <= 1_000_000, 'limit_price must be non-zero and plausible')
       .optional(),
     stop_price: price('stop_price').optional(),
+    trail_price: price('trail_price').optional(),
+    trail_percent: positive('trail_percent').max(99.99, 'trail_percent is a percentage below 100').optional(),
     extended_hours: z.boolean().default(false),
     client_order_id: z.string().regex(CLIENT_ORDER_ID, 'client_order_id must be 1–48 characters of letters, digits, . _ : -').optional(),
-    order_class: z.enum(['simple', 'mleg']).default('simple'),
+    order_class: z.enum(['simple', 'bracket', 'oco', 'oto', 'mleg']).default('simple'),
+    take_profit: z.strictObject({ limit_price: price('take_profit.limit_price') }).optional(),
+    stop_loss: z.strictObject({ stop_price: price('stop_loss.stop_price'), limit_price: price('stop_loss.limit_price').optional() }).optional(),
+    // single-leg options only (Alpaca's position_intent); multi-leg orders give it per leg
+    position_intent: z.enum(['buy_to_open', 'buy_to_close', 'sell_to_open', 'sell_to_close']).optional(),
     legs: z.array(OrderLegSchema).min(2, 'a multi-leg order needs 2–4 legs').max(4, 'a multi-leg order needs 2–4 legs').optional(),
     rationale: z.string().max(4000, 'rationale is limited to 4000 characters').optional(),
   })
-  .superRefine((o, ctx) => {
-    const issue = (message: string, path: string[]) => ctx.addIssue({ code: 'custom', message, path });
-    if (o.qty !== undefined && o.notional !== undefined) issue('give qty or notional, never both', ['notional']);
-    if (o.qty === undefined && o.notional === undefined) issue('give qty or notional', ['qty']);
-    if ((o.type === 'limit' || o.type === 'stop_limit') && o.limit_price === undefined) issue(`a ${o.type} order needs limit_price`, ['limit_price']);
-    if ((o.type === 'stop' || o.type === 'stop_limit') && o.stop_price === undefined) issue(`a ${o.type} order needs stop_price`, ['stop_price']);
-    if (o.type === 'market' && o.limit_price !== undefined) issue('a market order takes no limit_price', ['limit_price']);
-    if ((o.type === 'market' || o.type === 'limit') && o.stop_price !== undefined) issue(`a ${o.type} order takes no stop_price`, ['stop_price']);
-    if (o.extended_hours && !(o.type === 'limit' && o.time_in_force === 'day'))
-      issue('extended_hours needs a limit order with time_in_force day', ['extended_hours']);
-    if (o.order_class === 'mleg') {
-      if (!o.legs) issue('order_class mleg needs legs', ['legs']);
-      if (o.symbol !== undefined) issue('a multi-leg order names its symbols in legs, not in symbol', ['symbol']);
-      if (o.notional !== undefined) issue('a multi-leg order takes qty (number of spreads), not notional', ['notional']);
-      if (o.qty !== undefined && !Number.isInteger(o.qty)) issue('qty of a multi-leg order must be a whole number', ['qty']);
-      if (o.type !== 'market' && o.type !== 'limit') issue('a multi-leg order is market or limit', ['type']);
-    } else {
-      if (o.legs) issue('legs need order_class mleg', ['legs']);
-      if (o.symbol === undefined) issue('symbol is required', ['symbol']);
-      if (o.limit_price !== undefined && o.limit_price < 0) issue('limit_price must be positive', ['limit_price']);
-      if (o.notional !== undefined && o.type !== 'market') issue('notional orders must be market orders', ['notional']);
-    }
-  });
+  .superRefine((o, ctx) => checkOrderRules(o, (message, path) => ctx.addIssue({ code: 'custom', message, path })));
 
 export type OrderInput = z.input<typeof OrderInputSchema>;
 export type ParsedOrder = z.output<typeof OrderInputSchema>;
 export type OrderLeg = z.output<typeof OrderLegSchema>;
 export type TradingMode = 'sim' | 'paper' | 'live';
+export type OrderType = ParsedOrder['type'];
+export type OrderClass = ParsedOrder['order_class'];
 
 // canonicalize is CommonJS with an ESM-style `export default` in its types; under NodeNext the
 // function is the namespace's `default`.
@@ -94,13 +85,18 @@ export interface NormalizedOrder {
   side: 'buy' | 'sell';
   qty: number | null;
   notional: number | null;
-  type: 'market' | 'limit' | 'stop' | 'stop_limit';
+  type: OrderType;
   time_in_force: 'day' | 'gtc' | 'ioc' | 'fok' | 'opg' | 'cls';
   limit_price: number | null;
   stop_price: number | null;
+  trail_price: number | null;
+  trail_percent: number | null;
   extended_hours: boolean;
   client_order_id: string | null;
-  order_class: 'simple' | 'mleg';
+  order_class: OrderClass;
+  take_profit: { limit_price: number } | null;
+  stop_loss: { stop_price: number; limit_price: number | null } | null;
+  position_intent: OrderLeg['position_intent'] | null;
   legs: OrderLeg[] | null;
 }
 
@@ -114,9 +110,14 @@ export function normalizeOrder(o: ParsedOrder): NormalizedOrder {
     time_in_force: o.time_in_force,
     limit_price: o.limit_price ?? null,
     stop_price: o.stop_price ?? null,
+    trail_price: o.trail_price ?? null,
+    trail_percent: o.trail_percent ?? null,
     extended_hours: o.extended_hours,
     client_order_id: o.client_order_id ?? null,
     order_class: o.order_class,
+    take_profit: o.take_profit ? { limit_price: o.take_profit.limit_price } : null,
+    stop_loss: o.stop_loss ? { stop_price: o.stop_loss.stop_price, limit_price: o.stop_loss.limit_price ?? null } : null,
+    position_intent: o.position_intent ?? null,
     legs: o.legs ? o.legs.map((l) => ({ symbol: l.symbol, side: l.side, ratio_qty: l.ratio_qty, position_intent: l.position_intent })) : null,
   };
 }
@@ -131,21 +132,4 @@ export function canonicalOrder(order: NormalizedOrder, mode: TradingMode): strin
 /** order_hash = lowercase hex SHA-256 of the canonical order plus mode (SPEC §4). */
 export function orderHash(order: NormalizedOrder, mode: TradingMode): string {
   return createHash('sha256').update(canonicalOrder(order, mode), 'utf8').digest('hex');
-}
-
-export interface OccParts {
-  underlying: string;
-  expiration: string; // YYYY-MM-DD
-  type: 'call' | 'put';
-  strike: number;
-}
-
-export function parseOcc(symbol: string): OccParts | null {
-  const m = OCC_SYMBOL.exec(symbol);
-  if (!m) return null;
-  const [, root, yy, mm, dd, cp, strike] = m as unknown as [string, string, string, string, string, string, string];
-  const month = Number(mm);
-  const day = Number(dd);
-  if (month < 1 || month > 12 || day < 1 || day > 31) return null;
-  return { underlying: root, expiration: `20${yy}-${mm}-${dd}`, type: cp === 'C' ? 'call' : 'put', strike: Number(strike) / 1000 };
 }

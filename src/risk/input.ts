@@ -29,8 +29,17 @@ export interface RiskStateSnapshot {
 /** Latest quote by symbol: the equity symbol, or each leg's OCC symbol. Missing or null = no quote. */
 export type QuoteBook = Record<string, Quote | null | undefined>;
 
+/**
+ * What the order does to the book: a new order (the default), a close of a held position (no
+ * buying power needed, refused when nothing is held), or a replacement of an open order (checked
+ * as the new order, the replaced one's reservation released).
+ */
+export type RiskAction = { kind: 'place' } | { kind: 'close' } | { kind: 'replace'; replaces: BrokerOrder };
+
 export interface RiskInput {
   order: NormalizedOrder;
+  /** Absent: a new order. */
+  action?: RiskAction;
   mode: TradingMode;
   account: Account;
   positions: Position[];

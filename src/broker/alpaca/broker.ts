@@ -4,6 +4,7 @@ import { ToolError } from '../../errors.js';
 import type { TradingMode } from '../../orders/order.js';
 import type { OptionsFeed, StockFeed } from '../alpaca-feed.js';
 import type {
+  OrderReplacement,
   Account,
   Bar,
   BarsRequest,
@@ -88,6 +89,10 @@ export class AlpacaBroker implements Broker {
 
   getOrderByClientId(clientOrderId: string): Promise<BrokerOrder | null> {
     return orders.getOrderByClientId(this.c, clientOrderId);
+  }
+
+  async replaceOrder(_id: string, _change: OrderReplacement): Promise<BrokerOrder> {
+    throw new ToolError('BROKER_REJECTED', 'replacing orders on Alpaca is not wired yet');
   }
 
   submitOrder(order: OrderSubmission): Promise<BrokerOrder> {

@@ -41,6 +41,10 @@ export function toOrder(w: z.output<typeof WireOrder>): BrokerOrder {
     filledAvgPrice: w.filled_avg_price,
     limitPrice: w.limit_price,
     stopPrice: w.stop_price,
+    trailPrice: null,
+    trailPercent: null,
+    hwm: null,
+    positionIntent: null,
     extendedHours: w.extended_hours ?? false,
     status: mapStatus(w.status),
     rawStatus: w.status,
@@ -48,6 +52,9 @@ export function toOrder(w: z.output<typeof WireOrder>): BrokerOrder {
     filledAt: w.filled_at,
     canceledAt: w.canceled_at,
     createdAt: w.created_at,
+    replaces: null,
+    replacedBy: null,
+    exits: null,
     legs: w.legs?.length
       ? w.legs.map((l) => ({
           symbol: l.symbol,
@@ -117,6 +124,8 @@ export function toAccount(a: z.output<typeof WireAccount>, mode: TradingMode): A
     daytradeCount: a.daytrade_count,
     patternDayTrader: a.pattern_day_trader,
     tradingBlocked: a.trading_blocked,
+    optionsBuyingPower: null,
+    optionsLevel: null,
     mode,
   };
 }

@@ -1,9 +1,11 @@
 /** The sim Broker: every call first sweeps resting orders against the tape, then delegates to the module for its concern. */
 import { randomUUID } from 'node:crypto';
+import { ToolError } from '../../errors.js';
 import type { Deps } from '../../deps.js';
 import { OCC_SYMBOL } from '../../orders/order.js';
 import { marketClock } from '../calendar.js';
 import type {
+  OrderReplacement,
   Account,
   Bar,
   BarsRequest,
@@ -90,6 +92,10 @@ export class SimBroker implements Broker {
 
   async submitOrder(order: OrderSubmission): Promise<BrokerOrder> {
     return submitOrder(this.s, order, sweep(this.s));
+  }
+
+  async replaceOrder(_id: string, _change: OrderReplacement): Promise<BrokerOrder> {
+    throw new ToolError('BROKER_REJECTED', 'the sim broker cannot replace orders yet');
   }
 
   async cancelOrder(id: string): Promise<void> {

@@ -26,6 +26,8 @@ export function accountAt(s: SimState, now: Date): Account {
     daytradeCount: daytrades,
     patternDayTrader: daytrades >= 4,
     tradingBlocked: false,
+    optionsBuyingPower: round2(Math.max(0, cash - reserved)),
+    optionsLevel: 3,
     mode: 'sim',
   };
 }

@@ -88,6 +88,10 @@ export function toOrder(s: SimState, r: OrderRow): BrokerOrder {
     filledAvgPrice: r.filled_avg_price,
     limitPrice: r.limit_price,
     stopPrice: r.stop_price,
+    trailPrice: null,
+    trailPercent: null,
+    hwm: null,
+    positionIntent: null,
     extendedHours: r.extended_hours === 1,
     status: r.status as OrderStatus,
     rawStatus: r.status,
@@ -95,6 +99,9 @@ export function toOrder(s: SimState, r: OrderRow): BrokerOrder {
     filledAt: r.filled_at,
     canceledAt: r.canceled_at,
     createdAt: r.created_at,
+    replaces: null,
+    replacedBy: null,
+    exits: null,
     legs: legs
       ? legs.map((l) => {
           const f = legFills.find((x) => x.symbol === l.symbol);

@@ -114,8 +114,9 @@ describe('options and multi-leg sizes are whole numbers', () => {
     expect(refusals(spread({}, 1.5))).toEqual(['legs.0.ratio_qty: ratio_qty must be a whole number']);
     expect(refusals(spread({ qty: 3 }, 2))).toEqual([]);
   });
-  it('an OCC option symbol is not an order symbol for a simple order (options go through mleg)', () => {
-    expect(refusals(equity({ symbol: 'SPY260417P00500000', qty: 1 }))).toEqual([expect.stringMatching(/^symbol: /)]);
+  it('a single-leg option order (OCC symbol) is whole contracts', () => {
+    expect(refusals(equity({ symbol: 'SPY260417P00500000', qty: 1 }))).toEqual([]);
+    expect(refusals(equity({ symbol: 'SPY260417P00500000', qty: 1.5 }))).toEqual(['qty: qty of an option order must be a whole number of contracts']);
   });
 });
 
