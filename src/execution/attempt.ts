@@ -51,6 +51,7 @@ export class Attempt {
       human: null,
       broker_order: null,
       duplicate_of: null,
+      action: null,
       audit_id: this.auditId,
       latency_ms: 0,
     };

@@ -33,6 +33,8 @@ export interface ConfirmationContext {
   risk: unknown;
   account: unknown;
   rationale: string | null;
+  /** What the order does to an existing order or position (replace / close), in the server's words; null for a new order. */
+  action?: string | null;
 }
 
 /**
@@ -64,6 +66,7 @@ export function buildConfirmationMessages(c: ConfirmationContext, nonce: string 
     `order_hash: ${c.orderHash}`,
     `mode: ${c.mode}`,
     '',
+    ...(c.action ? ["what this order does (stated by the server, from the broker's records):", c.action, ''] : []),
     'canonical order (RFC 8785 JSON; the order_hash is the SHA-256 of this text):',
     c.canonicalOrder,
     '',

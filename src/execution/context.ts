@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { Deps } from '../deps.js';
 import type { ErrorCode } from '../errors.js';
 import { orderHash, type NormalizedOrder, type ParsedOrder } from '../orders/order.js';
+import type { GateRequestKind, ResolvedAction } from './actions/types.js';
 import type { Attempt } from './attempt.js';
 import type { PlaceOrderResult, StageName } from './result.js';
 import type { GateOptions, GateServices, PlaceOptions } from './services.js';
@@ -57,12 +58,16 @@ export class AttemptContext {
   ticketId: string | null = null;
   /** When the risk verdict was computed (performance.now()): an aged verdict is re-checked before sending. */
   riskAt = performance.now();
+  /** What the order does, as the validate stage resolved it (a new order unless replace/close). */
+  action: ResolvedAction = { kind: 'place' };
 
   constructor(
     readonly env: GateEnv,
     readonly attempt: Attempt,
     readonly raw: unknown,
     readonly options: PlaceOptions,
+    /** What the tool asked: place an order, replace an open one, close a position. */
+    readonly request: GateRequestKind = 'place',
   ) {}
 
   get result(): PlaceOrderResult {

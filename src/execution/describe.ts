@@ -32,20 +32,38 @@ export function summariseBrokerOrder(o: BrokerOrder): BrokerOrderSummary {
   };
 }
 
+/** How the order is priced, in words. */
+function priceWords(o: NormalizedOrder): string {
+  switch (o.type) {
+    case 'market':
+      return 'at market';
+    case 'limit':
+      return o.limit_price === null ? 'limit' : `limit $${o.limit_price}`;
+    case 'stop':
+      return `stop $${o.stop_price}`;
+    case 'stop_limit':
+      return `stop $${o.stop_price} limit $${o.limit_price}`;
+    case 'trailing_stop':
+      return o.trail_percent !== null ? `trailing stop ${o.trail_percent}%` : `trailing stop $${o.trail_price}`;
+  }
+}
+
+/** The exits of a bracket / OCO / OTO, in words ('' for other classes). */
+function exitWords(o: NormalizedOrder): string {
+  const parts: string[] = [];
+  if (o.take_profit) parts.push(`take profit limit $${o.take_profit.limit_price}`);
+  if (o.stop_loss) parts.push(`stop loss $${o.stop_loss.stop_price}${o.stop_loss.limit_price !== null ? ` limit $${o.stop_loss.limit_price}` : ''}`);
+  return parts.length ? `; ${o.order_class} exits: ${parts.join(', ')}` : '';
+}
+
 /** Human-readable order, for elicitation and messages. */
 export function describeOrder(o: NormalizedOrder): string {
   const size = o.qty !== null ? `${o.qty}` : `$${o.notional}`;
-  const price =
-    o.type === 'market'
-      ? 'at market'
-      : o.type === 'limit'
-        ? `limit $${o.limit_price}`
-        : o.type === 'stop'
-          ? `stop $${o.stop_price}`
-          : `stop $${o.stop_price} limit $${o.limit_price}`;
+  const price = priceWords(o);
   if (o.order_class === 'mleg' && o.legs) {
     const legs = o.legs.map((l) => `${l.side} ${l.ratio_qty}× ${l.symbol} (${l.position_intent})`).join(', ');
     return `${size} multi-leg spread(s) ${price} (${o.time_in_force}): ${legs}`;
   }
-  return `${o.side.toUpperCase()} ${size} ${o.symbol} ${price} (${o.time_in_force}${o.extended_hours ? ', extended hours' : ''})`;
+  const intent = o.position_intent ? ` ${o.position_intent}` : '';
+  return `${o.side.toUpperCase()} ${size} ${o.symbol}${intent} ${price} (${o.time_in_force}${o.extended_hours ? ', extended hours' : ''})${exitWords(o)}`;
 }

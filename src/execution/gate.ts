@@ -15,6 +15,7 @@
  */
 import type { Deps } from '../deps.js';
 import { ToolError, type ErrorCode } from '../errors.js';
+import type { GateRequestKind } from './actions/types.js';
 import { Attempt, Refusal } from './attempt.js';
 import { AttemptContext, type GateEnv, type GateStage } from './context.js';
 import { pidAlive, reconcileAtStartup } from './reconcile.js';
@@ -29,6 +30,8 @@ export { defaultServices, type GateOptions, type GateServices, type PlaceOptions
 export { describeOrder, summariseBrokerOrder } from './describe.js';
 export { isSameOrder } from './broker-call.js';
 export { generateClientOrderId } from './stages/idempotency.js';
+
+const TOOL_OF: Record<GateRequestKind, string> = { place: 'place_order', replace: 'replace_order', close: 'close_position' };
 
 export class ExecutionGate {
   private ready: Promise<void> | null = null;
@@ -56,8 +59,8 @@ export class ExecutionGate {
   }
 
   /** A fresh attempt's context (place runs the stages over it; stage tests run one stage over it). */
-  attemptContext(raw: unknown, options: PlaceOptions = {}): AttemptContext {
-    return new AttemptContext(this.env, new Attempt(this.deps.mode, this.env.now()), raw, options);
+  attemptContext(raw: unknown, options: PlaceOptions = {}, request: GateRequestKind = 'place'): AttemptContext {
+    return new AttemptContext(this.env, new Attempt(this.deps.mode, this.env.now()), raw, options, request);
   }
 
   /** First use: validate the journal and reconcile INTENTs left without an OUTCOME by a process that died. */
@@ -76,11 +79,26 @@ export class ExecutionGate {
   }
 
   /** Place one order through every stage. Returns a submitted or duplicate result; throws ToolError on refusal. */
-  async place(raw: unknown, options: PlaceOptions = {}): Promise<PlaceOrderResult> {
-    const ctx = this.attemptContext(raw, options);
+  place(raw: unknown, options: PlaceOptions = {}): Promise<PlaceOrderResult> {
+    return this.run('place', raw, options);
+  }
+
+  /** Replace an open order: the order as it will stand runs every stage (replace_order). */
+  replace(raw: unknown, options: PlaceOptions = {}): Promise<PlaceOrderResult> {
+    return this.run('replace', raw, options);
+  }
+
+  /** Close (part of) a held position: the closing order runs every stage (close_position). */
+  close(raw: unknown, options: PlaceOptions = {}): Promise<PlaceOrderResult> {
+    return this.run('close', raw, options);
+  }
+
+  private async run(request: GateRequestKind, raw: unknown, options: PlaceOptions): Promise<PlaceOrderResult> {
+    const ctx = this.attemptContext(raw, options, request);
     const { attempt } = ctx;
     const progress = options.progress;
-    if (progress) attempt.onStage = (name) => void progress(STAGES.indexOf(name), STAGES.length, `place_order: ${name}`).catch(() => undefined);
+    const tool = TOOL_OF[request];
+    if (progress) attempt.onStage = (name) => void progress(STAGES.indexOf(name), STAGES.length, `${tool}: ${name}`).catch(() => undefined);
     this.active.add(attempt.auditId);
     try {
       await this.runStages(ctx);

@@ -28,6 +28,8 @@ export interface IntentRecord {
   order_hash: string;
   mode: TradingMode;
   order: OrderSubmission;
+  /** A replace names the order it replaces (absent for a new order or a close). */
+  replaces?: string;
 }
 
 export type OutcomeResult = 'submitted' | 'rejected' | 'unknown' | 'not_found';

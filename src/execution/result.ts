@@ -80,6 +80,14 @@ export const PlaceOrderResultSchema = z.strictObject({
     .strictObject({ audit_id: z.string(), status: z.string(), code: z.string().nullable(), message: z.string(), at: z.string(), same_order: z.boolean() })
     .nullable()
     .describe('for a duplicate: the recorded outcome of the attempt that used this client_order_id'),
+  action: z
+    .strictObject({
+      kind: z.enum(['replace', 'close']),
+      summary: z.string(),
+      order: z.record(z.string(), z.unknown()).describe('the order as it will stand (pass it to council_vote for a ticket when the profile requires one)'),
+    })
+    .nullable()
+    .describe('replace_order / close_position: what the order does, and the order it resolved to'),
   audit_id: z.string(),
   latency_ms: z.number(),
 });

@@ -6,6 +6,7 @@ import type { Broker } from '../broker/types.js';
 import type { Deps } from '../deps.js';
 import type { LlmRouter } from '../llm/types.js';
 import type { NormalizedOrder, ParsedOrder } from '../orders/order.js';
+import type { RiskAction } from '../risk/input.js';
 import type { OrderSlot } from '../risk/service.js';
 import type { RiskVerdict } from '../risk/verdict.js';
 import type { ToolContext } from '../tool.js';
@@ -22,7 +23,8 @@ export interface TicketCheck {
 export interface GateServices {
   broker(): Promise<Broker>;
   llm(): Promise<LlmRouter>;
-  assessOrder(order: ParsedOrder): Promise<RiskVerdict>;
+  /** The risk verdict of the order; `action` says when it closes a position or replaces an open order. */
+  assessOrder(order: ParsedOrder, action?: RiskAction): Promise<RiskVerdict>;
   /** The order as the rate and duplicate rules record it, and those rules (claimed inside the INTENT transaction). */
   orderSlot(order: NormalizedOrder, at: Date): Promise<OrderSlot>;
   /** Check a council ticket without spending it (the INTENT transaction spends it). */
@@ -33,7 +35,7 @@ export function defaultServices(deps: Deps): GateServices {
   return {
     broker: async () => (await import('../broker/index.js')).getBroker(deps),
     llm: async () => (await import('../llm/index.js')).getLlm(deps),
-    assessOrder: async (order) => (await import('../risk/service.js')).assessOrder(deps, order),
+    assessOrder: async (order, action) => (await import('../risk/service.js')).assessOrder(deps, order, action),
     orderSlot: async (order, at) => (await import('../risk/service.js')).orderSlot(deps, order, at),
     verifyTicket: async (ticket, hash) => (await import('../council/ticket.js')).verifyTicket(deps, ticket, hash),
   };

@@ -16,6 +16,7 @@ import { evaluateRisk, orderFingerprint, tradingDay, tripsHalt, type RiskInput }
 import { getRiskState, type ClaimResult, type ClaimRules, type SubmittedOrder } from './state.js';
 
 export { getRiskState } from './state.js';
+import type { RiskAction } from './input.js';
 import type { RiskVerdict } from './verdict.js';
 
 async function broker(deps: Deps): Promise<Broker> {
@@ -98,8 +99,9 @@ export async function gatherRiskInput(deps: Deps, order: NormalizedOrder, now: D
 }
 
 /** Evaluate a normalized order; a failed daily-loss check trips the durable halt. */
-export async function assessNormalizedOrder(deps: Deps, order: NormalizedOrder, now: Date = new Date()): Promise<RiskVerdict> {
+export async function assessNormalizedOrder(deps: Deps, order: NormalizedOrder, now: Date = new Date(), action?: RiskAction): Promise<RiskVerdict> {
   const input = await gatherRiskInput(deps, order, now);
+  if (action) input.action = action;
   const verdict = evaluateRisk(input);
   if (tripsHalt(verdict) && !input.state.halted) {
     const check = verdict.checks.find((c) => c.code === 'RISK_DAILY_LOSS');
@@ -121,8 +123,8 @@ export async function assessNormalizedOrder(deps: Deps, order: NormalizedOrder, 
 }
 
 /** The verdict `check_risk` reports and `place_order` enforces (stage 3 of the gate). */
-export async function assessOrder(deps: Deps, parsed: ParsedOrder): Promise<RiskVerdict> {
-  return assessNormalizedOrder(deps, normalizeOrder(parsed));
+export async function assessOrder(deps: Deps, parsed: ParsedOrder, action?: RiskAction): Promise<RiskVerdict> {
+  return assessNormalizedOrder(deps, normalizeOrder(parsed), new Date(), action);
 }
 
 function submitted(deps: Deps, order: NormalizedOrder, at: Date): SubmittedOrder {

@@ -25,6 +25,8 @@ export const TOOL_MODULES: readonly ToolLoader[] = [
   async () => (await import('./get-llm-usage.js')).getLlmUsageTool,
   // execution (executor profile)
   async () => (await import('./place-order.js')).placeOrderTool,
+  async () => (await import('./replace-order.js')).replaceOrderTool,
+  async () => (await import('./close-position.js')).closePositionTool,
   async () => (await import('./cancel-order.js')).cancelOrderTool,
   async () => (await import('./halt-trading.js')).haltTradingTool,
 ];

@@ -22,6 +22,8 @@ export const SPEC_TOOLS: Record<'analyst' | 'council' | 'executor', string[]> = 
     'get_orders',
     'get_llm_usage',
     'place_order',
+    'replace_order',
+    'close_position',
     'cancel_order',
     'halt_trading',
   ],
@@ -40,7 +42,9 @@ export const READ_ONLY: Record<string, boolean> = {
   get_orders: true,
   get_llm_usage: true,
   place_order: false,
+  replace_order: false,
+  close_position: false,
   cancel_order: false,
   halt_trading: false,
 };
-export const DESTRUCTIVE = new Set(['place_order', 'cancel_order']);
+export const DESTRUCTIVE = new Set(['place_order', 'replace_order', 'close_position', 'cancel_order']);

@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { isToolError } from '../../errors.js';
 import type { ChatMessage, Completion, LlmRouter } from '../../llm/types.js';
 import { Refusal, roundMs } from '../attempt.js';
+import { actionSummary } from '../actions/types.js';
 import { CONFIRMATION_RESPONSE_FORMAT, buildConfirmationMessages, isOpusModel, readConfirmation } from '../confirmation.js';
 import type { AttemptContext, GateStage, StageOutcome } from '../context.js';
 import { finiteOrNull } from '../describe.js';
@@ -28,6 +29,7 @@ export const confirmStage: GateStage = {
       risk: ctx.result.risk,
       account,
       rationale: parsed.rationale ?? null,
+      action: actionSummary(ctx.action),
     });
     const { completion, startedAt } = await askOpus(ctx, llm, messages);
     return judgeReply(ctx, completion, startedAt);

@@ -33,7 +33,7 @@ async function askHuman(ctx: AttemptContext): Promise<Awaited<ReturnType<ToolCon
   const { order, hash } = ctx.order;
   try {
     return await ctx.options.elicit(
-      `LIVE ORDER — real money. ${describeOrder(order)}. Claude Opus approved it (order_hash ${hash.slice(0, 16)}…). Confirm to send it to the broker.`,
+      `LIVE ORDER — real money. ${ctx.action.kind === 'place' ? '' : `${ctx.action.summary}. `}${describeOrder(order)}. Claude Opus approved it (order_hash ${hash.slice(0, 16)}…). Confirm to send it to the broker.`,
       {
         confirm: { type: 'boolean', title: 'Send this live order', description: describeOrder(order) },
       },

@@ -4,6 +4,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { RiskVerdictSchema, type RiskVerdict } from '../../risk/verdict.js';
+import { riskActionOf } from '../actions/types.js';
 import { Refusal } from '../attempt.js';
 import type { GateStage } from '../context.js';
 import type { PlaceOrderResult } from '../result.js';
@@ -59,7 +60,7 @@ export const riskStage: GateStage = {
   async run(ctx) {
     ctx.riskAt = performance.now();
     const { parsed, hash } = ctx.order;
-    const verdict = judgeRiskVerdict(await ctx.env.services.assessOrder(parsed), hash, 'stage', ctx.result);
+    const verdict = judgeRiskVerdict(await ctx.env.services.assessOrder(parsed, riskActionOf(ctx.action)), hash, 'stage', ctx.result);
     return { outcome: 'passed', message: `all ${verdict.checks.length} risk checks passed` };
   },
 };

@@ -6,6 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Broker, BrokerOrder, OrderSubmission } from '../../broker/types.js';
 import { isToolError, type ErrorCode } from '../../errors.js';
+import { riskActionOf } from '../actions/types.js';
 import { Refusal } from '../attempt.js';
 import { BROKER_SUBMIT_DEADLINE_MS, crashPoint, isSameOrder, lateAnswer, lookup, withDeadline } from '../broker-call.js';
 import type { AttemptContext, GateStage, StageOutcome } from '../context.js';
@@ -24,7 +25,7 @@ export const submitStage: GateStage = {
     const { parsed, order, hash } = ctx.order;
     if (performance.now() - ctx.riskAt > (ctx.env.options.riskRecheckAfterMs ?? RISK_RECHECK_AFTER_MS)) {
       // the verdict has aged (a slow confirmation, a human taking their time): send only on a current pass
-      judgeRiskVerdict(await ctx.env.services.assessOrder(parsed), hash, 'recheck', ctx.result);
+      judgeRiskVerdict(await ctx.env.services.assessOrder(parsed, riskActionOf(ctx.action)), hash, 'recheck', ctx.result);
     }
     // the broker client first: if it cannot be had, nothing is written, no slot is used, the id stays free
     let broker: Broker;
@@ -58,6 +59,7 @@ async function commit(ctx: AttemptContext, submission: OrderSubmission): Promise
     order_hash: ctx.order.hash,
     mode: ctx.mode,
     order: submission,
+    ...(ctx.action.kind === 'replace' ? { replaces: ctx.action.target.id } : {}),
   };
   try {
     env.store.commitIntent(intent, {
@@ -78,12 +80,19 @@ async function commit(ctx: AttemptContext, submission: OrderSubmission): Promise
 
 const outcomeKey = (ctx: AttemptContext): OutcomeKey => ({ audit_id: ctx.attempt.auditId, client_order_id: ctx.clientOrderId, order_hash: ctx.order.hash });
 
+/** The one broker call: a new order, or the replace of the open one under our new client_order_id. */
+function sendOnce(ctx: AttemptContext, broker: Broker, submission: OrderSubmission): Promise<BrokerOrder> {
+  const { action } = ctx;
+  if (action.kind === 'replace') return broker.replaceOrder(action.target.id, { ...action.change, client_order_id: submission.client_order_id });
+  return broker.submitOrder(submission);
+}
+
 /** The one submission; an answer in doubt is looked up, never re-posted. */
 async function send(ctx: AttemptContext, broker: Broker, submission: OrderSubmission): Promise<StageOutcome> {
   const { env } = ctx;
   let placed: BrokerOrder;
   try {
-    placed = await withDeadline(broker.submitOrder(submission), env.options.brokerTimeoutMs ?? BROKER_SUBMIT_DEADLINE_MS, (late) =>
+    placed = await withDeadline(sendOnce(ctx, broker, submission), env.options.brokerTimeoutMs ?? BROKER_SUBMIT_DEADLINE_MS, (late) =>
       lateAnswer(env, outcomeKey(ctx), late),
     );
   } catch (err) {

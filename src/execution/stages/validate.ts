@@ -1,22 +1,70 @@
-/** Stage 1: the order parsed, normalised and hashed (the hash every later stage binds to). */
+/**
+ * Stage 1: the order parsed, normalised and hashed (the hash every later stage binds to). A replace
+ * or a close is first resolved against the broker into the order as it will stand (actions/), then
+ * parsed by the same order schema, so every rule of SPEC §4/§12 holds for it too.
+ */
+import type { Broker } from '../../broker/types.js';
+import { isToolError } from '../../errors.js';
 import { canonicalOrder, normalizeOrder, orderHash, type ParsedOrder } from '../../orders/order.js';
+import { ClosePositionInputSchema, resolveClose } from '../actions/close.js';
+import { ReplaceOrderInputSchema, resolveReplace } from '../actions/replace.js';
 import { Refusal } from '../attempt.js';
-import type { GateStage } from '../context.js';
+import type { AttemptContext, GateStage } from '../context.js';
 import { PlaceOrderInputSchema } from '../result.js';
+import type { z } from 'zod';
+
+const issuesText = (error: z.ZodError) => error.issues.map((i) => `${i.path.join('.') || '(order)'}: ${i.message}`).join('; ');
+
+function parse<T extends z.ZodTypeAny>(schema: T, raw: unknown, what: string): z.output<T> {
+  const checked = schema.safeParse(raw);
+  if (!checked.success) throw new Refusal('INVALID_INPUT', `invalid ${what}: ${issuesText(checked.error)}`);
+  return checked.data;
+}
+
+/** A broker read for resolving a replace or close: unavailable is a refusal, nothing sent. */
+async function readBroker<T>(ctx: AttemptContext, read: (b: Broker) => Promise<T>, what: string): Promise<T> {
+  try {
+    return await read(await ctx.env.services.broker());
+  } catch (err) {
+    if (isToolError(err) && err.code === 'NOT_FOUND') throw new Refusal('NOT_FOUND', err.message);
+    throw new Refusal('BROKER_UNAVAILABLE', `could not read ${what} from the broker: ${(err as Error).message}; nothing was sent`);
+  }
+}
+
+/** The place_order input this attempt runs: as given, or resolved from a replace / close request. */
+async function orderRequest(ctx: AttemptContext): Promise<unknown> {
+  if (ctx.request === 'replace') {
+    const input = parse(ReplaceOrderInputSchema, ctx.raw, 'replace request');
+    const target = await readBroker(
+      ctx,
+      (b) => (input.order_id !== undefined ? b.getOrder(input.order_id) : b.getOrderByClientId(input.client_order_id as string)),
+      'the order to replace',
+    );
+    const { orderInput, action } = resolveReplace(input, target);
+    ctx.action = action;
+    return { ...orderInput, ...(input.council_ticket ? { council_ticket: input.council_ticket } : {}) };
+  }
+  if (ctx.request === 'close') {
+    const input = parse(ClosePositionInputSchema, ctx.raw, 'close request');
+    const { orderInput, action } = resolveClose(input, await readBroker(ctx, (b) => b.getPositions(), 'the positions'));
+    ctx.action = action;
+    return { ...orderInput, ...(input.council_ticket ? { council_ticket: input.council_ticket } : {}) };
+  }
+  return ctx.raw;
+}
 
 export const validateStage: GateStage = {
   name: 'validate',
   async run(ctx) {
-    const checked = PlaceOrderInputSchema.safeParse(ctx.raw);
-    if (!checked.success) {
-      throw new Refusal('INVALID_INPUT', `invalid order: ${checked.error.issues.map((i) => `${i.path.join('.') || '(order)'}: ${i.message}`).join('; ')}`);
-    }
-    const { council_ticket: councilTicket, ...orderFields } = checked.data;
+    const raw = await orderRequest(ctx);
+    const what = ctx.request === 'place' ? 'order' : `order as it would stand after the ${ctx.request}`;
+    const { council_ticket: councilTicket, ...orderFields } = parse(PlaceOrderInputSchema, raw, what);
     const parsed = orderFields as ParsedOrder;
     const order = normalizeOrder(parsed);
     const hash = orderHash(order, ctx.mode);
     ctx.order = { parsed, order, hash, canonical: canonicalOrder(order, ctx.mode), ticket: councilTicket ?? null };
     ctx.result.order_hash = hash;
-    return { outcome: 'passed', message: `order_hash ${hash}` };
+    if (ctx.action.kind !== 'place') ctx.result.action = { kind: ctx.action.kind, summary: ctx.action.summary, order: orderFields };
+    return { outcome: 'passed', message: ctx.action.kind === 'place' ? `order_hash ${hash}` : `${ctx.action.summary}; order_hash ${hash}` };
   },
 };
