@@ -150,7 +150,7 @@ export function orderHashIn(req: GatewayRequest): string | null {
 }
 
 /** All message contents of a chat request, joined by newlines. */
-export function messageText(req: GatewayRequest): string {
+export function messageText(req: Pick<GatewayRequest, 'body'>): string {
   const messages = (req.body?.messages as Array<{ content?: unknown }> | undefined) ?? [];
   return messages.map((m) => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content ?? ''))).join('\n');
 }
