@@ -15,6 +15,7 @@ export const TOOL_MODULES: readonly ToolLoader[] = [
   async () => (await import('./record-lesson.js')).recordLesson,
   async () => (await import('./get-market-data.js')).getMarketDataTool,
   async () => (await import('./get-technicals.js')).getTechnicalsTool,
+  async () => (await import('./build-iron-condor.js')).buildIronCondorTool,
   // account reads
   async () => (await import('./get-account.js')).getAccountTool,
   async () => (await import('./get-positions.js')).getPositionsTool,

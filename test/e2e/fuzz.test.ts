@@ -14,6 +14,7 @@ const VALID: Record<string, Record<string, unknown>> = {
   record_lesson: { title: 'Fuzzed lesson', body: 'A body long enough to be a lesson about stale quotes.', severity: 'low', tags: ['fuzz'] },
   get_market_data: { kind: 'quote', symbol: 'SPY' },
   get_technicals: { symbol: 'SPY', timeframe: '1Day', lookback: 60 },
+  build_iron_condor: { underlying: 'SPY', short_delta: 0.16, wing_width: 5, qty: 1, dte_min: 30, dte_max: 45 },
   get_account: {},
   get_positions: {},
   get_orders: {},
