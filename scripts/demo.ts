@@ -16,6 +16,7 @@ import { riskDemoStep } from './demo-steps/risk.js';
 import { technicalsStep } from './demo-steps/technicals.js';
 import { llmStep } from './demo-steps/llm.js';
 import { executionStep } from './demo-steps/execution.js';
+import { positionsStep } from './demo-steps/positions.js';
 
 export interface DemoContext {
   client: Client;
@@ -51,6 +52,7 @@ const DEMO_STEPS: DemoStep[] = [
   riskDemoStep,
   llmStep,
   executionStep,
+  positionsStep,
 ];
 
 function print(text: string): void {

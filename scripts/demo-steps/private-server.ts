@@ -19,12 +19,19 @@ export interface PrivateServer {
   close(): Promise<void>;
 }
 
-export async function startPrivateExecutor(name: string): Promise<PrivateServer> {
+/** The gateway settings of the demo's own environment, when it has a key (then Opus really confirms). */
+export function gatewayEnv(): Record<string, string> {
+  const key = process.env.LLM_GATEWAY_API_KEY;
+  if (!key) return {};
+  return { LLM_GATEWAY_API_KEY: key, ...(process.env.LLM_GATEWAY_BASE_URL ? { LLM_GATEWAY_BASE_URL: process.env.LLM_GATEWAY_BASE_URL } : {}) };
+}
+
+export async function startPrivateExecutor(name: string, extraEnv: Record<string, string> = {}): Promise<PrivateServer> {
   const dataDir = mkdtempSync(join(tmpdir(), `tars-demo-${name}-`));
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [resolve(PACKAGE_ROOT, 'dist', 'src', 'cli.js'), '--profile', 'executor', '--data-dir', dataDir],
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TRADING_MCP_LOG_LEVEL: 'error', TRADING_MCP_SIM_CLOCK: OPEN_AT },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TRADING_MCP_LOG_LEVEL: 'error', TRADING_MCP_SIM_CLOCK: OPEN_AT, ...extraEnv },
     stderr: 'inherit',
   });
   const client = new Client({ name: `tars-demo-${name}`, version: '1.0.0' });
