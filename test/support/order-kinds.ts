@@ -51,7 +51,8 @@ const addDays = (iso: string, days: number) => new Date(Date.parse(`${iso}T00:00
 export async function nearCall(client: Client, underlying: string): Promise<{ symbol: string; ask: number }> {
   type Row = { symbol: string; quoted: boolean; ask: number | null; delta: number | null };
   // the chain's default window starts today on the broker's clock
-  const today = (await callOk<{ chain: { expirationGte: string } }>(client, 'get_market_data', { kind: 'options_chain', symbol: underlying, limit: 1 })).chain.expirationGte;
+  const today = (await callOk<{ chain: { expirationGte: string } }>(client, 'get_market_data', { kind: 'options_chain', symbol: underlying, limit: 1 })).chain
+    .expirationGte;
   const chain = await callOk<{ options: Row[] }>(client, 'get_market_data', {
     kind: 'options_chain',
     symbol: underlying,
