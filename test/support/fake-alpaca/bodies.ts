@@ -118,12 +118,17 @@ export function defaultAccount(): Record<string, unknown> {
   };
 }
 
-/** An instant as Alpaca's clock writes it: New York wall time, nanoseconds, offset (2022-05-16T16:32:24.143000000-04:00). */
-export function alpacaClockTime(at: Date | string): string {
+/**
+ * An instant as Alpaca's clock writes it: New York wall time and offset, the clock's own time with
+ * nanoseconds (2022-05-16T16:32:24.143000000-04:00), a session boundary in whole seconds
+ * (2022-05-17T09:30:00-04:00), as alpaca-py's recorded /v2/clock body has them.
+ */
+export function alpacaClockTime(at: Date | string, precision: 'nanoseconds' | 'seconds' = 'nanoseconds'): string {
   const ms = typeof at === 'string' ? Date.parse(at) : at.getTime();
   const offset = easternOffsetHours(ms);
-  const wall = new Date(ms + offset * 3_600_000).toISOString().slice(0, 23);
-  return `${wall}000000${offset < 0 ? '-' : '+'}${String(Math.abs(offset)).padStart(2, '0')}:00`;
+  const wall = new Date(ms + offset * 3_600_000).toISOString();
+  const time = precision === 'seconds' ? wall.slice(0, 19) : `${wall.slice(0, 23)}000000`;
+  return `${time}${offset < 0 ? '-' : '+'}${String(Math.abs(offset)).padStart(2, '0')}:00`;
 }
 
 /**
@@ -133,12 +138,17 @@ export function alpacaClockTime(at: Date | string): string {
 export function clockAt(at: Date, mode: 'open' | 'calendar'): ClockAnswer {
   if (mode === 'calendar') {
     const c = marketClock(at);
-    return { timestamp: alpacaClockTime(at), is_open: c.isOpen, next_open: alpacaClockTime(c.nextOpen), next_close: alpacaClockTime(c.nextClose) };
+    return {
+      timestamp: alpacaClockTime(at),
+      is_open: c.isOpen,
+      next_open: alpacaClockTime(c.nextOpen, 'seconds'),
+      next_close: alpacaClockTime(c.nextClose, 'seconds'),
+    };
   }
   return {
     timestamp: alpacaClockTime(at),
     is_open: true,
-    next_open: alpacaClockTime(new Date(at.getTime() + 86_400_000)),
-    next_close: alpacaClockTime(new Date(at.getTime() + 3_600_000)),
+    next_open: alpacaClockTime(new Date(at.getTime() + 86_400_000), 'seconds'),
+    next_close: alpacaClockTime(new Date(at.getTime() + 3_600_000), 'seconds'),
   };
 }

@@ -121,12 +121,17 @@ export function contractsFor(state: MarketState, underlying: string): Array<Reco
   return out;
 }
 
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+/** A contract's name as Alpaca writes it ("AAPL Nov 03 2023 170 Call", alpaca-py's recorded contracts). */
+const contractName = (underlying: string, exp: string, type: string, strike: number) =>
+  `${underlying} ${MONTHS[Number(exp.slice(5, 7)) - 1]} ${exp.slice(8, 10)} ${exp.slice(0, 4)} ${strike} ${type === 'call' ? 'Call' : 'Put'}`;
+
 export function contractBody(underlying: string, exp: string, type: string, strike: number): Record<string, unknown> {
   const symbol = occ(underlying, exp, type, strike);
   return {
     id: randomUUID(),
     symbol,
-    name: `${underlying} ${exp} ${type} ${strike}`,
+    name: contractName(underlying, exp, type, strike),
     status: 'active',
     tradable: true,
     expiration_date: exp,
