@@ -7,10 +7,12 @@
  * Failure surface (details always carry `status` (HTTP status or null) and, when Alpaca sent
  * one, `alpacaCode`; `possiblyReachedBroker` tells the gate whether to reconcile by client_order_id):
  *   401                         → BROKER_UNAVAILABLE reason 'unauthorized' (keys do not work)
- *   403 (buying power, PDT…)    → BROKER_REJECTED with Alpaca's message
+ *   403 (buying power, PDT…)    → BROKER_REJECTED with Alpaca's message; "insufficient buying power"
+ *                                 → reason 'insufficient_buying_power', any other → 'forbidden'
  *   403 on data for a feed the  → BROKER_REJECTED reason 'data_plan', naming the variable that picks
  *       plan does not cover       the feed (alpaca-feed.ts); every data call sends its feed
- *   400/422 (validation)        → BROKER_REJECTED; a reused client_order_id → reason 'duplicate_client_order_id'
+ *   400/422 (validation)        → BROKER_REJECTED; a reused client_order_id → reason 'duplicate_client_order_id';
+ *                                 a PATCH (replace) refused with code 42210000 → reason 'not_replaceable'
  *   404                         → null from getOrder/getOrderByClientId; NOT_FOUND elsewhere
  *   429                         → waits for Retry-After / X-RateLimit-Reset while the wait fits the
  *                                 bound (RATE_LIMIT_WAIT_MS in total), then BROKER_UNAVAILABLE reason 'rate_limited'

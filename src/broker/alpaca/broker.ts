@@ -91,8 +91,8 @@ export class AlpacaBroker implements Broker {
     return orders.getOrderByClientId(this.c, clientOrderId);
   }
 
-  async replaceOrder(_id: string, _change: OrderReplacement): Promise<BrokerOrder> {
-    throw new ToolError('BROKER_REJECTED', 'replacing orders on Alpaca is not wired yet');
+  replaceOrder(id: string, change: OrderReplacement): Promise<BrokerOrder> {
+    return orders.replaceOrder(this.c, id, change);
   }
 
   submitOrder(order: OrderSubmission): Promise<BrokerOrder> {

@@ -12,7 +12,7 @@ export type Sdk = typeof import('@alpacahq/alpaca-trade-api');
 
 export interface CallInfo {
   what: string;
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   /** Market-data calls: the feed asked for, so a plan refusal can say which setting to change. */
   feed?: FeedUse;
 }

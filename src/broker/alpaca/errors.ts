@@ -3,47 +3,63 @@ import { ToolError } from '../../errors.js';
 import { dataPlanRefusal } from '../alpaca-feed.js';
 import type { CallInfo, Sdk } from './call.js';
 
+/** Alpaca's 403 for an order the account cannot pay for (code 40310000, "insufficient buying power"). */
+const INSUFFICIENT_BUYING_POWER = /insufficient buying power|buying power or shares is not sufficient/i;
+/** Alpaca's code for an order it will not process as asked; on PATCH, an order it will not replace. */
+const UNPROCESSABLE = 42210000;
+
+/** Why a 400/422 refused: a reused client_order_id, an order Alpaca will not replace, or invalid input. */
+function invalidReason(message: string, code: number | string | undefined, info: CallInfo): string {
+  if (/client_order_id must be unique/i.test(message)) return 'duplicate_client_order_id';
+  if (info.method === 'PATCH' && Number(code) === UNPROCESSABLE) return 'not_replaceable';
+  return 'invalid';
+}
+
+/** An HTTP answer from Alpaca, by status. */
+function mapApiError(err: InstanceType<Sdk['errors']['ApiError']>, info: CallInfo): ToolError {
+  const status = err.status;
+  const base = { status, ...(err.code !== undefined ? { alpacaCode: err.code } : {}), ...(err.requestId ? { requestId: err.requestId } : {}) };
+  if (status === 401)
+    return new ToolError('BROKER_UNAVAILABLE', `Alpaca refused the API keys (401): ${err.message}`, {
+      ...base,
+      reason: 'unauthorized',
+      possiblyReachedBroker: false,
+    });
+  if (status === 403)
+    return (
+      dataPlanRefusal(info.feed, status, err.message, info.what, base) ??
+      new ToolError('BROKER_REJECTED', `Alpaca rejected ${info.what} (403): ${err.message}`, {
+        ...base,
+        reason: INSUFFICIENT_BUYING_POWER.test(err.message) ? 'insufficient_buying_power' : 'forbidden',
+      })
+    );
+  if (status === 400 || status === 422)
+    return new ToolError('BROKER_REJECTED', `Alpaca rejected ${info.what} (${status}): ${err.message}`, {
+      ...base,
+      reason: invalidReason(err.message, err.code, info),
+    });
+  if (status === 404) return new ToolError('NOT_FOUND', `Alpaca does not know ${info.what.replace(/^\w+ /, '')} (404): ${err.message}`, { ...base });
+  if (status === 429) {
+    return new ToolError('BROKER_UNAVAILABLE', `Alpaca is rate limiting us (429); retry in ${Math.ceil((err.retryAfterMs ?? 0) / 1000)} s`, {
+      ...base,
+      reason: 'rate_limited',
+      retryAfterMs: err.retryAfterMs ?? null,
+      possiblyReachedBroker: false,
+    });
+  }
+  if (status >= 500)
+    return new ToolError('BROKER_UNAVAILABLE', `Alpaca failed on ${info.what} (${status}): ${err.message}`, {
+      ...base,
+      reason: 'server_error',
+      possiblyReachedBroker: info.method !== 'GET',
+    });
+  return new ToolError('BROKER_REJECTED', `Alpaca answered ${status} to ${info.what}: ${err.message}`, { ...base, reason: 'unexpected_status' });
+}
+
 export function mapAlpacaError(errors: Sdk['errors'], err: unknown, info: CallInfo): ToolError {
   const mutating = info.method !== 'GET';
   if (err instanceof ToolError) return err;
-  if (err instanceof errors.ApiError) {
-    const status = err.status;
-    const base = { status, ...(err.code !== undefined ? { alpacaCode: err.code } : {}), ...(err.requestId ? { requestId: err.requestId } : {}) };
-    if (status === 401)
-      return new ToolError('BROKER_UNAVAILABLE', `Alpaca refused the API keys (401): ${err.message}`, {
-        ...base,
-        reason: 'unauthorized',
-        possiblyReachedBroker: false,
-      });
-    if (status === 403)
-      return (
-        dataPlanRefusal(info.feed, status, err.message, info.what, base) ??
-        new ToolError('BROKER_REJECTED', `Alpaca rejected ${info.what} (403): ${err.message}`, { ...base, reason: 'forbidden' })
-      );
-    if (status === 400 || status === 422) {
-      const duplicate = /client_order_id must be unique/i.test(err.message);
-      return new ToolError('BROKER_REJECTED', `Alpaca rejected ${info.what} (${status}): ${err.message}`, {
-        ...base,
-        reason: duplicate ? 'duplicate_client_order_id' : 'invalid',
-      });
-    }
-    if (status === 404) return new ToolError('NOT_FOUND', `Alpaca does not know ${info.what.replace(/^\w+ /, '')} (404): ${err.message}`, { ...base });
-    if (status === 429) {
-      return new ToolError('BROKER_UNAVAILABLE', `Alpaca is rate limiting us (429); retry in ${Math.ceil((err.retryAfterMs ?? 0) / 1000)} s`, {
-        ...base,
-        reason: 'rate_limited',
-        retryAfterMs: err.retryAfterMs ?? null,
-        possiblyReachedBroker: false,
-      });
-    }
-    if (status >= 500)
-      return new ToolError('BROKER_UNAVAILABLE', `Alpaca failed on ${info.what} (${status}): ${err.message}`, {
-        ...base,
-        reason: 'server_error',
-        possiblyReachedBroker: mutating,
-      });
-    return new ToolError('BROKER_REJECTED', `Alpaca answered ${status} to ${info.what}: ${err.message}`, { ...base, reason: 'unexpected_status' });
-  }
+  if (err instanceof errors.ApiError) return mapApiError(err, info);
   if (err instanceof errors.FetchError) {
     const cause = err.cause as (Error & { cause?: { code?: string }; code?: string }) | undefined;
     const name = cause?.name ?? '';

@@ -7,16 +7,18 @@ import {
   type Account,
   type Bar,
   type BrokerOrder,
+  type ExitOrder,
   type OptionChainRequest,
   type OptionContract,
   type OptionSnapshot,
+  type OrderReplacement,
   type OrderStatus,
   type OrderSubmission,
   type Position,
   type Quote,
   type Trade,
 } from '../types.js';
-import type { WireAccount, WireBar, WireContract, WireOptionSnapshot, WireOrder, WirePosition, WireQuote, WireTrade } from './wire.js';
+import type { WireAccount, WireBar, WireContract, WireExit, WireOptionSnapshot, WireOrder, WirePosition, WireQuote, WireTrade } from './wire.js';
 
 const KNOWN_STATUSES = new Set<string>(ORDER_STATUSES.filter((s) => s !== 'unknown'));
 
@@ -26,14 +28,18 @@ export function mapStatus(raw: string): OrderStatus {
 
 const side = (v: string | null | undefined): 'buy' | 'sell' | null => (v === 'buy' || v === 'sell' ? v : null);
 
-export function toOrder(w: z.output<typeof WireOrder>): BrokerOrder {
+type WireOrderOut = z.output<typeof WireOrder>;
+type WireExitOut = z.output<typeof WireExit>;
+
+/** The fields every order has, whether a parent or an exit nested under one. */
+function orderCore(w: WireOrderOut | WireExitOut, orderClass: string): Omit<BrokerOrder, 'legs' | 'exits'> {
   return {
     id: w.id,
     clientOrderId: w.client_order_id,
     symbol: w.symbol ? w.symbol : null,
     side: side(w.side),
-    orderClass: w.order_class || (w.legs?.length ? 'mleg' : 'simple'),
-    type: w.type ?? w.order_type ?? 'unknown',
+    orderClass,
+    type: w.type || w.order_type || 'unknown',
     timeInForce: w.time_in_force,
     qty: w.qty,
     notional: w.notional,
@@ -41,10 +47,10 @@ export function toOrder(w: z.output<typeof WireOrder>): BrokerOrder {
     filledAvgPrice: w.filled_avg_price,
     limitPrice: w.limit_price,
     stopPrice: w.stop_price,
-    trailPrice: null,
-    trailPercent: null,
-    hwm: null,
-    positionIntent: null,
+    trailPrice: w.trail_price,
+    trailPercent: w.trail_percent,
+    hwm: w.hwm,
+    positionIntent: w.position_intent,
     extendedHours: w.extended_hours ?? false,
     status: mapStatus(w.status),
     rawStatus: w.status,
@@ -52,11 +58,23 @@ export function toOrder(w: z.output<typeof WireOrder>): BrokerOrder {
     filledAt: w.filled_at,
     canceledAt: w.canceled_at,
     createdAt: w.created_at,
-    replaces: null,
-    replacedBy: null,
-    exits: null,
-    legs: w.legs?.length
-      ? w.legs.map((l) => ({
+    replaces: w.replaces,
+    replacedBy: w.replaced_by,
+  };
+}
+
+/** An exit of a bracket / OCO / OTO: its own order, of its parent's class. */
+export function toExit(w: WireExitOut, parentClass: string): ExitOrder {
+  return { ...orderCore(w, w.order_class || parentClass), legs: null, exits: null };
+}
+
+/** Alpaca's `legs` become `legs` for a multi-leg order and `exits` for bracket / OCO / OTO. */
+export function toOrder(w: WireOrderOut): BrokerOrder {
+  return {
+    ...orderCore(w, w.orderClass),
+    exits: w.exits ? w.exits.map((e) => toExit(e, w.orderClass)) : null,
+    legs: w.mlegLegs
+      ? w.mlegLegs.map((l) => ({
           symbol: l.symbol,
           side: side(l.side) ?? 'buy',
           ratioQty: l.ratio_qty ?? 1,
@@ -124,8 +142,8 @@ export function toAccount(a: z.output<typeof WireAccount>, mode: TradingMode): A
     daytradeCount: a.daytrade_count,
     patternDayTrader: a.pattern_day_trader,
     tradingBlocked: a.trading_blocked,
-    optionsBuyingPower: null,
-    optionsLevel: null,
+    optionsBuyingPower: a.options_buying_power,
+    optionsLevel: effectiveOptionsLevel(a.options_trading_level, a.options_approved_level),
     mode,
   };
 }
@@ -148,21 +166,55 @@ export function toPosition(p: z.output<typeof WirePosition>): Position {
   };
 }
 
-/** The POST /v2/orders body in the SDK's names; it mirrors SPEC §4 one-to-one. */
+/**
+ * The level the account may trade at: Alpaca's options_trading_level (already the lower of the
+ * approved level and the account's configured maximum), never above options_approved_level; null
+ * when Alpaca sends neither.
+ */
+export function effectiveOptionsLevel(trading: number | null, approved: number | null): number | null {
+  if (trading === null) return approved;
+  if (approved === null) return trading;
+  return Math.min(trading, approved);
+}
+
+const text = (n: number | null | undefined) => (n === null || n === undefined ? undefined : decimalText(n));
+
+/**
+ * The POST /v2/orders body in the SDK's names; it mirrors SPEC §4/§12 one-to-one. A multi-leg
+ * order names neither symbol nor side (Alpaca: "required for all order classes except mleg"; the
+ * legs carry them); bracket / OCO / OTO carry their exits as take_profit / stop_loss.
+ */
 export function toOrderRequest(order: OrderSubmission) {
-  const str = (n: number | null) => (n === null ? undefined : decimalText(n));
+  const mleg = order.order_class === 'mleg';
   return {
-    symbol: order.order_class === 'mleg' ? undefined : (order.symbol ?? undefined),
-    side: order.side,
+    symbol: mleg ? undefined : (order.symbol ?? undefined),
+    side: mleg ? undefined : order.side,
     type: order.type,
     timeInForce: order.time_in_force,
-    qty: str(order.qty),
-    notional: str(order.notional),
-    limitPrice: str(order.limit_price),
-    stopPrice: str(order.stop_price),
+    qty: text(order.qty),
+    notional: text(order.notional),
+    limitPrice: text(order.limit_price),
+    stopPrice: text(order.stop_price),
+    trailPrice: text(order.trail_price),
+    trailPercent: text(order.trail_percent),
     extendedHours: order.extended_hours || undefined,
     clientOrderId: order.client_order_id,
     orderClass: order.order_class,
+    takeProfit: order.take_profit ? { limitPrice: decimalText(order.take_profit.limit_price) } : undefined,
+    stopLoss: order.stop_loss ? { stopPrice: decimalText(order.stop_loss.stop_price), limitPrice: text(order.stop_loss.limit_price) } : undefined,
+    positionIntent: order.position_intent ?? undefined,
     legs: order.legs?.map((l) => ({ symbol: l.symbol, side: l.side, ratioQty: decimalText(l.ratio_qty), positionIntent: l.position_intent })),
+  };
+}
+
+/** The PATCH /v2/orders/{id} body in the SDK's names: only what changes, as decimal text. */
+export function toReplaceRequest(change: OrderReplacement) {
+  return {
+    qty: text(change.qty),
+    limitPrice: text(change.limit_price),
+    stopPrice: text(change.stop_price),
+    trail: text(change.trail),
+    timeInForce: change.time_in_force,
+    clientOrderId: change.client_order_id,
   };
 }

@@ -1,10 +1,13 @@
-/** Alpaca orders: list, look up (404 → null), submit (never replayed) and cancel. */
+/**
+ * Alpaca orders: list and look up (404 → null; bracket / OCO / OTO exits nested under their parent),
+ * submit and replace (neither ever replayed), cancel.
+ */
 import { z } from 'zod';
 import { ToolError } from '../../errors.js';
-import type { BrokerOrder, OrderFilter, OrderSubmission } from '../types.js';
+import type { BrokerOrder, OrderFilter, OrderReplacement, OrderSubmission } from '../types.js';
 import type { CallInfo } from './call.js';
 import type { AlpacaClient } from './client.js';
-import { toOrder, toOrderRequest } from './map.js';
+import { toOrder, toOrderRequest, toReplaceRequest } from './map.js';
 import { WireOrder } from './wire.js';
 
 export async function listOrders(c: AlpacaClient, filter: OrderFilter = {}): Promise<BrokerOrder[]> {
@@ -15,6 +18,8 @@ export async function listOrders(c: AlpacaClient, filter: OrderFilter = {}): Pro
         status: filter.status ?? 'open',
         limit: filter.limit ?? 50,
         direction: 'desc',
+        // the exits of a bracket / OCO / OTO come nested under their parent, not as orders of their own
+        nested: true,
         ...(filter.after ? { after: filter.after } : {}),
         ...(filter.until ? { until: filter.until } : {}),
         ...(filter.symbols?.length ? { symbols: filter.symbols.join(',') } : {}),
@@ -36,7 +41,7 @@ async function orNull(lookup: () => Promise<BrokerOrder>): Promise<BrokerOrder |
 
 export function getOrder(c: AlpacaClient, id: string): Promise<BrokerOrder | null> {
   return orNull(async () =>
-    toOrder(await c.caller.call({ what: `GET order ${id}`, method: 'GET' }, () => c.api.orders.getOrderByOrderIDRaw({ orderId: id }), WireOrder)),
+    toOrder(await c.caller.call({ what: `GET order ${id}`, method: 'GET' }, () => c.api.orders.getOrderByOrderIDRaw({ orderId: id, nested: true }), WireOrder)),
   );
 }
 
@@ -59,6 +64,26 @@ export async function submitOrder(c: AlpacaClient, order: OrderSubmission): Prom
     { what: `POST /v2/orders (client_order_id ${order.client_order_id})`, method: 'POST' },
     // The generated types are narrower than the wire (enums as string unions); the request mirrors SPEC §4 one-to-one.
     () => orders.postOrderRaw({ postOrderRequest: request as unknown as Parameters<typeof orders.postOrderRaw>[0]['postOrderRequest'] }),
+    WireOrder,
+  );
+  return toOrder(w);
+}
+
+/**
+ * PATCH /v2/orders/{id}: the answer is the new order (its own id, `replaces` = id). A 422 with
+ * Alpaca's code 42210000 (filled, cancelled, already replaced, or in a state Alpaca does not
+ * replace from) is BROKER_REJECTED reason not_replaceable (errors.ts).
+ */
+export async function replaceOrder(c: AlpacaClient, id: string, change: OrderReplacement): Promise<BrokerOrder> {
+  const { orders } = c.api;
+  const w = await c.caller.call(
+    { what: `PATCH order ${id} (client_order_id ${change.client_order_id})`, method: 'PATCH' },
+    // time_in_force is the SDK's enum of the same strings
+    () =>
+      orders.patchOrderByOrderIdRaw({
+        orderId: id,
+        patchOrderRequest: toReplaceRequest(change) as Parameters<typeof orders.patchOrderByOrderIdRaw>[0]['patchOrderRequest'],
+      }),
     WireOrder,
   );
   return toOrder(w);

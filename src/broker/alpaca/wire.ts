@@ -19,6 +19,19 @@ export const strOrNull = z
   .optional()
   .transform((v) => (v === undefined || v === '' ? null : v));
 
+/**
+ * An options level, 0–3 (Alpaca's enum: none, covered, long, spreads). Alpaca sends a number; a
+ * numeric string is read as the number (Alpaca's numbers often arrive as strings), anything else
+ * is refused. Absent or null is null.
+ */
+export const optionsLevel = z
+  .union([z.number(), z.string().regex(/^\d+$/, 'not a whole number').transform(Number)])
+  .pipe(z.number().int().min(0).max(3))
+  .nullable()
+  .optional()
+  .transform((v) => v ?? null);
+
+/** A multi-leg (mleg) leg as Alpaca nests it under its parent. */
 export const WireLeg = z.looseObject({
   symbol: z.string(),
   side: z.string().nullable().optional(),
@@ -28,7 +41,7 @@ export const WireLeg = z.looseObject({
   filled_avg_price: numOrNull,
 });
 
-export const WireOrder = z.looseObject({
+const orderFields = {
   id: z.string().min(1),
   client_order_id: z.string(),
   symbol: z.string().nullable().optional(),
@@ -43,13 +56,42 @@ export const WireOrder = z.looseObject({
   filled_avg_price: numOrNull,
   limit_price: numOrNull,
   stop_price: numOrNull,
+  trail_price: numOrNull,
+  trail_percent: numOrNull,
+  hwm: numOrNull,
+  position_intent: strOrNull,
   extended_hours: z.boolean().nullable().optional(),
   status: z.string().min(1),
   created_at: z.string(),
   submitted_at: strOrNull,
   filled_at: strOrNull,
   canceled_at: strOrNull,
-  legs: z.array(WireLeg).nullable().optional(),
+  replaces: strOrNull,
+  replaced_by: strOrNull,
+};
+
+/** An exit of a bracket / OCO / OTO as Alpaca nests it under its parent: a whole order, with no legs of its own. */
+export const WireExit = z.looseObject({ ...orderFields, legs: z.null().optional() });
+
+/**
+ * An order. Alpaca's `legs` are the legs of a multi-leg order (mleg) or, for bracket / OCO / OTO,
+ * the exit orders; each is checked as what its class makes it, and a class-less order with legs
+ * is a multi-leg one (Alpaca's `order_class` may be "").
+ */
+export const WireOrder = z.looseObject({ ...orderFields, legs: z.array(z.unknown()).nullable().optional() }).transform((o, ctx) => {
+  const orderClass = o.order_class || (o.legs?.length ? 'mleg' : 'simple');
+  const mlegLegs: z.output<typeof WireLeg>[] = [];
+  const exits: z.output<typeof WireExit>[] = [];
+  for (const [i, raw] of (o.legs ?? []).entries()) {
+    const parsed = orderClass === 'mleg' ? WireLeg.safeParse(raw) : WireExit.safeParse(raw);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: ['legs', i, ...issue.path] });
+      return z.NEVER;
+    }
+    if (orderClass === 'mleg') mlegLegs.push(parsed.data as z.output<typeof WireLeg>);
+    else exits.push(parsed.data as z.output<typeof WireExit>);
+  }
+  return { ...o, orderClass, mlegLegs: mlegLegs.length ? mlegLegs : null, exits: exits.length ? exits : null };
 });
 
 export const WireAccount = z.looseObject({
@@ -63,6 +105,9 @@ export const WireAccount = z.looseObject({
   daytrade_count: num.default(0),
   pattern_day_trader: z.boolean().default(false),
   trading_blocked: z.boolean().default(false),
+  options_buying_power: numOrNull,
+  options_approved_level: optionsLevel,
+  options_trading_level: optionsLevel,
 });
 
 export const WirePosition = z.looseObject({

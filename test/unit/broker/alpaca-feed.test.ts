@@ -83,10 +83,11 @@ describe('market-data feed', () => {
 });
 
 describe("the fake keeps to Alpaca's recorded bodies", () => {
-  it('the clock answers in New York offsets with nanoseconds, which the adapter reads; a clock it cannot read is refused', async () => {
+  it('the clock answers in New York offsets, its own time with nanoseconds and the session bounds in seconds, which the adapter reads; a clock it cannot read is refused', async () => {
     const broker = await connect();
     const clock = await broker.getClock();
     expect(clock.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}-0[45]:00$/);
+    expect(clock.nextClose).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d-0[45]:00$/);
     expect(Math.abs(Date.parse(clock.timestamp) - Date.now())).toBeLessThan(60_000);
     fake.setClock({ is_open: true, next_open: 'tomorrow', next_close: '2025-06-03T16:00:00-04:00' });
     expect((await rejection(broker.getClock())).details).toMatchObject({ reason: 'invalid_response' });
@@ -104,10 +105,10 @@ describe("the fake keeps to Alpaca's recorded bodies", () => {
       });
       calendar.setNow('2025-06-07T16:00:00Z'); // Saturday noon in New York
       const weekend = await broker.getClock();
-      expect(weekend).toMatchObject({ isOpen: false, nextOpen: '2025-06-09T09:30:00.000000000-04:00', nextClose: '2025-06-09T16:00:00.000000000-04:00' });
+      expect(weekend).toMatchObject({ isOpen: false, nextOpen: '2025-06-09T09:30:00-04:00', nextClose: '2025-06-09T16:00:00-04:00' });
       expect(weekend.timestamp.startsWith('2025-06-07T12:00:00.')).toBe(true);
       calendar.setNow('2025-12-15T15:00:00Z'); // a Monday in EST, 10:00 in New York
-      expect(await broker.getClock()).toMatchObject({ isOpen: true, nextClose: '2025-12-15T16:00:00.000000000-05:00' });
+      expect(await broker.getClock()).toMatchObject({ isOpen: true, nextClose: '2025-12-15T16:00:00-05:00' });
     } finally {
       await calendar.close();
     }
