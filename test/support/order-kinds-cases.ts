@@ -130,7 +130,8 @@ export async function runKind(client: Client, gw: FakeGateway, setMode: (m: Opus
     ).toEqual([]);
   }
   setMode('doubtful');
-  expect(errorCode(await callTool(client, k.tool, k.args(doubt, false))), `${k.name}: doubtful`).toBe('CONFIRMATION_INVALID');
+  const doubted = await callTool(client, k.tool, k.args(doubt, false));
+  expect(errorCode(doubted), `${k.name}: doubtful ${JSON.stringify(doubted.structuredContent).slice(0, 600)}`).toBe('CONFIRMATION_INVALID');
   setMode('approve');
   const r = await callTool(client, k.tool, k.args(ok, false));
   expect(r.isError, `${k.name}: approved ${JSON.stringify(r.structuredContent)}`).toBeFalsy();
@@ -138,6 +139,7 @@ export async function runKind(client: Client, gw: FakeGateway, setMode: (m: Opus
   const prompt = gw.requests.filter((q) => q.path.endsWith('/chat/completions')).at(-1)!;
   expect(messageText(prompt), `${k.name}: the Opus prompt`).toMatch(k.prompt);
   setMode('reject');
-  expect(errorCode(await callTool(client, k.tool, k.args(rejected, true))), `${k.name}: rejected`).toBe('CONFIRMATION_REJECTED');
+  const refused = await callTool(client, k.tool, k.args(rejected, true));
+  expect(errorCode(refused), `${k.name}: rejected ${JSON.stringify(refused.structuredContent).slice(0, 600)}`).toBe('CONFIRMATION_REJECTED');
   expect(await heldAtBroker(client, [doubt, ok, rejected]), `${k.name}: what reached the broker`).toEqual([ok]);
 }
