@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { BrokerOrder } from '../../broker/types.js';
-import { CLIENT_ORDER_ID } from '../../orders/symbols.js';
+import { CLIENT_ORDER_ID, OCC_SYMBOL } from '../../orders/symbols.js';
 import { isOpen } from '../../risk/exposure.js';
 import { Refusal } from '../attempt.js';
 import type { ReplacementChange, ResolvedAction } from './types.js';
@@ -111,7 +111,8 @@ export function resolveReplace(input: ReplaceOrderInput, target: BrokerOrder | n
     side: target.side,
     type: target.type,
     extended_hours: target.extendedHours,
-    ...(target.positionIntent ? { position_intent: target.positionIntent } : {}),
+    // Alpaca reports a position_intent on equity orders too; ours is for options only
+    ...(target.positionIntent && OCC_SYMBOL.test(target.symbol) ? { position_intent: target.positionIntent } : {}),
     ...Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined && v !== null)),
     ...(input.new_client_order_id === undefined ? {} : { client_order_id: input.new_client_order_id }),
     ...(input.rationale === undefined ? {} : { rationale: input.rationale }),

@@ -3,7 +3,7 @@
  * or a close is first resolved against the broker into the order as it will stand (actions/), then
  * parsed by the same order schema, so every rule of SPEC §4/§12 holds for it too.
  */
-import type { Broker } from '../../broker/types.js';
+import type { Broker, OrderSubmission } from '../../broker/types.js';
 import { isToolError } from '../../errors.js';
 import { canonicalOrder, normalizeOrder, orderHash, type ParsedOrder } from '../../orders/order.js';
 import { ClosePositionInputSchema, resolveClose } from '../actions/close.js';
@@ -31,10 +31,33 @@ async function readBroker<T>(ctx: AttemptContext, read: (b: Broker) => Promise<T
   }
 }
 
+/** A normalized order back as order input: absent fields left out (the schema takes no nulls). */
+function inputOf(order: OrderSubmission): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(order)) {
+    if (v === null) continue;
+    out[k] = k === 'stop_loss' ? Object.fromEntries(Object.entries(v as object).filter(([, x]) => x !== null)) : v;
+  }
+  return out;
+}
+
+/**
+ * A retry of a replace or close whose id already went to the broker: the order as it was sent, not
+ * resolved again (the replaced order is no longer open, the closed position no longer held), so the
+ * idempotency stage answers it as the duplicate it is.
+ */
+function alreadySent(ctx: AttemptContext, clientOrderId: string | undefined): Record<string, unknown> | null {
+  if (clientOrderId === undefined) return null;
+  const submission = ctx.env.store.getOrder(clientOrderId)?.submission;
+  return submission ? inputOf(submission) : null;
+}
+
 /** The place_order input this attempt runs: as given, or resolved from a replace / close request. */
 async function orderRequest(ctx: AttemptContext): Promise<unknown> {
   if (ctx.request === 'replace') {
     const input = parse(ReplaceOrderInputSchema, ctx.raw, 'replace request');
+    const sent = alreadySent(ctx, input.new_client_order_id);
+    if (sent) return sent;
     const target = await readBroker(
       ctx,
       (b) => (input.order_id !== undefined ? b.getOrder(input.order_id) : b.getOrderByClientId(input.client_order_id as string)),
@@ -46,6 +69,8 @@ async function orderRequest(ctx: AttemptContext): Promise<unknown> {
   }
   if (ctx.request === 'close') {
     const input = parse(ClosePositionInputSchema, ctx.raw, 'close request');
+    const sent = alreadySent(ctx, input.client_order_id);
+    if (sent) return sent;
     const { orderInput, action } = resolveClose(input, await readBroker(ctx, (b) => b.getPositions(), 'the positions'));
     ctx.action = action;
     return { ...orderInput, ...(input.council_ticket ? { council_ticket: input.council_ticket } : {}) };
