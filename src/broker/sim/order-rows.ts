@@ -113,8 +113,13 @@ export function queryOrders(s: SimState, filter: OrderFilter): BrokerOrder[] {
 /** A parent of exits: a bracket or OTO entry, or an OCO's own take-profit order. */
 const isParent = (r: OrderRow) => r.parent_id === null && (r.order_class === 'bracket' || r.order_class === 'oco' || r.order_class === 'oto');
 
+/** A parent carries its exits as they stand now: a replaced exit gives way to its replacement. */
 export function toOrder(s: SimState, r: OrderRow): BrokerOrder {
-  const exits = isParent(r) ? childRows(s, r.id).map((c): ExitOrder => ({ ...orderFields(s, c), exits: null })) : null;
+  const exits = isParent(r)
+    ? childRows(s, r.id)
+        .filter((c) => c.status !== 'replaced')
+        .map((c): ExitOrder => ({ ...orderFields(s, c), exits: null }))
+    : null;
   return { ...orderFields(s, r), exits };
 }
 

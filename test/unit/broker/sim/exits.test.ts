@@ -118,6 +118,15 @@ describe('bracket orders', () => {
     expect((await s.broker.getAccount()).buyingPower).toBe(100_000);
   });
 
+  it('canceling a held exit of a resting entry cancels the whole bracket: no entry is left without its exits', async () => {
+    const s = await openSim();
+    const placed = await s.broker.submitOrder(bracket('AAPL', 400, 50, { type: 'limit', limit_price: 60 }));
+    await s.broker.cancelOrder(placed.exits![1]!.id);
+    const after = (await s.broker.getOrder(placed.id))!;
+    expect([after.status, ...after.exits!.map((e) => e.status)]).toEqual(['canceled', 'canceled', 'canceled']);
+    expect(await s.broker.listOrders({ status: 'open' })).toEqual([]);
+  });
+
   it('a stop-limit stop-loss, listed open on its own, and exits that expire with a day order at the close', async () => {
     const s = await openSim();
     const entry = await s.broker.submitOrder(
