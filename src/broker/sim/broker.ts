@@ -1,6 +1,5 @@
 /** The sim Broker: every call first sweeps resting orders against the tape, then delegates to the module for its concern. */
 import { randomUUID } from 'node:crypto';
-import { ToolError } from '../../errors.js';
 import type { Deps } from '../../deps.js';
 import { OCC_SYMBOL } from '../../orders/order.js';
 import { marketClock } from '../calendar.js';
@@ -23,11 +22,12 @@ import type {
   Trade,
 } from '../types.js';
 import { optionContracts, optionPriceAt, optionSnapshots, optionSnapshotsFor } from './chain.js';
-import { cents, type Db, openSimDatabase, SCHEMA, type SimState } from './db.js';
+import { cents, type Db, migrate, openSimDatabase, SCHEMA, type SimState } from './db.js';
 import { accountAt, positionsAt } from './ledger.js';
 import { SimMarket } from './market.js';
 import { orderRowByClientId, orderRowById, queryOrders, toOrder } from './order-rows.js';
 import { cancelOrder, submitOrder } from './orders.js';
+import { replaceOrder } from './replace.js';
 import { sweep } from './sweep.js';
 
 export interface SimBrokerOptions {
@@ -52,6 +52,7 @@ export class SimBroker implements Broker {
     const now = opts.now ?? (() => new Date());
     this.s = { db, market: this.market, now, tx: (fn) => db.transaction(fn).immediate() };
     db.exec(SCHEMA);
+    migrate(db);
     this.s.tx(() => {
       if (!db.prepare("SELECT value FROM meta WHERE key = 'account_id'").get()) {
         const at = now();
@@ -94,8 +95,8 @@ export class SimBroker implements Broker {
     return submitOrder(this.s, order, sweep(this.s));
   }
 
-  async replaceOrder(_id: string, _change: OrderReplacement): Promise<BrokerOrder> {
-    throw new ToolError('BROKER_REJECTED', 'the sim broker cannot replace orders yet');
+  async replaceOrder(id: string, change: OrderReplacement): Promise<BrokerOrder> {
+    return replaceOrder(this.s, id, change, sweep(this.s));
   }
 
   async cancelOrder(id: string): Promise<void> {

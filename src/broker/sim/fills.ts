@@ -1,25 +1,49 @@
 /** Fills: each writes the fill rows, the cash movement, the positions and the order's final state (inside the caller's transaction). */
-import type { OrderLeg } from '../../orders/order.js';
+import { parseOcc, type OrderLeg } from '../../orders/order.js';
 import { optionPriceAt } from './chain.js';
 import { cents, round2, type LegFill, type OrderRow, type SimState } from './db.js';
-import { applyPosition } from './ledger.js';
+import type { Quote } from '../types.js';
+import { afterFill, endOrder } from './exits.js';
+import { applyPosition, holdAgainstShort } from './ledger.js';
 
-export function fillEquity(s: SimState, row: OrderRow, price: number, atMs: number): void {
+/**
+ * A single-symbol order fills whole at `price`: an equity by the share, an option (OCC symbol) by
+ * the contract of 100. A sell to open an option leaves the short's collateral held on the position.
+ * Then the order's group moves on (exits go live, or an exit's siblings are canceled).
+ */
+export function fillOrder(s: SimState, row: OrderRow, price: number, atMs: number): void {
   const qty = row.qty! - row.filled_qty;
   const at = new Date(atMs).toISOString();
   const signed = row.side === 'buy' ? qty : -qty;
+  const option = parseOcc(row.symbol!);
+  const assetClass = option ? 'us_option' : 'us_equity';
+  const multiplier = option ? 100 : 1;
   s.db
     .prepare('INSERT INTO fills (order_id, symbol, asset_class, side, qty, price, at, at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-    .run(row.id, row.symbol, 'us_equity', row.side, qty, price, at, atMs);
+    .run(row.id, row.symbol, assetClass, row.side, qty, price, at, atMs);
+  const reason = option ? 'options' : row.side === 'buy' ? 'buy' : 'sell';
   s.db
     .prepare('INSERT INTO cash_movements (at, at_ms, amount_cents, reason, order_id) VALUES (?, ?, ?, ?, ?)')
-    .run(at, atMs, -cents(signed * price), row.side === 'buy' ? 'buy' : 'sell', row.id);
-  applyPosition(s, row.symbol!, 'us_equity', signed, price, 1);
+    .run(at, atMs, -cents(signed * price * multiplier), reason, row.id);
+  applyPosition(s, row.symbol!, assetClass, signed, price, multiplier);
+  if (option && row.position_intent === 'sell_to_open') holdAgainstShort(s, row.symbol!, option, qty);
   s.db
     .prepare(
       "UPDATE orders SET status = 'filled', filled_qty = ?, filled_avg_price = ?, filled_at = ?, updated_at = ?, checked_until = ?, reserved_cents = 0 WHERE id = ?",
     )
     .run(row.qty, price, at, at, atMs, row.id);
+  afterFill(s, row, atMs);
+}
+
+/**
+ * While the market is open a market order, or a limit the quote already meets, fills at once at the
+ * quote; an IOC or FOK that does not is canceled. Stops and trailing stops rest for the tape.
+ */
+export function fillIfMarketable(s: SimState, row: OrderRow, quote: Quote, now: Date): void {
+  const buy = row.side === 'buy';
+  const marketable = row.type === 'market' || (row.type === 'limit' && (buy ? quote.askPrice <= row.limit_price! : quote.bidPrice >= row.limit_price!));
+  if (marketable) fillOrder(s, row, buy ? quote.askPrice : quote.bidPrice, now.getTime());
+  else if (row.time_in_force === 'ioc' || row.time_in_force === 'fok') endOrder(s, row, 'canceled', now.toISOString());
 }
 
 export function fillMleg(s: SimState, row: OrderRow, atMs: number): void {

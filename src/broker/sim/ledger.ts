@@ -2,18 +2,14 @@
 import { addDays, currentOrNextSession, easternDate, previousSession, sessionOn } from '../calendar.js';
 import type { Account, Position } from '../types.js';
 import { optionPriceAt } from './chain.js';
-import { round2, SWEEPABLE, type SimState } from './db.js';
+import { type OccParts, parseOcc } from '../../orders/order.js';
+import { cents, inList, round2, SWEEPABLE, type SimState } from './db.js';
 
 export function accountAt(s: SimState, now: Date): Account {
   const cash = cashCents(s) / 100;
   const positions = positionsAt(s, now);
   const equity = round2(cash + positions.reduce((a, p) => a + p.marketValue, 0));
-  const reserved =
-    (
-      s.db.prepare(`SELECT COALESCE(SUM(reserved_cents), 0) AS r FROM orders WHERE status IN (${SWEEPABLE.map(() => '?').join(',')})`).get(...SWEEPABLE) as {
-        r: number;
-      }
-    ).r / 100;
+  const reserved = reservedTotalCents(s) / 100;
   const daytrades = daytradeCount(s, now);
   return {
     id: (s.db.prepare("SELECT value FROM meta WHERE key = 'account_id'").get() as { value: string }).value,
@@ -36,12 +32,48 @@ export function cashCents(s: SimState, asOfMs = Number.MAX_SAFE_INTEGER): number
   return (s.db.prepare('SELECT COALESCE(SUM(amount_cents), 0) AS c FROM cash_movements WHERE at_ms <= ?').get(asOfMs) as { c: number }).c;
 }
 
+/** Cash not free to spend: what open orders reserve plus the collateral short puts hold. */
 export function reservedTotalCents(s: SimState): number {
-  return (
-    s.db.prepare(`SELECT COALESCE(SUM(reserved_cents), 0) AS r FROM orders WHERE status IN (${SWEEPABLE.map(() => '?').join(',')})`).get(...SWEEPABLE) as {
-      r: number;
-    }
-  ).r;
+  const orders = s.db.prepare(`SELECT COALESCE(SUM(reserved_cents), 0) AS r FROM orders WHERE status IN (${inList(SWEEPABLE)})`).get(...SWEEPABLE) as {
+    r: number;
+  };
+  const shorts = s.db.prepare('SELECT COALESCE(SUM(collateral_cents), 0) AS c FROM positions').get() as { c: number };
+  return orders.r + shorts.c;
+}
+
+/**
+ * Shares of `symbol` already promised: the rest of every open sell (the exits of one group count
+ * once, only one of them can fill), plus 100 a contract for the calls sold against them, open or filled.
+ */
+export function promisedShares(s: SimState, symbol: string): number {
+  const sells = s.db
+    .prepare(
+      `SELECT COALESCE(SUM(q), 0) AS q FROM (SELECT MAX(qty - filled_qty) AS q FROM orders WHERE symbol = ? AND side = 'sell' AND status IN (${inList(SWEEPABLE)})
+        GROUP BY CASE WHEN exit_role IS NULL THEN id ELSE COALESCE(parent_id, id) END)`,
+    )
+    .get(symbol, ...SWEEPABLE) as { q: number };
+  const isCallOn = (occ: string) => {
+    const p = parseOcc(occ);
+    return p !== null && p.type === 'call' && p.underlying === symbol;
+  };
+  const covered = (s.db.prepare('SELECT symbol, covered_shares AS n FROM positions WHERE covered_shares > 0').all() as Array<{ symbol: string; n: number }>)
+    .filter((p) => isCallOn(p.symbol))
+    .reduce((a, p) => a + p.n, 0);
+  const opening = (
+    s.db
+      .prepare(`SELECT symbol, qty - filled_qty AS n FROM orders WHERE position_intent = 'sell_to_open' AND status IN (${inList(SWEEPABLE)})`)
+      .all(...SWEEPABLE) as Array<{ symbol: string; n: number }>
+  )
+    .filter((o) => isCallOn(o.symbol))
+    .reduce((a, o) => a + o.n * 100, 0);
+  return sells.q + covered + opening;
+}
+
+/** A short option just sold to open holds its cover: a put the strike in cash, a call 100 shares a contract. */
+export function holdAgainstShort(s: SimState, symbol: string, occ: OccParts, contracts: number): void {
+  if (occ.type === 'put')
+    s.db.prepare('UPDATE positions SET collateral_cents = collateral_cents + ? WHERE symbol = ?').run(cents(occ.strike * 100 * contracts), symbol);
+  else s.db.prepare('UPDATE positions SET covered_shares = covered_shares + ? WHERE symbol = ?').run(100 * contracts, symbol);
 }
 
 export function positionQty(s: SimState, symbol: string): number {
@@ -69,6 +101,14 @@ export function applyPosition(s: SimState, symbol: string, assetClass: string, d
         'INSERT INTO positions (symbol, asset_class, qty, cost_basis) VALUES (?, ?, ?, ?) ON CONFLICT(symbol) DO UPDATE SET qty = excluded.qty, cost_basis = excluded.cost_basis',
       )
       .run(symbol, assetClass, Math.round(q * 1e9) / 1e9, Math.round(cost * 100) / 100);
+  // a short bought back (partly) releases its cover in proportion; a flip to long releases all of it
+  const before = cur?.qty ?? 0;
+  if (before < 0 && q > before) {
+    const kept = q < 0 ? q / before : 0;
+    s.db
+      .prepare('UPDATE positions SET collateral_cents = ROUND(collateral_cents * ?), covered_shares = ROUND(covered_shares * ?, 9) WHERE symbol = ?')
+      .run(kept, kept, symbol);
+  }
 }
 
 export function priceOf(s: SimState, symbol: string, assetClass: string, at: number): number {

@@ -37,6 +37,20 @@ export function mlegMaxLoss(legs: OrderLeg[], netPerShare: number): number | nul
   return Math.max(0, -worst) * 100;
 }
 
+/**
+ * Inside the transaction: a spread reserves its worst loss at expiry, at the limit or the current
+ * net, whichever loses more, out of free cash. A spread with unbounded loss is refused.
+ */
+export function reserveMleg(s: SimState, legs: OrderLeg[], qty: number, limitPrice: number | null, at: number): number {
+  const net = mlegNet(s, legs, at);
+  const maxLoss = mlegMaxLoss(legs, net);
+  if (maxLoss === null) throw rejected(403, 'account not eligible to trade uncovered option contracts (the sim accepts defined-risk multi-leg orders only)');
+  const reservedCents = cents(Math.max(maxLoss, mlegMaxLoss(legs, limitPrice ?? net) ?? maxLoss) * qty);
+  const available = cashCents(s) - reservedTotalCents(s);
+  if (reservedCents > available) throw rejected(403, 'insufficient options buying power', { required: reservedCents / 100, available: available / 100 });
+  return reservedCents;
+}
+
 export function submitMleg(s: SimState, order: OrderSubmission, now: Date): BrokerOrder {
   const legs = order.legs ?? [];
   const qty = order.qty;
@@ -49,14 +63,9 @@ export function submitMleg(s: SimState, order: OrderSubmission, now: Date): Brok
   }
   const at = s.market.effectiveTime(now);
   const net = mlegNet(s, legs, at);
-  const maxLoss = mlegMaxLoss(legs, net);
-  if (maxLoss === null) throw rejected(403, 'account not eligible to trade uncovered option contracts (the sim accepts defined-risk multi-leg orders only)');
   return s.tx(() => {
     assertNewClientOrderId(s, order.client_order_id);
-    const worstNet = order.limit_price ?? net;
-    const reservedCents = cents(Math.max(maxLoss, mlegMaxLoss(legs, worstNet) ?? maxLoss) * qty);
-    const available = cashCents(s) - reservedTotalCents(s);
-    if (reservedCents > available) throw rejected(403, 'insufficient options buying power', { required: reservedCents / 100, available: available / 100 });
+    const reservedCents = reserveMleg(s, legs, qty, order.limit_price, at);
     const open = isMarketOpen(now);
     const iso = now.toISOString();
     const row = newOrderRow(order, now, open, {

@@ -1,22 +1,56 @@
-/** Order rows: insert, status changes, lookups and the mapping to BrokerOrder. */
+/** Order rows: insert, status changes, lookups and the mapping to BrokerOrder (a parent's exits nested under it). */
 import { randomUUID } from 'node:crypto';
 import { parseOcc, type OrderLeg } from '../../orders/order.js';
 import { currentOrNextSession } from '../calendar.js';
-import { OPEN_ORDER_STATUSES, type BrokerOrder, type OrderFilter, type OrderStatus, type OrderSubmission } from '../types.js';
-import { rejected, type OrderRow, type SimState } from './db.js';
+import { OPEN_ORDER_STATUSES, type BrokerOrder, type ExitOrder, type OrderFilter, type OrderStatus, type OrderSubmission } from '../types.js';
+import { inList, rejected, type OrderRow, type SimState } from './db.js';
+
+const COLUMNS: ReadonlyArray<Exclude<keyof OrderRow, 'seq'>> = [
+  'id',
+  'client_order_id',
+  'symbol',
+  'side',
+  'order_class',
+  'type',
+  'time_in_force',
+  'qty',
+  'notional',
+  'limit_price',
+  'stop_price',
+  'extended_hours',
+  'legs',
+  'status',
+  'filled_qty',
+  'filled_avg_price',
+  'stop_triggered',
+  'created_at',
+  'submitted_at',
+  'filled_at',
+  'canceled_at',
+  'updated_at',
+  'checked_until',
+  'expires_at',
+  'reserved_cents',
+  'trail_price',
+  'trail_percent',
+  'hwm',
+  'take_profit',
+  'stop_loss',
+  'position_intent',
+  'replaces',
+  'replaced_by',
+  'parent_id',
+  'exit_role',
+];
+const INSERT = `INSERT INTO orders (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})`;
 
 export function insertOrder(s: SimState, r: OrderRow): void {
-  s.db
-    .prepare(
-      `INSERT INTO orders (id, client_order_id, symbol, side, order_class, type, time_in_force, qty, notional, limit_price, stop_price, extended_hours, legs, status,
-        filled_qty, filled_avg_price, stop_triggered, created_at, submitted_at, updated_at, checked_until, expires_at, reserved_cents)
-       VALUES (@id, @client_order_id, @symbol, @side, @order_class, @type, @time_in_force, @qty, @notional, @limit_price, @stop_price, @extended_hours, @legs, @status,
-        @filled_qty, @filled_avg_price, @stop_triggered, @created_at, @submitted_at, @updated_at, @checked_until, @expires_at, @reserved_cents)`,
-    )
-    .run(r);
+  const { seq: _seq, ...values } = r;
+  s.db.prepare(INSERT).run(values);
 }
 
-export function setStatus(s: SimState, id: string, status: 'canceled' | 'expired', at: string): void {
+/** An order ends: nothing more fills and its reservation is released. */
+export function setStatus(s: SimState, id: string, status: 'canceled' | 'expired' | 'replaced', at: string): void {
   s.db
     .prepare(`UPDATE orders SET status = ?, ${status === 'canceled' ? 'canceled_at = ?,' : ''} updated_at = ?, reserved_cents = 0 WHERE id = ?`)
     .run(...(status === 'canceled' ? [status, at, at, id] : [status, at, id]));
@@ -30,6 +64,11 @@ export function orderRowByClientId(s: SimState, clientOrderId: string): OrderRow
   return s.db.prepare('SELECT * FROM orders WHERE client_order_id = ?').get(clientOrderId) as OrderRow | undefined;
 }
 
+/** The exits whose parent is `id`, oldest first (a bracket's take-profit before its stop-loss). */
+export function childRows(s: SimState, id: string): OrderRow[] {
+  return s.db.prepare('SELECT * FROM orders WHERE parent_id = ? ORDER BY seq').all(id) as OrderRow[];
+}
+
 /** Inside the submit transaction: a reused client_order_id is refused the way Alpaca refuses it. */
 export function assertNewClientOrderId(s: SimState, clientOrderId: string): void {
   if (s.db.prepare('SELECT 1 FROM orders WHERE client_order_id = ?').get(clientOrderId)) {
@@ -37,14 +76,19 @@ export function assertNewClientOrderId(s: SimState, clientOrderId: string): void
   }
 }
 
-/** Newest first, the symbol filter matching a plain symbol, an option leg or a leg's underlying. */
+const underlyingOf = (symbol: string | null) => (symbol ? (parseOcc(symbol)?.underlying ?? null) : null);
+
+/**
+ * Newest first, the symbol filter matching a plain symbol, an option (or leg) or its underlying.
+ * Every order is listed on its own, exits included; a parent also carries its exits.
+ */
 export function queryOrders(s: SimState, filter: OrderFilter): BrokerOrder[] {
   const where: string[] = [];
   const args: unknown[] = [];
   const status = filter.status ?? 'open';
   const openList = [...OPEN_ORDER_STATUSES];
   if (status !== 'all') {
-    where.push(`status ${status === 'open' ? '' : 'NOT '}IN (${openList.map(() => '?').join(',')})`);
+    where.push(`status ${status === 'open' ? '' : 'NOT '}IN (${inList(openList)})`);
     args.push(...openList);
   }
   if (filter.after) {
@@ -60,20 +104,26 @@ export function queryOrders(s: SimState, filter: OrderFilter): BrokerOrder[] {
     .all(...args) as OrderRow[];
   if (filter.symbols?.length) {
     const wanted = new Set(filter.symbols);
-    rows = rows.filter(
-      (r) =>
-        (r.symbol && wanted.has(r.symbol)) ||
-        (r.legs && (JSON.parse(r.legs) as OrderLeg[]).some((l) => wanted.has(l.symbol) || wanted.has(parseOcc(l.symbol)?.underlying ?? ''))),
-    );
+    const matches = (symbol: string | null) => symbol !== null && (wanted.has(symbol) || wanted.has(underlyingOf(symbol) ?? ''));
+    rows = rows.filter((r) => matches(r.symbol) || (r.legs && (JSON.parse(r.legs) as OrderLeg[]).some((l) => matches(l.symbol))));
   }
   return rows.slice(0, filter.limit ?? 50).map((r) => toOrder(s, r));
 }
 
+/** A parent of exits: a bracket or OTO entry, or an OCO's own take-profit order. */
+const isParent = (r: OrderRow) => r.parent_id === null && (r.order_class === 'bracket' || r.order_class === 'oco' || r.order_class === 'oto');
+
+/** A parent carries its exits as they stand now: a replaced exit gives way to its replacement. */
 export function toOrder(s: SimState, r: OrderRow): BrokerOrder {
-  const legs = r.legs ? (JSON.parse(r.legs) as OrderLeg[]) : null;
-  const legFills = legs
-    ? (s.db.prepare('SELECT symbol, qty, price FROM fills WHERE order_id = ?').all(r.id) as Array<{ symbol: string; qty: number; price: number }>)
-    : [];
+  const exits = isParent(r)
+    ? childRows(s, r.id)
+        .filter((c) => c.status !== 'replaced')
+        .map((c): ExitOrder => ({ ...orderFields(s, c), exits: null }))
+    : null;
+  return { ...orderFields(s, r), exits };
+}
+
+function orderFields(s: SimState, r: OrderRow): Omit<BrokerOrder, 'exits'> {
   return {
     id: r.id,
     clientOrderId: r.client_order_id,
@@ -88,10 +138,10 @@ export function toOrder(s: SimState, r: OrderRow): BrokerOrder {
     filledAvgPrice: r.filled_avg_price,
     limitPrice: r.limit_price,
     stopPrice: r.stop_price,
-    trailPrice: null,
-    trailPercent: null,
-    hwm: null,
-    positionIntent: null,
+    trailPrice: r.trail_price,
+    trailPercent: r.trail_percent,
+    hwm: r.hwm,
+    positionIntent: r.position_intent,
     extendedHours: r.extended_hours === 1,
     status: r.status as OrderStatus,
     rawStatus: r.status,
@@ -99,32 +149,46 @@ export function toOrder(s: SimState, r: OrderRow): BrokerOrder {
     filledAt: r.filled_at,
     canceledAt: r.canceled_at,
     createdAt: r.created_at,
-    replaces: null,
-    replacedBy: null,
-    exits: null,
-    legs: legs
-      ? legs.map((l) => {
-          const f = legFills.find((x) => x.symbol === l.symbol);
-          return {
-            symbol: l.symbol,
-            side: l.side,
-            ratioQty: l.ratio_qty,
-            positionIntent: l.position_intent,
-            filledQty: f?.qty ?? 0,
-            filledAvgPrice: f?.price ?? null,
-          };
-        })
-      : null,
+    replaces: r.replaces,
+    replacedBy: r.replaced_by,
+    legs: r.legs ? legsOf(s, r) : null,
   };
+}
+
+function legsOf(s: SimState, r: OrderRow): BrokerOrder['legs'] {
+  const legs = JSON.parse(r.legs!) as OrderLeg[];
+  const fills = s.db.prepare('SELECT symbol, qty, price FROM fills WHERE order_id = ?').all(r.id) as Array<{ symbol: string; qty: number; price: number }>;
+  return legs.map((l) => {
+    const f = fills.find((x) => x.symbol === l.symbol);
+    return {
+      symbol: l.symbol,
+      side: l.side,
+      ratioQty: l.ratio_qty,
+      positionIntent: l.position_intent,
+      filledQty: f?.qty ?? 0,
+      filledAvgPrice: f?.price ?? null,
+    };
+  });
 }
 
 export type OrderShape = Pick<
   OrderRow,
   'symbol' | 'order_class' | 'qty' | 'notional' | 'limit_price' | 'stop_price' | 'extended_hours' | 'legs' | 'reserved_cents'
->;
+> &
+  Partial<
+    Pick<
+      OrderRow,
+      'side' | 'type' | 'status' | 'trail_price' | 'trail_percent' | 'hwm' | 'take_profit' | 'stop_loss' | 'position_intent' | 'parent_id' | 'exit_role'
+    >
+  >;
 
 /** A just-accepted order: `new` while the market is open (else `accepted`), nothing filled, day orders expiring at the session's close. */
-export function newOrderRow(order: OrderSubmission, now: Date, open: boolean, shape: OrderShape): OrderRow {
+export function newOrderRow(
+  order: Pick<OrderSubmission, 'client_order_id' | 'side' | 'type' | 'time_in_force'>,
+  now: Date,
+  open: boolean,
+  shape: OrderShape,
+): OrderRow {
   const iso = now.toISOString();
   return {
     seq: 0,
@@ -133,8 +197,18 @@ export function newOrderRow(order: OrderSubmission, now: Date, open: boolean, sh
     side: order.side,
     type: order.type,
     time_in_force: order.time_in_force,
-    ...shape,
     status: open ? 'new' : 'accepted',
+    trail_price: null,
+    trail_percent: null,
+    hwm: null,
+    take_profit: null,
+    stop_loss: null,
+    position_intent: null,
+    replaces: null,
+    replaced_by: null,
+    parent_id: null,
+    exit_role: null,
+    ...shape,
     filled_qty: 0,
     filled_avg_price: null,
     stop_triggered: 0,
