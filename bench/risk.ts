@@ -36,7 +36,7 @@ function input(order: RiskInput['order'], quotes: RiskInput['quotes']): RiskInpu
       patternDayTrader: false,
       tradingBlocked: false,
       optionsBuyingPower: null,
-      optionsLevel: null,
+      optionsLevel: 3,
       mode: 'sim',
     },
     positions: [

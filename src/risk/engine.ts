@@ -9,6 +9,11 @@
  * broker's clock (`clock.timestamp`), the source of truth for the market; the local rate and
  * duplicate windows use `now`, the time recorded with each submitted order.
  *
+ * Every order kind goes through the same table (SPEC §12): brackets, OTO and OCO (exit_orders,
+ * close_only), trailing stops (trailing_stop), single-leg options (options_level and the
+ * options_* checks) and the input's action — place, close (close_only; no buying power for what
+ * only reduces) or replace (the replaced order's reservation released before every check).
+ *
  * The shared facts are derived once (context.ts); each check is one file in checks/, listed in
  * the one table checks/index.ts; this module maps the table to a verdict.
  *
@@ -25,12 +30,13 @@ import type { RiskLimits } from './limits.js';
 import type { RiskCheck, RiskVerdict } from './verdict.js';
 
 export type { RiskVerdict, RiskCheck } from './verdict.js';
-export type { RecentOrder, RiskInput, RiskStateSnapshot } from './input.js';
+export type { RecentOrder, RiskAction, RiskInput, RiskStateSnapshot } from './input.js';
 export { normalizeSymbol } from './symbols.js';
 export { daysBetween, nyTime, tradingDay } from './ny-time.js';
 export { orderFingerprint } from './fingerprint.js';
-export { executionPrice, quoteMid } from './prices.js';
-export { exposureOf, projectedPosition, remainingQty, reservedBuyingPower, type Exposure } from './exposure.js';
+export { executionPrice, quoteMid, trailFacts, type TrailFacts } from './prices.js';
+export { exposureOf, projectedPosition, remainingQty, reservedBuyingPower, workingOrders, type Exposure } from './exposure.js';
+export { exitFacts, type ExitFacts } from './exits.js';
 export { estimatedNetPremium, legsPayoff, optionsMaxLoss, type MaxLoss, type ParsedLeg } from './payoff.js';
 export { PDT_EQUITY_THRESHOLD } from './checks/pattern-day-trader.js';
 

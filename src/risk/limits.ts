@@ -43,7 +43,9 @@ export const RiskLimitsSchema = z.strictObject({
     .int()
     .positive()
     .default(10)
-    .describe('contracts on the largest leg of an options order (spreads × ratio): keeps options orders small while the max-loss limit does the real work'),
+    .describe(
+      'contracts of a single-leg option order, or on the largest leg of a multi-leg one (spreads × ratio): keeps options orders small while the max-loss limit does the real work',
+    ),
   priceCollarPct: z
     .number()
     .positive()
@@ -92,14 +94,14 @@ export const RiskLimitsSchema = z.strictObject({
     .positive()
     .default(1_000)
     .describe(
-      'max loss at expiry of a multi-leg options order, from its payoff at every strike ((width − credit) × 100 × qty for a credit spread): 1% of a $100k account',
+      'max loss at expiry of an options order: a multi-leg one from its payoff at every strike ((width − credit) × 100 × qty for a credit spread), a long option its premium, a cash-secured put (strike − premium) × 100 × qty: 1% of a $100k account',
     ),
   minDaysToExpiry: z
     .number()
     .int()
     .nonnegative()
     .default(30)
-    .describe('options: earliest expiry of an opening leg in days (seed: 30–45 for condors, away from fast gamma); closing legs are exempt'),
+    .describe('options: earliest expiry of an opening leg or contract in days (seed: 30–45 for condors, away from fast gamma); closing is exempt'),
   maxDaysToExpiry: z.number().int().positive().default(45).describe('options: latest expiry of an opening leg in days'),
 });
 

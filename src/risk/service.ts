@@ -10,13 +10,13 @@
  */
 import type { Deps } from '../deps.js';
 import { ToolError } from '../errors.js';
-import type { Broker, Quote } from '../broker/types.js';
-import { canonicalOrder, normalizeOrder, orderHash, parseOcc, type NormalizedOrder, type ParsedOrder } from '../orders/order.js';
+import type { Broker, OptionSnapshot, Quote } from '../broker/types.js';
+import { canonicalOrder, normalizeOrder, OCC_SYMBOL, orderHash, parseOcc, type NormalizedOrder, type ParsedOrder } from '../orders/order.js';
 import { evaluateRisk, orderFingerprint, tradingDay, tripsHalt, type RiskInput } from './engine.js';
+import type { RiskAction } from './input.js';
 import { getRiskState, type ClaimResult, type ClaimRules, type SubmittedOrder } from './state.js';
 
 export { getRiskState } from './state.js';
-import type { RiskAction } from './input.js';
 import type { RiskVerdict } from './verdict.js';
 
 async function broker(deps: Deps): Promise<Broker> {
@@ -34,7 +34,8 @@ async function quoteOrNull(fetch: () => Promise<Quote>): Promise<Quote | null> {
   }
 }
 
-async function optionQuotes(b: Broker, order: NormalizedOrder): Promise<Record<string, Quote | null>> {
+/** Quotes of the legs of a multi-leg order, from each underlying's chain snapshots over the legs' expiries. */
+async function legQuotes(b: Broker, order: NormalizedOrder): Promise<Record<string, Quote | null>> {
   const quotes: Record<string, Quote | null> = {};
   const legs = (order.legs ?? []).map((l) => ({ symbol: l.symbol, occ: parseOcc(l.symbol) }));
   const byUnderlying = new Map<string, string[]>();
@@ -46,13 +47,7 @@ async function optionQuotes(b: Broker, order: NormalizedOrder): Promise<Record<s
   await Promise.all(
     [...byUnderlying.entries()].map(async ([underlying, expiries]) => {
       const sorted = [...expiries].sort();
-      let snapshots: Awaited<ReturnType<Broker['getOptionSnapshots']>>;
-      try {
-        snapshots = await b.getOptionSnapshots({ underlying, expirationGte: sorted[0], expirationLte: sorted[sorted.length - 1] });
-      } catch (err) {
-        if (err instanceof ToolError && (err.code === 'NOT_FOUND' || err.code === 'BROKER_REJECTED')) return;
-        throw err;
-      }
+      const snapshots = await snapshotsOrNone(() => b.getOptionSnapshots({ underlying, expirationGte: sorted[0], expirationLte: sorted[sorted.length - 1] }));
       for (const s of snapshots) if (s.symbol in quotes && s.latestQuote) quotes[s.symbol] = s.latestQuote;
     }),
   );
@@ -60,8 +55,36 @@ async function optionQuotes(b: Broker, order: NormalizedOrder): Promise<Record<s
   return quotes;
 }
 
-/** Everything evaluateRisk needs for this order, read from the broker and the risk state. */
-export async function gatherRiskInput(deps: Deps, order: NormalizedOrder, now: Date = new Date()): Promise<RiskInput> {
+/** The quote of one OCC contract, from its own snapshot (null when the broker has no market data for it). */
+async function contractQuote(b: Broker, symbol: string): Promise<Record<string, Quote | null>> {
+  const snapshots = await snapshotsOrNone(() => b.getOptionSnapshotsFor([symbol]));
+  return { [symbol]: snapshots.find((s) => s.symbol === symbol)?.latestQuote ?? null };
+}
+
+/** Option snapshots the broker cannot find are none (the verdict refuses on the missing quote), not a failed call. */
+async function snapshotsOrNone(fetch: () => Promise<OptionSnapshot[]>): Promise<OptionSnapshot[]> {
+  try {
+    return await fetch();
+  } catch (err) {
+    if (err instanceof ToolError && (err.code === 'NOT_FOUND' || err.code === 'BROKER_REJECTED')) return [];
+    throw err;
+  }
+}
+
+/** The quotes the order is priced on: its legs', its option contract's, or its equity symbol's. */
+function quotesFor(b: Broker, order: NormalizedOrder): Promise<Record<string, Quote | null>> {
+  if (order.order_class === 'mleg' || order.legs?.length) return legQuotes(b, order);
+  const symbol = order.symbol;
+  if (!symbol) return Promise.resolve({});
+  if (OCC_SYMBOL.test(symbol)) return contractQuote(b, symbol);
+  return quoteOrNull(() => b.getLatestQuote(symbol)).then((q) => ({ [symbol]: q }));
+}
+
+/**
+ * Everything evaluateRisk needs for this order, read from the broker and the risk state. `action`
+ * says what the order does (absent: a new order); a replace carries the open order it replaces.
+ */
+export async function gatherRiskInput(deps: Deps, order: NormalizedOrder, now: Date = new Date(), action?: RiskAction): Promise<RiskInput> {
   const b = await broker(deps);
   const state = await getRiskState(deps);
   const limits = deps.profile.risk;
@@ -70,11 +93,7 @@ export async function gatherRiskInput(deps: Deps, order: NormalizedOrder, now: D
     b.getPositions(),
     b.listOrders({ status: 'open', limit: 500 }),
     b.getClock(),
-    order.order_class === 'mleg' || order.legs?.length
-      ? optionQuotes(b, order)
-      : order.symbol
-        ? quoteOrNull(() => b.getLatestQuote(order.symbol!)).then((q) => ({ [order.symbol!]: q }))
-        : Promise.resolve({}),
+    quotesFor(b, order),
   ]);
   const day = tradingDay(clock.timestamp || now);
   // The day's base is the equity at the previous close when the broker reports it, else the first equity seen today.
@@ -86,6 +105,7 @@ export async function gatherRiskInput(deps: Deps, order: NormalizedOrder, now: D
   ]);
   return {
     order,
+    ...(action ? { action } : {}),
     mode: deps.mode,
     account,
     positions,
@@ -98,10 +118,9 @@ export async function gatherRiskInput(deps: Deps, order: NormalizedOrder, now: D
   };
 }
 
-/** Evaluate a normalized order; a failed daily-loss check trips the durable halt. */
+/** Evaluate a normalized order (a new one unless `action` says close or replace); a failed daily-loss check trips the durable halt. */
 export async function assessNormalizedOrder(deps: Deps, order: NormalizedOrder, now: Date = new Date(), action?: RiskAction): Promise<RiskVerdict> {
-  const input = await gatherRiskInput(deps, order, now);
-  if (action) input.action = action;
+  const input = await gatherRiskInput(deps, order, now, action);
   const verdict = evaluateRisk(input);
   if (tripsHalt(verdict) && !input.state.halted) {
     const check = verdict.checks.find((c) => c.code === 'RISK_DAILY_LOSS');
@@ -122,7 +141,11 @@ export async function assessNormalizedOrder(deps: Deps, order: NormalizedOrder, 
   return verdict;
 }
 
-/** The verdict `check_risk` reports and `place_order` enforces (stage 3 of the gate). */
+/**
+ * The verdict `check_risk` reports and the gate enforces (stage 3): `place_order` with no action,
+ * `close_position` with `{ kind: 'close' }`, `replace_order` with `{ kind: 'replace', replaces }`
+ * and the order as it would stand after the change.
+ */
 export async function assessOrder(deps: Deps, parsed: ParsedOrder, action?: RiskAction): Promise<RiskVerdict> {
   return assessNormalizedOrder(deps, normalizeOrder(parsed), new Date(), action);
 }

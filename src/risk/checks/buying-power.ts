@@ -1,7 +1,13 @@
-/** What the order needs (cost, short-sale margin or options max loss) must fit the buying power open orders leave. */
+/**
+ * What the order needs (cost, short-sale margin, options premium, a cash-secured put's strike or
+ * options max loss) must fit the buying power open orders leave; options orders draw on the
+ * broker's options buying power when it reports one. A close (action close) that only reduces
+ * needs none.
+ */
 import type { RiskContext } from '../context.js';
 import { reservedBuyingPower } from '../exposure.js';
 import { finite, money, r } from '../numbers.js';
+import { CONTRACT_MULTIPLIER } from '../payoff.js';
 import { normalizeSymbol } from '../symbols.js';
 import { defineCheck, fail, pass } from './result.js';
 
@@ -10,16 +16,21 @@ export const buyingPowerCheck = defineCheck({
   code: 'RISK_BUYING_POWER',
   evaluate: (ctx) => {
     const { account, openOrders, input } = ctx;
-    const bp = finite(account.buyingPower) ? account.buyingPower : 0;
+    const options = ctx.isMleg || ctx.isOption;
+    const useOptionsBp = options && finite(account.optionsBuyingPower);
+    const raw = useOptionsBp ? account.optionsBuyingPower : account.buyingPower;
+    const bp = finite(raw) ? raw : 0;
+    const what = useOptionsBp ? 'options buying power' : 'buying power';
     const reserved = reservedBuyingPower(openOrders, (s) => knownPrice(ctx, s));
     const net = input.buyingPowerNetOfOpenOrders ?? true;
     const available = net ? bp : bp - reserved;
+    if (ctx.action.kind === 'close' && ctx.reducing) return pass(`a close only reduces the position: needs no ${what}`, r(available), 0);
     const required = requiredBuyingPower(ctx);
     if (required === null) return fail('cannot price what the order needs', r(available), null);
     if (!Number.isFinite(required)) return fail('the order has unbounded risk', r(available), null);
     const msg = net
-      ? `needs ${money(required)}; buying power after open orders (≈ ${money(reserved)} held) ${money(available)}`
-      : `needs ${money(required)}; buying power ${money(bp)} less ${money(reserved)} held by open orders = ${money(available)}`;
+      ? `needs ${money(required)}; ${what} after open orders (≈ ${money(reserved)} held) ${money(available)}`
+      : `needs ${money(required)}; ${what} ${money(bp)} less ${money(reserved)} held by open orders = ${money(available)}`;
     return required <= available ? pass(msg, r(available), r(required)) : fail(msg, r(available), r(required));
   },
 });
@@ -31,11 +42,22 @@ function knownPrice({ order, price, mid, positions }: RiskContext, s: string): n
   return p && finite(p.currentPrice) ? p.currentPrice : null;
 }
 
-/** Dollars the order ties up: max loss (multi-leg), cost (buy), or the short part of a sale. */
-function requiredBuyingPower({ isMleg, maxLoss, qty, price, order, exposure }: RiskContext): number | null {
+/** Dollars the order ties up: max loss (multi-leg), an option's own need, cost (buy), or the short part of a sale. */
+function requiredBuyingPower(ctx: RiskContext): number | null {
+  const { isMleg, maxLoss, qty, price, order, exposure, multiplier } = ctx;
   if (isMleg) return maxLoss ? maxLoss.maxLossUsd : null;
+  if (ctx.isOption) return optionRequired(ctx);
   if (qty === null || price === null) return null;
-  if (order.side === 'buy') return qty * price;
+  if (order.side === 'buy') return qty * price * multiplier;
   const sellable = Math.max(0, (exposure?.position ?? 0) - (exposure?.openSells ?? 0));
-  return Math.max(0, qty - sellable) * price;
+  return Math.max(0, qty - sellable) * price * multiplier;
+}
+
+/** A buy pays its premium; a sale that closes needs nothing; a put sold to open holds its strike; an uncovered call is unbounded. */
+function optionRequired({ option, qty, order }: RiskContext): number | null {
+  if (!option || qty === null) return null;
+  if (order.side === 'buy') return option.premiumUsd;
+  if (!option.opening) return 0;
+  if (option.occ.type === 'put') return option.occ.strike * CONTRACT_MULTIPLIER * qty;
+  return option.cover.free >= qty * CONTRACT_MULTIPLIER ? 0 : Infinity;
 }

@@ -4,7 +4,9 @@
  */
 import { accountStatusCheck } from './account-status.js';
 import { buyingPowerCheck } from './buying-power.js';
+import { closeOnlyCheck } from './close-only.js';
 import { duplicateOrderCheck } from './duplicate-order.js';
+import { exitOrdersCheck } from './exit-orders.js';
 import { marketHoursCheck } from './market-hours.js';
 import { maxDailyLossCheck } from './max-daily-loss.js';
 import { maxOpenOrdersCheck } from './max-open-orders.js';
@@ -14,6 +16,7 @@ import { maxPositionCheck } from './max-position.js';
 import { optionsDaysToExpiryCheck } from './options-days-to-expiry.js';
 import { optionsDefinedRiskCheck } from './options-defined-risk.js';
 import { optionsLegsCheck } from './options-legs.js';
+import { optionsLevelCheck } from './options-level.js';
 import { optionsMaxLossCheck } from './options-max-loss.js';
 import { orderRateHourCheck } from './order-rate-hour.js';
 import { orderRateMinuteCheck } from './order-rate-minute.js';
@@ -23,6 +26,7 @@ import { quoteFreshCheck } from './quote-fresh.js';
 import { symbolAllowListCheck } from './symbol-allow-list.js';
 import { symbolDenyListCheck } from './symbol-deny-list.js';
 import { tradingHaltedCheck } from './trading-halted.js';
+import { trailingStopCheck } from './trailing-stop.js';
 
 export const RISK_CHECK_TABLE = [
   tradingHaltedCheck,
@@ -42,6 +46,10 @@ export const RISK_CHECK_TABLE = [
   duplicateOrderCheck,
   marketHoursCheck,
   patternDayTraderCheck,
+  closeOnlyCheck,
+  exitOrdersCheck,
+  trailingStopCheck,
+  optionsLevelCheck,
   optionsLegsCheck,
   optionsDefinedRiskCheck,
   optionsMaxLossCheck,

@@ -11,7 +11,7 @@ export const priceCollarCheck = defineCheck({
     if (ctx.isMleg) return mlegCollar(ctx, band);
     const { order, mid } = ctx;
     const prices = [order.limit_price, order.stop_price].filter((p): p is number => p !== null);
-    if (!prices.length) return na('a market order has no price to collar');
+    if (!prices.length) return na(noPrice(order));
     if (mid === null) return fail('no usable quote to collar the price against', band, null);
     const off = Math.max(...prices.map((p) => Math.abs(p - mid) / mid));
     return off <= band
@@ -27,4 +27,11 @@ function mlegCollar({ order, netMid, grossMid }: RiskContext, band: number): Che
   const off = Math.abs(order.limit_price - netMid) / grossMid;
   const msg = `net limit ${order.limit_price} vs net mid ${r(netMid, 4)}: ${pct(off)} of the legs' gross mid ${r(grossMid, 4)}`;
   return off <= band ? pass(`${msg}, within ${pct(band)}`, band, r(off, 6)) : fail(`${msg}, outside ${pct(band)}`, band, r(off, 6));
+}
+
+/** Why a simple order has no price of its own to collar. */
+function noPrice(order: RiskContext['order']): string {
+  if (order.type === 'trailing_stop') return 'a trailing stop has no fixed price (trailing_stop reports its worst case)';
+  if (order.order_class === 'oco') return "an oco's prices are its exits (exit_orders checks them against the quote)";
+  return 'a market order has no price to collar';
 }

@@ -60,3 +60,21 @@ export function mlegInput(legs: OrderLeg[], o: { qty?: number; limit?: number | 
     quotes: Object.fromEntries(legs.map((l) => [l.symbol, quote(l.symbol, 1, 1.2, ts)])),
   };
 }
+
+/** A single-leg option order on `symbol` (default the SPY 2026-04-09 100 call) with a fresh 1.00/1.20 quote on it. */
+export function optionInput(
+  o: { side?: 'buy' | 'sell'; qty?: number; limit?: number | null; intent?: OrderLeg['position_intent']; symbol?: string } = {},
+): Partial<RiskInput> {
+  const symbol = o.symbol ?? occ('2026-04-09', 'C', 100);
+  const limit = o.limit === undefined ? 1.1 : o.limit;
+  return {
+    order: order({
+      symbol,
+      side: o.side ?? 'buy',
+      qty: o.qty ?? 2,
+      ...(limit === null ? { type: 'market' as const } : { type: 'limit' as const, limit_price: limit }),
+      ...(o.intent ? { position_intent: o.intent } : {}),
+    }),
+    quotes: { [symbol]: quote(symbol, 1, 1.2, isoBefore(OPEN_AT, 1)) },
+  };
+}

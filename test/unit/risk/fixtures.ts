@@ -27,13 +27,24 @@ export function account(over: Partial<Account> = {}): Account {
     daytradeCount: 0,
     patternDayTrader: false,
     tradingBlocked: false,
+    optionsBuyingPower: null,
+    optionsLevel: 3,
     mode: 'sim',
     ...over,
   };
 }
 
 export function position(symbol: string, qty: number, price = 100): Position {
-  return { symbol, assetClass: 'us_equity', qty, avgEntryPrice: price, costBasis: qty * price, currentPrice: price, marketValue: qty * price, unrealizedPl: 0 };
+  return {
+    symbol,
+    assetClass: /\d{6}[CP]\d{8}$/.test(symbol) ? 'us_option' : 'us_equity',
+    qty,
+    avgEntryPrice: price,
+    costBasis: qty * price,
+    currentPrice: price,
+    marketValue: qty * price,
+    unrealizedPl: 0,
+  };
 }
 
 let seq = 0;
@@ -51,6 +62,10 @@ export function openOrder(over: Partial<BrokerOrder> & { symbol: string | null; 
     filledAvgPrice: null,
     limitPrice: 100,
     stopPrice: null,
+    trailPrice: null,
+    trailPercent: null,
+    hwm: null,
+    positionIntent: null,
     extendedHours: false,
     status: 'new',
     rawStatus: 'new',
@@ -58,7 +73,10 @@ export function openOrder(over: Partial<BrokerOrder> & { symbol: string | null; 
     filledAt: null,
     canceledAt: null,
     createdAt: OPEN_AT,
+    replaces: null,
+    replacedBy: null,
     legs: null,
+    exits: null,
     ...over,
   };
 }

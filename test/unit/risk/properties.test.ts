@@ -1,11 +1,12 @@
 /**
- * fast-check properties of the risk engine: determinism, the kill switch, and the max-loss
+ * fast-check properties of the risk engine over every order kind and action: determinism, the kill switch, and the max-loss
  * computation of defined-risk multi-leg orders against an independent payoff grid.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { RiskInput } from '../../../src/risk/engine.js';
 import { evaluateRisk, optionsMaxLoss } from '../../../src/risk/engine.js';
+import { RISK_CHECKS } from '../../../src/risk/verdict.js';
 import type { OrderLeg } from '../../../src/orders/order.js';
 import { account, baseInput, clock, isoBefore, limits, occ, OPEN_AT, openOrder, order, position, quote } from './fixtures.js';
 
@@ -41,6 +42,51 @@ const equityOrderArb = fc
             }),
   );
 
+/** The kinds of SPEC §12 on the same symbols: brackets, OCO exits, trailing stops. */
+const managedOrderArb = fc
+  .record({
+    symbol: symbolArb,
+    side: fc.constantFrom('buy' as const, 'sell' as const),
+    qty: fc.integer({ min: 1, max: 200 }),
+    kind: fc.constantFrom('bracket', 'oco', 'trailing'),
+    price: priceArb,
+    spread: fc.integer({ min: 1, max: 30 }).map((p) => p / 100),
+    stopLimit: fc.boolean(),
+  })
+  .map((o) => {
+    const away = (k: number) => Math.max(0.01, Math.round(o.price * (1 + k * o.spread) * 100) / 100);
+    const up = o.kind === 'oco' ? o.side === 'sell' : o.side === 'buy';
+    const [tp, sl] = up ? [away(1), away(-1)] : [away(-1), away(1)];
+    const stop_loss = { stop_price: sl, ...(o.stopLimit ? { limit_price: up ? away(-1.1) : away(1.1) } : {}) };
+    if (o.kind === 'trailing') return order({ symbol: o.symbol, side: o.side, qty: o.qty, type: 'trailing_stop', trail_percent: o.spread * 100 });
+    if (o.kind === 'oco')
+      return order({ symbol: o.symbol, side: o.side, qty: o.qty, type: 'limit', order_class: 'oco', take_profit: { limit_price: tp }, stop_loss });
+    return order({ symbol: o.symbol, side: o.side, qty: o.qty, type: 'market', order_class: 'bracket', take_profit: { limit_price: tp }, stop_loss });
+  });
+
+/** Single-leg options on SPY, bought or sold, with or without an intent. */
+const optionOrderArb = fc
+  .record({
+    type: fc.constantFrom('C' as const, 'P' as const),
+    strike: fc.integer({ min: 32, max: 48 }).map((k) => k * 2.5),
+    side: fc.constantFrom('buy' as const, 'sell' as const),
+    qty: fc.integer({ min: 1, max: 12 }),
+    limit: fc.option(
+      fc.integer({ min: 5, max: 900 }).map((c) => c / 100),
+      { nil: undefined },
+    ),
+    intent: fc.option(fc.constantFrom('open', 'close'), { nil: undefined }),
+  })
+  .map((o) =>
+    order({
+      symbol: occ('2026-04-09', o.type, o.strike),
+      side: o.side,
+      qty: o.qty,
+      ...(o.limit === undefined ? { type: 'market' as const } : { type: 'limit' as const, limit_price: o.limit }),
+      ...(o.intent ? { position_intent: `${o.side}_to_${o.intent}` as 'buy_to_open' } : {}),
+    }),
+  );
+
 const strikeArb = fc.integer({ min: 32, max: 48 }).map((k) => k * 2.5); // 80 … 120
 const legArb = fc.record({
   type: fc.constantFrom('C' as const, 'P' as const),
@@ -66,7 +112,9 @@ const mlegOrderArb = fc
 
 const inputArb: fc.Arbitrary<RiskInput> = fc
   .record({
-    order: fc.oneof(equityOrderArb, mlegOrderArb),
+    order: fc.oneof(equityOrderArb, mlegOrderArb, managedOrderArb, optionOrderArb),
+    action: fc.constantFrom('place', 'close', 'replace'),
+    optionsLevel: fc.constantFrom(null, 0, 1, 2, 3),
     equity: fc.integer({ min: 1_000, max: 500_000 }),
     startEquity: fc.option(fc.integer({ min: 1_000, max: 500_000 }), { nil: null }),
     buyingPower: fc.integer({ min: 0, max: 1_000_000 }),
@@ -86,12 +134,16 @@ const inputArb: fc.Arbitrary<RiskInput> = fc
     const ts = isoBefore(OPEN_AT, g.quoteAge);
     const quotes: RiskInput['quotes'] = {};
     for (const s of ['AAPL', 'MSFT', 'SPY', 'ZZZ']) quotes[s] = quote(s, g.mid - 0.01, g.mid + 0.01, ts);
-    for (const l of g.order.legs ?? []) quotes[l.symbol] = quote(l.symbol, 1, 1.2, ts);
+    for (const s of [...(g.order.legs ?? []).map((l) => l.symbol), g.order.symbol ?? '']) if (!(s in quotes)) quotes[s] = quote(s, 1, 1.2, ts);
+    const openOrders = g.open.map((o) => openOrder({ symbol: o.symbol, side: o.side, qty: o.qty, limitPrice: g.mid }));
+    const action: RiskInput['action'] =
+      g.action === 'replace' && openOrders[0] ? { kind: 'replace', replaces: openOrders[0] } : g.action === 'close' ? { kind: 'close' } : { kind: 'place' };
     return baseInput({
       order: g.order,
-      account: account({ equity: g.equity, lastEquity: g.equity, buyingPower: g.buyingPower, daytradeCount: g.daytrades }),
+      action,
+      account: account({ equity: g.equity, lastEquity: g.equity, buyingPower: g.buyingPower, daytradeCount: g.daytrades, optionsLevel: g.optionsLevel }),
       positions: g.held ? [position(g.order.symbol ?? 'SPY', g.held, g.mid)] : [],
-      openOrders: g.open.map((o) => openOrder({ symbol: o.symbol, side: o.side, qty: o.qty, limitPrice: g.mid })),
+      openOrders,
       quotes,
       clock: g.marketOpen ? clock() : clock('2026-03-14T15:00:00.000Z', false, '2026-03-16T13:30:00.000Z'),
       state: {
@@ -132,7 +184,7 @@ describe('risk engine properties', () => {
     fc.assert(
       fc.property(inputArb, (input) => {
         const v = evaluateRisk(input);
-        expect(v.checks).toHaveLength(21);
+        expect(v.checks).toHaveLength(RISK_CHECKS.length);
         expect(v.passed).toBe(v.checks.every((c) => c.passed));
         for (const c of v.checks) for (const x of [c.limit, c.actual]) if (typeof x === 'number') expect(Number.isFinite(x)).toBe(true);
       }),

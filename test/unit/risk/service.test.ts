@@ -12,7 +12,7 @@ import { getBroker } from '../../../src/broker/index.js';
 import type { Deps } from '../../../src/deps.js';
 import { createLogger } from '../../../src/log.js';
 import { normalizeOrder, OrderInputSchema } from '../../../src/orders/order.js';
-import { assessOrder, claimOrderSlot, getRiskState } from '../../../src/risk/service.js';
+import { assessOrder, claimOrderSlot, gatherRiskInput, getRiskState } from '../../../src/risk/service.js';
 import { haltCommand, resumeCommand, statusCommand } from '../../../src/risk/commands.js';
 import { OPEN_AT, occ } from './fixtures.js';
 
@@ -117,5 +117,31 @@ describe('risk service (sim broker, durable state)', () => {
       legs: [legs[0]!, { ...legs[0]!, symbol: occ(expiry, 'P', long) }],
     });
     expect(failed(await assessOrder(d, naked))).toContain('RISK_UNDEFINED_RISK');
+  });
+
+  it("prices a single-leg option from the contract's own snapshot and checks it as an option", async () => {
+    const d = deps();
+    const broker = await getBroker(d);
+    // An out-of-the-money call whose premium fits the $1,000 options max-loss limit.
+    const chain = await broker.getOptionSnapshots({ underlying: 'SPY', expirationGte: '2026-04-10', expirationLte: '2026-04-24', type: 'call' });
+    const c = chain.find((x) => x.latestQuote && x.latestQuote.askPrice > 1 && x.latestQuote.askPrice < 5)!;
+    const v = await assessOrder(d, OrderInputSchema.parse({ symbol: c.symbol, side: 'buy', qty: 1, type: 'market' }));
+    expect(failed(v)).toEqual([]);
+    const [snapshot] = await broker.getOptionSnapshotsFor([c.symbol]);
+    const premium = v.checks.find((x) => x.code === 'RISK_MAX_NOTIONAL')!;
+    expect(premium.actual).toBeCloseTo(snapshot!.latestQuote!.askPrice * 100, 2);
+    expect(v.checks.find((x) => x.code === 'RISK_OPTIONS_LEVEL')).toMatchObject({ passed: true, actual: 3 });
+    // Sold to open with no SPY shares to cover it: a naked call.
+    const naked = await assessOrder(d, OrderInputSchema.parse({ symbol: c.symbol, side: 'sell', qty: 1, type: 'market' }));
+    expect(failed(naked)).toEqual(expect.arrayContaining(['RISK_UNDEFINED_RISK', 'RISK_OPTIONS_MAX_LOSS']));
+  });
+
+  it('carries the action into the input: a close of nothing held is refused as close-only', async () => {
+    const d = deps();
+    const parsed = await spyLimitBuy(d);
+    const sell = OrderInputSchema.parse({ ...parsed, side: 'sell' });
+    expect(failed(await assessOrder(d, sell, { kind: 'close' }))).toEqual(['RISK_CLOSE_ONLY']);
+    expect(failed(await assessOrder(d, sell))).toEqual([]);
+    expect((await gatherRiskInput(d, normalizeOrder(sell))).action).toBeUndefined();
   });
 });

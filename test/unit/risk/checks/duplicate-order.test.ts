@@ -3,7 +3,7 @@ import { duplicateOrderCheck } from '../../../../src/risk/checks/duplicate-order
 import { orderFingerprint } from '../../../../src/risk/fingerprint.js';
 import type { RecentOrder } from '../../../../src/risk/input.js';
 import { canonicalOrder } from '../../../../src/orders/order.js';
-import { isoBefore, OPEN_AT, order } from '../fixtures.js';
+import { isoBefore, OPEN_AT, openOrder, order } from '../fixtures.js';
 import { runCheck } from '../check-context.js';
 
 const same = (client_order_id?: string) => order({ symbol: 'AAPL', side: 'buy', qty: 10, type: 'limit', limit_price: 100, client_order_id });
@@ -45,5 +45,14 @@ describe('duplicate_order', () => {
       actual: null,
       message: 'duplicate window disabled',
     });
+  });
+
+  it('does not take a replace for a duplicate of the order it replaces, but does a second identical replace', () => {
+    const original = at(10, orderFingerprint(same('orig-1'), 'sim'), canonicalOrder(same('orig-1'), 'sim'));
+    const replaces = openOrder({ symbol: 'AAPL', side: 'buy', qty: 10, clientOrderId: 'orig-1' });
+    const replace = { kind: 'replace' as const, replaces };
+    expect(runCheck(duplicateOrderCheck, { input: { ...recent(original).input, order: same('repl-1'), action: replace } }).passed).toBe(true);
+    const twice = recent(original, at(5, orderFingerprint(same('repl-1'), 'sim'), canonicalOrder(same('repl-1'), 'sim')));
+    expect(runCheck(duplicateOrderCheck, { input: { ...twice.input, order: same('repl-2'), action: replace } })).toMatchObject({ passed: false, actual: 5 });
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { marketHoursCheck } from '../../../../src/risk/checks/market-hours.js';
 import { clock, creditSpreadInput, order } from '../fixtures.js';
-import { runCheck } from '../check-context.js';
+import { optionInput, runCheck } from '../check-context.js';
 
 const extOrder = (extended_hours = true) => order({ symbol: 'AAPL', side: 'buy', qty: 10, type: 'limit', limit_price: 100, extended_hours });
 /** The market closed at the broker-clock instant `at`, next opening at `nextOpen`. */
@@ -57,6 +57,10 @@ describe('market_hours', () => {
       passed: false,
       limit: 'open',
       actual: 'pre-market',
+      message: 'options trade only in regular hours (now pre-market)',
+    });
+    expect(runCheck(marketHoursCheck, { ...pre, input: { ...optionInput(), clock: pre.input.clock } })).toMatchObject({
+      passed: false,
       message: 'options trade only in regular hours (now pre-market)',
     });
   });

@@ -25,4 +25,15 @@ describe('max_open_orders', () => {
   it('ignores orders the broker no longer works', () => {
     expect(runCheck(maxOpenOrdersCheck, open(10, 'canceled'))).toMatchObject({ passed: true, actual: 1 });
   });
+
+  it('counts a replace in the place of the order it replaces', () => {
+    const full = open(10);
+    const replaces = full.input.openOrders[0]!;
+    expect(runCheck(maxOpenOrdersCheck, { input: { ...full.input, action: { kind: 'replace', replaces } } })).toEqual({
+      passed: true,
+      limit: 10,
+      actual: 10,
+      message: '10 open orders with this one, within 10',
+    });
+  });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { maxOrderNotionalCheck } from '../../../../src/risk/checks/max-order-notional.js';
 import { creditSpreadInput, order } from '../fixtures.js';
-import { runCheck } from '../check-context.js';
+import { optionInput, runCheck } from '../check-context.js';
 
 const limitBuy = (qty: number, limit_price: number) => ({ input: { order: order({ symbol: 'AAPL', side: 'buy', qty, type: 'limit', limit_price }) } });
 
@@ -63,5 +63,18 @@ describe('max_order_notional', () => {
       actual: null,
       message: 'cannot price the options order (no limit_price and no quote for every leg)',
     });
+  });
+
+  it('values a single-leg option at its premium, price × 100 × contracts', () => {
+    expect(runCheck(maxOrderNotionalCheck, { input: optionInput({ qty: 2, limit: 1.1 }) })).toEqual({
+      passed: true,
+      limit: 5000,
+      actual: 220,
+      message: 'premium $220.00 within $5,000.00',
+    });
+    expect(runCheck(maxOrderNotionalCheck, { input: optionInput({ qty: 5, limit: 10.01 }) })).toMatchObject({ passed: false, actual: 5005 });
+    expect(runCheck(maxOrderNotionalCheck, { input: { ...optionInput({ limit: null }), quotes: {} } }).message).toBe(
+      'cannot price an option order without a quote',
+    );
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { maxOrderQtyCheck } from '../../../../src/risk/checks/max-order-qty.js';
 import { creditSpreadInput, order } from '../fixtures.js';
-import { leg, mlegInput, runCheck } from '../check-context.js';
+import { leg, mlegInput, optionInput, runCheck } from '../check-context.js';
 
 const shares = (qty: number) => ({ input: { order: order({ symbol: 'AAPL', side: 'buy', qty, type: 'limit', limit_price: 100 }) } });
 
@@ -41,5 +41,15 @@ describe('max_order_qty', () => {
     });
     const ratio = mlegInput([leg('C', 100, 'buy'), leg('C', 105, 'sell', { ratio: 2 })], { qty: 6 });
     expect(runCheck(maxOrderQtyCheck, { input: ratio })).toMatchObject({ passed: false, actual: 12 });
+  });
+
+  it('counts a single-leg option in contracts against the options limit', () => {
+    expect(runCheck(maxOrderQtyCheck, { input: optionInput({ qty: 10 }) })).toEqual({ passed: true, limit: 10, actual: 10, message: '10 contracts within 10' });
+    expect(runCheck(maxOrderQtyCheck, { input: optionInput({ qty: 11 }) })).toEqual({
+      passed: false,
+      limit: 10,
+      actual: 11,
+      message: '11 contracts exceed 10',
+    });
   });
 });

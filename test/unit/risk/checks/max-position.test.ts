@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { maxPositionCheck } from '../../../../src/risk/checks/max-position.js';
 import { creditSpreadInput, openOrder, order, position } from '../fixtures.js';
-import { runCheck } from '../check-context.js';
+import { optionInput, runCheck } from '../check-context.js';
 
 const sell = (qty: number) => order({ symbol: 'AAPL', side: 'sell', qty, type: 'limit', limit_price: 100 });
 
@@ -55,5 +55,15 @@ describe('max_position', () => {
       actual: null,
       message: 'not applicable: options exposure is bounded by options_max_loss',
     });
+  });
+
+  it('values an option position at 100 shares a contract', () => {
+    expect(runCheck(maxPositionCheck, { input: optionInput({ qty: 2, limit: 1.1 }) })).toEqual({
+      passed: true,
+      limit: 5000,
+      actual: 220,
+      message: 'position 0 + open buys 0 → 2 contracts ≈ $220.00, within 5% of equity ($5,000.00)',
+    });
+    expect(runCheck(maxPositionCheck, { input: optionInput({ qty: 10, limit: 5.01 }) })).toMatchObject({ passed: false, actual: 5010 });
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { optionsDaysToExpiryCheck } from '../../../../src/risk/checks/options-days-to-expiry.js';
-import { clock, creditSpreadInput } from '../fixtures.js';
-import { leg, mlegInput, runCheck } from '../check-context.js';
+import { clock, creditSpreadInput, occ, position } from '../fixtures.js';
+import { leg, mlegInput, optionInput, runCheck } from '../check-context.js';
 
 const expiring = (expiry: string) => runCheck(optionsDaysToExpiryCheck, { input: creditSpreadInput({ expiry }) });
 
@@ -44,6 +44,24 @@ describe('options_days_to_expiry', () => {
       actual: null,
       message: 'cannot read expiries from legs that are not OCC symbols',
     });
-    expect(runCheck(optionsDaysToExpiryCheck).message).toBe('not applicable: not a multi-leg order');
+    expect(runCheck(optionsDaysToExpiryCheck).message).toBe('not applicable: not an options order');
+  });
+
+  it('applies to a single contract bought or sold to open, not to one closed', () => {
+    expect(runCheck(optionsDaysToExpiryCheck, { input: optionInput() })).toEqual({
+      passed: true,
+      limit: '30-45',
+      actual: '30',
+      message: '30 days to expiry, within 30-45',
+    });
+    const soon = occ('2026-03-13', 'C', 100);
+    expect(runCheck(optionsDaysToExpiryCheck, { input: optionInput({ symbol: soon }) })).toMatchObject({ passed: false, actual: '3' });
+    const closing = { ...optionInput({ symbol: soon, side: 'sell' }), positions: [position(soon, 2, 1.1)] };
+    expect(runCheck(optionsDaysToExpiryCheck, { input: closing })).toEqual({
+      passed: true,
+      limit: '30-45',
+      actual: null,
+      message: 'closing an option only: any expiry may be closed',
+    });
   });
 });

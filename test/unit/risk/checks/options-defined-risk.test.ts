@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { optionsDefinedRiskCheck } from '../../../../src/risk/checks/options-defined-risk.js';
-import { creditSpreadInput } from '../fixtures.js';
-import { leg, mlegInput, runCheck } from '../check-context.js';
+import { creditSpreadInput, occ, openOrder, position } from '../fixtures.js';
+import { leg, mlegInput, optionInput, runCheck } from '../check-context.js';
 
 const RULE = 'every short covered';
 const legsOf = (...legs: Parameters<typeof mlegInput>[0]) => runCheck(optionsDefinedRiskCheck, { input: mlegInput(legs) });
@@ -38,6 +38,49 @@ describe('options_defined_risk', () => {
       actual: null,
       message: 'cannot analyse legs that are not OCC symbols',
     });
-    expect(runCheck(optionsDefinedRiskCheck).message).toBe('not applicable: not a multi-leg order');
+    expect(runCheck(optionsDefinedRiskCheck).message).toBe('not applicable: not an options order');
+  });
+
+  it('passes a long option, a close and a cash-secured put', () => {
+    expect(runCheck(optionsDefinedRiskCheck, { input: optionInput() })).toEqual({
+      passed: true,
+      limit: RULE,
+      actual: 'long',
+      message: 'a long call: the loss is at most the premium',
+    });
+    const held = [position(occ('2026-04-09', 'C', 100), 2, 1.1)];
+    expect(runCheck(optionsDefinedRiskCheck, { input: { ...optionInput({ side: 'sell' }), positions: held } })).toMatchObject({
+      passed: true,
+      actual: 'closing',
+      message: 'closes an option position (sell_to_close, inferred from the contracts held): no new short risk',
+    });
+    expect(runCheck(optionsDefinedRiskCheck, { input: optionInput({ side: 'sell', symbol: occ('2026-04-09', 'P', 95) }) })).toMatchObject({
+      passed: true,
+      actual: 'cash-secured',
+    });
+  });
+
+  it('refuses a call sold to open without 100 free shares a contract, counting shares already promised', () => {
+    const sellCalls = optionInput({ side: 'sell', qty: 2 });
+    expect(runCheck(optionsDefinedRiskCheck, { input: sellCalls })).toEqual({
+      passed: false,
+      limit: RULE,
+      actual: 'naked call',
+      message:
+        'a naked short call (sell_to_open, inferred from the contracts held): 200 shares of SPY needed to cover it, 0 shares of SPY free (0 held, 0 on open sells, 0 covering calls already short)',
+    });
+    expect(runCheck(optionsDefinedRiskCheck, { input: { ...sellCalls, positions: [position('SPY', 200)] } })).toMatchObject({
+      passed: true,
+      actual: 'covered',
+    });
+    const promised = {
+      ...sellCalls,
+      positions: [position('SPY', 250), position(occ('2026-05-15', 'C', 110), -1, 2)],
+      openOrders: [openOrder({ symbol: 'SPY', side: 'sell', qty: 50 })],
+    };
+    expect(runCheck(optionsDefinedRiskCheck, { input: promised })).toMatchObject({
+      passed: false,
+      message: expect.stringContaining('100 shares of SPY free (250 held, 50 on open sells, 100 covering calls already short)'),
+    });
   });
 });

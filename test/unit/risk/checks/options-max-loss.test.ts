@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { optionsMaxLossCheck } from '../../../../src/risk/checks/options-max-loss.js';
-import { creditSpreadInput } from '../fixtures.js';
-import { leg, mlegInput, runCheck } from '../check-context.js';
+import { creditSpreadInput, occ, position } from '../fixtures.js';
+import { leg, mlegInput, optionInput, runCheck } from '../check-context.js';
 
 describe('options_max_loss', () => {
   it('passes a credit spread whose max loss (width − credit) × 100 × qty is within the limit', () => {
@@ -48,6 +48,43 @@ describe('options_max_loss', () => {
     expect(runCheck(optionsMaxLossCheck, { input: mlegInput([leg('P', 100, 'sell'), { ...leg('P', 95, 'buy'), symbol: 'junk' }]) }).message).toBe(
       'cannot analyse legs that are not OCC symbols',
     );
-    expect(runCheck(optionsMaxLossCheck).message).toBe('not applicable: not a multi-leg order');
+    expect(runCheck(optionsMaxLossCheck).message).toBe('not applicable: not an options order');
+  });
+
+  it('takes a long option at its premium and a cash-secured put at strike less premium', () => {
+    expect(runCheck(optionsMaxLossCheck, { input: optionInput({ qty: 2, limit: 1.1 }) })).toEqual({
+      passed: true,
+      limit: 1000,
+      actual: 220,
+      message: 'max loss at expiry is the premium 1.1 × 100 × 2 = $220.00, within $1,000.00',
+    });
+    const put = optionInput({ side: 'sell', qty: 1, limit: 1.1, symbol: occ('2026-04-09', 'P', 9) });
+    expect(runCheck(optionsMaxLossCheck, { input: put })).toEqual({
+      passed: true,
+      limit: 1000,
+      actual: 790,
+      message: 'max loss at expiry (strike 9 − premium 1.1) × 100 × 1 = $790.00 (the underlying at 0), within $1,000.00',
+    });
+    expect(runCheck(optionsMaxLossCheck, { input: optionInput({ side: 'sell', symbol: occ('2026-04-09', 'P', 100) }) })).toMatchObject({
+      passed: false,
+      actual: 19_780,
+    });
+  });
+
+  it('adds nothing for a covered call or a close, and refuses a naked call as unbounded', () => {
+    const sellCall = optionInput({ side: 'sell', qty: 1 });
+    expect(runCheck(optionsMaxLossCheck, { input: { ...sellCall, positions: [position('SPY', 100)] } })).toMatchObject({ passed: true, actual: 0 });
+    expect(runCheck(optionsMaxLossCheck, { input: { ...sellCall, positions: [position(occ('2026-04-09', 'C', 100), 1, 1.1)] } })).toEqual({
+      passed: true,
+      limit: 1000,
+      actual: 0,
+      message: 'closes an option position: no new loss at expiry',
+    });
+    expect(runCheck(optionsMaxLossCheck, { input: sellCall })).toEqual({
+      passed: false,
+      limit: 1000,
+      actual: 'unbounded',
+      message: 'a naked short call: the loss grows without bound as the underlying rises',
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { orderRateMinuteCheck } from '../../../../src/risk/checks/order-rate-minute.js';
-import { clock, isoBefore, OPEN_AT } from '../fixtures.js';
+import { clock, isoBefore, OPEN_AT, openOrder } from '../fixtures.js';
 import { runCheck } from '../check-context.js';
 
 const submitted = (...secondsAgo: number[]) => ({
@@ -44,5 +44,11 @@ describe('order_rate_minute', () => {
     const c = submitted(30, 59);
     const later = { input: { ...c.input, clock: clock(new Date(Date.parse(OPEN_AT) + 3_600_000).toISOString()) } };
     expect(runCheck(orderRateMinuteCheck, later).passed).toBe(false);
+  });
+
+  it('counts a replace as an order (each is a request to the broker an agent loop could repeat)', () => {
+    const replace = { kind: 'replace' as const, replaces: openOrder({ symbol: 'AAPL', side: 'buy' }) };
+    expect(runCheck(orderRateMinuteCheck, { input: { ...submitted(30, 59).input, action: replace } }).passed).toBe(false);
+    expect(runCheck(orderRateMinuteCheck, { input: { ...submitted(30).input, action: replace } })).toMatchObject({ passed: true, actual: 2 });
   });
 });

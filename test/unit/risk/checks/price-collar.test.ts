@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { priceCollarCheck } from '../../../../src/risk/checks/price-collar.js';
 import { creditSpreadInput, order, position } from '../fixtures.js';
-import { runCheck } from '../check-context.js';
+import { optionInput, runCheck } from '../check-context.js';
 
 const limitAt = (side: 'buy' | 'sell', limit_price: number) => ({
   input: { order: order({ symbol: 'AAPL', side, qty: 10, type: 'limit', limit_price }), positions: [position('AAPL', 10)] },
@@ -76,5 +76,14 @@ describe('price_collar', () => {
       actual: null,
       message: 'no quote for every leg to collar the net price against',
     });
+  });
+
+  it("collars a single-leg option's limit against the contract's mid, and says why a trailing stop has no price", () => {
+    expect(runCheck(priceCollarCheck, { input: optionInput({ limit: 1.13 }) })).toMatchObject({ passed: true, actual: 0.027273 });
+    expect(runCheck(priceCollarCheck, { input: optionInput({ limit: 1.14 }) })).toMatchObject({ passed: false });
+    const trailing = order({ symbol: 'AAPL', side: 'sell', qty: 10, type: 'trailing_stop', trail_percent: 5 });
+    expect(runCheck(priceCollarCheck, { input: { order: trailing, positions: [position('AAPL', 10)] } }).message).toBe(
+      'not applicable: a trailing stop has no fixed price (trailing_stop reports its worst case)',
+    );
   });
 });

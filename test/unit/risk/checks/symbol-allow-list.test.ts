@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { symbolAllowListCheck } from '../../../../src/risk/checks/symbol-allow-list.js';
 import { DEFAULT_ALLOW_LIST } from '../../../../src/risk/limits.js';
-import { creditSpreadInput } from '../fixtures.js';
-import { leg, mlegInput, runCheck } from '../check-context.js';
+import { creditSpreadInput, occ } from '../fixtures.js';
+import { leg, mlegInput, optionInput, runCheck } from '../check-context.js';
 
 describe('symbol_allow_list', () => {
   it('passes a symbol on the default list', () => {
@@ -41,5 +41,13 @@ describe('symbol_allow_list', () => {
   it('refuses an order that names no tradable symbol, even without a list', () => {
     const none = { limits: { allowSymbols: null }, input: mlegInput([{ ...leg('P', 95, 'buy'), symbol: 'NOT-AN-OCC' }]) };
     expect(runCheck(symbolAllowListCheck, none)).toEqual({ passed: false, limit: null, actual: null, message: 'the order names no tradable symbol' });
+  });
+
+  it("checks a single-leg option's underlying", () => {
+    expect(runCheck(symbolAllowListCheck, { input: optionInput() })).toMatchObject({ passed: true, actual: 'SPY' });
+    expect(runCheck(symbolAllowListCheck, { input: optionInput({ symbol: occ('2026-04-09', 'C', 10, 'ZZZ') }) })).toMatchObject({
+      passed: false,
+      actual: 'ZZZ',
+    });
   });
 });
