@@ -47,7 +47,10 @@ export async function lastPrice(client: Client, symbol: string): Promise<number>
 
 const addDays = (iso: string, days: number) => new Date(Date.parse(`${iso}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
-/** A quoted near-the-money call of the underlying 31–44 days out (inside the shipped 30–45 DTE window), with its ask. */
+/**
+ * A quoted out-of-the-money call of the underlying 31–44 days out (inside the shipped 30–45 DTE
+ * window) whose premium, two of them, is within the shipped $1,000 options max loss, with its ask.
+ */
 export async function nearCall(client: Client, underlying: string): Promise<{ symbol: string; ask: number }> {
   type Row = { symbol: string; quoted: boolean; ask: number | null; delta: number | null };
   // the chain's default window starts today on the broker's clock
@@ -61,9 +64,9 @@ export async function nearCall(client: Client, underlying: string): Promise<{ sy
     expiration_lte: addDays(today, 44),
     limit: 500,
   });
-  const rows = chain.options.filter((r) => r.quoted && r.ask !== null && r.delta !== null && r.delta > 0.35 && r.delta < 0.65);
-  const row = rows[Math.floor(rows.length / 2)];
-  if (!row) throw new Error(`no quoted near-the-money call of ${underlying} 31–44 days out`);
+  const rows = chain.options.filter((r) => r.quoted && r.ask !== null && r.ask * 200 <= 900 && r.delta !== null && r.delta > 0.15 && r.delta < 0.5);
+  const row = rows[0];
+  if (!row) throw new Error(`no quoted call of ${underlying} 31–44 days out under $4.50 (two fit the shipped max loss)`);
   return { symbol: row.symbol, ask: row.ask as number };
 }
 

@@ -50,7 +50,11 @@ describe('doctor: tools per group', () => {
 
   it('names the hidden tools of a group, and is all ok once the gateway key is set', async () => {
     const council = await check('council', { LLM_GATEWAY_API_KEY: 'sk-doctor-test' });
-    expect(council.execution).toEqual({ name: 'execution', status: 'ok', detail: 'no tool exposed; not in profile council: place_order, cancel_order' });
+    expect(council.execution).toEqual({
+      name: 'execution',
+      status: 'ok',
+      detail: 'no tool exposed; not in profile council: place_order, replace_order, close_position, cancel_order',
+    });
     expect(council.council!.detail).toBe('council_vote — gateway key set');
     const executor = await check('executor', { LLM_GATEWAY_API_KEY: 'sk-doctor-test' });
     expect(Object.values(executor).every((r) => r.status === 'ok')).toBe(true);

@@ -78,9 +78,17 @@ describe('price_collar', () => {
     });
   });
 
-  it("collars a single-leg option's limit against the contract's mid, and says why a trailing stop has no price", () => {
-    expect(runCheck(priceCollarCheck, { input: optionInput({ limit: 1.13 }) })).toMatchObject({ passed: true, actual: 0.027273 });
-    expect(runCheck(priceCollarCheck, { input: optionInput({ limit: 1.14 }) })).toMatchObject({ passed: false });
+  it("collars a single-leg option's limit beyond its quote (paying the ask is ordinary), and says why a trailing stop has no price", () => {
+    // quote 1.00 × 1.20, mid 1.10: inside the quote is 0% off; beyond it, the distance over the mid
+    expect(runCheck(priceCollarCheck, { input: optionInput({ limit: 1.2 }) })).toEqual({
+      passed: true,
+      limit: 0.03,
+      actual: 0,
+      message: 'price inside the option quote 1 × 1.2 (collar 3% beyond the quote)',
+    });
+    expect(runCheck(priceCollarCheck, { input: optionInput({ limit: 1.23 }) })).toMatchObject({ passed: true, actual: 0.027273 });
+    expect(runCheck(priceCollarCheck, { input: optionInput({ limit: 1.24 }) })).toMatchObject({ passed: false, actual: 0.036364 });
+    expect(runCheck(priceCollarCheck, { input: optionInput({ side: 'sell', limit: 0.96, intent: 'sell_to_close' }) })).toMatchObject({ passed: false });
     const trailing = order({ symbol: 'AAPL', side: 'sell', qty: 10, type: 'trailing_stop', trail_percent: 5 });
     expect(runCheck(priceCollarCheck, { input: { order: trailing, positions: [position('AAPL', 10)] } }).message).toBe(
       'not applicable: a trailing stop has no fixed price (trailing_stop reports its worst case)',
