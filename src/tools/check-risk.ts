@@ -14,9 +14,10 @@ export const checkRiskTool = defineTool({
   description: [
     'Run the deterministic pre-trade risk checks on an order (no LLM): kill switch, symbol allow/deny lists, order size,',
     'price collar against the latest quote, stale quote, position and buying power after open orders, open-order count,',
-    'order rate, daily loss, duplicate orders, market hours, the pattern-day-trader rule, and for multi-leg options:',
-    'legs, defined risk only, max loss and days to expiry. Returns every check with its stable code, limit and actual value,',
-    'and the order_hash place_order will bind. Same order fields as place_order (Alpaca names).',
+    'order rate, daily loss, duplicate orders, market hours, the pattern-day-trader rule, close-only (OCO, *_to_close),',
+    "bracket/OTO/OCO exits (their stop-bounded loss), a trailing stop's worst fill, the options level, and for options",
+    '(single-leg and multi-leg): legs, defined risk only, max loss and days to expiry. Returns every check with its stable',
+    'code, limit and actual value, and the order_hash place_order will bind. Same order fields as place_order (Alpaca names).',
   ].join(' '),
   group: 'risk',
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },

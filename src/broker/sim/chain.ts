@@ -9,8 +9,9 @@ import type { SimMarket } from './market.js';
 const YEAR_MS = 365 * 86_400_000;
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
+/** The OCC symbol of a contract; a share class's dot is dropped from the root, as the OCC does (BRK.B → BRKB). */
 export function occSymbol(underlying: string, expiration: string, type: 'call' | 'put', strike: number): string {
-  return `${underlying}${expiration.slice(2, 4)}${expiration.slice(5, 7)}${expiration.slice(8, 10)}${type === 'call' ? 'C' : 'P'}${String(Math.round(strike * 1000)).padStart(8, '0')}`;
+  return `${underlying.replace('.', '')}${expiration.slice(2, 4)}${expiration.slice(5, 7)}${expiration.slice(8, 10)}${type === 'call' ? 'C' : 'P'}${String(Math.round(strike * 1000)).padStart(8, '0')}`;
 }
 
 function strikeStep(spot: number): number {
