@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { STRATEGY_ID } from './orders/order.js';
 import { RiskLimitsSchema } from './risk/limits.js';
 import { ConfigError } from './config.js';
 import { PROFILES_DIR } from './paths.js';
@@ -15,6 +16,20 @@ export const CouncilMemberSchema = z.strictObject({
   tier: z.enum(['parse', 'analysis', 'options', 'reasoning']),
   model: z.string().min(1).optional().describe("a model id from that tier's table"),
 });
+
+/** A strategy the profile trades, and the Beta(alpha, beta) prior on its win rate (SPEC §13). */
+export const StrategySchema = z.strictObject({
+  id: z.string().regex(STRATEGY_ID, 'a strategy id is lowercase letters, digits and _ (e.g. iron_condor)'),
+  description: z.string().max(300).optional(),
+  prior: z.strictObject({ alpha: z.number().positive().max(1000), beta: z.number().positive().max(1000) }).prefault({ alpha: 1, beta: 1 }),
+});
+
+/** When a profile names none: the seed's strategies, with flat priors. */
+const DEFAULT_STRATEGIES = [
+  { id: 'iron_condor', prior: { alpha: 1, beta: 1 } },
+  { id: 'trend_following', prior: { alpha: 1, beta: 1 } },
+  { id: 'mean_reversion', prior: { alpha: 1, beta: 1 } },
+];
 
 export const ProfileSchema = z.strictObject({
   $schema: z.string().optional(),
@@ -47,6 +62,12 @@ export const ProfileSchema = z.strictObject({
     })
     .prefault({}),
   risk: RiskLimitsSchema.prefault({}),
+  strategies: z
+    .array(StrategySchema)
+    .max(20)
+    .default(DEFAULT_STRATEGIES)
+    .refine((list) => new Set(list.map((s) => s.id)).size === list.length, 'strategy ids must be unique')
+    .describe('the strategies select_strategy samples over, with Beta priors on their win rate'),
 });
 
 export type Profile = z.output<typeof ProfileSchema>;

@@ -12,6 +12,11 @@ import { CLIENT_ORDER_ID, EQUITY_SYMBOL, OCC_SYMBOL } from './symbols.js';
 
 export { CLIENT_ORDER_ID, EQUITY_SYMBOL, OCC_SYMBOL, occSymbol, parseOcc, type OccParts } from './symbols.js';
 
+/** A strategy id (SPEC §13), e.g. `iron_condor`. */
+export const STRATEGY_ID = /^[a-z][a-z0-9_]{0,39}$/;
+/** An order tag, as lessons tag themselves: lowercase, digits, dashes. */
+export const ORDER_TAG = /^[a-z0-9][a-z0-9-]{0,39}$/;
+
 const positive = (what: string) =>
   z
     .number({ error: `${what} must be a number` })
@@ -65,6 +70,13 @@ export const OrderInputSchema = z
     position_intent: z.enum(['buy_to_open', 'buy_to_close', 'sell_to_open', 'sell_to_close']).optional(),
     legs: z.array(OrderLegSchema).min(2, 'a multi-leg order needs 2–4 legs').max(4, 'a multi-leg order needs 2–4 legs').optional(),
     rationale: z.string().max(4000, 'rationale is limited to 4000 characters').optional(),
+    // like the rationale, the strategy and tags are not in order_hash: they label the trade for trade memory
+    strategy: z.string().regex(STRATEGY_ID, 'strategy is a short id: lowercase letters, digits and _ (e.g. iron_condor)').optional(),
+    tags: z
+      .array(z.string().regex(ORDER_TAG, 'a tag is lowercase letters, digits and - (e.g. earnings-play)'))
+      .max(10, 'at most 10 tags')
+      .refine((t) => new Set(t).size === t.length, 'tags must be unique')
+      .optional(),
   })
   .superRefine((o, ctx) => checkOrderRules(o, (message, path) => ctx.addIssue({ code: 'custom', message, path })));
 

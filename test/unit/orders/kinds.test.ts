@@ -162,5 +162,11 @@ describe('order_hash binds every field of every kind', () => {
       { numRuns: 200 },
     );
   });
-  it('the rationale is not in the hash', () => expect(hash({ ...KINDS.bracket, rationale: 'x' })).toBe(hash(KINDS.bracket)));
+  it('the rationale, strategy and tags are not in the hash', () =>
+    expect(hash({ ...KINDS.bracket, rationale: 'x', strategy: 'trend_following', tags: ['breakout'] })).toBe(hash(KINDS.bracket)));
+  it('strategy and tags are strict', () => {
+    expect(refusals({ ...KINDS.bracket, strategy: 'Iron Condor' }).join()).toMatch(/strategy is a short id/);
+    expect(refusals({ ...KINDS.bracket, tags: ['a', 'a'] }).join()).toMatch(/tags must be unique/);
+    expect(refusals({ ...KINDS.bracket, tags: 'earnings' }).length).toBe(1);
+  });
 });
