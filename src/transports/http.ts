@@ -147,6 +147,10 @@ export async function serveHttp(deps: Deps): Promise<HttpHandle> {
     const srv = app.listen(port, host, () => resolve(srv));
     srv.once('error', reject);
   });
+  // keep idle client sockets longer than clients do (undici keeps them 4 s; Node closes at 5 s and a
+  // request sent on a socket as it closes fails with "other side closed")
+  listener.keepAliveTimeout = 65_000;
+  listener.headersTimeout = 66_000;
   const address = listener.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
   origins = allowedOrigins(originNames, boundPort, deps.config.http.allowedOrigins);

@@ -88,7 +88,8 @@ describe('council_vote over MCP (stdio, built server)', () => {
     expect(out.members.find((m: any) => m.tier === 'options')).toMatchObject({ status: 'timeout', vote: null, model_requested: MEMBER_MODELS.options });
     expect(out.ticket).toMatch(/^ctk1\./);
     expect(out.order_hash).toMatch(/^[0-9a-f]{64}$/);
-    expect(wall).toBeLessThan(1000 + 800);
+    // the hanging member never answers: finishing within a few seconds of its 1 s timeout proves the quorum did not wait for it
+    expect(wall).toBeLessThan(1000 + 2500);
     // progress: one notification at the start, then one per member in finishing order (the hanging member last)
     expect(progress.map((p) => p.progress)).toEqual([0, 1, 2, 3]);
     expect(progress.every((p) => p.total === 3)).toBe(true);
