@@ -56,15 +56,44 @@ export interface ReadFill extends Fill {
   decisionId: string;
 }
 
-const ISO = /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+const ISO = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+const digits = (s: string, from: number, to: number): number => {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return Number.NaN;
+    n = n * 10 + d;
+  }
+  return n;
+};
+
+const daysIn = (y: number, m: number): number => (m === 2 ? (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28) : [4, 6, 9, 11].includes(m) ? 30 : 31);
+
+/** The form toISOString writes (2026-03-10T15:00:00.000Z), parsed by hand: Date.parse is most of the cost at 100k fills. */
+function canonicalMs(at: string): number {
+  if (at[4] !== '-' || at[7] !== '-' || at[10] !== 'T' || at[13] !== ':' || at[16] !== ':' || at[19] !== '.') return Number.NaN;
+  const [y, mo, d, h, mi, s, ms] = [
+    digits(at, 0, 4),
+    digits(at, 5, 7),
+    digits(at, 8, 10),
+    digits(at, 11, 13),
+    digits(at, 14, 16),
+    digits(at, 17, 19),
+    digits(at, 20, 23),
+  ];
+  if (!(mo >= 1 && mo <= 12 && d >= 1 && d <= daysIn(y, mo) && h <= 23 && mi <= 59 && s <= 59 && ms >= 0)) return Number.NaN;
+  return Date.UTC(y, mo - 1, d, h, mi, s, ms);
+}
 
 /** Epoch ms of an ISO time with a zone; NaN unless the calendar date exists (Date.parse rolls 02-30 over). */
 export function isoMs(at: unknown): number {
-  const m = typeof at === 'string' ? ISO.exec(at) : null;
-  if (!m) return Number.NaN;
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const day = new Date(Date.UTC(y, mo - 1, d));
-  return day.getUTCMonth() === mo - 1 && day.getUTCDate() === d ? Date.parse(at as string) : Number.NaN;
+  if (typeof at !== 'string') return Number.NaN;
+  if (at.length === 24 && at[23] === 'Z') return canonicalMs(at);
+  if (!ISO.test(at)) return Number.NaN;
+  const day = Number(at.slice(8, 10));
+  if (day > daysIn(Number(at.slice(0, 4)), Number(at.slice(5, 7)))) return Number.NaN;
+  return Date.parse(at);
 }
 
 function refuse(fill: Partial<Fill>, field: string, why: string): never {
@@ -84,15 +113,28 @@ function checkIds(f: Fill): void {
 function checkAmounts(f: Fill): void {
   if (f.side !== 'buy' && f.side !== 'sell') refuse(f, 'side', 'must be buy or sell');
   if (typeof f.qty !== 'number' || !Number.isFinite(f.qty) || f.qty <= 0) refuse(f, 'qty', 'must be a positive finite number');
-  if (decimalPlaces(f.qty) > QTY_DECIMALS) refuse(f, 'qty', `has more than ${QTY_DECIMALS} decimals`);
+  if (!Number.isInteger(f.qty) && decimalPlaces(f.qty) > QTY_DECIMALS) refuse(f, 'qty', `has more than ${QTY_DECIMALS} decimals`);
   if (f.qty * 1e9 > Number.MAX_SAFE_INTEGER) refuse(f, 'qty', 'is too large to account exactly');
   if (typeof f.price !== 'number' || !Number.isFinite(f.price) || f.price < 0) refuse(f, 'price', 'must be a finite number >= 0');
   if (f.fee !== null && (typeof f.fee !== 'number' || !Number.isFinite(f.fee) || f.fee < 0)) refuse(f, 'fee', 'must be null or a finite number >= 0');
 }
 
+/** Symbol shapes seen so far (a regex per fill is most of the cost of reading 100k fills). */
+const SHAPES = new Map<string, AssetClass | null>();
+
+function shapeOf(symbol: string): AssetClass | null {
+  let shape = SHAPES.get(symbol);
+  if (shape === undefined) {
+    shape = OCC_SYMBOL.test(symbol) ? 'us_option' : EQUITY_SYMBOL.test(symbol) ? 'us_equity' : null;
+    if (SHAPES.size > 100_000) SHAPES.clear();
+    SHAPES.set(symbol, shape);
+  }
+  return shape;
+}
+
 function assetOf(f: Fill): { asset_class: AssetClass; multiplier: number } {
   if (typeof f.symbol !== 'string') refuse(f, 'symbol', 'must be a string');
-  const shape: AssetClass | null = OCC_SYMBOL.test(f.symbol) ? 'us_option' : EQUITY_SYMBOL.test(f.symbol) ? 'us_equity' : null;
+  const shape = shapeOf(f.symbol);
   if (!shape) refuse(f, 'symbol', 'must be an uppercase equity ticker or an OCC option symbol');
   if (f.asset_class !== undefined && f.asset_class !== shape) refuse(f, 'asset_class', `is ${f.asset_class} but the symbol is ${shape}`);
   const multiplier = f.multiplier ?? (shape === 'us_option' ? OPTION_MULTIPLIER : 1);
@@ -101,16 +143,31 @@ function assetOf(f: Fill): { asset_class: AssetClass; multiplier: number } {
   return { asset_class: shape, multiplier };
 }
 
-/** Check one fill and derive what matching needs; INVALID_INPUT on any broken rule. */
+/** Check one fill and derive what matching needs; INVALID_INPUT on any broken rule. Unknown fields are dropped. */
 export function readFill(f: Fill): ReadFill {
   if (typeof f !== 'object' || f === null) refuse({}, 'fill', 'must be an object');
   checkIds(f);
   checkAmounts(f);
-  const asset = assetOf(f);
+  const { asset_class, multiplier } = assetOf(f);
   const atMs = isoMs(f.at);
   if (!Number.isFinite(atMs)) refuse(f, 'at', 'must be an ISO 8601 time with a zone (2026-03-10T15:00:00Z)');
   const parent = f.parent_order_id ?? null;
-  return { ...f, ...asset, parent_order_id: parent, atMs, decisionId: parent ?? f.order_id };
+  return {
+    id: f.id,
+    order_id: f.order_id,
+    client_order_id: f.client_order_id,
+    symbol: f.symbol,
+    side: f.side,
+    qty: f.qty,
+    price: f.price,
+    fee: f.fee,
+    at: f.at,
+    parent_order_id: parent,
+    asset_class,
+    multiplier,
+    atMs,
+    decisionId: parent ?? f.order_id,
+  };
 }
 
 const SAME_FIELDS = ['order_id', 'client_order_id', 'symbol', 'side', 'qty', 'price', 'fee', 'at', 'parent_order_id', 'asset_class', 'multiplier'] as const;

@@ -57,8 +57,12 @@ export function cashMicros(nanos: number, micros: number, multiplier: number): n
 export function prorate(total: number, part: number, whole: number): number {
   if (part >= whole) return total;
   if (total === 0) return 0;
+  // Whole shares are multiples of 1e9 nanos: cancel that first so the product usually stays small.
+  const g = part % NANOS_PER_UNIT === 0 && whole % NANOS_PER_UNIT === 0 ? NANOS_PER_UNIT : gcd(part, whole);
+  const p = part / g;
+  const w = whole / g;
   // Doubles are exact while 2·total·part is a safe integer (the quotient's rounding cannot slip).
-  if (2 * total * part <= Number.MAX_SAFE_INTEGER) return Math.round((total * part) / whole);
+  if (2 * total * p <= Number.MAX_SAFE_INTEGER) return Math.round((total * p) / w);
   return Number((BigInt(total) * BigInt(part) * 2n + BigInt(whole)) / (2n * BigInt(whole)));
 }
 

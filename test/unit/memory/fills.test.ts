@@ -1,7 +1,8 @@
 /** Fill checks (refused by name, never coerced), dedupe by id, sort by (at, id). */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isToolError } from '../../../src/errors.js';
-import { dedupeFills, type Fill, prepareFills, readFill, sortFills } from '../../../src/memory/fills.js';
+import { dedupeFills, type Fill, isoMs, prepareFills, readFill, sortFills } from '../../../src/memory/fills.js';
 import { matchRoundTrips } from '../../../src/memory/round-trips.js';
 import { fill, spy } from './fixtures.js';
 
@@ -49,6 +50,34 @@ describe('readFill', () => {
     expect(readFill({ ...good, symbol: spy('C', 500), multiplier: 10 })).toMatchObject({ multiplier: 10 });
     expect(readFill({ ...good, symbol: spy('C', 500), parent_order_id: 'M' })).toMatchObject({ decisionId: 'M' });
     expect(refusal({ ...good, symbol: spy('C', 500), multiplier: 0 })).toMatchObject({ field: 'multiplier' });
+  });
+
+  it('reads times as Date.parse does, and refuses dates that do not exist', () => {
+    fc.assert(
+      fc.property(fc.date({ min: new Date('1990-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true }), (d) => {
+        const iso = d.toISOString();
+        expect(isoMs(iso)).toBe(d.getTime());
+        expect(isoMs(iso.replace('Z', '+00:00'))).toBe(d.getTime());
+      }),
+      { numRuns: 300 },
+    );
+    expect(isoMs('2024-02-29T12:00:00.000Z')).toBe(Date.parse('2024-02-29T12:00:00.000Z'));
+    expect(isoMs('2026-03-10T10:00:00-04:00')).toBe(Date.parse('2026-03-10T14:00:00Z'));
+    for (const bad of [
+      '2026-02-29T12:00:00.000Z',
+      '2026-04-31T12:00:00.000Z',
+      '2026-03-02T24:00:00.000Z',
+      '2026-03-02T12:60:00.000Z',
+      '2026-13-02T12:00:00.000Z',
+      '2026-03-02T12:00:00.0x0Z',
+      '2100-02-29T00:00:00Z',
+    ]) {
+      expect(isoMs(bad)).toBeNaN();
+    }
+  });
+
+  it('refuses one order id with fills in two symbols (an order trades one symbol)', () => {
+    expect(() => matchRoundTrips([fill('buy', 1, 'AAPL', 100, 'A', 0), fill('buy', 1, 'MSFT', 100, 'A', 1)])).toThrow(/order A also has fills in AAPL/);
   });
 
   it('a refused fill stops matching (nothing is counted from a record we cannot read)', () => {
