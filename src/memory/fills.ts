@@ -184,7 +184,7 @@ export function dedupeFills<F extends Fill>(fills: readonly F[]): F[] {
       seen.set(f.id, f);
       continue;
     }
-    const differs = SAME_FIELDS.find((k) => (k === 'at' ? Date.parse(prior.at) !== Date.parse(f.at) : (prior[k] ?? null) !== (f[k] ?? null)));
+    const differs = SAME_FIELDS.find((k) => (k === 'at' ? isoMs(prior.at) !== isoMs(f.at) : (prior[k] ?? null) !== (f[k] ?? null)));
     if (differs) refuse(f, differs, `differs between two records of the same fill (${String(prior[differs])} vs ${String(f[differs])})`);
   }
   return [...seen.values()];
@@ -192,7 +192,7 @@ export function dedupeFills<F extends Fill>(fills: readonly F[]): F[] {
 
 /** Sorted by fill time, then id (ties broken the same way every time); a new array. */
 export function sortFills<F extends Fill>(fills: readonly F[]): F[] {
-  const keyed = fills.map((f) => ({ f, ms: Date.parse(f.at) }));
+  const keyed = fills.map((f) => ({ f, ms: isoMs(f.at) }));
   keyed.sort((a, b) => a.ms - b.ms || (a.f.id < b.f.id ? -1 : a.f.id > b.f.id ? 1 : 0));
   return keyed.map((k) => k.f);
 }
