@@ -20,6 +20,7 @@ const BENCHES: BenchEntry[] = [
   { name: 'technicals', run: async () => (await import('./technicals.js')).run() },
   { name: 'execution', run: async () => (await import('./execution.js')).run() },
   { name: 'http', run: async () => (await import('./http.js')).run() },
+  { name: 'memory', run: async () => (await import('./memory.js')).run() },
 ];
 
 async function main(): Promise<void> {

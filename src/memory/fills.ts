@@ -1,0 +1,206 @@
+/**
+ * A broker fill as trade memory records it, its checks, and the two helpers every reader needs:
+ * dedupe by fill id (the same fill seen twice, from a poll and a stream, counts once) and sort by
+ * (time, id) so matching is the same whatever order the fills arrived in.
+ *
+ * A fill that breaks a rule is refused with INVALID_INPUT naming the fill and the field; nothing is
+ * coerced (money: a fill we cannot read exactly is a fill we must not count).
+ *
+ * @example sortFills(dedupeFills([b, a, b])) // → [a, b] when a.at < b.at
+ */
+import { ToolError } from '../errors.js';
+import { decimalPlaces, QTY_DECIMALS } from '../orders/quantity.js';
+import { EQUITY_SYMBOL, OCC_SYMBOL } from '../orders/symbols.js';
+
+export type AssetClass = 'us_equity' | 'us_option';
+
+/** The contract multiplier of a standard US equity option. */
+export const OPTION_MULTIPLIER = 100;
+
+export interface Fill {
+  /** Unique per broker fill (Alpaca's activity id; the sim's fill id). */
+  id: string;
+  /** The order this fill executed; for a leg of a multi-leg order, the leg's own order id. */
+  order_id: string;
+  /** Our client_order_id of the order we placed (for a leg: the multi-leg order's). */
+  client_order_id: string;
+  /** An equity ticker (AAPL, BRK.B) or an OCC option symbol (SPY260417P00500000). */
+  symbol: string;
+  side: 'buy' | 'sell';
+  /** Units filled: shares, or contracts. Positive, at most 9 decimals. */
+  qty: number;
+  /** Price per share (per share of the deliverable for an option: the premium quote). */
+  price: number;
+  /** Fees charged for this fill in dollars; null when the broker did not say. */
+  fee: number | null;
+  /** When it filled (ISO 8601). */
+  at: string;
+  /**
+   * The multi-leg (order_class mleg) order this fill is a leg of. Only for mleg legs: a bracket's
+   * take-profit or stop-loss is an ordinary order of its own and has no parent here.
+   */
+  parent_order_id?: string | null;
+  /** Derived from the symbol when absent; must agree with it when present. */
+  asset_class?: AssetClass;
+  /** Units per contract: 1 for equities, 100 by default for options (adjusted contracts may differ). */
+  multiplier?: number;
+}
+
+/** A checked fill with the derived facts matching needs (time in ms, the opening-order key). */
+export interface ReadFill extends Fill {
+  asset_class: AssetClass;
+  multiplier: number;
+  parent_order_id: string | null;
+  atMs: number;
+  /** The order a decision is attributed to: the mleg parent for a leg, else the order itself. */
+  decisionId: string;
+}
+
+const ISO = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+const digits = (s: string, from: number, to: number): number => {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return Number.NaN;
+    n = n * 10 + d;
+  }
+  return n;
+};
+
+const daysIn = (y: number, m: number): number => (m === 2 ? (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28) : [4, 6, 9, 11].includes(m) ? 30 : 31);
+
+/** The form toISOString writes (2026-03-10T15:00:00.000Z), parsed by hand: Date.parse is most of the cost at 100k fills. */
+function canonicalMs(at: string): number {
+  if (at[4] !== '-' || at[7] !== '-' || at[10] !== 'T' || at[13] !== ':' || at[16] !== ':' || at[19] !== '.') return Number.NaN;
+  const [y, mo, d, h, mi, s, ms] = [
+    digits(at, 0, 4),
+    digits(at, 5, 7),
+    digits(at, 8, 10),
+    digits(at, 11, 13),
+    digits(at, 14, 16),
+    digits(at, 17, 19),
+    digits(at, 20, 23),
+  ];
+  if (!(mo >= 1 && mo <= 12 && d >= 1 && d <= daysIn(y, mo) && h <= 23 && mi <= 59 && s <= 59 && ms >= 0)) return Number.NaN;
+  return Date.UTC(y, mo - 1, d, h, mi, s, ms);
+}
+
+/** Epoch ms of an ISO time with a zone; NaN unless the calendar date exists (Date.parse rolls 02-30 over). */
+export function isoMs(at: unknown): number {
+  if (typeof at !== 'string') return Number.NaN;
+  if (at.length === 24 && at[23] === 'Z') return canonicalMs(at);
+  if (!ISO.test(at)) return Number.NaN;
+  const day = Number(at.slice(8, 10));
+  if (day > daysIn(Number(at.slice(0, 4)), Number(at.slice(5, 7)))) return Number.NaN;
+  return Date.parse(at);
+}
+
+function refuse(fill: Partial<Fill>, field: string, why: string): never {
+  const id = typeof fill?.id === 'string' ? fill.id : '?';
+  throw new ToolError('INVALID_INPUT', `fill ${id}: ${field} ${why}`, { fill_id: id, field });
+}
+
+const nonEmpty = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 128;
+
+function checkIds(f: Fill): void {
+  if (!nonEmpty(f.id)) refuse(f, 'id', 'must be a non-empty string');
+  if (!nonEmpty(f.order_id)) refuse(f, 'order_id', 'must be a non-empty string');
+  if (!nonEmpty(f.client_order_id)) refuse(f, 'client_order_id', 'must be a non-empty string');
+  if (f.parent_order_id != null && !nonEmpty(f.parent_order_id)) refuse(f, 'parent_order_id', 'must be a non-empty string or null');
+}
+
+function checkAmounts(f: Fill): void {
+  if (f.side !== 'buy' && f.side !== 'sell') refuse(f, 'side', 'must be buy or sell');
+  if (typeof f.qty !== 'number' || !Number.isFinite(f.qty) || f.qty <= 0) refuse(f, 'qty', 'must be a positive finite number');
+  if (!Number.isInteger(f.qty) && decimalPlaces(f.qty) > QTY_DECIMALS) refuse(f, 'qty', `has more than ${QTY_DECIMALS} decimals`);
+  if (f.qty * 1e9 > Number.MAX_SAFE_INTEGER) refuse(f, 'qty', 'is too large to account exactly');
+  if (typeof f.price !== 'number' || !Number.isFinite(f.price) || f.price < 0) refuse(f, 'price', 'must be a finite number >= 0');
+  if (f.fee !== null && (typeof f.fee !== 'number' || !Number.isFinite(f.fee) || f.fee < 0)) refuse(f, 'fee', 'must be null or a finite number >= 0');
+}
+
+/** Symbol shapes seen so far (a regex per fill is most of the cost of reading 100k fills). */
+const SHAPES = new Map<string, AssetClass | null>();
+
+function shapeOf(symbol: string): AssetClass | null {
+  let shape = SHAPES.get(symbol);
+  if (shape === undefined) {
+    shape = OCC_SYMBOL.test(symbol) ? 'us_option' : EQUITY_SYMBOL.test(symbol) ? 'us_equity' : null;
+    if (SHAPES.size > 100_000) SHAPES.clear();
+    SHAPES.set(symbol, shape);
+  }
+  return shape;
+}
+
+function assetOf(f: Fill): { asset_class: AssetClass; multiplier: number } {
+  if (typeof f.symbol !== 'string') refuse(f, 'symbol', 'must be a string');
+  const shape = shapeOf(f.symbol);
+  if (!shape) refuse(f, 'symbol', 'must be an uppercase equity ticker or an OCC option symbol');
+  if (f.asset_class !== undefined && f.asset_class !== shape) refuse(f, 'asset_class', `is ${f.asset_class} but the symbol is ${shape}`);
+  const multiplier = f.multiplier ?? (shape === 'us_option' ? OPTION_MULTIPLIER : 1);
+  if (!Number.isSafeInteger(multiplier) || multiplier < 1) refuse(f, 'multiplier', 'must be a whole number >= 1');
+  if (shape === 'us_equity' && multiplier !== 1) refuse(f, 'multiplier', 'must be 1 for an equity');
+  return { asset_class: shape, multiplier };
+}
+
+/** Check one fill and derive what matching needs; INVALID_INPUT on any broken rule. Unknown fields are dropped. */
+export function readFill(f: Fill): ReadFill {
+  if (typeof f !== 'object' || f === null) refuse({}, 'fill', 'must be an object');
+  checkIds(f);
+  checkAmounts(f);
+  const { asset_class, multiplier } = assetOf(f);
+  const atMs = isoMs(f.at);
+  if (!Number.isFinite(atMs)) refuse(f, 'at', 'must be an ISO 8601 time with a zone (2026-03-10T15:00:00Z)');
+  const parent = f.parent_order_id ?? null;
+  return {
+    id: f.id,
+    order_id: f.order_id,
+    client_order_id: f.client_order_id,
+    symbol: f.symbol,
+    side: f.side,
+    qty: f.qty,
+    price: f.price,
+    fee: f.fee,
+    at: f.at,
+    parent_order_id: parent,
+    asset_class,
+    multiplier,
+    atMs,
+    decisionId: parent ?? f.order_id,
+  };
+}
+
+const SAME_FIELDS = ['order_id', 'client_order_id', 'symbol', 'side', 'qty', 'price', 'fee', 'at', 'parent_order_id', 'asset_class', 'multiplier'] as const;
+
+/**
+ * One fill per id, first seen kept. The same id with a different field is refused: a broker never
+ * re-prices a fill, so two versions mean one record is wrong and neither can be trusted.
+ */
+export function dedupeFills<F extends Fill>(fills: readonly F[]): F[] {
+  const seen = new Map<string, F>();
+  for (const f of fills) {
+    const prior = seen.get(f.id);
+    if (!prior) {
+      seen.set(f.id, f);
+      continue;
+    }
+    const differs = SAME_FIELDS.find((k) => (k === 'at' ? isoMs(prior.at) !== isoMs(f.at) : (prior[k] ?? null) !== (f[k] ?? null)));
+    if (differs) refuse(f, differs, `differs between two records of the same fill (${String(prior[differs])} vs ${String(f[differs])})`);
+  }
+  return [...seen.values()];
+}
+
+/** Sorted by fill time, then id (ties broken the same way every time); a new array. */
+export function sortFills<F extends Fill>(fills: readonly F[]): F[] {
+  const keyed = fills.map((f) => ({ f, ms: isoMs(f.at) }));
+  keyed.sort((a, b) => a.ms - b.ms || (a.f.id < b.f.id ? -1 : a.f.id > b.f.id ? 1 : 0));
+  return keyed.map((k) => k.f);
+}
+
+/** Check, dedupe and sort: the fills as matching reads them. */
+export function prepareFills(fills: readonly Fill[]): ReadFill[] {
+  const read = fills.map(readFill);
+  const unique = dedupeFills(read);
+  unique.sort((a, b) => a.atMs - b.atMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return unique;
+}
