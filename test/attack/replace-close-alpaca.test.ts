@@ -35,6 +35,7 @@ beforeAll(async () => {
   gw.script((req) => (req.path.endsWith('/chat/completions') ? { content: approve(req) } : undefined));
   alpaca.setQuote('AAPL', { ap: 100.01, bp: 99.99 });
   alpaca.setQuote('MSFT', { ap: 400.01, bp: 399.99 });
+  alpaca.setQuote('NVDA', { ap: 100.01, bp: 99.99 });
   h = await startHarness({
     gatewayUrl: gw.url,
     alpaca: { baseUrl: alpaca.tradingUrl, dataUrl: alpaca.dataUrl, timeoutMs: 1_000, rateLimitPerMin: 1_000_000 },
@@ -102,6 +103,25 @@ describe('replace_order: "submitted" means the broker holds the replacement', ()
     expect(alpaca.orders.get(target.id)!.stop_price).toBe('90');
     expect(alpaca.orders.get(target.id)!.status).toBe('new');
     expect(r.status).not.toBe('submitted');
+  });
+});
+
+describe('close_position attempts in flight together', () => {
+  it('two closes of one 40-share long (all of it, and 39) never send more than 40 shares to sell', async () => {
+    alpaca.setPositions([position('NVDA', 40, 100)]);
+    // Opus takes a moment: both attempts are resolved and risk-checked before either commits
+    gw.when((req) => req.path.endsWith('/chat/completions'), { content: approve, latencyMs: 300 }, { times: 2 });
+    const postsBefore = alpaca.submittedOrders.length;
+    await Promise.all([
+      run(() => h.gate.close({ symbol: 'NVDA', client_order_id: 'atk-race-all' })),
+      run(() => h.gate.close({ symbol: 'NVDA', qty: 39, client_order_id: 'atk-race-39' })),
+    ]);
+    const sold = alpaca.submittedOrders
+      .slice(postsBefore)
+      .filter((o) => o.symbol === 'NVDA' && o.side === 'sell')
+      .reduce((n, o) => n + Number(o.qty), 0);
+    // 79 shares sold against 40 held would leave the account short 39 (Alpaca margin accounts allow it)
+    expect(sold).toBeLessThanOrEqual(40);
   });
 });
 
