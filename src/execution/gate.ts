@@ -74,7 +74,7 @@ export class ExecutionGate {
     return this.ready;
   }
 
-  private ownerGone(row: OrderRow): boolean {
+  private ownerGone(row: Pick<OrderRow, 'pid' | 'audit_id'>): boolean {
     return row.pid === process.pid ? !this.active.has(row.audit_id) : !pidAlive(row.pid);
   }
 
@@ -108,6 +108,12 @@ export class ExecutionGate {
       return this.settleFailure(ctx, err);
     } finally {
       this.active.delete(attempt.auditId);
+      try {
+        this.store.unlockCloses(attempt.auditId);
+      } catch (err) {
+        // a lock left behind is taken over once this process is gone or this attempt has ended
+        this.deps.log.error('could not release a close lock', { err, auditId: attempt.auditId });
+      }
       try {
         this.store.insertAudit(attempt.auditEntry());
       } catch (err) {

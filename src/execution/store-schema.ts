@@ -16,6 +16,13 @@ export interface RecordedOutcome {
   at: string;
 }
 
+/** Who holds a symbol's close lock. */
+export interface CloseLockHolder {
+  audit_id: string;
+  pid: number;
+  at: string;
+}
+
 export interface OrderRow {
   client_order_id: string;
   order_hash: string;
@@ -78,6 +85,13 @@ CREATE TABLE IF NOT EXISTS orders (
   submission TEXT,
   created_at TEXT NOT NULL,
   updated_at TEXT NOT NULL
+);
+-- one closing order per symbol in flight at a time (risk check through the broker's answer)
+CREATE TABLE IF NOT EXISTS close_locks (
+  symbol TEXT PRIMARY KEY,
+  audit_id TEXT NOT NULL,
+  pid INTEGER NOT NULL,
+  at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS rejections (
   order_hash TEXT PRIMARY KEY,

@@ -28,9 +28,10 @@ import {
   type RecordedOutcome,
   type Rejection,
   type AuditEntry,
+  type CloseLockHolder,
 } from './store-schema.js';
 
-export type { AuditEntry, CommitGuard, OrderRow, OrderState, RecordedOutcome, Rejection } from './store-schema.js';
+export type { AuditEntry, CloseLockHolder, CommitGuard, OrderRow, OrderState, RecordedOutcome, Rejection } from './store-schema.js';
 
 /** The ATTACHed databases' owners create their schemas (opening them is idempotent and cheap). */
 async function ensureAttachedSchemas(dataDir: string): Promise<void> {
@@ -82,6 +83,25 @@ export class ExecutionStore {
 
   getOrder(clientOrderId: string): OrderRow | null {
     return toRow(this.db.prepare('SELECT * FROM orders WHERE client_order_id = ?').get(clientOrderId) as RawOrderRow | undefined);
+  }
+
+  /**
+   * Take the close lock of a symbol for one attempt (held from its risk check to the broker's
+   * answer), unless a live attempt holds it: two closes in flight together would each see the whole
+   * position free and together sell more than is held. Returns the holder when refused.
+   */
+  lockClose(symbol: string, auditId: string, at: Date, gone: (holder: CloseLockHolder) => boolean): CloseLockHolder | null {
+    return this.locked(() => {
+      const holder = this.db.prepare('SELECT audit_id, pid, at FROM close_locks WHERE symbol = ?').get(symbol) as CloseLockHolder | undefined;
+      if (holder && holder.audit_id !== auditId && !gone(holder)) return holder;
+      this.db.prepare('INSERT OR REPLACE INTO close_locks (symbol, audit_id, pid, at) VALUES (?, ?, ?, ?)').run(symbol, auditId, process.pid, at.toISOString());
+      return null;
+    });
+  }
+
+  /** Release every close lock this attempt holds. */
+  unlockCloses(auditId: string): void {
+    this.db.prepare('DELETE FROM close_locks WHERE audit_id = ?').run(auditId);
   }
 
   /** Claim a client_order_id for one attempt. Atomic across processes (BEGIN IMMEDIATE). */

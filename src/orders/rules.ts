@@ -61,6 +61,7 @@ function typeRules(o: RuleFields, issue: Issue): void {
     issue(`a ${type} order needs limit_price`, ['limit_price']);
   if ((type === 'stop' || type === 'stop_limit') && o.stop_price === undefined) issue(`a ${type} order needs stop_price`, ['stop_price']);
   if ((type === 'market' || type === 'trailing_stop') && o.limit_price !== undefined) issue(`a ${type} order takes no limit_price`, ['limit_price']);
+  if (type === 'stop' && o.limit_price !== undefined) issue('a stop order takes no limit_price (a stop with a limit is type stop_limit)', ['limit_price']);
   if ((type === 'market' || type === 'limit' || type === 'trailing_stop') && o.stop_price !== undefined)
     issue(`a ${type} order takes no stop_price`, ['stop_price']);
   if (type === 'trailing_stop') {

@@ -17,8 +17,8 @@ describe('a stop order takes no limit_price (Alpaca: limit_price is for limit an
 
   it('the risk engine does not size a buy stop at a limit below its trigger (max notional is measured where it can fill)', () => {
     // 51 × 97.10 = $4,952 passes a $5,000 cap; a buy stop fills at 102.90 or above: at least $5,248
-    const verdict = evaluateRisk(baseInput({ order: order({ ...stopWithLimit, limit_price: 97.1 } as never), limits: limits({ maxOrderNotionalUsd: 5_000 }) }));
-    expect(verdict.checks.find((c) => c.name === 'max_order_notional')?.passed).toBe(false);
+    // the contract now refuses the shape before any sizing: no such order reaches the engine
+    expect(() => order({ ...stopWithLimit, limit_price: 97.1 } as never)).toThrow(/a stop order takes no limit_price/);
   });
 });
 

@@ -110,7 +110,7 @@ export async function kindCases(client: Client, prefix: string, openLimitId: str
       name: 'close',
       tool: 'close_position',
       args: (id, v) => ({ symbol: 'AAPL', ...(v ? { qty: 2 } : { percentage: 10 }), client_order_id: id }),
-      prompt: /CLOSES 1 of the long position of 10 shares AAPL/,
+      prompt: /CLOSES 1 of the long position of 10 shares "AAPL"/,
     },
   ];
 }

@@ -10,7 +10,7 @@ import type { Position } from '../../broker/types.js';
 import { isQtyMultiple, QTY_DECIMALS } from '../../orders/quantity.js';
 import { CLIENT_ORDER_ID, EQUITY_SYMBOL, OCC_SYMBOL } from '../../orders/symbols.js';
 import { Refusal } from '../attempt.js';
-import type { ResolvedAction } from './types.js';
+import { brokerText, type ResolvedAction } from './types.js';
 
 export const ClosePositionInputSchema = z
   .strictObject({
@@ -79,6 +79,6 @@ export function resolveClose(input: ClosePositionInput, positions: Position[]): 
     ...(input.rationale === undefined ? {} : { rationale: input.rationale }),
   };
   const unit = isOption ? 'contracts' : 'shares';
-  const summary = `CLOSES ${qty} of the ${long ? 'long' : 'short'} position of ${held} ${unit} ${position.symbol} (avg entry $${position.avgEntryPrice}, now $${position.currentPrice}): ${long ? 'sells' : 'buys'} ${qty} ${input.limit_price === undefined ? 'at market' : `limit $${input.limit_price}`}`;
+  const summary = `CLOSES ${qty} of the ${long ? 'long' : 'short'} position of ${held} ${unit} ${brokerText(position.symbol)} (avg entry $${position.avgEntryPrice}, now $${position.currentPrice}): ${long ? 'sells' : 'buys'} ${qty} ${input.limit_price === undefined ? 'at market' : `limit $${input.limit_price}`}`;
   return { orderInput, action: { kind: 'close', position, summary } };
 }

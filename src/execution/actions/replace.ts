@@ -9,7 +9,7 @@ import type { BrokerOrder } from '../../broker/types.js';
 import { CLIENT_ORDER_ID, OCC_SYMBOL } from '../../orders/symbols.js';
 import { isOpen } from '../../risk/exposure.js';
 import { Refusal } from '../attempt.js';
-import type { ReplacementChange, ResolvedAction } from './types.js';
+import { brokerText, type ReplacementChange, type ResolvedAction } from './types.js';
 
 const CHANGE_KEYS = ['qty', 'limit_price', 'stop_price', 'trail', 'time_in_force'] as const;
 
@@ -117,6 +117,7 @@ export function resolveReplace(input: ReplaceOrderInput, target: BrokerOrder | n
     ...(input.new_client_order_id === undefined ? {} : { client_order_id: input.new_client_order_id }),
     ...(input.rationale === undefined ? {} : { rationale: input.rationale }),
   };
-  const summary = `REPLACES open order ${target.id} (client_order_id ${target.clientOrderId}, ${target.status}, ${target.side} ${target.qty} ${target.symbol} ${target.type}, filled ${target.filledQty}): ${describeChange(target, change)}; everything else unchanged`;
+  const t = target;
+  const summary = `REPLACES open order ${brokerText(t.id)} (client_order_id ${brokerText(t.clientOrderId)}, ${t.status}, ${t.side} ${t.qty} ${brokerText(t.symbol)} ${brokerText(t.type)}, filled ${t.filledQty}): ${describeChange(t, change)}; everything else unchanged`;
   return { orderInput, action: { kind: 'replace', target, change, summary } };
 }

@@ -24,5 +24,12 @@ export function riskActionOf(a: ResolvedAction): RiskAction {
   return { kind: 'place' };
 }
 
+/**
+ * Text the broker reported (an order id, a client_order_id, a symbol), quoted as a JSON string: an
+ * order placed outside the gate can carry anything, and a newline in it must not start a line of
+ * its own in the Opus prompt.
+ */
+export const brokerText = (v: unknown): string => JSON.stringify(String(v));
+
 /** A line for the Opus prompt and the result: null for a plain new order. */
 export const actionSummary = (a: ResolvedAction): string | null => (a.kind === 'place' ? null : a.summary);

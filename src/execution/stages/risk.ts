@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { RiskVerdictSchema, type RiskVerdict } from '../../risk/verdict.js';
 import { riskActionOf } from '../actions/types.js';
 import { Refusal } from '../attempt.js';
-import type { GateStage } from '../context.js';
+import type { AttemptContext, GateStage } from '../context.js';
 import type { PlaceOrderResult } from '../result.js';
 
 interface Wording {
@@ -55,9 +55,33 @@ export function judgeRiskVerdict(raw: unknown, hash: string, phase: 'stage' | 'r
   return verdict;
 }
 
+/** An order that only closes a position: close_position, an OCO, or an option's *_to_close. */
+function closingSymbol(ctx: AttemptContext): string | null {
+  const { order } = ctx.order;
+  const closes = ctx.action.kind === 'close' || order.order_class === 'oco' || (order.position_intent?.endsWith('_to_close') ?? false);
+  return closes ? order.symbol : null;
+}
+
+/**
+ * One closing order per symbol in flight (this data dir, every process): its risk check sees what
+ * is held and what open orders already sell; a second close checked before the first reaches the
+ * broker would see the same free position and together they could sell more than is held.
+ */
+function lockClose(ctx: AttemptContext): void {
+  const symbol = closingSymbol(ctx);
+  if (symbol === null) return;
+  const holder = ctx.env.store.lockClose(symbol, ctx.attempt.auditId, ctx.env.now(), (h) => ctx.env.ownerGone(h));
+  if (holder)
+    throw new Refusal(
+      'RISK_REJECTED',
+      `another order closing ${symbol} is in flight (audit ${holder.audit_id}, since ${holder.at}); retry once it has been answered, when its effect on the position is visible`,
+    );
+}
+
 export const riskStage: GateStage = {
   name: 'risk',
   async run(ctx) {
+    lockClose(ctx);
     ctx.riskAt = performance.now();
     const { parsed, hash } = ctx.order;
     const verdict = judgeRiskVerdict(await ctx.env.services.assessOrder(parsed, riskActionOf(ctx.action)), hash, 'stage', ctx.result);

@@ -87,6 +87,16 @@ function sendOnce(ctx: AttemptContext, broker: Broker, submission: OrderSubmissi
   return broker.submitOrder(submission);
 }
 
+/**
+ * Is the order found under our client_order_id the one we sent? For a replace it must also be a
+ * replacement: not the target itself (an id the broker already held), and replacing the target.
+ */
+function isOurs(ctx: AttemptContext, found: BrokerOrder, submission: OrderSubmission): boolean {
+  const { action } = ctx;
+  if (action.kind === 'replace' && (found.id === action.target.id || (found.replaces !== null && found.replaces !== action.target.id))) return false;
+  return isSameOrder(found, submission);
+}
+
 /** The one submission; an answer in doubt is looked up, never re-posted. */
 async function send(ctx: AttemptContext, broker: Broker, submission: OrderSubmission): Promise<StageOutcome> {
   const { env } = ctx;
@@ -101,7 +111,7 @@ async function send(ctx: AttemptContext, broker: Broker, submission: OrderSubmis
     // no answer, a 5xx, a timeout or "already have this id": the broker may hold the order. Look it up; never re-post.
     const id = ctx.clientOrderId;
     const found = await lookup(broker, id);
-    if (found && !isSameOrder(found, submission)) {
+    if (found && !isOurs(ctx, found, submission)) {
       // the id is taken at the broker by another order (placed outside this data dir): ours was not accepted
       return refuseAfterIntent(
         ctx,

@@ -41,40 +41,53 @@ function inputOf(order: OrderSubmission): Record<string, unknown> {
   return out;
 }
 
+/** The order already sent under this client_order_id by this data dir, if any. */
+function sentUnder(ctx: AttemptContext, clientOrderId: string | undefined): OrderSubmission | null {
+  return clientOrderId === undefined ? null : (ctx.env.store.getOrder(clientOrderId)?.submission ?? null);
+}
+
 /**
- * A retry of a replace or close whose id already went to the broker: the order as it was sent, not
- * resolved again (the replaced order is no longer open, the closed position no longer held), so the
- * idempotency stage answers it as the duplicate it is.
+ * A replace. A retry whose replacement already went to the broker is answered from the order as it
+ * was sent (the target, now `replaced`, cannot be resolved again) — but only when the broker says
+ * the target was replaced by exactly the order under that id; any other request under a used id resolves on its own and the
+ * idempotency stage answers it as a duplicate of a different order.
  */
-function alreadySent(ctx: AttemptContext, clientOrderId: string | undefined): Record<string, unknown> | null {
-  if (clientOrderId === undefined) return null;
-  const submission = ctx.env.store.getOrder(clientOrderId)?.submission;
-  return submission ? inputOf(submission) : null;
+async function replaceRequest(ctx: AttemptContext): Promise<Record<string, unknown>> {
+  const input = parse(ReplaceOrderInputSchema, ctx.raw, 'replace request');
+  const target = await readBroker(
+    ctx,
+    (b) => (input.order_id !== undefined ? b.getOrder(input.order_id) : b.getOrderByClientId(input.client_order_id as string)),
+    'the order to replace',
+  );
+  const newId = input.new_client_order_id;
+  const sent = sentUnder(ctx, newId);
+  if (sent && newId !== undefined && target?.status === 'replaced' && target.replacedBy !== null) {
+    // the broker's word, not our record (an OUTCOME may not be written yet after a crash)
+    const replacement = await readBroker(ctx, (b) => b.getOrderByClientId(newId), 'the replacement');
+    if (replacement?.id === target.replacedBy) return inputOf(sent);
+  }
+  const { orderInput, action } = resolveReplace(input, target);
+  ctx.action = action;
+  return { ...orderInput, ...(input.council_ticket ? { council_ticket: input.council_ticket } : {}) };
+}
+
+/**
+ * A close. A retry under an id that already closed this same symbol is answered from the order as it
+ * was sent (the position may be gone or smaller now); a used id for another symbol resolves anew.
+ */
+async function closeRequest(ctx: AttemptContext): Promise<Record<string, unknown>> {
+  const input = parse(ClosePositionInputSchema, ctx.raw, 'close request');
+  const sent = sentUnder(ctx, input.client_order_id);
+  if (sent && sent.symbol === input.symbol) return inputOf(sent);
+  const { orderInput, action } = resolveClose(input, await readBroker(ctx, (b) => b.getPositions(), 'the positions'));
+  ctx.action = action;
+  return { ...orderInput, ...(input.council_ticket ? { council_ticket: input.council_ticket } : {}) };
 }
 
 /** The place_order input this attempt runs: as given, or resolved from a replace / close request. */
 async function orderRequest(ctx: AttemptContext): Promise<unknown> {
-  if (ctx.request === 'replace') {
-    const input = parse(ReplaceOrderInputSchema, ctx.raw, 'replace request');
-    const sent = alreadySent(ctx, input.new_client_order_id);
-    if (sent) return sent;
-    const target = await readBroker(
-      ctx,
-      (b) => (input.order_id !== undefined ? b.getOrder(input.order_id) : b.getOrderByClientId(input.client_order_id as string)),
-      'the order to replace',
-    );
-    const { orderInput, action } = resolveReplace(input, target);
-    ctx.action = action;
-    return { ...orderInput, ...(input.council_ticket ? { council_ticket: input.council_ticket } : {}) };
-  }
-  if (ctx.request === 'close') {
-    const input = parse(ClosePositionInputSchema, ctx.raw, 'close request');
-    const sent = alreadySent(ctx, input.client_order_id);
-    if (sent) return sent;
-    const { orderInput, action } = resolveClose(input, await readBroker(ctx, (b) => b.getPositions(), 'the positions'));
-    ctx.action = action;
-    return { ...orderInput, ...(input.council_ticket ? { council_ticket: input.council_ticket } : {}) };
-  }
+  if (ctx.request === 'replace') return replaceRequest(ctx);
+  if (ctx.request === 'close') return closeRequest(ctx);
   return ctx.raw;
 }
 

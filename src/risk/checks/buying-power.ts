@@ -23,13 +23,15 @@ export const buyingPowerCheck = defineCheck({
     const what = useOptionsBp ? 'options buying power' : 'buying power';
     const reserved = reservedBuyingPower(openOrders, (s) => knownPrice(ctx, s));
     const net = input.buyingPowerNetOfOpenOrders ?? true;
-    const available = net ? bp : bp - reserved;
+    // a replace: the broker's figure already holds the order being replaced, which frees up as it goes
+    const freed = net && ctx.action.kind === 'replace' ? reservedBuyingPower([ctx.action.replaces], (s) => knownPrice(ctx, s)) : 0;
+    const available = net ? bp + freed : bp - reserved;
     if (ctx.action.kind === 'close' && ctx.reducing) return pass(`a close only reduces the position: needs no ${what}`, r(available), 0);
     const required = requiredBuyingPower(ctx);
     if (required === null) return fail('cannot price what the order needs', r(available), null);
     if (!Number.isFinite(required)) return fail('the order has unbounded risk', r(available), null);
     const msg = net
-      ? `needs ${money(required)}; ${what} after open orders (≈ ${money(reserved)} held) ${money(available)}`
+      ? `needs ${money(required)}; ${what} after open orders (≈ ${money(reserved)} held${freed ? `, ${money(freed)} freed by the replaced order` : ''}) ${money(available)}`
       : `needs ${money(required)}; ${what} ${money(bp)} less ${money(reserved)} held by open orders = ${money(available)}`;
     return required <= available ? pass(msg, r(available), r(required)) : fail(msg, r(available), r(required));
   },

@@ -53,7 +53,7 @@ describe('close_position resolves to the opposite side of the held position', ()
   });
   it('the summary states the position and what the order does', () => {
     expect((close({ symbol: 'AAPL', percentage: 50 }, [position('AAPL', 10)]).action as { summary: string }).summary).toBe(
-      'CLOSES 5 of the long position of 10 shares AAPL (avg entry $100, now $101): sells 5 at market',
+      'CLOSES 5 of the long position of 10 shares "AAPL" (avg entry $100, now $101): sells 5 at market',
     );
   });
 });
@@ -105,7 +105,7 @@ describe('replace_order resolves to the order as it will stand', () => {
       client_order_id: 'c-2',
     });
     expect(action).toMatchObject({ kind: 'replace', change: { stop_price: 97 } });
-    expect((action as { summary: string }).summary).toMatch(/^REPLACES open order o-1 .*: stop_price \$95 → \$97; everything else unchanged$/);
+    expect((action as { summary: string }).summary).toMatch(/^REPLACES open order "o-1" .*: stop_price \$95 → \$97; everything else unchanged$/);
   });
   it('a trailing stop keeps its unit: trail changes trail_percent on a percent trail', () => {
     const { orderInput } = replace({ order_id: 'o-1', trail: 2 }, open({ type: 'trailing_stop', stopPrice: 98, trailPercent: 1, hwm: 99 }));
