@@ -64,6 +64,11 @@ export interface SyncReport {
   added: number;
 }
 
+export interface TradeMemory {
+  match: MatchResult;
+  sync: SyncReport & { stored: number };
+}
+
 async function readRegimes(deps: Deps, store: MemoryStore, broker: Broker): Promise<void> {
   const account = accountKey(deps);
   for (const p of store.pendingRegimes(account)) {
@@ -105,12 +110,13 @@ async function handLosses(deps: Deps, store: MemoryStore, trips: readonly RoundT
 }
 
 /** Sync, then match every stored fill with the recorded metadata; losing trips go to the registered callback. */
-export async function loadTradeMemory(deps: Deps, broker: Broker): Promise<{ match: MatchResult; sync: SyncReport }> {
+export async function loadTradeMemory(deps: Deps, broker: Broker): Promise<TradeMemory> {
   const sync = await syncFills(deps, broker);
   const store = await memoryStore(deps);
   const account = accountKey(deps);
-  const match = matchRoundTrips(store.fills(account), { metaOf: (o) => store.meta(account, o.client_order_id) });
+  const fills = store.fills(account);
+  const match = matchRoundTrips(fills, { metaOf: (o) => store.meta(account, o.client_order_id) });
   const fn = handlers.get(deps);
   if (fn) await handLosses(deps, store, match.trips, fn);
-  return { match, sync };
+  return { match, sync: { ...sync, stored: fills.length } };
 }
