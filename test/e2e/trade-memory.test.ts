@@ -160,3 +160,76 @@ describe('select_strategy on the sim', () => {
     });
   });
 });
+
+describe('trade memory on the loopback Alpaca', () => {
+  let alpaca: FakeAlpaca;
+  beforeAll(async () => {
+    alpaca = await startFakeAlpaca();
+  });
+  afterAll(async () => {
+    await alpaca?.close();
+  });
+  const alpacaEnv = () => ({
+    APCA_API_BASE_URL: alpaca.tradingUrl,
+    APCA_API_DATA_URL: alpaca.dataUrl,
+    APCA_API_KEY_ID: alpaca.keyId,
+    APCA_API_SECRET_KEY: alpaca.secret,
+  });
+  const order = (symbol: string, side: 'buy' | 'sell', qty: number, coid: string) =>
+    alpaca.addOrder({ symbol, side, qty: String(qty), client_order_id: coid, position_intent: side === 'buy' ? 'buy_to_open' : 'sell_to_close' }).id;
+
+  it('FILL activities paged, served out of order and duplicated give exact round trips; a re-poll and a restart add nothing', async () => {
+    alpaca.activities.pageSize = 2;
+    alpaca.activities.reversePages = true;
+    alpaca.activities.repeatPrevious = true;
+    const aaplBuy = order('AAPL', 'buy', 10, 'alp-aapl-open');
+    alpaca.fill(aaplBuy, { qty: 4, price: 100 });
+    alpaca.fill(aaplBuy, { qty: 6, price: 101.01 });
+    const msftBuy = order('MSFT', 'buy', 5, 'alp-msft-open');
+    alpaca.fill(msftBuy, { price: 200.5 });
+    alpaca.fill(order('AAPL', 'sell', 10, 'alp-aapl-close'), { price: 105.25 });
+    const msftSell = order('MSFT', 'sell', 5, 'alp-msft-close');
+    alpaca.fill(msftSell, { qty: 3, price: 190.1 });
+    const part = alpaca.activities.entries.at(-1)!;
+    alpaca.fill(order('AAPL', 'buy', 1, 'alp-aapl-other'), { price: 104 });
+    alpaca.fill(order('AAPL', 'sell', 1, 'alp-aapl-other-close'), { price: 104.5 });
+    // the rest of the MSFT sell is posted late (after other fills), stamped with the first part's time
+    alpaca.activities.post({ ...part, id: `${part.id.split('::')[0]}::late-part`, qty: '2', cum_qty: '5', leaves_qty: '0', type: 'fill' });
+    const s = await start({ profile: 'analyst', env: alpacaEnv() });
+    const mem = await callOk<Memory>(s.client, 'get_trade_memory');
+    expect(mem.sync.stored).toBe(8);
+    expect(mem.sync.added).toBe(8);
+    expect(mem.sync.read).toBeGreaterThan(8);
+    const bySymbol = Object.fromEntries(mem.trips.filter((t) => t.qty !== 1).map((t) => [t.symbol, t]));
+    // AAPL: 10 × 105.25 − (4 × 100 + 6 × 101.01) = 1052.50 − 1006.06
+    expect(bySymbol.AAPL!.realized_pnl).toBe(46.44);
+    expect(bySymbol.AAPL!.fill_ids).toHaveLength(3);
+    // MSFT: 5 × (190.10 − 200.50)
+    expect(bySymbol.MSFT!.realized_pnl).toBe(-52);
+    expect(bySymbol.MSFT!.fill_ids).toHaveLength(3);
+    expect(bySymbol.MSFT!.strategy).toBeNull();
+    expect(mem.aggregates).toMatchObject({ count: 3, wins: 2, losses: 1, total_pnl: -5.06 });
+    expect(mem.open).toEqual([]);
+    // the FILL activity has no client_order_id: each order was looked up once
+    expect(alpaca.count('GET', /^\/v2\/orders\/[^/]+$/)).toBe(6);
+    const again = await callOk<Memory>(s.client, 'get_trade_memory');
+    expect(again.sync.added).toBe(0);
+    expect(again.trips).toEqual(mem.trips);
+    // a new fill after the cursor, then a restart on the same data dir
+    const late = order('AAPL', 'buy', 3, 'alp-aapl-open-2');
+    alpaca.fill(late, { price: 99 });
+    const third = await callOk<Memory>(s.client, 'get_trade_memory', { symbol: 'AAPL' });
+    expect(third.sync).toMatchObject({ added: 1, stored: 9 });
+    expect(third.open).toHaveLength(1);
+    expect(third.open[0]!.qty_open).toBe(3);
+    await s.close();
+    const r = await start({ profile: 'analyst', env: alpacaEnv(), dataDir: s.dataDir });
+    const after = await callOk<Memory>(r.client, 'get_trade_memory');
+    expect(after.sync).toMatchObject({ added: 0, stored: 9 });
+    expect(after.trips).toEqual(mem.trips);
+    const fills = alpaca.requests.filter((q) => q.path === '/v2/account/activities/FILL');
+    expect(fills.every((q) => q.query.direction === 'asc' && q.query.page_size === '100')).toBe(true);
+    expect(fills.some((q) => q.query.page_token)).toBe(true);
+    expect(fills.at(-1)!.query.after).toBeDefined();
+  });
+});

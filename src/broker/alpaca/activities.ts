@@ -1,8 +1,8 @@
 /**
  * Alpaca fills for trade memory: GET /v2/account/activities/FILL (the SDK's
  * AccountActivitiesApi), oldest first (`direction=asc`), 100 a page (Alpaca's maximum), each next
- * page asked with `page_token` = the id of the last activity of the page before, until a short
- * page. Activities rather than the orders' fill fields: an activity is one execution with its own
+ * page asked with `page_token` = the id of the last activity of the page before, until an empty
+ * page (a short page is not taken as the last: Alpaca does not promise full pages). Activities rather than the orders' fill fields: an activity is one execution with its own
  * id, price and time, so partial fills and fills of orders placed elsewhere (a bracket's exits, a
  * person in the dashboard) are all there, and the id makes a re-read harmless.
  *
@@ -66,10 +66,12 @@ async function readActivities(c: AlpacaClient, cursor: FillCursor | null): Promi
       z.array(WireFill),
     );
     out.push(...page);
-    const last = page[page.length - 1];
-    if (page.length < FILLS_PAGE_SIZE || !last || seen.has(last.id)) break;
-    seen.add(last.id);
-    token = last.id;
+    // Alpaca's contract: the token is the id of the page's last item (a page out of order then re-reads some: harmless)
+    const last = page[page.length - 1]?.id;
+    // only an empty page ends the walk: Alpaca does not promise full pages before the last one
+    if (!last || seen.has(last)) break;
+    seen.add(last);
+    token = last;
   }
   return out;
 }

@@ -9,7 +9,8 @@
  * Served in posting order for direction=asc (reversed for desc), `after` exclusive on
  * transaction_time, `page_size` (default and maximum 100; `pageSize` caps it to force paging) and
  * `page_token` = the id of the last activity of the previous page (the next page starts after its
- * last posting). Knob `reversePages`: each page is served back to front (out of order).
+ * first posting). Knobs: `reversePages` serves each page back to front (out of order);
+ * `repeatPrevious` adds the last activity of the page before to each page (the same fill twice).
  */
 import { randomUUID } from 'node:crypto';
 import { decimal, errorBody } from './bodies.js';
@@ -23,12 +24,23 @@ export class ActivityLog {
   readonly entries: FillActivity[] = [];
   pageSize = 100;
   reversePages = false;
+  repeatPrevious = false;
 
-  /** The FILL activity of one execution of an order. */
-  record(o: { id: string; symbol: string; side?: unknown }, qty: number, price: number, cumQty: number, leavesQty: number, atMs = Date.now()): FillActivity {
-    const at = new Date(atMs).toISOString().replace('Z', '000Z');
+  /** Microseconds of the last execution stamped "now": each one later than the one before, as Alpaca's are. */
+  private lastMicros = 0;
+
+  private nowMicros(): number {
+    this.lastMicros = Math.max(this.lastMicros + 1, Date.now() * 1000);
+    return this.lastMicros;
+  }
+
+  /** The FILL activity of one execution of an order (at `atMs`, else now). */
+  record(o: { id: string; symbol: string; side?: unknown }, qty: number, price: number, cumQty: number, leavesQty: number, atMs?: number): FillActivity {
+    const micros = atMs === undefined ? this.nowMicros() : atMs * 1000;
+    const ms = Math.floor(micros / 1000);
+    const at = new Date(ms).toISOString().replace('Z', `${String(micros % 1000).padStart(3, '0')}Z`);
     const a: FillActivity = {
-      id: `${stamp(atMs)}::${randomUUID()}`,
+      id: `${stamp(ms)}::${randomUUID()}`,
       activity_type: 'FILL',
       transaction_time: at,
       type: leavesQty > 1e-9 ? 'partial_fill' : 'fill',
@@ -58,14 +70,9 @@ export class ActivityLog {
     let list = this.entries.filter((a) => afterMs === null || Date.parse(a.transaction_time!) > afterMs!);
     if (q.get('direction') === 'desc') list = [...list].reverse();
     const token = q.get('page_token');
-    if (token) {
-      let at = -1;
-      list.forEach((a, i) => {
-        if (a.id === token) at = i;
-      });
-      list = list.slice(at + 1);
-    }
-    const page = list.slice(0, size);
+    const from = token ? list.findIndex((a) => a.id === token) + 1 : 0;
+    const page = list.slice(from, from + size);
+    if (this.repeatPrevious && from > 0 && page.length) page.push(list[from - 1]!);
     return { status: 200, body: this.reversePages ? [...page].reverse() : page };
   }
 }
