@@ -3,6 +3,7 @@
  * simulated broker. Expected failures are thrown as ToolError('BROKER_REJECTED' | 'BROKER_UNAVAILABLE' | 'NOT_FOUND').
  * Prices and quantities are numbers here (Alpaca sends strings; the adapter converts and validates).
  */
+import type { Fill } from '../memory/fills.js';
 import type { NormalizedOrder, TradingMode } from '../orders/order.js';
 
 export type { TradingMode };
@@ -244,6 +245,19 @@ export interface OptionChainRequest {
   limit?: number;
 }
 
+/**
+ * Where a fill read stopped, opaque to everyone but the broker that wrote it (the sim: its last fill
+ * row; Alpaca: the latest transaction_time seen). Kept durably by trade memory between reads.
+ */
+export type FillCursor = string;
+
+export interface FillPage {
+  /** Fills after the cursor (a broker may repeat some near the cursor: readers dedupe by fill id). */
+  fills: Fill[];
+  /** The cursor to read from next time; the one given (or null) when nothing new came. */
+  cursor: FillCursor | null;
+}
+
 export interface Broker {
   readonly name: BrokerName;
   readonly mode: TradingMode;
@@ -272,5 +286,7 @@ export interface Broker {
   getOptionSnapshots(req: OptionChainRequest): Promise<OptionSnapshot[]>;
   /** Snapshots of these OCC symbols (Alpaca takes 100 a call); a symbol without market data is absent. */
   getOptionSnapshotsFor(symbols: readonly string[]): Promise<OptionSnapshot[]>;
+  /** Every fill after `after` (null: from the first), every page to the end, oldest first. */
+  listFills(after: FillCursor | null): Promise<FillPage>;
   close(): Promise<void>;
 }

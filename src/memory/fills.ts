@@ -1,7 +1,7 @@
 /**
  * A broker fill as trade memory records it, its checks, and the two helpers every reader needs:
  * dedupe by fill id (the same fill seen twice, from a poll and a stream, counts once) and sort by
- * (time, id) so matching is the same whatever order the fills arrived in.
+ * (time to the microsecond and below, id) so matching is the same whatever order the fills arrived in.
  *
  * A fill that breaks a rule is refused with INVALID_INPUT naming the fill and the field; nothing is
  * coerced (money: a fill we cannot read exactly is a fill we must not count).
@@ -52,6 +52,8 @@ export interface ReadFill extends Fill {
   multiplier: number;
   parent_order_id: string | null;
   atMs: number;
+  /** The fraction of a millisecond below atMs (microseconds and finer): orders fills within one ms. */
+  atSubMs: number;
   /** The order a decision is attributed to: the mleg parent for a leg, else the order itself. */
   decisionId: string;
 }
@@ -84,6 +86,17 @@ function canonicalMs(at: string): number {
   ];
   if (!(mo >= 1 && mo <= 12 && d >= 1 && d <= daysIn(y, mo) && h <= 23 && mi <= 59 && s <= 59 && ms >= 0)) return Number.NaN;
   return Date.UTC(y, mo - 1, d, h, mi, s, ms);
+}
+
+/** The fraction of a millisecond in `.SSSuuu…` (Alpaca stamps microseconds; Date.parse drops them), in [0, 1). */
+export function isoSubMs(at: string): number {
+  if (at.length === 24) return 0;
+  const dot = at.indexOf('.', 19);
+  if (dot < 0) return 0;
+  let end = dot + 1;
+  while (end < at.length && at.charCodeAt(end) >= 48 && at.charCodeAt(end) <= 57) end++;
+  const rest = at.slice(dot + 4, end);
+  return rest ? Number(rest) / 10 ** rest.length : 0;
 }
 
 /** Epoch ms of an ISO time with a zone; NaN unless the calendar date exists (Date.parse rolls 02-30 over). */
@@ -166,6 +179,7 @@ export function readFill(f: Fill): ReadFill {
     asset_class,
     multiplier,
     atMs,
+    atSubMs: isoSubMs(f.at),
     decisionId: parent ?? f.order_id,
   };
 }
@@ -184,7 +198,9 @@ export function dedupeFills<F extends Fill>(fills: readonly F[]): F[] {
       seen.set(f.id, f);
       continue;
     }
-    const differs = SAME_FIELDS.find((k) => (k === 'at' ? isoMs(prior.at) !== isoMs(f.at) : (prior[k] ?? null) !== (f[k] ?? null)));
+    const differs = SAME_FIELDS.find((k) =>
+      k === 'at' ? isoMs(prior.at) !== isoMs(f.at) || isoSubMs(prior.at) !== isoSubMs(f.at) : (prior[k] ?? null) !== (f[k] ?? null),
+    );
     if (differs) refuse(f, differs, `differs between two records of the same fill (${String(prior[differs])} vs ${String(f[differs])})`);
   }
   return [...seen.values()];
@@ -192,8 +208,8 @@ export function dedupeFills<F extends Fill>(fills: readonly F[]): F[] {
 
 /** Sorted by fill time, then id (ties broken the same way every time); a new array. */
 export function sortFills<F extends Fill>(fills: readonly F[]): F[] {
-  const keyed = fills.map((f) => ({ f, ms: isoMs(f.at) }));
-  keyed.sort((a, b) => a.ms - b.ms || (a.f.id < b.f.id ? -1 : a.f.id > b.f.id ? 1 : 0));
+  const keyed = fills.map((f) => ({ f, ms: isoMs(f.at), sub: isoSubMs(f.at) }));
+  keyed.sort((a, b) => a.ms - b.ms || a.sub - b.sub || (a.f.id < b.f.id ? -1 : a.f.id > b.f.id ? 1 : 0));
   return keyed.map((k) => k.f);
 }
 
@@ -201,6 +217,6 @@ export function sortFills<F extends Fill>(fills: readonly F[]): F[] {
 export function prepareFills(fills: readonly Fill[]): ReadFill[] {
   const read = fills.map(readFill);
   const unique = dedupeFills(read);
-  unique.sort((a, b) => a.atMs - b.atMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  unique.sort((a, b) => a.atMs - b.atMs || a.atSubMs - b.atSubMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return unique;
 }

@@ -20,8 +20,10 @@ export const TOOL_MODULES: readonly ToolLoader[] = [
   async () => (await import('./get-account.js')).getAccountTool,
   async () => (await import('./get-positions.js')).getPositionsTool,
   async () => (await import('./get-orders.js')).getOrdersTool,
+  async () => (await import('./get-trade-memory.js')).getTradeMemoryTool,
   // risk and deliberation
   async () => (await import('./check-risk.js')).checkRiskTool,
+  async () => (await import('./select-strategy.js')).selectStrategyTool,
   async () => (await import('./council-vote.js')).councilVoteTool,
   async () => (await import('./get-llm-usage.js')).getLlmUsageTool,
   // execution (executor profile)

@@ -11,6 +11,8 @@ import type {
   Broker,
   BrokerOrder,
   Clock,
+  FillCursor,
+  FillPage,
   OptionChainRequest,
   OptionContract,
   OptionSnapshot,
@@ -22,6 +24,7 @@ import type {
   Trade,
 } from '../types.js';
 import * as account from './account.js';
+import * as activities from './activities.js';
 import { AlpacaCaller, type Sdk } from './call.js';
 import { buildApis, type AlpacaClient } from './client.js';
 import * as data from './market-data.js';
@@ -52,6 +55,8 @@ export class AlpacaBroker implements Broker {
   readonly name = 'alpaca' as const;
   readonly mode: TradingMode;
   private readonly c: AlpacaClient;
+  /** Order id → client_order_id, for fills (a FILL activity does not carry it). */
+  private readonly clientIds = new Map<string, string>();
 
   constructor(sdk: Sdk, opts: AlpacaBrokerOptions) {
     this.mode = opts.mode;
@@ -129,6 +134,10 @@ export class AlpacaBroker implements Broker {
 
   getOptionSnapshotsFor(symbols: readonly string[]): Promise<OptionSnapshot[]> {
     return chain.getOptionSnapshotsFor(this.c, symbols);
+  }
+
+  listFills(after: FillCursor | null): Promise<FillPage> {
+    return activities.listFills(this.c, after, this.clientIds);
   }
 
   async close(): Promise<void> {

@@ -12,6 +12,7 @@ export interface AlpacaApis {
   positions: InstanceType<Sdk['trading']['PositionsApi']>;
   clock: InstanceType<Sdk['trading']['ClockApi']>;
   assets: InstanceType<Sdk['trading']['AssetsApi']>;
+  activities: InstanceType<Sdk['trading']['AccountActivitiesApi']>;
   stocks: InstanceType<Sdk['marketData']['StockApi']>;
   options: InstanceType<Sdk['marketData']['OptionApi']>;
 }
@@ -51,6 +52,7 @@ export function buildApis(sdk: Sdk, s: ApiSettings): AlpacaApis {
     positions: new trading.PositionsApi(tradingCfg),
     clock: new trading.ClockApi(tradingCfg),
     assets: new trading.AssetsApi(tradingCfg),
+    activities: new trading.AccountActivitiesApi(tradingCfg),
     stocks: new marketData.StockApi(dataCfg),
     options: new marketData.OptionApi(dataCfg),
   };

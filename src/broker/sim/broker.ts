@@ -11,6 +11,8 @@ import type {
   Broker,
   BrokerOrder,
   Clock,
+  FillCursor,
+  FillPage,
   OptionChainRequest,
   OptionContract,
   OptionSnapshot,
@@ -22,6 +24,7 @@ import type {
   Trade,
 } from '../types.js';
 import { optionContracts, optionPriceAt, optionSnapshots, optionSnapshotsFor } from './chain.js';
+import { listFills } from './fill-feed.js';
 import { cents, type Db, migrate, openSimDatabase, SCHEMA, type SimState } from './db.js';
 import { accountAt, positionsAt } from './ledger.js';
 import { SimMarket } from './market.js';
@@ -141,6 +144,11 @@ export class SimBroker implements Broker {
 
   async getOptionSnapshotsFor(symbols: readonly string[]): Promise<OptionSnapshot[]> {
     return optionSnapshotsFor(this.market, symbols, sweep(this.s));
+  }
+
+  async listFills(after: FillCursor | null): Promise<FillPage> {
+    sweep(this.s);
+    return listFills(this.s, after);
   }
 
   async close(): Promise<void> {

@@ -133,7 +133,7 @@ async function send(ctx: AttemptContext, broker: Broker, submission: OrderSubmis
 }
 
 /** The broker holds the order: from here on the answer is "submitted", whatever else fails. */
-function finishSubmitted(ctx: AttemptContext, placed: BrokerOrder, byLookup: boolean): StageOutcome {
+async function finishSubmitted(ctx: AttemptContext, placed: BrokerOrder, byLookup: boolean): Promise<StageOutcome> {
   const r = ctx.result;
   const at = ctx.env.now().toISOString();
   r.broker_order = summariseBrokerOrder(placed);
@@ -146,7 +146,27 @@ function finishSubmitted(ctx: AttemptContext, placed: BrokerOrder, byLookup: boo
     ctx.env.deps.log.error('could not record the OUTCOME of a submitted order', { err, clientOrderId: ctx.clientOrderId });
     r.message += ' (its OUTCOME record could not be written; it will be reconciled at the next start-up)';
   }
+  await recordForMemory(ctx, placed);
   return { outcome: 'passed', message: `broker order ${placed.id} (${placed.status})${byLookup ? ', reconciled by client_order_id' : ''}` };
+}
+
+/** Trade memory's record of what this order was for (best effort: never fails the order; logs on error). */
+async function recordForMemory(ctx: AttemptContext, placed: BrokerOrder): Promise<void> {
+  const { parsed, order } = ctx.order;
+  try {
+    const { recordOrderMeta } = await import('../../memory/ingest.js');
+    await recordOrderMeta(ctx.env.deps, {
+      client_order_id: ctx.clientOrderId,
+      broker_order_id: placed.id,
+      symbol: order.symbol ?? order.legs?.[0]?.symbol ?? null,
+      strategy: parsed.strategy ?? null,
+      tags: parsed.tags ?? [],
+      rationale: parsed.rationale ?? null,
+      audit_id: ctx.attempt.auditId,
+    });
+  } catch (err) {
+    ctx.env.deps.log.error('trade memory could not record the order', { err, clientOrderId: ctx.clientOrderId });
+  }
 }
 
 /** The broker refused the order or its outcome is unknown: recorded, then refused (the id stays used). */

@@ -24,6 +24,9 @@
  *                                      Default: a session pinned open (so the gate's market-hours check does
  *                                      not depend on the hour the suite runs); `clock: 'calendar'` follows the
  *                                      NYSE calendar; setClock() pins any answer.
+ *   GET    /v2/account/activities/FILL  ?direction=asc|desc &after &page_size (≤ 100) &page_token: every fill the
+ *                                      book made, in posting order (activities.ts; knobs: activities.pageSize,
+ *                                      activities.reversePages, activities.post() for duplicates and late fills)
  *   GET    /v2/options/contracts       ?underlying_symbols &expiration_date_gte/lte &type &strike_price_gte/lte
  *                                      &limit &page_token, in expiration order, pages of min(limit, contractsPageSize)
  * Market data API (dataUrl): see market-data.ts (bars, quotes, trades, snapshots, option chains,
@@ -49,6 +52,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { ActivityLog } from './activities.js';
 import { alpacaClockTime, clockAt, defaultAccount, errorBody } from './bodies.js';
 import {
   createMarketState,
@@ -66,6 +70,7 @@ import { OrderBook } from './order-book.js';
 import type { Api, ClockAnswer, FailRule, FakeAlpaca, FakeAlpacaOptions, FillOptions, RecordedAlpacaRequest, WireOrder } from './types.js';
 
 export { alpacaClockTime } from './bodies.js';
+export type { ActivityLog, FillActivity } from './activities.js';
 export type { DataPlan, WireBar, WireQuote } from './market-data.js';
 export type { Api, FailRule, FakeAlpaca, FakeAlpacaOptions, FillOptions, RecordedAlpacaRequest, WireOrder } from './types.js';
 
@@ -88,6 +93,7 @@ interface TradingState {
   clock: () => ClockAnswer;
   book: OrderBook;
   market: ReturnType<typeof createMarketState>;
+  activities: ActivityLog;
 }
 
 function handleTrading(t: TradingState, method: string, path: string, q: URLSearchParams, body: unknown): Outcome {
@@ -103,6 +109,8 @@ function handleTrading(t: TradingState, method: string, path: string, q: URLSear
   if (byId && method === 'PATCH') return t.book.replace(id, body);
   if (byId && method === 'DELETE') return t.book.cancel(id);
   if (method === 'GET' && path === '/v2/options/contracts') return handleContracts(t.market, q);
+  const activity = /^\/v2\/account\/activities\/([A-Z]+)$/.exec(path);
+  if (method === 'GET' && activity) return t.activities.handle(activity[1]!, q);
   return { status: 404, body: errorBody(404, `route not found: ${method} ${path}`) };
 }
 
@@ -187,6 +195,7 @@ class LoopbackAlpaca implements FakeAlpaca {
   private readonly account = defaultAccount();
   private readonly book: OrderBook;
   private readonly trading: TradingState;
+  readonly activities = new ActivityLog();
 
   constructor(private readonly options: FakeAlpacaOptions) {
     this.keyId = options.keyId ?? 'fake-key-id';
@@ -199,6 +208,7 @@ class LoopbackAlpaca implements FakeAlpaca {
       optionQuote: (symbol) => optionQuoteFor(market, symbol),
       optionAsk: (symbol) => optionQuoteFor(market, symbol)?.ap ?? null,
       nextStatus: () => this.nextOrderStatus,
+      onFill: (o, qty, price, cum, leaves) => this.activities.record(o, qty, price, cum, leaves),
     });
     this.trading = {
       account: this.account,
@@ -206,6 +216,7 @@ class LoopbackAlpaca implements FakeAlpaca {
       clock: () => this.clock ?? clockAt(this.now(), options.clock ?? 'open'),
       book: this.book,
       market,
+      activities: this.activities,
     };
   }
 

@@ -24,6 +24,8 @@ export interface OrderBookDeps extends RuleContext {
   optionQuote(symbol: string): { bp: number; ap: number } | null;
   /** The status accepted orders get ('filled' fills them at once). */
   nextStatus(): string;
+  /** Each execution of a single-symbol order (the FILL activity log listens). */
+  onFill?(o: WireOrder, qty: number, price: number, cumQty: number, leavesQty: number): void;
 }
 
 const obj = (raw: unknown): OrderBody => (raw && typeof raw === 'object' ? (raw as OrderBody) : {});
@@ -116,6 +118,7 @@ export class OrderBook {
     o.filled_avg_price = decimal(((num(o.filled_avg_price) ?? 0) * before + price * qty) / filled);
     o.filled_qty = decimal(filled);
     o.updated_at = new Date().toISOString();
+    if (o.order_class !== 'mleg') this.deps.onFill?.(o, qty, price, filled, Math.max(0, total - filled));
     if (filled < total - 1e-9) {
       o.status = 'partially_filled';
       return o;

@@ -2,6 +2,7 @@
  * The shapes of the loopback Alpaca: what a test configures, what it reads back (the request log,
  * the order book in Alpaca's wire format), and the handle `startFakeAlpaca` returns.
  */
+import type { ActivityLog } from './activities.js';
 import type { DataPlan, WireBar, WireQuote } from './market-data.js';
 
 export type Api = 'trading' | 'data';
@@ -69,6 +70,8 @@ export interface FakeAlpaca {
   submittedOrders: WireOrder[];
   /** Every order the fake knows, by id: submitted, seeded, replacements and the exits of brackets / OCO / OTO. */
   orders: Map<string, WireOrder>;
+  /** FILL account activities: every fill posts one; knobs pageSize, reversePages, post(). */
+  activities: ActivityLog;
   fail(rule: FailRule): void;
   clearFailures(): void;
   setAccount(patch: Record<string, unknown>): void;

@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isToolError } from '../../../src/errors.js';
-import { dedupeFills, type Fill, isoMs, prepareFills, readFill, sortFills } from '../../../src/memory/fills.js';
+import { dedupeFills, type Fill, isoMs, isoSubMs, prepareFills, readFill, sortFills } from '../../../src/memory/fills.js';
 import { matchRoundTrips } from '../../../src/memory/round-trips.js';
 import { fill, spy } from './fixtures.js';
 
@@ -95,6 +95,17 @@ describe('dedupeFills and sortFills', () => {
   it('refuses two different records under one fill id', () => {
     const a = fill('buy', 1, 'AAPL', 100, 'A', 0);
     expect(() => dedupeFills([a, { ...a, price: 100.01 }])).toThrow(/price differs between two records/);
+  });
+
+  it('keeps the order of fills within one millisecond (Alpaca stamps microseconds)', () => {
+    expect(isoSubMs('2026-03-10T15:00:00.930002Z')).toBeCloseTo(0.002, 12);
+    expect(isoSubMs('2026-03-10T15:00:00.930Z')).toBe(0);
+    const later = { ...fill('sell', 1, 'AAPL', 1, 'B', 0), id: 'a', at: '2026-03-10T15:00:00.930002Z' };
+    const earlier = { ...fill('buy', 1, 'AAPL', 1, 'A', 0), id: 'b', at: '2026-03-10T15:00:00.930000Z' };
+    expect(sortFills([later, earlier]).map((f) => f.id)).toEqual(['b', 'a']);
+    expect(prepareFills([later, earlier]).map((f) => f.id)).toEqual(['b', 'a']);
+    // the buy opened, the sell closed: one long round trip, whatever the ids say
+    expect(matchRoundTrips([later, earlier]).trips.map((t) => t.direction)).toEqual(['long']);
   });
 
   it('sorts by time (parsed, whatever the zone) then id', () => {

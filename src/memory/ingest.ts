@@ -1,0 +1,122 @@
+/**
+ * Fills into trade memory: read the broker's new fills from the stored cursor (every page to the
+ * end), store them (INSERT OR IGNORE by fill id: never counted twice), read the regime at entry of
+ * orders that have just filled, then match every stored fill into round trips with the metadata the
+ * gate recorded at submit. A new losing round trip is handed once (ever, across restarts and
+ * processes) to the callback registered with `setLosingTripHandler`.
+ *
+ * The regime is read at ingestion, from daily bars up to the order's first fill (not at submit: it
+ * keeps a bars request off the order path, and the fill time is when the position was entered).
+ *
+ * @example const { match } = await loadTradeMemory(deps, broker); match.trips // closed round trips
+ */
+import type { Broker } from '../broker/types.js';
+import type { Deps } from '../deps.js';
+import { regimeAt } from './regime.js';
+import { matchRoundTrips } from './round-trips.js';
+import { MemoryStore, type OrderMetaRecord } from './store.js';
+import type { MatchResult, RoundTrip } from './trips.js';
+
+/** What a losing trip is linked to: the opening order's audit id (the gate's record) and client_order_id. */
+export interface LosingTripLink {
+  audit_id: string | null;
+  client_order_id: string;
+}
+
+/** Called once per losing round trip (a throw gives the trip back: it is offered again on the next read). */
+export type OnLosingTrip = (trip: RoundTrip, link: LosingTripLink) => Promise<void> | void;
+
+const handlers = new WeakMap<Deps, OnLosingTrip>();
+const syncing = new WeakMap<Deps, Promise<unknown>>();
+
+/** Register the draft-lesson writer (or any callback) for this server's losing round trips. */
+export function setLosingTripHandler(deps: Deps, fn: OnLosingTrip | null): void {
+  if (fn) handlers.set(deps, fn);
+  else handlers.delete(deps);
+}
+
+/** The account key rows are stored under: broker and mode (a paper and a live account never mix). */
+export const accountKey = (deps: Pick<Deps, 'brokerName' | 'mode'>): string => `${deps.brokerName}:${deps.mode}`;
+
+export function memoryStore(deps: Deps): Promise<MemoryStore> {
+  return deps.service('memory.store', async (d) => {
+    const store = await MemoryStore.open(d.dataDir);
+    d.onClose(() => store.close());
+    return store;
+  });
+}
+
+export type OrderMetaInput = Omit<OrderMetaRecord, 'tags'> & { tags?: readonly string[] | null };
+
+/** The gate's record of a submitted order (best effort: an error is logged, never thrown). */
+export async function recordOrderMeta(deps: Deps, meta: OrderMetaInput): Promise<void> {
+  try {
+    const store = await memoryStore(deps);
+    store.recordMeta(accountKey(deps), { ...meta, tags: meta.tags ?? [] }, new Date());
+  } catch (err) {
+    deps.log.error('trade memory could not record the order metadata', { err, clientOrderId: meta.client_order_id });
+  }
+}
+
+export interface SyncReport {
+  /** Fills the broker returned this time, and how many of them were new. */
+  read: number;
+  added: number;
+}
+
+export interface TradeMemory {
+  match: MatchResult;
+  sync: SyncReport & { stored: number };
+}
+
+async function readRegimes(deps: Deps, store: MemoryStore, broker: Broker): Promise<void> {
+  const account = accountKey(deps);
+  for (const p of store.pendingRegimes(account)) {
+    const regime = await regimeAt(broker, p.symbol, p.at, (msg, meta) => deps.log.warn(msg, meta));
+    store.setRegime(account, p.client_order_id, regime);
+  }
+}
+
+/** Read the broker's new fills into the store, one sync at a time per server. */
+export function syncFills(deps: Deps, broker: Broker): Promise<SyncReport> {
+  const run = async (): Promise<SyncReport> => {
+    const store = await memoryStore(deps);
+    const account = accountKey(deps);
+    const page = await broker.listFills(store.cursor(account));
+    const added = store.addFills(account, page.fills, page.cursor, new Date());
+    await readRegimes(deps, store, broker);
+    return { read: page.fills.length, added };
+  };
+  const next = (syncing.get(deps) ?? Promise.resolve()).then(run, run);
+  syncing.set(
+    deps,
+    next.catch(() => undefined),
+  );
+  return next;
+}
+
+/** Hand every not-yet-handed losing trip to the registered callback, once each. */
+async function handLosses(deps: Deps, store: MemoryStore, trips: readonly RoundTrip[], fn: OnLosingTrip): Promise<void> {
+  const account = accountKey(deps);
+  for (const trip of trips) {
+    if (!(trip.realized_pnl < 0) || !store.claimHandOver(account, trip.id, new Date())) continue;
+    try {
+      await fn(trip, { audit_id: store.meta(account, trip.opening_client_order_id)?.audit_id ?? null, client_order_id: trip.opening_client_order_id });
+    } catch (err) {
+      store.releaseHandOver(account, trip.id);
+      deps.log.error('the losing-trip callback failed; the trip will be offered again', { err, tripId: trip.id });
+    }
+  }
+}
+
+/** Sync, then match every stored fill with the recorded metadata; losing trips go to the registered callback. */
+export async function loadTradeMemory(deps: Deps, broker: Broker): Promise<TradeMemory> {
+  const sync = await syncFills(deps, broker);
+  const store = await memoryStore(deps);
+  const account = accountKey(deps);
+  const fills = store.fills(account);
+  const match = matchRoundTrips(fills, { metaOf: (o) => store.meta(account, o.client_order_id) });
+  const fn = handlers.get(deps);
+  if (fn) await handLosses(deps, store, match.trips, fn);
+  return { match, sync: { ...sync, stored: fills.length } };
+}

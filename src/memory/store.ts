@@ -1,0 +1,192 @@
+/**
+ * Trade memory's durable state, `<data dir>/memory.sqlite` (WAL, synchronous=FULL), shared by every
+ * server process on the data dir. Rows are keyed by `account` (`<broker>:<mode>`, e.g. `sim:sim`,
+ * `alpaca:paper`), so a paper and a live account on one data dir never mix.
+ * - fills: every broker fill, PRIMARY KEY (account, id); written with INSERT OR IGNORE, so a fill
+ *   read twice (a re-read page, a restart, two processes polling) is stored once;
+ * - cursors: where the last read of the broker's fills stopped (Broker.listFills' cursor);
+ * - order_meta: what the gate knew when it sent an order, by client_order_id (strategy, tags,
+ *   rationale, audit id) and the regime at entry once ingestion has read it;
+ * - handed_over: the losing round trips already given to the draft-lesson callback (once each).
+ *
+ * @example const store = await MemoryStore.open(deps.dataDir); store.addFills('sim:sim', fills, cursor);
+ */
+import { join } from 'node:path';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Fill } from './fills.js';
+import { openSqlite } from '../store/sqlite.js';
+import type { Regime, TradeMeta } from './trips.js';
+
+export const MEMORY_DB_FILE = 'memory.sqlite';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS fills (
+  account TEXT NOT NULL, id TEXT NOT NULL, order_id TEXT NOT NULL, client_order_id TEXT NOT NULL,
+  symbol TEXT NOT NULL, side TEXT NOT NULL, qty REAL NOT NULL, price REAL NOT NULL, fee REAL, at TEXT NOT NULL,
+  parent_order_id TEXT, asset_class TEXT, multiplier INTEGER, stored_at TEXT NOT NULL,
+  PRIMARY KEY (account, id)
+);
+CREATE TABLE IF NOT EXISTS cursors (account TEXT PRIMARY KEY, cursor TEXT, updated_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS order_meta (
+  account TEXT NOT NULL, client_order_id TEXT NOT NULL, broker_order_id TEXT, symbol TEXT,
+  strategy TEXT, tags TEXT NOT NULL DEFAULT '[]', rationale TEXT, audit_id TEXT,
+  -- pending: not read yet; set: regime_trend / regime_volatility hold it; unavailable: tried, no bars
+  regime_state TEXT NOT NULL DEFAULT 'pending', regime_trend TEXT, regime_volatility TEXT,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (account, client_order_id)
+);
+CREATE TABLE IF NOT EXISTS handed_over (account TEXT NOT NULL, trip_id TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (account, trip_id));
+`;
+
+export interface OrderMetaRecord {
+  client_order_id: string;
+  broker_order_id: string | null;
+  symbol: string | null;
+  strategy: string | null;
+  tags: readonly string[];
+  rationale: string | null;
+  audit_id: string | null;
+}
+
+export interface StoredMeta extends TradeMeta {
+  audit_id: string | null;
+  regime_state: 'pending' | 'set' | 'unavailable';
+}
+
+interface FillRow extends Omit<Fill, 'parent_order_id' | 'asset_class' | 'multiplier'> {
+  parent_order_id: string | null;
+  asset_class: Fill['asset_class'] | null;
+  multiplier: number | null;
+}
+
+interface MetaRow {
+  strategy: string | null;
+  tags: string;
+  rationale: string | null;
+  audit_id: string | null;
+  regime_state: StoredMeta['regime_state'];
+  regime_trend: string | null;
+  regime_volatility: string | null;
+}
+
+export class MemoryStore {
+  private constructor(private readonly db: BetterSqlite3.Database) {}
+
+  static async open(dataDir: string): Promise<MemoryStore> {
+    const db = await openSqlite(join(dataDir, MEMORY_DB_FILE), { synchronous: 'FULL' });
+    try {
+      db.exec(SCHEMA);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    return new MemoryStore(db);
+  }
+
+  /** Store the fills (a fill already held is left as it was) and move the cursor, in one transaction; the count newly stored. */
+  addFills(account: string, fills: readonly Fill[], cursor: string | null, at: Date): number {
+    const insert = this.db.prepare(
+      `INSERT OR IGNORE INTO fills (account, id, order_id, client_order_id, symbol, side, qty, price, fee, at, parent_order_id, asset_class, multiplier, stored_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const now = at.toISOString();
+    return this.db
+      .transaction(() => {
+        let added = 0;
+        for (const f of fills) {
+          added += insert.run(
+            account,
+            f.id,
+            f.order_id,
+            f.client_order_id,
+            f.symbol,
+            f.side,
+            f.qty,
+            f.price,
+            f.fee,
+            f.at,
+            f.parent_order_id ?? null,
+            f.asset_class ?? null,
+            f.multiplier ?? null,
+            now,
+          ).changes;
+        }
+        if (cursor !== null)
+          this.db
+            .prepare(
+              'INSERT INTO cursors (account, cursor, updated_at) VALUES (?, ?, ?) ON CONFLICT(account) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at',
+            )
+            .run(account, cursor, now);
+        return added;
+      })
+      .immediate();
+  }
+
+  cursor(account: string): string | null {
+    const row = this.db.prepare('SELECT cursor FROM cursors WHERE account = ?').get(account) as { cursor: string | null } | undefined;
+    return row?.cursor ?? null;
+  }
+
+  fills(account: string): Fill[] {
+    const rows = this.db
+      .prepare('SELECT id, order_id, client_order_id, symbol, side, qty, price, fee, at, parent_order_id, asset_class, multiplier FROM fills WHERE account = ?')
+      .all(account) as FillRow[];
+    return rows.map((r) => ({ ...r, parent_order_id: r.parent_order_id, asset_class: r.asset_class ?? undefined, multiplier: r.multiplier ?? undefined }));
+  }
+
+  /** What the gate knew when it sent an order; a second record of the same client_order_id keeps the first. */
+  recordMeta(account: string, m: OrderMetaRecord, at: Date): void {
+    this.db
+      .prepare(
+        `INSERT OR IGNORE INTO order_meta (account, client_order_id, broker_order_id, symbol, strategy, tags, rationale, audit_id, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(account, m.client_order_id, m.broker_order_id, m.symbol, m.strategy, JSON.stringify(m.tags), m.rationale, m.audit_id, at.toISOString());
+  }
+
+  meta(account: string, clientOrderId: string): StoredMeta | null {
+    const r = this.db
+      .prepare(
+        'SELECT strategy, tags, rationale, audit_id, regime_state, regime_trend, regime_volatility FROM order_meta WHERE account = ? AND client_order_id = ?',
+      )
+      .get(account, clientOrderId) as MetaRow | undefined;
+    if (!r) return null;
+    const regime: Regime | null = r.regime_state === 'set' ? { trend: r.regime_trend, volatility: r.regime_volatility } : null;
+    return { strategy: r.strategy, tags: JSON.parse(r.tags) as string[], rationale: r.rationale, audit_id: r.audit_id, regime, regime_state: r.regime_state };
+  }
+
+  /** Orders with metadata whose regime is not read yet, with their first fill (symbol and time). */
+  pendingRegimes(account: string): Array<{ client_order_id: string; symbol: string; at: string }> {
+    return this.db
+      .prepare(
+        // SQLite: with MIN() the bare column (symbol) comes from the row holding the minimum
+        `SELECT m.client_order_id, f.symbol, MIN(f.at) AS at FROM order_meta m
+         JOIN fills f ON f.account = m.account AND f.client_order_id = m.client_order_id
+         WHERE m.account = ? AND m.regime_state = 'pending'
+         GROUP BY m.client_order_id`,
+      )
+      .all(account) as Array<{ client_order_id: string; symbol: string; at: string }>;
+  }
+
+  setRegime(account: string, clientOrderId: string, regime: Regime | null): void {
+    this.db
+      .prepare(
+        "UPDATE order_meta SET regime_state = ?, regime_trend = ?, regime_volatility = ? WHERE account = ? AND client_order_id = ? AND regime_state = 'pending'",
+      )
+      .run(regime ? 'set' : 'unavailable', regime?.trend ?? null, regime?.volatility ?? null, account, clientOrderId);
+  }
+
+  /** Claim a trip for the hand-over; true only for the one caller (of any process) that claimed it first. */
+  claimHandOver(account: string, tripId: string, at: Date): boolean {
+    return this.db.prepare('INSERT OR IGNORE INTO handed_over (account, trip_id, at) VALUES (?, ?, ?)').run(account, tripId, at.toISOString()).changes === 1;
+  }
+
+  /** Give a claim back (the hand-over failed): the next read tries the trip again. */
+  releaseHandOver(account: string, tripId: string): void {
+    this.db.prepare('DELETE FROM handed_over WHERE account = ? AND trip_id = ?').run(account, tripId);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

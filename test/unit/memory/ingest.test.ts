@@ -1,0 +1,102 @@
+/**
+ * Ingestion on a real sim broker and memory.sqlite: fills stored once whatever the number of polls
+ * and restarts, the gate's metadata attached to the trip, and each losing round trip handed to the
+ * callback exactly once (a failed hand-over is offered again; a restart never hands one twice).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { openSimBroker, type SimBroker } from '../../../src/broker/sim/broker.js';
+import type { OrderSubmission } from '../../../src/broker/types.js';
+import type { Deps } from '../../../src/deps.js';
+import { loadTradeMemory, recordOrderMeta, setLosingTripHandler, type LosingTripLink } from '../../../src/memory/ingest.js';
+import type { RoundTrip } from '../../../src/memory/trips.js';
+import { tempDataDir } from '../../support/client.js';
+import { MARKET_OPEN_INSTANT } from '../../support/execution-harness.js';
+import { makeDeps } from '../llm/helpers.js';
+
+const open: Array<Deps | SimBroker> = [];
+afterEach(async () => {
+  for (const x of open.splice(0)) await x.close();
+});
+
+async function setup(dataDir: string): Promise<{ deps: Deps; broker: SimBroker }> {
+  const deps = makeDeps({}, dataDir);
+  const broker = await openSimBroker({ dataDir, startingCash: 100_000, seed: 7, now: () => new Date(MARKET_OPEN_INSTANT) });
+  open.push(deps, broker);
+  return { deps, broker };
+}
+
+const market = (side: 'buy' | 'sell', qty: number, id: string): OrderSubmission => ({
+  symbol: 'AAPL',
+  side,
+  qty,
+  notional: null,
+  type: 'market',
+  time_in_force: 'day',
+  limit_price: null,
+  stop_price: null,
+  trail_price: null,
+  trail_percent: null,
+  extended_hours: false,
+  client_order_id: id,
+  order_class: 'simple',
+  take_profit: null,
+  stop_loss: null,
+  position_intent: null,
+  legs: null,
+});
+
+describe('trade memory ingestion (sim)', () => {
+  it('hands a losing round trip over once, with its audit id; a failed hand-over is offered again; a restart does not repeat it', async () => {
+    const dataDir = tempDataDir('tars-memory-');
+    const { deps, broker } = await setup(dataDir);
+    const buy = await broker.submitOrder(market('buy', 5, 'ing-open'));
+    await recordOrderMeta(deps, {
+      client_order_id: 'ing-open',
+      broker_order_id: buy.id,
+      symbol: 'AAPL',
+      strategy: 'mean_reversion',
+      tags: ['unit'],
+      rationale: 'r',
+      audit_id: 'audit-1',
+    });
+    // bought at the ask, sold at the bid of the same quote: a loss of the spread
+    await broker.submitOrder(market('sell', 5, 'ing-close'));
+    const handed: Array<[RoundTrip, LosingTripLink]> = [];
+    let fail = true;
+    setLosingTripHandler(deps, (trip, link) => {
+      if (fail) throw new Error('draft writer down');
+      handed.push([trip, link]);
+    });
+    const first = await loadTradeMemory(deps, broker);
+    expect(first.match.trips).toHaveLength(1);
+    expect(first.match.trips[0]!.realized_pnl).toBeLessThan(0);
+    expect(first.match.trips[0]).toMatchObject({ strategy: 'mean_reversion', tags: ['unit'], rationale: 'r' });
+    expect(handed).toEqual([]);
+    fail = false;
+    await loadTradeMemory(deps, broker);
+    await loadTradeMemory(deps, broker);
+    expect(handed).toHaveLength(1);
+    expect(handed[0]![1]).toEqual({ audit_id: 'audit-1', client_order_id: 'ing-open' });
+    expect(handed[0]![0].id).toBe(first.match.trips[0]!.id);
+    // a second server on the data dir: the same fills, the same trip, not handed again
+    const again = await setup(dataDir);
+    const seen: string[] = [];
+    setLosingTripHandler(again.deps, (trip) => {
+      seen.push(trip.id);
+    });
+    const second = await loadTradeMemory(again.deps, again.broker);
+    expect(second.sync).toEqual({ read: 0, added: 0, stored: 2 });
+    expect(second.match.trips).toEqual(first.match.trips);
+    expect(seen).toEqual([]);
+  });
+
+  it('two syncs running at once store each fill once', async () => {
+    const { deps, broker } = await setup(tempDataDir('tars-memory-'));
+    await broker.submitOrder(market('buy', 3, 'c-open'));
+    await broker.submitOrder(market('sell', 3, 'c-close'));
+    const [a, b] = await Promise.all([loadTradeMemory(deps, broker), loadTradeMemory(deps, broker)]);
+    expect(a.sync.added + b.sync.added).toBe(2);
+    expect(b.sync.stored).toBe(2);
+    expect(b.match.trips).toEqual(a.match.trips);
+  });
+});
