@@ -3,7 +3,9 @@
  * `<data dir>/lessons/*.md` (same format; drafts written from losing trades live there too),
  * re-read whenever a file there is added, removed or changed — no restart. A user file with the
  * id of a shipped lesson replaces it (the way to retune or retire a shipped block rule). The
- * snapshot is cheap when nothing changed (one directory listing and a stat per file).
+ * snapshot is cheap when nothing changed: one stat of the directory (a file added, removed or
+ * renamed into place shows at once), and a listing with a stat per file at most once a second
+ * (an edit in place shows within FULL_SCAN_MS).
  *
  * Load errors are kept with the snapshot; one that concerns a file declaring a block rule (or a
  * directory that cannot be read) is `blocking`: the gate refuses every order until it is fixed.
@@ -30,11 +32,16 @@ export interface LibrarySnapshot {
 
 type DirRead = { lessons: FileLesson[]; errors: LoadError[] };
 
+/** An edit in place (no rename) is picked up within this long; adding, removing or renaming a file at once. */
+export const FULL_SCAN_MS = 1_000;
+
 export class LessonLibrary {
   private shipped: DirRead | null = null;
   private userStamp: string | null = null;
   private current: LibrarySnapshot | null = null;
   private reported = new Set<string>();
+  private dirStamp = '';
+  private scannedAt = 0;
 
   constructor(
     readonly shippedDir: string,
@@ -45,6 +52,7 @@ export class LessonLibrary {
   /** The lessons as the files stand now (re-read only what changed). */
   snapshot(): LibrarySnapshot {
     this.shipped ??= readDir(this.shippedDir, 'shipped', (f) => f);
+    if (this.current && !this.mayHaveChanged()) return this.current;
     const stamp = this.stampOfUserDir();
     if (this.current && stamp === this.userStamp) return this.current;
     const user: DirRead = stamp === 'absent' ? { lessons: [], errors: [] } : readDir(this.userDir, 'user', (f) => join(this.userDir, f));
@@ -52,6 +60,25 @@ export class LessonLibrary {
     this.current = { ...merge(this.shipped, user), version: (this.current?.version ?? 0) + 1 };
     this.reportErrors(this.current.errors);
     return this.current;
+  }
+
+  /**
+   * One stat per call: a file added, removed or renamed into place changes the directory's mtime
+   * at once; an edit in place is seen by the full scan at most FULL_SCAN_MS later.
+   */
+  private mayHaveChanged(): boolean {
+    const now = Date.now();
+    let dirStamp: string;
+    try {
+      const st = statSync(this.userDir);
+      dirStamp = `${st.mtimeMs}:${st.ino}`;
+    } catch (err) {
+      dirStamp = (err as NodeJS.ErrnoException).code ?? 'error';
+    }
+    if (dirStamp === this.dirStamp && now - this.scannedAt < FULL_SCAN_MS) return false;
+    this.dirStamp = dirStamp;
+    this.scannedAt = now;
+    return true;
   }
 
   /** Names, sizes and modification times of the user's lesson files: any edit changes it. */
