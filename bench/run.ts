@@ -14,6 +14,7 @@ export interface BenchEntry {
 const BENCHES: BenchEntry[] = [
   { name: 'startup', run: async () => (await import('./startup.js')).run() },
   { name: 'lessons', run: async () => (await import('./lessons.js')).run() },
+  { name: 'lessons-gate', run: async () => (await import('./lessons-gate.js')).run() },
   { name: 'council', run: async () => (await import('./council.js')).run() },
   { name: 'llm', run: async () => (await import('./llm.js')).run() },
   { name: 'risk', run: async () => (await import('./risk.js')).run() },

@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { ENV_VARS } from '../src/config.js';
 import { loadProfile, PROFILE_NAMES, selectTools } from '../src/profiles.js';
 import { PACKAGE_ROOT } from '../src/paths.js';
+import { BLOCK_FACTS } from '../src/risk/block-rule.js';
 import { RiskLimitsSchema } from '../src/risk/limits.js';
 import { loadCatalogue } from '../src/tools/index.js';
 import { TOOL_GROUPS, type ToolDefinition, type ToolGroup } from '../src/tool.js';
@@ -63,8 +64,23 @@ function riskTable(): string {
   return ['| limit | default | why |', '|---|---|---|', ...rows].join('\n');
 }
 
+/** The facts a lesson's block rule may name (src/risk/block-rule.ts). */
+function blockFactsTable(): string {
+  const rows = Object.entries(BLOCK_FACTS).map(([name, spec]) => {
+    const values = (spec as { values?: readonly string[] }).values;
+    const kind = values ? values.join(' \\| ') : spec.kind;
+    return `| \`${name}\` | ${kind} | ${spec.about.replace(/\|/g, '\\|')} |`;
+  });
+  return ['| fact | values | what it is |', '|---|---|---|', ...rows].join('\n');
+}
+
 export async function renderReadme(current: string): Promise<string> {
-  const sections: Record<string, string> = { config: configTable(), tools: toolTable(await loadCatalogue()), risk: riskTable() };
+  const sections: Record<string, string> = {
+    config: configTable(),
+    tools: toolTable(await loadCatalogue()),
+    risk: riskTable(),
+    'block-facts': blockFactsTable(),
+  };
   let out = current;
   for (const [name, table] of Object.entries(sections)) {
     const re = new RegExp(`(<!-- generated:${name} -->)[\\s\\S]*?(<!-- /generated:${name} -->)`);

@@ -19,6 +19,8 @@ Usage:
   tars-trading-mcp halt [--reason TEXT]   stop all trading (kill switch; survives restarts)
   tars-trading-mcp resume                 clear the kill switch (the only way to clear it)
   tars-trading-mcp status                 halt state, today's P&L base, recent orders
+  tars-trading-mcp lessons drafts         the draft lessons written from losing trades
+  tars-trading-mcp lessons promote ID     make a reviewed draft a lesson (searchable, shown at the gate)
 
 Options:
   --profile analyst|council|executor|PATH.json   tools and risk limits (env TRADING_MCP_PROFILE; default analyst)
@@ -38,7 +40,7 @@ TRADING_MCP_MONTHLY_BUDGET_USD, TRADING_MCP_TIERS, APCA_API_*, TRADING_MCP_ALLOW
 TRADING_MCP_HTTP_ORIGINS, ...).
 `;
 
-const SUBCOMMANDS = ['serve', 'doctor', 'halt', 'resume', 'status'] as const;
+const SUBCOMMANDS = ['serve', 'doctor', 'halt', 'resume', 'status', 'lessons'] as const;
 type Subcommand = (typeof SUBCOMMANDS)[number];
 
 function fail(message: string, code = 2): never {
@@ -68,10 +70,14 @@ function parseCli(argv: string[]) {
       reason: { type: 'string' },
     },
   });
-  if (positionals.length > 1) throw new ConfigError(`unexpected arguments: ${positionals.slice(1).join(' ')}`);
   const command = (positionals[0] ?? 'serve') as Subcommand;
   if (!SUBCOMMANDS.includes(command)) throw new ConfigError(`unknown command "${positionals[0]}" (try --help)`);
-  return { values, command };
+  const args = positionals.slice(1);
+  if (command === 'lessons') {
+    const ok = (args[0] === 'drafts' && args.length === 1) || (args[0] === 'promote' && args.length === 2);
+    if (!ok) throw new ConfigError('usage: tars-trading-mcp lessons drafts | lessons promote ID');
+  } else if (args.length) throw new ConfigError(`unexpected arguments: ${args.join(' ')}`);
+  return { values, command, args };
 }
 
 async function main(): Promise<void> {
@@ -81,7 +87,7 @@ async function main(): Promise<void> {
   } catch (err) {
     fail((err as Error).message);
   }
-  const { values, command } = parsed;
+  const { values, command, args } = parsed;
   if (values.help) {
     process.stdout.write(USAGE);
     return;
@@ -137,6 +143,12 @@ async function main(): Promise<void> {
           process.stdout.write(`${r.status === 'ok' ? ' ok ' : r.status === 'warn' ? 'warn' : 'FAIL'}  ${r.area.padEnd(8)} ${r.name.padEnd(22)} ${r.detail}\n`);
       }
       await shutdown(results.some((r) => r.status === 'fail') ? 1 : 0);
+    }
+    if (command === 'lessons') {
+      const { listDrafts, promoteLesson } = await import('./lessons/promote.js');
+      const out = args[0] === 'promote' ? promoteLesson(deps, args[1]!) : listDrafts(deps);
+      process.stdout.write(`${out}\n`);
+      await shutdown(0);
     }
     const commands = await import('./risk/commands.js');
     const out =

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Deps } from '../deps.js';
 import { ToolError, isToolError } from '../errors.js';
+import type { PromptLesson } from '../lessons/prompt.js';
 import { getTierTable } from '../llm/index.js';
 import type { LlmRouter } from '../llm/types.js';
 import { canonicalOrder, normalizeOrder, orderHash as hashOrder, type ParsedOrder } from '../orders/order.js';
@@ -82,6 +83,7 @@ export async function runCouncil(deps: Deps, router: LlmRouter, store: CouncilSt
     question: input.question,
     context: input.context,
     order: order && orderHash ? { canonical: canonicalOrder(order, deps.mode), orderHash, rationale: input.order?.rationale } : undefined,
+    lessons: input.order ? await orderLessons(deps, input.order) : undefined,
     mode: deps.mode,
   });
   // Fail before anything is sent when the budget cannot pay for a quorum of members.
@@ -101,6 +103,12 @@ export async function runCouncil(deps: Deps, router: LlmRouter, store: CouncilSt
   const outcomes = await askAll(session);
   refuseWhenNothingReached(session, outcomes);
   return decide(session, input.question, orderHash, outcomes, started);
+}
+
+/** The lessons matching the order under vote (the same the Opus confirmation is shown). */
+async function orderLessons(deps: Deps, order: ParsedOrder): Promise<PromptLesson[]> {
+  const [{ lessonsForOrder }, { promptLesson }] = await Promise.all([import('../lessons/for-order.js'), import('../lessons/prompt.js')]);
+  return (await lessonsForOrder(deps, order)).map((m) => promptLesson(m.lesson));
 }
 
 /** Every member in parallel, each vote journalled as it arrives; a journal failure fails the council. */

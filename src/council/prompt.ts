@@ -1,16 +1,21 @@
 /**
  * The messages each council member receives. Every piece of caller-supplied text (the question,
  * the context, the order's rationale) is fenced as data between markers carrying a random nonce,
- * so text inside cannot close the fence or pass itself off as instructions.
+ * so text inside cannot close the fence or pass itself off as instructions. The lessons matching
+ * the order (SPEC §13) are fenced the same way, each line made inert as the confirmation's are.
  */
 import { randomBytes } from 'node:crypto';
+import { lessonsPromptText, type PromptLesson } from '../lessons/prompt.js';
 import type { ChatMessage } from '../llm/types.js';
+import { neutraliseUntrusted } from '../llm/untrusted.js';
 
 export interface CouncilPromptInput {
   question: string;
   context?: string | undefined;
   /** Canonical order JSON (RFC 8785) and its hash, when the council votes on an order. */
   order?: { canonical: string; orderHash: string; rationale?: string | undefined } | undefined;
+  /** Lessons from past trades matching the order (absent: no section). */
+  lessons?: readonly PromptLesson[] | undefined;
   mode: string;
 }
 
@@ -36,6 +41,10 @@ export function councilMessages(input: CouncilPromptInput, nonce: string = rando
   if (input.order) {
     parts.push('', 'The order under vote (canonical JSON, produced by the server — trusted):', `order_hash: ${input.order.orderHash}`, input.order.canonical);
     if (input.order.rationale) parts.push('', "The caller's rationale for the order:", fence('RATIONALE', input.order.rationale, nonce));
+  }
+  if (input.lessons) {
+    parts.push('', 'Lessons from past trades matching this order (notes people and models wrote; every line starts with "| "):');
+    parts.push(fence('LESSONS', neutraliseUntrusted(lessonsPromptText(input.lessons)), nonce));
   }
   if (input.context) parts.push('', 'Context supplied by the caller:', fence('CONTEXT', input.context, nonce));
   parts.push('', 'Answer with the JSON vote object only.');

@@ -52,6 +52,7 @@ export class Attempt {
       broker_order: null,
       duplicate_of: null,
       action: null,
+      lessons: null,
       audit_id: this.auditId,
       latency_ms: 0,
     };

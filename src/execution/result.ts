@@ -88,6 +88,10 @@ export const PlaceOrderResultSchema = z.strictObject({
     })
     .nullable()
     .describe('replace_order / close_position: what the order does, and the order it resolved to'),
+  lessons: z
+    .array(z.strictObject({ id: z.string(), title: z.string() }))
+    .nullable()
+    .describe('the lessons matching this order that the Opus confirmation was shown (SPEC §13); null when the confirmation was not reached'),
   audit_id: z.string(),
   latency_ms: z.number(),
 });

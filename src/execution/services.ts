@@ -4,6 +4,7 @@
  */
 import type { Broker } from '../broker/types.js';
 import type { Deps } from '../deps.js';
+import type { PromptLesson } from '../lessons/prompt.js';
 import type { LlmRouter } from '../llm/types.js';
 import type { NormalizedOrder, ParsedOrder } from '../orders/order.js';
 import type { RiskAction } from '../risk/input.js';
@@ -29,15 +30,26 @@ export interface GateServices {
   orderSlot(order: NormalizedOrder, at: Date): Promise<OrderSlot>;
   /** Check a council ticket without spending it (the INTENT transaction spends it). */
   verifyTicket(ticket: string, orderHash: string): Promise<TicketCheck>;
+  /** The lessons matching the order, for the Opus prompt (SPEC §13); absent: the prompt carries none. */
+  lessonsFor?(order: ParsedOrder, at: Date): Promise<PromptLesson[]>;
 }
 
 export function defaultServices(deps: Deps): GateServices {
   return {
     broker: async () => (await import('../broker/index.js')).getBroker(deps),
     llm: async () => (await import('../llm/index.js')).getLlm(deps),
-    assessOrder: async (order, action) => (await import('../risk/service.js')).assessOrder(deps, order, action),
+    // the lessons' block rules go with every verdict: the risk stage and the re-check before sending alike
+    assessOrder: async (order, action) => {
+      const rules = await (await import('../lessons/for-order.js')).lessonRulesFor(deps, order);
+      return (await import('../risk/service.js')).assessOrder(deps, order, action, rules);
+    },
     orderSlot: async (order, at) => (await import('../risk/service.js')).orderSlot(deps, order, at),
     verifyTicket: async (ticket, hash) => (await import('../council/ticket.js')).verifyTicket(deps, ticket, hash),
+    lessonsFor: async (order, at) => {
+      const { lessonsForOrder } = await import('../lessons/for-order.js');
+      const { promptLesson } = await import('../lessons/prompt.js');
+      return (await lessonsForOrder(deps, order, at)).map((m) => promptLesson(m.lesson));
+    },
   };
 }
 

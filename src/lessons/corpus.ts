@@ -1,6 +1,10 @@
 /**
- * The shipped lessons: Markdown files under lessons/ with YAML front matter
- * (id, title, severity, tags, created) and a body whose `## Prevention` section is the prevention.
+ * Lesson files: Markdown with YAML front matter (id, title, severity, tags, created) and a body
+ * whose `## Prevention` section is the prevention — the shipped lessons/ and the user's own under
+ * `<data dir>/lessons/` alike. Optional front matter: `symbols` and `strategies` (what the lesson
+ * is about, for matching it to an order), `block` (a rule that refuses matching orders: see
+ * src/risk/block-rule.ts), and for a draft written from a losing trade `draft: true` with `links`
+ * (`promoted` once a person promoted it).
  *
  * @example
  *   ---
@@ -9,6 +13,7 @@
  *   severity: high
  *   tags: [execution, slippage]
  *   created: 2025-02-11
+ *   block: {"type": "market", "minutes_after_open": {"lt": 5}}
  *   ---
  *   What happened ...
  *
@@ -19,57 +24,139 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { LESSON_LIMITS, SEVERITIES, TAG_PATTERN, contentHash, normalizeTags, type Lesson } from './types.js';
+import { parseBlockRule } from '../risk/block-rule.js';
+import { LESSON_LIMITS, SEVERITIES, TAG_PATTERN, contentHash, normalizeTags, type FileLesson } from './types.js';
+
+export const LESSON_ID = /^[a-z0-9][a-z0-9-]{2,80}$/;
+export const STRATEGY_ID = /^[a-z0-9][a-z0-9_-]{0,39}$/;
+const SYMBOL = /^[A-Z]{1,6}([.][A-Z]{1,2})?$/;
+
+const LinksSchema = z.strictObject({
+  round_trip_id: z.string().min(1).max(200),
+  audit_id: z.string().max(200).nullable(),
+  client_order_id: z.string().max(200).nullable(),
+  trade_ids: z.array(z.string().max(200)).max(200).default([]),
+});
 
 const FrontMatterSchema = z.strictObject({
-  id: z.string().regex(/^[a-z0-9][a-z0-9-]{2,80}$/),
+  id: z.string().regex(LESSON_ID),
   title: z.string().min(3).max(LESSON_LIMITS.title),
   severity: z.enum(SEVERITIES),
   tags: z.array(z.string().regex(TAG_PATTERN).max(LESSON_LIMITS.tag)).min(1).max(LESSON_LIMITS.tags),
   created: z.union([z.string(), z.date()]),
+  symbols: z.array(z.string().regex(SYMBOL, 'symbols are upper-case tickers such as SPY or BRK.B')).max(50).optional(),
+  strategies: z.array(z.string().regex(STRATEGY_ID, 'strategies are ids such as iron_condor')).max(20).optional(),
+  block: z.unknown().optional(),
+  draft: z.boolean().optional(),
+  promoted: z.union([z.string(), z.date()]).optional(),
+  links: LinksSchema.optional(),
 });
 
-export function parseLessonFile(file: string, text: string): Lesson {
-  const match = /^---\r?\n([\s\S]*?)\r?\n---\r?\n([\s\S]*)$/.exec(text);
-  if (!match) throw new Error(`${file}: no YAML front matter`);
-  const front = FrontMatterSchema.safeParse(parseYaml(match[1]!));
-  if (!front.success) throw new Error(`${file}: ${front.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  const [body = '', prevention = ''] = match[2]!.split(/^##\s+Prevention\s*$/m);
-  const created = new Date(front.data.created).getTime();
-  if (!Number.isFinite(created)) throw new Error(`${file}: created is not a date`);
-  const content = {
-    title: front.data.title.trim(),
-    body: body.trim(),
-    prevention: prevention.trim(),
-    severity: front.data.severity,
-    tags: normalizeTags(front.data.tags),
-  };
-  if (!content.body || content.body.length > LESSON_LIMITS.body) throw new Error(`${file}: body missing or over ${LESSON_LIMITS.body} chars`);
-  return { id: front.data.id, ...content, created, source: `corpus:${file}`, contentHash: contentHash(content) };
+const FRONT_MATTER = /^---\r?\n([\s\S]*?)\r?\n---\r?\n([\s\S]*)$/;
+
+/**
+ * Whether a file's front matter names a `block` key, read from its text alone: a file that cannot
+ * be parsed but would have blocked is told apart from one that never could (fail closed on it).
+ */
+export function declaresBlock(text: string): boolean {
+  const front = FRONT_MATTER.exec(text)?.[1] ?? text;
+  return /^\s*["']?block["']?\s*:/m.test(front);
 }
 
-/** Every shipped lesson; a malformed file is reported, never silently skipped. Ids must be unique. */
-export function loadCorpus(dir: string): { lessons: Lesson[]; errors: string[] } {
-  const lessons: Lesson[] = [];
-  const errors: string[] = [];
-  let files: string[] = [];
+export interface ParseOptions {
+  origin?: FileLesson['origin'];
+  /** How errors name the file (default: the file name). */
+  label?: string;
+}
+
+export function parseLessonFile(file: string, text: string, options: ParseOptions = {}): FileLesson {
+  const label = options.label ?? file;
+  const origin = options.origin ?? 'shipped';
+  const match = FRONT_MATTER.exec(text);
+  if (!match) throw new Error(`${label}: no YAML front matter`);
+  let yaml: unknown;
   try {
-    files = readdirSync(dir)
-      .filter((f) => f.endsWith('.md'))
-      .sort();
+    yaml = parseYaml(match[1]!);
   } catch (err) {
-    return { lessons, errors: [`cannot read ${dir}: ${(err as Error).message}`] };
+    throw new Error(`${label}: front matter is not YAML (${(err as Error).message.split('\n')[0]})`);
   }
-  const seen = new Set<string>();
-  for (const file of files) {
+  const front = FrontMatterSchema.safeParse(yaml);
+  if (!front.success) throw new Error(`${label}: ${front.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const f = front.data;
+  const [body = '', prevention = ''] = match[2]!.split(/^##\s+Prevention\s*$/m);
+  const created = new Date(f.created).getTime();
+  if (!Number.isFinite(created)) throw new Error(`${label}: created is not a date`);
+  let block: FileLesson['block'] = null;
+  if (f.block !== undefined) {
     try {
-      const lesson = parseLessonFile(file, readFileSync(join(dir, file), 'utf8'));
-      if (seen.has(lesson.id)) throw new Error(`${file}: duplicate id ${lesson.id}`);
+      block = parseBlockRule(f.block);
+    } catch (err) {
+      throw new Error(`${label}: ${(err as Error).message}`);
+    }
+  }
+  if (f.draft && !f.links) throw new Error(`${label}: a draft needs its links (round_trip_id, audit_id, client_order_id)`);
+  const content = { title: f.title.trim(), body: body.trim(), prevention: prevention.trim(), severity: f.severity, tags: normalizeTags(f.tags) };
+  if (!content.body || content.body.length > LESSON_LIMITS.body) throw new Error(`${label}: body missing or over ${LESSON_LIMITS.body} chars`);
+  const draft = f.draft === true;
+  const source = origin === 'shipped' ? `corpus:${file}` : `${draft ? 'draft' : 'user'}:${file}`;
+  return {
+    id: f.id,
+    ...content,
+    created,
+    source,
+    contentHash: contentHash(content),
+    file,
+    origin,
+    symbols: [...new Set(f.symbols ?? [])],
+    strategies: [...new Set(f.strategies ?? [])],
+    block,
+    draft,
+    links: f.links ?? null,
+  };
+}
+
+/** A file that did not load; `blocking` when it declares a block rule (the gate then refuses every order). */
+export interface LoadError {
+  file: string;
+  error: string;
+  blocking: boolean;
+}
+
+/** Every lesson file of a directory (sorted by name); a malformed file is reported, never silently skipped. */
+export function readLessonDir(
+  dir: string,
+  origin: FileLesson['origin'],
+  label: (file: string) => string = (f) => f,
+): {
+  lessons: FileLesson[];
+  errors: LoadError[];
+} {
+  const lessons: FileLesson[] = [];
+  const errors: LoadError[] = [];
+  const seen = new Set<string>();
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.md'))
+    .sort()) {
+    let text: string | null = null;
+    try {
+      text = readFileSync(join(dir, file), 'utf8');
+      const lesson = parseLessonFile(file, text, { origin, label: label(file) });
+      if (seen.has(lesson.id)) throw new Error(`${label(file)}: duplicate id ${lesson.id}`);
       seen.add(lesson.id);
       lessons.push(lesson);
     } catch (err) {
-      errors.push((err as Error).message);
+      errors.push({ file: label(file), error: (err as Error).message, blocking: text === null || declaresBlock(text) });
     }
   }
   return { lessons, errors };
+}
+
+/** The shipped lessons of one directory; ids must be unique. */
+export function loadCorpus(dir: string): { lessons: FileLesson[]; errors: string[] } {
+  try {
+    const { lessons, errors } = readLessonDir(dir, 'shipped');
+    return { lessons, errors: errors.map((e) => e.error) };
+  } catch (err) {
+    return { lessons: [], errors: [`cannot read ${dir}: ${(err as Error).message}`] };
+  }
 }

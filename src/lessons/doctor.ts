@@ -1,6 +1,22 @@
-/** doctor: lesson count, embedder in use, ingestion and index state (runs a sync, as the server would). */
-import type { DoctorCheck } from '../doctor/types.js';
-import { getLessonStore } from './index.js';
+/** doctor: lesson count, block rules and the user's files, embedder in use, ingestion and index state (runs a sync, as the server would). */
+import type { Deps } from '../deps.js';
+import type { DoctorCheck, DoctorResult } from '../doctor/types.js';
+import { getLessonLibrary, getLessonStore, userLessonsDir } from './index.js';
+
+/** The block rules the gate enforces, and any block-bearing file that does not load (every order is refused then). */
+async function blockRulesCheck(deps: Deps): Promise<DoctorResult> {
+  const snap = (await getLessonLibrary(deps)).snapshot();
+  const blocking = snap.errors.filter((e) => e.blocking);
+  const rules = snap.lessons.filter((l) => l.block && !l.draft).map((l) => l.id);
+  const drafts = snap.lessons.filter((l) => l.draft).length;
+  return {
+    name: 'block rules',
+    status: blocking.length ? 'fail' : 'ok',
+    detail: blocking.length
+      ? `every order is refused until fixed: ${blocking.map((e) => e.error).join('; ')}`
+      : `${rules.length} enforced (${rules.join(', ') || 'none'}); ${snap.files.user} file(s) in ${userLessonsDir(deps)}, ${drafts} draft(s) awaiting review`,
+  };
+}
 
 export const lessonChecks: DoctorCheck = async (deps) => {
   const lessons = await getLessonStore(deps);
@@ -12,6 +28,7 @@ export const lessonChecks: DoctorCheck = async (deps) => {
   const preferred = `${status.preferred.name}@${status.preferred.version}`;
   const active = status.tables.some((t) => t.name === status.preferredTable);
   return [
+    await blockRulesCheck(deps),
     {
       name: 'corpus',
       status: status.corpusErrors.length ? 'warn' : 'ok',

@@ -5,10 +5,21 @@
  *   const lessons = await getLessonStore(deps);
  *   const { hits } = await lessons.search({ query: 'iron condor tested', k: 5 });
  */
+import { join } from 'node:path';
 import type { Deps } from '../deps.js';
+import { LESSONS_DIR } from '../paths.js';
+import { LessonLibrary } from './library.js';
 import type { LessonService } from './service.js';
 
 export type { LessonService, SearchOutcome, RecordOutcome, LessonStatus } from './service.js';
+export type { LibrarySnapshot } from './library.js';
+
+/** The user's own lesson files (and drafts from losing trades): `<data dir>/lessons/`. */
+export const userLessonsDir = (deps: Pick<Deps, 'dataDir'>): string => join(deps.dataDir, 'lessons');
+
+/** The lesson files (shipped and the user's), re-read when they change: what the gate matches orders against. */
+export const getLessonLibrary = (deps: Deps): Promise<LessonLibrary> =>
+  deps.service('lesson-library', async (d) => new LessonLibrary(LESSONS_DIR, userLessonsDir(d), d.log.child({ area: 'lessons' })));
 
 export const getLessonStore = (deps: Deps): Promise<LessonService> =>
   deps.service('lessons', async (d) => (await import('./service.js')).createLessonService(d));

@@ -15,8 +15,8 @@ import type { Deps } from '../deps.js';
 import { ToolError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { CallReceipt } from '../llm/types.js';
-import { LESSONS_DIR } from '../paths.js';
-import { loadCorpus } from './corpus.js';
+import { getLessonLibrary, userLessonsDir } from './index.js';
+import { LessonLibrary, type LibrarySnapshot } from './library.js';
 import { withFileLock } from './lock.js';
 import { gatewayEmbedder, gatewayRouter, localEmbedder, type Embedder } from './embedders.js';
 import { words } from './local-embedder.js';
@@ -39,6 +39,8 @@ export interface SearchParams {
   k: number;
   tags?: string[] | undefined;
   minSeverity?: Severity | undefined;
+  /** Drafts (written from losing trades, not yet promoted by a person) are left out unless asked for. */
+  includeDrafts?: boolean | undefined;
   /** Tools always use hybrid; the evaluation compares the three. */
   mode?: RankMode;
   /** Severity and recency boosts (default on; the evaluation also measures without). */
@@ -90,6 +92,9 @@ export interface LessonService {
 }
 
 const INGEST_BATCH = 4_096;
+
+/** Rows that mirror a lesson file (removed from the store when the file goes); recorded lessons have source `recorded`. */
+const isFileSource = (source: string) => source.startsWith('corpus:') || source.startsWith('user:') || source.startsWith('draft:');
 const CANDIDATES_MIN = 20;
 /** How long a search waits for the gateway table's first sync before using the offline table. */
 const GATEWAY_SYNC_WAIT_MS = 5_000;
@@ -101,7 +106,7 @@ interface Slot {
 }
 
 export interface LessonServiceOptions {
-  /** Shipped-lesson directory (default: the package's lessons/). */
+  /** Shipped-lesson directory (default: the package's lessons/); the user's `<data dir>/lessons/` is read beside it. */
   corpusDir?: string;
   /** The corpus itself, instead of reading corpusDir (benchmarks with generated lessons). */
   corpus?: Lesson[];
@@ -113,7 +118,8 @@ export async function createLessonService(deps: Deps, options: LessonServiceOpti
   const dbPath = options.dbPath ?? join(deps.dataDir, 'lessons.lance');
   // Re-check the table version at most every second: other processes on this data dir may record lessons.
   const db = await lancedb.connect(dbPath, { readConsistencyInterval: 1 });
-  const service = new Lessons(log, db, dbPath, join(deps.dataDir, 'lessons.ingest.lock'), options);
+  const library = options.corpusDir ? new LessonLibrary(options.corpusDir, userLessonsDir(deps), log) : await getLessonLibrary(deps);
+  const service = new Lessons(log, db, dbPath, join(deps.dataDir, 'lessons.ingest.lock'), options, library);
   deps.onClose(() => service.close());
   const router = await gatewayRouter(deps).catch((err: unknown) => {
     log.warn('gateway embeddings unavailable; lessons use the offline embedder', { err: (err as Error).message });
@@ -138,7 +144,9 @@ class Lessons {
   private ingestionState: LessonStatus['ingestion'] = 'idle';
   private lastIngest: LessonStatus['lastIngest'] = null;
   private corpusMeta = { files: 0, errors: [] as string[] };
-  private readonly corpusDir: string;
+  /** The library version the tables were last synced with (user files are picked up without a restart). */
+  private syncedVersion = -1;
+  private resyncing: Promise<void> | null = null;
 
   constructor(
     private readonly log: Logger,
@@ -146,8 +154,14 @@ class Lessons {
     private readonly dbPath: string,
     private readonly lockPath: string,
     private readonly options: LessonServiceOptions,
-  ) {
-    this.corpusDir = options.corpusDir ?? LESSONS_DIR;
+    private readonly library: LessonLibrary,
+  ) {}
+
+  /** The file lessons to hold (shipped and the user's, drafts included), or the given corpus. */
+  private fileLessons(): { lessons: Lesson[]; errors: string[]; version: number } {
+    if (this.options.corpus) return { lessons: this.options.corpus, errors: [], version: 0 };
+    const snap: LibrarySnapshot = this.library.snapshot();
+    return { lessons: snap.lessons, errors: snap.errors.map((e) => e.error), version: snap.version };
   }
 
   /** Let a running ingestion finish its write (bounded) before the connection goes. */
@@ -162,9 +176,13 @@ class Lessons {
   }
 
   /** Lessons this table lacks or holds at another content hash. */
-  private async wantedBy(table: LessonTable, existing: Map<string, { hash: string }>, corpus: Lesson[]): Promise<Lesson[]> {
+  private async wantedBy(table: LessonTable, existing: Map<string, { hash: string; source: string }>, corpus: Lesson[]): Promise<Lesson[]> {
     const wanted = new Map<string, Lesson>();
-    for (const lesson of corpus) if (existing.get(lesson.id)?.hash !== lesson.contentHash) wanted.set(lesson.id, lesson);
+    for (const lesson of corpus) {
+      const row = existing.get(lesson.id);
+      // a promotion changes the source only (draft: → user:): the row must follow
+      if (row?.hash !== lesson.contentHash || row.source !== lesson.source) wanted.set(lesson.id, lesson);
+    }
     // Recorded lessons another embedder's table holds and this one lacks (a change of embedder).
     for (const name of (await this.db.tableNames()).filter((n) => isLessonTable(n) && n !== table.name)) {
       for (const lesson of await LessonTable.recordedIn(this.db, name)) if (!existing.has(lesson.id)) wanted.set(lesson.id, lesson);
@@ -196,7 +214,7 @@ class Lessons {
     const existing = await table.hashes();
     const todo = await this.wantedBy(table, existing, corpus);
     const corpusIds = new Set(corpus.map((l) => l.id));
-    const removed = [...existing].filter(([id, row]) => row.source.startsWith('corpus:') && !corpusIds.has(id)).map(([id]) => id);
+    const removed = [...existing].filter(([id, row]) => isFileSource(row.source) && !corpusIds.has(id)).map(([id]) => id);
     await this.embedInto(slot, table, existing, todo);
     await table.deleteIds(removed);
     const indexes = await table.ensureIndexes();
@@ -213,9 +231,14 @@ class Lessons {
 
   private async runIngestion(): Promise<void> {
     this.ingestionState = 'running';
-    const { lessons, errors } = this.options.corpus ? { lessons: this.options.corpus, errors: [] } : loadCorpus(this.corpusDir);
+    await this.syncFiles();
+    this.ingestionState = 'done';
+  }
+
+  /** Bring every embedder's table in line with the lesson files as they stand now. */
+  private async syncFiles(): Promise<void> {
+    const { lessons, errors, version } = this.fileLessons();
     this.corpusMeta = { files: lessons.length, errors };
-    for (const e of errors) this.log.warn('lesson file skipped', { error: e });
     await withFileLock(this.lockPath, () => this.sync(this.local, lessons));
     const gateway = this.gateway;
     if (gateway) {
@@ -225,7 +248,17 @@ class Lessons {
         this.log.warn('gateway lesson embeddings not in sync; searches use the offline embedder', { err: (err as Error).message });
       }
     }
-    this.ingestionState = 'done';
+    this.syncedVersion = version;
+  }
+
+  /** After the first ingestion: re-sync when a user's lesson file was added, changed, promoted or removed. */
+  private async filesInSync(): Promise<void> {
+    if (this.options.corpus || this.ingestionState !== 'done') return;
+    if (this.library.snapshot().version === this.syncedVersion) return;
+    this.resyncing ??= this.syncFiles().finally(() => {
+      this.resyncing = null;
+    });
+    await this.resyncing;
   }
 
   ingest(): Promise<void> {
@@ -268,7 +301,9 @@ class Lessons {
 
   /** Vector and full-text candidates under the same filters, fused and boosted (rank.ts). */
   private async ranked(table: LessonTable, vector: Float32Array, params: SearchParams) {
-    const where = filterSql({ tags: params.tags, minSeverity: params.minSeverity });
+    // Only a store holding drafts pays for the filter (drafts are files: the library knows).
+    const excludeDrafts = !params.includeDrafts && !this.options.corpus && this.library.snapshot().lessons.some((l) => l.draft);
+    const where = filterSql({ tags: params.tags, minSeverity: params.minSeverity, excludeDrafts });
     const mode = params.mode ?? 'hybrid';
     const pool = Math.max(CANDIDATES_MIN, params.k * 3);
     const ftsText = words(params.query).join(' ');
@@ -287,6 +322,7 @@ class Lessons {
 
   async search(params: SearchParams): Promise<SearchOutcome> {
     const chosen = await this.searchSlot();
+    await this.filesInSync();
     const { slot, vector, receipt, degraded } = await this.embedQuery(chosen, params.query, params.signal);
     const table = await this.tableOf(slot);
     const { ranked, lessonCount } = await this.ranked(table, vector, params);

@@ -90,9 +90,14 @@ export function isLessonTable(name: string): boolean {
 
 const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
-/** SQL filter for the tag / min-severity options (tags are slug-validated upstream; quoted anyway). */
-export function filterSql(filter: { tags?: readonly string[] | undefined; minSeverity?: Severity | undefined }): string | undefined {
+/** SQL filter for the tag / min-severity options and leaving drafts out (tags are slug-validated upstream; quoted anyway). */
+export function filterSql(filter: {
+  tags?: readonly string[] | undefined;
+  minSeverity?: Severity | undefined;
+  excludeDrafts?: boolean | undefined;
+}): string | undefined {
   const parts: string[] = [];
+  if (filter.excludeDrafts) parts.push(`source NOT LIKE 'draft:%'`);
   if (filter.minSeverity) parts.push(`severity_rank >= ${SEVERITY_RANK[filter.minSeverity]}`);
   if (filter.tags?.length) parts.push(`array_has_any(tags, [${filter.tags.map(sqlString).join(', ')}])`);
   return parts.length ? parts.join(' AND ') : undefined;

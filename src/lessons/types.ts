@@ -1,6 +1,7 @@
 /** The lesson domain: what a lesson is, how severe, and the limits every path enforces alike. */
 import { createHash } from 'node:crypto';
 import * as canonicalizeModule from 'canonicalize';
+import type { BlockRule } from '../risk/block-rule.js';
 
 // CommonJS with an ESM-style default in its types (same handling as src/orders/order.ts).
 const canonicalize = canonicalizeModule.default as unknown as (input: unknown) => string | undefined;
@@ -65,4 +66,27 @@ export function contentHash(content: LessonContent): string {
 /** The text both the embedder and the full-text index see (title twice: it is the densest summary). */
 export function searchText(content: LessonContent): string {
   return [content.title, content.title, content.tags.join(' '), content.body, content.prevention].filter(Boolean).join('\n');
+}
+
+/** What a draft lesson is linked to: the losing round trip, its trades and the opening order's audit record. */
+export interface DraftLinks {
+  round_trip_id: string;
+  audit_id: string | null;
+  client_order_id: string | null;
+  trade_ids: string[];
+}
+
+/**
+ * A lesson read from a Markdown file (shipped, or the user's own under `<data dir>/lessons/`), with
+ * what only files carry: the symbols and strategies it is about (matching it to an order), its
+ * `block` rule, and for a draft (written from a losing round trip) its links; a person promotes it.
+ */
+export interface FileLesson extends Lesson {
+  file: string;
+  origin: 'shipped' | 'user';
+  symbols: string[];
+  strategies: string[];
+  block: BlockRule | null;
+  draft: boolean;
+  links: DraftLinks | null;
 }

@@ -4,6 +4,7 @@
  */
 import type { Account, BrokerOrder, Clock, Position, Quote } from '../broker/types.js';
 import type { NormalizedOrder, TradingMode } from '../orders/order.js';
+import type { LessonBlock } from './block-rule.js';
 import type { RiskLimits } from './limits.js';
 
 /** An order this server submitted recently (for the rate and duplicate checks). */
@@ -36,6 +37,19 @@ export type QuoteBook = Record<string, Quote | null | undefined>;
  */
 export type RiskAction = { kind: 'place' } | { kind: 'close' } | { kind: 'replace'; replaces: BrokerOrder };
 
+/**
+ * The lessons' side of a verdict (SPEC §13), gathered by the caller (risk never reads lessons):
+ * the block rules of every active lesson, the lesson files that carry a block but cannot be read
+ * (each refuses every order until fixed: a broken rule must not silently stop blocking), and the
+ * order's strategy and tags (not in order_hash), which rules may name.
+ */
+export interface LessonRules {
+  blocks: LessonBlock[];
+  unreadable: Array<{ file: string; error: string }>;
+  strategy: string | null;
+  tags: string[];
+}
+
 export interface RiskInput {
   order: NormalizedOrder;
   /** Absent: a new order. */
@@ -56,4 +70,6 @@ export interface RiskInput {
    * broker (cash less reservations); false makes the engine subtract its own estimate.
    */
   buyingPowerNetOfOpenOrders?: boolean;
+  /** Absent: no lessons were consulted (the lesson_block check says so and passes); the gate and check_risk always give them. */
+  lessons?: LessonRules;
 }

@@ -13,7 +13,7 @@ import { ToolError } from '../errors.js';
 import type { Broker, OptionSnapshot, Quote } from '../broker/types.js';
 import { canonicalOrder, normalizeOrder, OCC_SYMBOL, orderHash, parseOcc, type NormalizedOrder, type ParsedOrder } from '../orders/order.js';
 import { evaluateRisk, orderFingerprint, tradingDay, tripsHalt, type RiskInput } from './engine.js';
-import type { RiskAction } from './input.js';
+import type { LessonRules, RiskAction } from './input.js';
 import { getRiskState, type ClaimResult, type ClaimRules, type SubmittedOrder } from './state.js';
 
 export { getRiskState } from './state.js';
@@ -83,8 +83,15 @@ function quotesFor(b: Broker, order: NormalizedOrder): Promise<Record<string, Qu
 /**
  * Everything evaluateRisk needs for this order, read from the broker and the risk state. `action`
  * says what the order does (absent: a new order); a replace carries the open order it replaces.
+ * `lessons` are the lessons' block rules, gathered by the caller (risk never reads lessons).
  */
-export async function gatherRiskInput(deps: Deps, order: NormalizedOrder, now: Date = new Date(), action?: RiskAction): Promise<RiskInput> {
+export async function gatherRiskInput(
+  deps: Deps,
+  order: NormalizedOrder,
+  now: Date = new Date(),
+  action?: RiskAction,
+  lessons?: LessonRules,
+): Promise<RiskInput> {
   const b = await broker(deps);
   const state = await getRiskState(deps);
   const limits = deps.profile.risk;
@@ -106,6 +113,7 @@ export async function gatherRiskInput(deps: Deps, order: NormalizedOrder, now: D
   return {
     order,
     ...(action ? { action } : {}),
+    ...(lessons ? { lessons } : {}),
     mode: deps.mode,
     account,
     positions,
@@ -119,8 +127,14 @@ export async function gatherRiskInput(deps: Deps, order: NormalizedOrder, now: D
 }
 
 /** Evaluate a normalized order (a new one unless `action` says close or replace); a failed daily-loss check trips the durable halt. */
-export async function assessNormalizedOrder(deps: Deps, order: NormalizedOrder, now: Date = new Date(), action?: RiskAction): Promise<RiskVerdict> {
-  const input = await gatherRiskInput(deps, order, now, action);
+export async function assessNormalizedOrder(
+  deps: Deps,
+  order: NormalizedOrder,
+  now: Date = new Date(),
+  action?: RiskAction,
+  lessons?: LessonRules,
+): Promise<RiskVerdict> {
+  const input = await gatherRiskInput(deps, order, now, action, lessons);
   const verdict = evaluateRisk(input);
   if (tripsHalt(verdict) && !input.state.halted) {
     const check = verdict.checks.find((c) => c.code === 'RISK_DAILY_LOSS');
@@ -144,10 +158,11 @@ export async function assessNormalizedOrder(deps: Deps, order: NormalizedOrder, 
 /**
  * The verdict `check_risk` reports and the gate enforces (stage 3): `place_order` with no action,
  * `close_position` with `{ kind: 'close' }`, `replace_order` with `{ kind: 'replace', replaces }`
- * and the order as it would stand after the change.
+ * and the order as it would stand after the change. `lessons`: the lessons' block rules for the
+ * lesson_block check (both callers gather them with lessons/for-order.ts lessonRulesFor).
  */
-export async function assessOrder(deps: Deps, parsed: ParsedOrder, action?: RiskAction): Promise<RiskVerdict> {
-  return assessNormalizedOrder(deps, normalizeOrder(parsed), new Date(), action);
+export async function assessOrder(deps: Deps, parsed: ParsedOrder, action?: RiskAction, lessons?: LessonRules): Promise<RiskVerdict> {
+  return assessNormalizedOrder(deps, normalizeOrder(parsed), new Date(), action, lessons);
 }
 
 function submitted(deps: Deps, order: NormalizedOrder, at: Date): SubmittedOrder {

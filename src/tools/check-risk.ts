@@ -16,7 +16,8 @@ export const checkRiskTool = defineTool({
     'price collar against the latest quote, stale quote, position and buying power after open orders, open-order count,',
     'order rate, daily loss, duplicate orders, market hours, the pattern-day-trader rule, close-only (OCO, *_to_close),',
     "bracket/OTO/OCO exits (their stop-bounded loss), a trailing stop's worst fill, the options level, and for options",
-    '(single-leg and multi-leg): legs, defined risk only, max loss and days to expiry. Returns every check with its stable',
+    '(single-leg and multi-leg): legs, defined risk only, max loss and days to expiry, and the block rules of lessons',
+    '(lesson_block: a lesson that forbids this kind of order names itself). Returns every check with its stable',
     'code, limit and actual value, and the order_hash place_order will bind. Same order fields as place_order (Alpaca names).',
   ].join(' '),
   group: 'risk',
@@ -25,7 +26,9 @@ export const checkRiskTool = defineTool({
   outputSchema: RiskVerdictSchema,
   async handler(input, ctx) {
     const { assessOrder } = await import('../risk/service.js');
-    const verdict = await assessOrder(ctx.deps, input);
+    const { lessonRulesFor } = await import('../lessons/for-order.js');
+    // the same block rules as the gate's risk stage: the same verdict
+    const verdict = await assessOrder(ctx.deps, input, undefined, await lessonRulesFor(ctx.deps, input));
     return { structured: verdict, text: describeVerdict(verdict) };
   },
 });

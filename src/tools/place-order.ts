@@ -25,6 +25,7 @@ export function renderPlaceOrder(r: PlaceOrderResult): string {
     lines.push(
       `confirmation: ${r.confirmation.decision ?? 'no valid reply'} by ${r.confirmation.model}${r.confirmation.cost_usd !== null ? ` ($${r.confirmation.cost_usd.toFixed(4)})` : ''}`,
     );
+  if (r.lessons?.length) lines.push(`lessons shown to Opus: ${r.lessons.map((l) => `${l.id} ("${l.title}")`).join('; ')}`);
   if (r.broker_order) lines.push(`broker order ${r.broker_order.id} status ${r.broker_order.status}`);
   return lines.join('\n');
 }

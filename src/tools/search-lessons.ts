@@ -24,6 +24,7 @@ const HitSchema = z.strictObject({
   tags: z.array(z.string()),
   created: z.string(),
   source: z.string(),
+  draft: z.boolean().describe('a draft written from a losing trade, not yet reviewed and promoted by a person'),
   score: z.number(),
   score_parts: ScorePartsSchema,
 });
@@ -47,11 +48,15 @@ export const searchLessons = defineTool({
       .optional()
       .describe('only lessons carrying at least one of these tags'),
     min_severity: z.enum(SEVERITIES).optional().describe('only lessons at least this severe'),
+    include_drafts: z
+      .boolean()
+      .default(false)
+      .describe('also search drafts: lessons written from losing trades that no person has promoted yet (default false)'),
   }),
   outputSchema: z.strictObject({
     query: z.string(),
     k: z.number().int(),
-    filters: z.strictObject({ tags: z.array(z.string()).nullable(), min_severity: z.enum(SEVERITIES).nullable() }),
+    filters: z.strictObject({ tags: z.array(z.string()).nullable(), min_severity: z.enum(SEVERITIES).nullable(), include_drafts: z.boolean() }),
     trust: z.literal('untrusted_data'),
     note: z.string(),
     results: z.array(HitSchema),
@@ -63,7 +68,14 @@ export const searchLessons = defineTool({
   }),
   async handler(input, { deps, signal }) {
     const lessons = await getLessonStore(deps);
-    const outcome = await lessons.search({ query: input.query, k: input.k, tags: input.tags, minSeverity: input.min_severity, signal });
+    const outcome = await lessons.search({
+      query: input.query,
+      k: input.k,
+      tags: input.tags,
+      minSeverity: input.min_severity,
+      includeDrafts: input.include_drafts,
+      signal,
+    });
     const results = outcome.hits.map((h) => ({
       id: h.lesson.id,
       title: h.lesson.title,
@@ -73,12 +85,13 @@ export const searchLessons = defineTool({
       tags: h.lesson.tags,
       created: new Date(h.lesson.created).toISOString(),
       source: h.lesson.source,
+      draft: h.lesson.source.startsWith('draft:'),
       score: h.score,
       score_parts: h.parts,
     }));
     const lines = results.map(
       (r, i) =>
-        `${i + 1}. [${r.severity}] ${r.title} (${r.id}; score ${r.score.toFixed(4)}; tags ${r.tags.join(', ')})\n   ${r.snippet}` +
+        `${i + 1}. [${r.severity}]${r.draft ? ' [DRAFT]' : ''} ${r.title} (${r.id}; score ${r.score.toFixed(4)}; tags ${r.tags.join(', ')})\n   ${r.snippet}` +
         (r.prevention ? `\n   Prevention: ${r.prevention.replace(/\s+/g, ' ').slice(0, 300)}` : ''),
     );
     const text = [
@@ -92,7 +105,7 @@ export const searchLessons = defineTool({
       structured: {
         query: input.query,
         k: input.k,
-        filters: { tags: input.tags ?? null, min_severity: input.min_severity ?? null },
+        filters: { tags: input.tags ?? null, min_severity: input.min_severity ?? null, include_drafts: input.include_drafts },
         trust: 'untrusted_data' as const,
         note: UNTRUSTED_NOTE,
         results,

@@ -22,6 +22,8 @@ export const confirmStage: GateStage = {
     refuseUnderCooldown(ctx);
     const llm = await confirmingRouter(ctx);
     const account = await accountSnapshot(ctx);
+    const lessons = await ctx.env.services.lessonsFor?.(parsed, ctx.env.now());
+    if (lessons) ctx.result.lessons = lessons.map(({ id, title }) => ({ id, title }));
     const messages = buildConfirmationMessages({
       orderHash: hash,
       canonicalOrder: canonical,
@@ -30,6 +32,7 @@ export const confirmStage: GateStage = {
       account,
       rationale: parsed.rationale ?? null,
       action: actionSummary(ctx.action),
+      ...(lessons ? { lessons } : {}),
     });
     const { completion, startedAt } = await askOpus(ctx, llm, messages);
     return judgeReply(ctx, completion, startedAt);

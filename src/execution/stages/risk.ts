@@ -34,8 +34,8 @@ const WORDING: Record<'stage' | 'recheck', Wording> = {
 
 /**
  * Accept a risk verdict only when it is well-formed, for this order hash and passed with no failed
- * check: otherwise refuse with TRADING_HALTED (the halt check failed) or RISK_REJECTED. The verdict
- * is put on the result.
+ * check: otherwise refuse with TRADING_HALTED (the halt check failed), RISK_LESSON_BLOCK (a lesson's
+ * block rule matched) or RISK_REJECTED. The verdict is put on the result.
  */
 export function judgeRiskVerdict(raw: unknown, hash: string, phase: 'stage' | 'recheck', result: PlaceOrderResult): RiskVerdict {
   const w = WORDING[phase];
@@ -50,7 +50,10 @@ export function judgeRiskVerdict(raw: unknown, hash: string, phase: 'stage' | 'r
   const failed = verdict.checks.filter((c) => !c.passed);
   if (!verdict.passed || failed.length) {
     const halted = failed.some((c) => c.name === 'trading_halted');
-    throw new Refusal(halted ? 'TRADING_HALTED' : 'RISK_REJECTED', w.refused(failed.map((c) => `${c.code} (${c.message})`).join('; ')));
+    // a lesson's block rule names itself: another size or price will not get past it
+    const blocked = failed.some((c) => c.name === 'lesson_block');
+    const code = halted ? 'TRADING_HALTED' : blocked ? 'RISK_LESSON_BLOCK' : 'RISK_REJECTED';
+    throw new Refusal(code, w.refused(failed.map((c) => `${c.code} (${c.message})`).join('; ')));
   }
   return verdict;
 }

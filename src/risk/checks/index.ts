@@ -8,6 +8,7 @@ import { closeOnlyCheck } from './close-only.js';
 import { duplicateOrderCheck } from './duplicate-order.js';
 import { exitOrdersCheck } from './exit-orders.js';
 import { marketHoursCheck } from './market-hours.js';
+import { lessonBlockCheck } from './lesson-block.js';
 import { maxDailyLossCheck } from './max-daily-loss.js';
 import { maxOpenOrdersCheck } from './max-open-orders.js';
 import { maxOrderNotionalCheck } from './max-order-notional.js';
@@ -54,6 +55,7 @@ export const RISK_CHECK_TABLE = [
   optionsDefinedRiskCheck,
   optionsMaxLossCheck,
   optionsDaysToExpiryCheck,
+  lessonBlockCheck,
 ] as const;
 
 export type { CheckResult, CheckValue, RiskCheckDefinition } from './result.js';

@@ -17,7 +17,10 @@ export const EVAL_SET: EvalQuery[] = [
   { query: 'sell a strangle into the earnings announcement', relevant: ['opt-earnings-short-premium-gap', 'opt-earnings-iv-crush'] },
   { query: 'option has a huge bid ask and tiny open interest', relevant: ['opt-wide-bid-ask-spreads'] },
   { query: 'place the two legs of a vertical separately to get better prices', relevant: ['opt-legging-into-spreads'] },
-  { query: 'sell uncovered calls on a meme stock with high probability of profit', relevant: ['opt-naked-short-call-undefined-risk'] },
+  {
+    query: 'sell uncovered calls on a meme stock with high probability of profit',
+    relevant: ['opt-naked-short-call-undefined-risk', 'block-naked-short-options'],
+  },
   { query: 'same day expiry options moved too fast to react', relevant: ['opt-zero-dte-gamma'] },
   { query: 'how to build the contract symbol for an option strike', relevant: ['opt-occ-symbol-strike-scale'] },
   { query: 'how many shares should I buy if my stop is far away', relevant: ['risk-position-sizing-by-stop'] },
@@ -32,8 +35,11 @@ export const EVAL_SET: EvalQuery[] = [
     relevant: ['risk-notional-vs-quantity', 'agent-percent-fraction-confusion'],
   },
   { query: 'pending orders pushed the position over the per symbol cap', relevant: ['risk-max-position-counting-orders', 'risk-buying-power-open-orders'] },
-  { query: 'market order right at the opening bell got a terrible fill', relevant: ['exec-market-order-at-open'] },
-  { query: 'limit price based on an old quote from the cache', relevant: ['exec-stale-quote-limit-price', 'ops-data-feed-iex-vs-sip'] },
+  { query: 'market order right at the opening bell got a terrible fill', relevant: ['exec-market-order-at-open', 'block-market-order-first-minutes'] },
+  {
+    query: 'limit price based on an old quote from the cache',
+    relevant: ['exec-stale-quote-limit-price', 'ops-data-feed-iex-vs-sip', 'block-new-position-stale-quote'],
+  },
   {
     query: 'request timed out so I sent the order again and got filled twice',
     relevant: ['exec-duplicate-order-after-timeout', 'agent-retry-loop-repeat-orders'],
@@ -57,6 +63,13 @@ export const EVAL_SET: EvalQuery[] = [
   { query: 'secret token showed up in the log file', relevant: ['ops-leaked-key-in-logs'] },
   { query: 'is the market open today, it is a holiday', relevant: ['ops-market-clock-source'] },
   { query: 'accidentally traded real money instead of paper', relevant: ['ops-paper-vs-live-endpoint'] },
-  { query: 'free data plan quotes look wrong for small caps', relevant: ['ops-data-feed-iex-vs-sip'] },
+  { query: 'free data plan quotes look wrong for small caps', relevant: ['ops-data-feed-iex-vs-sip', 'block-new-position-stale-quote'] },
   { query: 'disk full and the audit record failed to write', relevant: ['ops-journal-write-failure'] },
+  // the blocking lessons (SPEC §13), worded as an agent would ask before the gate refuses it
+  { query: 'collect premium by writing puts and calls with no hedge', relevant: ['block-naked-short-options', 'opt-naked-short-call-undefined-risk'] },
+  { query: 'jump in right at 9:30 with a buy at whatever the price is', relevant: ['block-market-order-first-minutes', 'exec-market-order-at-open'] },
+  {
+    query: 'the bid and ask I used to size my entry had not updated for minutes',
+    relevant: ['block-new-position-stale-quote', 'exec-stale-quote-limit-price'],
+  },
 ];

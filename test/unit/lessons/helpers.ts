@@ -20,3 +20,12 @@ export async function offlineLessons(options: { corpusDir?: string; dataDir?: st
   const lessons = await createLessonService(deps, options.corpusDir ? { corpusDir: options.corpusDir } : {});
   return { deps, lessons };
 }
+
+/** A lesson file's text: front matter (id plus the given fields over defaults), a body and a prevention. */
+export function lessonText(id: string, front: Record<string, string> = {}, body = 'What happened, and why it went wrong.'): string {
+  const fields = { title: `"Lesson ${id}"`, severity: 'high', tags: '[execution]', created: '2025-01-02', ...front };
+  const yaml = Object.entries(fields)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join('\n');
+  return `---\nid: ${id}\n${yaml}\n---\n${body}\n\n## Prevention\n\nDo the careful thing instead.\n`;
+}
