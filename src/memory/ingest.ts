@@ -24,7 +24,7 @@ export interface LosingTripLink {
 }
 
 /** Called once per losing round trip (a throw gives the trip back: it is offered again on the next read). */
-export type OnLosingTrip = (trip: RoundTrip, link: LosingTripLink) => Promise<void> | void;
+export type OnLosingTrip = (trip: RoundTrip, link: LosingTripLink, deps: Deps) => Promise<void> | void;
 
 const handlers = new WeakMap<Deps, OnLosingTrip>();
 const syncing = new WeakMap<Deps, Promise<unknown>>();
@@ -34,6 +34,33 @@ export function setLosingTripHandler(deps: Deps, fn: OnLosingTrip | null): void 
   if (fn) handlers.set(deps, fn);
   else handlers.delete(deps);
 }
+
+/**
+ * The default hand-over: a draft lesson for the losing trip (SPEC §13), written by the lessons
+ * module — through the analysis tier when a gateway is configured, else its template; one per trip.
+ */
+export const draftLessonOf: OnLosingTrip = async (t, link, deps) => {
+  const { writeLossDraft } = await import('../lessons/drafts.js');
+  await writeLossDraft(deps, {
+    roundTripId: t.id,
+    symbol: t.symbol,
+    strategy: t.strategy,
+    tags: t.tags,
+    realizedPnl: t.realized_pnl,
+    holdingMs: t.holding_seconds * 1000,
+    entryPrice: t.entry_price,
+    exitPrice: t.exit_price,
+    qty: t.qty,
+    side: t.direction,
+    openedAt: t.opened_at,
+    closedAt: t.closed_at,
+    regimeAtEntry: t.regime,
+    auditId: link.audit_id,
+    clientOrderId: link.client_order_id,
+    rationale: t.rationale,
+    tradeIds: t.fill_ids.slice(0, 200),
+  });
+};
 
 /** The account key rows are stored under: broker and mode (a paper and a live account never mix). */
 export const accountKey = (deps: Pick<Deps, 'brokerName' | 'mode'>): string => `${deps.brokerName}:${deps.mode}`;
@@ -101,7 +128,7 @@ async function handLosses(deps: Deps, store: MemoryStore, trips: readonly RoundT
   for (const trip of trips) {
     if (!(trip.realized_pnl < 0) || !store.claimHandOver(account, trip.id, new Date())) continue;
     try {
-      await fn(trip, { audit_id: store.meta(account, trip.opening_client_order_id)?.audit_id ?? null, client_order_id: trip.opening_client_order_id });
+      await fn(trip, { audit_id: store.meta(account, trip.opening_client_order_id)?.audit_id ?? null, client_order_id: trip.opening_client_order_id }, deps);
     } catch (err) {
       store.releaseHandOver(account, trip.id);
       deps.log.error('the losing-trip callback failed; the trip will be offered again', { err, tripId: trip.id });
@@ -116,7 +143,6 @@ export async function loadTradeMemory(deps: Deps, broker: Broker): Promise<Trade
   const account = accountKey(deps);
   const fills = store.fills(account);
   const match = matchRoundTrips(fills, { metaOf: (o) => store.meta(account, o.client_order_id) });
-  const fn = handlers.get(deps);
-  if (fn) await handLosses(deps, store, match.trips, fn);
+  await handLosses(deps, store, match.trips, handlers.get(deps) ?? draftLessonOf);
   return { match, sync: { ...sync, stored: fills.length } };
 }

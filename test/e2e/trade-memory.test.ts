@@ -119,6 +119,15 @@ describe('trade memory on the sim', () => {
     expect(after.aggregates.count).toBe(1);
     const filteredOut = await callOk<Memory>(r.client, 'get_trade_memory', { strategy: 'iron_condor' });
     expect(filteredOut.aggregates.count).toBe(0);
+    // bought at the ask, sold at the bid in one pinned minute: a loss, so exactly one draft lesson,
+    // linked to the trip; search shows it only with include_drafts (three polls and a restart above)
+    expect(trip.realized_pnl).toBeLessThan(0);
+    type Hits = { results: Array<{ id: string }> };
+    const query = { query: 'AAPL trend_following loss on a round trip', k: 10 };
+    const drafts = (await callOk<Hits>(r.client, 'search_lessons', { ...query, include_drafts: true })).results.filter((h) => h.id.startsWith('loss-'));
+    expect(drafts).toHaveLength(1);
+    const plain = (await callOk<Hits>(r.client, 'search_lessons', query)).results.filter((h) => h.id.startsWith('loss-'));
+    expect(plain).toEqual([]);
   });
 });
 
