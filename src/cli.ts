@@ -134,35 +134,44 @@ async function main(): Promise<void> {
 
   // Human-facing sub-commands: their output goes to stdout; they never run beside the protocol.
   try {
-    if (command === 'doctor') {
-      const { runDoctor } = await import('./doctor/index.js');
-      const results = await runDoctor(deps, { writeTiers: Boolean(values['write-tiers']) });
-      if (values.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
-      else {
-        for (const r of results)
-          process.stdout.write(`${r.status === 'ok' ? ' ok ' : r.status === 'warn' ? 'warn' : 'FAIL'}  ${r.area.padEnd(8)} ${r.name.padEnd(22)} ${r.detail}\n`);
-      }
-      await shutdown(results.some((r) => r.status === 'fail') ? 1 : 0);
-    }
-    if (command === 'lessons') {
-      const { listDrafts, promoteLesson } = await import('./lessons/promote.js');
-      const out = args[0] === 'promote' ? promoteLesson(deps, args[1]!) : listDrafts(deps);
-      process.stdout.write(`${out}\n`);
-      await shutdown(0);
-    }
-    const commands = await import('./risk/commands.js');
-    const out =
-      command === 'halt'
-        ? await commands.haltCommand(deps, values.reason ?? 'halted from the command line')
-        : command === 'resume'
-          ? await commands.resumeCommand(deps)
-          : await commands.statusCommand(deps);
+    const { out, code } = await forPeople(deps, command, args, values);
     process.stdout.write(out.endsWith('\n') ? out : `${out}\n`);
-    await shutdown(0);
+    await shutdown(code);
   } catch (err) {
     process.stderr.write(`tars-trading-mcp ${command}: ${(err as Error).message}\n`);
     await shutdown(1);
   }
+}
+
+/** A sub-command for people: the text to print and the exit code. */
+async function forPeople(
+  deps: Deps,
+  command: Subcommand,
+  args: string[],
+  values: ReturnType<typeof parseCli>['values'],
+): Promise<{ out: string; code: number }> {
+  if (command === 'doctor') {
+    const { runDoctor } = await import('./doctor/index.js');
+    const results = await runDoctor(deps, { writeTiers: Boolean(values['write-tiers']) });
+    const out = values.json
+      ? JSON.stringify(results, null, 2)
+      : results
+          .map((r) => `${r.status === 'ok' ? ' ok ' : r.status === 'warn' ? 'warn' : 'FAIL'}  ${r.area.padEnd(8)} ${r.name.padEnd(22)} ${r.detail}`)
+          .join('\n');
+    return { out, code: results.some((r) => r.status === 'fail') ? 1 : 0 };
+  }
+  if (command === 'lessons') {
+    const { listDrafts, promoteLesson } = await import('./lessons/promote.js');
+    return { out: args[0] === 'promote' ? promoteLesson(deps, args[1]!) : listDrafts(deps), code: 0 };
+  }
+  const commands = await import('./risk/commands.js');
+  const out =
+    command === 'halt'
+      ? await commands.haltCommand(deps, values.reason ?? 'halted from the command line')
+      : command === 'resume'
+        ? await commands.resumeCommand(deps)
+        : await commands.statusCommand(deps);
+  return { out, code: 0 };
 }
 
 void main();

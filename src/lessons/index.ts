@@ -8,18 +8,31 @@
 import { join } from 'node:path';
 import type { Deps } from '../deps.js';
 import { LESSONS_DIR } from '../paths.js';
-import { LessonLibrary } from './library.js';
+import type { DraftOutcome, LossFacts } from './drafts.js';
+import type { LessonLibrary } from './library.js';
 import type { LessonService } from './service.js';
 
 export type { LessonService, SearchOutcome, RecordOutcome, LessonStatus } from './service.js';
 export type { LibrarySnapshot } from './library.js';
+export type { DraftOutcome, LossFacts } from './drafts.js';
 
 /** The user's own lesson files (and drafts from losing trades): `<data dir>/lessons/`. */
 export const userLessonsDir = (deps: Pick<Deps, 'dataDir'>): string => join(deps.dataDir, 'lessons');
 
 /** The lesson files (shipped and the user's), re-read when they change: what the gate matches orders against. */
 export const getLessonLibrary = (deps: Deps): Promise<LessonLibrary> =>
-  deps.service('lesson-library', async (d) => new LessonLibrary(LESSONS_DIR, userLessonsDir(d), d.log.child({ area: 'lessons' })));
+  deps.service('lesson-library', async (d) => {
+    const { LessonLibrary } = await import('./library.js');
+    return new LessonLibrary(LESSONS_DIR, userLessonsDir(d), d.log.child({ area: 'lessons' }));
+  });
+
+/**
+ * Write the draft lesson of a losing round trip (SPEC §13), once per round trip id: see drafts.ts.
+ * @example await writeLossDraft(deps, { roundTripId, symbol, strategy, tags, realizedPnl, holdingMs, ... })
+ */
+export async function writeLossDraft(deps: Deps, facts: LossFacts, options: { signal?: AbortSignal; now?: Date } = {}): Promise<DraftOutcome> {
+  return (await import('./drafts.js')).writeLossDraft(deps, facts, options);
+}
 
 export const getLessonStore = (deps: Deps): Promise<LessonService> =>
   deps.service('lessons', async (d) => (await import('./service.js')).createLessonService(d));

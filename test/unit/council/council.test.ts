@@ -221,6 +221,10 @@ describe('council_vote against the loopback gateway', () => {
     const fenced = /<<<UNTRUSTED RATIONALE ([0-9a-f]{24})>>>\n([\s\S]*?)\n<<<END RATIONALE \1>>>/.exec(text);
     expect(fenced?.[2]).toBe(injection);
     expect(text).toMatch(/<<<UNTRUSTED CONTEXT [0-9a-f]{24}>>>\nRSI 41/);
+    // the lessons matching the order, each line made inert (the same ones the Opus confirmation is shown)
+    const lessons = /<<<UNTRUSTED LESSONS ([0-9a-f]{24})>>>\n([\s\S]*?)\n<<<END LESSONS \1>>>/.exec(text);
+    expect(lessons?.[2]).toMatch(/^\| 1\. \[(low|medium|high|critical)\] [a-z0-9-]+: /);
+    for (const line of lessons![2]!.split('\n')) expect(line.startsWith('| ')).toBe(true);
     expect(await verifyAndConsumeTicket(d, r.ticket!, 'f'.repeat(64))).toMatchObject({ ok: false, reason: 'other_order' });
     expect(await verifyAndConsumeTicket(d, r.ticket!, r.order_hash!)).toMatchObject({ ok: true, decision: 'APPROVE' });
     expect(await verifyAndConsumeTicket(d, r.ticket!, r.order_hash!)).toMatchObject({ ok: false, reason: 'reused' });
