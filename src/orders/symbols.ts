@@ -21,8 +21,8 @@ export function parseOcc(symbol: string): OccParts | null {
   return { underlying: root, expiration: `20${yy}-${mm}-${dd}`, type: cp === 'C' ? 'call' : 'put', strike: Number(strike) / 1000 };
 }
 
-/** An OCC symbol from its parts (strike in dollars, to the tenth of a cent). */
+/** An OCC symbol from its parts (strike in dollars, to the tenth of a cent); a share class's dot is dropped from the root, as the OCC does (BRK.B → BRKB). */
 export function occSymbol(underlying: string, expiration: string, type: 'call' | 'put', strike: number): string {
   const [y, m, d] = expiration.split('-') as [string, string, string];
-  return `${underlying}${y.slice(2)}${m}${d}${type === 'call' ? 'C' : 'P'}${String(Math.round(strike * 1000)).padStart(8, '0')}`;
+  return `${underlying.replace('.', '')}${y.slice(2)}${m}${d}${type === 'call' ? 'C' : 'P'}${String(Math.round(strike * 1000)).padStart(8, '0')}`;
 }

@@ -7,7 +7,7 @@
 import { ClosePositionInputSchema } from '../execution/actions/close.js';
 import { PlaceOrderResultSchema } from '../execution/result.js';
 import { defineTool } from '../tool.js';
-import { renderPlaceOrder } from './place-order.js';
+import { gateHandler } from './place-order.js';
 
 export const closePositionTool = defineTool({
   name: 'close_position',
@@ -23,10 +23,5 @@ export const closePositionTool = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
   inputSchema: ClosePositionInputSchema,
   outputSchema: PlaceOrderResultSchema,
-  async handler(input, ctx) {
-    const { getExecutionGate } = await import('../execution/gate.js');
-    const gate = await getExecutionGate(ctx.deps);
-    const result = await gate.close(input, { elicit: ctx.elicit.bind(ctx), signal: ctx.signal, progress: ctx.progress.bind(ctx) });
-    return { structured: result, text: renderPlaceOrder(result) };
-  },
+  handler: gateHandler('close'),
 });

@@ -9,7 +9,7 @@
  * stage's verdict, the risk verdict, the confirmation, and the audit_id.
  */
 import { PlaceOrderInputSchema, PlaceOrderResultSchema, type PlaceOrderResult } from '../execution/result.js';
-import { defineTool } from '../tool.js';
+import { defineTool, type ToolContext } from '../tool.js';
 
 export function renderPlaceOrder(r: PlaceOrderResult): string {
   const lines = [
@@ -30,6 +30,16 @@ export function renderPlaceOrder(r: PlaceOrderResult): string {
   return lines.join('\n');
 }
 
+/** A gated tool's handler: the execution gate's `kind` request, with the client's elicitation, cancellation and progress. */
+export function gateHandler(kind: 'place' | 'replace' | 'close') {
+  return async (input: unknown, ctx: ToolContext): Promise<{ structured: PlaceOrderResult; text: string }> => {
+    const { getExecutionGate } = await import('../execution/gate.js');
+    const gate = await getExecutionGate(ctx.deps);
+    const result = await gate[kind](input, { elicit: ctx.elicit.bind(ctx), signal: ctx.signal, progress: ctx.progress.bind(ctx) });
+    return { structured: result, text: renderPlaceOrder(result) };
+  };
+}
+
 export const placeOrderTool = defineTool({
   name: 'place_order',
   title: 'Place order (gated)',
@@ -46,10 +56,5 @@ export const placeOrderTool = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
   inputSchema: PlaceOrderInputSchema,
   outputSchema: PlaceOrderResultSchema,
-  async handler(input, ctx) {
-    const { getExecutionGate } = await import('../execution/gate.js');
-    const gate = await getExecutionGate(ctx.deps);
-    const result = await gate.place(input, { elicit: ctx.elicit.bind(ctx), signal: ctx.signal, progress: ctx.progress.bind(ctx) });
-    return { structured: result, text: renderPlaceOrder(result) };
-  },
+  handler: gateHandler('place'),
 });

@@ -8,7 +8,7 @@
 import { ReplaceOrderInputSchema } from '../execution/actions/replace.js';
 import { PlaceOrderResultSchema } from '../execution/result.js';
 import { defineTool } from '../tool.js';
-import { renderPlaceOrder } from './place-order.js';
+import { gateHandler } from './place-order.js';
 
 export const replaceOrderTool = defineTool({
   name: 'replace_order',
@@ -26,10 +26,5 @@ export const replaceOrderTool = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
   inputSchema: ReplaceOrderInputSchema,
   outputSchema: PlaceOrderResultSchema,
-  async handler(input, ctx) {
-    const { getExecutionGate } = await import('../execution/gate.js');
-    const gate = await getExecutionGate(ctx.deps);
-    const result = await gate.replace(input, { elicit: ctx.elicit.bind(ctx), signal: ctx.signal, progress: ctx.progress.bind(ctx) });
-    return { structured: result, text: renderPlaceOrder(result) };
-  },
+  handler: gateHandler('replace'),
 });

@@ -1,18 +1,13 @@
 /** The sim's option chain: Friday weeklies and third-Friday monthlies, strikes around the spot, priced by Black–Scholes. */
 import { addDays, easternDate, easternInstant, isTradingDay, weekday } from '../calendar.js';
 import { MAX_OPTION_ROWS, type OptionContract, type OptionChainRequest, type OptionSnapshot, type Quote } from '../types.js';
-import { parseOcc } from '../../orders/order.js';
+import { occSymbol, parseOcc } from '../../orders/order.js';
 import { blackScholes, smileVol } from './options.js';
 import { hash32 } from './path.js';
 import type { SimMarket } from './market.js';
 
 const YEAR_MS = 365 * 86_400_000;
 const round2 = (x: number) => Math.round(x * 100) / 100;
-
-/** The OCC symbol of a contract; a share class's dot is dropped from the root, as the OCC does (BRK.B → BRKB). */
-export function occSymbol(underlying: string, expiration: string, type: 'call' | 'put', strike: number): string {
-  return `${underlying.replace('.', '')}${expiration.slice(2, 4)}${expiration.slice(5, 7)}${expiration.slice(8, 10)}${type === 'call' ? 'C' : 'P'}${String(Math.round(strike * 1000)).padStart(8, '0')}`;
-}
 
 function strikeStep(spot: number): number {
   if (spot < 25) return 0.5;

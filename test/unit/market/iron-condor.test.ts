@@ -3,7 +3,7 @@
  * comments), its refusals, its Black–Scholes fallback, the DTE window, and the input schema.
  */
 import { describe, expect, it } from 'vitest';
-import { occSymbol } from '../../../src/broker/sim/chain.js';
+import { occSymbol } from '../../../src/orders/symbols.js';
 import { ToolError } from '../../../src/errors.js';
 import { buildIronCondor, type CondorRequest } from '../../../src/market/iron-condor/build.js';
 import { expiryWindow } from '../../../src/market/iron-condor/load.js';
