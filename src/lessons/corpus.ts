@@ -2,7 +2,8 @@
  * Lesson files: Markdown with YAML front matter (id, title, severity, tags, created) and a body
  * whose `## Prevention` section is the prevention — the shipped lessons/ and the user's own under
  * `<data dir>/lessons/` alike. Optional front matter: `symbols` and `strategies` (what the lesson
- * is about, for matching it to an order), `block` (a rule that refuses matching orders: see
+ * is about, for matching it to an order), `situations` (short agent-style descriptions of the
+ * moments it is for: indexed with the text), `block` (a rule that refuses matching orders: see
  * src/risk/block-rule.ts), and for a draft written from a losing trade `draft: true` with `links`
  * (`promoted` once a person promoted it).
  *
@@ -46,6 +47,7 @@ const FrontMatterSchema = z.strictObject({
   created: z.union([z.string(), z.date()]),
   symbols: z.array(z.string().regex(SYMBOL, 'symbols are upper-case tickers such as SPY or BRK.B')).max(50).optional(),
   strategies: z.array(z.string().regex(STRATEGY_ID, 'strategies are ids such as iron_condor')).max(20).optional(),
+  situations: z.array(z.string().trim().min(8).max(LESSON_LIMITS.situation)).max(LESSON_LIMITS.situations).optional(),
   block: z.unknown().optional(),
   draft: z.boolean().optional(),
   promoted: z.union([z.string(), z.date()]).optional(),
@@ -109,6 +111,7 @@ export function parseLessonFile(file: string, text: string, options: ParseOption
     origin,
     symbols: [...new Set(f.symbols ?? [])],
     strategies: [...new Set(f.strategies ?? [])],
+    situations: [...new Set(f.situations ?? [])],
     block,
     draft,
     links: f.links ?? null,

@@ -16,6 +16,8 @@ export const LESSON_LIMITS = {
   prevention: 4_000,
   tags: 12,
   tag: 40,
+  situations: 12,
+  situation: 240,
   query: 1_000,
   k: 50,
 } as const;
@@ -78,7 +80,8 @@ export interface DraftLinks {
 
 /**
  * A lesson read from a Markdown file (shipped, or the user's own under `<data dir>/lessons/`), with
- * what only files carry: the symbols and strategies it is about (matching it to an order), its
+ * what only files carry: the symbols and strategies it is about (matching it to an order), the
+ * situations it is for, its
  * `block` rule, and for a draft (written from a losing round trip) its links; a person promotes it.
  */
 export interface FileLesson extends Lesson {
@@ -86,6 +89,8 @@ export interface FileLesson extends Lesson {
   origin: 'shipped' | 'user';
   symbols: string[];
   strategies: string[];
+  /** Agent-style descriptions of the moments the lesson is for (front matter `situations`), indexed with the text. */
+  situations: string[];
   block: BlockRule | null;
   draft: boolean;
   links: DraftLinks | null;

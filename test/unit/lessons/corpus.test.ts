@@ -61,6 +61,18 @@ describe('parseLessonFile', () => {
     );
   });
 
+  test('situations are read from the front matter, trimmed and deduplicated; too short or too many are refused', () => {
+    const withSituations = good.replace(
+      'created: 2025-01-02',
+      'created: 2025-01-02\nsituations:\n  - "  about to buy right at the bell  "\n  - "about to buy right at the bell"\n  - "the quote is from yesterday"',
+    );
+    expect(parseLessonFile('s.md', withSituations).situations).toEqual(['about to buy right at the bell', 'the quote is from yesterday']);
+    expect(parseLessonFile('t.md', good).situations).toEqual([]);
+    expect(() => parseLessonFile('u.md', good.replace('created: 2025-01-02', 'created: 2025-01-02\nsituations: ["short"]'))).toThrow(/u\.md: situations/);
+    const many = JSON.stringify(Array.from({ length: 13 }, (_, i) => `situation number ${i}`));
+    expect(() => parseLessonFile('v.md', good.replace('created: 2025-01-02', `created: 2025-01-02\nsituations: ${many}`))).toThrow(/v\.md: situations/);
+  });
+
   test('malformed files are reported with the file name, not skipped silently', () => {
     expect(() => parseLessonFile('a.md', 'no front matter')).toThrow(/a\.md: no YAML front matter/);
     expect(() => parseLessonFile('b.md', good.replace('severity: high', 'severity: severe'))).toThrow(/b\.md: severity/);
