@@ -43,6 +43,17 @@ function requestId(body: unknown): unknown {
   return typeof id === 'string' || typeof id === 'number' ? id : null;
 }
 
+/**
+ * The Host header names the server answers to (port-agnostic, checked by the SDK's DNS-rebinding
+ * guard): the loopback names, the bind address unless it is a wildcard (nobody addresses 0.0.0.0),
+ * and the `--allowed-hosts` the operator listed (the machine's name or IP when bound off loopback).
+ */
+export function hostNames(host: string, extra: readonly string[]): string[] {
+  const bracket = (name: string) => (name.includes(':') && !name.startsWith('[') ? `[${name}]` : name);
+  const own = host === '0.0.0.0' || host === '::' ? [] : [bracket(host)];
+  return [...new Set(['127.0.0.1', 'localhost', '[::1]', ...own, ...extra.map(bracket)])];
+}
+
 export interface HttpHandle {
   url: string;
   close(): Promise<void>;
@@ -118,9 +129,9 @@ export async function serveHttp(deps: Deps): Promise<HttpHandle> {
   if (!loopback && !httpToken) {
     throw new ConfigError(`refusing to serve HTTP on non-loopback host ${host} without TRADING_MCP_HTTP_TOKEN`);
   }
-  const allowedHosts = loopback ? undefined : [host, 'localhost', '127.0.0.1', '[::1]'];
-  const app = createMcpExpressApp(loopback ? { host: LOOPBACK.has(host) ? host : '127.0.0.1' } : { host, allowedHosts: allowedHosts! });
-  const originNames = loopback ? ['127.0.0.1', 'localhost', '[::1]', host] : allowedHosts!;
+  const allowedHosts = hostNames(host, deps.config.http.allowedHosts);
+  const app = createMcpExpressApp({ host, allowedHosts });
+  const originNames = allowedHosts;
   let origins = new Set<string>(); // filled once the port is bound (--port 0 picks one)
 
   app.use((req: Req, res: Res, next: Next) => {

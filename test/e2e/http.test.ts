@@ -1,12 +1,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { networkInterfaces } from 'node:os';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { baseEnv, CLI_PATH, tempDataDir } from '../support/client.js';
 
 const children: ChildProcess[] = [];
+
+/** This machine's own IPv4 address (not loopback), else 127.0.0.2: a loopback address the server does not list by itself. */
+function ownAddress(): string {
+  for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  return '127.0.0.2';
+}
 afterEach(() => {
   while (children.length) children.pop()!.kill('SIGKILL');
 });
@@ -155,6 +162,27 @@ describe('Streamable HTTP', () => {
     expect(client.getServerVersion()?.name).toBe('tars-trading-mcp');
     await expect(client.listTools()).resolves.toBeDefined();
     await client.close();
+  });
+
+  it("bound to 0.0.0.0 with a token: a request to the machine's own address is refused until --allowed-hosts lists it", async () => {
+    const token = 'correct-horse-battery-staple-42';
+    const own = ownAddress();
+    const plain = await startHttp(['--host', '0.0.0.0'], { TRADING_MCP_HTTP_TOKEN: token });
+    const port = new URL(plain.url).port;
+    const refused = await rawInitialize(`http://${own}:${port}/mcp`, { authorization: `Bearer ${token}` });
+    expect(refused.status).toBe(403);
+    expect(refused.body).toContain(`Invalid Host: ${own}`);
+    const listed = await startHttp(['--host', '0.0.0.0', '--allowed-hosts', `${own},trading-box.local`], { TRADING_MCP_HTTP_TOKEN: token });
+    const url = `http://${own}:${new URL(listed.url).port}/mcp`;
+    expect((await rawInitialize(url, { authorization: `Bearer ${token}` })).status).toBe(200);
+    expect((await rawInitialize(url)).status).toBe(401); // the token is still required
+    const client = await connect(url, token);
+    expect((await client.listTools()).tools.length).toBeGreaterThan(0);
+    await client.close();
+    // the same list from the environment; a malformed entry refuses to start
+    const viaEnv = await startHttp(['--host', '0.0.0.0'], { TRADING_MCP_HTTP_TOKEN: token, TRADING_MCP_HTTP_ALLOWED_HOSTS: own });
+    expect((await rawInitialize(`http://${own}:${new URL(viaEnv.url).port}/mcp`, { authorization: `Bearer ${token}` })).status).toBe(200);
+    await expect(startHttp(['--host', '0.0.0.0', '--allowed-hosts', 'http://x:1'], { TRADING_MCP_HTTP_TOKEN: token })).rejects.toThrow(/allowedHosts/);
   });
 
   it('caps live sessions: past the cap an initialize gets 503 with Retry-After and builds nothing (RSS stays flat)', async () => {

@@ -66,12 +66,17 @@ describe('config layering: defaults < file < env < flags', () => {
 
 describe('HTTP session settings (SPEC §11)', () => {
   it("default to 64 sessions, 15 minutes idle, only the server's own origin", () => {
-    expect(loadConfig({}, {}).http).toEqual({ maxSessions: 64, sessionIdleMs: 900_000, allowedOrigins: [] });
+    expect(loadConfig({}, {}).http).toEqual({ maxSessions: 64, sessionIdleMs: 900_000, allowedOrigins: [], allowedHosts: [] });
   });
   it('layer file < env < flags, and read a comma-separated origin list', () => {
     const file = join(tempDataDir(), 'http.json');
     writeFileSync(file, JSON.stringify({ http: { maxSessions: 4, sessionIdleMs: 60_000, allowedOrigins: ['https://desk.example'] } }));
-    expect(loadConfig({ config: file }, {}).http).toEqual({ maxSessions: 4, sessionIdleMs: 60_000, allowedOrigins: ['https://desk.example'] });
+    expect(loadConfig({ config: file }, {}).http).toEqual({
+      maxSessions: 4,
+      sessionIdleMs: 60_000,
+      allowedOrigins: ['https://desk.example'],
+      allowedHosts: [],
+    });
     const env = {
       TRADING_MCP_HTTP_MAX_SESSIONS: '8',
       TRADING_MCP_HTTP_SESSION_IDLE_MS: '5000',
@@ -81,7 +86,15 @@ describe('HTTP session settings (SPEC §11)', () => {
       maxSessions: 8,
       sessionIdleMs: 5000,
       allowedOrigins: ['http://localhost:6274', 'https://app.example:8443'],
+      allowedHosts: [],
     });
+    expect(loadConfig({ config: file, 'allowed-hosts': 'Trading-Box, 192.168.1.20' }, { TRADING_MCP_HTTP_ALLOWED_HOSTS: 'other' }).http.allowedHosts).toEqual([
+      'trading-box',
+      '192.168.1.20',
+    ]);
+    for (const bad of ['box:3333', 'bad:3333', 'http://box', 'box/mcp'])
+      expect(() => loadConfig({ 'allowed-hosts': bad }, {}), bad).toThrow(/http\.allowedHosts/);
+    expect(loadConfig({ 'allowed-hosts': '[fe80::1],fe80::2' }, {}).http.allowedHosts).toEqual(['[fe80::1]', 'fe80::2']);
     expect(loadConfig({ config: file, 'http-max-sessions': '2', 'http-session-idle-ms': '1000' }, env).http).toMatchObject({
       maxSessions: 2,
       sessionIdleMs: 1000,
