@@ -1,15 +1,16 @@
-import { loadConfig, resolveBroker, resolveMode, type Config, type FlagValues } from './config.js';
+import { loadConfig, refusePlaceholders, resolveBroker, resolveMode, type Config, type FlagValues } from './config.js';
 import { createDeps, ensureDataDir, type Deps } from './deps.js';
 import { createLogger, type Logger } from './log.js';
 import { loadTierTable } from './llm/tiers.js';
 import { manifestToolNames } from './manifest.js';
-import { loadProfile, ProfileSchema, type Profile } from './profiles.js';
+import { loadProfile, narrowProfile, ProfileSchema, type Profile } from './profiles.js';
 
 /** Config → mode → profile → data dir → deps. Throws ConfigError on any misconfiguration. */
 export function bootstrap(flags: FlagValues, env: NodeJS.ProcessEnv = process.env, log?: Logger): Deps {
   const config: Config = loadConfig(flags, env);
+  refusePlaceholders(config);
   const mode = resolveMode(config);
-  const profile = loadProfile(config.profile, manifestToolNames());
+  const profile = narrowProfile(loadProfile(config.profile, manifestToolNames()), config.narrow, manifestToolNames());
   loadTierTable(config.tiersPath); // a malformed table or a non-Opus critical model stops start-up (SPEC §6)
   ensureDataDir(config.dataDir);
   const logger = log ?? createLogger(config.logLevel, { pid: process.pid, profile: profile.name });

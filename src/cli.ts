@@ -29,6 +29,10 @@ Options:
   --port PORT                                     HTTP port (default 3333)
   --http-max-sessions N                           live HTTP sessions at most (default 64)
   --http-session-idle-ms MS                       close an HTTP session idle this long (default 900000)
+  --allowed-hosts H1,H2                           Host names (no port) HTTP answers to besides loopback and the bind address
+  --tools T1,T2                                   only these of the profile's tools (never adds one)
+  --exclude-tools T1,T2                           drop these of the profile's tools
+  --read-only                                     only read-only tools
   --data-dir DIR                                  data dir (env TRADING_MCP_HOME; default ~/.tars-trading-mcp)
   --broker sim|alpaca                             (default alpaca when APCA_API_KEY_ID/APCA_API_SECRET_KEY are set, else sim)
   --config FILE                                   JSON config file (precedence: defaults < file < env < flags)
@@ -65,6 +69,10 @@ function parseCli(argv: string[]) {
       broker: { type: 'string' },
       'http-max-sessions': { type: 'string' },
       'http-session-idle-ms': { type: 'string' },
+      'allowed-hosts': { type: 'string' },
+      tools: { type: 'string' },
+      'exclude-tools': { type: 'string' },
+      'read-only': { type: 'boolean' },
       json: { type: 'boolean' },
       'write-tiers': { type: 'boolean' },
       reason: { type: 'string' },

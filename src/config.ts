@@ -30,6 +30,15 @@ const origin = z
   }, 'an allowed origin is scheme://host[:port], e.g. http://localhost:6274')
   .transform((s) => new URL(s).origin);
 
+/** A Host header name as the SDK compares it: a DNS name or IP, lower-case, IPv6 in brackets, no port. */
+const hostName = z
+  .string()
+  .regex(
+    /^([a-z0-9]([a-z0-9-]*[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$|^\[[0-9a-f:.]+\]$|^[0-9a-f]*:[0-9a-f]*:[0-9a-f:.]*$/i,
+    'an allowed host is a name or IP without scheme or port, e.g. trading-box or 192.168.1.20',
+  )
+  .transform((s) => s.toLowerCase());
+
 export const ConfigSchema = z.strictObject({
   profile: z.string().min(1).default('analyst').describe('profile name (analyst, council, executor) or path to a profile JSON file'),
   transport: z.enum(['stdio', 'http']).default('stdio').describe('MCP transport'),
@@ -75,6 +84,17 @@ export const ConfigSchema = z.strictObject({
       maxSessions: z.number().int().min(1).max(10_000).default(64).describe('live HTTP sessions at most: past it an initialize gets 503 and builds nothing'),
       sessionIdleMs: z.number().int().min(1_000).max(86_400_000).default(900_000).describe('an HTTP session with no request for this long is closed'),
       allowedOrigins: z.array(origin).default([]).describe("browser origins allowed besides the server's own scheme://host:port"),
+      allowedHosts: z
+        .array(hostName)
+        .default([])
+        .describe('Host header names (no port) the server answers to besides loopback and the bind address, e.g. its own name or IP'),
+    })
+    .prefault({}),
+  narrow: z
+    .strictObject({
+      tools: z.array(z.string().min(1)).min(1).optional().describe("only these of the profile's tools (never adds one)"),
+      excludeTools: z.array(z.string().min(1)).default([]).describe("drop these of the profile's tools"),
+      readOnly: z.boolean().default(false).describe('only read-only tools, whatever the profile says'),
     })
     .prefault({}),
   sim: z
@@ -168,6 +188,34 @@ export const ENV_VARS: ReadonlyArray<{ name: string; path: string; kind: EnvKind
     meaning: "comma-separated browser origins (`scheme://host:port`) allowed besides the server's own",
     default: "only the server's own",
   },
+  {
+    name: 'TRADING_MCP_HTTP_ALLOWED_HOSTS',
+    path: 'http.allowedHosts',
+    kind: 'list',
+    meaning: 'comma-separated Host names (no port) the HTTP server answers to besides loopback and the bind address (`--allowed-hosts`)',
+    default: 'loopback and the bind address',
+  },
+  {
+    name: 'TRADING_MCP_TOOLS',
+    path: 'narrow.tools',
+    kind: 'list',
+    meaning: "comma-separated: only these of the profile's tools (`--tools`; never adds one)",
+    default: "the profile's",
+  },
+  {
+    name: 'TRADING_MCP_EXCLUDE_TOOLS',
+    path: 'narrow.excludeTools',
+    kind: 'list',
+    meaning: "comma-separated: drop these of the profile's tools (`--exclude-tools`)",
+    default: 'none',
+  },
+  {
+    name: 'TRADING_MCP_READ_ONLY',
+    path: 'narrow.readOnly',
+    kind: 'boolean',
+    meaning: 'only read-only tools, whatever the profile says (`--read-only`)',
+    default: 'unset',
+  },
   { name: 'TRADING_MCP_SIM_CASH', path: 'sim.startingCash', kind: 'number', meaning: 'sim broker starting cash (USD)', default: '`100000`' },
   { name: 'TRADING_MCP_SIM_CLOCK', path: 'sim.clock', kind: 'string', meaning: 'pin the sim clock to an ISO instant (tests, demos)', default: 'real time' },
 ];
@@ -253,6 +301,10 @@ export interface FlagValues {
   broker?: string;
   'http-max-sessions'?: string;
   'http-session-idle-ms'?: string;
+  'allowed-hosts'?: string;
+  tools?: string;
+  'exclude-tools'?: string;
+  'read-only'?: boolean;
 }
 
 export function flagLayer(flags: FlagValues): Layer {
@@ -266,7 +318,13 @@ export function flagLayer(flags: FlagValues): Layer {
   const http: Layer = {};
   if (flags['http-max-sessions'] !== undefined) http.maxSessions = parseScalar('--http-max-sessions', 'number', flags['http-max-sessions']);
   if (flags['http-session-idle-ms'] !== undefined) http.sessionIdleMs = parseScalar('--http-session-idle-ms', 'number', flags['http-session-idle-ms']);
+  if (flags['allowed-hosts'] !== undefined) http.allowedHosts = parseScalar('--allowed-hosts', 'list', flags['allowed-hosts']);
   if (Object.keys(http).length) layer.http = http;
+  const narrow: Layer = {};
+  if (flags.tools !== undefined) narrow.tools = parseScalar('--tools', 'list', flags.tools);
+  if (flags['exclude-tools'] !== undefined) narrow.excludeTools = parseScalar('--exclude-tools', 'list', flags['exclude-tools']);
+  if (flags['read-only']) narrow.readOnly = true;
+  if (Object.keys(narrow).length) layer.narrow = narrow;
   return layer;
 }
 
@@ -283,6 +341,29 @@ export function loadConfig(flags: FlagValues, env: NodeJS.ProcessEnv = process.e
   const config = parsed.data;
   config.dataDir = resolve(config.dataDir.replace(/^~(?=\/|$)/, homedir()));
   return config;
+}
+
+/**
+ * A value copied from an example without being filled in (`<your-key>`, `...`, `your-…`,
+ * `changeme`) is refused at start-up, naming the variable: a placeholder Alpaca key would select
+ * Alpaca with a bad key, a placeholder gateway key would count as configured.
+ */
+const PLACEHOLDER = /^(<.*>|\.{3}|x{3,}|your[-_ ].*|changeme|replace[-_ ]?me|todo)$/i;
+
+export function refusePlaceholders(config: Config): void {
+  const secrets: Array<[string, string | undefined]> = [
+    ['the gateway key (LLM_GATEWAY_API_KEY / TETRATE_API_KEY / TARS_API_KEY)', config.gateway.apiKey],
+    ['APCA_API_KEY_ID', config.alpaca.keyId],
+    ['APCA_API_SECRET_KEY', config.alpaca.secretKey],
+    ['TRADING_MCP_HTTP_TOKEN', config.httpToken],
+  ];
+  for (const [name, value] of secrets) {
+    if (value !== undefined && PLACEHOLDER.test(value.trim())) {
+      throw new ConfigError(
+        `${name} is still a placeholder ("${value.trim()}"): put the real value in, or remove the entry (no Alpaca keys → the simulated broker; no gateway key → LLM tools refuse cleanly)`,
+      );
+    }
+  }
 }
 
 /** The broker actually used: explicit choice, else alpaca when both keys are present, else sim. */

@@ -83,6 +83,29 @@ export function selectTools<T extends SelectableTool>(catalogue: readonly T[], p
   return catalogue.filter((tool) => (!profile.readOnly || tool.annotations.readOnlyHint) && included.has(tool.name));
 }
 
+/**
+ * `--tools`, `--exclude-tools` and `--read-only` applied after the profile: they only ever narrow
+ * it. A name the profile lacks in `--tools`, an unknown name, or a selection that leaves nothing
+ * stops start-up with one line rather than being ignored.
+ */
+export function narrowProfile(
+  profile: Profile,
+  narrow: { tools?: string[] | undefined; excludeTools: string[]; readOnly: boolean },
+  knownTools: readonly string[],
+): Profile {
+  const unknown = [...(narrow.tools ?? []), ...narrow.excludeTools].filter((t) => !knownTools.includes(t));
+  if (unknown.length) throw new ConfigError(`--tools/--exclude-tools name unknown tools: ${unknown.join(', ')}`);
+  const missing = (narrow.tools ?? []).filter((t) => !profile.tools.includes(t));
+  if (missing.length) {
+    throw new ConfigError(`--tools can only narrow the profile: "${profile.name}" has no ${missing.join(', ')} (use a profile that lists them)`);
+  }
+  const wanted = new Set(narrow.tools ?? profile.tools);
+  const tools = profile.tools.filter((t) => wanted.has(t) && !narrow.excludeTools.includes(t));
+  const narrowed: Profile = { ...profile, tools, readOnly: profile.readOnly || narrow.readOnly };
+  if (!narrowed.tools.length) throw new ConfigError(`--tools/--exclude-tools leave profile "${profile.name}" with no tools`);
+  return narrowed;
+}
+
 export function profilePath(nameOrPath: string): string {
   return (PROFILE_NAMES as readonly string[]).includes(nameOrPath) ? resolve(PROFILES_DIR, `${nameOrPath}.json`) : resolve(nameOrPath);
 }
