@@ -1,10 +1,11 @@
 /**
  * Regenerates the README's tables from the code's own schemas and profile files, so they cannot
- * drift: `npm run docs` writes them; test/unit/foundation/readme.test.ts fails when they are stale.
+ * drift: `npm run docs` writes them (and mcp.json, from scripts/clients.ts); test/unit/foundation/readme.test.ts fails when they are stale.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ENV_VARS } from '../src/config.js';
+import { clientsSection, mcpJson } from './clients.js';
 import { loadProfile, PROFILE_NAMES, selectTools } from '../src/profiles.js';
 import { PACKAGE_ROOT } from '../src/paths.js';
 import { BLOCK_FACTS } from '../src/risk/block-rule.js';
@@ -14,6 +15,8 @@ import { TOOL_GROUPS, type ToolDefinition, type ToolGroup } from '../src/tool.js
 import { DEPENDENCY_LABEL, GROUP_SPECS, type ToolDependency } from '../src/tools/groups.js';
 
 export const README_PATH = resolve(PACKAGE_ROOT, 'README.md');
+export const MCP_JSON_PATH = resolve(PACKAGE_ROOT, 'mcp.json');
+export { mcpJson };
 
 function configTable(): string {
   const rows = ENV_VARS.map((v) => `| \`${v.name}\` | ${v.meaning} | ${v.default || '—'} |`);
@@ -80,6 +83,7 @@ export async function renderReadme(current: string): Promise<string> {
     tools: toolTable(await loadCatalogue()),
     risk: riskTable(),
     'block-facts': blockFactsTable(),
+    clients: clientsSection(),
   };
   let out = current;
   for (const [name, table] of Object.entries(sections)) {
@@ -94,5 +98,8 @@ if (process.argv[1] && resolve(process.argv[1]).endsWith('gen-readme.js')) {
   const current = readFileSync(README_PATH, 'utf8');
   const next = await renderReadme(current);
   writeFileSync(README_PATH, next);
-  process.stdout.write(next === current ? 'README.md tables already up to date\n' : 'README.md tables regenerated\n');
+  const json = mcpJson();
+  const jsonChanged = readFileSync(MCP_JSON_PATH, 'utf8') !== json;
+  writeFileSync(MCP_JSON_PATH, json);
+  process.stdout.write(next === current && !jsonChanged ? 'README.md tables and mcp.json already up to date\n' : 'README.md tables / mcp.json regenerated\n');
 }

@@ -11,7 +11,16 @@ import { VOTE_JSON_SCHEMA } from './vote.js';
 export const councilChecks: DoctorCheck = async (deps) => {
   const { profile } = deps;
   const votes = profile.tools.includes('council_vote');
-  if (!votes && !profile.requireCouncilTicket) return [];
+  if (!votes && !profile.requireCouncilTicket) {
+    // every area reports: say why there is nothing to check rather than leave the area out
+    return [
+      {
+        name: 'council',
+        status: 'ok',
+        detail: `not used by profile "${profile.name}" (no council_vote, no council ticket required); run doctor --profile council to check it`,
+      },
+    ];
+  }
   const out: DoctorResult[] = [];
   const { members, quorum, memberTimeoutMs, ticketTtlSec } = profile.council;
 

@@ -185,8 +185,8 @@ function haltOps(db: BetterSqlite3.Database): HaltOps {
 
   const halt = db.transaction((reason: string, by: string, at: string) => {
     const before = toStatus(readHalt.get());
+    if (before.halted) return { ...before, alreadyHalted: true }; // the history records changes, not repeats
     addEvent.run('halt', at, by, reason);
-    if (before.halted) return { ...before, alreadyHalted: true };
     setHalt.run(1, reason, at, by);
     return { halted: true, reason, at, by, alreadyHalted: false };
   });
@@ -194,7 +194,7 @@ function haltOps(db: BetterSqlite3.Database): HaltOps {
     const previous = toStatus(readHalt.get());
     if (!previous.halted) return { wasHalted: false, previous };
     setHalt.run(0, null, null, null);
-    addEvent.run('resume', at, by, previous.reason);
+    addEvent.run('resume', at, by, null); // the halt row above it carries the reason
     return { wasHalted: true, previous };
   });
   const selectEvents = db.prepare<[number], HaltEvent>('SELECT action, at, by, reason FROM halt_events ORDER BY seq DESC LIMIT ?');

@@ -13,7 +13,7 @@ import { PACKAGE_ROOT } from '../../../src/paths.js';
 const fresh = () => join(mkdtempSync(join(tmpdir(), 'risk-state-')), 'risk.sqlite');
 
 describe('risk state', () => {
-  it('halts, keeps the first reason on a second halt, resumes, and records the history', async () => {
+  it('halts, keeps the first reason on a second halt, resumes, and records the changes (not the repeat; resume without a reason of its own)', async () => {
     const state = await openRiskState(fresh());
     expect(await state.isHalted()).toEqual({ halted: false, reason: null, at: null, by: null });
     const first = await state.halt('news pending', 'cli', new Date('2026-03-10T15:00:00Z'));
@@ -25,7 +25,11 @@ describe('risk state', () => {
     expect(resumed.previous.reason).toBe('news pending');
     expect((await state.isHalted()).halted).toBe(false);
     expect((await state.resume('cli')).wasHalted).toBe(false);
-    expect((await state.haltHistory()).map((e) => e.action)).toEqual(['resume', 'halt', 'halt']);
+    const history = await state.haltHistory();
+    expect(history.map((e) => [e.action, e.reason])).toEqual([
+      ['resume', null],
+      ['halt', 'news pending'],
+    ]);
     state.close();
   });
 
