@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ENV_VARS } from '../src/config.js';
-import { clientsSection, mcpJson } from './clients.js';
+import { clientsSection, mcpJson } from '../src/clients.js';
 import { loadProfile, PROFILE_NAMES, selectTools } from '../src/profiles.js';
 import { PACKAGE_ROOT } from '../src/paths.js';
 import { BLOCK_FACTS } from '../src/risk/block-rule.js';

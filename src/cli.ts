@@ -19,6 +19,9 @@ Usage:
   tars-trading-mcp halt [--reason TEXT]   stop all trading (kill switch; survives restarts)
   tars-trading-mcp resume                 clear the kill switch (the only way to clear it)
   tars-trading-mcp status                 halt state, today's P&L base, recent orders
+  tars-trading-mcp init [--profile P] [--data-dir D] [--client claude-desktop|claude-code|cursor|vscode] [--force]
+                                          write a config file (keys asked on a terminal, else read from the
+                                          variables set), run doctor on it, print the client's snippet
   tars-trading-mcp lessons drafts         the draft lessons written from losing trades
   tars-trading-mcp lessons promote ID     make a reviewed draft a lesson (searchable, shown at the gate)
 
@@ -44,7 +47,7 @@ TRADING_MCP_MONTHLY_BUDGET_USD, TRADING_MCP_TIERS, APCA_API_*, TRADING_MCP_ALLOW
 TRADING_MCP_HTTP_ORIGINS, ...).
 `;
 
-const SUBCOMMANDS = ['serve', 'doctor', 'halt', 'resume', 'status', 'lessons'] as const;
+const SUBCOMMANDS = ['serve', 'doctor', 'halt', 'resume', 'status', 'lessons', 'init'] as const;
 type Subcommand = (typeof SUBCOMMANDS)[number];
 
 function fail(message: string, code = 2): never {
@@ -76,6 +79,8 @@ function parseCli(argv: string[]) {
       json: { type: 'boolean' },
       'write-tiers': { type: 'boolean' },
       reason: { type: 'string' },
+      client: { type: 'string' },
+      force: { type: 'boolean' },
     },
   });
   const command = (positionals[0] ?? 'serve') as Subcommand;
@@ -103,6 +108,16 @@ async function main(): Promise<void> {
   if (values.version) {
     process.stdout.write(`${SERVER_VERSION}\n`);
     return;
+  }
+  if (command === 'init') {
+    try {
+      const { runInit } = await import('./init.js');
+      const { out, code } = await runInit(values);
+      process.stdout.write(`${out}\n`);
+      process.exit(code);
+    } catch (err) {
+      fail((err as Error).message, err instanceof ConfigError ? 2 : 1);
+    }
   }
   let deps: Deps;
   try {

@@ -3,7 +3,8 @@
  * Desktop, Claude Code, Cursor and VS Code, and `mcp.json`. The command is `tars-trading-mcp` as
  * installed by `npm install -g .` from a clone (or the registry once published); the sim entries
  * need no key at all, the paper entries carry placeholders the server refuses to start with.
- * test/e2e/clients.test.ts runs each snippet's command line and lists the tools.
+ * test/e2e/clients.test.ts runs each snippet's command line and lists the tools; `init` prints one
+ * for the client a person names.
  */
 export const COMMAND = 'tars-trading-mcp';
 
@@ -88,4 +89,14 @@ export function clientsSection(): string {
     '',
     block('json', pretty({ servers: serverJson(sim.slice(0, 1), true) })),
   ].join('\n');
+}
+
+export const CLIENTS = ['claude-desktop', 'claude-code', 'cursor', 'vscode'] as const;
+export type ClientName = (typeof CLIENTS)[number];
+
+/** The snippet for one client and one server entry (used by `tars-trading-mcp init`). */
+export function snippetFor(client: ClientName, entry: ClientEntry): string {
+  if (client === 'claude-code') return claudeCode([entry]);
+  if (client === 'vscode') return pretty({ servers: serverJson([entry], true) });
+  return mcpJson([entry]);
 }
