@@ -17,6 +17,7 @@ import { technicalsStep } from './demo-steps/technicals.js';
 import { llmStep } from './demo-steps/llm.js';
 import { executionStep } from './demo-steps/execution.js';
 import { positionsStep } from './demo-steps/positions.js';
+import { simulatedStep } from './demo-steps/simulated.js';
 
 export interface DemoContext {
   client: Client;
@@ -52,6 +53,7 @@ const DEMO_STEPS: DemoStep[] = [
   riskDemoStep,
   llmStep,
   executionStep,
+  simulatedStep,
   positionsStep,
 ];
 

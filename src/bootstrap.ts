@@ -1,6 +1,7 @@
-import { loadConfig, refusePlaceholders, resolveBroker, resolveMode, type Config, type FlagValues } from './config.js';
+import { applySimulatedModels, loadConfig, refusePlaceholders, resolveBroker, resolveMode, type Config, type FlagValues } from './config.js';
 import { createDeps, ensureDataDir, type Deps } from './deps.js';
 import { createLogger, type Logger } from './log.js';
+import { SIMULATED_API_KEY, SIMULATED_BASE_URL } from './llm/simulated-names.js';
 import { loadTierTable } from './llm/tiers.js';
 import { manifestToolNames } from './manifest.js';
 import { loadProfile, narrowProfile, ProfileSchema, type Profile } from './profiles.js';
@@ -10,6 +11,7 @@ export function bootstrap(flags: FlagValues, env: NodeJS.ProcessEnv = process.en
   const config: Config = loadConfig(flags, env);
   refusePlaceholders(config);
   const mode = resolveMode(config);
+  applySimulatedModels(config, mode, { baseUrl: SIMULATED_BASE_URL, apiKey: SIMULATED_API_KEY });
   const profile = narrowProfile(loadProfile(config.profile, manifestToolNames()), config.narrow, manifestToolNames());
   loadTierTable(config.tiersPath); // a malformed table or a non-Opus critical model stops start-up (SPEC §6)
   ensureDataDir(config.dataDir);

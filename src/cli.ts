@@ -36,6 +36,7 @@ Options:
   --tools T1,T2                                   only these of the profile's tools (never adds one)
   --exclude-tools T1,T2                           drop these of the profile's tools
   --read-only                                     only read-only tools
+  --simulated-models                              scripted stand-in models, no key needed (sim broker only)
   --data-dir DIR                                  data dir (env TRADING_MCP_HOME; default ~/.tars-trading-mcp)
   --broker sim|alpaca                             (default alpaca when APCA_API_KEY_ID/APCA_API_SECRET_KEY are set, else sim)
   --config FILE                                   JSON config file (precedence: defaults < file < env < flags)
@@ -76,6 +77,7 @@ function parseCli(argv: string[]) {
       tools: { type: 'string' },
       'exclude-tools': { type: 'string' },
       'read-only': { type: 'boolean' },
+      'simulated-models': { type: 'boolean' },
       json: { type: 'boolean' },
       'write-tiers': { type: 'boolean' },
       reason: { type: 'string' },

@@ -77,6 +77,10 @@ export const ConfigSchema = z.strictObject({
       optionsFeed: z.enum(OPTIONS_FEEDS).default('indicative').describe('options data feed: indicative (free plan) or opra (paid plan)'),
     })
     .prefault({}),
+  simulatedModels: z
+    .boolean()
+    .default(false)
+    .describe('scripted stand-ins instead of the gateway (council, Opus confirmation, analysis): sim broker only, every result says so'),
   allowLive: z.boolean().default(false).describe('must be true for a live (non-paper) Alpaca base URL'),
   httpToken: z.string().min(16, 'TRADING_MCP_HTTP_TOKEN must be at least 16 characters').optional(),
   http: z
@@ -164,6 +168,13 @@ export const ENV_VARS: ReadonlyArray<{ name: string; path: string; kind: EnvKind
     kind: 'string',
     meaning: 'Alpaca options data feed: `indicative` (free plan; derived quotes, trades 15 min late) or `opra` (paid plan)',
     default: '`indicative`',
+  },
+  {
+    name: 'TRADING_MCP_SIMULATED_MODELS',
+    path: 'simulatedModels',
+    kind: 'boolean',
+    meaning: 'scripted stand-in models instead of the gateway (`--simulated-models`): the whole flow without a key; sim broker only',
+    default: 'unset',
   },
   { name: 'TRADING_MCP_ALLOW_LIVE', path: 'allowLive', kind: 'boolean', meaning: 'must be `true` for a live (non-paper) base URL', default: 'unset' },
   { name: 'TRADING_MCP_HTTP_TOKEN', path: 'httpToken', kind: 'string', meaning: 'bearer token, required for HTTP on a non-loopback host', default: 'unset' },
@@ -305,6 +316,7 @@ export interface FlagValues {
   tools?: string;
   'exclude-tools'?: string;
   'read-only'?: boolean;
+  'simulated-models'?: boolean;
 }
 
 export function flagLayer(flags: FlagValues): Layer {
@@ -324,6 +336,7 @@ export function flagLayer(flags: FlagValues): Layer {
   if (flags.tools !== undefined) narrow.tools = parseScalar('--tools', 'list', flags.tools);
   if (flags['exclude-tools'] !== undefined) narrow.excludeTools = parseScalar('--exclude-tools', 'list', flags['exclude-tools']);
   if (flags['read-only']) narrow.readOnly = true;
+  if (flags['simulated-models']) layer.simulatedModels = true;
   if (Object.keys(narrow).length) layer.narrow = narrow;
   return layer;
 }
@@ -364,6 +377,20 @@ export function refusePlaceholders(config: Config): void {
       );
     }
   }
+}
+
+/**
+ * Simulated models only beside the simulated broker: a scripted approval must never reach a paper
+ * or live account. They replace the gateway (its URL and key) for the whole process.
+ */
+export function applySimulatedModels(config: Config, mode: TradingMode, urls: { baseUrl: string; apiKey: string }): void {
+  if (!config.simulatedModels) return;
+  if (mode !== 'sim') {
+    throw new ConfigError(
+      `simulated models run only with the simulated broker, not in ${mode} mode: unset TRADING_MCP_SIMULATED_MODELS / --simulated-models, or use --broker sim`,
+    );
+  }
+  config.gateway = { ...config.gateway, ...urls };
 }
 
 /** The broker actually used: explicit choice, else alpaca when both keys are present, else sim. */

@@ -26,11 +26,11 @@ export function gatewayEnv(): Record<string, string> {
   return { LLM_GATEWAY_API_KEY: key, ...(process.env.LLM_GATEWAY_BASE_URL ? { LLM_GATEWAY_BASE_URL: process.env.LLM_GATEWAY_BASE_URL } : {}) };
 }
 
-export async function startPrivateExecutor(name: string, extraEnv: Record<string, string> = {}): Promise<PrivateServer> {
+export async function startPrivateExecutor(name: string, extraEnv: Record<string, string> = {}, profile = 'executor'): Promise<PrivateServer> {
   const dataDir = mkdtempSync(join(tmpdir(), `tars-demo-${name}-`));
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [resolve(PACKAGE_ROOT, 'dist', 'src', 'cli.js'), '--profile', 'executor', '--data-dir', dataDir],
+    args: [resolve(PACKAGE_ROOT, 'dist', 'src', 'cli.js'), '--profile', profile, '--data-dir', dataDir],
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TRADING_MCP_LOG_LEVEL: 'error', TRADING_MCP_SIM_CLOCK: OPEN_AT, ...extraEnv },
     stderr: 'inherit',
   });

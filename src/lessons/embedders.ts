@@ -70,7 +70,7 @@ export function gatewayEmbedder(router: LlmRouter): Embedder {
 
 /** The router, when a gateway key is configured (src/llm is loaded only then). */
 export async function gatewayRouter(deps: Deps): Promise<LlmRouter | null> {
-  if (!deps.config.gateway.apiKey) return null;
+  if (!deps.config.gateway.apiKey || deps.config.simulatedModels) return null; // simulated models embed nothing: lessons stay offline
   const { getLlm } = await import('../llm/index.js');
   return getLlm(deps);
 }

@@ -91,6 +91,14 @@ export const llmChecks: DoctorCheck = async (deps, options) => {
   });
 
   const key = deps.config.gateway.apiKey;
+  if (deps.config.simulatedModels) {
+    results.push({
+      name: 'gateway models',
+      status: 'warn',
+      detail: 'simulated models (--simulated-models): no gateway is called; votes and confirmations are scripted (sim broker only)',
+    });
+    return results;
+  }
   if (!key) {
     results.push({ name: 'gateway models', status: 'warn', detail: 'no gateway key: models and prices not checked' });
     return results;

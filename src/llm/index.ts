@@ -59,6 +59,10 @@ export async function createLlm(deps: Deps, options: RouterOptions = {}): Promis
   const table = await getTierTable(deps);
   if (!deps.config.gateway.apiKey) return notConfigured(table);
   const [ledger, { createRouter }] = await Promise.all([getLedger(deps), import('./router.js')]);
+  if (deps.config.simulatedModels) {
+    const { simulatedFetch } = await import('./simulated.js');
+    return createRouter(deps, table, ledger, { ...options, fetch: simulatedFetch() });
+  }
   return createRouter(deps, table, ledger, options);
 }
 
