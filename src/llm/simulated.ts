@@ -30,15 +30,15 @@ function draw(model: string, prompt: string, salt: string): number {
 }
 
 /** A value of the JSON schema, chosen by `draw` where the schema leaves a choice. */
-function valueOf(schema: Record<string, unknown>, pick: (salt: string) => number, path: string, model: string): unknown {
+function schemaValue(schema: Record<string, unknown>, pick: (salt: string) => number, path: string, model: string): unknown {
   if (Array.isArray(schema.enum)) return schema.enum[Math.floor(pick(path) * schema.enum.length)];
   switch (schema.type) {
     case 'object': {
       const props = (schema.properties ?? {}) as Record<string, Record<string, unknown>>;
-      return Object.fromEntries(Object.entries(props).map(([k, s]) => [k, valueOf(s, pick, `${path}.${k}`, model)]));
+      return Object.fromEntries(Object.entries(props).map(([k, s]) => [k, schemaValue(s, pick, `${path}.${k}`, model)]));
     }
     case 'array':
-      return [valueOf((schema.items ?? {}) as Record<string, unknown>, pick, `${path}[]`, model)];
+      return [schemaValue((schema.items ?? {}) as Record<string, unknown>, pick, `${path}[]`, model)];
     case 'number':
     case 'integer': {
       const lo = typeof schema.minimum === 'number' ? schema.minimum : 0;
@@ -71,7 +71,7 @@ export function simulatedContent(body: ChatBody): string {
     const confidence = Math.round((0.55 + 0.4 * pick('confidence')) * 100) / 100;
     return JSON.stringify({ vote: 'APPROVE', confidence, reasoning: `simulated ${body.model}: scripted APPROVE (no model was asked)` });
   }
-  return JSON.stringify(valueOf(schema, pick, '$', body.model));
+  return JSON.stringify(schemaValue(schema, pick, '$', body.model));
 }
 
 function json(status: number, body: unknown): Response {
