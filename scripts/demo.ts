@@ -46,6 +46,7 @@ const DEMO_STEPS: DemoStep[] = [
       ctx.print(`trading://mode → ${first && 'text' in first ? first.text.replace(/\s+/g, ' ') : '(empty)'}`);
     },
   },
+  simulatedStep, // the whole flow first: a filled order within the first minute
   brokerStep,
   technicalsStep,
   lessonsStep,
@@ -53,7 +54,6 @@ const DEMO_STEPS: DemoStep[] = [
   riskDemoStep,
   llmStep,
   executionStep,
-  simulatedStep,
   positionsStep,
 ];
 
@@ -78,10 +78,11 @@ async function main(): Promise<void> {
   const dataDir = process.env.TRADING_MCP_HOME ?? mkdtempSync(join(tmpdir(), 'tars-demo-'));
   print(`tars-trading-mcp demo — data dir ${dataDir}\n`);
   const clients = new Map<string, Client>();
+  const started = performance.now();
   let failures = 0;
   try {
     for (const [i, step] of DEMO_STEPS.entries()) {
-      print(`── ${i + 1}. ${step.title} [${step.profile}]`);
+      print(`── ${i + 1}. ${step.title} [${step.profile}] (at ${((performance.now() - started) / 1000).toFixed(1)} s)`);
       let client = clients.get(step.profile);
       if (!client) {
         client = await connect(step.profile, dataDir);

@@ -68,6 +68,11 @@ export const simulatedStep: DemoStep = {
       ctx.print(`place_order → ${placed.isError ? 'REFUSED' : p.status}: ${stages.map((s) => `${s.stage} ${s.outcome}`).join(' → ')}`);
       ctx.print(`   ${text(placed).at(-1)}`);
       if (placed.isError) return;
+      const orders = structured<{ orders: Array<{ symbol: string; status: string; filled_qty?: number; filled_avg_price?: number | null }> }>(
+        await server.call('get_orders', { status: 'all' }),
+      );
+      const fill = orders.orders.find((o) => o.symbol === 'AAPL');
+      ctx.print(`sim broker → AAPL order ${fill?.status ?? 'not found'}${fill?.filled_avg_price ? ` at ${fill.filled_avg_price}` : ''}`);
       // closing goes through the same gate: a council ticket for the sell, then the confirmation
       const sell = { ...order, side: 'sell', client_order_id: 'demo-sim-aapl-2' };
       const sellTicket = await vote(ctx, server.call, sell);
