@@ -74,6 +74,13 @@ export async function indexStateOf(table: lancedb.Table): Promise<IndexState> {
   };
 }
 
+/**
+ * The row layout and text analysis of a table (rows.ts, text/analyse.ts): part of its name, so a
+ * change builds new tables (recorded lessons are carried over from the old ones) instead of
+ * reading rows of another layout. 2: a text_hash column; search_text holds analysed stems.
+ */
+export const TABLE_FORMAT = 2;
+
 /** A lance-safe table name for an embedder. */
 export function tableNameFor(embedder: EmbedderId): string {
   const slug = (s: string) =>
@@ -81,7 +88,7 @@ export function tableNameFor(embedder: EmbedderId): string {
       .toLowerCase()
       .replace(/[^a-z0-9]+/g, '_')
       .replace(/^_+|_+$/g, '') || 'x';
-  return `lessons__${slug(embedder.name)}__${slug(embedder.version)}`;
+  return `lessons__${slug(embedder.name)}__${slug(embedder.version)}__f${TABLE_FORMAT}`;
 }
 
 export function isLessonTable(name: string): boolean {
@@ -166,10 +173,10 @@ export class LessonTable {
     return Date.now() - this.rowsCheckedAt < 1_000 ? this.rowsHint : this.count();
   }
 
-  /** id → {content hash, source} of every row (cheap: two short columns). */
+  /** id → {text hash (what the row was built from), source} of every row (cheap: short columns). */
   async hashes(): Promise<Map<string, { hash: string; source: string }>> {
-    const rows = (await this.table.query().select(['id', 'content_hash', 'source']).toArray()) as Array<{ id: string; content_hash: string; source: string }>;
-    return new Map(rows.map((r) => [r.id, { hash: r.content_hash, source: r.source }]));
+    const rows = (await this.table.query().select(['id', 'text_hash', 'source']).toArray()) as Array<{ id: string; text_hash: string; source: string }>;
+    return new Map(rows.map((r) => [r.id, { hash: r.text_hash, source: r.source }]));
   }
 
   async findByHash(hash: string): Promise<Lesson | null> {
@@ -233,7 +240,8 @@ export class LessonTable {
       await build(
         'search_text',
         FTS_INDEX,
-        lancedb.Index.fts({ stem: true, removeStopWords: true, language: 'English', asciiFolding: true, lowercase: true, withPosition: false }),
+        // search_text is analysed already (text/analyse.ts: phrases, Porter2 stems, stop words out)
+        lancedb.Index.fts({ stem: false, removeStopWords: false, asciiFolding: true, lowercase: true, withPosition: false }),
         'fts',
       );
     }
@@ -281,7 +289,7 @@ export class LessonTable {
     return rows.map((r) => ({ ...toCandidate(r), similarity: 1 - Number(r._distance ?? 1) }));
   }
 
-  /** BM25 over title + body + prevention + tags (stemmed, stop words removed). */
+  /** BM25 over the analysed title, situations, tags, body and prevention; `text` must be analysed the same way (ftsText). */
   async textSearch(text: string, limit: number, where?: string): Promise<Array<LessonCandidate & { score: number }>> {
     if (!text.trim()) return [];
     let q = this.table
