@@ -14,6 +14,9 @@
  */
 import { stem } from 'porter2';
 import { GLOSSARY, PHRASES } from './domain.js';
+
+/** Own keys only: a word such as "constructor" must not find Object.prototype's. */
+const MEANINGS = new Map(Object.entries(GLOSSARY).map(([term, meaning]) => [term, meaning.split(' ')]));
 import { tickerWords } from './tickers.js';
 
 const STOP_WORDS = new Set(
@@ -92,12 +95,12 @@ export function analyse(text: string): Analysis {
   const words: string[] = [];
   for (const raw of normalise(text).match(/[a-z0-9]+(?:-[a-z0-9]+)*/g) ?? []) {
     const joined = raw.replace(/-/g, '');
-    const parts = raw.includes('-') && GLOSSARY[joined] === undefined ? raw.split('-') : [joined];
+    const parts = raw.includes('-') && !MEANINGS.has(joined) ? raw.split('-') : [joined];
     for (const w of parts) {
       if (STOP_WORDS.has(w) || (w.length < 2 && !/\d/.test(w))) continue;
       words.push(w);
-      const meaning = GLOSSARY[w];
-      if (meaning) words.push(...meaning.split(' ').filter((m) => !STOP_WORDS.has(m)));
+      const meaning = MEANINGS.get(w);
+      if (meaning) for (const m of meaning) if (!STOP_WORDS.has(m)) words.push(m);
     }
   }
   return { words, terms: words.map(stemOf) };

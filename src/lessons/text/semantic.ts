@@ -2,9 +2,9 @@
  * The semantic half of the offline embedder: the SIF-weighted mean of the GloVe vectors of a
  * text's words (Arora et al. 2017, "A simple but tough-to-beat baseline for sentence embeddings"),
  * word frequencies estimated from each word's rank in GloVe's frequency-ordered vocabulary (Zipf).
- * A word the table lacks is looked up by its Porter2 stem (the most frequent kept word with that
- * stem: "resubmitting" → "resubmit"); one with no vector at all adds nothing here (the hashed half
- * still has it).
+ * A word the table lacks is looked up by its Porter2 stem and the stem's usual spellings
+ * ("resubmitting" → "resubmit", "hedgeable" → "hedge"); one with no vector at all adds nothing
+ * here (the hashed half still has it).
  */
 import { stemOf } from './analyse.js';
 import { wordTable, type WordTable } from './word-table.js';
@@ -15,17 +15,16 @@ import { wordTable, type WordTable } from './word-table.js';
  */
 export const SIF_A = 1e-4;
 
-let byStem: Map<string, number> | null = null;
-
 function rowOf(table: WordTable, word: string): number | undefined {
   const row = table.index.get(word);
-  if (row !== undefined) return row;
-  if (!byStem) {
-    byStem = new Map();
-    // Rows are in frequency order: the first word seen for a stem is its most frequent form.
-    for (const [w, i] of table.index) if (!byStem.has(stemOf(w))) byStem.set(stemOf(w), i);
+  if (row !== undefined || !/^[a-z]{4,}$/.test(word)) return row;
+  const stem = stemOf(word);
+  // Porter2 stems are not always words ("hedg", "averag"): try the stem and its usual spellings.
+  for (const form of [stem, `${stem}e`, `${stem}s`, stem.replace(/i$/, 'y')]) {
+    const r = table.index.get(form);
+    if (r !== undefined) return r;
   }
-  return byStem.get(stemOf(word));
+  return undefined;
 }
 
 /** Zipf estimate of a word's frequency from its rank in the source vocabulary. */

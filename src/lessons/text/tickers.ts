@@ -24,11 +24,13 @@ const SECTORS: Record<string, string[]> = {
   'utility electricity': ['NEE', 'DUK', 'XLU'],
 };
 
-export const TICKER_SECTORS: Record<string, string> = Object.fromEntries(Object.entries(SECTORS).flatMap(([words, tickers]) => tickers.map((t) => [t, words])));
+export const TICKER_SECTORS: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(SECTORS).flatMap(([words, tickers]) => tickers.map((t) => [t, words])),
+);
 
 /** The sector words of the known tickers written in capitals in the text (each word once). */
 export function tickerWords(text: string): string[] {
   const out = new Set<string>();
-  for (const t of text.match(/\b[A-Z]{1,5}\b/g) ?? []) for (const w of TICKER_SECTORS[t]?.split(' ') ?? []) out.add(w);
+  for (const t of text.match(/\b[A-Z]{1,5}\b/g) ?? []) if (Object.hasOwn(TICKER_SECTORS, t)) for (const w of TICKER_SECTORS[t]!.split(' ')) out.add(w);
   return [...out];
 }

@@ -66,5 +66,7 @@ describe('text analysis (lessons and queries alike)', () => {
     expect(terms("don't use a stop-loss on the open")).toEqual(['use', 'stop', 'loss', 'open']);
     expect(ftsText('Iron condors were tested')).toBe('iron condor test');
     expect(terms('')).toEqual([]);
+    // words that are also Object.prototype keys are plain words
+    expect(terms('the constructor of toString and valueOf hasOwnProperty')).toEqual(['constructor', 'tostr', 'valueof', 'hasownproperti']);
   });
 });
