@@ -71,7 +71,9 @@ async function storedVectors(dbPath: string): Promise<{ ids: string[]; severity:
   }>;
   const dim = await localEmbedder.dim();
   const flat = new Float32Array(rows.length * dim);
-  rows.forEach((r, i) => flat.set(r.vector.toArray() as Float32Array, i * dim));
+  rows.forEach((r, i) => {
+    flat.set(r.vector.toArray() as Float32Array, i * dim);
+  });
   db.close();
   return { ids: rows.map((r) => r.id), severity: rows.map((r) => r.severity), created: rows.map((r) => Number(r.created)), flat, dim };
 }
