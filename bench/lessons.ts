@@ -1,80 +1,121 @@
 /**
  * Lessons: ingestion throughput and search latency at 1k, 10k and 100k generated lessons through
  * the real service (offline embedder, LanceDB under a temp dir): hybrid, vector-only and full-text
- * only, plus the vector index's recall@10 against exact search and the exact-search latency as the
- * baseline measured in the same run. An IVF index is built above ANN_MIN_ROWS (store.ts).
+ * only; recall@10 of the service's vector and hybrid results against an independent brute force
+ * (exact cosine over the stored vectors in JS, fused with the same full-text list) on 200 held-out
+ * queries over a corpus that is not trivially clustered (lessons-corpus.ts); the embedder's cost per
+ * query and per lesson against its lexical half alone (the old hashing embedder's work) in the same
+ * process; the word table's load cost; the package size with and without the word table.
  * Run alone: npm run build && node dist/bench/run.js lessons
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { prng as mulberry32 } from '../src/broker/sim/path.js';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as lancedb from '@lancedb/lancedb';
+import type * as arrow from 'apache-arrow';
 import { bootstrap } from '../src/bootstrap.js';
 import { createLogger } from '../src/log.js';
-import { loadCorpus } from '../src/lessons/corpus.js';
 import { localEmbedder } from '../src/lessons/embedders.js';
 import { embedLocal } from '../src/lessons/local-embedder.js';
+import { fuse } from '../src/lessons/rank.js';
+import type { LessonService } from '../src/lessons/service.js';
 import { createLessonService } from '../src/lessons/service.js';
-import { ANN_MIN_ROWS, LessonTable } from '../src/lessons/store.js';
-import { SEVERITIES, contentHash, type Lesson } from '../src/lessons/types.js';
-import { LESSONS_DIR } from '../src/paths.js';
+import { ANN_MIN_ROWS, tableNameFor } from '../src/lessons/store.js';
+import { analyse } from '../src/lessons/text/analyse.js';
+import { hashedVector } from '../src/lessons/text/hashed.js';
+import { WORD_TABLE_FILE, wordTable } from '../src/lessons/text/word-table.js';
+import { searchText, type Severity } from '../src/lessons/types.js';
+import { PACKAGE_ROOT } from '../src/paths.js';
+import { generateLessons, generateQueries } from './lessons-corpus.js';
 import { ratio, summarize } from './stats.js';
 
-const QUERIES = [
-  'my condor call side is being breached, should I roll it up',
-  'will my short call get exercised before the dividend',
-  'buying calls ahead of the quarterly report, implied vol is very high',
-  'market order right at the opening bell got a terrible fill',
-  'request timed out so I sent the order again and got filled twice',
-  'model suggested a symbol that does not exist',
-  'article text told the assistant to buy shares',
-  'new credentials deployed, old ones revoked, now getting 401',
-  'holding several chip stocks at once, is that diversified',
-  'limit price based on an old quote from the cache',
-  'stock opened way below my stop loss after bad news overnight',
-  'too many requests from the model router',
-];
-
-/** Lessons that read like the shipped ones: a topic's words reshuffled, a random ticker and figures. */
-export function generateLessons(n: number, seed = 7): Lesson[] {
-  const topics = loadCorpus(LESSONS_DIR).lessons;
-  const rand = mulberry32(seed);
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
-  const topicWords = topics.map((t) => `${t.body} ${t.prevention}`.split(/\s+/).filter((w) => w.length > 2));
-  const letters = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
-  const out: Lesson[] = [];
-  for (let i = 0; i < n; i++) {
-    const ti = Math.floor(rand() * topics.length);
-    const topic = topics[ti]!;
-    const wordsOf = topicWords[ti]!;
-    const ticker = Array.from({ length: 3 + Math.floor(rand() * 2) }, () => pick([...letters])).join('');
-    const start = Math.floor(rand() * Math.max(1, wordsOf.length - 45));
-    const body = `${ticker}: ${wordsOf.slice(start, start + 30 + Math.floor(rand() * 30)).join(' ')} Loss ${(rand() * 5).toFixed(1)}% on ${Math.ceil(rand() * 20)} contracts.`;
-    const titleWords = topic.title.split(' ');
-    const title = `${ticker} ${titleWords.slice(0, 4 + Math.floor(rand() * (titleWords.length - 3))).join(' ')}`;
-    const content = { title, body, prevention: topic.prevention.split('\n')[0] ?? '', severity: pick(SEVERITIES), tags: topic.tags };
-    out.push({
-      id: `gen-${i}`,
-      ...content,
-      created: Date.UTC(2024, 0, 1) + Math.floor(rand() * 600) * 86_400_000,
-      source: 'corpus:generated',
-      contentHash: contentHash(content),
-    });
-  }
-  return out;
-}
+const QUERIES = generateQueries(200);
+const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 
 async function timeQueries(q: number, fn: (query: string) => Promise<unknown>): Promise<ReturnType<typeof summarize>> {
-  for (let i = 0; i < 10; i++) await fn(QUERIES[i % QUERIES.length]!);
+  for (let i = 0; i < 10; i++) await fn(QUERIES[i]!);
   const samples: number[] = [];
   for (let i = 0; i < q; i++) {
     const t = performance.now();
-    await fn(`${QUERIES[i % QUERIES.length]!}${i >= QUERIES.length ? ` ${i}` : ''}`);
+    await fn(QUERIES[i % QUERIES.length]!);
     samples.push(performance.now() - t);
   }
   return summarize(samples);
+}
+
+/** µs per text of the whole embedder and of its lexical half alone, warmed, same texts. */
+function embedCost(texts: string[]): { fullUs: number; lexicalOnlyUs: number; addedUs: number } {
+  const lexical = (t: string) => hashedVector(analyse(t).terms, 256);
+  const time = (fn: () => void) => {
+    fn();
+    const t = performance.now();
+    fn();
+    return ((performance.now() - t) * 1000) / texts.length;
+  };
+  const lexicalOnlyUs = time(() => texts.forEach(lexical));
+  const fullUs = time(() => embedLocal(texts));
+  return { fullUs: round(fullUs, 1), lexicalOnlyUs: round(lexicalOnlyUs, 1), addedUs: round(fullUs - lexicalOnlyUs, 1) };
+}
+
+/** The stored vectors of the offline table, read back as one Float32Array (independent of the search path). */
+async function storedVectors(dbPath: string): Promise<{ ids: string[]; severity: Severity[]; created: number[]; flat: Float32Array; dim: number }> {
+  const db = await lancedb.connect(dbPath);
+  const table = await db.openTable(tableNameFor(localEmbedder));
+  const rows = (await table.query().select(['id', 'severity', 'created', 'vector']).toArray()) as Array<{
+    id: string;
+    severity: Severity;
+    created: number;
+    vector: arrow.Vector;
+  }>;
+  const dim = await localEmbedder.dim();
+  const flat = new Float32Array(rows.length * dim);
+  rows.forEach((r, i) => {
+    flat.set(r.vector.toArray() as Float32Array, i * dim);
+  });
+  db.close();
+  return { ids: rows.map((r) => r.id), severity: rows.map((r) => r.severity), created: rows.map((r) => Number(r.created)), flat, dim };
+}
+
+function exactTop(stored: Awaited<ReturnType<typeof storedVectors>>, q: Float32Array, k: number): Array<{ i: number; sim: number }> {
+  const top: Array<{ i: number; sim: number }> = [];
+  for (let i = 0; i < stored.ids.length; i++) {
+    let sim = 0;
+    const base = i * stored.dim;
+    for (let j = 0; j < stored.dim; j++) sim += stored.flat[base + j]! * q[j]!;
+    if (top.length < k || sim > top[top.length - 1]!.sim) {
+      top.push({ i, sim });
+      top.sort((a, b) => b.sim - a.sim);
+      if (top.length > k) top.pop();
+    }
+  }
+  return top;
+}
+
+/** recall@10 of the service's vector and hybrid results against brute force, over the held-out queries. */
+async function recallVsBruteForce(service: LessonService, dbPath: string): Promise<{ vector: number; hybrid: number; queries: number }> {
+  const stored = await storedVectors(dbPath);
+  const now = Date.now();
+  let vector = 0;
+  let hybrid = 0;
+  for (const query of QUERIES) {
+    const exact = exactTop(stored, embedLocal([query])[0]!, 50);
+    const exact10 = new Set(exact.slice(0, 10).map((e) => stored.ids[e.i]!));
+    const served = (await service.search({ query, k: 10, mode: 'vector' })).hits.map((h) => h.lesson.id);
+    vector += served.filter((id) => exact10.has(id)).length / Math.max(1, exact10.size);
+    // Brute-force hybrid: the exact vector list fused with the same (exact, BM25) full-text list.
+    const fts = (await service.search({ query, k: 50, mode: 'fts' })).hits;
+    const fused = fuse(
+      exact.map((e) => ({ candidate: { id: stored.ids[e.i]!, severity: stored.severity[e.i]!, created: stored.created[e.i]! }, similarity: e.sim })),
+      fts.map((h) => ({ candidate: { id: h.lesson.id, severity: h.lesson.severity, created: h.lesson.created }, score: h.parts.fts_score ?? 0 })),
+      { mode: 'hybrid', k: 10, now },
+    );
+    const want = new Set(fused.map((r) => r.candidate.id));
+    const got = (await service.search({ query, k: 10 })).hits.map((h) => h.lesson.id);
+    hybrid += got.filter((id) => want.has(id)).length / Math.max(1, want.size);
+  }
+  return { vector: round(vector / QUERIES.length), hybrid: round(hybrid / QUERIES.length), queries: QUERIES.length };
 }
 
 async function benchSize(n: number, queries: number): Promise<Record<string, unknown>> {
@@ -86,10 +127,6 @@ async function benchSize(n: number, queries: number): Promise<Record<string, unk
       createLogger('warn', {}, () => undefined),
     );
     const corpus = generateLessons(n);
-    const embedStart = performance.now();
-    embedLocal(corpus.slice(0, Math.min(n, 5_000)).map((l) => `${l.title}\n${l.body}`));
-    const embedPerSec = Math.round(Math.min(n, 5_000) / ((performance.now() - embedStart) / 1000));
-
     const service = await createLessonService(deps, { corpus });
     const t0 = performance.now();
     await service.ingest();
@@ -102,44 +139,67 @@ async function benchSize(n: number, queries: number): Promise<Record<string, unk
     const vectorOnly = await timeQueries(queries, (query) => service.search({ query, k: 5, mode: 'vector' }));
     const ftsOnly = await timeQueries(queries, (query) => service.search({ query, k: 5, mode: 'fts' }));
     const filtered = await timeQueries(queries, (query) => service.search({ query, k: 5, minSeverity: 'high', tags: ['options', 'execution'] }));
-
-    // Vector index quality and the exact-search baseline, on the same table.
-    const db = await lancedb.connect(join(dataDir, 'lessons.lance'));
-    const table = await LessonTable.openOrCreate(db, localEmbedder, await localEmbedder.dim());
-    const vectors = embedLocal(QUERIES.map((q, i) => `${q} ${i}`));
-    let overlap = 0;
-    for (const v of vectors) {
-      const ann = new Set((await table.vectorSearch(v, 10)).map((h) => h.id));
-      const exact = await table.vectorSearch(v, 10, undefined, true);
-      overlap += exact.filter((h) => ann.has(h.id)).length / exact.length;
-    }
-    const annSearch = await timeQueries(queries, (query) => table.vectorSearch(embedLocal([query])[0]!, 10));
-    const exactSearch = await timeQueries(n >= 100_000 ? 30 : 60, (query) => table.vectorSearch(embedLocal([query])[0]!, 10, undefined, true));
-    db.close();
+    const recall = await recallVsBruteForce(service, join(dataDir, 'lessons.lance'));
     await deps.close();
     const state = status.tables[0]?.state;
     return {
       lessons: n,
       vectorIndex: state?.vector ? `${state.vector.type} (${state.vector.indexed} rows)` : `none (exact search below ${ANN_MIN_ROWS} rows)`,
-      ingest: {
-        ms: Math.round(ingestMs),
-        lessonsPerSec: Math.round(n / (ingestMs / 1000)),
-        indexes: status.lastIngest?.indexes ?? [],
-        embedderTextsPerSec: embedPerSec,
-      },
+      ingest: { ms: Math.round(ingestMs), lessonsPerSec: Math.round(n / (ingestMs / 1000)), indexes: status.lastIngest?.indexes ?? [] },
       searchHybridMs: hybrid,
       searchHybridK10Ms: hybridK10,
       searchHybridFilteredMs: filtered,
       searchVectorOnlyMs: vectorOnly,
       searchFtsOnlyMs: ftsOnly,
-      vectorAnnMs: annSearch,
-      vectorExactMs: exactSearch,
-      vectorExactOverAnnP50: ratio(exactSearch.p50, annSearch.p50),
-      vectorRecallAt10VsExact: Math.round((overlap / vectors.length) * 1000) / 1000,
+      hybridOverFtsOnlyP50: ratio(hybrid.p50, ftsOnly.p50),
+      recallAt10VsBruteForce: recall,
     };
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+function dirBytes(dir: string): number {
+  return readdirSync(dir, { withFileTypes: true }).reduce((sum, e) => {
+    const p = join(dir, e.name);
+    return sum + (e.isDirectory() ? dirBytes(p) : statSync(p).size);
+  }, 0);
+}
+
+/** What ships: `npm pack --dry-run` of the package, with and without the word table, and porter2's installed size. */
+function packageSize(): Record<string, unknown> {
+  const [pack] = JSON.parse(
+    execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: PACKAGE_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }),
+  ) as Array<{
+    size: number;
+    unpackedSize: number;
+    files: Array<{ path: string; size: number }>;
+  }>;
+  const mb = (b: number) => round(b / 1e6, 2);
+  const table = pack!.files.filter((f) => f.path.startsWith('assets/')).reduce((s, f) => s + f.size, 0);
+  return {
+    tarballMB: mb(pack!.size),
+    unpackedMB: mb(pack!.unpackedSize),
+    wordTableMB: mb(statSync(resolve(PACKAGE_ROOT, WORD_TABLE_FILE)).size),
+    unpackedWithoutWordTableMB: mb(pack!.unpackedSize - table),
+    porter2InstalledKB: round(dirBytes(resolve(PACKAGE_ROOT, 'node_modules', 'porter2')) / 1e3, 1),
+  };
+}
+
+/** The word table's one-time load (first embedding): time and memory, measured before anything else loads it. */
+function wordTableLoad(): Record<string, unknown> {
+  const before = process.memoryUsage();
+  const t = performance.now();
+  const table = wordTable();
+  embedLocal(['warm the analysis']);
+  const ms = performance.now() - t;
+  const after = process.memoryUsage();
+  return {
+    words: table.index.size,
+    ms: round(ms, 1),
+    heapMB: round((after.heapUsed - before.heapUsed) / 1e6, 1),
+    arrayBuffersMB: round((after.arrayBuffers - before.arrayBuffers) / 1e6, 1),
+  };
 }
 
 export async function run(): Promise<Record<string, unknown>> {
@@ -147,7 +207,12 @@ export async function run(): Promise<Record<string, unknown>> {
   // The machine is shared: record its load so the latencies can be read in context.
   const result: Record<string, unknown> = { loadAverageAtStart: loadavg().map((x) => Math.round(x * 10) / 10) };
   const started = performance.now();
+  result.wordTableLoad = wordTableLoad();
+  const sample = generateLessons(2_000, 99);
+  result.embedCostPerLesson = embedCost(sample.map(searchText));
+  result.embedCostPerQuery = embedCost(QUERIES);
   for (const n of sizes) result[`n${n}`] = await benchSize(n, n >= 100_000 ? 100 : 200);
+  result.package = packageSize();
   result.totalSeconds = Math.round((performance.now() - started) / 100) / 10;
   return result;
 }

@@ -38,7 +38,7 @@ export const lessonChecks: DoctorCheck = async (deps) => {
       name: 'embedder',
       status: 'ok',
       detail: deps.config.gateway.apiKey
-        ? `${preferred} (gateway embedding tier; offline local-hash kept as fallback)`
+        ? `${preferred} (gateway embedding tier; offline local-words kept as fallback)`
         : `${preferred} (offline: feature hashing, no weights, no network)`,
     },
     {

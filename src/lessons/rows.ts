@@ -3,7 +3,8 @@
  * conversions between LanceDB rows and lessons (store.ts runs the queries).
  */
 import * as arrow from 'apache-arrow';
-import { SEVERITIES, SEVERITY_RANK, searchText, type Lesson, type Severity } from './types.js';
+import { ftsText } from './text/analyse.js';
+import { SEVERITIES, SEVERITY_RANK, searchText, textHash, type Lesson, type Severity } from './types.js';
 
 export interface EmbedderId {
   name: string;
@@ -38,6 +39,7 @@ export function schemaFor(dim: number): arrow.Schema {
     new arrow.Field('created', new arrow.Float64(), false),
     utf8('source'),
     utf8('content_hash'),
+    utf8('text_hash'),
     utf8('search_text'),
     utf8('embedder'),
     utf8('embedder_version'),
@@ -111,7 +113,9 @@ export function lessonBatch(
     created: arrow.makeData({ type: new arrow.Float64(), length: n, data: Float64Array.from(lessons, (l) => l.created) }),
     source: utf8(lessons.map((l) => l.source)),
     content_hash: utf8(lessons.map((l) => l.contentHash)),
-    search_text: utf8(lessons.map(searchText)),
+    text_hash: utf8(lessons.map(textHash)),
+    // analysed once here (text/analyse.ts): the index itself neither stems nor drops stop words
+    search_text: utf8(lessons.map((l) => ftsText(searchText(l)))),
     embedder: utf8(lessons.map(() => table.embedder.name)),
     embedder_version: utf8(lessons.map(() => table.embedder.version)),
     vector: arrow.makeData({

@@ -16,7 +16,7 @@ export interface SearchParams {
   includeDrafts?: boolean | undefined;
   /** Tools always use hybrid; the evaluation compares the three. */
   mode?: RankMode;
-  /** Severity and recency boosts (default on; the evaluation also measures without). */
+  /** Severity and recency boosts (default off: the split evaluation did not justify them; rank.ts). */
   boosts?: boolean;
   signal?: AbortSignal;
 }

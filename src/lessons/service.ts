@@ -19,7 +19,7 @@ import { getLessonLibrary, userLessonsDir } from './index.js';
 import { LessonLibrary, type LibrarySnapshot } from './library.js';
 import { withFileLock } from './lock.js';
 import { gatewayEmbedder, gatewayRouter, localEmbedder, type Embedder } from './embedders.js';
-import { words } from './local-embedder.js';
+import { ftsText, plainWords } from './text/analyse.js';
 import { fuse, snippet, type RankMode, type ScoreParts } from './rank.js';
 import {
   LessonTable,
@@ -32,7 +32,7 @@ import {
   type EmbedderId,
   type IndexState,
 } from './store.js';
-import { contentHash, normalizeTags, searchText, type Lesson, type LessonContent } from './types.js';
+import { contentHash, normalizeTags, searchText, textHash, type Lesson, type LessonContent } from './types.js';
 import type { LessonService, LessonServiceOptions, LessonStatus, RecordOutcome, SearchOutcome, SearchParams } from './service-types.js';
 
 export type { LessonService, LessonServiceOptions, LessonStatus, RecordOutcome, SearchHit, SearchOutcome, SearchParams } from './service-types.js';
@@ -41,7 +41,8 @@ const INGEST_BATCH = 4_096;
 
 /** Rows that mirror a lesson file (removed from the store when the file goes); recorded lessons have source `recorded`. */
 const isFileSource = (source: string) => source.startsWith('corpus:') || source.startsWith('user:') || source.startsWith('draft:');
-const CANDIDATES_MIN = 20;
+/** Candidates per list before fusion: enough that a lesson strong in one list and middling in the other survives. */
+const CANDIDATES_MIN = 50;
 /** How long a search waits for the gateway table's first sync before using the offline table. */
 const GATEWAY_SYNC_WAIT_MS = 5_000;
 
@@ -119,7 +120,7 @@ class Lessons {
     for (const lesson of corpus) {
       const row = existing.get(lesson.id);
       // a promotion changes the source only (draft: → user:): the row must follow
-      if (row?.hash !== lesson.contentHash || row.source !== lesson.source) wanted.set(lesson.id, lesson);
+      if (row?.hash !== textHash(lesson) || row.source !== lesson.source) wanted.set(lesson.id, lesson);
     }
     // Recorded lessons another embedder's table holds and this one lacks (a change of embedder).
     for (const name of (await this.db.tableNames()).filter((n) => isLessonTable(n) && n !== table.name)) {
@@ -244,16 +245,16 @@ class Lessons {
     const where = filterSql({ tags: params.tags, minSeverity: params.minSeverity, excludeDrafts });
     const mode = params.mode ?? 'hybrid';
     const pool = Math.max(CANDIDATES_MIN, params.k * 3);
-    const ftsText = words(params.query).join(' ');
+    const ftsQuery = ftsText(params.query);
     const [vectorHits, textHits, lessonCount] = await Promise.all([
       mode === 'fts' ? [] : table.vectorSearch(vector, pool, where),
-      mode === 'vector' ? [] : table.textSearch(ftsText, pool, where),
+      mode === 'vector' ? [] : table.textSearch(ftsQuery, pool, where),
       table.recentCount(),
     ]);
     const ranked = fuse<LessonCandidate>(
       vectorHits.map((h) => ({ candidate: h, similarity: h.similarity })),
       textHits.map((h) => ({ candidate: h, score: h.score })),
-      { mode, k: params.k, now: Date.now(), boosts: params.boosts ?? true },
+      { mode, k: params.k, now: Date.now(), boosts: params.boosts ?? false },
     );
     return { ranked, lessonCount };
   }
@@ -266,7 +267,7 @@ class Lessons {
     const { ranked, lessonCount } = await this.ranked(table, vector, params);
     const lessons = await table.fetch(ranked.map((r) => r.candidate));
     const byId = new Map(lessons.map((l) => [l.id, l]));
-    const queryWords = new Set(words(params.query));
+    const queryWords = new Set(plainWords(params.query));
     const gateway = this.gateway;
     return {
       hits: ranked.flatMap((r) => {

@@ -1,7 +1,7 @@
 /**
  * One LanceDB table of lessons embedded by ONE embedder (name + version): vectors of different
  * embedders never share a table, so they can never be mixed in one search. Holds the full-text
- * index (title + body + prevention + tags) and, above ANN_MIN_ROWS, an IVF vector index.
+ * index (title + situations + tags + body + prevention) and, above ANN_MIN_ROWS, an HNSW vector index.
  *
  * Loaded only through a dynamic import (service.ts): LanceDB is native and must not weigh on start-up.
  */
@@ -27,7 +27,7 @@ import { SEVERITY_RANK, type Lesson, type Severity } from './types.js';
 
 export type { EmbedderId, FoundLesson, LessonCandidate, LessonHit } from './rows.js';
 
-/** Below this many rows exact (flat) vector search is fast enough and exact; above it, an IVF index. */
+/** Below this many rows exact (flat) vector search is fast enough and exact; above it, an HNSW index. */
 export const ANN_MIN_ROWS = 5_000;
 /** Rows that may sit outside an index before ensureIndexes() folds them in (they stay searchable meanwhile). */
 const UNINDEXED_TOLERANCE = 2_000;
@@ -40,13 +40,20 @@ const HASH_INDEX = 'content_hash_idx';
 /** More data files than this and ensureIndexes() compacts them first. */
 const MAX_FRAGMENTS = 8;
 
-/** IVF partitions to probe: ~10% of them, at least 10 (recall@10 vs exact is measured in bench/lessons.ts). */
-export function nprobesFor(rows: number): number {
-  return Math.min(64, Math.max(10, Math.ceil(partitionsFor(rows) * 0.1)));
-}
+/**
+ * HNSW over scalar-quantised vectors, candidates re-ranked on the full vectors (REFINE_FACTOR × limit).
+ * On the offline embedder's vectors (not clustered like the old hashing ones) IVF_FLAT needed most of
+ * its partitions for recall@10 ≥ 0.98 against brute force: at 100k rows, 32 / 64 / 128 of 316 probes
+ * gave 0.917 / 0.966 / 0.993 at p50 8.5 / 17 / 29 ms, where HNSW-SQ gave 0.985 (ef 200) and 0.993
+ * (ef 300) at 8.6 / 11 ms, and at 10k 0.996 with ef 200 (one run, load average ~9–14; bench/lessons.ts
+ * measures it on every run).
+ */
+export const HNSW = { m: 20, efConstruction: 300 } as const;
+const REFINE_FACTOR = 4;
 
-export function partitionsFor(rows: number): number {
-  return Math.max(8, Math.round(Math.sqrt(rows)));
+/** HNSW search breadth for a table size. */
+export function efFor(rows: number): number {
+  return rows < 50_000 ? 200 : 300;
 }
 
 /**
@@ -74,6 +81,13 @@ export async function indexStateOf(table: lancedb.Table): Promise<IndexState> {
   };
 }
 
+/**
+ * The row layout and text analysis of a table (rows.ts, text/analyse.ts): part of its name, so a
+ * change builds new tables (recorded lessons are carried over from the old ones) instead of
+ * reading rows of another layout. 2: a text_hash column; search_text holds analysed stems.
+ */
+export const TABLE_FORMAT = 2;
+
 /** A lance-safe table name for an embedder. */
 export function tableNameFor(embedder: EmbedderId): string {
   const slug = (s: string) =>
@@ -81,7 +95,7 @@ export function tableNameFor(embedder: EmbedderId): string {
       .toLowerCase()
       .replace(/[^a-z0-9]+/g, '_')
       .replace(/^_+|_+$/g, '') || 'x';
-  return `lessons__${slug(embedder.name)}__${slug(embedder.version)}`;
+  return `lessons__${slug(embedder.name)}__${slug(embedder.version)}__f${TABLE_FORMAT}`;
 }
 
 export function isLessonTable(name: string): boolean {
@@ -148,7 +162,7 @@ export class LessonTable {
     return rows.map((r) => toHit(r).lesson);
   }
 
-  /** Row count as of the last write or count (sizes the IVF probe; exactness does not matter). */
+  /** Row count as of the last write or count (sizes the HNSW search breadth; exactness does not matter). */
   private rowsHint = 0;
   private rowsCheckedAt = 0;
 
@@ -166,10 +180,10 @@ export class LessonTable {
     return Date.now() - this.rowsCheckedAt < 1_000 ? this.rowsHint : this.count();
   }
 
-  /** id → {content hash, source} of every row (cheap: two short columns). */
+  /** id → {text hash (what the row was built from), source} of every row (cheap: short columns). */
   async hashes(): Promise<Map<string, { hash: string; source: string }>> {
-    const rows = (await this.table.query().select(['id', 'content_hash', 'source']).toArray()) as Array<{ id: string; content_hash: string; source: string }>;
-    return new Map(rows.map((r) => [r.id, { hash: r.content_hash, source: r.source }]));
+    const rows = (await this.table.query().select(['id', 'text_hash', 'source']).toArray()) as Array<{ id: string; text_hash: string; source: string }>;
+    return new Map(rows.map((r) => [r.id, { hash: r.text_hash, source: r.source }]));
   }
 
   async findByHash(hash: string): Promise<Lesson | null> {
@@ -233,13 +247,13 @@ export class LessonTable {
       await build(
         'search_text',
         FTS_INDEX,
-        lancedb.Index.fts({ stem: true, removeStopWords: true, language: 'English', asciiFolding: true, lowercase: true, withPosition: false }),
+        // search_text is analysed already (text/analyse.ts: phrases, Porter2 stems, stop words out)
+        lancedb.Index.fts({ stem: false, removeStopWords: false, asciiFolding: true, lowercase: true, withPosition: false }),
         'fts',
       );
     }
     if (rows >= ANN_MIN_ROWS) {
-      if (!has(VECTOR_INDEX))
-        await build('vector', VECTOR_INDEX, lancedb.Index.ivfFlat({ distanceType: 'cosine', numPartitions: partitionsFor(rows) }), 'ivf_flat');
+      if (!has(VECTOR_INDEX)) await build('vector', VECTOR_INDEX, lancedb.Index.hnswSq({ distanceType: 'cosine', numPartitions: 1, ...HNSW }), 'hnsw_sq');
       // Scalar indexes for the filters and id lookups (merge-insert, dedup) once scans would cost.
       if (!has(TAGS_INDEX)) await build('tags', TAGS_INDEX, lancedb.Index.labelList(), 'tags_label_list');
       if (!has(SEVERITY_INDEX)) await build('severity_rank', SEVERITY_INDEX, lancedb.Index.bitmap(), 'severity_bitmap');
@@ -264,7 +278,7 @@ export class LessonTable {
     return this.rowsHint < LATE_FETCH_MIN_ROWS ? [...CANDIDATE_COLUMNS, ...TEXT_COLUMNS.slice(1)] : CANDIDATE_COLUMNS;
   }
 
-  /** Nearest lessons by cosine similarity (exact below ANN_MIN_ROWS; IVF above). */
+  /** Nearest lessons by cosine similarity (exact below ANN_MIN_ROWS; HNSW above, re-ranked on full vectors). */
   async vectorSearch(vector: Float32Array, limit: number, where?: string, exact = false): Promise<Array<LessonCandidate & { similarity: number }>> {
     let q = this.table
       .query()
@@ -273,15 +287,14 @@ export class LessonTable {
       .select([...this.candidateColumns(), '_distance'])
       .withRowId()
       .limit(limit);
-    // IVF_FLAT keeps full vectors, so distances are exact within the probed partitions: no refine step.
     if (exact) q = q.bypassVectorIndex();
-    else q = q.nprobes(nprobesFor(this.rowsHint));
+    else q = q.ef(efFor(this.rowsHint)).refineFactor(REFINE_FACTOR);
     if (where) q = q.where(where);
     const rows = (await q.toArray()) as CandidateRow[];
     return rows.map((r) => ({ ...toCandidate(r), similarity: 1 - Number(r._distance ?? 1) }));
   }
 
-  /** BM25 over title + body + prevention + tags (stemmed, stop words removed). */
+  /** BM25 over the analysed title, situations, tags, body and prevention; `text` must be analysed the same way (ftsText). */
   async textSearch(text: string, limit: number, where?: string): Promise<Array<LessonCandidate & { score: number }>> {
     if (!text.trim()) return [];
     let q = this.table

@@ -65,9 +65,19 @@ export function contentHash(content: LessonContent): string {
     .digest('hex');
 }
 
-/** The text both the embedder and the full-text index see (title twice: it is the densest summary). */
-export function searchText(content: LessonContent): string {
-  return [content.title, content.title, content.tags.join(' '), content.body, content.prevention].filter(Boolean).join('\n');
+/**
+ * The text both the embedder and the full-text index see (title twice: it is the densest summary;
+ * a lesson file's `situations` next: agent-style words for when it applies).
+ */
+export function searchText(content: LessonContent & { situations?: readonly string[] }): string {
+  return [content.title, content.title, ...(content.situations ?? []), content.tags.join(' '), content.body, content.prevention].filter(Boolean).join('\n');
+}
+
+/** SHA-256 of what a lesson's row is built from (its search text and source): a change re-embeds it. */
+export function textHash(lesson: Lesson & { situations?: readonly string[] }): string {
+  return createHash('sha256')
+    .update(`${lesson.source}\n${searchText(lesson)}`)
+    .digest('hex');
 }
 
 /** What a draft lesson is linked to: the losing round trip, its trades and the opening order's audit record. */

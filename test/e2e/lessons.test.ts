@@ -56,7 +56,7 @@ describe('lessons offline (no gateway key)', () => {
       .stderr()
       .split('\n')
       .find((l) => l.includes('"lessons in sync"'))!;
-    expect(JSON.parse(line)).toMatchObject({ embedder: 'local-hash@1', rows: expect.any(Number) });
+    expect(JSON.parse(line)).toMatchObject({ embedder: 'local-words@1', rows: expect.any(Number) });
     expect(JSON.parse(line).rows).toBeGreaterThanOrEqual(40);
     expect(existsSync(join(server.dataDir, 'lessons.lance'))).toBe(true);
     // After the server was already serving: ingestion is never on the cold-start path.
@@ -75,7 +75,7 @@ describe('lessons offline (no gateway key)', () => {
       const out = await callOk<SearchOut>(server.client, 'search_lessons', { query, k: 5 });
       expect(out.results.map((r) => r.id).slice(0, 3), query).toContain(expected);
       expect(out.trust).toBe('untrusted_data');
-      expect(out.embedder).toEqual({ name: 'local-hash', version: '1' });
+      expect(out.embedder).toEqual({ name: 'local-words', version: '1' });
       expect(out.routing).toBeNull();
       expect(out.results.length).toBe(5);
       const top = out.results[0]!;
@@ -185,7 +185,7 @@ describe('lessons with the gateway embedding tier', () => {
       severity: 'medium',
       tags: ['futures'],
     });
-    expect(rec.embedded_by.map((e) => e.name)).toEqual(['local-hash', 'gateway']);
+    expect(rec.embedded_by.map((e) => e.name)).toEqual(['local-words', 'gateway']);
     expect(rec.routing).not.toBeNull();
     const found = await callOk<SearchOut>(s.client, 'search_lessons', { query: 'walrus futures roll' });
     expect(found.results[0]?.id).toBe(rec.id);
@@ -193,7 +193,7 @@ describe('lessons with the gateway embedding tier', () => {
     // The gateway fails from now on: search still answers, from the offline table, and says so.
     gw.when(() => true, { status: 400 }, { times: 100 });
     const degraded = await callOk<SearchOut>(s.client, 'search_lessons', { query: 'walrus futures roll' });
-    expect(degraded.embedder.name).toBe('local-hash');
+    expect(degraded.embedder.name).toBe('local-words');
     expect(degraded.degraded).toMatch(/gateway embedding failed/);
     expect(degraded.results[0]?.id).toBe(rec.id);
     gw.resetBehaviours();

@@ -1,92 +1,119 @@
 /**
- * Retrieval quality on the labelled set (offline embedder, shipped corpus): recall@5 and nDCG@5 for
- * full-text only, vectors only and hybrid. Prints the table; asserts hybrid beats full-text only.
+ * Retrieval quality of the offline search on a SPLIT labelled set (shipped corpus, offline embedder):
+ * recall@5, MRR (top 10) and nDCG@5 per half (tuning: eval-tune.ts; held-out: eval-heldout.ts) and
+ * per mode (full-text only, vectors only, hybrid as the tools run it, and hybrid with the severity/recency boosts the split turned off).
+ * Tuning decisions are made on the tuning half only; the held-out half is scored, never inspected
+ * (only its aggregates are printed). Set LESSONS_EVAL_MISSES=1 to list the tuning half's misses.
  * Run: npx vitest run test/unit/lessons/eval.test.ts
  */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Deps } from '../../../src/deps.js';
 import { loadCorpus } from '../../../src/lessons/corpus.js';
 import type { LessonService } from '../../../src/lessons/service.js';
+import type { RankMode } from '../../../src/lessons/rank.js';
 import { LESSONS_DIR } from '../../../src/paths.js';
-import { EVAL_SET } from './eval-set.js';
+import { type EvalQuery, type Metrics, recallAt, score } from './eval-metrics.js';
+import { TUNE_SET } from './eval-tune.js';
 import { offlineLessons } from './helpers.js';
 
-const K = 5;
+const HELDOUT_FILE = join(dirname(fileURLToPath(import.meta.url)), 'eval-heldout.ts');
+/** The issue's bar for the held-out half (issue 20). */
+const HELDOUT_BAR = { recall5: 0.9, mrr: 0.7 };
 
-function recallAt(ranked: string[], relevant: string[], k = K): number {
-  const top = new Set(ranked.slice(0, k));
-  return relevant.filter((id) => top.has(id)).length / relevant.length;
+const CONFIGS: ReadonlyArray<readonly [string, RankMode, boolean]> = [
+  ['fts', 'fts', false],
+  ['vector', 'vector', false],
+  ['hybrid', 'hybrid', false],
+  ['hybrid + boosts', 'hybrid', true],
+];
+
+async function loadHeldout(): Promise<EvalQuery[] | null> {
+  if (!existsSync(HELDOUT_FILE)) return null;
+  return ((await import('./eval-heldout.js' as string)) as { HELDOUT_SET: EvalQuery[] }).HELDOUT_SET;
 }
 
-function ndcgAt(ranked: string[], relevant: string[], k = K): number {
-  const rel = new Set(relevant);
-  const dcg = ranked.slice(0, k).reduce((sum, id, i) => sum + (rel.has(id) ? 1 / Math.log2(i + 2) : 0), 0);
-  const ideal = Array.from({ length: Math.min(k, relevant.length) }, (_, i) => 1 / Math.log2(i + 2)).reduce((a, b) => a + b, 0);
-  return dcg / ideal;
-}
-
-describe('lesson retrieval evaluation (offline embedder)', () => {
+describe('lesson retrieval evaluation on a split (offline embedder)', () => {
   let deps: Deps;
   let lessons: LessonService;
-  const metrics: Record<string, { recall5: number; ndcg5: number; mrr: number; ndcg5Even: number; ndcg5Odd: number }> = {};
+  let heldout: EvalQuery[] | null = null;
+  const metrics: Record<'tune' | 'heldout', Record<string, Metrics>> = { tune: {}, heldout: {} };
+
+  async function ranked(q: EvalQuery, mode: RankMode, boosts: boolean): Promise<string[]> {
+    const { hits } = await lessons.search({ query: q.query, k: 10, mode, boosts });
+    return hits.map((h) => h.lesson.id);
+  }
+
+  async function evaluate(half: 'tune' | 'heldout', set: readonly EvalQuery[]): Promise<void> {
+    for (const [label, mode, boosts] of CONFIGS) {
+      const lists: string[][] = [];
+      for (const q of set) lists.push(await ranked(q, mode, boosts));
+      metrics[half][label] = score(set, lists);
+      if (half === 'tune' && label === 'hybrid' && process.env.LESSONS_EVAL_MISSES) {
+        set.forEach((q, i) => {
+          if (recallAt(lists[i]!, q.relevant) < 1)
+            process.stdout.write(`  miss: ${q.query} → ${q.relevant.join(', ')}; got ${lists[i]!.slice(0, 5).join(', ')}\n`);
+        });
+      }
+    }
+  }
 
   beforeAll(async () => {
     ({ deps, lessons } = await offlineLessons());
     await lessons.ingest();
-    const configs = [
-      ['fts', 'fts', false],
-      ['vector', 'vector', false],
-      ['hybrid (no boosts)', 'hybrid', false],
-      ['hybrid', 'hybrid', true],
-    ] as const;
-    for (const [label, mode, boosts] of configs) {
-      let recall = 0;
-      let ndcg = 0;
-      let mrr = 0;
-      const halves = [0, 0];
-      for (const [i, q] of EVAL_SET.entries()) {
-        const { hits } = await lessons.search({ query: q.query, k: 10, mode, boosts });
-        const ranked = hits.map((h) => h.lesson.id);
-        recall += recallAt(ranked, q.relevant);
-        ndcg += ndcgAt(ranked, q.relevant);
-        halves[i % 2]! += ndcgAt(ranked, q.relevant);
-        const first = ranked.findIndex((id) => q.relevant.includes(id));
-        mrr += first >= 0 ? 1 / (first + 1) : 0;
+    heldout = await loadHeldout();
+    await evaluate('tune', TUNE_SET);
+    if (heldout) await evaluate('heldout', heldout);
+    for (const half of ['tune', 'heldout'] as const) {
+      const rows = Object.entries(metrics[half]);
+      if (!rows.length) {
+        process.stdout.write(`\nheld-out half: ${HELDOUT_FILE} absent — not scored\n`);
+        continue;
       }
-      const n = EVAL_SET.length;
-      metrics[label] = {
-        recall5: round(recall / n),
-        ndcg5: round(ndcg / n),
-        mrr: round(mrr / n),
-        ndcg5Even: round(halves[0]! / Math.ceil(n / 2)),
-        ndcg5Odd: round(halves[1]! / Math.floor(n / 2)),
-      };
+      process.stdout.write(`\nlesson retrieval, ${half === 'tune' ? 'TUNING' : 'HELD-OUT'} half, ${rows[0]![1].queries} queries, offline embedder:\n`);
+      for (const [label, m] of rows) {
+        process.stdout.write(`  ${label.padEnd(20)} recall@5 ${m.recall5.toFixed(3)}  MRR ${m.mrr.toFixed(3)}  nDCG@5 ${m.ndcg5.toFixed(3)}\n`);
+      }
     }
-    process.stdout.write(`\nlesson retrieval, ${EVAL_SET.length} queries, offline embedder:\n`);
-    for (const [label, m] of Object.entries(metrics)) {
-      process.stdout.write(
-        `  ${label.padEnd(20)} recall@5 ${m.recall5.toFixed(3)}  nDCG@5 ${m.ndcg5.toFixed(3)}  MRR@10 ${m.mrr.toFixed(3)}  ` +
-          `(nDCG@5 on even queries, where the RRF weights were chosen: ${m.ndcg5Even.toFixed(3)}; odd, held out: ${m.ndcg5Odd.toFixed(3)})\n`,
-      );
-    }
-  }, 120_000);
+  }, 180_000);
 
   afterAll(async () => deps?.close());
 
-  test('the labelled set has at least 30 queries and every relevant id is a shipped lesson', () => {
-    expect(EVAL_SET.length).toBeGreaterThanOrEqual(30);
+  test('each half has at least 30 queries, every relevant id is a shipped lesson, and no query is in both halves', () => {
     const ids = new Set(loadCorpus(LESSONS_DIR).lessons.map((l) => l.id));
-    for (const q of EVAL_SET) for (const id of q.relevant) expect(ids, `${q.query} → ${id}`).toContain(id);
+    for (const set of [TUNE_SET, ...(heldout ? [heldout] : [])]) {
+      expect(set.length).toBeGreaterThanOrEqual(30);
+      for (const q of set) for (const id of q.relevant) expect(ids, `${q.query} → ${id}`).toContain(id);
+    }
+    const tuning = new Set(TUNE_SET.map((q) => q.query.trim().toLowerCase()));
+    for (const q of heldout ?? []) expect(tuning.has(q.query.trim().toLowerCase()), q.query).toBe(false);
   });
 
-  test('hybrid beats full-text only on nDCG@5 and does not lose recall@5', () => {
-    expect(metrics.hybrid!.ndcg5).toBeGreaterThan(metrics.fts!.ndcg5);
-    expect(metrics.hybrid!.recall5).toBeGreaterThanOrEqual(metrics.fts!.recall5);
+  test('tuning half: hybrid is at least as good as each single list (recall@5, MRR, nDCG@5)', () => {
+    const t = metrics.tune;
+    for (const single of ['fts', 'vector']) {
+      for (const m of ['recall5', 'mrr', 'ndcg5'] as const) expect(t.hybrid![m], `hybrid vs ${single} on ${m}`).toBeGreaterThanOrEqual(t[single]![m]);
+    }
   });
 
-  test('retrieval is useful: hybrid recall@5 of at least 0.8', () => {
-    expect(metrics.hybrid!.recall5).toBeGreaterThanOrEqual(0.8);
+  test('tuning half: hybrid recall@5 of at least 0.9', () => {
+    expect(metrics.tune.hybrid!.recall5).toBeGreaterThanOrEqual(0.9);
+  });
+
+  test('the stemmer case of issue 20: a timed-out order finds the resend lessons, not "three times the expected move"', async () => {
+    for (const mode of ['fts', 'vector', 'hybrid'] as const) {
+      const { hits } = await lessons.search({ query: 'my order timed out, should I resend it', k: 3, mode });
+      const ids = hits.map((h) => h.lesson.id);
+      expect(['exec-duplicate-order-after-timeout', 'agent-retry-loop-repeat-orders'], `${mode}: ${ids.join(', ')}`).toContain(ids[0]);
+      expect(ids, mode).not.toContain('opt-earnings-short-premium-gap');
+    }
+  });
+
+  // Skipped only while eval-heldout.ts does not exist (its queries are written by someone who did not tune).
+  test.skipIf(!existsSync(HELDOUT_FILE))(`held-out half: hybrid recall@5 >= ${HELDOUT_BAR.recall5} and MRR >= ${HELDOUT_BAR.mrr}`, () => {
+    expect(metrics.heldout.hybrid!.recall5).toBeGreaterThanOrEqual(HELDOUT_BAR.recall5);
+    expect(metrics.heldout.hybrid!.mrr).toBeGreaterThanOrEqual(HELDOUT_BAR.mrr);
   });
 });
-
-const round = (x: number) => Math.round(x * 1000) / 1000;

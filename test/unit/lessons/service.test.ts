@@ -9,10 +9,12 @@ import * as lancedb from '@lancedb/lancedb';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { bootstrap } from '../../../src/bootstrap.js';
 import { createLogger } from '../../../src/log.js';
+import { localEmbedder } from '../../../src/lessons/embedders.js';
 import { createLessonService } from '../../../src/lessons/service.js';
+import { tableNameFor } from '../../../src/lessons/store.js';
 import { LESSONS_DIR } from '../../../src/paths.js';
 import { startFakeGateway, type FakeGateway } from '../../support/fake-gateway.js';
-import { lessonDeps } from './helpers.js';
+import { lessonDeps, lessonText } from './helpers.js';
 
 const SHIPPED = [
   'exec-market-order-at-open',
@@ -42,7 +44,7 @@ describe('incremental ingestion', () => {
     };
     const first = await open();
     expect(first.status.lastIngest).toMatchObject({ embedded: 5, deleted: 0 });
-    expect(first.status.tables).toEqual([expect.objectContaining({ name: 'lessons__local_hash__1', state: expect.objectContaining({ rows: 5 }) })]);
+    expect(first.status.tables).toEqual([expect.objectContaining({ name: tableNameFor(localEmbedder), state: expect.objectContaining({ rows: 5 }) })]);
     await first.deps.close();
 
     const second = await open();
@@ -61,6 +63,33 @@ describe('incremental ingestion', () => {
     const gone = await third.lessons.search({ query: 'hallucinated ticker symbol that does not exist', k: 5 });
     expect(gone.hits.map((h) => h.lesson.id)).not.toContain('agent-hallucinated-ticker');
     await third.deps.close();
+  });
+});
+
+describe('situations', () => {
+  test('are indexed with the text (full-text and vector): a query phrased like one finds the lesson; editing them re-embeds it', async () => {
+    const corpusDir = smallCorpus();
+    const file = join(corpusDir, 'exec-wombat-auction.md');
+    const write = (situations: string) =>
+      writeFileSync(file, lessonText('exec-wombat-auction', { title: '"Closing auction imbalance"', situations }, 'An order joined the closing cross late.'));
+    write('["about to send a buy order moments before the bell rings"]');
+    const deps = lessonDeps();
+    const lessons = await createLessonService(deps, { corpusDir });
+    await lessons.ingest();
+    for (const mode of ['fts', 'vector', 'hybrid'] as const) {
+      const { hits } = await lessons.search({ query: 'sending a buy moments before the bell', k: 1, mode });
+      expect(hits[0]?.lesson.id, mode).toBe('exec-wombat-auction');
+    }
+    await deps.close();
+
+    write('["a marsupial-shaped sell ticket"]');
+    const again = lessonDeps(deps.dataDir);
+    const reopened = await createLessonService(again, { corpusDir });
+    await reopened.ingest();
+    expect((await reopened.status()).lastIngest).toMatchObject({ embedded: 1, deleted: 0 });
+    const { hits } = await reopened.search({ query: 'marsupial-shaped ticket', k: 1, mode: 'fts' });
+    expect(hits[0]?.lesson.id).toBe('exec-wombat-auction');
+    await again.close();
   });
 });
 
@@ -119,7 +148,7 @@ describe('a change of embedder', () => {
     expect(status.tables.map((t) => [t.name, t.state.rows]).sort()).toEqual(
       [
         [status.preferredTable, 6],
-        ['lessons__local_hash__1', 6],
+        [tableNameFor(localEmbedder), 6],
       ].sort(),
     );
 

@@ -1,13 +1,13 @@
 /**
- * Labelled evaluation set for lesson retrieval: realistic questions an agent would ask before or
- * after a trade, worded unlike the lessons themselves, with the ids of the lessons that answer them.
+ * The TUNING half of the labelled set for lesson retrieval: realistic questions an agent would ask
+ * before or after a trade, with the ids of the lessons that answer them. Every tuning decision
+ * (embedder weights, fusion constants, candidate counts, boosts) is made on this half only; the
+ * held-out half (eval-heldout.ts) is only ever scored. These are the project's original labelled
+ * queries, which grew up beside the old synonym map: read their figures as in-sample.
  */
-export interface EvalQuery {
-  query: string;
-  relevant: string[];
-}
+import type { EvalQuery } from './eval-metrics.js';
 
-export const EVAL_SET: EvalQuery[] = [
+export const TUNE_SET: EvalQuery[] = [
   { query: 'my condor call side is being breached, should I roll it up', relevant: ['opt-iron-condor-tested-short-strike'] },
   { query: 'when to take profits on short premium spreads near expiry week', relevant: ['opt-iron-condor-held-to-expiry', 'opt-zero-dte-gamma'] },
   { query: 'will my short call get exercised before the dividend', relevant: ['opt-early-assignment-ex-dividend'] },
