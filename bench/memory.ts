@@ -5,7 +5,11 @@
  *   the 100k rows and the order metadata from memory.sqlite and matching them (cold);
  * - the incremental step a tool call takes once the server is warm: 100 new fills stored on top of
  *   the 100k, then the refresh that reads and matches only them (p50 over 20 steps);
- * - select_strategy's Thompson draw for 5 arms over 300 round trips (p50, goal < 2 ms).
+ * - select_strategy (p50, goal < 2 ms) through the tool's own handler on the analyst profile with
+ *   a sim broker: the symbol's current regime from daily bars, the trade-memory sync and refresh
+ *   (300 round trips in memory.sqlite), the Thompson draw; the current regime is read once a
+ *   minute per symbol (report.ts), so the p50 is a warm call and the first call is given apart;
+ *   and the draw alone (5 arms, 300 trips).
  * Each with a same-run baseline so the figures read as ratios on a noisy shared machine: a plain
  * loop summing qty × price over the 100k fills, and a plain loop counting wins per strategy over
  * the same trips. Also the process CPU time of a match (GC threads included), the 1-minute load
@@ -111,6 +115,91 @@ function timed(runs: number, fn: () => void): { wallMs: number; cpuMs: number } 
 }
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
+const SIM_CLOCK = '2026-03-10T15:30:00.000Z';
+const TOOL_TRIPS = 300;
+
+/** 300 round trips of the profile's strategies in SPY, QQQ and AAPL, each opening order with its metadata. */
+function toolTrips(strategies: readonly string[]): { fills: Fill[]; meta: Array<{ c: string; strategy: string; trend: string; volatility: string }> } {
+  const rnd = lcg(11);
+  const fills: Fill[] = [];
+  const meta: Array<{ c: string; strategy: string; trend: string; volatility: string }> = [];
+  let ms = Date.parse('2025-06-02T14:30:00Z');
+  for (let i = 0; i < TOOL_TRIPS; i++) {
+    const symbol = ['SPY', 'QQQ', 'AAPL'][i % 3]!;
+    const price = 100 + Math.round(rnd() * 40000) / 100;
+    const exit = Math.round(price * (1 + (rnd() - 0.48) * 0.04) * 100) / 100;
+    for (const [side, p, k] of [
+      ['buy', price, 'o'],
+      ['sell', exit, 'x'],
+    ] as const) {
+      ms += 60_000;
+      fills.push({
+        id: `t${i}${k}`,
+        order_id: `${k}${i}`,
+        client_order_id: `c-${k}${i}`,
+        symbol,
+        side,
+        qty: 10,
+        price: p,
+        fee: 0,
+        at: new Date(ms).toISOString(),
+      });
+    }
+    meta.push({
+      c: `c-o${i}`,
+      strategy: strategies[i % strategies.length]!,
+      trend: ['up', 'down', 'mixed'][i % 3]!,
+      volatility: ['high', 'normal', 'low'][Math.floor(i / 3) % 3]!,
+    });
+  }
+  return { fills, meta };
+}
+
+/** select_strategy through its handler (what an MCP call runs after input validation), p50 over `n` calls. */
+async function selectThroughTool(n: number): Promise<{ ms: ReturnType<typeof summarize>; firstMs: number; trips: number; pick: string }> {
+  const { bootstrap } = await import('../src/bootstrap.js');
+  const { createLogger } = await import('../src/log.js');
+  const { selectStrategyTool } = await import('../src/tools/select-strategy.js');
+  const { memoryStore, accountKey } = await import('../src/memory/ingest.js');
+  const dataDir = mkdtempSync(join(tmpdir(), 'tars-bench-select-'));
+  const deps = bootstrap(
+    { 'data-dir': dataDir, profile: 'analyst' },
+    { PATH: process.env.PATH ?? '', TRADING_MCP_SIM_CLOCK: SIM_CLOCK },
+    createLogger('error', {}, () => undefined),
+  );
+  try {
+    const store = await memoryStore(deps);
+    const account = accountKey(deps);
+    const { fills, meta } = toolTrips(deps.profile.strategies.map((s) => s.id));
+    store.batch(() => {
+      store.addFills(account, fills, null, new Date());
+      for (const m of meta) {
+        store.recordMeta(
+          account,
+          { client_order_id: m.c, broker_order_id: null, symbol: null, strategy: m.strategy, tags: [], rationale: null, audit_id: null },
+          new Date(),
+        );
+        store.setRegime(account, m.c, { trend: m.trend, volatility: m.volatility });
+      }
+    });
+    const ctx = { deps, signal: new AbortController().signal, progress: async () => undefined, elicit: async () => null };
+    const call = (i: number) => selectStrategyTool.handler({ symbol: 'SPY', seed: i }, ctx);
+    const t0 = performance.now();
+    let last = await call(0);
+    const firstMs = performance.now() - t0;
+    for (let i = 0; i < 30; i++) last = await call(i);
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      last = await call(i);
+      out.push(performance.now() - t0);
+    }
+    const structured = (last as { structured: { pick: string; arms: Array<{ trades: number }> } }).structured;
+    return { ms: summarize(out), firstMs, trips: structured.arms.reduce((a, x) => a + x.trades, 0), pick: structured.pick };
+  } finally {
+    await deps.close();
+  }
+}
 
 /** The store a server would find: 100k fills and the gate's metadata of every order, in one data dir. */
 async function seededStore(fills: readonly Fill[]) {
@@ -210,6 +299,7 @@ export async function run(): Promise<Record<string, unknown>> {
     sink += doubles.slice().sort()[0]!;
   });
   if (sink === 42) process.stderr.write(''); // keep the work observable to the optimiser
+  const tool = await selectThroughTool(300);
   const sampler = summarize(samplerUs);
   const counting = summarize(countUs);
   return {
@@ -232,6 +322,12 @@ export async function run(): Promise<Record<string, unknown>> {
     match_in_memory_vs_baseline: ratio(m.inMemory.wallMs, baselineMs),
     match_cold_vs_baseline: ratio(m.cold.wallMs, baselineMs),
     incremental_step_p50_vs_baseline: ratio(m.steps.p50, baselineMs),
+    select_strategy_tool_ms: tool.ms,
+    select_strategy_tool_first_call_ms: round2(tool.firstMs),
+    select_strategy_tool_trips_in_regime: tool.trips,
+    select_strategy_tool_trips_stored: TOOL_TRIPS,
+    select_strategy_tool_within_goal: tool.ms.p50 < SAMPLER_GOAL_MS,
+    select_strategy_tool_vs_draw_p50: ratio(tool.ms.p50 * 1000, summarize(samplerUs).p50),
     sampler_arms: arms.length,
     sampler_trips: trips.length,
     sampler_us: sampler,
