@@ -12,6 +12,14 @@
  * repeats by fill id. A FILL activity carries no client_order_id: it is looked up once per order
  * (GET /v2/orders/{id}) and remembered for the process; an order Alpaca no longer knows keeps its
  * own id in that place. Fees are separate activities (FEE, REG, TAF), so a fill's fee is null.
+ *
+ * Multi-leg orders: a leg's FILL names only the leg's own order_id, and the leg order names no
+ * parent (Alpaca nests legs under the mleg order, never the other way). An order that looks like a
+ * leg (order_class mleg, no legs of its own) or that Alpaca does not serve by id is found in the
+ * nested listing (GET /v2/orders?status=all&nested=true) over the week up to its fill: the mleg
+ * order whose legs name it. Every leg of that parent is remembered at once (one listing for the
+ * four legs of a condor), and its fills carry parent_order_id and the parent's client_order_id, so
+ * the legs form one position trip exactly as the sim's do.
  */
 import { z } from 'zod';
 import { isoMs, type Fill } from '../../memory/fills.js';
@@ -76,26 +84,69 @@ async function readActivities(c: AlpacaClient, cursor: FillCursor | null): Promi
   return out;
 }
 
-async function clientIdOf(c: AlpacaClient, known: Map<string, string>, orderId: string): Promise<string> {
-  let id = known.get(orderId);
-  if (id === undefined) {
-    const order = await getOrder(c, orderId);
-    id = order?.clientOrderId || orderId;
-    known.set(orderId, id);
-  }
-  return id;
+/** What a fill's order is: our client_order_id, and the mleg parent for a leg. */
+export interface OrderLink {
+  clientOrderId: string;
+  parentId: string | null;
 }
 
-/** The fills after `cursor`, oldest first; `clientIds` remembers order id → client_order_id between reads. */
-export async function listFills(c: AlpacaClient, cursor: FillCursor | null, clientIds: Map<string, string>): Promise<FillPage> {
+/** The nested listing's mleg orders with their legs' ids (only what the link needs). */
+const MlegListing = z.array(
+  z.looseObject({
+    id: z.string(),
+    client_order_id: z.string(),
+    order_class: z.string().nullable().optional(),
+    legs: z
+      .array(z.looseObject({ id: z.string() }))
+      .nullable()
+      .optional(),
+  }),
+);
+
+/** How far before a leg's fill its mleg order is looked for (a GTC spread may rest for days). */
+export const MLEG_LOOKBACK_MS = 7 * 86_400_000;
+
+/** Find the mleg order one of whose legs is `orderId` and remember every leg of it; false when none is found. */
+async function linkLegs(c: AlpacaClient, known: Map<string, OrderLink>, orderId: string, filledAt: string): Promise<boolean> {
+  const until = new Date(isoMs(filledAt) + 1000);
+  const after = new Date(until.getTime() - MLEG_LOOKBACK_MS);
+  const list = await c.caller.call(
+    { what: 'GET /v2/orders (nested, for a leg)', method: 'GET' },
+    () => c.api.orders.getAllOrdersRaw({ status: 'all', nested: true, direction: 'desc', limit: 500, after: after.toISOString(), until: until.toISOString() }),
+    MlegListing,
+  );
+  let found = false;
+  for (const o of list) {
+    if (!o.legs?.length || (o.order_class && o.order_class !== 'mleg')) continue;
+    if (o.legs.some((l) => l.id === orderId)) found = true;
+    for (const l of o.legs) known.set(l.id, { clientOrderId: o.client_order_id || o.id, parentId: o.id });
+  }
+  return found;
+}
+
+async function linkOf(c: AlpacaClient, known: Map<string, OrderLink>, orderId: string, filledAt: string): Promise<OrderLink> {
+  let link = known.get(orderId);
+  if (link) return link;
+  const order = await getOrder(c, orderId);
+  const legLike = !order || (order.orderClass === 'mleg' && !order.legs?.length);
+  if (legLike && (await linkLegs(c, known, orderId, filledAt))) return known.get(orderId)!;
+  link = { clientOrderId: order?.clientOrderId || orderId, parentId: null };
+  known.set(orderId, link);
+  return link;
+}
+
+/** The fills after `cursor`, oldest first; `links` remembers each order's client_order_id and mleg parent between reads. */
+export async function listFills(c: AlpacaClient, cursor: FillCursor | null, links: Map<string, OrderLink>): Promise<FillPage> {
   const wire = await readActivities(c, cursor);
   const fills: Fill[] = [];
   let latest = cursor;
   for (const a of wire) {
+    const link = await linkOf(c, links, a.order_id, a.transaction_time);
     fills.push({
       id: a.id,
       order_id: a.order_id,
-      client_order_id: await clientIdOf(c, clientIds, a.order_id),
+      client_order_id: link.clientOrderId,
+      parent_order_id: link.parentId,
       symbol: a.symbol,
       side: a.side === 'buy' ? 'buy' : 'sell',
       qty: a.qty,

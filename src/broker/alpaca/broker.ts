@@ -56,7 +56,7 @@ export class AlpacaBroker implements Broker {
   readonly mode: TradingMode;
   private readonly c: AlpacaClient;
   /** Order id → client_order_id, for fills (a FILL activity does not carry it). */
-  private readonly clientIds = new Map<string, string>();
+  private readonly orderLinks = new Map<string, activities.OrderLink>();
 
   constructor(sdk: Sdk, opts: AlpacaBrokerOptions) {
     this.mode = opts.mode;
@@ -137,7 +137,7 @@ export class AlpacaBroker implements Broker {
   }
 
   listFills(after: FillCursor | null): Promise<FillPage> {
-    return activities.listFills(this.c, after, this.clientIds);
+    return activities.listFills(this.c, after, this.orderLinks);
   }
 
   async close(): Promise<void> {
