@@ -105,6 +105,18 @@ async function readRegimes(deps: Deps, store: MemoryStore, broker: Broker): Prom
   }
 }
 
+/** Fees reported apart from fills (Alpaca), stored once by id; a failed read is logged and tried on the next sync. */
+async function readFees(deps: Deps, store: MemoryStore, broker: Broker): Promise<void> {
+  if (!broker.listFees) return;
+  const account = accountKey(deps);
+  try {
+    const page = await broker.listFees(store.feeCursor(account));
+    store.addFees(account, page.fees, page.cursor, new Date());
+  } catch (err) {
+    deps.log.warn('trade memory: fees could not be read; round trips leave them out until they are', { err: (err as Error).message });
+  }
+}
+
 /** Read the broker's new fills into the store, one sync at a time per server. */
 export function syncFills(deps: Deps, broker: Broker): Promise<SyncReport> {
   const run = async (): Promise<SyncReport> => {
@@ -113,6 +125,7 @@ export function syncFills(deps: Deps, broker: Broker): Promise<SyncReport> {
     const page = await broker.listFills(store.cursor(account));
     // stored in matching order, so the rows of one read are applied without a rebuild
     const added = store.addFills(account, sortFills(page.fills), page.cursor, new Date());
+    await readFees(deps, store, broker);
     await readRegimes(deps, store, broker);
     return { read: page.fills.length, added };
   };

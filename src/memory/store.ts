@@ -8,6 +8,8 @@
  * - order_meta: what the gate knew when it sent an order, by client_order_id (strategy, tags,
  *   rationale, audit id) and the regime at entry once ingestion has read it; `seq` grows with every
  *   insert and regime update, so a reader takes only the rows changed since its last read;
+ * - fees: fees the broker reports apart from its fills (Alpaca FEE activities), by id, INSERT OR
+ *   IGNORE like fills; their cursor is the account's with `#fees`;
  * - handed_over: the losing round trips already given to the draft-lesson callback (once each).
  *
  * Incremental reads: fills by rowid (assigned max+1 inside the write transaction and never reused:
@@ -17,6 +19,7 @@
  */
 import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
+import type { FeeRecord } from './fees.js';
 import type { Fill } from './fills.js';
 import { openSqlite } from '../store/sqlite.js';
 import type { Regime, TradeMeta } from './trips.js';
@@ -38,6 +41,10 @@ CREATE TABLE IF NOT EXISTS order_meta (
   regime_state TEXT NOT NULL DEFAULT 'pending', regime_trend TEXT, regime_volatility TEXT,
   created_at TEXT NOT NULL,
   PRIMARY KEY (account, client_order_id)
+);
+CREATE TABLE IF NOT EXISTS fees (
+  account TEXT NOT NULL, id TEXT NOT NULL, amount REAL NOT NULL, order_id TEXT, symbol TEXT, date TEXT, stored_at TEXT NOT NULL,
+  PRIMARY KEY (account, id)
 );
 CREATE TABLE IF NOT EXISTS handed_over (account TEXT NOT NULL, trip_id TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (account, trip_id));
 `;
@@ -274,6 +281,35 @@ export class MemoryStore {
   /** Run several writes as one transaction (one fsync): a bulk load, a test's setup. */
   batch<T>(fn: () => T): T {
     return this.db.transaction(fn).immediate();
+  }
+
+  /** Store fees (a fee already held is left as it was) and move their cursor, in one transaction; the count newly stored. */
+  addFees(account: string, fees: readonly FeeRecord[], cursor: string | null, at: Date): number {
+    const insert = this.db.prepare('INSERT OR IGNORE INTO fees (account, id, amount, order_id, symbol, date, stored_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    return this.batch(() => {
+      let added = 0;
+      for (const f of fees) added += insert.run(account, f.id, f.amount, f.order_id, f.symbol, f.date, at.toISOString()).changes;
+      if (cursor !== null) {
+        this.db
+          .prepare(
+            'INSERT INTO cursors (account, cursor, updated_at) VALUES (?, ?, ?) ON CONFLICT(account) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at',
+          )
+          .run(`${account}#fees`, cursor, at.toISOString());
+      }
+      return added;
+    });
+  }
+
+  feeCursor(account: string): string | null {
+    return this.cursor(`${account}#fees`);
+  }
+
+  /** The fees stored after row `after`, in row order, with the last row read. */
+  feesAfter(account: string, after: number): { fees: FeeRecord[]; lastRow: number } {
+    const rows = this.db
+      .prepare('SELECT rowid, id, amount, order_id, symbol, date FROM fees WHERE rowid > ? AND +account = ? ORDER BY rowid')
+      .all(after, account) as Array<FeeRecord & { rowid: number }>;
+    return { fees: rows.map(({ rowid: _, ...f }) => f), lastRow: rows.length ? rows[rows.length - 1]!.rowid : after };
   }
 
   /** Every trip already handed over (read once when a server first matches its memory). */

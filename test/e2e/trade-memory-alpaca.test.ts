@@ -9,6 +9,9 @@ import { callOk, startServer, type RunningServer } from '../support/client.js';
 import { startFakeAlpaca, type FakeAlpaca } from '../support/fake-alpaca.js';
 
 interface Trip {
+  id: string;
+  fees: number;
+  fees_complete: boolean;
   kind: string;
   symbol: string;
   legs: string[];
@@ -91,5 +94,32 @@ describe('trade memory on the loopback Alpaca: multi-leg orders and late fills',
     await s.close();
     const again = await start(s.dataDir);
     expect((await callOk<Memory>(again.client, 'get_trade_memory', { symbol: 'QQQ' })).trips).toEqual(mem.trips);
+  });
+
+  it('fee activities come off the round trip they were charged for (by order, else symbol and trade date), once, posted late or read again', async () => {
+    const order = (side: 'buy' | 'sell', coid: string) => alpaca.addOrder({ symbol: 'AMD', side, qty: '10', client_order_id: coid }).id;
+    const buy = order('buy', 'amd-open');
+    alpaca.fill(buy, { price: 100 });
+    const sell = order('sell', 'amd-close');
+    alpaca.fill(sell, { price: 101 });
+    const s = await start();
+    const before = await callOk<Memory>(s.client, 'get_trade_memory', { symbol: 'AMD' });
+    expect(before.trips.map((t) => [t.realized_pnl, t.fees, t.fees_complete])).toEqual([[10, 0, false]]);
+    // the day's fees post after the trade: a regulatory fee on the symbol's sells, a commission on the buy, a bulk one
+    const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/New_York' }).format(new Date());
+    alpaca.activities.postFee({ date: day, net_amount: -0.03, symbol: 'AMD', description: 'REG fee' });
+    const com = alpaca.activities.postFee({ date: day, net_amount: -0.5, parent_id: buy, description: 'COM' });
+    alpaca.activities.postFee({ date: day, net_amount: -1, description: 'CAT fee' });
+    const after = await callOk<Memory>(s.client, 'get_trade_memory', { symbol: 'AMD' });
+    // 10 × (101 − 100) − 0.03 (REG, the sell's) − 0.50 (COM, the buy's); the CAT fee names no trade
+    expect(after.trips.map((t) => [t.id, t.realized_pnl, t.fees, t.fees_complete])).toEqual([[before.trips[0]!.id, 9.47, 0.53, true]]);
+    alpaca.activities.fees.push({ ...com });
+    const again = await callOk<Memory>(s.client, 'get_trade_memory', { symbol: 'AMD' });
+    expect(again.trips).toEqual(after.trips);
+    await s.close();
+    const restarted = await start(s.dataDir);
+    expect((await callOk<Memory>(restarted.client, 'get_trade_memory', { symbol: 'AMD' })).trips).toEqual(after.trips);
+    const feeReads = alpaca.requests.filter((q) => q.path === '/v2/account/activities/FEE');
+    expect(feeReads.at(-1)!.query.after).toBeDefined();
   });
 });

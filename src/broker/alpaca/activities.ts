@@ -24,7 +24,8 @@
 import { z } from 'zod';
 import { isoMs, type Fill } from '../../memory/fills.js';
 import { MAX_PAGES } from '../paging.js';
-import type { FillCursor, FillPage } from '../types.js';
+import type { FeeRecord } from '../../memory/fees.js';
+import type { FeePage, FillCursor, FillPage } from '../types.js';
 import type { AlpacaClient } from './client.js';
 import { getOrder } from './orders.js';
 import { num } from './wire.js';
@@ -54,24 +55,23 @@ function afterOf(cursor: FillCursor | null): Date | undefined {
   return Number.isFinite(ms) ? new Date(ms - FILLS_OVERLAP_MS) : undefined;
 }
 
-/** Every FILL activity after the cursor, page by page to the end. */
-async function readActivities(c: AlpacaClient, cursor: FillCursor | null): Promise<WireFill[]> {
-  const after = afterOf(cursor);
-  const out: WireFill[] = [];
+/** Every activity of one type after `after`, page by page to the end. */
+async function readActivities<T extends { id: string }>(c: AlpacaClient, type: 'FILL' | 'FEE', after: Date | undefined, schema: z.ZodType<T>): Promise<T[]> {
+  const out: T[] = [];
   const seen = new Set<string>();
   let token: string | undefined;
   for (let pages = 0; pages < MAX_PAGES; pages++) {
     const page = await c.caller.call(
-      { what: 'GET /v2/account/activities/FILL', method: 'GET' },
+      { what: `GET /v2/account/activities/${type}`, method: 'GET' },
       () =>
         c.api.activities.getAccountActivitiesByActivityTypeRaw({
-          activityType: 'FILL',
+          activityType: type,
           direction: 'asc',
           pageSize: FILLS_PAGE_SIZE,
           ...(after ? { after } : {}),
           ...(token ? { pageToken: token } : {}),
         }),
-      z.array(WireFill),
+      z.array(schema),
     );
     out.push(...page);
     // Alpaca's contract: the token is the id of the page's last item (a page out of order then re-reads some: harmless)
@@ -137,7 +137,7 @@ async function linkOf(c: AlpacaClient, known: Map<string, OrderLink>, orderId: s
 
 /** The fills after `cursor`, oldest first; `links` remembers each order's client_order_id and mleg parent between reads. */
 export async function listFills(c: AlpacaClient, cursor: FillCursor | null, links: Map<string, OrderLink>): Promise<FillPage> {
-  const wire = await readActivities(c, cursor);
+  const wire = await readActivities(c, 'FILL', afterOf(cursor), WireFill);
   const fills: Fill[] = [];
   let latest = cursor;
   for (const a of wire) {
@@ -157,4 +157,45 @@ export async function listFills(c: AlpacaClient, cursor: FillCursor | null, link
     if (latest === null || isoMs(a.transaction_time) > isoMs(latest)) latest = a.transaction_time;
   }
   return { fills, cursor: latest };
+}
+
+/**
+ * Fee activities: GET /v2/account/activities/FEE, the non-trade activity shape (alpaca-py's
+ * NonTradeActivity: id, activity_type, date, net_amount, symbol, qty, per_share_amount,
+ * description, status). Alpaca's changelog of 2026-10-21 ("parent_id is now optional on fee
+ * activity events") says which fees name their trade: a fee with a one-to-one parent trade (a
+ * commission, COM) carries parent_id; the volume-based regulatory fees (REG, the SEC fee; TAF;
+ * CAT; ORF, the options regulatory fee; NRV, NRC, BSWP) are charged across a period's trades and
+ * name at most a symbol and a date. Both are read; trade memory attributes them (memory/fees.ts:
+ * by order, else by symbol and trade date, else not at all). A positive net_amount (a rebate) is
+ * not a fee and is skipped. The cursor is the latest date seen; each read re-reads from three days
+ * before it (fees post after the trade, sometimes days later), repeats dropped by id in the store.
+ */
+const WireFee = z.looseObject({
+  id: z.string().min(1),
+  activity_type: z.literal('FEE'),
+  date: z.string().min(10).optional(),
+  transaction_time: z.string().optional(),
+  net_amount: num,
+  symbol: z.string().nullable().optional(),
+  order_id: z.string().nullable().optional(),
+  parent_id: z.string().nullable().optional(),
+  description: z.string().nullable().optional(),
+});
+
+export const FEES_OVERLAP_MS = 3 * 86_400_000;
+
+export async function listFees(c: AlpacaClient, cursor: FillCursor | null): Promise<FeePage> {
+  const ms = cursor === null ? Number.NaN : Date.parse(cursor);
+  const after = Number.isFinite(ms) ? new Date(ms - FEES_OVERLAP_MS) : undefined;
+  const wire = await readActivities(c, 'FEE', after, WireFee);
+  const fees: FeeRecord[] = [];
+  let latest = cursor;
+  for (const a of wire) {
+    const date = (a.date ?? a.transaction_time ?? '').slice(0, 10);
+    if (/^\d{4}-\d{2}-\d{2}$/.test(date) && (latest === null || date > latest)) latest = date;
+    if (!(a.net_amount < 0)) continue;
+    fees.push({ id: a.id, amount: -a.net_amount, order_id: a.order_id || a.parent_id || null, symbol: a.symbol || null, date: date || null });
+  }
+  return { fees, cursor: latest };
 }

@@ -12,6 +12,7 @@ import type {
   BrokerOrder,
   Clock,
   FillCursor,
+  FeePage,
   FillPage,
   OptionChainRequest,
   OptionContract,
@@ -138,6 +139,10 @@ export class AlpacaBroker implements Broker {
 
   listFills(after: FillCursor | null): Promise<FillPage> {
     return activities.listFills(this.c, after, this.orderLinks);
+  }
+
+  listFees(after: FillCursor | null): Promise<FeePage> {
+    return activities.listFees(this.c, after);
   }
 
   async close(): Promise<void> {
