@@ -4,6 +4,7 @@
  * Prices and quantities are numbers here (Alpaca sends strings; the adapter converts and validates).
  */
 import type { Fill } from '../memory/fills.js';
+import type { FeeRecord } from '../memory/fees.js';
 import type { NormalizedOrder, TradingMode } from '../orders/order.js';
 
 export type { TradingMode };
@@ -258,6 +259,11 @@ export interface FillPage {
   cursor: FillCursor | null;
 }
 
+export interface FeePage {
+  fees: FeeRecord[];
+  cursor: FillCursor | null;
+}
+
 export interface Broker {
   readonly name: BrokerName;
   readonly mode: TradingMode;
@@ -288,5 +294,7 @@ export interface Broker {
   getOptionSnapshotsFor(symbols: readonly string[]): Promise<OptionSnapshot[]>;
   /** Every fill after `after` (null: from the first), every page to the end, oldest first. */
   listFills(after: FillCursor | null): Promise<FillPage>;
+  /** Fees reported apart from fills (Alpaca's FEE activities) after `after`; absent when a broker has none (the sim charges none). */
+  listFees?(after: FillCursor | null): Promise<FeePage>;
   close(): Promise<void>;
 }

@@ -11,6 +11,7 @@
 import { ToolError } from '../errors.js';
 import { decimalPlaces, QTY_DECIMALS } from '../orders/quantity.js';
 import { EQUITY_SYMBOL, OCC_SYMBOL } from '../orders/symbols.js';
+import { cashMicros, priceMicros, qtyNanos } from './money.js';
 
 export type AssetClass = 'us_equity' | 'us_option';
 
@@ -70,22 +71,40 @@ const digits = (s: string, from: number, to: number): number => {
   return n;
 };
 
-const daysIn = (y: number, m: number): number => (m === 2 ? (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28) : [4, 6, 9, 11].includes(m) ? 30 : 31);
+const daysIn = (y: number, m: number): number =>
+  m === 2 ? (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28) : m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
+
+/** Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil): no Date object. */
+function daysFromCivil(y: number, m: number, d: number): number {
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
 
 /** The form toISOString writes (2026-03-10T15:00:00.000Z), parsed by hand: Date.parse is most of the cost at 100k fills. */
 function canonicalMs(at: string): number {
-  if (at[4] !== '-' || at[7] !== '-' || at[10] !== 'T' || at[13] !== ':' || at[16] !== ':' || at[19] !== '.') return Number.NaN;
-  const [y, mo, d, h, mi, s, ms] = [
-    digits(at, 0, 4),
-    digits(at, 5, 7),
-    digits(at, 8, 10),
-    digits(at, 11, 13),
-    digits(at, 14, 16),
-    digits(at, 17, 19),
-    digits(at, 20, 23),
-  ];
+  if (
+    at.charCodeAt(4) !== 45 ||
+    at.charCodeAt(7) !== 45 ||
+    at.charCodeAt(10) !== 84 ||
+    at.charCodeAt(13) !== 58 ||
+    at.charCodeAt(16) !== 58 ||
+    at.charCodeAt(19) !== 46
+  ) {
+    return Number.NaN;
+  }
+  const y = digits(at, 0, 4);
+  const mo = digits(at, 5, 7);
+  const d = digits(at, 8, 10);
+  const h = digits(at, 11, 13);
+  const mi = digits(at, 14, 16);
+  const s = digits(at, 17, 19);
+  const ms = digits(at, 20, 23);
   if (!(mo >= 1 && mo <= 12 && d >= 1 && d <= daysIn(y, mo) && h <= 23 && mi <= 59 && s <= 59 && ms >= 0)) return Number.NaN;
-  return Date.UTC(y, mo - 1, d, h, mi, s, ms);
+  return ((daysFromCivil(y, mo, d) * 24 + h) * 60 + mi) * 60_000 + s * 1000 + ms;
 }
 
 /** The fraction of a millisecond in `.SSSuuu…` (Alpaca stamps microseconds; Date.parse drops them), in [0, 1). */
@@ -126,8 +145,11 @@ function checkIds(f: Fill): void {
 function checkAmounts(f: Fill): void {
   if (f.side !== 'buy' && f.side !== 'sell') refuse(f, 'side', 'must be buy or sell');
   if (typeof f.qty !== 'number' || !Number.isFinite(f.qty) || f.qty <= 0) refuse(f, 'qty', 'must be a positive finite number');
-  if (!Number.isInteger(f.qty) && decimalPlaces(f.qty) > QTY_DECIMALS) refuse(f, 'qty', `has more than ${QTY_DECIMALS} decimals`);
   if (f.qty * 1e9 > Number.MAX_SAFE_INTEGER) refuse(f, 'qty', 'is too large to account exactly');
+  // k / 1e9 === qty proves at most 9 decimals without printing the number (the text check is the slow fallback)
+  if (!Number.isInteger(f.qty) && Math.round(f.qty * 1e9) / 1e9 !== f.qty && decimalPlaces(f.qty) > QTY_DECIMALS) {
+    refuse(f, 'qty', `has more than ${QTY_DECIMALS} decimals`);
+  }
   if (typeof f.price !== 'number' || !Number.isFinite(f.price) || f.price < 0) refuse(f, 'price', 'must be a finite number >= 0');
   if (f.fee !== null && (typeof f.fee !== 'number' || !Number.isFinite(f.fee) || f.fee < 0)) refuse(f, 'fee', 'must be null or a finite number >= 0');
 }
@@ -145,25 +167,37 @@ function shapeOf(symbol: string): AssetClass | null {
   return shape;
 }
 
-function assetOf(f: Fill): { asset_class: AssetClass; multiplier: number } {
+/** The asset class of a fill, checked against the symbol's shape. */
+function assetOf(f: Fill): AssetClass {
   if (typeof f.symbol !== 'string') refuse(f, 'symbol', 'must be a string');
   const shape = shapeOf(f.symbol);
   if (!shape) refuse(f, 'symbol', 'must be an uppercase equity ticker or an OCC option symbol');
   if (f.asset_class !== undefined && f.asset_class !== shape) refuse(f, 'asset_class', `is ${f.asset_class} but the symbol is ${shape}`);
+  return shape;
+}
+
+function multiplierOf(f: Fill, shape: AssetClass): number {
   const multiplier = f.multiplier ?? (shape === 'us_option' ? OPTION_MULTIPLIER : 1);
   if (!Number.isSafeInteger(multiplier) || multiplier < 1) refuse(f, 'multiplier', 'must be a whole number >= 1');
   if (shape === 'us_equity' && multiplier !== 1) refuse(f, 'multiplier', 'must be 1 for an equity');
-  return { asset_class: shape, multiplier };
+  return multiplier;
+}
+
+/** Every rule a fill must keep; its time in epoch ms. */
+function checkFill(f: Fill): { shape: AssetClass; multiplier: number; atMs: number } {
+  if (typeof f !== 'object' || f === null) refuse({}, 'fill', 'must be an object');
+  checkIds(f);
+  checkAmounts(f);
+  const shape = assetOf(f);
+  const multiplier = multiplierOf(f, shape);
+  const atMs = isoMs(f.at);
+  if (!Number.isFinite(atMs)) refuse(f, 'at', 'must be an ISO 8601 time with a zone (2026-03-10T15:00:00Z)');
+  return { shape, multiplier, atMs };
 }
 
 /** Check one fill and derive what matching needs; INVALID_INPUT on any broken rule. Unknown fields are dropped. */
 export function readFill(f: Fill): ReadFill {
-  if (typeof f !== 'object' || f === null) refuse({}, 'fill', 'must be an object');
-  checkIds(f);
-  checkAmounts(f);
-  const { asset_class, multiplier } = assetOf(f);
-  const atMs = isoMs(f.at);
-  if (!Number.isFinite(atMs)) refuse(f, 'at', 'must be an ISO 8601 time with a zone (2026-03-10T15:00:00Z)');
+  const { shape, multiplier, atMs } = checkFill(f);
   const parent = f.parent_order_id ?? null;
   return {
     id: f.id,
@@ -176,7 +210,7 @@ export function readFill(f: Fill): ReadFill {
     fee: f.fee,
     at: f.at,
     parent_order_id: parent,
-    asset_class,
+    asset_class: shape,
     multiplier,
     atMs,
     atSubMs: isoSubMs(f.at),
@@ -184,7 +218,66 @@ export function readFill(f: Fill): ReadFill {
   };
 }
 
+/**
+ * A checked fill as the matcher holds it: the fill itself (not copied) and what matching derives
+ * from it once, in integer units (money.ts): quantity in nano-units, cash and fee in micro-dollars.
+ */
+export class FillEntry {
+  constructor(
+    readonly fill: Fill,
+    readonly atMs: number,
+    /** The fraction of a millisecond below atMs (microseconds and finer): orders fills within one ms. */
+    readonly atSubMs: number,
+    readonly multiplier: number,
+    readonly parent: string | null,
+    /** The order a decision is attributed to: the mleg parent for a leg, else the order itself. */
+    readonly decisionId: string,
+    readonly nanos: number,
+    /** qty × price × multiplier, rounded half up to the micro-dollar once. */
+    readonly cash: number,
+    /** The fee in micro-dollars; 0 when the broker did not say (feeKnown false). */
+    readonly fee: number,
+    readonly feeKnown: boolean,
+  ) {}
+}
+
+/** Check one fill (INVALID_INPUT on any broken rule) and derive its entry. */
+export function entryOf(f: Fill): FillEntry {
+  if (typeof f !== 'object' || f === null) refuse({}, 'fill', 'must be an object');
+  checkIds(f);
+  checkAmounts(f);
+  const multiplier = multiplierOf(f, assetOf(f));
+  const atMs = isoMs(f.at);
+  if (!Number.isFinite(atMs)) refuse(f, 'at', 'must be an ISO 8601 time with a zone (2026-03-10T15:00:00Z)');
+  const parent = f.parent_order_id ?? null;
+  const nanos = qtyNanos(f.qty);
+  return new FillEntry(
+    f,
+    atMs,
+    isoSubMs(f.at),
+    multiplier,
+    parent,
+    parent ?? f.order_id,
+    nanos,
+    cashMicros(nanos, priceMicros(f.price), multiplier),
+    f.fee === null ? 0 : priceMicros(f.fee),
+    f.fee !== null,
+  );
+}
+
+/** The matching order of fills: time (to the microsecond and below), then id. */
+export const compareEntries = (a: FillEntry, b: FillEntry): number =>
+  a.atMs - b.atMs || a.atSubMs - b.atSubMs || (a.fill.id < b.fill.id ? -1 : a.fill.id > b.fill.id ? 1 : 0);
+
 const SAME_FIELDS = ['order_id', 'client_order_id', 'symbol', 'side', 'qty', 'price', 'fee', 'at', 'parent_order_id', 'asset_class', 'multiplier'] as const;
+
+/** Refuse a second record of a fill (same id) that differs from the first in any field. */
+export function checkSameFill(prior: Fill, f: Fill): void {
+  const differs = SAME_FIELDS.find((k) =>
+    k === 'at' ? isoMs(prior.at) !== isoMs(f.at) || isoSubMs(prior.at) !== isoSubMs(f.at) : (prior[k] ?? null) !== (f[k] ?? null),
+  );
+  if (differs) refuse(f, differs, `differs between two records of the same fill (${String(prior[differs])} vs ${String(f[differs])})`);
+}
 
 /**
  * One fill per id, first seen kept. The same id with a different field is refused: a broker never
@@ -198,10 +291,7 @@ export function dedupeFills<F extends Fill>(fills: readonly F[]): F[] {
       seen.set(f.id, f);
       continue;
     }
-    const differs = SAME_FIELDS.find((k) =>
-      k === 'at' ? isoMs(prior.at) !== isoMs(f.at) || isoSubMs(prior.at) !== isoSubMs(f.at) : (prior[k] ?? null) !== (f[k] ?? null),
-    );
-    if (differs) refuse(f, differs, `differs between two records of the same fill (${String(prior[differs])} vs ${String(f[differs])})`);
+    checkSameFill(prior, f);
   }
   return [...seen.values()];
 }

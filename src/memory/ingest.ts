@@ -13,7 +13,8 @@
 import type { Broker } from '../broker/types.js';
 import type { Deps } from '../deps.js';
 import { regimeAt } from './regime.js';
-import { matchRoundTrips } from './round-trips.js';
+import { sortFills } from './fills.js';
+import { LiveMemory } from './live.js';
 import { MemoryStore, type OrderMetaRecord } from './store.js';
 import type { MatchResult, RoundTrip } from './trips.js';
 
@@ -104,13 +105,27 @@ async function readRegimes(deps: Deps, store: MemoryStore, broker: Broker): Prom
   }
 }
 
+/** Fees reported apart from fills (Alpaca), stored once by id; a failed read is logged and tried on the next sync. */
+async function readFees(deps: Deps, store: MemoryStore, broker: Broker): Promise<void> {
+  if (!broker.listFees) return;
+  const account = accountKey(deps);
+  try {
+    const page = await broker.listFees(store.feeCursor(account));
+    store.addFees(account, page.fees, page.cursor, new Date());
+  } catch (err) {
+    deps.log.warn('trade memory: fees could not be read; round trips leave them out until they are', { err: (err as Error).message });
+  }
+}
+
 /** Read the broker's new fills into the store, one sync at a time per server. */
 export function syncFills(deps: Deps, broker: Broker): Promise<SyncReport> {
   const run = async (): Promise<SyncReport> => {
     const store = await memoryStore(deps);
     const account = accountKey(deps);
     const page = await broker.listFills(store.cursor(account));
-    const added = store.addFills(account, page.fills, page.cursor, new Date());
+    // stored in matching order, so the rows of one read are applied without a rebuild
+    const added = store.addFills(account, sortFills(page.fills), page.cursor, new Date());
+    await readFees(deps, store, broker);
     await readRegimes(deps, store, broker);
     return { read: page.fills.length, added };
   };
@@ -122,13 +137,17 @@ export function syncFills(deps: Deps, broker: Broker): Promise<SyncReport> {
   return next;
 }
 
-/** Hand every not-yet-handed losing trip to the registered callback, once each. */
-async function handLosses(deps: Deps, store: MemoryStore, trips: readonly RoundTrip[], fn: OnLosingTrip): Promise<void> {
+/** Hand every not-yet-handed losing trip to the registered callback, once each (across processes: the store's claim). */
+async function handLosses(deps: Deps, store: MemoryStore, live: LiveMemory, trips: readonly RoundTrip[], fn: OnLosingTrip): Promise<void> {
   const account = accountKey(deps);
   for (const trip of trips) {
-    if (!(trip.realized_pnl < 0) || !store.claimHandOver(account, trip.id, new Date())) continue;
+    if (!store.claimHandOver(account, trip.id, new Date())) {
+      live.markHanded(trip.id);
+      continue;
+    }
     try {
       await fn(trip, { audit_id: store.meta(account, trip.opening_client_order_id)?.audit_id ?? null, client_order_id: trip.opening_client_order_id }, deps);
+      live.markHanded(trip.id);
     } catch (err) {
       store.releaseHandOver(account, trip.id);
       deps.log.error('the losing-trip callback failed; the trip will be offered again', { err, tripId: trip.id });
@@ -136,13 +155,18 @@ async function handLosses(deps: Deps, store: MemoryStore, trips: readonly RoundT
   }
 }
 
-/** Sync, then match every stored fill with the recorded metadata; losing trips go to the registered callback. */
+/** This server's warm matcher for its account (live.ts). */
+const liveMemory = (deps: Deps): Promise<LiveMemory> => deps.service('memory.live', async () => new LiveMemory());
+
+/**
+ * Sync, then match the stored fills with the recorded metadata (only what is new since this
+ * server's last call: live.ts); losing trips go to the registered callback.
+ */
 export async function loadTradeMemory(deps: Deps, broker: Broker): Promise<TradeMemory> {
   const sync = await syncFills(deps, broker);
   const store = await memoryStore(deps);
-  const account = accountKey(deps);
-  const fills = store.fills(account);
-  const match = matchRoundTrips(fills, { metaOf: (o) => store.meta(account, o.client_order_id) });
-  await handLosses(deps, store, match.trips, handlers.get(deps) ?? draftLessonOf);
-  return { match, sync: { ...sync, stored: fills.length } };
+  const live = await liveMemory(deps);
+  const view = live.refresh(store, accountKey(deps));
+  await handLosses(deps, store, live, view.losses, handlers.get(deps) ?? draftLessonOf);
+  return { match: view.match, sync: { ...sync, stored: view.stored } };
 }

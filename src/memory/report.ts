@@ -117,8 +117,30 @@ export async function tradeMemoryReport(deps: Deps, broker: Broker, input: Memor
   };
 }
 
+/** How long a symbol's current regime is reused: it moves with daily bars, and reading them is most of a draw's cost. */
+export const CURRENT_REGIME_TTL_MS = 60_000;
+
+type RegimeCache = Map<string, { at: number; regime: Awaited<ReturnType<typeof regimeAt>> }>;
+const regimeCaches = new WeakMap<Deps, RegimeCache>();
+
+/** The symbol's current regime (daily bars up to now), read at most once a minute per server and symbol. */
+async function currentRegime(deps: Deps, broker: Broker, symbol: string): Promise<Awaited<ReturnType<typeof regimeAt>>> {
+  let cache = regimeCaches.get(deps);
+  if (!cache) {
+    cache = new Map();
+    regimeCaches.set(deps, cache);
+  }
+  const hit = cache.get(symbol);
+  const now = Date.now();
+  if (hit && now - hit.at < CURRENT_REGIME_TTL_MS) return hit.regime;
+  const regime = await regimeAt(broker, symbol, null, (msg, meta) => deps.log.warn(msg, meta));
+  // an unreadable regime is not kept: the next call tries the bars again
+  if (regime) cache.set(symbol, { at: now, regime });
+  return regime;
+}
+
 export async function selectStrategyReport(deps: Deps, broker: Broker, input: SelectIn): Promise<ToolOutput<SelectOut>> {
-  const regime = await regimeAt(broker, input.symbol, null, (msg, meta) => deps.log.warn(msg, meta));
+  const regime = await currentRegime(deps, broker, input.symbol);
   const { match } = await loadTradeMemory(deps, broker);
   const strategies = deps.profile.strategies;
   const selection = selectStrategy({ arms: strategies, trips: match.trips, regime, ...(input.seed !== undefined ? { seed: input.seed } : {}) });

@@ -19,17 +19,117 @@
  * hands the last piece the remainder, so realized + open cash always equals the fills' cash flow.
  * Fees come off the P&L pro rata to the quantity matched (the opening fill's and the closing one's).
  *
+ * Incremental: a `RoundTripMatcher` keeps its books between calls; `add` applies only the new fills
+ * when they all sort after the last one applied (the usual case: a poll brings later fills), and
+ * rebuilds from every fill it holds when one sorts earlier (a late-posted execution). Either way the
+ * result equals matching all the fills at once. Hot path in plain numbers: a fill is checked and
+ * converted once (FillEntry, not copied), lots and trips are built in one literal each, and the
+ * metadata is attached after matching (trip-meta.ts), so 100k fills make few short-lived objects.
+ *
  * @example matchRoundTrips([buy 10 AAPL @ 100, sell 10 AAPL @ 101]).trips[0].realized_pnl === 10
  */
 import { ToolError } from '../errors.js';
-import { type Fill, prepareFills, type ReadFill } from './fills.js';
-import { cashMicros, dollars, NANOS_PER_UNIT, priceMicros, prorate, qtyNanos } from './money.js';
+import { checkSameFill, compareEntries, entryOf, type Fill, type FillEntry } from './fills.js';
+import { dollars, NANOS_PER_UNIT, prorate } from './money.js';
 import { type Close, type Direction, isoOf, type Lot, PositionGroup, TripGroup } from './trip-groups.js';
-import type { MatchResult, MetaLookup, OpenLot, OpenTrip, RoundTrip, TradeMeta } from './trips.js';
+import { cachedMeta, setMeta } from './trip-meta.js';
+import type { MatchResult, MetaLookup, OpenLot, OpenTrip, RoundTrip } from './trips.js';
 
 export interface MatchOptions {
   /** Strategy, tags, rationale and regime of an opening order; absent → nulls. */
   metaOf?: MetaLookup;
+}
+
+/** Match fills into round trips; INVALID_INPUT (ToolError) when a fill breaks a rule. */
+export function matchRoundTrips(fills: readonly Fill[], options: MatchOptions = {}): MatchResult {
+  const matcher = new RoundTripMatcher();
+  matcher.add(fills);
+  const result = matcher.result();
+  if (options.metaOf) {
+    const metaOf = cachedMeta(options.metaOf);
+    for (const t of result.trips) setMeta(t, metaOf(t));
+    for (const t of result.legTrips) setMeta(t, metaOf(t));
+    for (const t of result.open) setMeta(t, metaOf(t));
+  }
+  return result;
+}
+
+/**
+ * Matching that keeps its state: add fills as they arrive, read the result at any time. Fills are
+ * applied as they are read when they come in matching order; one that sorts before the last applied
+ * makes the matcher rebuild its books from every fill it holds. A fill is converted (FillEntry) as
+ * it is applied and its entry lives only as long as a lot or trip needs it. After an error from
+ * `add` (a refused fill) the matcher is unusable: discard it.
+ */
+export class RoundTripMatcher {
+  /** Fills by id (dedupe); null when the source guarantees one record per id (the store's primary key). */
+  private readonly seen: Map<string, Fill> | null;
+  /** Every distinct fill, in the order added (matching order when nothing came late). */
+  private fills: Fill[] = [];
+  private books = new Books();
+  /** The last fill applied (the sort key a new fill must not precede). */
+  private last: FillEntry | null = null;
+  /** Times the books were rebuilt because a fill sorted before the last one applied. */
+  rebuilds = 0;
+
+  /** `unique`: every fill ever added has its own id (rows of memory.sqlite, PRIMARY KEY (account, id)). */
+  constructor(options: { unique?: boolean } = {}) {
+    this.seen = options.unique ? null : new Map();
+  }
+
+  /** How many distinct fills the matcher holds. */
+  get size(): number {
+    return this.fills.length;
+  }
+
+  /** Add fills in any order, repeats included (dropped by id; a repeat that differs is refused). */
+  add(fills: readonly Fill[]): { added: number; rebuilt: boolean } {
+    let added = 0;
+    let late = false;
+    for (const f of fills) {
+      const prior = this.seen?.get(f?.id);
+      if (prior) {
+        checkSameFill(prior, f);
+        continue;
+      }
+      const e = entryOf(f);
+      this.seen?.set(f.id, f);
+      this.fills.push(f);
+      added++;
+      if (late || (this.last !== null && compareEntries(e, this.last) < 0)) late = true;
+      else {
+        this.books.apply(e);
+        this.last = e;
+      }
+    }
+    if (late) this.rebuild();
+    return { added, rebuilt: late };
+  }
+
+  /** Match every fill again from empty books, in matching order (a fill came late). */
+  private rebuild(): void {
+    const entries = this.fills.map(entryOf);
+    entries.sort(compareEntries);
+    this.fills = entries.map((e) => e.fill);
+    this.books = new Books();
+    for (const e of entries) this.books.apply(e);
+    this.last = entries[entries.length - 1] ?? null;
+    this.rebuilds++;
+  }
+
+  /** Closed trips so far (the live lists: read, do not change). */
+  get trips(): readonly RoundTrip[] {
+    return this.books.trips;
+  }
+
+  get legTrips(): readonly RoundTrip[] {
+    return this.books.legTrips;
+  }
+
+  /** Trips and leg trips (copies of the lists), open trips and lots; no metadata attached. */
+  result(): MatchResult {
+    return this.books.result();
+  }
 }
 
 /** One symbol's open lots in FIFO order (`head` is the oldest still open). */
@@ -38,42 +138,33 @@ interface Book {
   head: number;
 }
 
-/** Match fills into round trips; INVALID_INPUT (ToolError) when a fill breaks a rule. */
-export function matchRoundTrips(fills: readonly Fill[], options: MatchOptions = {}): MatchResult {
-  const matcher = new Matcher(options.metaOf);
-  for (const f of prepareFills(fills)) matcher.apply(f);
-  return matcher.result();
-}
-
-class Matcher {
-  private readonly books = new Map<string, Book>();
+/** The matching state: every symbol's open lots, the open groups, the closed trips. */
+class Books {
+  private readonly bySymbol = new Map<string, Book>();
   /** Open groups: singles by order id, legs by mleg order and symbol, positions by mleg order. */
   private readonly singles = new Map<string, TripGroup>();
   private readonly legs = new Map<string, TripGroup>();
   private readonly positions = new Map<string, PositionGroup>();
-  private readonly metaCache = new Map<string, TradeMeta | null>();
-  private readonly trips: RoundTrip[] = [];
-  private readonly legTrips: RoundTrip[] = [];
+  readonly trips: RoundTrip[] = [];
+  readonly legTrips: RoundTrip[] = [];
   /** The unmatched rest of the fill being applied, and the close being recorded (reused: 100k fills). */
   private readonly rest = { nanos: 0, cash: 0, fee: 0 };
-  private readonly close: Close = { nanos: 0, entryCash: 0, exitCash: 0, fees: 0, feeKnown: true, fill: null as unknown as ReadFill };
+  private readonly close: Close = { nanos: 0, entryCash: 0, exitCash: 0, fees: 0, feeKnown: true, entry: null as unknown as FillEntry };
 
-  constructor(private readonly metaOf: MetaLookup | undefined) {}
-
-  apply(f: ReadFill): void {
-    const book = this.bookOf(f.symbol);
-    const direction: Direction = f.side === 'buy' ? 'long' : 'short';
+  apply(e: FillEntry): void {
+    const book = this.bookOf(e.fill.symbol);
+    const direction: Direction = e.fill.side === 'buy' ? 'long' : 'short';
     const rest = this.rest;
-    rest.nanos = qtyNanos(f.qty);
-    rest.cash = cashMicros(rest.nanos, priceMicros(f.price), f.multiplier);
-    rest.fee = f.fee === null ? 0 : priceMicros(f.fee);
+    rest.nanos = e.nanos;
+    rest.cash = e.cash;
+    rest.fee = e.fee;
     while (rest.nanos > 0 && book.head < book.lots.length) {
       const lot = book.lots[book.head]!;
       if (lot.direction === direction) break;
-      this.closeAgainst(lot, f);
+      this.closeAgainst(lot, e);
       if (lot.nanos === 0) book.head++;
     }
-    if (rest.nanos > 0) this.open(book, f, direction);
+    if (rest.nanos > 0) this.open(book, e, direction);
     if (book.head > 64 && book.head * 2 > book.lots.length) {
       book.lots = book.lots.slice(book.head);
       book.head = 0;
@@ -81,7 +172,7 @@ class Matcher {
   }
 
   /** Close as much of `lot` as the fill's remainder covers; both sides give up their share exactly. */
-  private closeAgainst(lot: Lot, f: ReadFill): void {
+  private closeAgainst(lot: Lot, e: FillEntry): void {
     const rest = this.rest;
     const c = this.close;
     const nanos = Math.min(rest.nanos, lot.nanos);
@@ -91,8 +182,8 @@ class Matcher {
     c.entryCash = prorate(lot.cash, nanos, lot.nanos);
     c.exitCash = prorate(rest.cash, nanos, rest.nanos);
     c.fees = lotFee + fillFee;
-    c.feeKnown = lot.feeKnown && f.fee !== null;
-    c.fill = f;
+    c.feeKnown = lot.feeKnown && e.feeKnown;
+    c.entry = e;
     lot.nanos -= nanos;
     lot.cash -= c.entryCash;
     lot.fee -= lotFee;
@@ -107,66 +198,57 @@ class Matcher {
     }
   }
 
-  private open(book: Book, f: ReadFill, direction: Direction): void {
+  private open(book: Book, e: FillEntry, direction: Direction): void {
     const { nanos, cash, fee } = this.rest;
-    const group = this.groupFor(f, direction);
-    const position = f.parent_order_id === null ? null : this.positionFor(f);
-    const lot: Lot = { direction, nanos, cash, fee, feeKnown: f.fee !== null, fill: f, group, position };
+    const group = this.groupFor(e, direction);
+    const position = e.parent === null ? null : this.positionFor(e);
+    const lot: Lot = { direction, nanos, cash, fee, feeKnown: e.feeKnown, entry: e, group, position };
     group.addOpen(lot);
     position?.addOpen(lot);
     book.lots.push(lot);
   }
 
   /** The open single (by order) or leg (by mleg order and symbol) this opening fill adds to. */
-  private groupFor(f: ReadFill, direction: Direction): TripGroup {
-    const leg = f.parent_order_id !== null;
+  private groupFor(e: FillEntry, direction: Direction): TripGroup {
+    const leg = e.parent !== null;
     const map = leg ? this.legs : this.singles;
-    const key = leg ? `${f.decisionId}|${f.symbol}` : f.decisionId;
+    const key = leg ? `${e.decisionId}|${e.fill.symbol}` : e.decisionId;
     let group = map.get(key);
-    if (group && group.symbol !== f.symbol) {
+    if (group && group.symbol !== e.fill.symbol) {
+      const f = e.fill;
       throw new ToolError('INVALID_INPUT', `fill ${f.id}: order ${f.order_id} also has fills in ${group.symbol}; an order trades one symbol`, {
         fill_id: f.id,
         field: 'order_id',
       });
     }
     if (!group) {
-      group = new TripGroup(leg ? 'leg' : 'single', f, direction, key);
+      group = new TripGroup(leg ? 'leg' : 'single', e, direction, key);
       map.set(key, group);
     }
     return group;
   }
 
-  private positionFor(f: ReadFill): PositionGroup {
-    let position = this.positions.get(f.decisionId);
+  private positionFor(e: FillEntry): PositionGroup {
+    let position = this.positions.get(e.decisionId);
     if (!position) {
-      position = new PositionGroup(f, f.decisionId);
-      this.positions.set(f.decisionId, position);
+      position = new PositionGroup(e, e.decisionId);
+      this.positions.set(e.decisionId, position);
     }
     return position;
   }
 
   private finish(group: TripGroup | PositionGroup): void {
-    const trip = group.toRoundTrip(this.meta(group.opening));
+    const trip = group.toRoundTrip();
     if (group.kind === 'position') this.positions.delete(group.key);
     else (group.kind === 'leg' ? this.legs : this.singles).delete(group.key);
     (group.kind === 'leg' ? this.legTrips : this.trips).push(trip);
   }
 
-  private meta(opening: ReadFill): TradeMeta | null {
-    if (!this.metaOf) return null;
-    let meta = this.metaCache.get(opening.decisionId);
-    if (meta === undefined) {
-      meta = this.metaOf({ order_id: opening.decisionId, client_order_id: opening.client_order_id }) ?? null;
-      this.metaCache.set(opening.decisionId, meta);
-    }
-    return meta;
-  }
-
   private bookOf(symbol: string): Book {
-    let book = this.books.get(symbol);
+    let book = this.bySymbol.get(symbol);
     if (!book) {
       book = { lots: [], head: 0 };
-      this.books.set(symbol, book);
+      this.bySymbol.set(symbol, book);
     }
     return book;
   }
@@ -174,12 +256,12 @@ class Matcher {
   result(): MatchResult {
     const lots: OpenLot[] = [];
     const lotsOf = new Map<TripGroup | PositionGroup, OpenLot[]>();
-    for (const symbol of [...this.books.keys()].sort()) {
-      const book = this.books.get(symbol)!;
+    for (const symbol of [...this.bySymbol.keys()].sort()) {
+      const book = this.bySymbol.get(symbol)!;
       for (let i = book.head; i < book.lots.length; i++) {
-        const open = openLot(book.lots[i]!);
-        lots.push(open);
         const lot = book.lots[i]!;
+        const open = openLot(lot);
+        lots.push(open);
         for (const group of lot.position ? [lot.group, lot.position] : [lot.group]) {
           const list = lotsOf.get(group);
           if (list) list.push(open);
@@ -187,28 +269,36 @@ class Matcher {
         }
       }
     }
-    const open: OpenTrip[] = [];
-    for (const group of [...this.singles.values(), ...this.positions.values()]) open.push(group.toOpenTrip(this.meta(group.opening), lotsOf.get(group) ?? []));
-    open.sort((a, b) => Date.parse(a.opened_at) - Date.parse(b.opened_at) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    return { trips: this.trips, legTrips: this.legTrips, open, lots };
+    const groups: Array<TripGroup | PositionGroup> = [...this.singles.values(), ...this.positions.values()];
+    // by opening time, then trip id (`<kind>:<fill id>`)
+    groups.sort((a, b) => a.opening.atMs - b.opening.atMs || idOrder(a, b));
+    const open: OpenTrip[] = groups.map((g) => g.toOpenTrip(lotsOf.get(g) ?? []));
+    return { trips: this.trips.slice(), legTrips: this.legTrips.slice(), open, lots };
   }
 }
 
+function idOrder(a: TripGroup | PositionGroup, b: TripGroup | PositionGroup): number {
+  const x = `${a.kind}:${a.opening.fill.id}`;
+  const y = `${b.kind}:${b.opening.fill.id}`;
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
 function openLot(lot: Lot): OpenLot {
-  const f = lot.fill;
+  const e = lot.entry;
+  const f = e.fill;
   return {
     symbol: f.symbol,
     direction: lot.direction,
     qty: lot.nanos / NANOS_PER_UNIT,
     price: f.price,
-    multiplier: f.multiplier,
+    multiplier: e.multiplier,
     cost: dollars(lot.cash),
     fees: dollars(lot.fee),
     fee_known: lot.feeKnown,
-    opened_at: isoOf(f),
+    opened_at: isoOf(e),
     fill_id: f.id,
     order_id: f.order_id,
-    opening_order_id: f.decisionId,
+    opening_order_id: e.decisionId,
     client_order_id: f.client_order_id,
   };
 }

@@ -2,11 +2,14 @@
  * The running tally of one round trip while fills are matched: lots opened by one opening order
  * (in one symbol for a single or a leg; across every leg for a multi-leg position), the matched
  * closes, P&L and fees in integer micro-dollars. A group is closed when nothing it opened is left.
+ *
+ * Trips are built with no metadata (strategy, tags, rationale, regime null/empty); trip-meta.ts
+ * attaches it by opening order, so a trip matched once can take metadata recorded later.
  */
 import { parseOcc } from '../orders/symbols.js';
-import type { ReadFill } from './fills.js';
+import type { FillEntry } from './fills.js';
 import { dollars, gcd, MICROS_PER_DOLLAR, NANOS_PER_UNIT, safe } from './money.js';
-import type { OpenLot, OpenTrip, RoundTrip, TradeMeta, TripFacts, TripKind } from './trips.js';
+import type { OpenLot, OpenTrip, RoundTrip, TripFacts, TripKind } from './trips.js';
 
 export type Direction = 'long' | 'short';
 
@@ -18,7 +21,7 @@ export interface Lot {
   cash: number;
   fee: number;
   feeKnown: boolean;
-  fill: ReadFill;
+  entry: FillEntry;
   /** Its single or leg trip, and for a leg of a multi-leg order its position trip. */
   group: TripGroup;
   position: PositionGroup | null;
@@ -32,14 +35,17 @@ export interface Close {
   exitCash: number;
   fees: number;
   feeKnown: boolean;
-  fill: ReadFill;
+  entry: FillEntry;
 }
 
 const perShare = (micros: number, nanos: number, multiplier: number): number =>
   nanos === 0 ? 0 : Math.round(micros / ((nanos / NANOS_PER_UNIT) * multiplier)) / MICROS_PER_DOLLAR;
 
 /** A fill's time as toISOString writes it; the fill's own text when it is already that form. */
-export const isoOf = (f: ReadFill): string => (f.at.length === 24 && f.at[23] === 'Z' && f.at[19] === '.' ? f.at : new Date(f.atMs).toISOString());
+export const isoOf = (e: FillEntry): string => {
+  const at = e.fill.at;
+  return at.length === 24 && at[23] === 'Z' && at[19] === '.' ? at : new Date(e.atMs).toISOString();
+};
 
 const UNDERLYINGS = new Map<string, string>();
 /** An option's root, an equity itself (cached: a regex per trip adds up over 100k fills). */
@@ -61,10 +67,13 @@ function pushFill(list: string[], id: string): void {
   if (list[list.length - 1] !== id) list.push(id);
 }
 
+function pushOrder(list: string[], id: string): void {
+  if (list[list.length - 1] !== id && !list.includes(id)) list.push(id);
+}
+
 /** One opening order's lots in one symbol: a `single` trip, or one `leg` of a multi-leg order. */
 export class TripGroup {
   readonly symbol: string;
-  readonly direction: Direction;
   readonly multiplier: number;
   openedNanos = 0;
   openNanos = 0;
@@ -76,20 +85,19 @@ export class TripGroup {
   fees = 0;
   feesComplete = true;
   closedAtMs = 0;
-  lastFill: ReadFill;
+  lastFill: FillEntry;
   readonly fillIds: string[] = [];
   readonly closingOrders: string[] = [];
 
   constructor(
     readonly kind: 'single' | 'leg',
-    readonly opening: ReadFill,
-    direction: Direction,
+    readonly opening: FillEntry,
+    readonly direction: Direction,
     /** Its key among the open groups. */
     readonly key: string,
   ) {
-    this.symbol = opening.symbol;
+    this.symbol = opening.fill.symbol;
     this.multiplier = opening.multiplier;
-    this.direction = direction;
     this.lastFill = opening;
   }
 
@@ -97,8 +105,8 @@ export class TripGroup {
     this.openedNanos += lot.nanos;
     this.openNanos += lot.nanos;
     this.openCash = safe(this.openCash + lot.cash, 'opening cash');
-    this.feesComplete &&= lot.feeKnown;
-    pushFill(this.fillIds, lot.fill.id);
+    if (!lot.feeKnown) this.feesComplete = false;
+    pushFill(this.fillIds, lot.entry.fill.id);
   }
 
   addClose(lot: Lot, c: Close): void {
@@ -108,21 +116,49 @@ export class TripGroup {
     const gross = lot.direction === 'long' ? c.exitCash - c.entryCash : c.entryCash - c.exitCash;
     this.pnl = safe(this.pnl + gross - c.fees, 'realized P&L');
     this.fees = safe(this.fees + c.fees, 'fees');
-    this.feesComplete &&= c.feeKnown;
-    if (c.fill.atMs >= this.closedAtMs) {
-      this.closedAtMs = c.fill.atMs;
-      this.lastFill = c.fill;
+    if (!c.feeKnown) this.feesComplete = false;
+    if (c.entry.atMs >= this.closedAtMs) {
+      this.closedAtMs = c.entry.atMs;
+      this.lastFill = c.entry;
     }
-    pushFill(this.fillIds, c.fill.id);
-    if (!this.closingOrders.includes(c.fill.decisionId)) this.closingOrders.push(c.fill.decisionId);
+    pushFill(this.fillIds, c.entry.fill.id);
+    pushOrder(this.closingOrders, c.entry.decisionId);
   }
 
-  toRoundTrip(meta: TradeMeta | null | undefined): RoundTrip {
-    return roundTrip(this.kind, this.opening, [this], meta, this);
+  /** The closed trip, built in one literal (one shape for every trip: 100k fills make ~50k of them). */
+  toRoundTrip(): RoundTrip {
+    const o = this.opening;
+    return {
+      id: `${this.kind}:${o.fill.id}`,
+      kind: this.kind,
+      symbol: this.symbol,
+      underlying: underlyingOf(this.symbol),
+      legs: [this.symbol],
+      direction: this.direction,
+      qty: this.openedNanos / NANOS_PER_UNIT,
+      multiplier: this.multiplier,
+      entry_price: perShare(this.openCash, this.openedNanos, this.multiplier),
+      opened_at: isoOf(o),
+      opening_order_id: o.decisionId,
+      opening_client_order_id: o.fill.client_order_id,
+      realized_pnl: dollars(this.pnl),
+      fees: dollars(this.fees),
+      fees_complete: this.feesComplete,
+      strategy: null,
+      tags: [],
+      rationale: null,
+      regime: null,
+      exit_price: perShare(this.exitCash, this.openedNanos, this.multiplier),
+      closed_at: isoOf(this.lastFill),
+      holding_seconds: (this.closedAtMs - o.atMs) / 1000,
+      // exact-length copies: a pushed-to array keeps spare room, and ~50k trips outlive the match
+      closing_order_ids: this.closingOrders.slice(),
+      fill_ids: this.fillIds.slice(),
+    };
   }
 
-  toOpenTrip(meta: TradeMeta | null | undefined, lots: OpenLot[]): OpenTrip {
-    return Object.assign(facts(this.kind, this.opening, [this], meta), {
+  toOpenTrip(lots: OpenLot[]): OpenTrip {
+    return Object.assign(facts(this.kind, this.opening, [this]), {
       qty_open: this.openNanos / NANOS_PER_UNIT,
       qty_closed: this.closedNanos / NANOS_PER_UNIT,
       lots,
@@ -139,28 +175,38 @@ export class PositionGroup {
   readonly closingOrders: string[] = [];
 
   constructor(
-    readonly opening: ReadFill,
+    readonly opening: FillEntry,
     readonly key: string,
   ) {}
 
   addOpen(lot: Lot): void {
     if (!this.parts.includes(lot.group)) this.parts.push(lot.group);
     this.openNanos += lot.nanos;
-    pushFill(this.fillIds, lot.fill.id);
+    pushFill(this.fillIds, lot.entry.fill.id);
   }
 
   addClose(c: Close): void {
     this.openNanos -= c.nanos;
-    pushFill(this.fillIds, c.fill.id);
-    if (!this.closingOrders.includes(c.fill.decisionId)) this.closingOrders.push(c.fill.decisionId);
+    pushFill(this.fillIds, c.entry.fill.id);
+    pushOrder(this.closingOrders, c.entry.decisionId);
   }
 
-  toRoundTrip(meta: TradeMeta | null | undefined): RoundTrip {
-    return roundTrip('position', this.opening, this.parts, meta, this);
+  toRoundTrip(): RoundTrip {
+    const trip = facts('position', this.opening, this.parts);
+    let last = this.parts[0]!;
+    for (const p of this.parts) if (p.closedAtMs > last.closedAtMs) last = p;
+    const closedAtMs = last.closedAtMs;
+    return Object.assign(trip, {
+      exit_price: perShare((trip.direction === 'long' ? 1 : -1) * net(this.parts, (p) => p.exitCash), unitNanos(this.parts), trip.multiplier),
+      closed_at: closedAtMs === last.lastFill.atMs ? isoOf(last.lastFill) : new Date(closedAtMs).toISOString(),
+      holding_seconds: (closedAtMs - this.opening.atMs) / 1000,
+      closing_order_ids: this.closingOrders,
+      fill_ids: this.fillIds,
+    });
   }
 
-  toOpenTrip(meta: TradeMeta | null | undefined, lots: OpenLot[]): OpenTrip {
-    const trip = facts('position', this.opening, this.parts, meta);
+  toOpenTrip(lots: OpenLot[]): OpenTrip {
+    const trip = facts('position', this.opening, this.parts);
     let opened = 0;
     for (const p of this.parts) opened += p.openedNanos;
     // A position's open part in spreads: the share of its contracts still open.
@@ -187,7 +233,7 @@ function unitNanos(parts: readonly TripGroup[]): number {
 }
 
 /** What open and closed trips share; prices per share, a position's as net premium per spread. */
-function facts(kind: TripKind, opening: ReadFill, parts: readonly TripGroup[], meta: TradeMeta | null | undefined): TripFacts {
+function facts(kind: TripKind, opening: FillEntry, parts: readonly TripGroup[]): TripFacts {
   const first = parts[0]!;
   const single = parts.length === 1 && kind !== 'position';
   const symbols = single ? [first.symbol] : [...new Set(parts.map((p) => p.symbol))].sort();
@@ -203,7 +249,7 @@ function facts(kind: TripKind, opening: ReadFill, parts: readonly TripGroup[], m
     fees += p.fees;
   }
   return {
-    id: `${kind}:${opening.id}`,
+    id: `${kind}:${opening.fill.id}`,
     kind,
     symbol: single ? first.symbol : underlying,
     underlying,
@@ -214,33 +260,13 @@ function facts(kind: TripKind, opening: ReadFill, parts: readonly TripGroup[], m
     entry_price: perShare((direction === 'long' ? 1 : -1) * netOpen, units, multiplier),
     opened_at: isoOf(opening),
     opening_order_id: opening.decisionId,
-    opening_client_order_id: opening.client_order_id,
+    opening_client_order_id: opening.fill.client_order_id,
     realized_pnl: dollars(safe(pnl, 'realized P&L')),
     fees: dollars(safe(fees, 'fees')),
     fees_complete: parts.every((p) => p.feesComplete),
-    strategy: meta?.strategy ?? null,
-    tags: meta?.tags ? [...meta.tags] : [],
-    rationale: meta?.rationale ?? null,
-    regime: meta?.regime ? { trend: meta.regime.trend ?? null, volatility: meta.regime.volatility ?? null } : null,
+    strategy: null,
+    tags: [],
+    rationale: null,
+    regime: null,
   };
-}
-
-function roundTrip(
-  kind: TripKind,
-  opening: ReadFill,
-  parts: readonly TripGroup[],
-  meta: TradeMeta | null | undefined,
-  ids: { fillIds: string[]; closingOrders: string[] },
-): RoundTrip {
-  const trip = facts(kind, opening, parts, meta);
-  let last = parts[0]!;
-  for (const p of parts) if (p.closedAtMs > last.closedAtMs) last = p;
-  const closedAtMs = last.closedAtMs;
-  return Object.assign(trip, {
-    exit_price: perShare((trip.direction === 'long' ? 1 : -1) * net(parts, (p) => p.exitCash), unitNanos(parts), trip.multiplier),
-    closed_at: closedAtMs === last.lastFill.atMs ? isoOf(last.lastFill) : new Date(closedAtMs).toISOString(),
-    holding_seconds: (closedAtMs - opening.atMs) / 1000,
-    closing_order_ids: ids.closingOrders,
-    fill_ids: ids.fillIds,
-  });
 }

@@ -12,11 +12,20 @@
  * repeats by fill id. A FILL activity carries no client_order_id: it is looked up once per order
  * (GET /v2/orders/{id}) and remembered for the process; an order Alpaca no longer knows keeps its
  * own id in that place. Fees are separate activities (FEE, REG, TAF), so a fill's fee is null.
+ *
+ * Multi-leg orders: a leg's FILL names only the leg's own order_id, and the leg order names no
+ * parent (Alpaca nests legs under the mleg order, never the other way). An order that looks like a
+ * leg (order_class mleg, no legs of its own) or that Alpaca does not serve by id is found in the
+ * nested listing (GET /v2/orders?status=all&nested=true) over the week up to its fill: the mleg
+ * order whose legs name it. Every leg of that parent is remembered at once (one listing for the
+ * four legs of a condor), and its fills carry parent_order_id and the parent's client_order_id, so
+ * the legs form one position trip exactly as the sim's do.
  */
 import { z } from 'zod';
 import { isoMs, type Fill } from '../../memory/fills.js';
 import { MAX_PAGES } from '../paging.js';
-import type { FillCursor, FillPage } from '../types.js';
+import type { FeeRecord } from '../../memory/fees.js';
+import type { FeePage, FillCursor, FillPage } from '../types.js';
 import type { AlpacaClient } from './client.js';
 import { getOrder } from './orders.js';
 import { num } from './wire.js';
@@ -46,24 +55,23 @@ function afterOf(cursor: FillCursor | null): Date | undefined {
   return Number.isFinite(ms) ? new Date(ms - FILLS_OVERLAP_MS) : undefined;
 }
 
-/** Every FILL activity after the cursor, page by page to the end. */
-async function readActivities(c: AlpacaClient, cursor: FillCursor | null): Promise<WireFill[]> {
-  const after = afterOf(cursor);
-  const out: WireFill[] = [];
+/** Every activity of one type after `after`, page by page to the end. */
+async function readActivities<T extends { id: string }>(c: AlpacaClient, type: 'FILL' | 'FEE', after: Date | undefined, schema: z.ZodType<T>): Promise<T[]> {
+  const out: T[] = [];
   const seen = new Set<string>();
   let token: string | undefined;
   for (let pages = 0; pages < MAX_PAGES; pages++) {
     const page = await c.caller.call(
-      { what: 'GET /v2/account/activities/FILL', method: 'GET' },
+      { what: `GET /v2/account/activities/${type}`, method: 'GET' },
       () =>
         c.api.activities.getAccountActivitiesByActivityTypeRaw({
-          activityType: 'FILL',
+          activityType: type,
           direction: 'asc',
           pageSize: FILLS_PAGE_SIZE,
           ...(after ? { after } : {}),
           ...(token ? { pageToken: token } : {}),
         }),
-      z.array(WireFill),
+      z.array(schema),
     );
     out.push(...page);
     // Alpaca's contract: the token is the id of the page's last item (a page out of order then re-reads some: harmless)
@@ -76,26 +84,69 @@ async function readActivities(c: AlpacaClient, cursor: FillCursor | null): Promi
   return out;
 }
 
-async function clientIdOf(c: AlpacaClient, known: Map<string, string>, orderId: string): Promise<string> {
-  let id = known.get(orderId);
-  if (id === undefined) {
-    const order = await getOrder(c, orderId);
-    id = order?.clientOrderId || orderId;
-    known.set(orderId, id);
-  }
-  return id;
+/** What a fill's order is: our client_order_id, and the mleg parent for a leg. */
+export interface OrderLink {
+  clientOrderId: string;
+  parentId: string | null;
 }
 
-/** The fills after `cursor`, oldest first; `clientIds` remembers order id → client_order_id between reads. */
-export async function listFills(c: AlpacaClient, cursor: FillCursor | null, clientIds: Map<string, string>): Promise<FillPage> {
-  const wire = await readActivities(c, cursor);
+/** The nested listing's mleg orders with their legs' ids (only what the link needs). */
+const MlegListing = z.array(
+  z.looseObject({
+    id: z.string(),
+    client_order_id: z.string(),
+    order_class: z.string().nullable().optional(),
+    legs: z
+      .array(z.looseObject({ id: z.string() }))
+      .nullable()
+      .optional(),
+  }),
+);
+
+/** How far before a leg's fill its mleg order is looked for (a GTC spread may rest for days). */
+export const MLEG_LOOKBACK_MS = 7 * 86_400_000;
+
+/** Find the mleg order one of whose legs is `orderId` and remember every leg of it; false when none is found. */
+async function linkLegs(c: AlpacaClient, known: Map<string, OrderLink>, orderId: string, filledAt: string): Promise<boolean> {
+  const until = new Date(isoMs(filledAt) + 1000);
+  const after = new Date(until.getTime() - MLEG_LOOKBACK_MS);
+  const list = await c.caller.call(
+    { what: 'GET /v2/orders (nested, for a leg)', method: 'GET' },
+    () => c.api.orders.getAllOrdersRaw({ status: 'all', nested: true, direction: 'desc', limit: 500, after: after.toISOString(), until: until.toISOString() }),
+    MlegListing,
+  );
+  let found = false;
+  for (const o of list) {
+    if (!o.legs?.length || (o.order_class && o.order_class !== 'mleg')) continue;
+    if (o.legs.some((l) => l.id === orderId)) found = true;
+    for (const l of o.legs) known.set(l.id, { clientOrderId: o.client_order_id || o.id, parentId: o.id });
+  }
+  return found;
+}
+
+async function linkOf(c: AlpacaClient, known: Map<string, OrderLink>, orderId: string, filledAt: string): Promise<OrderLink> {
+  let link = known.get(orderId);
+  if (link) return link;
+  const order = await getOrder(c, orderId);
+  const legLike = !order || (order.orderClass === 'mleg' && !order.legs?.length);
+  if (legLike && (await linkLegs(c, known, orderId, filledAt))) return known.get(orderId)!;
+  link = { clientOrderId: order?.clientOrderId || orderId, parentId: null };
+  known.set(orderId, link);
+  return link;
+}
+
+/** The fills after `cursor`, oldest first; `links` remembers each order's client_order_id and mleg parent between reads. */
+export async function listFills(c: AlpacaClient, cursor: FillCursor | null, links: Map<string, OrderLink>): Promise<FillPage> {
+  const wire = await readActivities(c, 'FILL', afterOf(cursor), WireFill);
   const fills: Fill[] = [];
   let latest = cursor;
   for (const a of wire) {
+    const link = await linkOf(c, links, a.order_id, a.transaction_time);
     fills.push({
       id: a.id,
       order_id: a.order_id,
-      client_order_id: await clientIdOf(c, clientIds, a.order_id),
+      client_order_id: link.clientOrderId,
+      parent_order_id: link.parentId,
       symbol: a.symbol,
       side: a.side === 'buy' ? 'buy' : 'sell',
       qty: a.qty,
@@ -106,4 +157,45 @@ export async function listFills(c: AlpacaClient, cursor: FillCursor | null, clie
     if (latest === null || isoMs(a.transaction_time) > isoMs(latest)) latest = a.transaction_time;
   }
   return { fills, cursor: latest };
+}
+
+/**
+ * Fee activities: GET /v2/account/activities/FEE, the non-trade activity shape (alpaca-py's
+ * NonTradeActivity: id, activity_type, date, net_amount, symbol, qty, per_share_amount,
+ * description, status). Alpaca's changelog of 2026-10-21 ("parent_id is now optional on fee
+ * activity events") says which fees name their trade: a fee with a one-to-one parent trade (a
+ * commission, COM) carries parent_id; the volume-based regulatory fees (REG, the SEC fee; TAF;
+ * CAT; ORF, the options regulatory fee; NRV, NRC, BSWP) are charged across a period's trades and
+ * name at most a symbol and a date. Both are read; trade memory attributes them (memory/fees.ts:
+ * by order, else by symbol and trade date, else not at all). A positive net_amount (a rebate) is
+ * not a fee and is skipped. The cursor is the latest date seen; each read re-reads from three days
+ * before it (fees post after the trade, sometimes days later), repeats dropped by id in the store.
+ */
+const WireFee = z.looseObject({
+  id: z.string().min(1),
+  activity_type: z.literal('FEE'),
+  date: z.string().min(10).optional(),
+  transaction_time: z.string().optional(),
+  net_amount: num,
+  symbol: z.string().nullable().optional(),
+  order_id: z.string().nullable().optional(),
+  parent_id: z.string().nullable().optional(),
+  description: z.string().nullable().optional(),
+});
+
+export const FEES_OVERLAP_MS = 3 * 86_400_000;
+
+export async function listFees(c: AlpacaClient, cursor: FillCursor | null): Promise<FeePage> {
+  const ms = cursor === null ? Number.NaN : Date.parse(cursor);
+  const after = Number.isFinite(ms) ? new Date(ms - FEES_OVERLAP_MS) : undefined;
+  const wire = await readActivities(c, 'FEE', after, WireFee);
+  const fees: FeeRecord[] = [];
+  let latest = cursor;
+  for (const a of wire) {
+    const date = (a.date ?? a.transaction_time ?? '').slice(0, 10);
+    if (/^\d{4}-\d{2}-\d{2}$/.test(date) && (latest === null || date > latest)) latest = date;
+    if (!(a.net_amount < 0)) continue;
+    fees.push({ id: a.id, amount: -a.net_amount, order_id: a.order_id || a.parent_id || null, symbol: a.symbol || null, date: date || null });
+  }
+  return { fees, cursor: latest };
 }

@@ -12,6 +12,7 @@ import type {
   BrokerOrder,
   Clock,
   FillCursor,
+  FeePage,
   FillPage,
   OptionChainRequest,
   OptionContract,
@@ -56,7 +57,7 @@ export class AlpacaBroker implements Broker {
   readonly mode: TradingMode;
   private readonly c: AlpacaClient;
   /** Order id → client_order_id, for fills (a FILL activity does not carry it). */
-  private readonly clientIds = new Map<string, string>();
+  private readonly orderLinks = new Map<string, activities.OrderLink>();
 
   constructor(sdk: Sdk, opts: AlpacaBrokerOptions) {
     this.mode = opts.mode;
@@ -137,7 +138,11 @@ export class AlpacaBroker implements Broker {
   }
 
   listFills(after: FillCursor | null): Promise<FillPage> {
-    return activities.listFills(this.c, after, this.clientIds);
+    return activities.listFills(this.c, after, this.orderLinks);
+  }
+
+  listFees(after: FillCursor | null): Promise<FeePage> {
+    return activities.listFees(this.c, after);
   }
 
   async close(): Promise<void> {

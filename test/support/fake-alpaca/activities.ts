@@ -22,6 +22,8 @@ const stamp = (ms: number) => new Date(ms).toISOString().replace(/[-:TZ.]/g, '')
 
 export class ActivityLog {
   readonly entries: FillActivity[] = [];
+  /** FEE activities (GET /v2/account/activities/FEE), in posting order: `postFee` adds one. */
+  readonly fees: FillActivity[] = [];
   pageSize = 100;
   reversePages = false;
   repeatPrevious = false;
@@ -61,13 +63,35 @@ export class ActivityLog {
     this.entries.push({ ...a });
   }
 
+  /**
+   * A fee as Alpaca posts it (a non-trade activity: id, activity_type FEE, date, net_amount < 0 for
+   * a charge, symbol, description, and parent_id for a per-trade fee); its date is the trade date.
+   */
+  postFee(fee: { date: string; net_amount: number; symbol?: string; description?: string; parent_id?: string; id?: string }): FillActivity {
+    const a: FillActivity = {
+      id: fee.id ?? `${fee.date.replace(/-/g, '')}000000000::${randomUUID()}`,
+      activity_type: 'FEE',
+      date: fee.date,
+      net_amount: decimal(fee.net_amount),
+      description: fee.description ?? 'REG fee',
+      status: 'executed',
+      ...(fee.symbol ? { symbol: fee.symbol } : {}),
+      ...(fee.parent_id ? { parent_id: fee.parent_id } : {}),
+    };
+    this.fees.push(a);
+    return a;
+  }
+
   handle(activityType: string, q: URLSearchParams): Outcome {
-    if (activityType !== 'FILL') return { status: 200, body: [] };
+    if (activityType !== 'FILL' && activityType !== 'FEE') return { status: 200, body: [] };
     const after = q.get('after');
     const afterMs = after ? Date.parse(after) : null;
     if (after && !Number.isFinite(afterMs)) return { status: 422, body: errorBody(422, 'invalid after') };
     const size = Math.min(Number(q.get('page_size') ?? 100) || 100, 100, this.pageSize);
-    let list = this.entries.filter((a) => afterMs === null || Date.parse(a.transaction_time!) > afterMs!);
+    const source = activityType === 'FEE' ? this.fees : this.entries;
+    // a non-trade activity has a date, not a transaction_time: `after` compares its day's end
+    const at = (a: FillActivity) => (a.transaction_time ? Date.parse(a.transaction_time) : Date.parse(`${a.date}T23:59:59Z`));
+    let list = source.filter((a) => afterMs === null || at(a) > afterMs!);
     if (q.get('direction') === 'desc') list = [...list].reverse();
     const token = q.get('page_token');
     const from = token ? list.findIndex((a) => a.id === token) + 1 : 0;

@@ -337,6 +337,13 @@ class LoopbackAlpaca implements FakeAlpaca {
   addOrder(fields: Partial<WireOrder> & { symbol: string }): WireOrder {
     return this.book.add(fields);
   }
+  addMlegOrder(
+    clientOrderId: string,
+    qty: number,
+    legs: Array<{ symbol: string; side: 'buy' | 'sell'; ratio_qty?: number; position_intent?: string }>,
+  ): WireOrder {
+    return this.book.addBody({ order_class: 'mleg', qty: String(qty), type: 'limit', limit_price: '1', time_in_force: 'day', legs }, clientOrderId);
+  }
   fill(orderId: string, options?: FillOptions): WireOrder {
     return this.book.fill(orderId, options);
   }

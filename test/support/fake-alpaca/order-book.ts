@@ -46,6 +46,8 @@ export class OrderBook {
   /** What POST /v2/orders accepted, in arrival order. */
   readonly submitted: WireOrder[] = [];
   private readonly parentOf = new Map<string, string>();
+  /** Legs of multi-leg orders: served by id (as Alpaca does), never listed on their own. */
+  private readonly mlegLegs = new Set<string>();
 
   constructor(private readonly deps: OrderBookDeps) {}
 
@@ -59,6 +61,12 @@ export class OrderBook {
 
   private register(o: WireOrder): void {
     this.orders.set(o.id, o);
+    if (o.order_class === 'mleg') {
+      for (const leg of legsOf(o)) {
+        this.orders.set(leg.id, leg);
+        this.mlegLegs.add(leg.id);
+      }
+    }
     for (const leg of exitsOf(o)) {
       this.orders.set(leg.id, leg);
       this.parentOf.set(leg.id, o.id);
@@ -119,6 +127,8 @@ export class OrderBook {
     o.filled_qty = decimal(filled);
     o.updated_at = new Date().toISOString();
     if (o.order_class !== 'mleg') this.deps.onFill?.(o, qty, price, filled, Math.max(0, total - filled));
+    // Alpaca posts a FILL per leg, under the leg's own order id (the activity names no parent)
+    else for (const leg of legsOf(o)) this.fillLeg(leg, qty * (num(leg.ratio_qty) ?? 1), opts.legPrices?.[String(leg.symbol)] ?? 1);
     if (filled < total - 1e-9) {
       o.status = 'partially_filled';
       return o;
@@ -130,6 +140,14 @@ export class OrderBook {
     // the entry filled: the take-profit goes live; Alpaca holds the stop until it triggers
     else for (const leg of exitsOf(o)) if (leg.type === 'limit') leg.status = 'new';
     return o;
+  }
+
+  private fillLeg(leg: WireOrder, qty: number, price: number): void {
+    const before = num(leg.filled_qty) ?? 0;
+    const total = num(leg.qty) ?? qty;
+    const filled = before + qty;
+    leg.filled_avg_price = decimal(((num(leg.filled_avg_price) ?? 0) * before + price * qty) / filled);
+    this.deps.onFill?.({ ...leg, filled_qty: decimal(filled) }, qty, price, filled, Math.max(0, total - filled));
   }
 
   cancel(id: string): Outcome {
@@ -187,7 +205,7 @@ export class OrderBook {
     const symbols = q.get('symbols')?.split(',').filter(Boolean);
     const after = q.get('after');
     const until = q.get('until');
-    let rows = [...this.orders.values()].filter((o) => !(nested && this.parentOf.has(o.id)));
+    let rows = [...this.orders.values()].filter((o) => !(nested && this.parentOf.has(o.id)) && !this.mlegLegs.has(o.id));
     rows = rows.filter((o) => (status === 'all' ? true : status === 'closed' ? CLOSED.has(o.status) : !CLOSED.has(o.status)));
     if (symbols) rows = rows.filter((o) => symbols.includes(o.symbol));
     if (after) rows = rows.filter((o) => String(o.submitted_at) > new Date(after).toISOString());
@@ -209,6 +227,13 @@ export class OrderBook {
 
   add(fields: Partial<WireOrder> & { symbol: string }): WireOrder {
     const o = makeOrder(fields);
+    this.register(o);
+    return o;
+  }
+
+  /** An order as POST /v2/orders would store it (no rules checked): a test's multi-leg order. */
+  addBody(body: OrderBody, coid: string): WireOrder {
+    const o = buildOrder(body, coid, { ap: 1, bp: 1 } as never);
     this.register(o);
     return o;
   }

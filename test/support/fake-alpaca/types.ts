@@ -58,6 +58,8 @@ export interface ClockAnswer {
 export interface FillOptions {
   price?: number;
   qty?: number;
+  /** A multi-leg order: each leg's execution price by OCC symbol (its FILL activity's price; default 1). */
+  legPrices?: Record<string, number>;
 }
 
 export interface FakeAlpaca {
@@ -94,6 +96,12 @@ export interface FakeAlpaca {
   /** Status given to accepted orders: 'new' (default), 'filled' (filled at once, as fill() does), or any raw string. */
   nextOrderStatus: string;
   /** Seed an order (any status, any raw fields) as if Alpaca had it already. */
+  /** A multi-leg order in the book (as POST /v2/orders stores one), to be filled with `fill(id, { legPrices })`. */
+  addMlegOrder(
+    clientOrderId: string,
+    qty: number,
+    legs: Array<{ symbol: string; side: 'buy' | 'sell'; ratio_qty?: number; position_intent?: string }>,
+  ): WireOrder;
   addOrder(order: Partial<WireOrder> & { symbol: string }): WireOrder;
   /**
    * Fill an order as the market would. A bracket / OTO entry that fills releases its exits (the
