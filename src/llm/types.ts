@@ -70,6 +70,8 @@ export interface Embeddings extends CallReceipt {
 /** A model a call may go to, and what it reserves if it does (nano-USD: 1e-9 USD). */
 export interface RouteCandidate {
   model: string;
+  /** The provider the call goes through (providers.ts; `gateway` unless the tier names its own). */
+  provider: string;
   worstNano: number;
   /** The route the ledger records if this model is reserved (primary, prefer, split:…, fallback, tier-cheapest, …). */
   route: string;
@@ -92,6 +94,11 @@ export interface CallQuote {
   remainingMonthlyNano: number;
 }
 
+export interface QualityFeedback {
+  /** The member's valid vote equalled the council's decision. */
+  agreedWithMajority?: boolean;
+}
+
 export interface LlmRouter {
   /** True when a gateway key is configured. */
   readonly configured: boolean;
@@ -99,6 +106,12 @@ export interface LlmRouter {
   /** What `complete(req)` would cost and where it would go under the current budget and circuits; sends and reserves nothing. */
   quote(req: CompletionRequest): Promise<CallQuote>;
   embed(req: EmbeddingRequest): Promise<Embeddings>;
+  /**
+   * What a caller learnt of a reply after the call (SPEC §15): e.g. the council, whether a member's vote agreed
+   * with the majority. A quality signal for the adaptive policy; unknown call ids are ignored. Optional: a
+   * router without statistics (not configured, a test double) has none.
+   */
+  feedback?(callId: string, signal: QualityFeedback): void;
   /** The name of the embedding model a call would use now (for lesson-vector bookkeeping). */
   embeddingModel(): string;
   close(): Promise<void>;
