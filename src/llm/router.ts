@@ -92,6 +92,10 @@ export function createRouter(deps: Deps, sources: RouterSources, opts: RouterOpt
         log.warn('council agreement not recorded', { callId, error: (err as Error).message });
       }
     },
+    routingSources() {
+      const view = endpoints.view();
+      return { table: view.table, providers: view.providers, catalog: { report: endpoints.catalog.report(), listed: endpoints.catalog.listed } };
+    },
     embeddingModel: () => endpoints.view().table.tiers.embedding.models[0]!,
     async close() {
       // the ledger is closed by deps.onClose; the HTTP agent holds nothing that outlives the process

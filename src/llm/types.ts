@@ -3,6 +3,7 @@
  * Expected failures are ToolError: GATEWAY_NOT_CONFIGURED, GATEWAY_UNAVAILABLE, BUDGET_EXHAUSTED, UNKNOWN_PRICE.
  */
 import type { ErrorCode } from '../errors.js';
+import type { RoutingSources } from './routing-report.js';
 
 export const TIERS = ['parse', 'analysis', 'options', 'reasoning', 'critical', 'embedding'] as const;
 export type Tier = (typeof TIERS)[number];
@@ -112,6 +113,8 @@ export interface LlmRouter {
    * router without statistics (not configured, a test double) has none.
    */
   feedback?(callId: string, signal: QualityFeedback): void;
+  /** What routing works with now (the live table with listed prices, the providers, the catalog), for get_llm_usage and doctor. */
+  routingSources?(): Omit<RoutingSources, 'stats' | 'recent'>;
   /** The name of the embedding model a call would use now (for lesson-vector bookkeeping). */
   embeddingModel(): string;
   close(): Promise<void>;

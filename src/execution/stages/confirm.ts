@@ -51,6 +51,7 @@ function refuseUnderCooldown(ctx: AttemptContext): void {
     latency_ms: null,
     cost_usd: null,
     remaining_daily_usd: null,
+    call_id: null,
   };
   throw new Refusal(
     'CONFIRMATION_REJECTED',
@@ -74,6 +75,7 @@ async function confirmingRouter(ctx: AttemptContext): Promise<LlmRouter> {
       latency_ms: null,
       cost_usd: null,
       remaining_daily_usd: null,
+      call_id: null,
     };
     throw new Refusal(
       'CONFIRMATION_UNAVAILABLE',
@@ -140,6 +142,7 @@ async function askOpus(ctx: AttemptContext, llm: LlmRouter, messages: ChatMessag
       latency_ms: latency,
       cost_usd: null,
       remaining_daily_usd: null,
+      call_id: isToolError(err) && typeof err.details.callId === 'string' ? err.details.callId : null,
     };
     if (isToolError(err) && err.details.reason === 'model_substituted') {
       throw new Refusal(
@@ -161,6 +164,7 @@ function judgeReply(ctx: AttemptContext, completion: Completion, startedAt: numb
     latency_ms: finiteOrNull(completion.latencyMs) ?? roundMs(performance.now() - startedAt),
     cost_usd: finiteOrNull(completion.costUsd),
     remaining_daily_usd: finiteOrNull(completion.remainingDailyUsd),
+    call_id: typeof completion.callId === 'string' ? completion.callId : null,
   };
   if (!isOpusModel(completion.modelServed)) {
     r.confirmation = { decision: null, reasons: [], problem: `the reply was served by ${String(completion.modelServed)}, not a Claude Opus model`, ...base };
