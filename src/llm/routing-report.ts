@@ -125,7 +125,7 @@ function tierRouting(src: RoutingSources, tier: Tier): RoutingReport['tiers'][nu
         latencyP95Ms: s?.latencyP95Ms ?? null,
         meanCostUsd: s?.meanCostUsd ?? null,
         quality: s?.quality ?? null,
-        windowQuality: adaptive && adaptive.signals ? Math.round(posteriorMean(adaptive) * 10_000) / 10_000 : null,
+        windowQuality: adaptive?.signals ? Math.round(posteriorMean(adaptive) * 10_000) / 10_000 : null,
       };
     }),
   };

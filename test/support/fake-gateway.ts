@@ -291,11 +291,11 @@ export async function startFakeGateway(opts: FakeGatewayOptions = {}): Promise<F
       if (b) return { b, source: 'script' };
     }
     const profile = req.model !== null ? profiles.get(req.model) : undefined;
-    if (profile) return profiled(profile, req);
+    if (profile) return profiled(profile);
     return { b: {}, source: 'default' };
   };
 
-  const profiled = (p: ModelProfile, req: GatewayRequest): { b: Behaviour; source: string } => {
+  const profiled = (p: ModelProfile): { b: Behaviour; source: string } => {
     const valid = rng.uniform() < p.quality;
     const jitter = p.jitter ? 1 + p.jitter * (2 * rng.uniform() - 1) : 1;
     const b: Behaviour = {
