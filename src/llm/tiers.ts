@@ -59,7 +59,7 @@ export const TierTableSchema = z.strictObject({
   providers: z.record(ProviderNameSchema, ProviderSpecSchema).optional(),
   catalog: z
     .strictObject({
-      refreshSec: z.number().int().min(5).max(86_400).default(300).describe('how often the providers’ model listings are read again'),
+      refreshSec: z.number().int().min(1).max(86_400).default(300).describe('how often the providers’ model listings are read again'),
     })
     .optional()
     .describe('present: models and prices come from each provider’s GET /models at run time'),
