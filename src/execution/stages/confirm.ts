@@ -107,6 +107,9 @@ async function accountSnapshot(ctx: AttemptContext): Promise<unknown> {
   }
 }
 
+/** The tool the confirmation is made for: what the ledger records and the gateway's attribution names (SPEC §15). */
+const CONFIRMING_TOOL = { place: 'place_order', replace: 'replace_order', close: 'close_position' } as const;
+
 /** The one critical-tier call, bounded by the deadline and the caller's signal; a failure is a refusal. */
 async function askOpus(ctx: AttemptContext, llm: LlmRouter, messages: ChatMessage[]): Promise<{ completion: Completion; startedAt: number }> {
   const { confirmationTimeoutMs } = ctx.env.options;
@@ -116,7 +119,7 @@ async function askOpus(ctx: AttemptContext, llm: LlmRouter, messages: ChatMessag
   try {
     const completion = await llm.complete({
       tier: 'critical',
-      tool: 'place_order',
+      tool: CONFIRMING_TOOL[ctx.action.kind],
       messages,
       responseFormat: CONFIRMATION_RESPONSE_FORMAT,
       signal,
