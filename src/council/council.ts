@@ -64,6 +64,8 @@ interface Session {
   log: Deps['log'];
   done: number;
   remainingDaily: number | null;
+  /** Each member's call id (the router's), to tell routing whether the member agreed with the majority. */
+  callIds: Array<string | null>;
 }
 
 type Asked = { outcome: MemberOutcome; raw: string | null };
@@ -99,7 +101,7 @@ export async function runCouncil(deps: Deps, router: LlmRouter, store: CouncilSt
   await report(hooks, 0, total, `asking ${total} council members`);
 
   const started = performance.now();
-  const session: Session = { deps, router, store, hooks, messages, expectedModel, councilId, total, log, done: 0, remainingDaily: null };
+  const session: Session = { deps, router, store, hooks, messages, expectedModel, councilId, total, log, done: 0, remainingDaily: null, callIds: [] };
   const outcomes = await askAll(session);
   refuseWhenNothingReached(session, outcomes);
   return decide(session, input.question, orderHash, outcomes, started);
@@ -159,6 +161,7 @@ async function askMember(s: Session, index: number): Promise<Asked> {
       deadline,
     ]);
     s.remainingDaily = s.remainingDaily === null ? completion.remainingDailyUsd : Math.min(s.remainingDaily, completion.remainingDailyUsd);
+    s.callIds[index] = completion.callId;
     return answeredOutcome(base, completion, t0);
   } catch (err) {
     return failedOutcome(s, base, err, controller.signal, t0);
@@ -235,9 +238,19 @@ function refuseWhenNothingReached(s: Session, outcomes: MemberOutcome[]): void {
   }
 }
 
+/** Agreement with the majority is a quality signal for adaptive routing (SPEC §15): one per valid vote. */
+function tellRoutingWhoAgreed(s: Session, outcomes: MemberOutcome[], decision: CouncilAggregate['decision']): void {
+  if (decision === 'NO_QUORUM' || !s.router.feedback) return;
+  for (const o of outcomes) {
+    const callId = s.callIds[o.member];
+    if (o.status === 'valid' && callId) s.router.feedback(callId, { agreedWithMajority: o.vote === decision });
+  }
+}
+
 /** Aggregate, sign a ticket when the vote was on an order, and journal the result. */
 async function decide(s: Session, question: string, orderHash: string | null, outcomes: MemberOutcome[], started: number): Promise<CouncilResult> {
   const aggregate = aggregateVotes(outcomes, s.deps.profile.council.quorum);
+  tellRoutingWhoAgreed(s, outcomes, aggregate.decision);
   let ticket: { ticket: string; ticketId: string; expiresAt: string } | null = null;
   if (orderHash && aggregate.decision !== 'NO_QUORUM') {
     ticket = await issueTicket(s.deps, { orderHash, decision: aggregate.decision, councilId: s.councilId });

@@ -58,6 +58,10 @@ export const ConfirmationVerdictSchema = z.strictObject({
   latency_ms: z.number().nullable(),
   cost_usd: z.number().nullable(),
   remaining_daily_usd: z.number().nullable(),
+  call_id: z
+    .string()
+    .nullable()
+    .describe("the router's call id: the same in the LLM ledger (get_llm_usage) and in the gateway's logs (x-request-id); null when no call was opened"),
 });
 export type ConfirmationVerdict = z.output<typeof ConfirmationVerdictSchema>;
 

@@ -1,25 +1,43 @@
 /**
- * What complete() and embed() share: the router's parts, a reservation that records its own refusal, and
- * the receipt every LLM-using tool reports.
+ * What complete() and embed() share: the router's parts, a reservation that records its own refusal, the
+ * attribution every gateway call carries (SPEC §15), and the receipt every LLM-using tool reports.
  */
-import type OpenAI from 'openai';
 import { ToolError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { LedgerView } from './budget.js';
+import type { Endpoints } from './endpoints.js';
 import type { BudgetLedger, CallMeta, ReserveDecision } from './ledger.js';
 import type { Resilience } from './resilience.js';
-import { nanoToUsd, type TierTable } from './tiers.js';
+import type { RoutingStatsStore } from './stats/store.js';
+import { nanoToUsd } from './tiers.js';
 import type { CallReceipt, Tier } from './types.js';
 
 export interface RouterParts {
-  table: TierTable;
+  /** The table (with listed prices), the providers and their clients, the route inputs: one view per call. */
+  endpoints: Endpoints;
   ledger: BudgetLedger;
-  client: OpenAI;
+  /** Circuits per endpoint (providers.ts endpointKey). */
   resilience: Resilience;
   log: Logger;
   random: () => number;
   /** The profile's confirmation.maxConfirmationsPerHour (the critical envelope). */
   maxConfirmationsPerHour: () => number;
+  /** Per tier × model results (the adaptive policy's evidence, get_llm_usage's `routing`); null: not kept. */
+  stats: RoutingStatsStore | null;
+  /** The active profile's name, for the attribution. */
+  profile: string;
+}
+
+/**
+ * SPEC §15: what the gateway's request logs and dashboards split spend by. The request id is our call id,
+ * the one in the ledger (and, for a confirmation, in the order audit); it stays the same across a call's
+ * retries and failovers.
+ */
+export function attribution(callId: string, tool: string, tier: Tier, profile: string): { headers: Record<string, string>; user: string } {
+  return {
+    headers: { 'x-request-id': callId, 'x-trading-mcp-tool': tool, 'x-trading-mcp-tier': tier, 'x-trading-mcp-profile': profile },
+    user: `tars-trading-mcp:${profile}`,
+  };
 }
 
 export type Reservation = ReturnType<BudgetLedger['reserve']>;

@@ -1,27 +1,36 @@
 /**
- * A chat completion (SPEC §9, §11): reserve → send → settle, once per attempt, until a reply is taken or the
- * call must stop. reserve: route() inside the ledger's transaction picks the model and its worst case (or
- * refuses, recorded, nothing sent). send: one model through the resilience policy. settle: the reply's usage
- * replaces the reservation (a critical reply from another model, or with implausible usage, is charged and not
- * used); a failure releases it and the next attempt fails over along the route.
+ * A chat completion (SPEC §9, §11, §15): reserve → send → settle, once per attempt, until a reply is taken or
+ * the call must stop. reserve: route() inside the ledger's transaction picks the endpoint (model × provider)
+ * and its worst case (or refuses, recorded, nothing sent). send: one endpoint through the resilience policy,
+ * with the call's attribution (headers and `user`). settle: the reply's usage replaces the reservation (a
+ * critical reply from another model, or with implausible usage, is charged and not used — whichever provider
+ * sent it); a failure releases it and the next attempt fails over along the route. Every attempt's result
+ * goes into the routing statistics (observe.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
-import { ToolError } from '../errors.js';
+import { ToolError, isToolError } from '../errors.js';
 import type { LedgerView } from './budget.js';
 import { usageAnomaly } from './budget.js';
-import { attemptTimeout, receipt, reserveOrRefuse, type ReplyUsage, type Reservation, type RouterParts } from './call.js';
+import { attemptTimeout, attribution, receipt, reserveOrRefuse, type ReplyUsage, type Reservation, type RouterParts } from './call.js';
+import type { RoutingView } from './endpoints.js';
 import { classifyFailure, sameModel } from './failures.js';
 import type { ReserveDecision, SettleInput } from './ledger.js';
+import { observeAnswer, observeFailure } from './observe.js';
+import { endpointKey, GATEWAY_PROVIDER } from './providers.js';
 import { callShape, preferredRefusal, route, routeBudget, type CallShape } from './route.js';
-import { costNano, isOpusModel, priceOf, type TierSpec } from './tiers.js';
+import { costNano, isOpusModel, priceOf, type TierSpec, type TierTable } from './tiers.js';
 import type { Completion, CompletionRequest } from './types.js';
+import { replyValidity } from './validity.js';
 
 /** Every usable model of the route was skipped: answered as GATEWAY_UNAVAILABLE with the last failure. */
 class NoCandidate extends Error {}
 
 interface ChatCall {
   req: CompletionRequest;
+  /** The routing view this call was opened with (one table and one set of prices for all its attempts). */
+  view: RoutingView;
+  table: TierTable;
   spec: TierSpec;
   critical: boolean;
   shape: CallShape;
@@ -30,43 +39,59 @@ interface ChatCall {
   callId: string;
   started: number;
   body: Omit<ChatCompletionCreateParamsNonStreaming, 'model'>;
+  headers: Record<string, string>;
+  /** Endpoints (providers.ts endpointKey) already tried. */
   tried: Set<string>;
   lastError: unknown;
 }
 
 export async function complete(parts: RouterParts, req: CompletionRequest): Promise<Completion> {
+  await parts.endpoints.ready();
   const call = openCall(parts, req);
-  for (let attempt = 1; ; attempt++) {
-    const reservation = reserve(parts, call, attempt);
-    const sentAt = performance.now();
-    try {
-      const reply = await send(parts, call, reservation.decision.model);
-      const completion = settleReply(parts, call, reservation, reply, sentAt);
-      if (completion) return completion; // null: a critical reply refused, fail over
-    } catch (err) {
-      settleFailure(parts, call, reservation, err, sentAt); // throws when the call must stop, else fail over
+  try {
+    for (let attempt = 1; ; attempt++) {
+      const reservation = reserve(parts, call, attempt);
+      const sentAt = performance.now();
+      try {
+        const reply = await send(parts, call, reservation.decision);
+        const completion = settleReply(parts, call, reservation, reply, sentAt);
+        if (completion) return completion; // null: a critical reply refused, fail over
+      } catch (err) {
+        settleFailure(parts, call, reservation, err, sentAt); // throws when the call must stop, else fail over
+      }
     }
+  } catch (err) {
+    // the call id is the ledger's (and the gateway's x-request-id): the caller's audit can name it
+    if (isToolError(err) && err.details.callId === undefined) err.details.callId = call.callId;
+    throw err;
   }
 }
 
 function openCall(parts: RouterParts, req: CompletionRequest): ChatCall {
   const started = performance.now();
-  const spec = parts.table.tiers[req.tier];
+  const view = parts.endpoints.view();
+  const table = view.table;
+  const spec = table.tiers[req.tier];
   const shape = callShape(spec, req);
   const callId = randomUUID();
   const deadline = Date.now() + (req.timeoutMs ?? spec.totalTimeoutMs ?? spec.timeoutMs * 2);
-  const refusal = preferredRefusal(parts.table, req.tier, req.preferModel);
+  const refusal = preferredRefusal(table, req.tier, req.preferModel);
   if (refusal?.code === 'UNKNOWN_PRICE') {
     parts.ledger.refuse(
       { callId, attempt: 1, tool: req.tool, tier: req.tier },
       { modelRequested: req.preferModel!, outcome: 'unknown_price', error: 'no price in the tier table', step: 0 },
     );
   }
-  if (refusal) throw refusal;
+  if (refusal) {
+    refusal.details.callId = callId;
+    throw refusal;
+  }
+  const attributed = attribution(callId, req.tool, req.tier, parts.profile);
   const body = {
     messages: req.messages,
     max_tokens: shape.maxTokens,
     stream: false as const,
+    user: attributed.user,
     ...(req.responseFormat
       ? {
           response_format: {
@@ -76,7 +101,21 @@ function openCall(parts: RouterParts, req: CompletionRequest): ChatCall {
         }
       : {}),
   };
-  return { req, spec, critical: req.tier === 'critical', shape, deadline, callId, started, body, tried: new Set(), lastError: undefined };
+  return {
+    req,
+    view,
+    table,
+    spec,
+    critical: req.tier === 'critical',
+    shape,
+    deadline,
+    callId,
+    started,
+    body,
+    headers: attributed.headers,
+    tried: new Set(),
+    lastError: undefined,
+  };
 }
 
 function reserve(parts: RouterParts, call: ChatCall, attempt: number): Reservation {
@@ -101,12 +140,15 @@ function decide(parts: RouterParts, call: ChatCall, attempt: number, view: Ledge
     tried: call.tried,
     random: parts.random,
   };
-  const r = route(parts.table, routeRequest, routeBudget(view, parts.maxConfirmationsPerHour()), parts.resilience);
+  const r = route(call.table, routeRequest, routeBudget(view, parts.maxConfirmationsPerHour()), parts.resilience, call.view.inputs);
   if (r.refusal) throw r.refusal;
   const pick = r.candidates[0];
   if (!pick) throw new NoCandidate();
-  return { model: pick.model, reserveNano: pick.worstNano, step: r.step, route: pick.route };
+  return { model: pick.model, provider: pick.provider, reserveNano: pick.worstNano, step: r.step, route: pick.route };
 }
+
+const providerOf = (d: ReserveDecision) => d.provider ?? GATEWAY_PROVIDER;
+const endpointOf = (d: ReserveDecision) => endpointKey(providerOf(d), d.model);
 
 function noModelAnswered(call: ChatCall): ToolError {
   const last = classifyFailure(call.lastError);
@@ -119,15 +161,26 @@ function noModelAnswered(call: ChatCall): ToolError {
   });
 }
 
-function send(parts: RouterParts, call: ChatCall, model: string): Promise<ChatCompletion> {
-  return parts.resilience.policyFor(model, call.deadline).execute(
+function send(parts: RouterParts, call: ChatCall, d: ReserveDecision): Promise<ChatCompletion> {
+  const client = parts.endpoints.client(providerOf(d));
+  return parts.resilience.policyFor(endpointOf(d), call.deadline).execute(
     // cockatiel's context signal only mirrors req.signal here (no timeout policy), so pass the caller's own:
     // handing openai a long-lived shared signal would leak one abort listener per call.
     () =>
-      parts.client.chat.completions.create({ ...call.body, model }, { signal: call.req.signal, timeout: attemptTimeout(call.spec.timeoutMs, call.deadline) }),
+      client.chat.completions.create(
+        { ...call.body, model: d.model },
+        { signal: call.req.signal, timeout: attemptTimeout(call.spec.timeoutMs, call.deadline), headers: call.headers },
+      ),
     call.req.signal,
   );
 }
+
+const attemptOf = (call: ChatCall, r: Reservation) => ({
+  callId: call.callId,
+  tier: call.req.tier,
+  model: r.decision.model,
+  provider: providerOf(r.decision),
+});
 
 interface MeasuredReply {
   /** The model the reply names, null when it names none. */
@@ -154,11 +207,11 @@ function measure(parts: RouterParts, call: ChatCall, r: Reservation, res: ChatCo
   // reasoning tokens are part of completion_tokens (billed at the output price); cached are part of prompt_tokens.
   // A reply without usage is charged its full reservation: never under-count what may have been billed.
   const cost = res.usage
-    ? costNano(priceOf(parts.table, served) ?? priceOf(parts.table, model)!, { inputTokens: u.input, cachedInputTokens: u.cached, outputTokens: u.output })
+    ? costNano(priceOf(call.table, served) ?? priceOf(call.table, model)!, { inputTokens: u.input, cachedInputTokens: u.cached, outputTokens: u.output })
     : r.decision.reserveNano;
   const latencyMs = performance.now() - sentAt;
   const anomaly = res.usage ? usageAnomaly(u, { maxOutputTokens: call.shape.maxTokens, worstInputTokens: call.shape.inputTokens }) : null;
-  if (anomaly) parts.resilience.isolate(model, { anomaly, tool: call.req.tool });
+  if (anomaly) parts.resilience.isolate(endpointOf(r.decision), { anomaly, tool: call.req.tool });
   const usage = {
     inputTokens: u.input,
     cachedInputTokens: u.cached,
@@ -179,9 +232,19 @@ function settleReply(parts: RouterParts, call: ChatCall, r: Reservation, res: Ch
   const view = parts.ledger.settle(r.rowId, { modelServed: m.served, ...m.usage, outcome: m.same ? 'ok' : 'substituted' });
   if (!m.same) parts.log.warn('gateway substituted the model', { modelRequested: model, modelServed: m.served, tier: call.req.tier, tool: call.req.tool });
   const choice = res.choices?.[0];
+  const content = choice?.message?.content ?? '';
+  observeAnswer(parts.stats, parts.log, {
+    ...attemptOf(call, r),
+    latencyMs: m.usage.latencyMs,
+    valid: replyValidity(content, call.req.responseFormat),
+    inputTokens: m.u.input,
+    cachedTokens: m.u.cached,
+    outputTokens: m.u.output,
+    costNano: m.usage.costNano,
+  });
   return {
     ...receipt(call.callId, call.req.tier, model, m.served, m.u, m.usage.costNano, performance.now() - call.started, r.decision.step, view),
-    content: choice?.message?.content ?? '',
+    content,
     finishReason: choice?.finish_reason ?? null,
     choiceCount: Array.isArray(res.choices) ? res.choices.length : 0,
   };
@@ -200,8 +263,14 @@ function criticalReplyTaken(parts: RouterParts, call: ChatCall, r: Reservation, 
       outcome: 'rejected_substitution',
       error: `asked ${model}, served ${m.served}`,
     });
-    parts.log.warn('critical reply from a substituted model refused', { modelRequested: model, modelServed: m.served, tool: call.req.tool });
-    call.tried.add(model);
+    parts.log.warn('critical reply from a substituted model refused', {
+      modelRequested: model,
+      modelServed: m.served,
+      provider: providerOf(r.decision),
+      tool: call.req.tool,
+    });
+    observeFailure(parts.stats, parts.log, { ...attemptOf(call, r), latencyMs: m.usage.latencyMs, outcome: 'malformed_reply', costNano: m.usage.costNano });
+    call.tried.add(endpointOf(r.decision));
     call.lastError =
       m.reported === null
         ? new ToolError('GATEWAY_UNAVAILABLE', `the gateway answered a critical call to ${model} without naming the model that served it`, {
@@ -233,10 +302,13 @@ function settleFailure(parts: RouterParts, call: ChatCall, r: Reservation, err: 
   const { tier } = call.req;
   const model = r.decision.model;
   const d = classifyFailure(err);
-  parts.ledger.release(r.rowId, { outcome: d.outcome, error: d.message, latencyMs: performance.now() - sentAt });
-  if (call.req.signal?.aborted) throw new ToolError('GATEWAY_UNAVAILABLE', `the ${tier} call was cancelled`, { tier, reason: 'aborted' });
-  parts.log.warn('model attempt failed', { tier, model, outcome: d.outcome, status: d.status, message: d.message });
-  call.tried.add(model);
+  const latencyMs = performance.now() - sentAt;
+  parts.ledger.release(r.rowId, { outcome: d.outcome, error: d.message, latencyMs });
+  const aborted = call.req.signal?.aborted === true;
+  observeFailure(parts.stats, parts.log, { ...attemptOf(call, r), latencyMs, outcome: aborted ? 'aborted' : d.outcome });
+  if (aborted) throw new ToolError('GATEWAY_UNAVAILABLE', `the ${tier} call was cancelled`, { tier, reason: 'aborted' });
+  parts.log.warn('model attempt failed', { tier, model, provider: providerOf(r.decision), outcome: d.outcome, status: d.status, message: d.message });
+  call.tried.add(endpointOf(r.decision));
   call.lastError = err;
   if (Date.now() >= call.deadline - 50) {
     const tried = [...call.tried];

@@ -1,20 +1,26 @@
 /**
- * Embeddings (SPEC §9): the embedding tier's one model, reserve → send → settle. No failover: another
- * model's vectors would not be comparable with the stored ones.
+ * Embeddings (SPEC §9): the embedding tier's one model, reserve → send → settle, through the first of the
+ * tier's providers that can take it (a key, the model listed, its circuit closed), with the call's
+ * attribution (SPEC §15). No failover: another model's vectors would not be comparable with the stored ones.
  */
 import { randomUUID } from 'node:crypto';
 import type { CreateEmbeddingResponse } from 'openai/resources/embeddings';
 import { ToolError } from '../errors.js';
 import { usageAnomaly, worstCaseInputTokens, type LedgerView } from './budget.js';
-import { attemptTimeout, receipt, reserveOrRefuse, type Reservation, type RouterParts } from './call.js';
+import { attemptTimeout, attribution, receipt, reserveOrRefuse, type Reservation, type RouterParts } from './call.js';
 import { classifyFailure, sameModel } from './failures.js';
 import type { CallMeta, ReserveDecision } from './ledger.js';
-import { costNano, nanoToUsd, priceOf, type ModelPrice } from './tiers.js';
+import { endpointKey, tierProviderNames } from './providers.js';
+import { costNano, nanoToUsd, priceOf, type ModelPrice, type TierTable } from './tiers.js';
 import type { EmbeddingRequest, Embeddings } from './types.js';
 
 interface EmbeddingCall {
   req: EmbeddingRequest;
+  table: TierTable;
   model: string;
+  /** The provider it goes to, and the circuit key of that endpoint. */
+  provider: string;
+  endpoint: string;
   price: ModelPrice;
   meta: CallMeta;
   inputTokens: number;
@@ -25,17 +31,20 @@ interface EmbeddingCall {
 }
 
 export async function embed(parts: RouterParts, req: EmbeddingRequest): Promise<Embeddings> {
+  await parts.endpoints.ready();
   const call = openEmbedding(parts, req);
   const reservation = reserveOrRefuse(parts.ledger, call.meta, call.model, (view) => decideEmbedding(parts, call, view));
   const sentAt = performance.now();
+  const attributed = attribution(call.meta.callId, req.tool, 'embedding', parts.profile);
   try {
+    const client = parts.endpoints.client(call.provider);
     const res = await parts.resilience
-      .policyFor(call.model, call.deadline)
+      .policyFor(call.endpoint, call.deadline)
       .execute(
         () =>
-          parts.client.embeddings.create(
-            { model: call.model, input: req.texts },
-            { signal: req.signal, timeout: attemptTimeout(call.timeoutMs, call.deadline) },
+          client.embeddings.create(
+            { model: call.model, input: req.texts, user: attributed.user },
+            { signal: req.signal, timeout: attemptTimeout(call.timeoutMs, call.deadline), headers: attributed.headers },
           ),
         req.signal,
       );
@@ -56,11 +65,22 @@ export async function embed(parts: RouterParts, req: EmbeddingRequest): Promise<
 
 function openEmbedding(parts: RouterParts, req: EmbeddingRequest): EmbeddingCall {
   const started = performance.now();
-  const spec = parts.table.tiers.embedding;
+  const { table, inputs } = parts.endpoints.view();
+  const spec = table.tiers.embedding;
   const model = spec.models[0]!;
   const meta = { callId: randomUUID(), attempt: 1, tool: req.tool, tier: 'embedding' as const };
   if (!req.texts.length) throw new ToolError('INVALID_INPUT', 'nothing to embed', {});
-  const price = priceOf(parts.table, model);
+  const providers = tierProviderNames(table, 'embedding');
+  const reachable = providers.filter((p) => (inputs.reachable?.(p) ?? true) && (inputs.listed?.(p, model) ?? true));
+  if (!reachable.length) {
+    throw new ToolError('GATEWAY_UNAVAILABLE', `embedding model ${model} is not offered by any provider of the embedding tier now; nothing was sent`, {
+      model,
+      tier: 'embedding',
+      reason: providers.some((p) => inputs.reachable?.(p) ?? true) ? 'not_listed' : 'no_key',
+    });
+  }
+  const provider = reachable.find((p) => !parts.resilience.isOpen(endpointKey(p, model))) ?? reachable[0]!;
+  const price = priceOf(table, model);
   if (!price) {
     parts.ledger.refuse(meta, { modelRequested: model, outcome: 'unknown_price', error: 'no price in the tier table', step: 0 });
     throw new ToolError('UNKNOWN_PRICE', `embedding model ${model} has no known price in the tier table; it is never called`, { model, tier: 'embedding' });
@@ -68,12 +88,25 @@ function openEmbedding(parts: RouterParts, req: EmbeddingRequest): EmbeddingCall
   const inputTokens = worstCaseInputTokens(req.texts);
   const reserveNano = costNano(price, { inputTokens, cachedInputTokens: 0, outputTokens: 0 });
   const deadline = Date.now() + (spec.totalTimeoutMs ?? spec.timeoutMs * 2);
-  return { req, model, price, meta, inputTokens, reserveNano, timeoutMs: spec.timeoutMs, deadline, started };
+  return {
+    req,
+    table,
+    model,
+    provider,
+    endpoint: endpointKey(provider, model),
+    price,
+    meta,
+    inputTokens,
+    reserveNano,
+    timeoutMs: spec.timeoutMs,
+    deadline,
+    started,
+  };
 }
 
 function decideEmbedding(parts: RouterParts, call: EmbeddingCall, view: LedgerView): ReserveDecision {
   const { model, reserveNano } = call;
-  if (parts.resilience.isOpen(model))
+  if (parts.resilience.isOpen(call.endpoint))
     throw new ToolError('GATEWAY_UNAVAILABLE', `embedding model ${model} is failing (circuit open)`, { model, reason: 'circuit_open' });
   const left = Math.min(view.dayLeftNano, view.monthLeftNano);
   if (left <= 0 || reserveNano > left) {
@@ -85,7 +118,7 @@ function decideEmbedding(parts: RouterParts, call: EmbeddingCall, view: LedgerVi
       downgradeStep: view.step,
     });
   }
-  return { model, reserveNano, step: view.step, route: 'primary' };
+  return { model, provider: call.provider, reserveNano, step: view.step, route: 'primary' };
 }
 
 function settleEmbedding(parts: RouterParts, call: EmbeddingCall, r: Reservation, res: CreateEmbeddingResponse, sentAt: number): Embeddings {
@@ -93,11 +126,11 @@ function settleEmbedding(parts: RouterParts, call: EmbeddingCall, r: Reservation
   const served = typeof res.model === 'string' && res.model ? res.model : model;
   const input = res.usage?.prompt_tokens ?? 0;
   const cost = res.usage
-    ? costNano(priceOf(parts.table, served) ?? call.price, { inputTokens: input, cachedInputTokens: 0, outputTokens: 0 })
+    ? costNano(priceOf(call.table, served) ?? call.price, { inputTokens: input, cachedInputTokens: 0, outputTokens: 0 })
     : call.reserveNano;
   const same = sameModel(model, served);
   const anomaly = res.usage ? usageAnomaly({ input, output: 0 }, { maxOutputTokens: 0, worstInputTokens: call.inputTokens }) : null;
-  if (anomaly) parts.resilience.isolate(model, { anomaly, tool: req.tool });
+  if (anomaly) parts.resilience.isolate(call.endpoint, { anomaly, tool: req.tool });
   const view = parts.ledger.settle(r.rowId, {
     modelServed: served,
     inputTokens: input,

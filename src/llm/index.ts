@@ -15,8 +15,10 @@
 import type { Deps } from '../deps.js';
 import { ToolError } from '../errors.js';
 import type { BudgetLedger } from './ledger.js';
+import { resolveProviders } from './providers.js';
 import type { RouterOptions } from './router.js';
-import { loadTierTable, usdToNano, type TierTable } from './tiers.js';
+import type { RoutingStatsStore } from './stats/store.js';
+import { loadTierTable, tiersPath, usdToNano, type TierTable } from './tiers.js';
 import type { CallReceipt, LlmRouter } from './types.js';
 
 export type { CallQuote, CallReceipt, Completion, CompletionRequest, Embeddings, LlmRouter } from './types.js';
@@ -38,6 +40,20 @@ export const getLedger = (deps: Deps): Promise<BudgetLedger> =>
     return ledger;
   });
 
+/** The routing statistics under the data dir (the router's evidence; get_llm_usage's `routing`; doctor). */
+export const getRoutingStats = (deps: Deps): Promise<RoutingStatsStore> =>
+  deps.service('llm-routing-stats', async (d) => {
+    const { SqliteRoutingStats } = await import('./stats/sqlite.js');
+    const stats = new SqliteRoutingStats(d.dataDir);
+    d.onClose(() => stats.close());
+    return stats;
+  });
+
+/** Whether any provider a tier uses has its key (the gateway's, or a tier's own provider's). */
+export function anyProviderKey(deps: Deps, table: TierTable, env: Readonly<Record<string, string | undefined>> = process.env): boolean {
+  return [...resolveProviders(table, deps.config.gateway, env).values()].some((p) => p.apiKey);
+}
+
 function notConfigured(table: TierTable): LlmRouter {
   const refuse = async (): Promise<never> => {
     throw new ToolError('GATEWAY_NOT_CONFIGURED', 'no LLM gateway key is configured: set LLM_GATEWAY_API_KEY (or TETRATE_API_KEY) and restart the server', {
@@ -54,16 +70,23 @@ function notConfigured(table: TierTable): LlmRouter {
   };
 }
 
-/** Build a router for these deps (tests and the bench pass options; tools use getLlm). */
+/**
+ * Build a router for these deps (tests and the bench pass options; tools use getLlm). It routes with the
+ * tier table file as it changes (table-source.ts) and keeps its statistics under the data dir.
+ */
 export async function createLlm(deps: Deps, options: RouterOptions = {}): Promise<LlmRouter> {
   const table = await getTierTable(deps);
-  if (!deps.config.gateway.apiKey) return notConfigured(table);
-  const [ledger, { createRouter }] = await Promise.all([getLedger(deps), import('./router.js')]);
-  if (deps.config.simulatedModels) {
-    const { simulatedFetch } = await import('./simulated.js');
-    return createRouter(deps, table, ledger, { ...options, fetch: simulatedFetch() });
-  }
-  return createRouter(deps, table, ledger, options);
+  if (!anyProviderKey(deps, table, options.env)) return notConfigured(table);
+  const [ledger, stats, { createRouter }, { tableSource }] = await Promise.all([
+    getLedger(deps),
+    getRoutingStats(deps),
+    import('./router.js'),
+    import('./table-source.js'),
+  ]);
+  const source = tableSource(tiersPath(deps.config.tiersPath), table, deps.log.child({ area: 'llm' }));
+  // --simulated-models: every provider's client talks to the scripted stand-ins, never to a network
+  const fetchOption = deps.config.simulatedModels ? { fetch: (await import('./simulated.js')).simulatedFetch() } : {};
+  return createRouter(deps, { table: source, ledger, stats }, { ...options, ...fetchOption });
 }
 
 export const getLlm = (deps: Deps): Promise<LlmRouter> => deps.service('llm', (d) => createLlm(d));

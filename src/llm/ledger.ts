@@ -41,6 +41,8 @@ export interface CallMeta {
 
 export interface ReserveDecision {
   model: string;
+  /** Where the call goes (providers.ts); absent: the gateway. */
+  provider?: string;
   reserveNano: number;
   step: number;
   route: string;
@@ -86,6 +88,8 @@ export interface CallRow {
   error: string | null;
   pid: number;
   usage_anomaly: string | null;
+  /** The provider the attempt went to (`gateway` unless its tier names its own). */
+  provider: string;
 }
 
 export interface GroupRow {
@@ -132,14 +136,15 @@ export class BudgetLedger {
       CREATE INDEX IF NOT EXISTS calls_critical_at ON calls(at_ms) WHERE tier = 'critical';
     `);
     this.addColumnIfMissing('usage_anomaly', 'TEXT');
+    this.addColumnIfMissing('provider', "TEXT NOT NULL DEFAULT 'gateway'");
     this.stmts = {
       getTotal: this.db.prepare<[string], { committed_nano: number }>('SELECT committed_nano FROM totals WHERE period = ?'),
       bump: this.db.prepare<[string, number]>(
         'INSERT INTO totals (period, committed_nano) VALUES (?, ?) ON CONFLICT(period) DO UPDATE SET committed_nano = committed_nano + excluded.committed_nano',
       ),
       insert: this.db.prepare(
-        `INSERT INTO calls (call_id, attempt, at, at_ms, day, month, tool, tier, model_requested, route, downgrade_step, state, reserved_nano, cost_nano, outcome, error, pid)
-         VALUES (@call_id, @attempt, @at, @at_ms, @day, @month, @tool, @tier, @model_requested, @route, @downgrade_step, @state, @reserved_nano, @cost_nano, @outcome, @error, @pid)`,
+        `INSERT INTO calls (call_id, attempt, at, at_ms, day, month, tool, tier, model_requested, route, downgrade_step, state, reserved_nano, cost_nano, outcome, error, pid, provider)
+         VALUES (@call_id, @attempt, @at, @at_ms, @day, @month, @tool, @tier, @model_requested, @route, @downgrade_step, @state, @reserved_nano, @cost_nano, @outcome, @error, @pid, @provider)`,
       ),
       row: this.db.prepare<[number], CallRow>('SELECT * FROM calls WHERE id = ?'),
       settle: this.db.prepare(
@@ -233,6 +238,7 @@ export class BudgetLedger {
         outcome: 'pending',
         error: null,
         pid: process.pid,
+        provider: decision.provider ?? 'gateway',
       });
       this.bumpTotals({ day: view.day, month: view.month, tier: meta.tier }, decision.reserveNano);
       return { rowId: Number(info.lastInsertRowid), decision, view };
@@ -306,6 +312,7 @@ export class BudgetLedger {
       outcome: r.outcome,
       error: r.error,
       pid: process.pid,
+      provider: 'gateway',
     });
   }
 

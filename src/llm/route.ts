@@ -1,29 +1,37 @@
 /**
- * Routing as a pure function (SPEC §9, §11, §15): the models a chat call may try now, in order, each with
- * its worst-case cost, from the tier table, the request, the budget as the ledger sees it and which
- * circuits are open. No HTTP, no ledger, no clock: the router calls it inside the ledger's reservation
- * transaction, and quote() with the current view.
+ * Routing as a pure function (SPEC §9, §11, §15): the endpoints (model × provider) a chat call may try now,
+ * in order, each with its worst-case cost, from the tier table, the request, the budget as the ledger sees
+ * it, which circuits are open, and what the router knows besides (RouteInputs: which providers have a key,
+ * which models each provider's catalog lists, each model's recent observations, the arena's scores). No HTTP,
+ * no ledger, no clock: the router calls it inside the ledger's reservation transaction, and quote() with the
+ * current view.
  *
- * Rules (the router's, unchanged):
- *   critical   Opus models only, a preferred one first; never downgraded nor blocked by the shared budget,
- *              only by its own envelope (envelope.ts), checked against the model about to be reserved.
+ * Rules:
+ *   critical   Opus models only, a preferred one first, then the table's order; never a policy (always fixed),
+ *              never downgraded nor blocked by the shared budget, only by its own envelope (envelope.ts),
+ *              checked against the model about to be reserved.
  *   step 0     the preferred model, else the tier's policy's primary (policies/); then the fallback order.
- *   step 1, 2  downgradePool (budget.ts), cheapest worst case first.
- *   always     a model without a price is never a candidate (none priced: UNKNOWN_PRICE); a model already
+ *   step 1, 2  downgradePool (budget.ts), cheapest worst case first: the budget's ceiling over any policy.
+ *   endpoints  each model, in that order, through each of the tier's providers in turn (providers.ts: the
+ *              primary provider, then its fallbacks); a provider without its key, or whose catalog does not
+ *              list the model, is skipped for it (no_key, unlisted: never called).
+ *   always     a model without a price is never a candidate (none priced: UNKNOWN_PRICE); an endpoint already
  *              tried in this call or whose circuit is open is skipped; a model is a candidate only if its
  *              worst case fits what is left of the shared budget (nothing left: not even a zero-priced one);
- *              usable models of which none fits: BUDGET_EXHAUSTED.
+ *              usable models of which none fits: BUDGET_EXHAUSTED; nothing listed: GATEWAY_UNAVAILABLE
+ *              (not_listed); no provider with a key: GATEWAY_NOT_CONFIGURED.
  * A refusal is returned, not thrown, beside what was considered. No refusal and no candidate means every
- * usable model was skipped (the router answers GATEWAY_UNAVAILABLE).
+ * usable endpoint was skipped (the router answers GATEWAY_UNAVAILABLE).
  *
  * @example
  *   const r = route(table, { tier: 'parse', inputTokens: 120, maxTokens: 1024, attempt: 1 }, budget, { isOpen: () => false });
- *   // r.candidates[0] → { model: 'deepseek-v3.2', worstNano: 1_234, route: 'primary' }
+ *   // r.candidates[0] → { model: 'deepseek-v3.2', provider: 'gateway', worstNano: 1_234, route: 'primary' }
  */
 import { ToolError } from '../errors.js';
 import { downgradePool, worstCaseInputTokens, type CriticalView, type LedgerView } from './budget.js';
 import { refuseOutsideCriticalEnvelope } from './envelope.js';
-import { policyOf } from './policies/index.js';
+import { pickPrimary, type ExternalQuality, type Observation } from './policies/index.js';
+import { endpointKey, tierProviderNames } from './providers.js';
 import { costNano, isOpusModel, nanoToUsd, priceOf, type TierSpec, type TierTable } from './tiers.js';
 import type { CallQuote, ChatTier, CompletionRequest, RouteCandidate } from './types.js';
 
@@ -55,13 +63,26 @@ export function routeBudget(view: Pick<LedgerView, 'step' | 'dayLeftNano' | 'mon
   return { step: view.step, dayLeftNano: view.dayLeftNano, monthLeftNano: view.monthLeftNano, critical: view.critical, maxConfirmationsPerHour };
 }
 
+/** Circuits by endpoint key (providers.ts endpointKey: the bare model id through the gateway). */
 export interface CircuitView {
-  isOpen(model: string): boolean;
+  isOpen(endpoint: string): boolean;
+}
+
+/** What the router knows beyond the table and the budget; every part optional (absent: no constraint, no history). */
+export interface RouteInputs {
+  /** Whether the provider can be called (its key is set). Default: yes. */
+  reachable?: (provider: string) => boolean;
+  /** false when the provider's catalog is known and does not list the model (it is never called there). Default: listed. */
+  listed?: (provider: string, model: string) => boolean;
+  /** The model's recent observations in the tier, oldest first (the adaptive policy's evidence). */
+  history?: (tier: ChatTier, model: string) => readonly Observation[];
+  /** The arena's per-model quality (wired at merge; absent here). */
+  external?: ExternalQuality;
 }
 
 export type Candidate = RouteCandidate;
 
-export type SkipReason = 'tried' | 'circuit_open' | 'over_budget';
+export type SkipReason = 'tried' | 'circuit_open' | 'over_budget' | 'unlisted' | 'no_key';
 
 export interface RouteResult {
   step: number;
@@ -103,14 +124,14 @@ export function preferredRefusal(table: TierTable, tier: ChatTier, preferModel: 
   return null;
 }
 
-export function route(table: TierTable, req: RouteRequest, budget: RouteBudget, circuits: CircuitView): RouteResult {
-  return req.tier === 'critical' ? routeCritical(table, req, budget, circuits) : routeShared(table, req, budget, circuits);
+export function route(table: TierTable, req: RouteRequest, budget: RouteBudget, circuits: CircuitView, inputs: RouteInputs = {}): RouteResult {
+  return req.tier === 'critical' ? routeCritical(table, req, budget, circuits, inputs) : routeShared(table, req, budget, circuits, inputs);
 }
 
 const worstOf = (table: TierTable, req: RouteRequest) => (model: string) =>
   costNano(priceOf(table, model)!, { inputTokens: req.inputTokens, cachedInputTokens: 0, outputTokens: req.maxTokens });
 
-function routeCritical(table: TierTable, req: RouteRequest, budget: RouteBudget, circuits: CircuitView): RouteResult {
+function routeCritical(table: TierTable, req: RouteRequest, budget: RouteBudget, circuits: CircuitView, inputs: RouteInputs): RouteResult {
   const spec = table.tiers.critical;
   const order = req.preferModel ? [req.preferModel, ...spec.models.filter((m) => m !== req.preferModel)] : spec.models;
   const priced = order.filter((m) => isOpusModel(m) && priceOf(table, m));
@@ -122,11 +143,16 @@ function routeCritical(table: TierTable, req: RouteRequest, budget: RouteBudget,
   const worst = worstOf(table, req);
   const label = (m: string) => (req.attempt > 1 ? 'failover' : req.preferModel === m ? 'prefer' : 'primary');
   const { usable, skipped } = partition(
-    priced.map((model) => ({ model, worstNano: worst(model), route: label(model) })),
+    endpoints(
+      table,
+      req.tier,
+      priced.map((model) => ({ model, worstNano: worst(model), route: label(model) })),
+    ),
     req.tried,
     circuits,
+    inputs,
   );
-  if (!usable.length) return { step: 0, candidates: [], skipped, refusal: null };
+  if (!usable.length) return { step: 0, candidates: [], skipped, refusal: unreachable(req, skipped) };
   try {
     // never downgraded nor blocked by the shared budget (its reservation still counts there), only by its own envelope
     refuseOutsideCriticalEnvelope(budget, usable[0]!.worstNano, req.attempt === 1, budget.maxConfirmationsPerHour);
@@ -137,9 +163,9 @@ function routeCritical(table: TierTable, req: RouteRequest, budget: RouteBudget,
   return { step: 0, candidates: usable, skipped, refusal: null };
 }
 
-function routeShared(table: TierTable, req: RouteRequest, budget: RouteBudget, circuits: CircuitView): RouteResult {
+function routeShared(table: TierTable, req: RouteRequest, budget: RouteBudget, circuits: CircuitView, inputs: RouteInputs): RouteResult {
   const worst = worstOf(table, req);
-  const ordered = budget.step === 0 ? primaryFirst(table, req) : cheapestFirst(table, req, budget.step, worst);
+  const ordered = budget.step === 0 ? primaryFirst(table, req, worst, circuits, inputs) : cheapestFirst(table, req, budget.step, worst);
   const priced = ordered.filter((c) => priceOf(table, c.model));
   if (!priced.length) {
     return refused(
@@ -152,11 +178,16 @@ function routeShared(table: TierTable, req: RouteRequest, budget: RouteBudget, c
   }
   const label = req.attempt > 1 ? (r: string) => `failover(${r})` : (r: string) => r;
   const { usable, skipped } = partition(
-    priced.map((c) => ({ model: c.model, worstNano: worst(c.model), route: label(c.route) })),
+    endpoints(
+      table,
+      req.tier,
+      priced.map((c) => ({ model: c.model, worstNano: worst(c.model), route: label(c.route) })),
+    ),
     req.tried,
     circuits,
+    inputs,
   );
-  if (!usable.length) return { step: budget.step, candidates: [], skipped, refusal: null };
+  if (!usable.length) return { step: budget.step, candidates: [], skipped, refusal: unreachable(req, skipped) };
   const left = Math.min(budget.dayLeftNano, budget.monthLeftNano);
   // once settled spend reaches the cap nothing is sent, not even a zero-priced model
   const fit = left > 0 ? usable.filter((c) => c.worstNano <= left) : [];
@@ -164,11 +195,37 @@ function routeShared(table: TierTable, req: RouteRequest, budget: RouteBudget, c
   return { step: budget.step, candidates: fit, skipped, refusal: fit.length ? null : budgetExhausted(req.tier, usable, budget) };
 }
 
-/** Step 0: the preferred model, else the policy's primary; then the rest of the tier in its fallback order. */
-function primaryFirst(table: TierTable, req: RouteRequest): Array<{ model: string; route: string }> {
+/** Step 0: the preferred model, else the policy's primary among what can be called now; then the rest of the tier in its fallback order. */
+function primaryFirst(
+  table: TierTable,
+  req: RouteRequest,
+  worst: (m: string) => number,
+  circuits: CircuitView,
+  inputs: RouteInputs,
+): Array<{ model: string; route: string }> {
   const spec = table.tiers[req.tier];
-  const first = req.preferModel ? { model: req.preferModel, route: 'prefer' } : policyOf(spec)(spec, { random: req.random ?? (() => 0) });
+  const first = req.preferModel
+    ? { model: req.preferModel, route: 'prefer' }
+    : pickPrimary(spec, {
+        tier: req.tier,
+        random: req.random ?? (() => 0),
+        eligible: spec.models.filter((m) => priceOf(table, m) && hasUsableEndpoint(table, req, m, circuits, inputs)),
+        worstNano: worst,
+        price: (m) => priceOf(table, m),
+        history: inputs.history ? (m) => inputs.history!(req.tier, m) : undefined,
+        external: inputs.external,
+      });
   return [first, ...spec.models.filter((m) => m !== first.model).map((model) => ({ model, route: 'fallback' }))];
+}
+
+function hasUsableEndpoint(table: TierTable, req: RouteRequest, model: string, circuits: CircuitView, inputs: RouteInputs): boolean {
+  return tierProviderNames(table, req.tier).some((provider) => skipReason({ model, provider }, req.tried, circuits, inputs) === null);
+}
+
+/** Each model through each of the tier's providers, in order: model-major, so a provider's outage fails over to the same model elsewhere first. */
+function endpoints(table: TierTable, tier: ChatTier, models: Array<Omit<Candidate, 'provider'>>): Candidate[] {
+  const providers = tierProviderNames(table, tier);
+  return models.flatMap((c) => providers.map((provider) => ({ model: c.model, provider, worstNano: c.worstNano, route: c.route })));
 }
 
 /** Steps 1 and 2: the step's downgrade pool, priced models only, cheapest worst case first (ties by name). */
@@ -180,15 +237,60 @@ function cheapestFirst(table: TierTable, req: RouteRequest, step: number, worst:
     .map((model) => ({ model, route }));
 }
 
-function partition(all: Candidate[], tried: ReadonlySet<string> | undefined, circuits: CircuitView): { usable: Candidate[]; skipped: RouteResult['skipped'] } {
+function skipReason(
+  c: Pick<Candidate, 'model' | 'provider'>,
+  tried: ReadonlySet<string> | undefined,
+  circuits: CircuitView,
+  inputs: RouteInputs,
+): SkipReason | null {
+  if (inputs.reachable && !inputs.reachable(c.provider)) return 'no_key';
+  if (inputs.listed && !inputs.listed(c.provider, c.model)) return 'unlisted';
+  const key = endpointKey(c.provider, c.model);
+  if (tried?.has(key)) return 'tried';
+  if (circuits.isOpen(key)) return 'circuit_open';
+  return null;
+}
+
+function partition(
+  all: Candidate[],
+  tried: ReadonlySet<string> | undefined,
+  circuits: CircuitView,
+  inputs: RouteInputs,
+): { usable: Candidate[]; skipped: RouteResult['skipped'] } {
   const usable: Candidate[] = [];
   const skipped: RouteResult['skipped'] = [];
   for (const c of all) {
-    if (tried?.has(c.model)) skipped.push({ ...c, reason: 'tried' });
-    else if (circuits.isOpen(c.model)) skipped.push({ ...c, reason: 'circuit_open' });
+    const reason = skipReason(c, tried, circuits, inputs);
+    if (reason) skipped.push({ ...c, reason });
     else usable.push(c);
   }
   return { usable, skipped };
+}
+
+/**
+ * Nothing usable and nothing tried or broken: the call can never go anywhere as things stand. Not listed by
+ * any catalog → GATEWAY_UNAVAILABLE (not_listed); no provider with a key → GATEWAY_NOT_CONFIGURED. Else null
+ * (the router reports the last failure).
+ */
+function unreachable(req: RouteRequest, skipped: RouteResult['skipped']): ToolError | null {
+  if (!skipped.length || skipped.some((c) => c.reason !== 'unlisted' && c.reason !== 'no_key')) return null;
+  const unlisted = [...new Set(skipped.filter((c) => c.reason === 'unlisted').map((c) => c.model))];
+  if (unlisted.length) {
+    return new ToolError(
+      'GATEWAY_UNAVAILABLE',
+      `no ${req.tier} model is offered now: ${unlisted.join(', ')} not listed by the provider's /models; none is called`,
+      {
+        tier: req.tier,
+        reason: 'not_listed',
+        models: unlisted,
+      },
+    );
+  }
+  const providers = [...new Set(skipped.map((c) => c.provider))];
+  return new ToolError('GATEWAY_NOT_CONFIGURED', `no key is set for the ${req.tier} tier's providers (${providers.join(', ')}); nothing was sent`, {
+    tier: req.tier,
+    providers,
+  });
 }
 
 const overBudget = (cs: Candidate[]) => cs.map((c) => ({ ...c, reason: 'over_budget' as const }));
@@ -212,13 +314,13 @@ function budgetExhausted(tier: ChatTier, usable: Candidate[], budget: RouteBudge
 
 /**
  * What a call would cost and where it would go under this budget (nothing reserved, nothing sent). A split
- * tier is quoted at its first weighted entry (the call itself draws). `cheapestWorstCaseNano` is over every
+ * tier is quoted at its first weighted entry, an adaptive one at the draw of a 0 (the call itself draws). `cheapestWorstCaseNano` is over every
  * priced model the call's tier may use at this step, whatever the circuits, the budget or a refused
  * preferred model: the least a call of this shape can reserve.
  */
-export function quoteRoute(table: TierTable, req: CompletionRequest, budget: RouteBudget, circuits: CircuitView): CallQuote {
+export function quoteRoute(table: TierTable, req: CompletionRequest, budget: RouteBudget, circuits: CircuitView, inputs: RouteInputs = {}): CallQuote {
   const shape = callShape(table.tiers[req.tier], req);
-  const r = route(table, { tier: req.tier, preferModel: req.preferModel, ...shape, attempt: 1 }, budget, circuits);
+  const r = route(table, { tier: req.tier, preferModel: req.preferModel, ...shape, attempt: 1 }, budget, circuits, inputs);
   const pool = [...r.candidates, ...r.skipped];
   const refusal =
     preferredRefusal(table, req.tier, req.preferModel) ??

@@ -4,17 +4,24 @@
  * table whose `critical` tier names a model that is not Claude Opus stops the server.
  *
  * Shape:
- *   models: { "<id>": { inputPerM, outputPerM, cachedInputPerM? } }   USD per million tokens
- *   tiers:  { "<tier>": { models: [id, ...]   // order = primary first, then the fallback order
- *                         maxTokens, timeoutMs (per attempt), totalTimeoutMs (retries + failover bound),
- *                         split?: { "<id>": weight, ... } } }        // optional weighted primary pick
- * A tier may name a model with no price entry: such a model is never called (UNKNOWN_PRICE).
+ *   models:    { "<id>": { inputPerM, outputPerM, cachedInputPerM? } }   USD per million tokens
+ *   tiers:     { "<tier>": { models: [id, ...]   // order = primary first, then the fallback order
+ *                            maxTokens, timeoutMs (per attempt), totalTimeoutMs (retries + failover bound),
+ *                            policy?: fixed | split | adaptive (policies/spec.ts; default fixed),
+ *                            providers?: [name, ...] (providers.ts; default ["gateway"]) } }
+ *   providers: { "<name>": { baseUrl, keyEnv, listsModels? } }            a tier's own endpoints (optional)
+ *   catalog:   { refreshSec }   read the providers' GET /models: unlisted models are skipped, listed prices used (catalog.ts)
+ * A tier may name a model with no price entry: such a model is never called (UNKNOWN_PRICE). The critical tier's
+ * policy is fixed, always: a table that says otherwise is refused at start-up, like a non-Opus critical model.
+ * `split: {...}` on a tier (the shape before `policy`) still reads as `policy: {kind: "split", weights: {...}}`.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../config.js';
 import { PROFILES_DIR } from '../paths.js';
+import { PolicySpecSchema, type PolicySpec } from './policies/spec.js';
+import { ProviderNameSchema, ProviderSpecSchema, providerProblems } from './providers.js';
 import { TIERS, type Tier } from './types.js';
 
 export const SHIPPED_TIERS_PATH = resolve(PROFILES_DIR, 'tiers.json');
@@ -33,7 +40,12 @@ export const TierSpecSchema = z.strictObject({
   maxTokens: z.number().int().nonnegative().describe('max output tokens per call (the reservation assumes all of them)'),
   timeoutMs: z.number().int().positive().describe('per attempt'),
   totalTimeoutMs: z.number().int().positive().optional().describe('bound on retries and failover together; default 2 × timeoutMs'),
-  split: z.record(z.string().min(1), z.number().finite().positive()).optional().describe('weighted pick of the primary, e.g. {"a": 90, "b": 10}'),
+  policy: PolicySpecSchema.optional().describe('how the primary of a call is picked at downgrade step 0; default fixed'),
+  split: z
+    .record(z.string().min(1), z.number().finite().positive())
+    .optional()
+    .describe('the shape before `policy`: the same as policy {kind: "split", weights}'),
+  providers: z.array(ProviderNameSchema).min(1).optional().describe('where calls go, primary first; default ["gateway"]'),
 });
 export type TierSpec = z.output<typeof TierSpecSchema>;
 
@@ -44,6 +56,13 @@ export const TierTableSchema = z.strictObject({
   source: z.string().optional(),
   models: z.record(z.string().min(1), ModelPriceSchema),
   tiers: z.strictObject(Object.fromEntries(TIERS.map((t) => [t, TierSpecSchema])) as Record<Tier, typeof TierSpecSchema>),
+  providers: z.record(ProviderNameSchema, ProviderSpecSchema).optional(),
+  catalog: z
+    .strictObject({
+      refreshSec: z.number().int().min(1).max(86_400).default(300).describe('how often the providers’ model listings are read again'),
+    })
+    .optional()
+    .describe('present: models and prices come from each provider’s GET /models at run time'),
 });
 export type TierTable = z.output<typeof TierTableSchema>;
 
@@ -68,6 +87,29 @@ export function isOpusModel(model: unknown): boolean {
   return OPUS_MODEL.test(prefix ? model.slice(prefix.length) : model);
 }
 
+/** The tier's routing policy: `policy`, else the older `split` shape, else fixed. */
+export function policySpecOf(spec: TierSpec): PolicySpec {
+  if (spec.policy) return spec.policy;
+  if (spec.split && Object.keys(spec.split).length) return { kind: 'split', weights: spec.split };
+  return { kind: 'fixed' };
+}
+
+/** The first problem of a tier's policy, or null: critical is fixed; split names its own models; embedding takes no experiment. */
+function policyProblem(tier: Tier, spec: TierSpec): string | null {
+  if (spec.policy && spec.split) return `${tier} has both policy and split: keep policy`;
+  const policy = policySpecOf(spec);
+  if (tier === 'critical' && policy.kind !== 'fixed') {
+    return `the critical tier's policy must be fixed (the Opus confirmation never takes part in an experiment), found ${policy.kind}`;
+  }
+  if (tier === 'embedding' && policy.kind !== 'fixed')
+    return `the embedding tier's policy must be fixed (vectors of different models are not comparable), found ${policy.kind}`;
+  if (policy.kind === 'split') {
+    const stray = Object.keys(policy.weights).find((m) => !spec.models.includes(m));
+    if (stray) return `${tier} split names ${stray}, which is not in ${tier}.models`;
+  }
+  return null;
+}
+
 /** Throws ConfigError with one line naming the problem. */
 export function validateTierTable(raw: unknown, where: string): TierTable {
   const parsed = TierTableSchema.safeParse(raw);
@@ -78,11 +120,11 @@ export function validateTierTable(raw: unknown, where: string): TierTable {
   const notOpus = table.tiers.critical.models.filter((m) => !isOpusModel(m));
   if (notOpus.length) throw new ConfigError(`tier table ${where}: the critical tier must use Claude Opus models only, found ${notOpus.join(', ')}`);
   for (const tier of TIERS) {
-    const spec = table.tiers[tier];
-    for (const m of Object.keys(spec.split ?? {})) {
-      if (!spec.models.includes(m)) throw new ConfigError(`tier table ${where}: ${tier}.split names ${m}, which is not in ${tier}.models`);
-    }
+    const problem = policyProblem(tier, table.tiers[tier]);
+    if (problem) throw new ConfigError(`tier table ${where}: ${problem}`);
   }
+  const providers = providerProblems(table);
+  if (providers.length) throw new ConfigError(`tier table ${where}: ${providers[0]}`);
   return table;
 }
 

@@ -3,6 +3,7 @@
  * Expected failures are ToolError: GATEWAY_NOT_CONFIGURED, GATEWAY_UNAVAILABLE, BUDGET_EXHAUSTED, UNKNOWN_PRICE.
  */
 import type { ErrorCode } from '../errors.js';
+import type { RoutingSources } from './routing-report.js';
 
 export const TIERS = ['parse', 'analysis', 'options', 'reasoning', 'critical', 'embedding'] as const;
 export type Tier = (typeof TIERS)[number];
@@ -70,6 +71,8 @@ export interface Embeddings extends CallReceipt {
 /** A model a call may go to, and what it reserves if it does (nano-USD: 1e-9 USD). */
 export interface RouteCandidate {
   model: string;
+  /** The provider the call goes through (providers.ts; `gateway` unless the tier names its own). */
+  provider: string;
   worstNano: number;
   /** The route the ledger records if this model is reserved (primary, prefer, split:…, fallback, tier-cheapest, …). */
   route: string;
@@ -92,6 +95,11 @@ export interface CallQuote {
   remainingMonthlyNano: number;
 }
 
+export interface QualityFeedback {
+  /** The member's valid vote equalled the council's decision. */
+  agreedWithMajority?: boolean;
+}
+
 export interface LlmRouter {
   /** True when a gateway key is configured. */
   readonly configured: boolean;
@@ -99,6 +107,14 @@ export interface LlmRouter {
   /** What `complete(req)` would cost and where it would go under the current budget and circuits; sends and reserves nothing. */
   quote(req: CompletionRequest): Promise<CallQuote>;
   embed(req: EmbeddingRequest): Promise<Embeddings>;
+  /**
+   * What a caller learnt of a reply after the call (SPEC §15): e.g. the council, whether a member's vote agreed
+   * with the majority. A quality signal for the adaptive policy; unknown call ids are ignored. Optional: a
+   * router without statistics (not configured, a test double) has none.
+   */
+  feedback?(callId: string, signal: QualityFeedback): void;
+  /** What routing works with now (the live table with listed prices, the providers, the catalog), for get_llm_usage and doctor. */
+  routingSources?(): Omit<RoutingSources, 'stats' | 'recent'>;
   /** The name of the embedding model a call would use now (for lesson-vector bookkeeping). */
   embeddingModel(): string;
   close(): Promise<void>;

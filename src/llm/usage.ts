@@ -2,14 +2,17 @@
  * The usage report behind `get_llm_usage` and `trading://usage`: both envelopes (SPEC §11) — the shared
  * budget today (America/New_York trading day) and this month, by tier, model and tool, with the current
  * downgrade step; and the critical tier's own daily cap and confirmations in the last hour — plus the
- * replies flagged as usage anomalies. Reads the ledger only; works without a gateway key.
+ * replies flagged as usage anomalies, and `routing` (SPEC §15: routing-report.ts). Reads the ledger and the
+ * routing statistics only (no gateway call); works without a gateway key.
  */
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { DOWNGRADE_STEPS } from './budget.js';
 import type { BudgetLedger, GroupRow } from './ledger.js';
 import { criticalEnvelope } from './envelope.js';
-import { getLedger } from './index.js';
+import { getLedger, getLlm, getRoutingStats, getTierTable } from './index.js';
+import { resolveProviders } from './providers.js';
+import { RoutingReportSchema, routingLines, routingReport, type RoutingReport } from './routing-report.js';
 import { nanoToUsd } from './tiers.js';
 
 const Group = z.strictObject({
@@ -73,6 +76,7 @@ export const UsageReportSchema = z.strictObject({
     meaning: z.string(),
     thresholds: z.string(),
   }),
+  routing: RoutingReportSchema.describe('per tier its policy and providers, per model its durable routing statistics; the catalog and the providers'),
   recent: z.array(
     z.strictObject({
       at: z.string(),
@@ -117,6 +121,16 @@ function anomalies(ledger: BudgetLedger, view: { day: string; month: string }): 
   };
 }
 
+/** Routing as the router sees it now (the live table, its catalog), or the start-up table when no router is configured. */
+export async function routingNow(deps: Deps): Promise<RoutingReport> {
+  const [router, stats] = await Promise.all([getLlm(deps), getRoutingStats(deps)]);
+  const sources = router.routingSources?.() ?? {
+    table: await getTierTable(deps),
+    providers: resolveProviders(await getTierTable(deps), deps.config.gateway, process.env),
+  };
+  return routingReport({ ...sources, stats: stats.summary(), recent: (tier, model) => stats.recent(tier, model) });
+}
+
 export async function usageReport(deps: Deps, recentLimit = 10): Promise<UsageReport> {
   const ledger = await getLedger(deps);
   const view = ledger.view();
@@ -146,6 +160,7 @@ export async function usageReport(deps: Deps, recentLimit = 10): Promise<UsageRe
     },
     critical: criticalEnvelope(view, deps.profile.confirmation.maxConfirmationsPerHour),
     usageAnomalies: anomalies(ledger, view),
+    routing: await routingNow(deps),
     recent: ledger.recent(recentLimit).map((r) => ({
       at: r.at,
       tool: r.tool,
@@ -172,6 +187,13 @@ export function renderUsage(r: UsageReport): string {
   if (r.usageAnomalies.month)
     lines.push(`Usage anomalies (gateway reported more than allowed): ${r.usageAnomalies.today} today, ${r.usageAnomalies.month} this month.`);
   if (r.today.byTier.length) lines.push(`Today by tier: ${r.today.byTier.map((g) => `${g.key} ${g.calls} call(s) ${usd(g.costUsd)}`).join('; ')}.`);
+  const routing = routingLines(r.routing);
+  if (routing.length) lines.push(`Routing: ${routing.join(' | ')}.`);
+  if (r.routing.catalog.unlisted.length) {
+    lines.push(
+      `Not listed by their provider (skipped, never called): ${r.routing.catalog.unlisted.map((u) => `${u.model} (${u.tier}, ${u.provider})`).join(', ')}.`,
+    );
+  }
   if (!r.gatewayConfigured) lines.push('No gateway key is configured: LLM tools answer GATEWAY_NOT_CONFIGURED.');
   return lines.join('\n');
 }

@@ -14,7 +14,7 @@ import { randomInt } from 'node:crypto';
 import { ToolError } from '../errors.js';
 import { filterTrips, type RegimeFilter } from './aggregates.js';
 import { betaQuantile } from './beta.js';
-import { betaDraw, MAX_SEED, seededRng } from './random.js';
+import { betaDraw, MAX_SEED, seededRng } from '../random.js';
 import type { RoundTrip } from './trips.js';
 
 export interface StrategyArm {

@@ -22,7 +22,12 @@ export const GROUP_SPECS: Record<ToolGroup, GroupSpec> = {
   account: { title: 'Account', requires: ['broker'], uses: [] },
   risk: { title: 'Risk', requires: ['broker'], uses: [], note: 'halt_trading needs only the data dir' },
   council: { title: 'Council', requires: ['gateway'], uses: [] },
-  llm: { title: 'LLM usage', requires: [], uses: [] },
+  llm: {
+    title: 'LLM usage and drafting',
+    requires: [],
+    uses: ['gateway'],
+    note: 'get_llm_usage needs nothing; draft_order needs the gateway key (the parse tier)',
+  },
   execution: {
     title: 'Execution',
     requires: ['broker', 'gateway'],

@@ -26,6 +26,7 @@ export const TOOL_MODULES: readonly ToolLoader[] = [
   async () => (await import('./select-strategy.js')).selectStrategyTool,
   async () => (await import('./council-vote.js')).councilVoteTool,
   async () => (await import('./get-llm-usage.js')).getLlmUsageTool,
+  async () => (await import('./draft-order.js')).draftOrderTool,
   // execution (executor profile)
   async () => (await import('./place-order.js')).placeOrderTool,
   async () => (await import('./replace-order.js')).replaceOrderTool,

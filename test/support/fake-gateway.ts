@@ -54,8 +54,19 @@
  *   costUsd are what it reported, i.e. what it would bill).
  * A matcher is a model id, a RegExp on the model, `{tier}` (models of that tier in `opts.tiers`, default the
  * shipped table), or a predicate on the request.
+ *
+ * Hidden model profiles (routing simulations, SPEC §15): `gw.profile(model, {quality, latencyMs, outputTokens, ...})`
+ * makes every request to that model not otherwise scripted answer like a model of that quality: with probability
+ * `quality` the schema's example (valid), else a reply that is JSON but not valid against the schema (`invalid`),
+ * after `latencyMs` (± `jitter` fraction), reporting `outputTokens` completion tokens (of which `reasoningTokens`).
+ * Draws come from `opts.seed` (deterministic). Consulted after queued behaviours and scripts.
+ *
+ * The listing is mutable: `gw.list(model, price?)` adds (or reprices) a model in `/v1/models`, `gw.unlist(model)`
+ * removes it (requests for it still answer: what the router does with an unlisted model is under test).
+ * Every recorded request keeps its `headers` (lower-case names), for the attribution the router sends.
  */
 import { createHash } from 'node:crypto';
+import { seededRng } from '../../src/random.js';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -111,9 +122,26 @@ export interface RecordedRequest {
   servedModel: string | null;
   usage: GatewayUsage | null;
   costUsd: number | null;
-  /** 'default' | 'queued' | 'script' plus flags (hang, reset, malformed). */
+  /** 'default' | 'queued' | 'script' | 'profile' (+ ':invalid') plus flags (hang, reset, malformed). */
   behaviour: string;
   latencyMs: number;
+  /** The request's headers (node lower-cases the names). */
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/** How a model answers when nothing is scripted for it: hidden from the router, known to the test or bench. */
+export interface ModelProfile {
+  /** Probability that a reply is valid against the request's schema (1: always). */
+  quality: number;
+  latencyMs?: number;
+  /** Latency varies uniformly by ± this fraction (default 0). */
+  jitter?: number;
+  /** Completion tokens reported (default: the honest count of the content). */
+  outputTokens?: number;
+  /** Of which reasoning tokens. */
+  reasoningTokens?: number;
+  /** The content of a valid reply (default: the schema's example); e.g. a council vote the model holds. */
+  content?: (req: GatewayRequest) => string;
 }
 
 export interface FakeModel {
@@ -130,6 +158,8 @@ export interface FakeGatewayOptions {
   apiKey?: string;
   embeddingDims?: number;
   port?: number;
+  /** Seed of the profiles' draws (default 1). */
+  seed?: number;
 }
 
 export interface FakeGateway {
@@ -139,6 +169,12 @@ export interface FakeGateway {
   script(handler: (req: GatewayRequest) => Behaviour | undefined): void;
   /** Drop queued behaviours and script handlers (the log stays). */
   resetBehaviours(): void;
+  /** Answer this model like one of this hidden quality, latency and verbosity (null: drop the profile). */
+  profile(model: string, profile: ModelProfile | null): void;
+  /** Add (or reprice) a model in GET /v1/models. */
+  list(model: string, price?: ModelPrice): void;
+  /** Remove a model from GET /v1/models. */
+  unlist(model: string): void;
   totalCostUsd(filter?: (r: RecordedRequest) => boolean): number;
   close(): Promise<void>;
 }
@@ -221,10 +257,12 @@ const perToken = (perM: number) => String(perM / 1e6);
 
 export async function startFakeGateway(opts: FakeGatewayOptions = {}): Promise<FakeGateway> {
   const tiers = opts.tiers ?? loadTierTable();
-  const models: FakeModel[] =
-    opts.models ??
-    [...new Set(Object.values(tiers.tiers).flatMap((t) => t.models))].map((id) => ({ id, ...(tiers.models[id] ? { price: tiers.models[id] } : {}) }));
+  const models: FakeModel[] = opts.models
+    ? [...opts.models]
+    : [...new Set(Object.values(tiers.tiers).flatMap((t) => t.models))].map((id) => ({ id, ...(tiers.models[id] ? { price: tiers.models[id] } : {}) }));
   const priceOf = new Map(models.filter((m) => m.price).map((m) => [m.id, m.price!]));
+  const profiles = new Map<string, ModelProfile>();
+  const rng = seededRng(opts.seed ?? 1);
   const dims = opts.embeddingDims ?? 1536;
   const requests: RecordedRequest[] = [];
   const queue: Array<{ matcher: Matcher; behaviours: Behaviour[]; remaining: number }> = [];
@@ -252,7 +290,20 @@ export async function startFakeGateway(opts: FakeGatewayOptions = {}): Promise<F
       const b = s(req);
       if (b) return { b, source: 'script' };
     }
+    const profile = req.model !== null ? profiles.get(req.model) : undefined;
+    if (profile) return profiled(profile);
     return { b: {}, source: 'default' };
+  };
+
+  const profiled = (p: ModelProfile): { b: Behaviour; source: string } => {
+    const valid = rng.uniform() < p.quality;
+    const jitter = p.jitter ? 1 + p.jitter * (2 * rng.uniform() - 1) : 1;
+    const b: Behaviour = {
+      ...(p.latencyMs ? { latencyMs: Math.max(0, Math.round(p.latencyMs * jitter)) } : {}),
+      ...(p.outputTokens !== undefined ? { usage: { completion_tokens: p.outputTokens, reasoning_tokens: p.reasoningTokens ?? 0 } } : {}),
+      ...(valid ? (p.content ? { content: p.content } : {}) : { content: '{"unexpected": "not what the schema asked for"}' }),
+    };
+    return { b, source: valid ? 'profile' : 'profile:invalid' };
   };
 
   const readBody = (req: IncomingMessage) =>
@@ -356,6 +407,7 @@ export async function startFakeGateway(opts: FakeGatewayOptions = {}): Promise<F
         costUsd: null,
         behaviour: 'default',
         latencyMs: 0,
+        headers: req.headers,
       };
       requests.push(record);
       const finish = (status: number) => {
@@ -371,7 +423,7 @@ export async function startFakeGateway(opts: FakeGatewayOptions = {}): Promise<F
         finish(200);
         return send(res, 200, {
           object: 'list',
-          data: models.map((m) => ({
+          data: [...models].map((m) => ({
             id: m.id,
             object: 'model',
             created: 1_700_000_000,
@@ -448,6 +500,21 @@ export async function startFakeGateway(opts: FakeGatewayOptions = {}): Promise<F
     resetBehaviours() {
       queue.length = 0;
       scripts.length = 0;
+    },
+    profile(model, profile) {
+      if (profile) profiles.set(model, profile);
+      else profiles.delete(model);
+    },
+    list(model, price) {
+      const at = models.findIndex((m) => m.id === model);
+      const entry: FakeModel = { id: model, ...(price ? { price } : {}) };
+      if (at >= 0) models[at] = entry;
+      else models.push(entry);
+      if (price) priceOf.set(model, price);
+    },
+    unlist(model) {
+      const at = models.findIndex((m) => m.id === model);
+      if (at >= 0) models.splice(at, 1);
     },
     totalCostUsd(filter) {
       return requests.filter((r) => r.costUsd !== null && (!filter || filter(r))).reduce((s, r) => s + r.costUsd!, 0);

@@ -1,4 +1,4 @@
-/** The SPEC §3 tool table (with §12's build_iron_condor), as the tests pin it. */
+/** The SPEC §3 tool table (with §12's build_iron_condor, and draft_order: the parse tier's work, issue 22), as the tests pin it. */
 export const SPEC_TOOLS: Record<'analyst' | 'council' | 'executor', string[]> = {
   analyst: [
     'search_lessons',
@@ -13,6 +13,7 @@ export const SPEC_TOOLS: Record<'analyst' | 'council' | 'executor', string[]> = 
     'get_orders',
     'get_trade_memory',
     'get_llm_usage',
+    'draft_order',
   ],
   council: [
     'search_lessons',
@@ -27,6 +28,7 @@ export const SPEC_TOOLS: Record<'analyst' | 'council' | 'executor', string[]> = 
     'get_orders',
     'get_trade_memory',
     'get_llm_usage',
+    'draft_order',
   ],
   executor: [
     'search_lessons',
@@ -39,6 +41,7 @@ export const SPEC_TOOLS: Record<'analyst' | 'council' | 'executor', string[]> = 
     'get_orders',
     'get_trade_memory',
     'get_llm_usage',
+    'draft_order',
     'place_order',
     'replace_order',
     'close_position',
@@ -62,6 +65,7 @@ export const READ_ONLY: Record<string, boolean> = {
   get_trade_memory: true,
   select_strategy: true,
   get_llm_usage: true,
+  draft_order: true,
   place_order: false,
   replace_order: false,
   close_position: false,

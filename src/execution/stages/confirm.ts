@@ -51,6 +51,7 @@ function refuseUnderCooldown(ctx: AttemptContext): void {
     latency_ms: null,
     cost_usd: null,
     remaining_daily_usd: null,
+    call_id: null,
   };
   throw new Refusal(
     'CONFIRMATION_REJECTED',
@@ -74,6 +75,7 @@ async function confirmingRouter(ctx: AttemptContext): Promise<LlmRouter> {
       latency_ms: null,
       cost_usd: null,
       remaining_daily_usd: null,
+      call_id: null,
     };
     throw new Refusal(
       'CONFIRMATION_UNAVAILABLE',
@@ -105,6 +107,9 @@ async function accountSnapshot(ctx: AttemptContext): Promise<unknown> {
   }
 }
 
+/** The tool the confirmation is made for: what the ledger records and the gateway's attribution names (SPEC §15). */
+const CONFIRMING_TOOL = { place: 'place_order', replace: 'replace_order', close: 'close_position' } as const;
+
 /** The one critical-tier call, bounded by the deadline and the caller's signal; a failure is a refusal. */
 async function askOpus(ctx: AttemptContext, llm: LlmRouter, messages: ChatMessage[]): Promise<{ completion: Completion; startedAt: number }> {
   const { confirmationTimeoutMs } = ctx.env.options;
@@ -114,7 +119,7 @@ async function askOpus(ctx: AttemptContext, llm: LlmRouter, messages: ChatMessag
   try {
     const completion = await llm.complete({
       tier: 'critical',
-      tool: 'place_order',
+      tool: CONFIRMING_TOOL[ctx.action.kind],
       messages,
       responseFormat: CONFIRMATION_RESPONSE_FORMAT,
       signal,
@@ -140,6 +145,7 @@ async function askOpus(ctx: AttemptContext, llm: LlmRouter, messages: ChatMessag
       latency_ms: latency,
       cost_usd: null,
       remaining_daily_usd: null,
+      call_id: isToolError(err) && typeof err.details.callId === 'string' ? err.details.callId : null,
     };
     if (isToolError(err) && err.details.reason === 'model_substituted') {
       throw new Refusal(
@@ -161,6 +167,7 @@ function judgeReply(ctx: AttemptContext, completion: Completion, startedAt: numb
     latency_ms: finiteOrNull(completion.latencyMs) ?? roundMs(performance.now() - startedAt),
     cost_usd: finiteOrNull(completion.costUsd),
     remaining_daily_usd: finiteOrNull(completion.remainingDailyUsd),
+    call_id: typeof completion.callId === 'string' ? completion.callId : null,
   };
   if (!isOpusModel(completion.modelServed)) {
     r.confirmation = { decision: null, reasons: [], problem: `the reply was served by ${String(completion.modelServed)}, not a Claude Opus model`, ...base };

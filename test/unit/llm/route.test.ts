@@ -93,7 +93,12 @@ describe('route: the downgrade steps', () => {
 
   it('the worst case follows the request: max output tokens at the output price, input at the uncached price', () => {
     const r = route(shipped, req('parse', { inputTokens: 2000, maxTokens: 10 }), budget(), closed);
-    expect(r.candidates[0]).toEqual({ model: 'deepseek-v3.2', worstNano: Math.ceil((2000 * 0.28 + 10 * 0.42) * 1000 - 1e-6), route: 'primary' });
+    expect(r.candidates[0]).toEqual({
+      model: 'deepseek-v3.2',
+      provider: 'gateway',
+      worstNano: Math.ceil((2000 * 0.28 + 10 * 0.42) * 1000 - 1e-6),
+      route: 'primary',
+    });
   });
 
   it('a weighted split draws the primary once per route at step 0, and never when a model is pinned or the budget has stepped down', () => {

@@ -5,7 +5,7 @@
  * 10%, which is more than 4 standard errors for the shapes drawn here).
  */
 import { describe, expect, it } from 'vitest';
-import { betaDraw, logGammaDraw, seededRng, xoshiro128ss } from '../../../src/memory/random.js';
+import { betaDraw, logGammaDraw, seededRng, xoshiro128ss } from '../../../src/random.js';
 
 const N = 20_000;
 

@@ -1,10 +1,10 @@
 /**
- * Seeded randomness for the sampler: xoshiro128** (Blackman & Vigna, 2018; 128-bit state, period
+ * Seeded randomness for the strategy sampler (memory/) and the routing bandit (llm/policies/): xoshiro128** (Blackman & Vigna, 2018; 128-bit state, period
  * 2^128 − 1, passes BigCrush), its state filled from the seed by splitmix32; normals by Box–Muller;
  * Gamma(k) by Marsaglia & Tsang (2000), with the k < 1 boost Gamma(k + 1)·U^(1/k); Beta(a, b) as
  * X / (X + Y) for X ~ Gamma(a), Y ~ Gamma(b), computed from log draws so tiny shapes never give 0/0.
- * Written here (about 60 lines) because a seedable generator in src would otherwise be a new
- * runtime dependency (pure-rand is only here as fast-check's).
+ * On the ground floor so both floors above may draw from it. Written here (about 60 lines) because a
+ * seedable generator in src would otherwise be a new runtime dependency (pure-rand is only here as fast-check's).
  *
  * @example const rng = seededRng(42); betaDraw(rng, 3, 2) // same value for seed 42, every run
  */

@@ -1,0 +1,226 @@
+/**
+ * The routing statistics in SQLite: `<dataDir>/llm-routing.sqlite` (WAL, synchronous=NORMAL: a lost last
+ * observation after a power cut costs a sample, never money). One row per model attempt in `observations`;
+ * the council's verdict per call in `agreements` (one per call id, written after the call). Several server
+ * processes share the file: each keeps the latest KEEP_RECENT observations per tier × model in memory,
+ * its own at once, the others' read incrementally (by row id) at most every `refreshMs`.
+ */
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { openSqliteWith } from '../../store/sqlite.js';
+import type { Observation } from '../policies/evidence.js';
+import { KEEP_RECENT, quantile, type ObservationInput, type RoutingStatsStore, type TierModelStats } from './store.js';
+
+export const ROUTING_STATS_FILE = 'llm-routing.sqlite';
+
+interface ObservationRow {
+  id: number;
+  at_ms: number;
+  call_id: string;
+  tier: string;
+  model: string;
+  outcome: 'ok' | 'failed';
+  valid: number | null;
+  latency_ms: number;
+  input_tokens: number;
+  cached_tokens: number;
+  output_tokens: number;
+  cost_nano: number;
+  agreed: number | null;
+}
+
+const armKey = (tier: string, model: string) => `${tier}\u0000${model}`;
+const bool = (v: number | null): boolean | null => (v === null ? null : v !== 0);
+
+function toObservation(r: ObservationRow): Observation {
+  return {
+    at: r.at_ms,
+    callId: r.call_id,
+    outcome: r.outcome,
+    valid: bool(r.valid),
+    agreed: bool(r.agreed),
+    latencyMs: r.latency_ms,
+    inputTokens: r.input_tokens,
+    cachedTokens: r.cached_tokens,
+    outputTokens: r.output_tokens,
+    costNano: r.cost_nano,
+  };
+}
+
+export class SqliteRoutingStats implements RoutingStatsStore {
+  readonly path: string;
+  private readonly db: Database.Database;
+  private readonly stmts;
+  private readonly arms = new Map<string, Observation[]>();
+  /** The answered observation of each cached call (agreements land on it). */
+  private readonly byCall = new Map<string, Observation>();
+  private readonly own = new Set<number>();
+  private lastObservationId = 0;
+  private lastAgreementRowid = 0;
+  private refreshedAt = 0;
+
+  constructor(
+    dataDir: string,
+    private readonly refreshMs = 1000,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.path = join(dataDir, ROUTING_STATS_FILE);
+    this.db = openSqliteWith(Database, this.path, { synchronous: 'NORMAL' });
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS observations (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, at_ms INTEGER NOT NULL, call_id TEXT NOT NULL,
+        tier TEXT NOT NULL, model TEXT NOT NULL, provider TEXT NOT NULL, outcome TEXT NOT NULL, valid INTEGER,
+        latency_ms REAL NOT NULL, input_tokens INTEGER NOT NULL, cached_tokens INTEGER NOT NULL,
+        output_tokens INTEGER NOT NULL, cost_nano INTEGER NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS observations_arm ON observations(tier, model, id);
+      CREATE INDEX IF NOT EXISTS observations_call ON observations(call_id);
+      CREATE TABLE IF NOT EXISTS agreements (call_id TEXT PRIMARY KEY, agreed INTEGER NOT NULL, at_ms INTEGER NOT NULL);
+    `);
+    const select = `SELECT o.id, o.at_ms, o.call_id, o.tier, o.model, o.outcome, o.valid, o.latency_ms, o.input_tokens, o.cached_tokens,
+      o.output_tokens, o.cost_nano, CASE WHEN o.outcome = 'ok' THEN a.agreed END AS agreed
+      FROM observations o LEFT JOIN agreements a ON a.call_id = o.call_id`;
+    this.stmts = {
+      insert: this.db.prepare(
+        `INSERT INTO observations (at_ms, call_id, tier, model, provider, outcome, valid, latency_ms, input_tokens, cached_tokens, output_tokens, cost_nano)
+         VALUES (@at_ms, @call_id, @tier, @model, @provider, @outcome, @valid, @latency_ms, @input_tokens, @cached_tokens, @output_tokens, @cost_nano)`,
+      ),
+      agree: this.db.prepare<[string, number, number]>('INSERT OR REPLACE INTO agreements (call_id, agreed, at_ms) VALUES (?, ?, ?)'),
+      answered: this.db.prepare<[string], { n: number }>("SELECT COUNT(*) AS n FROM observations WHERE call_id = ? AND outcome = 'ok'"),
+      latest: this.db.prepare<[number], ObservationRow>(
+        `SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY tier, model ORDER BY id DESC) AS rn FROM (${select})) WHERE rn <= ? ORDER BY id`,
+      ),
+      since: this.db.prepare<[number], ObservationRow>(`${select} WHERE o.id > ? ORDER BY o.id`),
+      agreementsSince: this.db.prepare<[number], { rowid: number; call_id: string; agreed: number }>(
+        'SELECT rowid, call_id, agreed FROM agreements WHERE rowid > ? ORDER BY rowid',
+      ),
+      maxAgreement: this.db.prepare<[], { m: number | null }>('SELECT MAX(rowid) AS m FROM agreements'),
+    };
+    this.load();
+  }
+
+  private load(): void {
+    for (const r of this.stmts.latest.all(KEEP_RECENT)) {
+      this.cache(r.tier, r.model, toObservation(r));
+      this.lastObservationId = Math.max(this.lastObservationId, r.id);
+    }
+    this.lastAgreementRowid = this.stmts.maxAgreement.get()?.m ?? 0;
+    this.refreshedAt = this.now();
+  }
+
+  private cache(tier: string, model: string, o: Observation): void {
+    const key = armKey(tier, model);
+    let list = this.arms.get(key);
+    if (!list) {
+      list = [];
+      this.arms.set(key, list);
+    }
+    list.push(o);
+    if (o.outcome === 'ok') this.byCall.set(o.callId, o);
+    if (list.length > KEEP_RECENT * 1.25) {
+      for (const gone of list.splice(0, list.length - KEEP_RECENT)) if (this.byCall.get(gone.callId) === gone) this.byCall.delete(gone.callId);
+    }
+  }
+
+  /** Other processes' observations and agreements since the last look. */
+  private refresh(): void {
+    if (this.now() - this.refreshedAt < this.refreshMs) return;
+    this.refreshedAt = this.now();
+    for (const r of this.stmts.since.all(this.lastObservationId)) {
+      this.lastObservationId = Math.max(this.lastObservationId, r.id);
+      if (this.own.delete(r.id)) continue;
+      this.cache(r.tier, r.model, toObservation(r));
+    }
+    for (const a of this.stmts.agreementsSince.all(this.lastAgreementRowid)) {
+      this.lastAgreementRowid = Math.max(this.lastAgreementRowid, a.rowid);
+      const o = this.byCall.get(a.call_id);
+      if (o) o.agreed = a.agreed !== 0;
+    }
+  }
+
+  record(o: ObservationInput): void {
+    const info = this.stmts.insert.run({
+      at_ms: o.at,
+      call_id: o.callId,
+      tier: o.tier,
+      model: o.model,
+      provider: o.provider,
+      outcome: o.outcome,
+      valid: o.valid === null ? null : o.valid ? 1 : 0,
+      latency_ms: Math.round(o.latencyMs * 100) / 100,
+      input_tokens: o.inputTokens,
+      cached_tokens: o.cachedTokens,
+      output_tokens: o.outputTokens,
+      cost_nano: o.costNano,
+    });
+    this.own.add(Number(info.lastInsertRowid));
+    const { tier, model, provider: _provider, ...observation } = o;
+    this.cache(tier, model, { ...observation, agreed: null });
+  }
+
+  recordAgreement(callId: string, agreed: boolean): boolean {
+    if (!(this.stmts.answered.get(callId)?.n ?? 0)) return false;
+    this.stmts.agree.run(callId, agreed ? 1 : 0, this.now()); // read back at the next refresh too: the same verdict, harmless
+    const o = this.byCall.get(callId);
+    if (o) o.agreed = agreed;
+    return true;
+  }
+
+  recent(tier: string, model: string): readonly Observation[] {
+    this.refresh();
+    return this.arms.get(armKey(tier, model)) ?? [];
+  }
+
+  summary(): TierModelStats[] {
+    const rows = this.db
+      .prepare<
+        [],
+        {
+          tier: string;
+          model: string;
+          calls: number;
+          failed: number;
+          valid_n: number;
+          valid_ok: number;
+          agree_n: number;
+          agree_ok: number;
+          mean_cost: number | null;
+          last_at: number | null;
+        }
+      >(
+        `SELECT o.tier, o.model, COUNT(*) AS calls, SUM(o.outcome = 'failed') AS failed,
+           SUM(o.valid IS NOT NULL) AS valid_n, COALESCE(SUM(o.valid = 1), 0) AS valid_ok,
+           SUM(o.outcome = 'ok' AND a.agreed IS NOT NULL) AS agree_n, COALESCE(SUM(o.outcome = 'ok' AND a.agreed = 1), 0) AS agree_ok,
+           AVG(CASE WHEN o.outcome = 'ok' THEN o.cost_nano END) AS mean_cost, MAX(o.at_ms) AS last_at
+         FROM observations o LEFT JOIN agreements a ON a.call_id = o.call_id
+         GROUP BY o.tier, o.model ORDER BY o.tier, calls DESC, o.model`,
+      )
+      .all();
+    const latencies = this.db.prepare<[string, string, number], { latency_ms: number }>(
+      "SELECT latency_ms FROM observations WHERE tier = ? AND model = ? AND outcome = 'ok' ORDER BY id DESC LIMIT ?",
+    );
+    return rows.map((r) => {
+      const lat = latencies.all(r.tier, r.model, KEEP_RECENT).map((x) => x.latency_ms);
+      const signals = r.valid_n + r.agree_n;
+      return {
+        tier: r.tier,
+        model: r.model,
+        calls: r.calls,
+        failed: r.failed,
+        validRate: r.valid_n ? r.valid_ok / r.valid_n : null,
+        validN: r.valid_n,
+        agreementRate: r.agree_n ? r.agree_ok / r.agree_n : null,
+        agreementN: r.agree_n,
+        latencyP50Ms: quantile(lat, 0.5),
+        latencyP95Ms: quantile(lat, 0.95),
+        meanCostUsd: r.mean_cost === null ? null : Math.round(r.mean_cost) / 1e9,
+        quality: signals ? (r.valid_ok + r.agree_ok) / signals : null,
+        lastAt: r.last_at === null ? null : new Date(r.last_at).toISOString(),
+      };
+    });
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
