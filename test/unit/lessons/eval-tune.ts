@@ -5,9 +5,15 @@
  * held-out half (eval-heldout.ts) is only ever scored. These are the project's original labelled
  * queries, which grew up beside the old synonym map: read their figures as in-sample.
  */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { EvalQuery } from './eval-metrics.js';
 
-export const TUNE_SET: EvalQuery[] = [
+/** 81 more, written with the held-out half by the same engineer on the grown corpus (queries/tune.json). */
+const WRITTEN_WITH_HELDOUT: EvalQuery[] = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'queries', 'tune.json'), 'utf8'));
+
+const ORIGINAL: EvalQuery[] = [
   { query: 'my condor call side is being breached, should I roll it up', relevant: ['opt-iron-condor-tested-short-strike'] },
   { query: 'when to take profits on short premium spreads near expiry week', relevant: ['opt-iron-condor-held-to-expiry', 'opt-zero-dte-gamma'] },
   { query: 'will my short call get exercised before the dividend', relevant: ['opt-early-assignment-ex-dividend'] },
@@ -73,3 +79,5 @@ export const TUNE_SET: EvalQuery[] = [
     relevant: ['block-new-position-stale-quote', 'exec-stale-quote-limit-price'],
   },
 ];
+
+export const TUNE_SET: EvalQuery[] = [...ORIGINAL, ...WRITTEN_WITH_HELDOUT];
