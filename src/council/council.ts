@@ -41,6 +41,8 @@ export interface CouncilResult extends CouncilAggregate {
   wall_ms: number;
   cost_usd: number;
   remaining_daily_usd: number | null;
+  /** The lessons matching the order that the members' prompt carried (SPEC §13); null when the vote was on no order. */
+  lessons: Array<{ id: string; title: string }> | null;
 }
 
 class MemberTimeout extends Error {
@@ -66,6 +68,7 @@ interface Session {
   remainingDaily: number | null;
   /** Each member's call id (the router's), to tell routing whether the member agreed with the majority. */
   callIds: Array<string | null>;
+  lessons: PromptLesson[] | null;
 }
 
 type Asked = { outcome: MemberOutcome; raw: string | null };
@@ -81,11 +84,12 @@ export async function runCouncil(deps: Deps, router: LlmRouter, store: CouncilSt
   }
   const order = input.order ? normalizeOrder(input.order) : null;
   const orderHash = order ? hashOrder(order, deps.mode) : null;
+  const lessons = input.order ? await orderLessons(deps, input.order) : null;
   const messages = councilMessages({
     question: input.question,
     context: input.context,
     order: order && orderHash ? { canonical: canonicalOrder(order, deps.mode), orderHash, rationale: input.order?.rationale } : undefined,
-    lessons: input.order ? await orderLessons(deps, input.order) : undefined,
+    lessons: lessons ?? undefined,
     mode: deps.mode,
   });
   // Fail before anything is sent when the budget cannot pay for a quorum of members.
@@ -101,7 +105,7 @@ export async function runCouncil(deps: Deps, router: LlmRouter, store: CouncilSt
   await report(hooks, 0, total, `asking ${total} council members`);
 
   const started = performance.now();
-  const session: Session = { deps, router, store, hooks, messages, expectedModel, councilId, total, log, done: 0, remainingDaily: null, callIds: [] };
+  const session: Session = { deps, router, store, hooks, messages, expectedModel, councilId, total, log, done: 0, remainingDaily: null, callIds: [], lessons };
   const outcomes = await askAll(session);
   refuseWhenNothingReached(session, outcomes);
   return decide(session, input.question, orderHash, outcomes, started);
@@ -268,7 +272,9 @@ async function decide(s: Session, question: string, orderHash: string | null, ou
     wall_ms: ms(performance.now() - started),
     cost_usd: cost,
     remaining_daily_usd: s.remainingDaily,
+    lessons: s.lessons ? s.lessons.map((l) => ({ id: l.id, title: l.title })) : null,
   };
+  // the decision log's result_json keeps the lessons too: the record of what the members were shown
   s.store.finish(s.councilId, {
     decision: result.decision,
     consensus: result.consensus,
@@ -279,6 +285,13 @@ async function decide(s: Session, question: string, orderHash: string | null, ou
     ticketExpiresAt: ticket?.expiresAt ?? null,
     result: { ...result, ticket: ticket ? '[issued]' : null },
   });
-  s.log.info('council decided', { decision: result.decision, valid: result.valid_votes, of: s.total, wall_ms: result.wall_ms, cost_usd: cost });
+  s.log.info('council decided', {
+    decision: result.decision,
+    valid: result.valid_votes,
+    of: s.total,
+    wall_ms: result.wall_ms,
+    cost_usd: cost,
+    lessons: result.lessons?.map((l) => l.id) ?? null,
+  });
   return result;
 }

@@ -52,6 +52,8 @@ export interface CouncilLogEntry {
   cost_usd: number | null;
   ticket_id: string | null;
   ticket_expires_at: string | null;
+  /** The ids of the lessons the members' prompt carried (from the journalled result); null: no order, or not finished. */
+  lessons: string[] | null;
   votes: Array<{
     member: number;
     tier: string;
@@ -187,6 +189,17 @@ function toVoteEntry(v: Row): CouncilLogEntry['votes'][number] {
   };
 }
 
+/** The lesson ids in a journalled result; null when there is none (an older row, a vote on no order, a result not readable). */
+function lessonIdsOf(json: unknown): string[] | null {
+  if (typeof json !== 'string') return null;
+  try {
+    const lessons = (JSON.parse(json) as { lessons?: unknown }).lessons;
+    return Array.isArray(lessons) ? lessons.map((l) => String((l as { id?: unknown }).id)) : null;
+  } catch {
+    return null;
+  }
+}
+
 function toLogEntry(r: Row, votes: Row[]): CouncilLogEntry {
   return {
     council_id: r.id as string,
@@ -203,6 +216,7 @@ function toLogEntry(r: Row, votes: Row[]): CouncilLogEntry {
     cost_usd: (r.cost_usd as number | null) ?? null,
     ticket_id: (r.ticket_id as string | null) ?? null,
     ticket_expires_at: (r.ticket_expires_at as string | null) ?? null,
+    lessons: lessonIdsOf(r.result_json),
     votes: votes.map(toVoteEntry),
   };
 }

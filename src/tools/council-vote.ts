@@ -54,6 +54,10 @@ export const CouncilVoteOutputSchema = z.strictObject({
   wall_ms: z.number().nonnegative(),
   cost_usd: z.number().nonnegative(),
   remaining_daily_usd: z.number().nullable(),
+  lessons: z
+    .array(z.strictObject({ id: z.string(), title: z.string() }))
+    .nullable()
+    .describe("the lessons matching the order that the members' prompt carried (SPEC §13); null when the vote was on no order"),
 });
 
 export const councilVoteTool = defineTool({
@@ -111,6 +115,7 @@ function renderCouncil(r: z.output<typeof CouncilVoteOutputSchema>): string {
   const tail = [
     `wall ${Math.round(r.wall_ms)} ms, cost $${r.cost_usd.toFixed(6)}${r.remaining_daily_usd !== null ? `, remaining today $${r.remaining_daily_usd.toFixed(4)}` : ''}.`,
   ];
+  if (r.lessons) tail.push(r.lessons.length ? `Lessons shown to the members: ${r.lessons.map((l) => l.id).join(', ')}.` : 'No lesson matched this order.');
   if (r.order_hash)
     tail.push(
       r.ticket

@@ -4,12 +4,12 @@
  * for Opus. Forged, expired, reused, other-order, REJECT and missing tickets are refused by
  * place_order at its council stage: neither Opus nor the broker ever sees those orders.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callTool, errorCode, startServer, type RunningServer } from '../support/client.js';
-import { orderHashIn, startFakeGateway, type FakeGateway } from '../support/fake-gateway.js';
+import { messageText, orderHashIn, startFakeGateway, type FakeGateway } from '../support/fake-gateway.js';
 import { MEMBER_MODELS, THREE_MEMBERS, vote, writeSingleModelTiers } from '../unit/council/gateway-env.js';
 import { councilProfile } from '../unit/council/helpers.js';
 import { LOOSE_RISK, MARKET_OPEN_INSTANT } from '../support/execution-harness.js';
@@ -46,6 +46,12 @@ beforeAll(async () => {
     }),
   );
   const env = { LLM_GATEWAY_BASE_URL: gw.url, LLM_GATEWAY_API_KEY: 'e2e-key', TRADING_MCP_TIERS: tiersPath, TRADING_MCP_SIM_CLOCK: MARKET_OPEN_INSTANT };
+  // a user lesson on AAPL: the council prompt of an AAPL order carries it, and the result names it
+  mkdirSync(join(dataDir, 'lessons'), { recursive: true });
+  writeFileSync(
+    join(dataDir, 'lessons', 'aapl-council.md'),
+    '---\nid: aapl-council-e2e\ntitle: "AAPL orders want a second look"\nseverity: medium\ntags: [execution]\ncreated: 2026-12-01\nsymbols: [AAPL]\n---\nWhat happened.\n\n## Prevention\n\nLook twice.\n',
+  );
   council = await startServer({ profile: councilPath, dataDir, env });
   shortTtlCouncil = await startServer({ profile: shortPath, dataDir, env });
   executor = await startServer({ profile: executorPath, dataDir, env });
@@ -60,10 +66,18 @@ let n = 0;
 /** A fresh order each time (distinct client_order_id), so idempotency never masks the council stage. */
 const order = (qty = 2) => ({ symbol: 'AAPL', side: 'buy', qty, type: 'market', time_in_force: 'day', client_order_id: `council-e2e-${process.pid}-${++n}` });
 
-async function councilTicket(server: RunningServer, o: Record<string, unknown>): Promise<{ ticket: string; decision: string; order_hash: string }> {
+interface CouncilOut {
+  council_id: string;
+  ticket: string;
+  decision: string;
+  order_hash: string;
+  lessons: Array<{ id: string; title: string }> | null;
+}
+
+async function councilTicket(server: RunningServer, o: Record<string, unknown>): Promise<CouncilOut> {
   const r = await callTool(server.client, 'council_vote', { question: 'Place this order?', order: o });
   expect(r.isError, JSON.stringify(r.structuredContent)).toBeFalsy();
-  return r.structuredContent as { ticket: string; decision: string; order_hash: string };
+  return r.structuredContent as CouncilOut;
 }
 
 async function place(o: Record<string, unknown>, ticket?: string) {
@@ -75,8 +89,19 @@ async function place(o: Record<string, unknown>, ticket?: string) {
 describe('place_order with requireCouncilTicket', () => {
   it('accepts an APPROVE ticket for the same order once; the same ticket is refused as reused', async () => {
     const o = order();
+    const sent = gw.requests.length;
     const t = await councilTicket(council, o);
     expect(t.decision).toBe('APPROVE');
+    // the result names the lessons the members were shown: every one is in each member's prompt, the AAPL lesson among them
+    const ids = t.lessons!.map((l) => l.id);
+    expect(ids).toContain('aapl-council-e2e');
+    const prompts = gw.requests.slice(sent).filter((r) => r.path.endsWith('/chat/completions') && !isOpus(r.model));
+    expect(prompts.length).toBeGreaterThanOrEqual(2);
+    for (const p of prompts) for (const id of ids) expect(messageText(p)).toContain(id);
+    // and so does its row in the decision log (trading://council)
+    const log = await council.client.readResource({ uri: 'trading://council' });
+    const rows = JSON.parse((log.contents[0] as { text: string }).text) as { councils: Array<{ council_id: string; lessons: string[] | null }> };
+    expect(rows.councils.find((c) => c.council_id === t.council_id)?.lessons).toEqual(ids);
     const opusBefore = opusRequests();
     const first = await place(o, t.ticket);
     expect(first.code, JSON.stringify(first.body)).toBeUndefined();

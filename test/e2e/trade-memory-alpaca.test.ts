@@ -122,4 +122,31 @@ describe('trade memory on the loopback Alpaca: multi-leg orders and late fills',
     const feeReads = alpaca.requests.filter((q) => q.path === '/v2/account/activities/FEE');
     expect(feeReads.at(-1)!.query.after).toBeDefined();
   });
+
+  it('a fill posted five minutes late, stamped before the cursor, is read by the next poll and matched exactly', async () => {
+    const order = (side: 'buy' | 'sell', qty: number, coid: string) => alpaca.addOrder({ symbol: 'NVDA', side, qty: String(qty), client_order_id: coid });
+    const first = order('buy', 4, 'nvda-open-1');
+    alpaca.fill(first.id, { price: 120 });
+    const s = await start();
+    const one = await callOk<Memory>(s.client, 'get_trade_memory', { symbol: 'NVDA' });
+    expect(one.open).toMatchObject([{ qty_open: 4 }]);
+    const cursorMs = Date.parse(alpaca.activities.entries.filter((a) => a.symbol === 'NVDA').at(-1)!.transaction_time!);
+    // an execution of another order, stamped five minutes before the latest fill read, posted only now
+    const late = order('buy', 6, 'nvda-open-2');
+    alpaca.activities.record(late, 6, 118.5, 6, 0, cursorMs - 5 * 60_000);
+    alpaca.fill(order('sell', 10, 'nvda-close').id, { price: 121 });
+    const mem = await callOk<Memory>(s.client, 'get_trade_memory', { symbol: 'NVDA' });
+    expect(mem.sync.added).toBe(2);
+    expect(mem.open).toEqual([]);
+    // FIFO puts the late buy first: 6 × (121 − 118.50) + 4 × (121 − 120)
+    expect(mem.trips.map((t) => [t.opening_client_order_id, t.realized_pnl])).toEqual([
+      ['nvda-open-2', 15],
+      ['nvda-open-1', 4],
+    ]);
+    const reads = alpaca.requests.filter((q) => q.path === '/v2/account/activities/FILL' && q.query.after);
+    expect(cursorMs - Date.parse(reads.at(-1)!.query.after!)).toBeGreaterThanOrEqual(15 * 60_000 - 1);
+    await s.close();
+    const restarted = await start(s.dataDir);
+    expect((await callOk<Memory>(restarted.client, 'get_trade_memory', { symbol: 'NVDA' })).trips).toEqual(mem.trips);
+  });
 });

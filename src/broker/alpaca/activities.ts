@@ -6,9 +6,16 @@
  * id, price and time, so partial fills and fills of orders placed elsewhere (a bracket's exits, a
  * person in the dashboard) are all there, and the id makes a re-read harmless.
  *
- * The cursor is the latest transaction_time seen. The next read asks `after` = that time less a
- * minute: fills at the same instant (a multi-leg order's legs), a cursor the SDK rounds to the
- * millisecond and late-posted executions are read again rather than missed; trade memory drops the
+ * The cursor is the latest transaction_time seen. Alpaca can post an execution late, stamped with
+ * its real (earlier) time, and its API offers no "posted after" filter: only `after` on the
+ * transaction time. So every read starts FILLS_OVERLAP_MS (15 minutes) before the cursor, and a
+ * deep read starts FILLS_DEEP_MS (3 days) before it: the first read of each server process and
+ * every read FILLS_DEEP_EVERY_MS (6 hours) after the last deep one. Repeats are dropped by fill id
+ * (the store's primary key), so a re-read costs pages, never a double count. The bound: a fill
+ * stamped up to 15 minutes before the latest fill already read is read by the next poll; one
+ * stamped up to 3 days before it, by the next deep read (within 6 hours, or at a restart). Older
+ * late postings are not read. Same-instant fills (a multi-leg order's legs) and the SDK's
+ * millisecond rounding of the cursor fall inside the overlap too; trade memory drops the
  * repeats by fill id. A FILL activity carries no client_order_id: it is looked up once per order
  * (GET /v2/orders/{id}) and remembered for the process; an order Alpaca no longer knows keeps its
  * own id in that place. Fees are separate activities (FEE, REG, TAF), so a fill's fee is null.
@@ -32,7 +39,10 @@ import { num } from './wire.js';
 
 export const FILLS_PAGE_SIZE = 100;
 /** How far before the cursor each read starts (repeats are dropped by fill id downstream). */
-export const FILLS_OVERLAP_MS = 60_000;
+export const FILLS_OVERLAP_MS = 15 * 60_000;
+/** How far before the cursor a deep read starts, and how often one is made. */
+export const FILLS_DEEP_MS = 3 * 86_400_000;
+export const FILLS_DEEP_EVERY_MS = 6 * 3_600_000;
 
 const WireFill = z.looseObject({
   id: z.string().min(1),
@@ -49,10 +59,16 @@ const WireFill = z.looseObject({
 });
 type WireFill = z.output<typeof WireFill>;
 
-function afterOf(cursor: FillCursor | null): Date | undefined {
+function afterOf(cursor: FillCursor | null, overlapMs: number): Date | undefined {
   if (cursor === null) return undefined;
   const ms = isoMs(cursor);
-  return Number.isFinite(ms) ? new Date(ms - FILLS_OVERLAP_MS) : undefined;
+  return Number.isFinite(ms) ? new Date(ms - overlapMs) : undefined;
+}
+
+/** When this process last read deep (per broker instance: a new server reads deep once). */
+export interface FillReadState {
+  links: Map<string, OrderLink>;
+  lastDeepMs: number | null;
 }
 
 /** Every activity of one type after `after`, page by page to the end. */
@@ -135,9 +151,12 @@ async function linkOf(c: AlpacaClient, known: Map<string, OrderLink>, orderId: s
   return link;
 }
 
-/** The fills after `cursor`, oldest first; `links` remembers each order's client_order_id and mleg parent between reads. */
-export async function listFills(c: AlpacaClient, cursor: FillCursor | null, links: Map<string, OrderLink>): Promise<FillPage> {
-  const wire = await readActivities(c, 'FILL', afterOf(cursor), WireFill);
+/** The fills after `cursor`, oldest first; `state` remembers each order's client_order_id and mleg parent, and the last deep read. */
+export async function listFills(c: AlpacaClient, cursor: FillCursor | null, state: FillReadState, nowMs = Date.now()): Promise<FillPage> {
+  const deep = state.lastDeepMs === null || nowMs - state.lastDeepMs >= FILLS_DEEP_EVERY_MS;
+  const wire = await readActivities(c, 'FILL', afterOf(cursor, deep ? FILLS_DEEP_MS : FILLS_OVERLAP_MS), WireFill);
+  if (deep) state.lastDeepMs = nowMs;
+  const links = state.links;
   const fills: Fill[] = [];
   let latest = cursor;
   for (const a of wire) {

@@ -57,7 +57,7 @@ export class AlpacaBroker implements Broker {
   readonly mode: TradingMode;
   private readonly c: AlpacaClient;
   /** Order id → client_order_id, for fills (a FILL activity does not carry it). */
-  private readonly orderLinks = new Map<string, activities.OrderLink>();
+  private readonly fillReads: activities.FillReadState = { links: new Map(), lastDeepMs: null };
 
   constructor(sdk: Sdk, opts: AlpacaBrokerOptions) {
     this.mode = opts.mode;
@@ -138,7 +138,7 @@ export class AlpacaBroker implements Broker {
   }
 
   listFills(after: FillCursor | null): Promise<FillPage> {
-    return activities.listFills(this.c, after, this.orderLinks);
+    return activities.listFills(this.c, after, this.fillReads);
   }
 
   listFees(after: FillCursor | null): Promise<FeePage> {
