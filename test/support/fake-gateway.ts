@@ -129,17 +129,22 @@ export interface RecordedRequest {
   headers: Record<string, string | string[] | undefined>;
 }
 
+/** A number, or one read off the request (e.g. by its x-trading-mcp-tier header: a model may be better at one tier's work). */
+export type PerRequest = number | ((req: GatewayRequest) => number);
+
 /** How a model answers when nothing is scripted for it: hidden from the router, known to the test or bench. */
 export interface ModelProfile {
   /** Probability that a reply is valid against the request's schema (1: always). */
-  quality: number;
-  latencyMs?: number;
+  quality: PerRequest;
+  latencyMs?: PerRequest;
   /** Latency varies uniformly by ± this fraction (default 0). */
   jitter?: number;
   /** Completion tokens reported (default: the honest count of the content). */
-  outputTokens?: number;
+  outputTokens?: PerRequest;
   /** Of which reasoning tokens. */
-  reasoningTokens?: number;
+  reasoningTokens?: PerRequest;
+  /** Prompt tokens served from the cache (part of prompt_tokens). */
+  cachedTokens?: PerRequest;
   /** The content of a valid reply (default: the schema's example); e.g. a council vote the model holds. */
   content?: (req: GatewayRequest) => string;
 }
@@ -291,16 +296,22 @@ export async function startFakeGateway(opts: FakeGatewayOptions = {}): Promise<F
       if (b) return { b, source: 'script' };
     }
     const profile = req.model !== null ? profiles.get(req.model) : undefined;
-    if (profile) return profiled(profile);
+    if (profile) return profiled(profile, req);
     return { b: {}, source: 'default' };
   };
 
-  const profiled = (p: ModelProfile): { b: Behaviour; source: string } => {
-    const valid = rng.uniform() < p.quality;
+  const profiled = (p: ModelProfile, req: GatewayRequest): { b: Behaviour; source: string } => {
+    const read = (v: PerRequest | undefined) => (typeof v === 'function' ? v(req) : v);
+    const valid = rng.uniform() < read(p.quality)!;
     const jitter = p.jitter ? 1 + p.jitter * (2 * rng.uniform() - 1) : 1;
+    const latency = read(p.latencyMs);
+    const usage: Partial<GatewayUsage> = {
+      ...(p.outputTokens !== undefined ? { completion_tokens: read(p.outputTokens)!, reasoning_tokens: read(p.reasoningTokens) ?? 0 } : {}),
+      ...(p.cachedTokens !== undefined ? { cached_tokens: read(p.cachedTokens)! } : {}),
+    };
     const b: Behaviour = {
-      ...(p.latencyMs ? { latencyMs: Math.max(0, Math.round(p.latencyMs * jitter)) } : {}),
-      ...(p.outputTokens !== undefined ? { usage: { completion_tokens: p.outputTokens, reasoning_tokens: p.reasoningTokens ?? 0 } } : {}),
+      ...(latency ? { latencyMs: Math.max(0, latency * jitter) } : {}),
+      ...(Object.keys(usage).length ? { usage } : {}),
       ...(valid ? (p.content ? { content: p.content } : {}) : { content: '{"unexpected": "not what the schema asked for"}' }),
     };
     return { b, source: valid ? 'profile' : 'profile:invalid' };
