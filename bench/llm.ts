@@ -134,7 +134,7 @@ async function overhead(n: number): Promise<Record<string, unknown>> {
 }
 
 /** The stated mix of one trading day (calls, input tokens of which cached, output tokens of which reasoning). */
-const DAY_MIX: Array<{ tier: ChatTier | 'embedding'; calls: number; input: number; cached: number; output: number; reasoning: number; what: string }> = [
+export const DAY_MIX: Array<{ tier: ChatTier | 'embedding'; calls: number; input: number; cached: number; output: number; reasoning: number; what: string }> = [
   {
     tier: 'parse',
     calls: 400,

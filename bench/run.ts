@@ -22,6 +22,7 @@ const BENCHES: BenchEntry[] = [
   { name: 'execution', run: async () => (await import('./execution.js')).run() },
   { name: 'http', run: async () => (await import('./http.js')).run() },
   { name: 'memory', run: async () => (await import('./memory.js')).run() },
+  { name: 'routing', run: async () => (await import('./routing.js')).run() },
 ];
 
 async function main(): Promise<void> {

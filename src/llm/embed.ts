@@ -10,6 +10,7 @@ import { usageAnomaly, worstCaseInputTokens, type LedgerView } from './budget.js
 import { attemptTimeout, attribution, receipt, reserveOrRefuse, type Reservation, type RouterParts } from './call.js';
 import { classifyFailure, sameModel } from './failures.js';
 import type { CallMeta, ReserveDecision } from './ledger.js';
+import { observeAnswer, observeFailure } from './observe.js';
 import { endpointKey, tierProviderNames } from './providers.js';
 import { costNano, nanoToUsd, priceOf, type ModelPrice, type TierTable } from './tiers.js';
 import type { EmbeddingRequest, Embeddings } from './types.js';
@@ -52,7 +53,16 @@ export async function embed(parts: RouterParts, req: EmbeddingRequest): Promise<
   } catch (err) {
     if (err instanceof ToolError) throw err;
     const d = classifyFailure(err);
-    parts.ledger.release(reservation.rowId, { outcome: d.outcome, error: d.message, latencyMs: performance.now() - sentAt });
+    const latencyMs = performance.now() - sentAt;
+    parts.ledger.release(reservation.rowId, { outcome: d.outcome, error: d.message, latencyMs });
+    observeFailure(parts.stats, parts.log, {
+      callId: call.meta.callId,
+      tier: 'embedding',
+      model: call.model,
+      provider: call.provider,
+      latencyMs,
+      outcome: req.signal?.aborted ? 'aborted' : d.outcome,
+    });
     if (req.signal?.aborted) throw new ToolError('GATEWAY_UNAVAILABLE', 'the embedding call was cancelled', { tier: 'embedding', reason: 'aborted' });
     throw new ToolError('GATEWAY_UNAVAILABLE', `embedding call failed: ${d.message}`, {
       tier: 'embedding',
@@ -131,6 +141,20 @@ function settleEmbedding(parts: RouterParts, call: EmbeddingCall, r: Reservation
   const same = sameModel(model, served);
   const anomaly = res.usage ? usageAnomaly({ input, output: 0 }, { maxOutputTokens: 0, worstInputTokens: call.inputTokens }) : null;
   if (anomaly) parts.resilience.isolate(call.endpoint, { anomaly, tool: req.tool });
+  const latencyMs = performance.now() - sentAt;
+  // an embedding has no schema to be valid against: calls, latency and cost only
+  observeAnswer(parts.stats, parts.log, {
+    callId: call.meta.callId,
+    tier: 'embedding',
+    model,
+    provider: call.provider,
+    latencyMs,
+    valid: null,
+    inputTokens: input,
+    cachedTokens: 0,
+    outputTokens: 0,
+    costNano: cost,
+  });
   const view = parts.ledger.settle(r.rowId, {
     modelServed: served,
     inputTokens: input,
@@ -138,7 +162,7 @@ function settleEmbedding(parts: RouterParts, call: EmbeddingCall, r: Reservation
     outputTokens: 0,
     reasoningTokens: 0,
     costNano: cost,
-    latencyMs: performance.now() - sentAt,
+    latencyMs,
     outcome: same ? 'ok' : 'substituted',
     usageAnomaly: anomaly,
   });

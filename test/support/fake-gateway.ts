@@ -65,8 +65,10 @@
  * removes it (requests for it still answer: what the router does with an unlisted model is under test).
  * Every recorded request keeps its `headers` (lower-case names), for the attribution the router sends.
  */
-import { createHash } from 'node:crypto';
 import { seededRng } from '../../src/random.js';
+import { costUsd, exampleFromSchema, hashedVector, perToken, utf8Bytes } from './fake-gateway-replies.js';
+
+export { exampleFromSchema } from './fake-gateway-replies.js';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -129,17 +131,22 @@ export interface RecordedRequest {
   headers: Record<string, string | string[] | undefined>;
 }
 
+/** A number, or one read off the request (e.g. by its x-trading-mcp-tier header: a model may be better at one tier's work). */
+export type PerRequest = number | ((req: GatewayRequest) => number);
+
 /** How a model answers when nothing is scripted for it: hidden from the router, known to the test or bench. */
 export interface ModelProfile {
   /** Probability that a reply is valid against the request's schema (1: always). */
-  quality: number;
-  latencyMs?: number;
+  quality: PerRequest;
+  latencyMs?: PerRequest;
   /** Latency varies uniformly by ± this fraction (default 0). */
   jitter?: number;
   /** Completion tokens reported (default: the honest count of the content). */
-  outputTokens?: number;
+  outputTokens?: PerRequest;
   /** Of which reasoning tokens. */
-  reasoningTokens?: number;
+  reasoningTokens?: PerRequest;
+  /** Prompt tokens served from the cache (part of prompt_tokens). */
+  cachedTokens?: PerRequest;
   /** The content of a valid reply (default: the schema's example); e.g. a council vote the model holds. */
   content?: (req: GatewayRequest) => string;
 }
@@ -191,70 +198,6 @@ export function messageText(req: Pick<GatewayRequest, 'body'>): string {
   return messages.map((m) => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content ?? ''))).join('\n');
 }
 
-/** A deterministic instance of a JSON schema (see the rules at the top of this file). */
-export function exampleFromSchema(schema: unknown, depth = 0): unknown {
-  if (depth > 12 || schema === null || typeof schema !== 'object') return null;
-  const s = schema as Record<string, unknown>;
-  if ('const' in s) return s.const;
-  if (Array.isArray(s.enum) && s.enum.length) return s.enum[0];
-  for (const k of ['anyOf', 'oneOf', 'allOf'] as const) {
-    if (Array.isArray(s[k]) && (s[k] as unknown[]).length) return exampleFromSchema((s[k] as unknown[])[0], depth + 1);
-  }
-  const type = Array.isArray(s.type) ? ((s.type as string[]).find((t) => t !== 'null') ?? 'null') : (s.type as string | undefined);
-  switch (type ?? (s.properties ? 'object' : undefined)) {
-    case 'object': {
-      const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries((s.properties as Record<string, unknown> | undefined) ?? {})) out[k] = exampleFromSchema(v, depth + 1);
-      return out;
-    }
-    case 'array': {
-      const n = Math.max(1, typeof s.minItems === 'number' ? s.minItems : 1);
-      return Array.from({ length: n }, () => exampleFromSchema(s.items ?? {}, depth + 1));
-    }
-    case 'string': {
-      const min = typeof s.minLength === 'number' ? s.minLength : 0;
-      return 'fake'.padEnd(min, 'x');
-    }
-    case 'integer':
-    case 'number': {
-      const isInt = type === 'integer';
-      let v = 0;
-      if (typeof s.minimum === 'number') v = s.minimum;
-      else if (typeof s.exclusiveMinimum === 'number') v = s.exclusiveMinimum + (isInt ? 1 : 0.5);
-      if (typeof s.maximum === 'number' && v > s.maximum) v = s.maximum;
-      return v;
-    }
-    case 'boolean':
-      return false;
-    default:
-      return null;
-  }
-}
-
-const utf8Bytes = (s: string) => Buffer.byteLength(s, 'utf8');
-
-function hashedVector(text: string, dims: number): number[] {
-  const v = new Array<number>(dims).fill(0);
-  const words = text.toLowerCase().match(/[a-z0-9]+/g) ?? [text];
-  for (const w of words) {
-    const h = createHash('sha256').update(w).digest();
-    const idx = h.readUInt32LE(0) % dims;
-    v[idx]! += h[4]! & 1 ? 1 : -1;
-    const idx2 = h.readUInt32LE(5) % dims;
-    v[idx2]! += (h[9]! & 1 ? 1 : -1) * 0.5;
-  }
-  const norm = Math.hypot(...v) || 1;
-  return v.map((x) => x / norm);
-}
-
-function costUsd(price: ModelPrice | undefined, u: GatewayUsage): number | null {
-  if (!price) return null;
-  const cached = Math.min(u.cached_tokens, u.prompt_tokens);
-  return ((u.prompt_tokens - cached) * price.inputPerM + cached * (price.cachedInputPerM ?? price.inputPerM) + u.completion_tokens * price.outputPerM) / 1e6;
-}
-
-const perToken = (perM: number) => String(perM / 1e6);
-
 export async function startFakeGateway(opts: FakeGatewayOptions = {}): Promise<FakeGateway> {
   const tiers = opts.tiers ?? loadTierTable();
   const models: FakeModel[] = opts.models
@@ -291,16 +234,22 @@ export async function startFakeGateway(opts: FakeGatewayOptions = {}): Promise<F
       if (b) return { b, source: 'script' };
     }
     const profile = req.model !== null ? profiles.get(req.model) : undefined;
-    if (profile) return profiled(profile);
+    if (profile) return profiled(profile, req);
     return { b: {}, source: 'default' };
   };
 
-  const profiled = (p: ModelProfile): { b: Behaviour; source: string } => {
-    const valid = rng.uniform() < p.quality;
+  const profiled = (p: ModelProfile, req: GatewayRequest): { b: Behaviour; source: string } => {
+    const read = (v: PerRequest | undefined) => (typeof v === 'function' ? v(req) : v);
+    const valid = rng.uniform() < read(p.quality)!;
     const jitter = p.jitter ? 1 + p.jitter * (2 * rng.uniform() - 1) : 1;
+    const latency = read(p.latencyMs);
+    const usage: Partial<GatewayUsage> = {
+      ...(p.outputTokens !== undefined ? { completion_tokens: read(p.outputTokens)!, reasoning_tokens: read(p.reasoningTokens) ?? 0 } : {}),
+      ...(p.cachedTokens !== undefined ? { cached_tokens: read(p.cachedTokens)! } : {}),
+    };
     const b: Behaviour = {
-      ...(p.latencyMs ? { latencyMs: Math.max(0, Math.round(p.latencyMs * jitter)) } : {}),
-      ...(p.outputTokens !== undefined ? { usage: { completion_tokens: p.outputTokens, reasoning_tokens: p.reasoningTokens ?? 0 } } : {}),
+      ...(latency ? { latencyMs: Math.max(0, latency * jitter) } : {}),
+      ...(Object.keys(usage).length ? { usage } : {}),
       ...(valid ? (p.content ? { content: p.content } : {}) : { content: '{"unexpected": "not what the schema asked for"}' }),
     };
     return { b, source: valid ? 'profile' : 'profile:invalid' };
