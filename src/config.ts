@@ -6,11 +6,9 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_ALPACA_DATA_URL, DEFAULT_ALPACA_URL, DEFAULT_GATEWAY_URL, ENV_VARS, type EnvKind } from './env-vars.js';
 import type { TradingMode } from './orders/order.js';
 
-export const DEFAULT_GATEWAY_URL = 'https://api.router.tetrate.ai/v1';
-export const DEFAULT_ALPACA_URL = 'https://paper-api.alpaca.markets';
-export const DEFAULT_ALPACA_DATA_URL = 'https://data.alpaca.markets';
 /** Alpaca's market-data feeds: the first of each is the one its free plan covers. */
 export const STOCK_FEEDS = ['iex', 'sip'] as const;
 export const OPTIONS_FEEDS = ['indicative', 'opra'] as const;
@@ -113,123 +111,7 @@ export const ConfigSchema = z.strictObject({
 export type Config = z.output<typeof ConfigSchema>;
 type Layer = Record<string, unknown>;
 
-/** One row per setting: used by the CLI, the README generator and the env layer. */
-type EnvKind = 'string' | 'number' | 'boolean' | 'list';
-export const ENV_VARS: ReadonlyArray<{ name: string; path: string; kind: EnvKind; meaning: string; default: string }> = [
-  { name: 'TRADING_MCP_PROFILE', path: 'profile', kind: 'string', meaning: 'profile name or path', default: '`analyst`' },
-  { name: 'TRADING_MCP_HOME', path: 'dataDir', kind: 'string', meaning: 'data dir', default: '`~/.tars-trading-mcp`' },
-  { name: 'TRADING_MCP_TRANSPORT', path: 'transport', kind: 'string', meaning: 'transport (`stdio` or `http`)', default: '`stdio`' },
-  { name: 'TRADING_MCP_HOST', path: 'host', kind: 'string', meaning: 'HTTP bind address', default: '`127.0.0.1`' },
-  { name: 'TRADING_MCP_PORT', path: 'port', kind: 'number', meaning: 'HTTP port', default: '`3333`' },
-  { name: 'TRADING_MCP_BROKER', path: 'broker', kind: 'string', meaning: 'broker (`sim` or `alpaca`)', default: 'alpaca if keys are set, else sim' },
-  { name: 'TRADING_MCP_LOG_LEVEL', path: 'logLevel', kind: 'string', meaning: 'stderr log level', default: '`info`' },
-  {
-    name: 'LLM_GATEWAY_BASE_URL',
-    path: 'gateway.baseUrl',
-    kind: 'string',
-    meaning: 'gateway base URL (else `TARS_API_BASE`)',
-    default: `\`${DEFAULT_GATEWAY_URL}\``,
-  },
-  { name: 'TARS_API_BASE', path: 'gateway.baseUrl', kind: 'string', meaning: 'gateway base URL, if `LLM_GATEWAY_BASE_URL` is unset', default: '' },
-  {
-    name: 'LLM_GATEWAY_API_KEY',
-    path: 'gateway.apiKey',
-    kind: 'string',
-    meaning: 'gateway key (else `TETRATE_API_KEY`, else `TARS_API_KEY`)',
-    default: 'none: LLM tools answer `GATEWAY_NOT_CONFIGURED`',
-  },
-  { name: 'TETRATE_API_KEY', path: 'gateway.apiKey', kind: 'string', meaning: 'gateway key, if `LLM_GATEWAY_API_KEY` is unset', default: '' },
-  { name: 'TARS_API_KEY', path: 'gateway.apiKey', kind: 'string', meaning: 'gateway key, if neither of the above is set', default: '' },
-  { name: 'TRADING_MCP_DAILY_BUDGET_USD', path: 'budget.dailyUsd', kind: 'number', meaning: 'daily LLM budget', default: '`0.83`' },
-  { name: 'TRADING_MCP_MONTHLY_BUDGET_USD', path: 'budget.monthlyUsd', kind: 'number', meaning: 'monthly LLM budget', default: '`25`' },
-  {
-    name: 'TRADING_MCP_CRITICAL_DAILY_BUDGET_USD',
-    path: 'budget.criticalDailyUsd',
-    kind: 'number',
-    meaning: 'daily cap of the Opus confirmations (critical tier), apart from the shared budget',
-    default: '`5`',
-  },
-  { name: 'TRADING_MCP_TIERS', path: 'tiersPath', kind: 'string', meaning: 'tier/price table overriding the shipped one', default: 'shipped table' },
-  { name: 'APCA_API_KEY_ID', path: 'alpaca.keyId', kind: 'string', meaning: 'Alpaca key id', default: 'none: broker `sim`' },
-  { name: 'APCA_API_SECRET_KEY', path: 'alpaca.secretKey', kind: 'string', meaning: 'Alpaca secret', default: 'none: broker `sim`' },
-  { name: 'APCA_API_BASE_URL', path: 'alpaca.baseUrl', kind: 'string', meaning: 'Alpaca trading URL', default: `\`${DEFAULT_ALPACA_URL}\`` },
-  { name: 'APCA_API_DATA_URL', path: 'alpaca.dataUrl', kind: 'string', meaning: 'Alpaca market-data URL', default: `\`${DEFAULT_ALPACA_DATA_URL}\`` },
-  { name: 'TRADING_MCP_ALPACA_TIMEOUT_MS', path: 'alpaca.timeoutMs', kind: 'number', meaning: 'per-request Alpaca timeout (ms)', default: '`10000`' },
-  {
-    name: 'TRADING_MCP_DATA_FEED',
-    path: 'alpaca.dataFeed',
-    kind: 'string',
-    meaning: 'Alpaca stock data feed: `iex` (free plan) or `sip` (paid plan)',
-    default: '`iex`',
-  },
-  {
-    name: 'TRADING_MCP_OPTIONS_FEED',
-    path: 'alpaca.optionsFeed',
-    kind: 'string',
-    meaning: 'Alpaca options data feed: `indicative` (free plan; derived quotes, trades 15 min late) or `opra` (paid plan)',
-    default: '`indicative`',
-  },
-  {
-    name: 'TRADING_MCP_SIMULATED_MODELS',
-    path: 'simulatedModels',
-    kind: 'boolean',
-    meaning: 'scripted stand-in models instead of the gateway (`--simulated-models`): the whole flow without a key; sim broker only',
-    default: 'unset',
-  },
-  { name: 'TRADING_MCP_ALLOW_LIVE', path: 'allowLive', kind: 'boolean', meaning: 'must be `true` for a live (non-paper) base URL', default: 'unset' },
-  { name: 'TRADING_MCP_HTTP_TOKEN', path: 'httpToken', kind: 'string', meaning: 'bearer token, required for HTTP on a non-loopback host', default: 'unset' },
-  {
-    name: 'TRADING_MCP_HTTP_MAX_SESSIONS',
-    path: 'http.maxSessions',
-    kind: 'number',
-    meaning: 'live HTTP sessions at most (`--http-max-sessions`); past it `initialize` gets 503 with `Retry-After`',
-    default: '`64`',
-  },
-  {
-    name: 'TRADING_MCP_HTTP_SESSION_IDLE_MS',
-    path: 'http.sessionIdleMs',
-    kind: 'number',
-    meaning: 'an HTTP session with no request for this long is closed (`--http-session-idle-ms`)',
-    default: '`900000` (15 min)',
-  },
-  {
-    name: 'TRADING_MCP_HTTP_ORIGINS',
-    path: 'http.allowedOrigins',
-    kind: 'list',
-    meaning: "comma-separated browser origins (`scheme://host:port`) allowed besides the server's own",
-    default: "only the server's own",
-  },
-  {
-    name: 'TRADING_MCP_HTTP_ALLOWED_HOSTS',
-    path: 'http.allowedHosts',
-    kind: 'list',
-    meaning: 'comma-separated Host names (no port) the HTTP server answers to besides loopback and the bind address (`--allowed-hosts`)',
-    default: 'loopback and the bind address',
-  },
-  {
-    name: 'TRADING_MCP_TOOLS',
-    path: 'narrow.tools',
-    kind: 'list',
-    meaning: "comma-separated: only these of the profile's tools (`--tools`; never adds one)",
-    default: "the profile's",
-  },
-  {
-    name: 'TRADING_MCP_EXCLUDE_TOOLS',
-    path: 'narrow.excludeTools',
-    kind: 'list',
-    meaning: "comma-separated: drop these of the profile's tools (`--exclude-tools`)",
-    default: 'none',
-  },
-  {
-    name: 'TRADING_MCP_READ_ONLY',
-    path: 'narrow.readOnly',
-    kind: 'boolean',
-    meaning: 'only read-only tools, whatever the profile says (`--read-only`)',
-    default: 'unset',
-  },
-  { name: 'TRADING_MCP_SIM_CASH', path: 'sim.startingCash', kind: 'number', meaning: 'sim broker starting cash (USD)', default: '`100000`' },
-  { name: 'TRADING_MCP_SIM_CLOCK', path: 'sim.clock', kind: 'string', meaning: 'pin the sim clock to an ISO instant (tests, demos)', default: 'real time' },
-];
+export { DEFAULT_ALPACA_DATA_URL, DEFAULT_ALPACA_URL, DEFAULT_GATEWAY_URL, ENV_VARS, type EnvKind } from './env-vars.js';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
