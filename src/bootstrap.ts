@@ -2,6 +2,7 @@ import { applySimulatedModels, loadConfig, refusePlaceholders, resolveBroker, re
 import { createDeps, ensureDataDir, type Deps } from './deps.js';
 import { createLogger, type Logger } from './log.js';
 import { SIMULATED_API_KEY, SIMULATED_BASE_URL } from './llm/simulated-names.js';
+import { provideExternalQuality } from './llm/index.js';
 import { loadTierTable } from './llm/tiers.js';
 import { manifestToolNames } from './manifest.js';
 import { loadProfile, narrowProfile, ProfileSchema, type Profile } from './profiles.js';
@@ -16,7 +17,10 @@ export function bootstrap(flags: FlagValues, env: NodeJS.ProcessEnv = process.en
   loadTierTable(config.tiersPath); // a malformed table or a non-Opus critical model stops start-up (SPEC §6)
   ensureDataDir(config.dataDir);
   const logger = log ?? createLogger(config.logLevel, { pid: process.pid, profile: profile.name });
-  return createDeps({ config, profile, mode, brokerName: resolveBroker(config), log: logger });
+  const deps = createDeps({ config, profile, mode, brokerName: resolveBroker(config), log: logger });
+  // the arena's per-model track record feeds adaptive routing (SPEC §14 → §15), loaded with the router
+  provideExternalQuality(deps, async () => (await import('./arena/quality.js')).arenaQuality(deps));
+  return deps;
 }
 
 /**

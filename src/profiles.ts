@@ -24,6 +24,17 @@ export const StrategySchema = z.strictObject({
   prior: z.strictObject({ alpha: z.number().positive().max(1000), beta: z.number().positive().max(1000) }).prefault({ alpha: 1, beta: 1 }),
 });
 
+/**
+ * The arena (SPEC §14): which models keep shadow accounts and play arena_round (default: the council's
+ * members), the cash each account starts with, and the fill model's slippage off the mid.
+ */
+export const ArenaSchema = z.strictObject({
+  models: z.array(CouncilMemberSchema).min(1).max(8).optional().describe("arena_round's players; default the council's members"),
+  initialCash: z.number().positive().max(1e9).default(10_000).describe('cash each shadow account starts with (USD)'),
+  slippageBps: z.number().nonnegative().max(500).default(5).describe('buys fill at mid × (1 + bps/1e4), sells at mid × (1 − bps/1e4)'),
+  memberTimeoutMs: z.number().int().positive().default(60_000).describe("an arena model's deadline in a round"),
+});
+
 /** When a profile names none: the seed's strategies, with flat priors. */
 const DEFAULT_STRATEGIES = [
   { id: 'iron_condor', prior: { alpha: 1, beta: 1 } },
@@ -62,6 +73,7 @@ export const ProfileSchema = z.strictObject({
     })
     .prefault({}),
   risk: RiskLimitsSchema.prefault({}),
+  arena: ArenaSchema.prefault({}),
   strategies: z
     .array(StrategySchema)
     .max(20)

@@ -10,7 +10,7 @@ import type { ErrorCode } from './errors.js';
 export { ToolError } from './errors.js';
 
 /** The fixed set of groups, in the order the README and doctor present them (src/tools/groups.ts says what each needs). */
-export const TOOL_GROUPS = ['lessons', 'market', 'account', 'risk', 'council', 'llm', 'execution'] as const;
+export const TOOL_GROUPS = ['lessons', 'market', 'account', 'risk', 'council', 'arena', 'llm', 'execution'] as const;
 export type ToolGroup = (typeof TOOL_GROUPS)[number];
 
 export interface ToolAnnotations {

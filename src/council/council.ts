@@ -68,6 +68,9 @@ interface Session {
   remainingDaily: number | null;
   /** Each member's call id (the router's), to tell routing whether the member agreed with the majority. */
   callIds: Array<string | null>;
+  /** Each member's reply text, for ModelChat (SPEC §14). */
+  replies: Array<string | null>;
+  order: ReturnType<typeof normalizeOrder> | null;
   lessons: PromptLesson[] | null;
 }
 
@@ -105,7 +108,23 @@ export async function runCouncil(deps: Deps, router: LlmRouter, store: CouncilSt
   await report(hooks, 0, total, `asking ${total} council members`);
 
   const started = performance.now();
-  const session: Session = { deps, router, store, hooks, messages, expectedModel, councilId, total, log, done: 0, remainingDaily: null, callIds: [], lessons };
+  const session: Session = {
+    deps,
+    router,
+    store,
+    hooks,
+    messages,
+    expectedModel,
+    councilId,
+    total,
+    log,
+    done: 0,
+    remainingDaily: null,
+    callIds: [],
+    replies: [],
+    order,
+    lessons,
+  };
   const outcomes = await askAll(session);
   refuseWhenNothingReached(session, outcomes);
   return decide(session, input.question, orderHash, outcomes, started);
@@ -166,6 +185,7 @@ async function askMember(s: Session, index: number): Promise<Asked> {
     ]);
     s.remainingDaily = s.remainingDaily === null ? completion.remainingDailyUsd : Math.min(s.remainingDaily, completion.remainingDailyUsd);
     s.callIds[index] = completion.callId;
+    s.replies[index] = completion.content;
     return answeredOutcome(base, completion, t0);
   } catch (err) {
     return failedOutcome(s, base, err, controller.signal, t0);
@@ -251,10 +271,35 @@ function tellRoutingWhoAgreed(s: Session, outcomes: MemberOutcome[], decision: C
   }
 }
 
+/** Every vote into ModelChat, and the order into each approving member's shadow account (SPEC §14); never fails the council. */
+async function shadowInArena(s: Session, outcomes: MemberOutcome[]): Promise<void> {
+  try {
+    const [{ shadowCouncil }, { promptDigest }, { getBroker }] = await Promise.all([
+      import('../arena/shadow.js'),
+      import('../arena/prompt.js'),
+      import('../broker/index.js'),
+    ]);
+    const input = {
+      councilId: s.councilId,
+      at: new Date().toISOString(),
+      order: s.order,
+      promptDigest: promptDigest(s.messages),
+      outcomes,
+      replies: s.replies,
+      callIds: s.callIds,
+    };
+    const fills = await shadowCouncil(s.deps, () => getBroker(s.deps), input);
+    if (fills.length) s.log.info('council shadowed in the arena', { fills: fills.map((f) => ({ model: f.model, qty: f.filled?.qty ?? 0, note: f.note })) });
+  } catch (err) {
+    s.log.warn('the arena could not record this council', { err: errMessage(err) });
+  }
+}
+
 /** Aggregate, sign a ticket when the vote was on an order, and journal the result. */
 async function decide(s: Session, question: string, orderHash: string | null, outcomes: MemberOutcome[], started: number): Promise<CouncilResult> {
   const aggregate = aggregateVotes(outcomes, s.deps.profile.council.quorum);
   tellRoutingWhoAgreed(s, outcomes, aggregate.decision);
+  await shadowInArena(s, outcomes);
   let ticket: { ticket: string; ticketId: string; expiresAt: string } | null = null;
   if (orderHash && aggregate.decision !== 'NO_QUORUM') {
     ticket = await issueTicket(s.deps, { orderHash, decision: aggregate.decision, councilId: s.councilId });

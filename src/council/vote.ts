@@ -33,29 +33,32 @@ export const MAX_REASONING_CHARS = 4000;
 export type ParsedVote = { ok: true; vote: MemberVote } | { ok: false; reason: string };
 
 /**
- * Parse a member's reply content. Tolerates only presentation noise a json_schema reply can carry
- * (surrounding whitespace, one ```json fence, a leading <think>…</think> block from R1-class models);
- * the JSON inside must match the schema exactly.
+ * The JSON inside a structured reply. Tolerates only presentation noise a json_schema reply can carry
+ * (surrounding whitespace, one ```json fence, a leading <think>…</think> block from R1-class models).
  */
-export function parseVote(content: string): ParsedVote {
+export function replyJson(content: string): { ok: true; value: unknown } | { ok: false; reason: string } {
   let text = content.trim();
   text = text.replace(/^<think>[\s\S]*?<\/think>\s*/, '');
   const fenced = /^```(?:json)?\s*\n([\s\S]*?)\n?```$/.exec(text);
   if (fenced) text = (fenced[1] ?? '').trim();
   if (text === '') return { ok: false, reason: 'empty answer' };
-  let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    return { ok: true, value: JSON.parse(text) };
   } catch {
     return { ok: false, reason: `answer is not JSON: ${JSON.stringify(text.slice(0, 80))}` };
   }
-  const parsed = MemberVoteSchema.safeParse(raw);
-  if (!parsed.success) {
-    return {
-      ok: false,
-      reason: `answer does not match the vote schema: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(answer)'} ${i.message}`).join('; ')}`,
-    };
-  }
+}
+
+/** The schema's complaints, one line. */
+export const schemaIssues = (issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>): string =>
+  issues.map((i) => `${i.path.join('.') || '(answer)'} ${i.message}`).join('; ');
+
+/** Parse a member's reply content: the JSON inside (replyJson) must match the vote schema exactly. */
+export function parseVote(content: string): ParsedVote {
+  const json = replyJson(content);
+  if (!json.ok) return json;
+  const parsed = MemberVoteSchema.safeParse(json.value);
+  if (!parsed.success) return { ok: false, reason: `answer does not match the vote schema: ${schemaIssues(parsed.error.issues)}` };
   const reasoning = parsed.data.reasoning.length > MAX_REASONING_CHARS ? `${parsed.data.reasoning.slice(0, MAX_REASONING_CHARS)}…` : parsed.data.reasoning;
   return { ok: true, vote: { ...parsed.data, reasoning } };
 }

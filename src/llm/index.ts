@@ -16,6 +16,7 @@ import type { Deps } from '../deps.js';
 import { ToolError } from '../errors.js';
 import type { BudgetLedger } from './ledger.js';
 import { resolveProviders } from './providers.js';
+import type { ExternalQuality } from './policies/index.js';
 import type { RouterOptions } from './router.js';
 import type { RoutingStatsStore } from './stats/store.js';
 import { loadTierTable, tiersPath, usdToNano, type TierTable } from './tiers.js';
@@ -84,9 +85,29 @@ export async function createLlm(deps: Deps, options: RouterOptions = {}): Promis
     import('./table-source.js'),
   ]);
   const source = tableSource(tiersPath(deps.config.tiersPath), table, deps.log.child({ area: 'llm' }));
+  const external = options.external ?? (await externalFor(deps));
   // --simulated-models: every provider's client talks to the scripted stand-ins, never to a network
   const fetchOption = deps.config.simulatedModels ? { fetch: (await import('./simulated.js')).simulatedFetch() } : {};
-  return createRouter(deps, { table: source, ledger, stats }, { ...options, ...fetchOption });
+  return createRouter(deps, { table: source, ledger, stats }, { ...options, ...fetchOption, ...(external ? { external } : {}) });
+}
+
+/**
+ * A per-model quality from outside routing (the arena's, SPEC §14 → §15), provided by the composition root
+ * (bootstrap.ts) so routing never imports the domain that measures it. A source that cannot load is left out.
+ */
+const externalSources = new WeakMap<Deps, () => Promise<ExternalQuality>>();
+
+export function provideExternalQuality(deps: Deps, load: () => Promise<ExternalQuality>): void {
+  externalSources.set(deps, load);
+}
+
+async function externalFor(deps: Deps): Promise<ExternalQuality | undefined> {
+  try {
+    return await externalSources.get(deps)?.();
+  } catch (err) {
+    deps.log.warn('routing runs without the external quality source', { err: (err as Error).message });
+    return undefined;
+  }
 }
 
 export const getLlm = (deps: Deps): Promise<LlmRouter> => deps.service('llm', (d) => createLlm(d));

@@ -4,5 +4,6 @@ import { modeResource } from './mode.js';
 import { councilResource } from './council.js';
 import { usageResource } from './usage.js';
 import { auditResource } from './audit.js';
+import { arenaResource } from './arena.js';
 
-export const RESOURCE_CATALOGUE: ResourceDefinition[] = [modeResource, councilResource, usageResource, auditResource];
+export const RESOURCE_CATALOGUE: ResourceDefinition[] = [modeResource, councilResource, arenaResource, usageResource, auditResource];

@@ -22,6 +22,12 @@ export const GROUP_SPECS: Record<ToolGroup, GroupSpec> = {
   account: { title: 'Account', requires: ['broker'], uses: [] },
   risk: { title: 'Risk', requires: ['broker'], uses: [], note: 'halt_trading needs only the data dir' },
   council: { title: 'Council', requires: ['gateway'], uses: [] },
+  arena: {
+    title: 'Arena',
+    requires: [],
+    uses: ['broker', 'gateway'],
+    note: 'arena_round needs the gateway key and quotes from the broker (never an order); get_leaderboard and get_model_chat need only the data dir',
+  },
   llm: {
     title: 'LLM usage and drafting',
     requires: [],

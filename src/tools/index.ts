@@ -25,6 +25,10 @@ export const TOOL_MODULES: readonly ToolLoader[] = [
   async () => (await import('./check-risk.js')).checkRiskTool,
   async () => (await import('./select-strategy.js')).selectStrategyTool,
   async () => (await import('./council-vote.js')).councilVoteTool,
+  // the arena
+  async () => (await import('./arena-round.js')).arenaRoundTool,
+  async () => (await import('./get-leaderboard.js')).getLeaderboardTool,
+  async () => (await import('./get-model-chat.js')).getModelChatTool,
   async () => (await import('./get-llm-usage.js')).getLlmUsageTool,
   async () => (await import('./draft-order.js')).draftOrderTool,
   // execution (executor profile)

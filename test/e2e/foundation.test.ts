@@ -176,7 +176,7 @@ describe('start-up refusals', () => {
     expect(dir?.detail).toContain('mode 700');
     // One line per tool group; the default analyst profile hides council_vote and the execution tools.
     const groups = results.filter((x) => x.area === 'tools');
-    expect(groups.map((g) => g.name)).toEqual(['lessons', 'market', 'account', 'risk', 'council', 'llm', 'execution']);
+    expect(groups.map((g) => g.name)).toEqual(['lessons', 'market', 'account', 'risk', 'council', 'arena', 'llm', 'execution']);
     expect(groups.find((g) => g.name === 'council')?.detail).toBe('no tool exposed; not in profile analyst: council_vote');
   });
 });

@@ -1,4 +1,4 @@
-/** The SPEC §3 tool table (with §12's build_iron_condor, and draft_order: the parse tier's work, issue 22), as the tests pin it. */
+/** The SPEC §3 tool table (with §12's build_iron_condor, §14's arena tools, and draft_order: the parse tier's work, issue 22), as the tests pin it. */
 export const SPEC_TOOLS: Record<'analyst' | 'council' | 'executor', string[]> = {
   analyst: [
     'search_lessons',
@@ -12,6 +12,8 @@ export const SPEC_TOOLS: Record<'analyst' | 'council' | 'executor', string[]> = 
     'get_positions',
     'get_orders',
     'get_trade_memory',
+    'get_leaderboard',
+    'get_model_chat',
     'get_llm_usage',
     'draft_order',
   ],
@@ -23,6 +25,9 @@ export const SPEC_TOOLS: Record<'analyst' | 'council' | 'executor', string[]> = 
     'check_risk',
     'select_strategy',
     'council_vote',
+    'arena_round',
+    'get_leaderboard',
+    'get_model_chat',
     'get_account',
     'get_positions',
     'get_orders',
@@ -40,6 +45,7 @@ export const SPEC_TOOLS: Record<'analyst' | 'council' | 'executor', string[]> = 
     'get_positions',
     'get_orders',
     'get_trade_memory',
+    'get_leaderboard',
     'get_llm_usage',
     'draft_order',
     'place_order',
@@ -59,6 +65,9 @@ export const READ_ONLY: Record<string, boolean> = {
   build_iron_condor: true,
   check_risk: true,
   council_vote: true,
+  arena_round: true,
+  get_leaderboard: true,
+  get_model_chat: true,
   get_account: true,
   get_positions: true,
   get_orders: true,

@@ -1,0 +1,39 @@
+/**
+ * The arena's signal to routing (SPEC §14 → §15): per model, the share of its closed shadow trades that
+ * made money, over how many there were — `{ score: wins / closed, n: closed }`, null before its first
+ * closed trade. The adaptive policy reads it as at most `externalWeight` pseudo-observations beside its own
+ * (valid replies, council agreement). Read from the arena's store, refreshed at most every REFRESH_MS, so a
+ * route never waits on it; other processes' trades on the data dir show up at the next refresh.
+ */
+import type { Deps } from '../deps.js';
+import type { ExternalQuality } from '../llm/policies/index.js';
+import { replay } from './book.js';
+import { type ArenaStore, getArenaStore, type StoredFill } from './store.js';
+
+export const REFRESH_MS = 5_000;
+
+export function closedTrades(store: ArenaStore): Map<string, { wins: number; closed: number }> {
+  const byModel = new Map<string, StoredFill[]>();
+  for (const f of store.fills()) byModel.set(f.model, [...(byModel.get(f.model) ?? []), f]);
+  const out = new Map<string, { wins: number; closed: number }>();
+  for (const [model, fills] of byModel) {
+    const book = replay(0, fills);
+    out.set(model, { wins: book.wins, closed: book.closed });
+  }
+  return out;
+}
+
+export function qualityFrom(store: ArenaStore, now: () => number = Date.now): ExternalQuality {
+  let cache = new Map<string, { wins: number; closed: number }>();
+  let readAt = Number.NEGATIVE_INFINITY;
+  return (model) => {
+    if (now() - readAt >= REFRESH_MS) {
+      cache = closedTrades(store);
+      readAt = now();
+    }
+    const c = cache.get(model);
+    return c && c.closed > 0 ? { score: c.wins / c.closed, n: c.closed } : null;
+  };
+}
+
+export const arenaQuality = async (deps: Deps): Promise<ExternalQuality> => qualityFrom(await getArenaStore(deps));
