@@ -147,6 +147,35 @@ describe('adaptive through the router', () => {
   });
 });
 
+describe('split through the router: each arm recorded and reported', () => {
+  it('each call names its arm in the ledger; get_llm_usage reports each arm’s weight, calls and valid rate', async () => {
+    const gw = await startFakeGateway({ apiKey: 'test-key', seed: 5 });
+    open.push(gw);
+    gw.profile('deepseek-v3.2', { quality: 1 });
+    gw.profile('mistral-small-3.2', { quality: 0 });
+    const { deps, llm } = await setup({
+      gateway: gw,
+      edit: (t) => {
+        t.tiers.parse.policy = { kind: 'split', weights: { 'deepseek-v3.2': 75, 'mistral-small-3.2': 25 } };
+      },
+      router: { random: seededRng(13).uniform },
+    });
+    const n = 200;
+    for (let i = 0; i < n; i++) await llm.complete({ tier: 'parse', tool: 't', messages: user(`intent ${i}`), responseFormat: format });
+    const served = chatRequests(gw).map((r) => r.model);
+    const small = served.filter((m) => m === 'mistral-small-3.2').length;
+    // 4.5 sd of a 25% arm over 200 draws
+    expect(Math.abs(small / n - 0.25)).toBeLessThanOrEqual(4.5 * Math.sqrt((0.25 * 0.75) / n));
+    expect(new Set((await getLedger(deps)).recent(n).map((r) => r.route))).toEqual(new Set(['split:deepseek-v3.2=75,mistral-small-3.2=25']));
+    const report = (await usageReport(deps)).routing.tiers.find((t) => t.tier === 'parse')!;
+    expect(report.policy).toBe('split');
+    expect(report.models.map((m) => [m.model, m.weight, m.calls, m.validRate])).toEqual([
+      ['deepseek-v3.2', 75, n - small, 1],
+      ['mistral-small-3.2', 25, small, 0],
+    ]);
+  });
+});
+
 describe('the catalog: models and prices from GET /models', () => {
   const withCatalog = (t: TierTable) => {
     t.catalog = { refreshSec: 1 };
@@ -308,5 +337,19 @@ describe('the tier table, edited while the router runs', () => {
     await new Promise((r) => setTimeout(r, 1100));
     await llm.complete({ tier: 'parse', tool: 't', messages: user('c') });
     expect(chatRequests(gw).map((r) => r.model)).toEqual(['deepseek-v3.2', 'mistral-small-3.2', 'mistral-small-3.2']);
+  });
+
+  it('an edit that puts the critical tier under an experiment is ignored whole: the last good table routes on', async () => {
+    const { gw, deps, llm, path } = await setup({ edit: () => undefined });
+    await llm.complete({ tier: 'parse', tool: 't', messages: user('a') });
+    const table = loadTierTable(path);
+    table.tiers.critical.policy = { kind: 'split', weights: { 'claude-opus-4-5': 100 } };
+    table.tiers.parse.models = ['mistral-small-3.2', 'deepseek-v3.2'];
+    writeFileSync(path!, JSON.stringify(table));
+    await new Promise((r) => setTimeout(r, 1100));
+    await llm.complete({ tier: 'parse', tool: 't', messages: user('b') });
+    const r = await llm.complete({ tier: 'critical', tool: 'place_order', messages: user('order_hash: x') });
+    expect(chatRequests(gw).map((q) => q.model)).toEqual(['deepseek-v3.2', 'deepseek-v3.2', 'claude-opus-4-6']);
+    expect((await getLedger(deps)).rowsForCall(r.callId).map((x) => x.route)).toEqual(['primary']);
   });
 });
