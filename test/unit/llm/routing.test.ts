@@ -9,6 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLlm, getLedger, getRoutingStats } from '../../../src/llm/index.js';
 import { adaptivePolicy } from '../../../src/llm/policies/spec.js';
+import { fullPriceQuote } from '../../../src/llm/route.js';
 import { routingReport } from '../../../src/llm/routing-report.js';
 import { loadTierTable, type TierTable } from '../../../src/llm/tiers.js';
 import { usageReport } from '../../../src/llm/usage.js';
@@ -304,6 +305,35 @@ describe("a tier's own provider, the gateway as fallback", () => {
     const err = await toolErrorOf(llm.complete({ tier: 'critical', tool: 'place_order', messages: user('order_hash: x') }));
     expect([err.code, err.details.reason]).toEqual(['BUDGET_EXHAUSTED', 'critical_daily_cap']);
     expect([chatRequests(anthropic).length, chatRequests(gw).length]).toEqual([0, 0]);
+  });
+
+  it.each([
+    ['at $0', { inputPerM: 0, outputPerM: 0, cachedInputPerM: 0 }],
+    ['at a hundredth of the table', { inputPerM: 0.05, outputPerM: 0.25, cachedInputPerM: 0.005 }],
+  ])('a provider listing Opus %s never loosens the critical envelope: the table’s price is the floor, the cap binds, nothing is sent', async (_name, price) => {
+    const shipped = loadTierTable();
+    // both providers list Opus that cheap (the highest listing would otherwise be the table's)
+    const listing = Object.entries(shipped.models).map(([id, p]) => ({ id, price: /^claude-opus/.test(id) ? price : p }));
+    const anthropic = await startFakeGateway({ apiKey: 'anthropic-key', models: listing });
+    const gateway = await startFakeGateway({ apiKey: 'test-key', models: listing });
+    open.push(anthropic, gateway);
+    const worstAtTable = fullPriceQuote(shipped, { tier: 'critical', tool: 'place_order', messages: user('order_hash: x') }).candidates[0]!.worstNano;
+    const { gw, llm } = await setup({
+      gateway,
+      edit: (t) => {
+        viaDirect(anthropic.url)(t);
+        t.catalog = { refreshSec: 60 };
+      },
+      // room for a confirmation at the listed price, not at the table's
+      env: { TRADING_MCP_CRITICAL_DAILY_BUDGET_USD: String((worstAtTable / 1e9) * 0.5) },
+      router: { env: { TEST_ANTHROPIC_KEY: 'anthropic-key' } },
+    });
+    const err = await toolErrorOf(llm.complete({ tier: 'critical', tool: 'place_order', messages: user('order_hash: x') }));
+    expect([err.code, err.details.reason]).toEqual(['BUDGET_EXHAUSTED', 'critical_daily_cap']);
+    expect([chatRequests(anthropic).length, chatRequests(gw).length]).toEqual([0, 0]);
+    // both listings were read (a price above the table's would be taken)
+    expect([anthropic, gw].map((x) => x.requests.some((r) => r.path === '/v1/models'))).toEqual([true, true]);
+    expect(llm.routingSources!().table.models['claude-opus-4-6']).toEqual(shipped.models['claude-opus-4-6']);
   });
 
   it('only the tier’s own provider, its key unset: GATEWAY_NOT_CONFIGURED for that tier, nothing sent', async () => {
