@@ -4,7 +4,9 @@
  * background (calls never wait for a refresh, only for the first listing, bounded). Then
  *   - a model a provider does not list is skipped there by routing (`unlisted`), never called;
  *   - a listed price replaces the table's (the highest, if several providers list one): a price change
- *     is picked up at the next refresh, without a restart.
+ *     is picked up at the next refresh, without a restart — except that a critical (Opus) model is never
+ *     priced below the table: a provider listing Opus cheap (or at 0) must not loosen the confirmation's
+ *     envelope (SPEC §11), so its price is the larger of the table's and the listing's, part by part.
  * A provider whose listing fails keeps its last one; one never read (or with `listsModels: false`) is
  * taken as listing what the table says. Prices are read OpenRouter-style (`pricing: {prompt, completion,
  * input_cache_read}` in USD per token, strings or numbers), converted to our per-million figures.
@@ -57,17 +59,28 @@ export function withListedPrices(table: TierTable, listings: readonly Listing[])
   if (!listings.length) return table;
   const models = { ...table.models };
   const tierModels = new Set(Object.values(table.tiers).flatMap((t) => t.models));
+  const critical = new Set(table.tiers.critical?.models ?? []);
   for (const id of tierModels) {
     const listed = listings.map((l) => l.models.get(id)).filter((p): p is ModelPrice => p !== undefined);
     if (!listed.length) continue;
     const highest = listed.reduce((a, b) => (b.inputPerM + b.outputPerM > a.inputPerM + a.outputPerM ? b : a));
     const ours = table.models[id];
-    models[id] = {
+    const price = {
       ...highest,
       ...(highest.cachedInputPerM === undefined && ours?.cachedInputPerM !== undefined ? { cachedInputPerM: ours.cachedInputPerM } : {}),
     };
+    models[id] = critical.has(id) && ours ? atLeast(ours, price) : price;
   }
   return { ...table, models };
+}
+
+/** Part by part, the larger of two prices (the critical tier's floor); a missing cached price is the input price. */
+export function atLeast(floor: ModelPrice, listed: ModelPrice): ModelPrice {
+  return {
+    inputPerM: Math.max(floor.inputPerM, listed.inputPerM),
+    outputPerM: Math.max(floor.outputPerM, listed.outputPerM),
+    cachedInputPerM: Math.max(floor.cachedInputPerM ?? floor.inputPerM, listed.cachedInputPerM ?? listed.inputPerM),
+  };
 }
 
 export interface CatalogProviderReport {

@@ -105,4 +105,19 @@ describe('get_llm_usage over MCP', () => {
     expect(lines[0]).toContain('critical tier must use Claude Opus models only, found deepseek-r1');
     expect(loadTierTable().tiers.critical.models.every((m) => /opus/.test(m))).toBe(true);
   });
+
+  it.each([
+    ['adaptive', { kind: 'adaptive', explore: 0.1 }],
+    ['split', { kind: 'split', weights: { 'claude-opus-4-6': 90, 'claude-opus-4-5': 10 } }],
+  ] as const)('refuses to start with a critical tier whose policy is %s (the confirmation takes part in no experiment), in one line', (_name, policy) => {
+    const dir = tempDataDir();
+    const path = writeTiers(dir, (t) => {
+      t.tiers.critical.policy = structuredClone(policy) as never;
+    });
+    const r = spawnSync(process.execPath, [CLI_PATH, '--data-dir', dir], { env: baseEnv({ TRADING_MCP_TIERS: path }), encoding: 'utf8', timeout: 15_000 });
+    expect(r.status).not.toBe(0);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain("the critical tier's policy must be fixed");
+  });
 });

@@ -57,6 +57,8 @@ export interface HarnessOptions {
   /** Router options (e.g. a shorter circuit-breaker pause for benches that inject thousands of faults). */
   llm?: RouterOptions;
   gate?: GateOptions;
+  /** A tier table file instead of the shipped one (e.g. the critical tier with its own provider). */
+  tiersPath?: string;
 }
 
 export interface Harness {
@@ -88,6 +90,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
         }
       : {},
     sim: { clock: MARKET_OPEN_INSTANT },
+    ...(o.tiersPath ? { tiersPath: o.tiersPath } : {}),
   });
   const profile = ProfileSchema.parse({
     name: 'executor-test',

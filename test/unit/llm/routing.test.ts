@@ -9,6 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLlm, getLedger, getRoutingStats } from '../../../src/llm/index.js';
 import { adaptivePolicy } from '../../../src/llm/policies/spec.js';
+import { fullPriceQuote } from '../../../src/llm/route.js';
 import { routingReport } from '../../../src/llm/routing-report.js';
 import { loadTierTable, type TierTable } from '../../../src/llm/tiers.js';
 import { usageReport } from '../../../src/llm/usage.js';
@@ -147,6 +148,35 @@ describe('adaptive through the router', () => {
   });
 });
 
+describe('split through the router: each arm recorded and reported', () => {
+  it('each call names its arm in the ledger; get_llm_usage reports each arm’s weight, calls and valid rate', async () => {
+    const gw = await startFakeGateway({ apiKey: 'test-key', seed: 5 });
+    open.push(gw);
+    gw.profile('deepseek-v3.2', { quality: 1 });
+    gw.profile('mistral-small-3.2', { quality: 0 });
+    const { deps, llm } = await setup({
+      gateway: gw,
+      edit: (t) => {
+        t.tiers.parse.policy = { kind: 'split', weights: { 'deepseek-v3.2': 75, 'mistral-small-3.2': 25 } };
+      },
+      router: { random: seededRng(13).uniform },
+    });
+    const n = 200;
+    for (let i = 0; i < n; i++) await llm.complete({ tier: 'parse', tool: 't', messages: user(`intent ${i}`), responseFormat: format });
+    const served = chatRequests(gw).map((r) => r.model);
+    const small = served.filter((m) => m === 'mistral-small-3.2').length;
+    // 4.5 sd of a 25% arm over 200 draws
+    expect(Math.abs(small / n - 0.25)).toBeLessThanOrEqual(4.5 * Math.sqrt((0.25 * 0.75) / n));
+    expect(new Set((await getLedger(deps)).recent(n).map((r) => r.route))).toEqual(new Set(['split:deepseek-v3.2=75,mistral-small-3.2=25']));
+    const report = (await usageReport(deps)).routing.tiers.find((t) => t.tier === 'parse')!;
+    expect(report.policy).toBe('split');
+    expect(report.models.map((m) => [m.model, m.weight, m.calls, m.validRate])).toEqual([
+      ['deepseek-v3.2', 75, n - small, 1],
+      ['mistral-small-3.2', 25, small, 0],
+    ]);
+  });
+});
+
 describe('the catalog: models and prices from GET /models', () => {
   const withCatalog = (t: TierTable) => {
     t.catalog = { refreshSec: 1 };
@@ -277,6 +307,35 @@ describe("a tier's own provider, the gateway as fallback", () => {
     expect([chatRequests(anthropic).length, chatRequests(gw).length]).toEqual([0, 0]);
   });
 
+  it.each([
+    ['at $0', { inputPerM: 0, outputPerM: 0, cachedInputPerM: 0 }],
+    ['at a hundredth of the table', { inputPerM: 0.05, outputPerM: 0.25, cachedInputPerM: 0.005 }],
+  ])('a provider listing Opus %s never loosens the critical envelope: the table’s price is the floor, the cap binds, nothing is sent', async (_name, price) => {
+    const shipped = loadTierTable();
+    // both providers list Opus that cheap (the highest listing would otherwise be the table's)
+    const listing = Object.entries(shipped.models).map(([id, p]) => ({ id, price: /^claude-opus/.test(id) ? price : p }));
+    const anthropic = await startFakeGateway({ apiKey: 'anthropic-key', models: listing });
+    const gateway = await startFakeGateway({ apiKey: 'test-key', models: listing });
+    open.push(anthropic, gateway);
+    const worstAtTable = fullPriceQuote(shipped, { tier: 'critical', tool: 'place_order', messages: user('order_hash: x') }).candidates[0]!.worstNano;
+    const { gw, llm } = await setup({
+      gateway,
+      edit: (t) => {
+        viaDirect(anthropic.url)(t);
+        t.catalog = { refreshSec: 60 };
+      },
+      // room for a confirmation at the listed price, not at the table's
+      env: { TRADING_MCP_CRITICAL_DAILY_BUDGET_USD: String((worstAtTable / 1e9) * 0.5) },
+      router: { env: { TEST_ANTHROPIC_KEY: 'anthropic-key' } },
+    });
+    const err = await toolErrorOf(llm.complete({ tier: 'critical', tool: 'place_order', messages: user('order_hash: x') }));
+    expect([err.code, err.details.reason]).toEqual(['BUDGET_EXHAUSTED', 'critical_daily_cap']);
+    expect([chatRequests(anthropic).length, chatRequests(gw).length]).toEqual([0, 0]);
+    // both listings were read (a price above the table's would be taken)
+    expect([anthropic, gw].map((x) => x.requests.some((r) => r.path === '/v1/models'))).toEqual([true, true]);
+    expect(llm.routingSources!().table.models['claude-opus-4-6']).toEqual(shipped.models['claude-opus-4-6']);
+  });
+
   it('only the tier’s own provider, its key unset: GATEWAY_NOT_CONFIGURED for that tier, nothing sent', async () => {
     const anthropic = await direct();
     const { gw, llm } = await setup({
@@ -308,5 +367,19 @@ describe('the tier table, edited while the router runs', () => {
     await new Promise((r) => setTimeout(r, 1100));
     await llm.complete({ tier: 'parse', tool: 't', messages: user('c') });
     expect(chatRequests(gw).map((r) => r.model)).toEqual(['deepseek-v3.2', 'mistral-small-3.2', 'mistral-small-3.2']);
+  });
+
+  it('an edit that puts the critical tier under an experiment is ignored whole: the last good table routes on', async () => {
+    const { gw, deps, llm, path } = await setup({ edit: () => undefined });
+    await llm.complete({ tier: 'parse', tool: 't', messages: user('a') });
+    const table = loadTierTable(path);
+    table.tiers.critical.policy = { kind: 'split', weights: { 'claude-opus-4-5': 100 } };
+    table.tiers.parse.models = ['mistral-small-3.2', 'deepseek-v3.2'];
+    writeFileSync(path!, JSON.stringify(table));
+    await new Promise((r) => setTimeout(r, 1100));
+    await llm.complete({ tier: 'parse', tool: 't', messages: user('b') });
+    const r = await llm.complete({ tier: 'critical', tool: 'place_order', messages: user('order_hash: x') });
+    expect(chatRequests(gw).map((q) => q.model)).toEqual(['deepseek-v3.2', 'deepseek-v3.2', 'claude-opus-4-6']);
+    expect((await getLedger(deps)).rowsForCall(r.callId).map((x) => x.route)).toEqual(['primary']);
   });
 });
