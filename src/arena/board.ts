@@ -1,10 +1,11 @@
 /**
- * The leaderboard as it stands now: the store's accounts, fills, marks and ModelChat costs, every held
- * symbol quoted once by the price source (a symbol without a quote is carried at cost), and each model's
- * equity curve for the chart (opening cash, every mark, now).
+ * The leaderboard as it stands now: every model's warm state (store.models(): book, drawdown so far, ModelChat
+ * cost), every held symbol quoted once by the price source (a symbol without a quote is carried at cost), and,
+ * for the chart, each model's equity curve (opening cash, every mark, now).
  */
 import type { Deps } from '../deps.js';
 import { heldSymbols, leaderboard, type LeaderRow } from './leaderboard.js';
+import type { ModelState } from './state.js';
 import { midsOf, type PriceSource } from './snapshot.js';
 import type { ArenaStore } from './store.js';
 import type { EquityCurve } from './chart.js';
@@ -17,23 +18,28 @@ export interface Board {
   unquoted: string[];
 }
 
-export async function boardNow(deps: Deps, store: ArenaStore, prices: PriceSource | null): Promise<Board> {
-  const fills = store.fills();
-  const held = heldSymbols(fills);
+export async function boardNow(deps: Deps, store: ArenaStore, prices: PriceSource | null, options: { curves?: boolean } = {}): Promise<Board> {
+  const models = [...store.models().values()];
+  const held = heldSymbols(models);
   const mids = prices ? await midsOf(prices, held) : new Map<string, number>();
-  const accounts = store.accounts();
-  const rows = leaderboard({ accounts, fills, marks: store.marks(), costs: store.costs(), prices: mids, defaultCash: deps.profile.arena.initialCash });
+  const rows = leaderboard({ models, prices: mids, defaultCash: deps.profile.arena.initialCash });
   const now = Date.now();
-  const opened = new Map(accounts.map((a) => [a.model, Date.parse(a.opened_at)]));
-  const marks = store.marks();
-  const curves = rows.map((r) => ({
+  return {
+    at: new Date(now).toISOString(),
+    rows,
+    curves: options.curves ? curvesOf(store, models, rows, now) : [],
+    unquoted: held.filter((s) => !mids.has(s)),
+  };
+}
+
+/** Each model's equity curve: its opening cash, every mark, and now. */
+function curvesOf(store: ArenaStore, models: readonly ModelState[], rows: readonly LeaderRow[], now: number): EquityCurve[] {
+  const opened = new Map(models.map((m) => [m.model, m.openedAt ? Date.parse(m.openedAt) : now]));
+  const marks = new Map<string, Array<{ t: number; equity: number }>>();
+  for (const m of store.marks()) marks.set(m.model, [...(marks.get(m.model) ?? []), { t: Date.parse(m.at), equity: m.equity }]);
+  return rows.map((r) => ({
     model: r.model,
     rank: r.rank,
-    points: [
-      { t: opened.get(r.model) ?? now, equity: r.initial_cash },
-      ...marks.filter((m) => m.model === r.model).map((m) => ({ t: Date.parse(m.at), equity: m.equity })),
-      { t: now, equity: r.equity },
-    ],
+    points: [{ t: opened.get(r.model) ?? now, equity: r.initial_cash }, ...(marks.get(r.model) ?? []), { t: now, equity: r.equity }],
   }));
-  return { at: new Date(now).toISOString(), rows, curves, unquoted: held.filter((s) => !mids.has(s)) };
 }

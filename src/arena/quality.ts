@@ -7,20 +7,12 @@
  */
 import type { Deps } from '../deps.js';
 import type { ExternalQuality } from '../llm/policies/index.js';
-import { replay } from './book.js';
-import { type ArenaStore, getArenaStore, type StoredFill } from './store.js';
+import { type ArenaStore, getArenaStore } from './store.js';
 
 export const REFRESH_MS = 5_000;
 
 export function closedTrades(store: ArenaStore): Map<string, { wins: number; closed: number }> {
-  const byModel = new Map<string, StoredFill[]>();
-  for (const f of store.fills()) byModel.set(f.model, [...(byModel.get(f.model) ?? []), f]);
-  const out = new Map<string, { wins: number; closed: number }>();
-  for (const [model, fills] of byModel) {
-    const book = replay(0, fills);
-    out.set(model, { wins: book.wins, closed: book.closed });
-  }
-  return out;
+  return new Map([...store.models().values()].map((m) => [m.model, { wins: m.book.wins, closed: m.book.closed }]));
 }
 
 export function qualityFrom(store: ArenaStore, now: () => number = Date.now): ExternalQuality {

@@ -37,6 +37,8 @@ export interface RoundResult {
   at: string;
   symbols: string[];
   snapshots: SymbolSnapshot[];
+  /** Reading the market (quotes, daily bars, technicals) before any model is asked. */
+  market_ms: number;
   plays: Array<Play & { equity_after: number }>;
   consensus: Consensus;
   fill_model: string;
@@ -83,7 +85,9 @@ export async function runArenaRound(
     throw new ToolError('GATEWAY_NOT_CONFIGURED', 'arena_round needs an LLM gateway: set LLM_GATEWAY_API_KEY (or TETRATE_API_KEY) and restart the server', {});
   }
   const players = arenaModels(deps.profile, await getTierTable(deps));
+  const t0 = performance.now();
   const snapshots = await readMarket(prices, input.symbols);
+  const marketMs = ms(performance.now() - t0);
   const at = new Date().toISOString();
   const { turns, mids } = await turnsFor(deps, store, prices, players, snapshots, input, at);
   const { initialCash, slippageBps, memberTimeoutMs } = deps.profile.arena;
@@ -118,7 +122,7 @@ export async function runArenaRound(
       return p;
     }),
   );
-  return finish(deps, store, ctx, snapshots, plays, started);
+  return { ...finish(deps, store, ctx, snapshots, plays, started), market_ms: marketMs };
 }
 
 /** Every model's own request quoted; the round goes ahead only when all of them fit together in what is left. */
@@ -143,7 +147,7 @@ const report = (hooks: RoundHooks, done: number, total: number, message: string)
   Promise.resolve(hooks.progress?.(done, total, message)).catch(() => undefined);
 
 /** Mark every account at the round's mids (the equity curve), aggregate, journal the round. */
-function finish(deps: Deps, store: ArenaStore, ctx: RoundContext, snapshots: SymbolSnapshot[], plays: Play[], started: number): RoundResult {
+function finish(deps: Deps, store: ArenaStore, ctx: RoundContext, snapshots: SymbolSnapshot[], plays: Play[], started: number): Omit<RoundResult, 'market_ms'> {
   const marked = plays.map((p) => {
     const book = store.bookOf(p.model, store.openAccount(p.model, ctx.initialCash, ctx.at));
     const { equity } = markToMarket(book, ctx.mids);
@@ -151,7 +155,7 @@ function finish(deps: Deps, store: ArenaStore, ctx: RoundContext, snapshots: Sym
     return { ...p, equity_after: equity };
   });
   const valid = plays.filter((p) => p.decision && (p.status === 'valid' || p.status === 'substituted')).map((p) => ({ model: p.model, decision: p.decision! }));
-  const result: RoundResult = {
+  const result: Omit<RoundResult, 'market_ms'> = {
     round_id: ctx.roundId,
     at: ctx.at,
     symbols: ctx.symbols,

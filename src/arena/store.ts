@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Deps } from '../deps.js';
 import { openSqliteWith } from '../store/sqlite.js';
-import { type Book, type BookFill, cents, replay, type Sized } from './book.js';
+import { type Book, type BookFill, cents, emptyBook, type Sized } from './book.js';
+import { ArenaState, type ModelState } from './state.js';
 
 export type FillSource = 'round' | 'council';
 
@@ -128,14 +129,15 @@ export type FillResult = { filled: StoredFill; book: Book } | { filled: null; re
 
 export class ArenaStore {
   private readonly s;
+  private readonly state: ArenaState;
 
   constructor(private readonly db: BetterSqlite3.Database) {
     db.exec(SCHEMA);
+    this.state = new ArenaState(db);
     this.s = {
       open: db.prepare('INSERT OR IGNORE INTO accounts (model, initial_cash, opened_at) VALUES (?, ?, ?)'),
       account: db.prepare('SELECT initial_cash FROM accounts WHERE model = ?').pluck(),
       accounts: db.prepare('SELECT model, initial_cash, opened_at FROM accounts ORDER BY model'),
-      fillsOf: db.prepare('SELECT * FROM fills WHERE model = ? ORDER BY id'),
       fills: db.prepare('SELECT * FROM fills ORDER BY id'),
       fillIn: db.prepare(
         'INSERT OR IGNORE INTO fills (model, at, source, ref, symbol, side, qty, price, mid, cash_after) VALUES (@model, @at, @source, @ref, @symbol, @side, @qty, @price, @mid, @cash_after)',
@@ -143,7 +145,6 @@ export class ArenaStore {
       mark: db.prepare('INSERT INTO marks (model, at, equity) VALUES (?, ?, ?)'),
       marks: db.prepare('SELECT model, at, equity FROM marks ORDER BY id'),
       chatIn: db.prepare(`INSERT INTO chat (${CHAT_COLUMNS.join(', ')}) VALUES (${CHAT_COLUMNS.map((c) => `@${c}`).join(', ')})`),
-      costs: db.prepare('SELECT model, SUM(cost_usd) AS cost, COUNT(*) AS decisions FROM chat GROUP BY model'),
       roundIn: db.prepare('INSERT INTO rounds (id, at, symbols, status) VALUES (?, ?, ?, ?)'),
       roundDone: db.prepare('UPDATE rounds SET status = ?, result = ? WHERE id = ?'),
       rounds: db.prepare('SELECT id, at, symbols, status FROM rounds ORDER BY at DESC LIMIT ?'),
@@ -160,8 +161,17 @@ export class ArenaStore {
     return this.s.accounts.all() as Array<{ model: string; initial_cash: number; opened_at: string }>;
   }
 
+  /**
+   * The model's book now (every process's fills applied; see state.ts). A live object: read it, do not keep it
+   * across another store call. Open the account first (openAccount).
+   */
   bookOf(model: string, initialCash: number): Book {
-    return replay(initialCash, this.s.fillsOf.all(model) as StoredFill[]);
+    return this.state.sync().get(model)?.book ?? emptyBook(initialCash);
+  }
+
+  /** Every model with an account or a decision on record, up to date (live objects: read only). */
+  models(): ReadonlyMap<string, ModelState> {
+    return this.state.sync();
   }
 
   /** Size and write one fill atomically (see the module note). Nothing is written when it does not size. */
@@ -222,12 +232,6 @@ export class ArenaStore {
     const sql = `SELECT * FROM chat ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
     const rows = this.db.prepare(sql).all(...args, f.limit) as Array<ChatRecord & { id: number; symbols: string }>;
     return rows.map((r) => ({ ...r, symbols: JSON.parse(r.symbols as unknown as string) as string[] }));
-  }
-
-  /** LLM dollars and decisions per model, over every decision ModelChat holds. */
-  costs(): Map<string, { cost: number; decisions: number }> {
-    const rows = this.s.costs.all() as Array<{ model: string; cost: number; decisions: number }>;
-    return new Map(rows.map((r) => [r.model, { cost: r.cost, decisions: r.decisions }]));
   }
 
   beginRound(id: string, at: string, symbols: string[]): void {

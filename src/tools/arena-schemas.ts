@@ -48,7 +48,8 @@ export const ArenaRoundOutputSchema = z.strictObject({
     outliers: z.array(z.strictObject({ model: z.string(), action: Action, symbol: z.string(), confidence: Fraction })),
   }),
   fill_model: z.string(),
-  wall_ms: z.number().nonnegative(),
+  market_ms: z.number().nonnegative().describe('reading the market before any model was asked'),
+  wall_ms: z.number().nonnegative().describe('from the first model asked to the last answer, fills and marks included'),
   cost_usd: z.number().nonnegative(),
 });
 export type ArenaRoundOutput = z.output<typeof ArenaRoundOutputSchema>;

@@ -25,7 +25,7 @@ export const getLeaderboardTool = defineTool({
       import('../arena/round.js'),
     ]);
     const prices = await import('../broker/index.js').then((m) => m.getBroker(ctx.deps)).catch(() => null);
-    const board = await boardNow(ctx.deps, await getArenaStore(ctx.deps), prices);
+    const board = await boardNow(ctx.deps, await getArenaStore(ctx.deps), prices, { curves: input.chart === true });
     const structured = {
       at: board.at,
       ranked_by: RANKED_BY,

@@ -186,6 +186,12 @@ export class SimMarket {
     for (const s of sessionsBetween(new Date(from), new Date(to - 1))) {
       const start = Math.max(s.open.getTime(), Math.ceil(from / MINUTE) * MINUTE);
       const end = Math.min(s.close.getTime(), to);
+      const whole = timeframe === '1Day' && start === s.open.getTime() && end === s.close.getTime();
+      const cached = whole ? this.sessionBars.get(`${symbol}|${s.date}`) : undefined;
+      if (cached) {
+        out.push({ ...cached });
+        continue;
+      }
       const dayStart = easternInstant(s.date, 0, 0).getTime();
       let o = this.path.rawPriceAt(symbol, start);
       for (let t = start; t + MINUTE <= end; t += MINUTE) {
@@ -210,9 +216,21 @@ export class SimMarket {
         o = c;
       }
       if (timeframe === '1Day') flush();
+      if (whole && out.length) this.rememberSession(`${symbol}|${s.date}`, out.at(-1)!);
     }
     flush();
     return out;
+  }
+
+  /**
+   * A whole session's daily bar of the seeded path, once computed: the path is a pure function of the seed, so
+   * a finished session never changes (a year of daily bars walks ~100k minutes; a repeat read walks none).
+   */
+  private readonly sessionBars = new Map<string, Bar>();
+
+  private rememberSession(key: string, bar: Bar): void {
+    if (this.sessionBars.size >= 50_000) this.sessionBars.clear();
+    this.sessionBars.set(key, { ...bar });
   }
 
   /** Aggregate fine bars into timeframe buckets (daily buckets by New York date, stamped at midnight ET like Alpaca). */

@@ -3,7 +3,10 @@ import { consensusOf } from '../../../src/arena/consensus.js';
 import { parseDecision } from '../../../src/arena/decision.js';
 import { leaderboard } from '../../../src/arena/leaderboard.js';
 import { qualityFrom } from '../../../src/arena/quality.js';
-import type { ArenaStore } from '../../../src/arena/store.js';
+import { type ArenaStore, openArenaStore } from '../../../src/arena/store.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const d = (model: string, action: 'BUY' | 'SELL' | 'HOLD', symbol = 'SPY', confidence = 0.5) => ({
   model,
@@ -37,54 +40,91 @@ describe('the decision parser', () => {
   });
 });
 
+const tmpStore = async () => openArenaStore(join(mkdtempSync(join(tmpdir(), 'tars-arena-unit-')), 'arena.sqlite'));
+const at = '2026-11-17T15:00:00.000Z';
+function fillIn(store: ArenaStore, model: string, ref: string, side: 'buy' | 'sell', qty: number, price: number, symbol = 'X'): void {
+  store.fill({ model, initialCash: 1000, at, source: 'round', ref, symbol, mid: price, size: () => ({ ok: true, side, qty, price }) });
+}
+function chatIn(store: ArenaStore, model: string, cost: number): void {
+  store.recordChat({
+    at,
+    kind: 'round',
+    ref: 'r',
+    model,
+    model_requested: model,
+    model_served: model,
+    tier: 'analysis',
+    symbols: ['X'],
+    prompt_digest: 'd',
+    reply: null,
+    action: 'HOLD',
+    symbol: 'X',
+    qty_fraction: 0,
+    confidence: 0.5,
+    reasoning: 'r',
+    status: 'valid',
+    error_code: null,
+    error_message: null,
+    cost_usd: cost,
+    latency_ms: 1,
+    call_id: null,
+    fill_id: null,
+    fill_note: null,
+  });
+}
+
 describe('the leaderboard', () => {
-  it('ranks by P&L net of LLM cost; ties by lower cost; a model with only decisions starts at the default cash', () => {
-    const rows = leaderboard({
-      accounts: [
-        { model: 'a', initial_cash: 1000 },
-        { model: 'b', initial_cash: 1000 },
-      ],
-      fills: [
-        { model: 'a', symbol: 'X', side: 'buy', qty: 10, price: 10 },
-        { model: 'b', symbol: 'X', side: 'buy', qty: 10, price: 10 },
-        { model: 'b', symbol: 'X', side: 'sell', qty: 10, price: 12 },
-      ],
-      marks: [{ model: 'a', at: 't', equity: 1050 }],
-      costs: new Map([
-        ['a', { cost: 1, decisions: 2 }],
-        ['b', { cost: 25, decisions: 2 }],
-        ['c', { cost: 0.5, decisions: 1 }],
-      ]),
-      prices: new Map([['X', 14]]),
-      defaultCash: 500,
-    });
+  it('ranks by P&L net of LLM cost; ties by lower cost; a model with only decisions starts at the default cash', async () => {
+    const store = await tmpStore();
+    fillIn(store, 'a', 'r1', 'buy', 10, 10);
+    fillIn(store, 'b', 'r1', 'buy', 10, 10);
+    fillIn(store, 'b', 'r2', 'sell', 10, 12);
+    store.mark('a', at, 1050);
+    chatIn(store, 'a', 1);
+    chatIn(store, 'b', 25);
+    chatIn(store, 'c', 0.5);
+    const rows = leaderboard({ models: store.models().values(), prices: new Map([['X', 14]]), defaultCash: 500 });
     expect(rows.map((r) => [r.model, r.rank, r.pnl_usd, r.net_usd])).toEqual([
       ['a', 1, 40, 39],
       ['c', 2, 0, -0.5],
       ['b', 3, 20, -5],
     ]);
     const a = rows[0]!;
-    expect(a).toMatchObject({ equity: 1040, return_pct: 4, return_per_llm_dollar: 40, win_rate: null });
+    expect(a).toMatchObject({ equity: 1040, return_pct: 4, return_per_llm_dollar: 40, win_rate: null, decisions: 1 });
     expect(a.max_drawdown).toBeCloseTo((1050 - 1040) / 1050, 6);
     expect(rows[2]).toMatchObject({ win_rate: 1, closed_trades: 1, realized_pnl_usd: 20, return_per_llm_dollar: 0.8 });
     expect(rows[1]).toMatchObject({ initial_cash: 500, trades: 0 });
   });
+
+  it('the warm state equals a replay from the file, with another process writing between reads', async () => {
+    const store = await tmpStore();
+    const other = await openArenaStore((store as unknown as { db: { name: string } }).db.name);
+    fillIn(store, 'a', 'r1', 'buy', 3, 10);
+    expect(store.models().get('a')!.book.holdings.get('X')).toEqual({ qty: 3, cost: 30 });
+    fillIn(other, 'a', 'r2', 'sell', 2, 11);
+    fillIn(other, 'a', 'r3', 'buy', 1, 9, 'Y');
+    const warm = store.models().get('a')!.book;
+    const cold = (await openArenaStore((store as unknown as { db: { name: string } }).db.name)).models().get('a')!.book;
+    expect(warm).toEqual(cold);
+    expect(warm).toMatchObject({ cash: 1000 - 30 + 22 - 9, closed: 1, wins: 1, fills: 3 });
+    // the same round never fills twice for a model
+    fillIn(other, 'a', 'r3', 'buy', 1, 9, 'Y');
+    expect(store.models().get('a')!.book.fills).toBe(3);
+  });
 });
 
 describe('the signal exported to routing', () => {
-  it('winning sells / sells per model, null before the first sell, re-read at most every 5 s', () => {
-    let fills = [
-      { model: 'm', symbol: 'X', side: 'buy', qty: 2, price: 10 },
-      { model: 'm', symbol: 'X', side: 'sell', qty: 1, price: 12 },
-      { model: 'm', symbol: 'X', side: 'sell', qty: 1, price: 8 },
-      { model: 'n', symbol: 'X', side: 'buy', qty: 1, price: 10 },
-    ];
-    const store = { fills: () => fills } as unknown as ArenaStore;
+  it('winning sells / sells per model, null before the first sell, re-read at most every 5 s', async () => {
+    const store = await tmpStore();
+    fillIn(store, 'm', 'r1', 'buy', 2, 10);
+    fillIn(store, 'm', 'r2', 'sell', 1, 12);
+    fillIn(store, 'm', 'r3', 'sell', 1, 8);
+    fillIn(store, 'n', 'r1', 'buy', 1, 10);
     let now = 0;
     const q = qualityFrom(store, () => now);
     expect(q('m')).toEqual({ score: 0.5, n: 2 });
     expect(q('n')).toBeNull();
-    fills = [...fills, { model: 'n', symbol: 'X', side: 'sell', qty: 1, price: 11 }];
+    fillIn(store, 'n', 'r2', 'sell', 1, 11);
     expect(q('n')).toBeNull();
     now = 5000;
     expect(q('n')).toEqual({ score: 1, n: 1 });
