@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { PACKAGE_ROOT } from '../src/paths.js';
 import { lessonsStep } from './demo-steps/lessons.js';
 import { councilStep } from './demo-steps/council.js';
+import { arenaStep } from './demo-steps/arena.js';
 import { brokerStep } from './demo-steps/broker.js';
 import { riskDemoStep } from './demo-steps/risk.js';
 import { technicalsStep } from './demo-steps/technicals.js';
@@ -51,6 +52,7 @@ const DEMO_STEPS: DemoStep[] = [
   technicalsStep,
   lessonsStep,
   councilStep,
+  arenaStep,
   riskDemoStep,
   llmStep,
   executionStep,

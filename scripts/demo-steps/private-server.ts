@@ -26,8 +26,12 @@ export function gatewayEnv(): Record<string, string> {
   return { LLM_GATEWAY_API_KEY: key, ...(process.env.LLM_GATEWAY_BASE_URL ? { LLM_GATEWAY_BASE_URL: process.env.LLM_GATEWAY_BASE_URL } : {}) };
 }
 
-export async function startPrivateExecutor(name: string, extraEnv: Record<string, string> = {}, profile = 'executor'): Promise<PrivateServer> {
-  const dataDir = mkdtempSync(join(tmpdir(), `tars-demo-${name}-`));
+export async function startPrivateExecutor(
+  name: string,
+  extraEnv: Record<string, string> = {},
+  profile = 'executor',
+  dataDir = mkdtempSync(join(tmpdir(), `tars-demo-${name}-`)),
+): Promise<PrivateServer> {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [resolve(PACKAGE_ROOT, 'dist', 'src', 'cli.js'), '--profile', profile, '--data-dir', dataDir],

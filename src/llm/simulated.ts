@@ -71,7 +71,21 @@ export function simulatedContent(body: ChatBody): string {
     const confidence = Math.round((0.55 + 0.4 * pick('confidence')) * 100) / 100;
     return JSON.stringify({ vote: 'APPROVE', confidence, reasoning: `simulated ${body.model}: scripted APPROVE (no model was asked)` });
   }
+  if (format.json_schema?.name === 'arena_decision') return arenaDecision(schema, prompt, pick, body.model);
   return JSON.stringify(schemaValue(schema, pick, '$', body.model));
+}
+
+/** An arena stand-in that trades like one: it buys when it holds nothing, then buys more, sells or holds. */
+function arenaDecision(schema: Record<string, unknown>, prompt: string, pick: (salt: string) => number, model: string): string {
+  const symbols = ((schema.properties as Record<string, { enum?: string[] }> | undefined)?.symbol?.enum ?? ['SPY']) as string[];
+  const held = symbols.filter((s) => new RegExp(`^  ${s.replace('.', '\\.')}: \\d+ shares`, 'm').test(prompt));
+  const roll = pick('action');
+  const action = held.length === 0 || roll < 0.4 ? 'BUY' : roll < 0.75 ? 'SELL' : 'HOLD';
+  const from = action === 'SELL' ? held : symbols;
+  const symbol = from[Math.floor(pick('symbol') * from.length)] ?? symbols[0]!;
+  const qty_fraction = Math.round((0.2 + 0.6 * pick('fraction')) * 100) / 100;
+  const confidence = Math.round((0.5 + 0.45 * pick('confidence')) * 100) / 100;
+  return JSON.stringify({ action, symbol, qty_fraction, confidence, reasoning: `simulated ${model}: scripted ${action} ${symbol} (no model was asked)` });
 }
 
 function json(status: number, body: unknown): Response {
