@@ -9,6 +9,7 @@ import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
   CallToolRequestSchema,
   ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
   ListToolsRequestSchema,
   ReadResourceRequestSchema,
   SetLevelRequestSchema,
@@ -26,6 +27,9 @@ import type { Deps } from './deps.js';
 import { ToolError } from './errors.js';
 import type { ResourceDefinition } from './resource.js';
 import { RESOURCE_CATALOGUE } from './resources/index.js';
+import { RESOURCE_TEMPLATES, type ResourceTemplate } from './resources/templates.js';
+import { installPrompts } from './prompts/install.js';
+import { PROMPT_CATALOGUE } from './prompts/catalogue.js';
 import { SIMULATED_NOTE } from './llm/simulated-names.js';
 import { selectTools } from './profiles.js';
 import { readManifest, type ManifestTool } from './manifest.js';
@@ -234,21 +238,44 @@ function installTools(server: Server, deps: Deps, tools: ToolSet, listed: Manife
   });
 }
 
-function installResources(server: Server, deps: Deps, resources: readonly ResourceDefinition[]): void {
+const jsonContents = (uri: string, body: unknown) => ({ contents: [{ uri, mimeType: 'application/json', text: JSON.stringify(body, null, 2) }] });
+
+/** A fixed resource, or one record of a template; unknown URIs and missing records are InvalidParams. */
+async function readAny(deps: Deps, uri: string, resources: readonly ResourceDefinition[], templates: readonly ResourceTemplate[]): Promise<unknown> {
+  const resource = resources.find((r) => r.uri === uri);
+  if (resource) return resource.read(deps);
+  for (const t of templates) {
+    const id = t.match(uri);
+    if (id === null) continue;
+    const body = await t.read(deps, id);
+    if (body === null) throw new McpError(McpErrorCode.InvalidParams, `no ${t.name} ${id}`);
+    return body;
+  }
+  throw new McpError(McpErrorCode.InvalidParams, `unknown resource ${uri}`);
+}
+
+function installResources(server: Server, deps: Deps, resources: readonly ResourceDefinition[], templates: readonly ResourceTemplate[]): void {
   server.setRequestHandler(ListResourcesRequestSchema, async () => ({
     resources: resources.map((r) => ({ uri: r.uri, name: r.name, title: r.title, description: r.description, mimeType: 'application/json' })),
   }));
-
+  server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => ({
+    resourceTemplates: templates.map((t) => ({
+      uriTemplate: t.uriTemplate,
+      name: t.name,
+      title: t.title,
+      description: t.description,
+      mimeType: 'application/json',
+    })),
+  }));
   server.setRequestHandler(ReadResourceRequestSchema, async (request) => {
-    const resource = resources.find((r) => r.uri === request.params.uri);
-    if (!resource) throw new McpError(McpErrorCode.InvalidParams, `unknown resource ${request.params.uri}`);
+    const { uri } = request.params;
     try {
-      const body = await resource.read(deps);
-      return { contents: [{ uri: resource.uri, mimeType: 'application/json', text: JSON.stringify(body, null, 2) }] };
+      return jsonContents(uri, await readAny(deps, uri, resources, templates));
     } catch (err) {
+      if (err instanceof McpError) throw err;
       if (err instanceof ToolError) throw new McpError(McpErrorCode.InternalError, `${err.code}: ${err.message}`);
-      deps.log.error('resource read failed', { uri: resource.uri, err });
-      throw new McpError(McpErrorCode.InternalError, `reading ${resource.uri} failed; see the server log`);
+      deps.log.error('resource read failed', { uri, err });
+      throw new McpError(McpErrorCode.InternalError, `reading ${uri} failed; see the server log`);
     }
   });
 }
@@ -260,16 +287,19 @@ export function buildServer(deps: Deps, options: BuildOptions = {}): Server {
   const activeNames = new Set(listed.map((t) => t.name));
   const definitionOf = (name: string): Promise<ToolDefinition> | null => (given ? Promise.resolve(given.get(name)!) : loadTool(name));
   const resources = (options.resources ?? RESOURCE_CATALOGUE).filter((r) => !r.requiresTool || activeNames.has(r.requiresTool));
+  const templates = RESOURCE_TEMPLATES.filter((t) => activeNames.has(t.requiresTool));
+  const prompts = PROMPT_CATALOGUE.filter((p) => activeNames.has(p.requiresTool));
 
   const server = new Server(
     { name: SERVER_NAME, title: 'TARS trading tools', version: SERVER_VERSION },
     {
-      capabilities: { tools: { listChanged: false }, resources: { listChanged: false }, logging: {} },
+      capabilities: { tools: { listChanged: false }, resources: { listChanged: false }, prompts: { listChanged: false }, logging: {} },
       instructions: instructionsFor(deps, listed),
     },
   );
   installLogging(server, deps);
   installTools(server, deps, { catalogue, activeNames, definitionOf }, listed);
-  installResources(server, deps, resources);
+  installResources(server, deps, resources, templates);
+  installPrompts(server, prompts, activeNames);
   return server;
 }

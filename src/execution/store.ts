@@ -306,25 +306,14 @@ export class ExecutionStore {
   }
 
   recentAudit(limit: number): AuditEntry[] {
-    const rows = this.db.prepare('SELECT * FROM audit ORDER BY seq DESC LIMIT ?').all(limit) as Array<Record<string, unknown>>;
-    const p = (v: unknown) => (typeof v === 'string' ? (JSON.parse(v) as unknown) : null);
-    return rows.map((r) => ({
-      audit_id: r.audit_id as string,
-      at: r.at as string,
-      order_hash: (r.order_hash as string | null) ?? null,
-      client_order_id: (r.client_order_id as string | null) ?? null,
-      status: r.status as string,
-      stopped_at: (r.stopped_at as string | null) ?? null,
-      code: (r.code as string | null) ?? null,
-      message: r.message as string,
-      stages: p(r.stages),
-      risk: p(r.risk),
-      confirmation: p(r.confirmation),
-      broker_order: p(r.broker_order),
-      latency_ms: r.latency_ms as number,
-      gate_latency_ms: r.gate_latency_ms as number,
-      cost_usd: r.cost_usd as number,
-    }));
+    return (this.db.prepare('SELECT * FROM audit ORDER BY seq DESC LIMIT ?').all(limit) as Array<Record<string, unknown>>).map(auditEntryOf);
+  }
+
+  /** Every audited attempt for one client_order_id, newest first. */
+  auditFor(clientOrderId: string): AuditEntry[] {
+    return (this.db.prepare('SELECT * FROM audit WHERE client_order_id = ? ORDER BY seq DESC').all(clientOrderId) as Array<Record<string, unknown>>).map(
+      auditEntryOf,
+    );
   }
 
   auditCounts(): Record<string, number> {
@@ -339,6 +328,28 @@ export class ExecutionStore {
 }
 
 /** One store per process, closed on shutdown. */
+const parsed = (v: unknown) => (typeof v === 'string' ? (JSON.parse(v) as unknown) : null);
+
+function auditEntryOf(r: Record<string, unknown>): AuditEntry {
+  return {
+    audit_id: r.audit_id as string,
+    at: r.at as string,
+    order_hash: (r.order_hash as string | null) ?? null,
+    client_order_id: (r.client_order_id as string | null) ?? null,
+    status: r.status as string,
+    stopped_at: (r.stopped_at as string | null) ?? null,
+    code: (r.code as string | null) ?? null,
+    message: r.message as string,
+    stages: parsed(r.stages),
+    risk: parsed(r.risk),
+    confirmation: parsed(r.confirmation),
+    broker_order: parsed(r.broker_order),
+    latency_ms: r.latency_ms as number,
+    gate_latency_ms: r.gate_latency_ms as number,
+    cost_usd: r.cost_usd as number,
+  };
+}
+
 export const getExecutionStore = (deps: Deps) =>
   deps.service('execution-store', async (d) => {
     const store = await ExecutionStore.open(d.dataDir);
