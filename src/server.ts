@@ -36,6 +36,7 @@ import { readManifest, type ManifestTool } from './manifest.js';
 import { loadTool } from './tools/index.js';
 import type { ElicitField, ToolContext, ToolDefinition } from './tool.js';
 import { SERVER_VERSION } from './version.js';
+import { countToolCall } from './telemetry/counters.js';
 
 export const SERVER_NAME = 'tars-trading-mcp';
 
@@ -165,13 +166,17 @@ function toolContext(deps: Deps, server: Server, request: CallRequest, extra: Ca
 /** Run a tool on parsed input: its output checked against its schema, every error turned into isError. */
 async function runTool(deps: Deps, name: string, tool: ToolDefinition, input: unknown, ctx: ToolContext): Promise<CallToolResult> {
   const started = performance.now();
-  const finished = (outcome: string) => deps.log.debug('tool call', { tool: name, outcome, ms: Math.round((performance.now() - started) * 10) / 10 });
+  const finished = (outcome: string) => {
+    countToolCall(name, outcome);
+    deps.log.debug('tool call', { tool: name, outcome, ms: Math.round((performance.now() - started) * 10) / 10 });
+  };
   try {
     const output = await tool.handler(input, ctx);
     const checked = tool.outputSchema.safeParse(output.structured);
     if (!checked.success) {
       const ref = randomUUID();
       deps.log.error('tool produced output outside its schema', { tool: name, ref, issues: describeIssues(checked.error).issues });
+      countToolCall(name, 'INTERNAL');
       return errorResult('INTERNAL', `${name} failed internally (ref ${ref}); nothing was changed by this error report`, { ref });
     }
     finished('ok');
@@ -189,6 +194,7 @@ async function runTool(deps: Deps, name: string, tool: ToolDefinition, input: un
     }
     const ref = randomUUID();
     deps.log.error('tool failed unexpectedly', { tool: name, ref, err });
+    countToolCall(name, 'INTERNAL');
     return errorResult('INTERNAL', `${name} failed internally (ref ${ref}); see the server log`, { ref });
   }
 }
@@ -201,6 +207,7 @@ interface ToolSet {
 
 function notInProfile(deps: Deps, tools: ToolSet, name: string): CallToolResult {
   deps.log.debug('tool call refused', { tool: name, outcome: 'NOT_IN_PROFILE' });
+  countToolCall(name, 'NOT_IN_PROFILE');
   const known = tools.catalogue.some((t) => t.name === name);
   const available = [...tools.activeNames].join(', ');
   return errorResult(
@@ -231,6 +238,7 @@ function installTools(server: Server, deps: Deps, tools: ToolSet, listed: Manife
     if (!parsed.success) {
       const { message, issues } = describeIssues(parsed.error);
       deps.log.debug('tool call refused', { tool: name, outcome: 'INVALID_INPUT' });
+      countToolCall(name, 'INVALID_INPUT');
       return errorResult('INVALID_INPUT', `invalid input for ${name}: ${message}`, { issues });
     }
     const result = await runTool(deps, name, tool, parsed.data, toolContext(deps, server, request, extra));

@@ -332,6 +332,28 @@ export class BudgetLedger {
       .all(...args);
   }
 
+  /** Spend per tier × model in a month (the served model where known), for /metrics. */
+  groupByTierModel(period: {
+    month: string;
+  }): Array<{ tier: string; model: string; calls: number; costUsd: number; inputTokens: number; outputTokens: number }> {
+    const rows = this.db
+      .prepare<[string], { tier: string; model: string; calls: number; cost_nano: number; input_tokens: number; output_tokens: number }>(
+        `SELECT tier, COALESCE(model_served, model_requested) AS model, COUNT(DISTINCT call_id) AS calls,
+           SUM(CASE WHEN state = 'reserved' THEN reserved_nano ELSE cost_nano END) AS cost_nano,
+           SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens
+         FROM calls WHERE month = ? GROUP BY tier, COALESCE(model_served, model_requested) ORDER BY tier, model`,
+      )
+      .all(period.month);
+    return rows.map((r) => ({
+      tier: r.tier,
+      model: r.model,
+      calls: r.calls,
+      costUsd: r.cost_nano / 1e9,
+      inputTokens: r.input_tokens ?? 0,
+      outputTokens: r.output_tokens ?? 0,
+    }));
+  }
+
   /** Replies flagged as usage anomalies: how many today and this month, and the latest few of the month. */
   anomalies(period: { day: string; month: string }, limit: number): { today: number; month: number; recent: CallRow[] } {
     const count = this.db.prepare<[string, string], { today: number; month: number }>(

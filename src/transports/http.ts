@@ -153,6 +153,16 @@ export async function serveHttp(deps: Deps): Promise<HttpHandle> {
   app.post('/mcp', handle);
   app.get('/mcp', handle);
   app.delete('/mcp', handle);
+  // Prometheus text format, behind the same origin and token checks as /mcp (telemetry/metrics.ts)
+  app.get('/metrics', (_req: Req, res: Res) => {
+    import('../telemetry/metrics.js')
+      .then((m) => m.scrape(deps))
+      .then(({ contentType, body }) => res.writeHead(200, { 'content-type': contentType }).end(body))
+      .catch((err: Error) => {
+        deps.log.error('metrics scrape failed', { err: err.message });
+        res.writeHead(500, { 'content-type': 'text/plain' }).end('metrics unavailable; see the server log\n');
+      });
+  });
 
   const listener: HttpServer = await new Promise((resolve, reject) => {
     const srv = app.listen(port, host, () => resolve(srv));
