@@ -22,6 +22,8 @@ Usage:
   tars-trading-mcp init [--profile P] [--data-dir D] [--client claude-desktop|claude-code|cursor|vscode] [--force]
                                           write a config file (keys asked on a terminal, else read from the
                                           variables set), run doctor on it, print the client's snippet
+  tars-trading-mcp dashboard [--port 3334] a local page over the data dir: spend, the audit, councils, the arena,
+                                          the halt button, and the approvals of profiles with humanApproval "dashboard"
   tars-trading-mcp lessons drafts         the draft lessons written from losing trades
   tars-trading-mcp lessons promote ID     make a reviewed draft a lesson (searchable, shown at the gate)
 
@@ -48,7 +50,7 @@ TRADING_MCP_MONTHLY_BUDGET_USD, TRADING_MCP_TIERS, APCA_API_*, TRADING_MCP_ALLOW
 TRADING_MCP_HTTP_ORIGINS, ...).
 `;
 
-const SUBCOMMANDS = ['serve', 'doctor', 'halt', 'resume', 'status', 'lessons', 'init'] as const;
+const SUBCOMMANDS = ['serve', 'doctor', 'halt', 'resume', 'status', 'lessons', 'init', 'dashboard'] as const;
 type Subcommand = (typeof SUBCOMMANDS)[number];
 
 function fail(message: string, code = 2): never {
@@ -133,6 +135,23 @@ async function main(): Promise<void> {
     await deps.close();
     process.exit(code);
   };
+
+  if (command === 'dashboard') {
+    process.once('SIGINT', () => void shutdown(0));
+    process.once('SIGTERM', () => void shutdown(0));
+    try {
+      const { serveDashboard } = await import('./dashboard/server.js');
+      const port = values.port === undefined ? 3334 : deps.config.port;
+      const { url, key } = await serveDashboard(deps, port);
+      // the key is what lets this page (and nothing else on the machine) approve: it goes to the terminal only
+      process.stderr.write(`tars-trading-mcp dashboard for ${deps.dataDir}\n  open ${url}#key=${key}\n`);
+      deps.log.info('serving the dashboard', { url, dataDir: deps.dataDir });
+    } catch (err) {
+      await deps.close();
+      fail((err as Error).message, err instanceof ConfigError ? 2 : 1);
+    }
+    return;
+  }
 
   if (command === 'serve') {
     process.once('SIGINT', () => void shutdown(0));

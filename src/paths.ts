@@ -16,3 +16,4 @@ function findPackageRoot(start: string): string {
 export const PACKAGE_ROOT = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
 export const PROFILES_DIR = resolve(PACKAGE_ROOT, 'profiles');
 export const LESSONS_DIR = resolve(PACKAGE_ROOT, 'lessons');
+export const ASSETS_DIR = resolve(PACKAGE_ROOT, 'assets');

@@ -49,6 +49,13 @@ export const ProfileSchema = z.strictObject({
   readOnly: z.boolean().default(false).describe('expose only read-only tools, whatever `tools` lists'),
   tools: z.array(z.string().min(1)).min(1),
   requireCouncilTicket: z.boolean().default(false).describe('place_order needs a council ticket for the same order'),
+  humanApproval: z
+    .enum(['elicitation', 'dashboard'])
+    .default('elicitation')
+    .describe(
+      'elicitation: a live order needs the client to ask the person (MCP elicitation); dashboard: every order waits for a person to approve its order_hash on `tars-trading-mcp dashboard`',
+    ),
+  approvalTimeoutSec: z.number().int().positive().max(3600).default(300).describe('how long place_order waits for a dashboard approval before HUMAN_DECLINED'),
   council: z
     .strictObject({
       members: z

@@ -27,7 +27,7 @@ export function isLoopbackHost(host: string): boolean {
   return LOOPBACK.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
-function tokenMatches(expected: string, header: string | undefined): boolean {
+export function tokenMatches(expected: string, header: string | undefined): boolean {
   if (!header?.startsWith('Bearer ')) return false;
   const given = Buffer.from(header.slice('Bearer '.length));
   const want = Buffer.from(expected);

@@ -1,13 +1,19 @@
-/** Stage 6: a human confirms a live order through MCP elicitation; other modes skip it. */
+/**
+ * Stage 6: a human confirms the order. With the profile's `humanApproval: "dashboard"`, every order waits for a
+ * person to approve its exact order_hash on the dashboard (approval.ts); otherwise a live order is confirmed
+ * through MCP elicitation and other modes skip the stage.
+ */
 import { performance } from 'node:perf_hooks';
 import type { ToolContext } from '../../tool.js';
 import { Refusal } from '../attempt.js';
 import type { AttemptContext, GateStage } from '../context.js';
 import { describeOrder } from '../describe.js';
+import { dashboardApproval } from './approval.js';
 
 export const humanStage: GateStage = {
   name: 'human',
   async run(ctx) {
+    if (ctx.env.deps.profile.humanApproval === 'dashboard') return dashboardApproval(ctx);
     if (ctx.mode !== 'live') return { outcome: 'skipped', message: `mode ${ctx.mode}: no human confirmation needed` };
     const t = performance.now();
     try {
