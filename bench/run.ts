@@ -17,6 +17,7 @@ const BENCHES: BenchEntry[] = [
   { name: 'lessons-gate', run: async () => (await import('./lessons-gate.js')).run() },
   { name: 'council', run: async () => (await import('./council.js')).run() },
   { name: 'arena', run: async () => (await import('./arena.js')).run() },
+  { name: 'otel', run: async () => (await import('./otel.js')).run() },
   { name: 'llm', run: async () => (await import('./llm.js')).run() },
   { name: 'risk', run: async () => (await import('./risk.js')).run() },
   { name: 'technicals', run: async () => (await import('./technicals.js')).run() },

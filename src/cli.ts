@@ -157,6 +157,8 @@ async function main(): Promise<void> {
     process.once('SIGINT', () => void shutdown(0));
     process.once('SIGTERM', () => void shutdown(0));
     try {
+      const otel = await import('./telemetry/otel.js');
+      if (otel.tracingRequested(process.env)) await otel.startTracing(deps);
       if (deps.config.transport === 'http') {
         const { serveHttp } = await import('./transports/http.js');
         await serveHttp(deps);

@@ -37,6 +37,7 @@ import { loadTool } from './tools/index.js';
 import type { ElicitField, ToolContext, ToolDefinition } from './tool.js';
 import { SERVER_VERSION } from './version.js';
 import { countToolCall } from './telemetry/counters.js';
+import { annotate, inSpan } from './telemetry/tracing.js';
 
 export const SERVER_NAME = 'tars-trading-mcp';
 
@@ -164,7 +165,16 @@ function toolContext(deps: Deps, server: Server, request: CallRequest, extra: Ca
 }
 
 /** Run a tool on parsed input: its output checked against its schema, every error turned into isError. */
-async function runTool(deps: Deps, name: string, tool: ToolDefinition, input: unknown, ctx: ToolContext): Promise<CallToolResult> {
+function runTool(deps: Deps, name: string, tool: ToolDefinition, input: unknown, ctx: ToolContext): Promise<CallToolResult> {
+  return inSpan(`tools/call ${name}`, { 'mcp.method.name': 'tools/call', 'gen_ai.tool.name': name, 'tars.profile': deps.profile.name }, async (span) => {
+    const result = await runToolInner(deps, name, tool, input, ctx);
+    const code = result.isError ? (result.structuredContent as { code?: string } | undefined)?.code : 'ok';
+    annotate(span, { 'tars.tool.outcome': code ?? 'error' });
+    return result;
+  });
+}
+
+async function runToolInner(deps: Deps, name: string, tool: ToolDefinition, input: unknown, ctx: ToolContext): Promise<CallToolResult> {
   const started = performance.now();
   const finished = (outcome: string) => {
     countToolCall(name, outcome);

@@ -24,6 +24,7 @@ import { STAGES } from './result.js';
 import { defaultServices, type GateOptions, type GateServices, type PlaceOptions } from './services.js';
 import { DEFAULT_STAGES } from './stages/index.js';
 import { getExecutionStore, type ExecutionStore, type OrderRow } from './store.js';
+import { annotate, inSpan } from '../telemetry/tracing.js';
 
 export { PlaceOrderInputSchema, type PlaceOrderInput } from './result.js';
 export { defaultServices, type GateOptions, type GateServices, type PlaceOptions, type TicketCheck } from './services.js';
@@ -124,7 +125,11 @@ export class ExecutionGate {
 
   private async runStages(ctx: AttemptContext): Promise<void> {
     for (const stage of this.stages) {
-      const verdict = await ctx.attempt.stage(stage.name, () => stage.run(ctx));
+      const verdict = await inSpan(`gate.${stage.name}`, { 'tars.gate.stage': stage.name, 'tars.audit_id': ctx.attempt.auditId }, async (span) => {
+        const v = await ctx.attempt.stage(stage.name, () => stage.run(ctx));
+        annotate(span, { 'tars.gate.outcome': v.outcome, 'tars.gate.code': v.outcome === 'stop' ? v.code : undefined });
+        return v;
+      });
       if (verdict.outcome === 'stop') {
         await verdict.answer();
         ctx.attempt.stopAt(stage.name, verdict.code);

@@ -7,6 +7,7 @@
  * sent it); a failure releases it and the next attempt fails over along the route. Every attempt's result
  * goes into the routing statistics (observe.ts).
  */
+import { annotate, inSpan } from '../telemetry/tracing.js';
 import { randomUUID } from 'node:crypto';
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import { ToolError, isToolError } from '../errors.js';
@@ -53,8 +54,12 @@ export async function complete(parts: RouterParts, req: CompletionRequest): Prom
       const reservation = reserve(parts, call, attempt);
       const sentAt = performance.now();
       try {
-        const reply = await send(parts, call, reservation.decision);
-        const completion = settleReply(parts, call, reservation, reply, sentAt);
+        const completion = await inSpan(`chat ${reservation.decision.model}`, requestAttributes(call, reservation.decision), async (span) => {
+          const reply = await send(parts, call, reservation.decision);
+          const settled = settleReply(parts, call, reservation, reply, sentAt);
+          annotate(span, replyAttributes(reply, settled));
+          return settled;
+        });
         if (completion) return completion; // null: a critical reply refused, fail over
       } catch (err) {
         settleFailure(parts, call, reservation, err, sentAt); // throws when the call must stop, else fail over
@@ -159,6 +164,32 @@ function noModelAnswered(call: ChatCall): ToolError {
     ...(last.status !== undefined ? { status: last.status } : {}),
     ...(call.lastError instanceof ToolError ? call.lastError.details : {}),
   });
+}
+
+/** GenAI semantic-convention attributes of one attempt (plus our tier, provider route and call id). */
+function requestAttributes(call: ChatCall, d: ReserveDecision) {
+  return {
+    'gen_ai.operation.name': 'chat',
+    'gen_ai.provider.name': providerOf(d),
+    'gen_ai.request.model': d.model,
+    'gen_ai.request.max_tokens': call.shape.maxTokens,
+    'tars.llm.tier': call.req.tier,
+    'tars.llm.tool': call.req.tool,
+    'tars.llm.call_id': call.callId,
+    'tars.llm.route': d.route,
+  };
+}
+
+function replyAttributes(res: ChatCompletion, c: Completion | null) {
+  return {
+    'gen_ai.response.model': res.model || undefined,
+    'gen_ai.response.id': res.id || undefined,
+    'gen_ai.response.finish_reasons': res.choices?.[0]?.finish_reason ?? undefined,
+    'gen_ai.usage.input_tokens': res.usage?.prompt_tokens,
+    'gen_ai.usage.output_tokens': res.usage?.completion_tokens,
+    'tars.llm.cost_usd': c?.costUsd,
+    'tars.llm.refused': c === null,
+  };
 }
 
 function send(parts: RouterParts, call: ChatCall, d: ReserveDecision): Promise<ChatCompletion> {
