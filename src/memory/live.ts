@@ -164,10 +164,12 @@ export class LiveMemory {
   private readMeta(store: MemoryStore, account: string): Set<string> {
     const { rows, lastSeq } = store.metaSince(account, this.metaSeq);
     this.metaSeq = lastSeq;
+    // nothing matched yet (a cold start): no trip to set again, so no set of ~100k changed ids
+    const track = this.tripsSeen > 0 || this.legTripsSeen > 0;
     const changed = new Set<string>();
     for (const r of rows) {
       this.meta.set(r.client_order_id, r);
-      changed.add(r.client_order_id);
+      if (track) changed.add(r.client_order_id);
     }
     return changed;
   }

@@ -10,7 +10,7 @@ import type { MetaLookup, TradeMeta, TripFacts } from './trips.js';
 /** Set (or clear) a trip's metadata fields. */
 export function setMeta(trip: TripFacts, meta: TradeMeta | null | undefined): void {
   trip.strategy = meta?.strategy ?? null;
-  trip.tags = meta?.tags ? [...meta.tags] : [];
+  trip.tags = meta?.tags?.length ? meta.tags.slice() : [];
   trip.rationale = meta?.rationale ?? null;
   trip.regime = meta?.regime ? { trend: meta.regime.trend ?? null, volatility: meta.regime.volatility ?? null } : null;
 }
