@@ -24,6 +24,7 @@ Usage:
                                           variables set), run doctor on it, print the client's snippet
   tars-trading-mcp dashboard [--port 3334] a local page over the data dir: spend, the audit, councils, the arena,
                                           the halt button, and the approvals of profiles with humanApproval "dashboard"
+  tars-trading-mcp digest                 today's spend, trades and halt state, printed and sent to the notification sinks
   tars-trading-mcp lessons drafts         the draft lessons written from losing trades
   tars-trading-mcp lessons promote ID     make a reviewed draft a lesson (searchable, shown at the gate)
 
@@ -50,7 +51,7 @@ TRADING_MCP_MONTHLY_BUDGET_USD, TRADING_MCP_TIERS, APCA_API_*, TRADING_MCP_ALLOW
 TRADING_MCP_HTTP_ORIGINS, ...).
 `;
 
-const SUBCOMMANDS = ['serve', 'doctor', 'halt', 'resume', 'status', 'lessons', 'init', 'dashboard'] as const;
+const SUBCOMMANDS = ['serve', 'doctor', 'halt', 'resume', 'status', 'lessons', 'init', 'dashboard', 'digest'] as const;
 type Subcommand = (typeof SUBCOMMANDS)[number];
 
 function fail(message: string, code = 2): never {
@@ -205,6 +206,11 @@ async function forPeople(
           .map((r) => `${r.status === 'ok' ? ' ok ' : r.status === 'warn' ? 'warn' : 'FAIL'}  ${r.area.padEnd(8)} ${r.name.padEnd(22)} ${r.detail}`)
           .join('\n');
     return { out, code: results.some((r) => r.status === 'fail') ? 1 : 0 };
+  }
+  if (command === 'digest') {
+    const { sendDigest } = await import('./telemetry/digest.js');
+    const { text, sinks } = await sendDigest(deps);
+    return { out: `${text}\n(${sinks ? `sent to ${sinks} sink(s)` : 'no notification sink configured, or none answered'})`, code: 0 };
   }
   if (command === 'lessons') {
     const { listDrafts, promoteLesson } = await import('./lessons/promote.js');

@@ -25,6 +25,7 @@ import { defaultServices, type GateOptions, type GateServices, type PlaceOptions
 import { DEFAULT_STAGES } from './stages/index.js';
 import { getExecutionStore, type ExecutionStore, type OrderRow } from './store.js';
 import { annotate, inSpan } from '../telemetry/tracing.js';
+import { notify } from '../telemetry/notify.js';
 
 export { PlaceOrderInputSchema, type PlaceOrderInput } from './result.js';
 export { defaultServices, type GateOptions, type GateServices, type PlaceOptions, type TicketCheck } from './services.js';
@@ -120,6 +121,7 @@ export class ExecutionGate {
       } catch (err) {
         this.deps.log.error('could not write the audit record', { err, auditId: attempt.auditId });
       }
+      notifyOutcome(this.deps, tool, attempt.result);
     }
   }
 
@@ -171,3 +173,13 @@ export class ExecutionGate {
 
 export const getExecutionGate = (deps: Deps) =>
   deps.service('execution-gate', async (d) => new ExecutionGate(d, await getExecutionStore(d), defaultServices(d)));
+
+/** Refused and submitted orders to the notification sinks (fire and forget; off unless configured). */
+function notifyOutcome(deps: Deps, tool: string, r: PlaceOrderResult): void {
+  const id = r.client_order_id ? ` ${r.client_order_id}` : '';
+  if (r.status === 'refused') notify(deps, 'order_refused', `${tool}${id} refused at ${r.stopped_at ?? '?'}: ${r.code ?? ''} ${r.message}`.slice(0, 600));
+  else if (r.status === 'unknown')
+    notify(deps, 'order_refused', `${tool}${id}: the broker's answer is UNKNOWN (${r.message.slice(0, 300)}); the order may be live — reconcile`);
+  else if (r.status === 'submitted')
+    notify(deps, 'order_submitted', `${tool}${id} submitted (order_hash ${r.order_hash?.slice(0, 12) ?? '?'}…, mode ${r.mode})`);
+}

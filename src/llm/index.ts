@@ -14,6 +14,7 @@
  */
 import type { Deps } from '../deps.js';
 import { ToolError } from '../errors.js';
+import { notify } from '../telemetry/notify.js';
 import type { BudgetLedger } from './ledger.js';
 import { resolveProviders } from './providers.js';
 import type { ExternalQuality } from './policies/index.js';
@@ -110,7 +111,23 @@ async function externalFor(deps: Deps): Promise<ExternalQuality | undefined> {
   }
 }
 
-export const getLlm = (deps: Deps): Promise<LlmRouter> => deps.service('llm', (d) => createLlm(d));
+export const getLlm = (deps: Deps): Promise<LlmRouter> => deps.service('llm', async (d) => withStepNotices(d, await createLlm(d)));
+
+/** A change of the budget's downgrade step, as calls see it, goes to the notification sinks (SPEC §17). */
+function withStepNotices(deps: Deps, router: LlmRouter): LlmRouter {
+  if (!router.configured) return router;
+  let step: number | null = null;
+  const complete = router.complete.bind(router);
+  router.complete = async (req) => {
+    const c = await complete(req);
+    if (step !== null && c.downgradeStep !== step) {
+      notify(deps, 'budget_step', `LLM budget downgrade step ${step} → ${c.downgradeStep} ($${c.remainingDailyUsd.toFixed(4)} left today)`);
+    }
+    step = c.downgradeStep;
+    return c;
+  };
+  return router;
+}
 
 export interface ReceiptSummary {
   tier: string;

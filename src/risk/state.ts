@@ -13,6 +13,7 @@
 import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Deps } from '../deps.js';
+import { notify } from '../telemetry/notify.js';
 import type { RecentOrder } from './engine.js';
 import { openSqlite } from '../store/sqlite.js';
 
@@ -290,5 +291,12 @@ export const getRiskState = (deps: Deps): Promise<RiskState> =>
   deps.service('risk-state', async (d) => {
     const state = await openRiskState(join(d.dataDir, RISK_DB_FILE));
     d.onClose(() => state.close());
+    // a new halt, from whichever path (the tool, the CLI, the dashboard), goes to the notification sinks
+    const halt = state.halt.bind(state);
+    state.halt = async (reason, by, at) => {
+      const r = await halt(reason, by, at);
+      if (!r.alreadyHalted) notify(d, 'halt', `TRADING HALTED by ${by ?? 'server'}: ${reason}`);
+      return r;
+    };
     return state;
   });

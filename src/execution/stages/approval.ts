@@ -10,6 +10,7 @@ import { getApprovalStore } from '../approvals.js';
 import { Refusal } from '../attempt.js';
 import type { AttemptContext, StageOutcome } from '../context.js';
 import { describeOrder } from '../describe.js';
+import { notify } from '../../telemetry/notify.js';
 
 const POLL_MS = 200;
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -27,6 +28,7 @@ export async function dashboardApproval(ctx: AttemptContext): Promise<StageOutco
   // a person's wait is wall-clock time, not the sim's (whose clock may be pinned or run elsewhere)
   const req = store.request(hash, ctx.attempt.auditId, summary, new Date(), timeoutSec);
   ctx.env.deps.log.info('order waiting for a dashboard approval', { approval: req.id, order_hash: hash, timeoutSec });
+  notify(ctx.env.deps, 'approval_pending', `approval needed within ${timeoutSec} s on the dashboard: ${summary.order} (order_hash ${hash.slice(0, 12)}…)`);
   await ctx.options.progress?.(
     0,
     undefined,
