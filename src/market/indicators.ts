@@ -68,7 +68,7 @@ const FAMILIES: ReadonlyArray<[IndicatorName, (ctx: IndicatorContext, emit: Emit
   ['hv', computeHv],
 ];
 
-const CANDLE_BASED: readonly IndicatorName[] = ['atr', 'adx', 'stoch', 'obv', 'vwap'];
+const CANDLE_BASED: readonly IndicatorName[] = ['stoch', 'obv', 'vwap'];
 
 export function computeIndicators(s: PriceSeries, which: ReadonlySet<IndicatorName>, options: ComputeOptions): IndicatorResult {
   const series = new Map<string, Float64Array>();

@@ -1,5 +1,5 @@
 /** The library's Wilder-smoothed indicators: RSI, ATR, ADX with ±DI. */
-import { ATR, RSI } from 'trading-signals';
+import { RSI } from 'trading-signals';
 import type { Emit, IndicatorContext } from './context.js';
 import { PARAMS } from './params.js';
 import { seriesArray } from './rolling.js';
@@ -15,14 +15,22 @@ export function computeRsi({ close, n }: IndicatorContext, emit: Emit): void {
   emit(`rsi${PARAMS.rsi}`, out);
 }
 
-export function computeAtr({ candles, n }: IndicatorContext, emit: Emit): void {
-  const out = new Float64Array(n);
-  const atr = new ATR(PARAMS.atr, SmaSeededRMA);
-  for (let i = 0; i < n; i++) {
-    const v = atr.update(candles[i]!, false);
-    out[i] = v === null ? Number.NaN : v;
+/** True range per bar (the first bar: its range), as the library's TR computes it. */
+function trueRanges(high: Float64Array, low: Float64Array, close: Float64Array, n: number): Float64Array {
+  const tr = new Float64Array(n);
+  if (n > 0) tr[0] = high[0]! - low[0]!;
+  for (let i = 1; i < n; i++) {
+    const h = high[i]!;
+    const l = low[i]!;
+    const pc = close[i - 1]!;
+    tr[i] = Math.max(h - l, Math.abs(h - pc), Math.abs(l - pc));
   }
-  emit(`atr${PARAMS.atr}`, out);
+  return tr;
+}
+
+/** ATR: the library's ATR with SmaSeededRMA smoothing (true range, Wilder-smoothed) as one loop. */
+export function computeAtr({ s, n }: IndicatorContext, emit: Emit): void {
+  emit(`atr${PARAMS.atr}`, wilderSmooth(trueRanges(s.high, s.low, s.close, n), PARAMS.atr));
 }
 
 /**
@@ -37,15 +45,12 @@ export function computeAtr({ candles, n }: IndicatorContext, emit: Emit): void {
 export function computeAdx({ s, n }: IndicatorContext, emit: Emit): void {
   const p = PARAMS.adx;
   const { high, low, close } = s;
-  const tr = new Float64Array(n);
+  const tr = trueRanges(high, low, close, n);
   const up = new Float64Array(n);
   const down = new Float64Array(n);
-  if (n > 0) tr[0] = high[0]! - low[0]!;
   for (let i = 1; i < n; i++) {
     const h = high[i]!;
     const l = low[i]!;
-    const pc = close[i - 1]!;
-    tr[i] = Math.max(h - l, Math.abs(h - pc), Math.abs(l - pc));
     const higherHigh = h - high[i - 1]!;
     const lowerLow = low[i - 1]! - l;
     up[i] = higherHigh < 0 || higherHigh < lowerLow ? 0 : higherHigh;
