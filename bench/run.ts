@@ -14,6 +14,7 @@ export interface BenchEntry {
 
 const BENCHES: BenchEntry[] = [
   { name: 'startup', run: async () => (await import('./startup.js')).run() },
+  { name: 'rss', run: async () => (await import('./rss.js')).run() },
   { name: 'lessons', run: async () => (await import('./lessons.js')).run() },
   { name: 'lessons-gate', run: async () => (await import('./lessons-gate.js')).run() },
   { name: 'council', run: async () => (await import('./council.js')).run() },
