@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { PACKAGE_ROOT } from '../src/paths.js';
+import { compareLines, parseArgs } from './compare.js';
 
 export interface BenchEntry {
   name: string;
@@ -13,6 +14,7 @@ export interface BenchEntry {
 
 const BENCHES: BenchEntry[] = [
   { name: 'startup', run: async () => (await import('./startup.js')).run() },
+  { name: 'rss', run: async () => (await import('./rss.js')).run() },
   { name: 'lessons', run: async () => (await import('./lessons.js')).run() },
   { name: 'lessons-gate', run: async () => (await import('./lessons-gate.js')).run() },
   { name: 'council', run: async () => (await import('./council.js')).run() },
@@ -28,7 +30,9 @@ const BENCHES: BenchEntry[] = [
 ];
 
 async function main(): Promise<void> {
-  const only = process.argv.slice(2);
+  const { only, compare } = parseArgs(process.argv.slice(2));
+  // The run to compare against is read before this run overwrites bench/results.json.
+  const baseline = compare ? (JSON.parse(readFileSync(resolve(compare), 'utf8')) as Record<string, unknown>) : null;
   const out = resolve(PACKAGE_ROOT, 'bench', 'results.json');
   // A filtered run (`node dist/bench/run.js lessons`) updates its own entries and keeps the others.
   const previous: Record<string, unknown> = only.length && existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>) : {};
@@ -47,6 +51,10 @@ async function main(): Promise<void> {
   }
   writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
   process.stdout.write(`wrote ${out}\n`);
+  if (baseline) {
+    const ran = BENCHES.map((b) => b.name).filter((name) => !only.length || only.includes(name));
+    process.stdout.write(`change against ${compare} (run at ${String(baseline.at)}):\n${compareLines(baseline, results, ran).join('\n')}\n`);
+  }
 }
 
 void main();

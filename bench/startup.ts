@@ -1,6 +1,7 @@
 /**
  * Cold start: spawn → initialize → tools/list answered, for our server (each profile) and for a
- * minimal SDK server, interleaved in the same run; plus sequential tool-call throughput over stdio.
+ * minimal SDK server, interleaved in the same run; plus steady-state valid tool calls over stdio
+ * (get_account, a passing check_risk) against the minimal server's echo (steadyCalls).
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,21 +26,80 @@ async function coldStart(args: string[]): Promise<number> {
   return elapsed;
 }
 
-async function callRate(args: string[], tool: string, toolArgs: Record<string, unknown>, n: number): Promise<{ perSecond: number; p50: number; p99: number }> {
+type Call = { name: string; arguments: Record<string, unknown> };
+type Opened = { client: Client; call: Call };
+
+async function open(args: string[], call: Call, extraEnv: Record<string, string> = {}): Promise<Opened> {
   const client = new Client({ name: 'bench', version: '1' });
-  await client.connect(new StdioClientTransport({ command: process.execPath, args, env, stderr: 'ignore' }));
-  for (let i = 0; i < 50; i++) await client.callTool({ name: tool, arguments: toolArgs });
+  await client.connect(new StdioClientTransport({ command: process.execPath, args, env: { ...env, ...extraEnv }, stderr: 'ignore' }));
+  return { client, call };
+}
+
+/** One round of sequential calls on an open client: every call must succeed (a refusal would measure the wrong path). */
+async function round(o: Opened, n: number): Promise<number[]> {
   const samples: number[] = [];
-  const t0 = performance.now();
   for (let i = 0; i < n; i++) {
     const s = performance.now();
-    await client.callTool({ name: tool, arguments: toolArgs });
+    const r = await o.client.callTool(o.call);
     samples.push(performance.now() - s);
+    if (r.isError) throw new Error(`${o.call.name} failed: ${JSON.stringify(r.content)}`);
   }
-  const total = performance.now() - t0;
-  await client.close();
-  const s = summarize(samples);
-  return { perSecond: Math.round((n / total) * 1000), p50: s.p50, p99: s.p99 };
+  return samples;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** A passing check_risk: a 2-share SPY limit at the sim's ask with the market open (the e2e risk test's order). */
+async function passingCheckRisk(o: Opened): Promise<Call> {
+  const probe = await o.client.callTool({ name: 'check_risk', arguments: { symbol: 'SPY', side: 'buy', qty: 1, type: 'market' } });
+  const checks = (probe.structuredContent as { checks: Array<{ code: string; actual: unknown }> }).checks;
+  const price = Math.round((checks.find((c) => c.code === 'RISK_MAX_NOTIONAL')!.actual as number) * 100) / 100;
+  const call = { name: 'check_risk', arguments: { symbol: 'SPY', side: 'buy', qty: 2, type: 'limit', limit_price: price } };
+  const r = await o.client.callTool(call);
+  if (!(r.structuredContent as { passed?: boolean }).passed) throw new Error(`check_risk does not pass: ${JSON.stringify(r.structuredContent)}`);
+  return call;
+}
+
+/**
+ * Steady-state tool calls over stdio, valid calls through the handlers: get_account and a passing
+ * check_risk (sim broker, clock pinned to an open market) against a minimal SDK server's echo.
+ * The three servers stay open and take turns, round by round; each round's p50 is divided by the
+ * echo's p50 of the same round, and the figure is the median of those ratios.
+ */
+export async function steadyCalls(rounds = 7, perRound = 200): Promise<Record<string, unknown>> {
+  const simEnv = { TRADING_MCP_SIM_CLOCK: '2026-03-10T15:00:00.000Z' };
+  const ourArgs = (dir: string) => [CLI, '--profile', 'analyst', '--data-dir', dir];
+  const echo = await open([MINIMAL], { name: 'echo', arguments: { text: 'hi' } });
+  const account = await open(ourArgs(mkdtempSync(join(tmpdir(), 'tars-bench-'))), { name: 'get_account', arguments: {} }, simEnv);
+  const risk = await open(ourArgs(mkdtempSync(join(tmpdir(), 'tars-bench-'))), { name: 'check_risk', arguments: {} }, simEnv);
+  risk.call = await passingCheckRisk(risk);
+  const servers = { echo, get_account: account, check_risk: risk };
+  try {
+    for (const o of Object.values(servers)) await round(o, 100); // warm-up
+    const p50: Record<string, number[]> = { echo: [], get_account: [], check_risk: [] };
+    const all: Record<string, number[]> = { echo: [], get_account: [], check_risk: [] };
+    for (let r = 0; r < rounds; r++) {
+      for (const [name, o] of Object.entries(servers)) {
+        const samples = await round(o, perRound);
+        p50[name]!.push(summarize(samples).p50);
+        all[name]!.push(...samples);
+      }
+    }
+    const ratios = (name: string) => ratio(median(p50[name]!.map((v, i) => v / p50.echo![i]!)), 1);
+    return {
+      rounds,
+      callsPerRound: perRound,
+      echoMs: summarize(all.echo!),
+      getAccountMs: summarize(all.get_account!),
+      checkRiskPassingMs: summarize(all.check_risk!),
+      getAccountRatioP50: ratios('get_account'),
+      checkRiskRatioP50: ratios('check_risk'),
+      goals: { getAccountRatioP50: 2, checkRiskRatioP50: 3 },
+      note: 'valid calls through the handlers (get_account; check_risk passing a 2-share SPY limit), sim broker; ratio = median over rounds of p50 / echo p50 in the same round',
+    };
+  } finally {
+    for (const o of Object.values(servers)) await o.client.close();
+  }
 }
 
 export async function run(): Promise<Record<string, unknown>> {
@@ -59,15 +119,6 @@ export async function run(): Promise<Record<string, unknown>> {
     result[`${profile}Ms`] = s;
     result[`${profile}RatioP50`] = ratio(s.p50, base.p50);
   }
-  // Steady-state call path: a tool that touches no broker or model, against the SDK baseline's echo.
-  const dataDir = mkdtempSync(join(tmpdir(), 'tars-bench-'));
-  const oursCalls = await callRate(
-    [CLI, '--profile', 'analyst', '--data-dir', dataDir],
-    'check_risk',
-    { symbol: 'AAPL', side: 'buy', qty: 'one', type: 'market' },
-    1000,
-  );
-  const baseCalls = await callRate([MINIMAL], 'echo', { text: 'hi' }, 1000);
-  result.sequentialCalls = { ours: oursCalls, minimal: baseCalls, note: 'ours: check_risk with invalid input (validation path, no broker); minimal: echo' };
+  result.sequentialCalls = await steadyCalls();
   return result;
 }

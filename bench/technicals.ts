@@ -1,13 +1,14 @@
 /**
- * get_technicals' computation over 100,000 bars: every indicator in one call (goal < 50 ms), each
- * indicator alone, and a same-run baseline (a plain rolling-sum SMA(20) loop over the same closes)
- * so the figure reads as a ratio on a noisy shared machine.
+ * get_technicals' computation over 100,000 bars as the tool does it: cleanSeries over the broker's
+ * bars, then every indicator in one call (goal < 40 ms for both together); each indicator alone; and a
+ * same-run baseline (a plain rolling-sum SMA(20) loop over the same closes) so the figure reads as a
+ * ratio on a noisy shared machine.
  */
 import { performance } from 'node:perf_hooks';
 import type { Bar } from '../src/broker/types.js';
 
 const BARS = 100_000;
-const GOAL_MS = 50;
+const GOAL_MS = 40;
 
 /** Deterministic 5-minute bars: a seeded random walk (LCG) with realistic ranges and volumes. */
 export function syntheticBars(count: number, seed = 42): Bar[] {
@@ -70,9 +71,13 @@ export async function run(): Promise<Record<string, unknown>> {
     }
     sink += out[out.length - 1]!;
   });
-  for (let w = 0; w < 3; w++) computeIndicators(series, all, options); // JIT warm-up
+  for (let w = 0; w < 3; w++) computeIndicators(cleanSeries(bars, '5Min', 'BENCH').series, all, options); // JIT warm-up
   const allMs = timeIt(7, () => {
     sink += computeIndicators(series, all, options).series.size;
+  });
+  // The tool's whole computation: the cleaning, then every indicator.
+  const cleanAndAllMs = timeIt(7, () => {
+    sink += computeIndicators(cleanSeries(bars, '5Min', 'BENCH').series, all, options).series.size;
   });
   // What get_technicals really computes at most: lookback 2,000 plus 271 warm-up bars.
   const toolSeries = cleanSeries(syntheticBars(2_271, 7), '5Min', 'BENCH').series;
@@ -92,10 +97,12 @@ export async function run(): Promise<Record<string, unknown>> {
   return {
     bars: BARS,
     indicators: INDICATOR_NAMES.length,
-    allIndicatorsMs: round(allMs),
+    cleanAndAllIndicatorsMs: round(cleanAndAllMs),
     goalMs: GOAL_MS,
-    withinGoal: allMs < GOAL_MS,
+    withinGoal: cleanAndAllMs < GOAL_MS,
+    allIndicatorsMs: round(allMs),
     baselinePlainSma20LoopMs: round(baselineMs),
+    ratioCleanAndAllToBaseline: round(cleanAndAllMs / baselineMs),
     ratioAllToBaseline: round(allMs / baselineMs),
     cleanSeriesMs: round(cleanMs),
     toolMaxWindowBars: 2_271,

@@ -91,13 +91,18 @@ export function nyseHolidays(year: number): Map<string, string> {
 }
 
 /** 13:00 ET closes: July 3 and Dec 24 when they fall Monday–Thursday, and the day after Thanksgiving. */
+const earlyCloseCache = new Map<number, Map<string, string>>();
+
 export function nyseEarlyCloses(year: number): Map<string, string> {
+  const cached = earlyCloseCache.get(year);
+  if (cached) return cached;
   const out = new Map<string, string>();
   const july3 = ymd(year, 7, 3);
   if (weekday(july3) >= 1 && weekday(july3) <= 4) out.set(july3, 'Independence Day eve');
   out.set(addDays(nthWeekday(year, 11, 4, 4), 1), 'Day after Thanksgiving');
   const dec24 = ymd(year, 12, 24);
   if (weekday(dec24) >= 1 && weekday(dec24) <= 4) out.set(dec24, 'Christmas Eve');
+  earlyCloseCache.set(year, out);
   return out;
 }
 
@@ -113,10 +118,16 @@ export function isTradingDay(date: string): boolean {
 // ── US Eastern time ───────────────────────────────────────────────────────────
 
 /** DST (since 2007): from the second Sunday of March 02:00 local to the first Sunday of November 02:00 local. */
-function dstBoundsUtc(year: number): [number, number] {
+const dstCache = new Map<number, readonly [number, number]>();
+
+function dstBoundsUtc(year: number): readonly [number, number] {
+  const cached = dstCache.get(year);
+  if (cached) return cached;
   const start = Date.parse(`${nthWeekday(year, 3, 0, 2)}T07:00:00Z`); // 02:00 EST
   const end = Date.parse(`${nthWeekday(year, 11, 0, 1)}T06:00:00Z`); // 02:00 EDT
-  return [start, end];
+  const bounds = [start, end] as const;
+  dstCache.set(year, bounds);
+  return bounds;
 }
 
 /** UTC offset of New York in hours (-4 or -5) at an instant. */

@@ -3,8 +3,9 @@
  * ESM, typed, streaming). Every series is a Float64Array aligned with the bars; NaN means "not
  * defined yet at this bar" and never leaves this module as a number (see technicals.ts).
  *
- * From the library: EMA, RSI (Wilder), MACD (composed of its EMAs), ATR (Wilder), ADX/+DI/-DI,
- * Stochastic (via its Williams %R), OBV, VWAP. Ours, because the library has no such indicator
+ * From the library: EMA, RSI (Wilder), MACD (composed of its EMAs), ATR (Wilder),
+ * Stochastic (via its Williams %R), OBV, VWAP. ADX/+DI/-DI is the library's arithmetic as plain loops
+ * with a zero-range guard the library lacks (wilder.ts). Ours, because the library has no such indicator
  * (marked OURS below): close-to-close historical volatility, its rank/percentile, and the session
  * anchoring of VWAP. Ours for speed only, because the library's versions re-average their whole
  * window on every bar and it has no running-sum or batch path: the rolling mean (SMA, the Bollinger
@@ -67,7 +68,7 @@ const FAMILIES: ReadonlyArray<[IndicatorName, (ctx: IndicatorContext, emit: Emit
   ['hv', computeHv],
 ];
 
-const CANDLE_BASED: readonly IndicatorName[] = ['atr', 'adx', 'stoch', 'obv', 'vwap'];
+const CANDLE_BASED: readonly IndicatorName[] = ['stoch', 'obv', 'vwap'];
 
 export function computeIndicators(s: PriceSeries, which: ReadonlySet<IndicatorName>, options: ComputeOptions): IndicatorResult {
   const series = new Map<string, Float64Array>();

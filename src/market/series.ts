@@ -63,7 +63,15 @@ const GAP_THRESHOLD_MS: Record<Timeframe, number> = {
 
 export const MAX_BAD_SHARE = 0.05;
 
+/** Every price finite and positive, volume finite and non-negative, high >= low (NaN fails every comparison). */
+function plainlyGood(b: Bar): boolean {
+  const { o, h, l, c, v } = b;
+  if (typeof o !== 'number' || typeof h !== 'number' || typeof l !== 'number' || typeof c !== 'number' || typeof v !== 'number') return false;
+  return o > 0 && h > 0 && l > 0 && c > 0 && v >= 0 && h >= l && o < Infinity && h < Infinity && l < Infinity && c < Infinity && v < Infinity;
+}
+
 function badReason(b: Bar): string | null {
+  if (plainlyGood(b)) return null; // the common case, without the per-bar list below
   const prices: Array<[string, unknown]> = [
     ['open', b.o],
     ['high', b.h],

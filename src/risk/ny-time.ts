@@ -20,15 +20,24 @@ const NY_FORMAT = new Intl.DateTimeFormat('en-US', {
 });
 const WEEKDAYS: Record<string, number> = { Sun: 0, Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6 };
 
+type NyParts = { date: string; minutes: number; weekday: number };
+// The parts change only on a minute boundary (New York's offset is whole hours): keep the last minute's.
+let lastMinute = Number.NaN;
+let lastParts: NyParts = { date: '', minutes: 0, weekday: 0 };
+
 /** Wall-clock parts of an instant in New York. */
-export function nyTime(ms: number): { date: string; minutes: number; weekday: number } {
+export function nyTime(ms: number): NyParts {
+  const minute = Math.floor(ms / MIN);
+  if (minute === lastMinute) return { ...lastParts };
   const parts: Record<string, string> = {};
   for (const p of NY_FORMAT.formatToParts(new Date(ms))) parts[p.type] = p.value;
-  return {
+  lastParts = {
     date: `${parts.year}-${parts.month}-${parts.day}`,
     minutes: Number(parts.hour) * 60 + Number(parts.minute),
     weekday: WEEKDAYS[parts.weekday ?? ''] ?? 0,
   };
+  lastMinute = minute;
+  return { ...lastParts };
 }
 
 /** The US trading day (America/New_York calendar date) of an instant: keys the day's starting equity. */

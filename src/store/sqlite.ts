@@ -11,6 +11,29 @@ export interface SqliteOptions {
   /** FULL for money state (survives power loss); NORMAL survives process death (kill -9), one fsync cheaper per write. */
   synchronous: 'FULL' | 'NORMAL';
   busyTimeoutMs?: number;
+  /**
+   * Reuse one prepared statement per SQL text (db.prepare memoised): the hot read paths prepare the same
+   * few statements on every call. Only for stores that never switch a statement's mode (pluck/raw/expand),
+   * since a cached statement is shared by every caller of the same SQL.
+   */
+  cacheStatements?: boolean;
+}
+
+/** Distinct SQL texts kept per database before the cache starts over (dynamic WHERE clauses stay bounded). */
+const STATEMENT_CACHE_LIMIT = 256;
+
+function cachePrepare(db: BetterSqlite3.Database): void {
+  const prepare = db.prepare.bind(db);
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  db.prepare = ((sql: string) => {
+    let stmt = cache.get(sql);
+    if (stmt === undefined) {
+      if (cache.size >= STATEMENT_CACHE_LIMIT) cache.clear();
+      stmt = prepare(sql);
+      cache.set(sql, stmt);
+    }
+    return stmt;
+  }) as BetterSqlite3.Database['prepare'];
 }
 
 const sleepSync = (ms: number): void => {
@@ -30,6 +53,7 @@ export function openSqliteWith(Database: typeof BetterSqlite3, path: string, opt
       }
     }
     db.pragma(`synchronous = ${options.synchronous}`);
+    if (options.cacheStatements) cachePrepare(db);
     return db;
   } catch (err) {
     db.close();

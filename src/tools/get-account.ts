@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { AccountSchema, BrokerNameSchema, ModeSchema } from '../broker/schemas.js';
 import { defineTool } from '../tool.js';
 
-const fmt = (n: number) => n.toLocaleString('en-US', { style: 'currency', currency: 'USD' });
+// One formatter for the process: toLocaleString builds a new Intl.NumberFormat on every call.
+const USD = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
+const fmt = (n: number) => USD.format(n);
 
 export const getAccountTool = defineTool({
   name: 'get_account',

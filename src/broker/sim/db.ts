@@ -148,5 +148,5 @@ export function rejected(status: 403 | 422, message: string, extra: Record<strin
 
 /** Open the sim's database: WAL, synchronous=FULL (money state), a busy timeout for several processes. */
 export async function openSimDatabase(dataDir: string): Promise<Db> {
-  return openSqlite(join(dataDir, 'sim-broker.sqlite'), { synchronous: 'FULL' });
+  return openSqlite(join(dataDir, 'sim-broker.sqlite'), { synchronous: 'FULL', cacheStatements: true });
 }

@@ -168,6 +168,25 @@ describe('every indicator against the textbook implementations (600-bar random w
     // And early on they are already close enough for any trading reading.
     expect(Math.abs(get('adx14')![40]! - a.adx[40]!)).toBeLessThan(2);
   });
+  it('ADX(14) is defined after a flat start (no range over the first bars: ±DI 0, DX 0, never 0/0)', () => {
+    const flat = walk(600);
+    for (let i = 0; i < 20; i++) flat.o[i] = flat.h[i] = flat.l[i] = flat.c[i] = 100;
+    const got = computeIndicators(seriesOf(flat), all(['adx']), { timeframe: '1Day', windowStart: 0 }).series;
+    const adx = got.get('adx14')!;
+    expect(Array.from(adx.subarray(0, 26)).every(Number.isNaN)).toBe(true);
+    for (let i = 26; i < adx.length; i++) expect(Number.isFinite(adx[i]!), `adx14[${i}] = ${adx[i]}`).toBe(true);
+    for (let i = 13; i < 20; i++) {
+      expect(got.get('plusDI')![i]).toBe(0);
+      expect(got.get('minusDI')![i]).toBe(0);
+    }
+    const a = refAdx(flat, 14);
+    expectSeriesClose(adx, a.adx, 1e-6, 250);
+    expectSeriesClose(got.get('plusDI'), a.plusDI, 1e-6, 250);
+    // A series with no range at all has no trend: ADX 0 from its first value.
+    const still = closesOnly(Array.from({ length: 60 }, () => 50));
+    const none = computeIndicators(seriesOf(still), all(['adx']), { timeframe: '1Day', windowStart: 0 }).series.get('adx14')!;
+    expect(Array.from(none.subarray(26))).toEqual(new Array(34).fill(0));
+  });
   it('Stochastic(14,3,3)', () => {
     const st = refStochastic(b, 14, 3, 3);
     // The library reports %K together with %D (from bar 18); before that both are undefined.

@@ -124,8 +124,9 @@ export function refAdx(b: Ohlcv, p: number): { adx: number[]; plusDI: number[]; 
       p14 = p14 - p14 / p + pdm;
       m14 = m14 - m14 / p + mdm;
     }
-    const pdi = (100 * p14) / tr14;
-    const mdi = (100 * m14) / tr14;
+    // No range yet (a flat start): ±DI are 0 and so is DX, as in TA-Lib and TradingView.
+    const pdi = tr14 === 0 ? 0 : (100 * p14) / tr14;
+    const mdi = tr14 === 0 ? 0 : (100 * m14) / tr14;
     plusDI[i] = pdi;
     minusDI[i] = mdi;
     const dx = pdi + mdi === 0 ? 0 : (100 * Math.abs(pdi - mdi)) / (pdi + mdi);
