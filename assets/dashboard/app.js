@@ -91,6 +91,18 @@ function renderSpend(u, calls) {
   show('by-model', el('h3', { class: 'muted' }, 'by model (month)'), group(u.month.byModel));
   show('by-tool', el('h3', { class: 'muted' }, 'by tool (month)'), group(u.month.byTool));
   spendChart(calls);
+  const routing = (u.routing && u.routing.tiers) || [];
+  show(
+    'routing',
+    el('h3', { class: 'muted' }, 'routing (per tier × model, all time)'),
+    table(
+      ['tier', 'policy', 'model', 'state', 'calls', 'failed', 'valid', 'agreed', 'p50 ms', 'p95 ms', 'mean cost'],
+      routing.flatMap((t) =>
+        t.models.map((m) => [t.tier, t.policy, m.model, m.state || (m.weight !== null ? `weight ${m.weight}` : ''), m.calls, m.failed, m.validRate ?? '-', m.agreementRate ?? '-', m.latencyP50Ms ?? '-', m.latencyP95Ms ?? '-', usd(m.meanCostUsd, 6)]),
+      ),
+      [4, 5, 6, 7, 8, 9, 10],
+    ),
+  );
 }
 
 let charts = {};
@@ -131,11 +143,11 @@ function renderAudit(audit) {
   show(
     'audit',
     table(
-      ['at', 'status', 'stopped at', 'code', 'order', 'confirmation', 'broker order', 'cost'],
+      ['at', 'status', 'stages', 'code', 'order', 'confirmation', 'broker order', 'cost'],
       audit.recent.map((a) => [
         a.at,
         el('span', { class: `status-${a.status}` }, a.status),
-        a.stopped_at || '',
+        (a.stages || []).map((st) => `${st.stage} ${st.outcome}${st.code ? ` (${st.code})` : ''}`).join(' → '),
         a.code || '',
         a.order_hash ? `${a.client_order_id || ''} ${a.order_hash.slice(0, 12)}…` : a.client_order_id || '',
         a.confirmation ? reasonsOf(a.confirmation) : '',
@@ -152,7 +164,7 @@ function renderCouncils(councils) {
     'councils',
     table(
       ['at', 'question', 'decision', 'consensus', 'votes'],
-      councils.map((c) => [c.at, c.question, c.decision || c.status, c.consensus ?? '', c.votes.map((v) => `${v.model_served || v.model_requested || v.tier}: ${v.vote || v.status}`).join('; ')]),
+      councils.map((c) => [c.at, c.question, c.decision || c.status, c.consensus ?? '', c.votes.map((v) => `${v.model_served || v.model_requested || v.tier}: ${v.vote || v.status}${v.reasoning ? ` — ${v.reasoning.slice(0, 100)}` : ''}`).join('; ')]),
     ),
   );
 }
