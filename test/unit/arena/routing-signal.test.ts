@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type ArenaStore, getArenaStore, openArenaStore } from '../../../src/arena/store.js';
 import type { Deps } from '../../../src/deps.js';
 import { createLlm, getLedger, getLlm } from '../../../src/llm/index.js';
+import { usageReport } from '../../../src/llm/usage.js';
 import { adaptivePolicy } from '../../../src/llm/policies/spec.js';
 import { tempDataDir } from '../../support/client.js';
 import { startFakeGateway, type FakeGateway } from '../../support/fake-gateway.js';
@@ -88,6 +89,11 @@ describe('the arena signal in adaptive routing (bootstrap deps, getLlm, loopback
     expect(new Set(await servedOver(deps, gw, 8))).toEqual(new Set([CHALLENGER]));
     const routes = (await getLedger(deps)).recent(8).map((r) => [r.model_served, r.route]);
     expect(new Set(routes.map((r) => r.join(' ')))).toEqual(new Set([`${CHALLENGER} adaptive`]));
+    // get_llm_usage reports it as routing sees it: warm (8 own signals + 30 from the arena ≥ 10), quality near 1
+    const parse = (await usageReport(deps)).routing.tiers.find((t) => t.tier === 'parse')!;
+    const row = parse.models.find((m) => m.model === CHALLENGER)!;
+    expect(row.state).toBe('warm');
+    expect(row.windowQuality).toBeGreaterThan(0.95);
   });
 
   it('a losing arena record keeps the challenger off the tier', async () => {
@@ -95,6 +101,9 @@ describe('the arena signal in adaptive routing (bootstrap deps, getLlm, loopback
     open.push(gw);
     const deps = await routedDeps(gw, (dir) => arenaRecord(dir, CHALLENGER, 30, false));
     expect(new Set(await servedOver(deps, gw, 8))).toEqual(new Set([INCUMBENT]));
+    // warm on the arena's evidence, and that evidence is poor: (1 + 0) / (2 + 30)
+    const row = (await usageReport(deps)).routing.tiers.find((t) => t.tier === 'parse')!.models.find((m) => m.model === CHALLENGER)!;
+    expect(row).toMatchObject({ state: 'warm', windowQuality: 0.0313 });
   });
 
   it('an arena store that fails while routing costs the signal, never the call', async () => {
