@@ -96,14 +96,18 @@ describe('the arena signal in adaptive routing (bootstrap deps, getLlm, loopback
     expect(row.windowQuality).toBeGreaterThan(0.95);
   });
 
-  it('a losing arena record keeps the challenger off the tier', async () => {
+  it('a losing arena record keeps the challenger (all but) off the tier, warm on poor evidence', async () => {
     const gw = await startFakeGateway({ apiKey: 'test-key' });
     open.push(gw);
     const deps = await routedDeps(gw, (dir) => arenaRecord(dir, CHALLENGER, 30, false));
-    expect(new Set(await servedOver(deps, gw, 8))).toEqual(new Set([INCUMBENT]));
-    // warm on the arena's evidence, and that evidence is poor: (1 + 0) / (2 + 30)
+    // the challenger takes a call only when neither draw reaches 0.6 and its Beta(1, 31) beats a uniform: p = 1/32
+    // a call, so at most 3 of 12 (P(4 or more) < 0.0005) — against all 8 of 8 with a winning record
+    const served = await servedOver(deps, gw, 12);
+    expect(served.filter((m) => m === CHALLENGER).length).toBeLessThanOrEqual(3);
+    // warm on the arena's evidence, and that evidence is poor (≈ 1 / 32, a little more for any call it took)
     const row = (await usageReport(deps)).routing.tiers.find((t) => t.tier === 'parse')!.models.find((m) => m.model === CHALLENGER)!;
-    expect(row).toMatchObject({ state: 'warm', windowQuality: 0.0313 });
+    expect(row.state).toBe('warm');
+    expect(row.windowQuality).toBeLessThan(0.15);
   });
 
   it('an arena store that fails while routing costs the signal, never the call', async () => {
