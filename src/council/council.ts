@@ -319,11 +319,11 @@ async function shadowInArena(s: Session, outcomes: MemberOutcome[]): Promise<voi
 async function decide(s: Session, question: string, orderHash: string | null, outcomes: MemberOutcome[], started: number): Promise<CouncilResult> {
   const aggregate = aggregateVotes(outcomes, s.deps.profile.council.quorum);
   tellRoutingWhoAgreed(s, outcomes, aggregate.decision);
-  await shadowBriefly(s, outcomes);
-  let ticket: { ticket: string; ticketId: string; expiresAt: string } | null = null;
-  if (orderHash && aggregate.decision !== 'NO_QUORUM') {
-    ticket = await issueTicket(s.deps, { orderHash, decision: aggregate.decision, councilId: s.councilId });
-  }
+  // the shadow runs beside the ticket, not before it: it never delays the ticket, and cannot touch it
+  const [ticket] = await Promise.all([
+    orderHash && aggregate.decision !== 'NO_QUORUM' ? issueTicket(s.deps, { orderHash, decision: aggregate.decision, councilId: s.councilId }) : null,
+    shadowBriefly(s, outcomes),
+  ]);
   const cost = Math.round(outcomes.reduce((a, o) => a + o.cost_usd, 0) * 1e9) / 1e9;
   const result: CouncilResult = {
     council_id: s.councilId,
