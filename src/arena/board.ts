@@ -36,7 +36,11 @@ export async function boardNow(deps: Deps, store: ArenaStore, prices: PriceSourc
 function curvesOf(store: ArenaStore, models: readonly ModelState[], rows: readonly LeaderRow[], now: number): EquityCurve[] {
   const opened = new Map(models.map((m) => [m.model, m.openedAt ? Date.parse(m.openedAt) : now]));
   const marks = new Map<string, Array<{ t: number; equity: number }>>();
-  for (const m of store.marks()) marks.set(m.model, [...(marks.get(m.model) ?? []), { t: Date.parse(m.at), equity: m.equity }]);
+  for (const m of store.marks()) {
+    const curve = marks.get(m.model) ?? [];
+    if (!curve.length) marks.set(m.model, curve);
+    curve.push({ t: Date.parse(m.at), equity: m.equity });
+  }
   return rows.map((r) => ({
     model: r.model,
     rank: r.rank,

@@ -106,6 +106,28 @@ export async function runArenaRound(
   };
   await assertRoundCovered(router, ctx, turns);
   store.beginRound(ctx.roundId, at, input.symbols);
+  try {
+    return await playRound(deps, store, ctx, turns, snapshots, marketMs, hooks);
+  } catch (err) {
+    // the journal never keeps a round 'running' that stopped (a store that failed mid-round, …)
+    try {
+      store.finishRound(ctx.roundId, 'failed', { error: (err as Error).message?.slice(0, 500) ?? String(err) });
+    } catch {
+      // the store itself is what failed: the round's row stays as it was
+    }
+    throw err;
+  }
+}
+
+async function playRound(
+  deps: Deps,
+  store: ArenaStore,
+  ctx: RoundContext,
+  turns: Turn[],
+  snapshots: SymbolSnapshot[],
+  marketMs: number,
+  hooks: RoundHooks,
+): Promise<RoundResult> {
   const started = performance.now();
   let done = 0;
   await report(hooks, 0, turns.length, `asking ${turns.length} arena models`);

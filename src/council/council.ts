@@ -271,6 +271,26 @@ function tellRoutingWhoAgreed(s: Session, outcomes: MemberOutcome[], decision: C
   }
 }
 
+/**
+ * How long a council waits for its arena shadow (a read of the broker's account and a quote, the fills, ModelChat)
+ * before it answers without it: the shadow is advice, it must not hold up a vote. It goes on after that and
+ * logs what became of it.
+ */
+export const SHADOW_WAIT_MS = 2_000;
+
+/** The shadow, waited for at most SHADOW_WAIT_MS (it never rejects: shadowInArena catches everything). */
+async function shadowBriefly(s: Session, outcomes: MemberOutcome[]): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const shadow = shadowInArena(s, outcomes).then(() => 'done' as const);
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), SHADOW_WAIT_MS);
+  });
+  const first = await Promise.race([shadow, late]);
+  clearTimeout(timer);
+  if (first === 'late')
+    s.log.warn('the arena shadow of this council is still running; the vote answers without waiting', { council: s.councilId, waited_ms: SHADOW_WAIT_MS });
+}
+
 /** Every vote into ModelChat, and the order into each approving member's shadow account (SPEC §14); never fails the council. */
 async function shadowInArena(s: Session, outcomes: MemberOutcome[]): Promise<void> {
   try {
@@ -299,11 +319,11 @@ async function shadowInArena(s: Session, outcomes: MemberOutcome[]): Promise<voi
 async function decide(s: Session, question: string, orderHash: string | null, outcomes: MemberOutcome[], started: number): Promise<CouncilResult> {
   const aggregate = aggregateVotes(outcomes, s.deps.profile.council.quorum);
   tellRoutingWhoAgreed(s, outcomes, aggregate.decision);
-  await shadowInArena(s, outcomes);
-  let ticket: { ticket: string; ticketId: string; expiresAt: string } | null = null;
-  if (orderHash && aggregate.decision !== 'NO_QUORUM') {
-    ticket = await issueTicket(s.deps, { orderHash, decision: aggregate.decision, councilId: s.councilId });
-  }
+  // the shadow runs beside the ticket, not before it: it never delays the ticket, and cannot touch it
+  const [ticket] = await Promise.all([
+    orderHash && aggregate.decision !== 'NO_QUORUM' ? issueTicket(s.deps, { orderHash, decision: aggregate.decision, councilId: s.councilId }) : null,
+    shadowBriefly(s, outcomes),
+  ]);
   const cost = Math.round(outcomes.reduce((a, o) => a + o.cost_usd, 0) * 1e9) / 1e9;
   const result: CouncilResult = {
     council_id: s.councilId,

@@ -86,7 +86,7 @@ export async function createLlm(deps: Deps, options: RouterOptions = {}): Promis
     import('./table-source.js'),
   ]);
   const source = tableSource(tiersPath(deps.config.tiersPath), table, deps.log.child({ area: 'llm' }));
-  const external = options.external ?? (await externalFor(deps));
+  const external = guarded(deps, options.external ?? (await externalFor(deps)));
   // --simulated-models: every provider's client talks to the scripted stand-ins, never to a network
   const fetchOption = deps.config.simulatedModels ? { fetch: (await import('./simulated.js')).simulatedFetch() } : {};
   return createRouter(deps, { table: source, ledger, stats }, { ...options, ...fetchOption, ...(external ? { external } : {}) });
@@ -109,6 +109,19 @@ async function externalFor(deps: Deps): Promise<ExternalQuality | undefined> {
     deps.log.warn('routing runs without the external quality source', { err: (err as Error).message });
     return undefined;
   }
+}
+
+/** The source as routing calls it: one that throws counts as no evidence (a route never fails on advice). */
+function guarded(deps: Deps, source: ExternalQuality | undefined): ExternalQuality | undefined {
+  if (!source) return undefined;
+  return (model) => {
+    try {
+      return source(model);
+    } catch (err) {
+      deps.log.warn('the external quality source failed; routing without it for this call', { model, err: (err as Error).message });
+      return null;
+    }
+  };
 }
 
 export const getLlm = (deps: Deps): Promise<LlmRouter> => deps.service('llm', async (d) => withStepNotices(d, await createLlm(d)));

@@ -94,7 +94,12 @@ export function createRouter(deps: Deps, sources: RouterSources, opts: RouterOpt
     },
     routingSources() {
       const view = endpoints.view();
-      return { table: view.table, providers: view.providers, catalog: { report: endpoints.catalog.report(), listed: endpoints.catalog.listed } };
+      return {
+        table: view.table,
+        providers: view.providers,
+        catalog: { report: endpoints.catalog.report(), listed: endpoints.catalog.listed },
+        ...(opts.external ? { external: opts.external } : {}),
+      };
     },
     embeddingModel: () => endpoints.view().table.tiers.embedding.models[0]!,
     async close() {

@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import type { CatalogProviderReport } from './catalog.js';
-import { armEvidence, posteriorMean, type Observation } from './policies/evidence.js';
+import { armEvidence, type ExternalQuality, posteriorMean, type Observation } from './policies/evidence.js';
 import { tierProviderNames, type ResolvedProvider } from './providers.js';
 import type { TierModelStats } from './stats/store.js';
 import { policySpecOf, type TierTable } from './tiers.js';
@@ -60,6 +60,8 @@ export interface RoutingSources {
   stats: readonly TierModelStats[];
   recent?: ((tier: string, model: string) => readonly Observation[]) | undefined;
   catalog?: { report: CatalogProviderReport[]; listed: (provider: string, model: string) => boolean } | undefined;
+  /** The external quality the router routes with (the arena's): its pseudo-observations count as routing counts them. */
+  external?: ExternalQuality | undefined;
 }
 
 export function routingReport(src: RoutingSources): RoutingReport {
@@ -103,13 +105,14 @@ function tierRouting(src: RoutingSources, tier: Tier): RoutingReport['tiers'][nu
     providers: tierProviderNames(src.table, tier),
     models: models.map((model) => {
       const s = rows.find((r) => r.model === model);
-      const adaptive = policy.kind === 'adaptive' && src.recent ? armEvidence(src.recent(tier, model), policy) : null;
+      const adaptive = policy.kind === 'adaptive' && src.recent ? armEvidence(src.recent(tier, model), policy, src.external?.(model)) : null;
+      const seen = adaptive ? adaptive.signals + adaptive.external.n : 0;
       const state =
         policy.kind !== 'adaptive' || !spec.models.includes(model)
           ? null
           : model === spec.models[0]
             ? 'incumbent'
-            : adaptive && adaptive.signals >= policy.minObservations
+            : seen >= policy.minObservations
               ? 'warm'
               : 'cold';
       return {
@@ -125,7 +128,7 @@ function tierRouting(src: RoutingSources, tier: Tier): RoutingReport['tiers'][nu
         latencyP95Ms: s?.latencyP95Ms ?? null,
         meanCostUsd: s?.meanCostUsd ?? null,
         quality: s?.quality ?? null,
-        windowQuality: adaptive?.signals ? Math.round(posteriorMean(adaptive) * 10_000) / 10_000 : null,
+        windowQuality: adaptive && seen ? Math.round(posteriorMean(adaptive) * 10_000) / 10_000 : null,
       };
     }),
   };

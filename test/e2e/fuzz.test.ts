@@ -24,6 +24,9 @@ const VALID: Record<string, Record<string, unknown>> = {
   place_order: { symbol: 'AAPL', side: 'buy', qty: 1, type: 'market', time_in_force: 'day' },
   cancel_order: { client_order_id: 'does-not-exist-1' },
   halt_trading: { reason: 'fuzz' },
+  arena_round: { symbols: ['SPY', 'QQQ'], context: 'fuzzed evidence' },
+  get_leaderboard: { chart: true },
+  get_model_chat: { model: 'deepseek-r1', symbol: 'SPY', since: '2026-11-17T00:00:00Z', limit: 5 },
 };
 
 const junk = fc.oneof(
