@@ -6,6 +6,7 @@
  * Screenshots go to test-output/dashboard/.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -53,6 +54,22 @@ const ordersAtBroker = async () =>
       orders: Array<{ clientOrderId?: string; client_order_id?: string }>;
     }
   ).orders;
+/** A request with the key and whatever Host/Origin headers the test names (fetch cannot set Host). */
+function raw(method: string, path: string, payload: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  const u = new URL(url);
+  return new Promise((done, fail) => {
+    const req = httpRequest(
+      { host: u.hostname, port: u.port, method, path, headers: { 'x-dashboard-key': key, 'content-type': 'application/json', ...headers } },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => done({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
+    req.on('error', fail);
+    req.end(payload);
+  });
+}
 const order = (qty: number, id: string) => ({ symbol: 'AAPL', side: 'buy', qty, type: 'market', time_in_force: 'day', client_order_id: id });
 
 /** The pending approval the page shows for this client_order_id's order (by its text). */
@@ -154,6 +171,36 @@ describe('the dashboard in headless Chromium', () => {
     expect((await ordersAtBroker()).length).toBe(1);
     // and the expired request cannot be approved afterwards
     expect((await post(key, hash)).status).toBe(409);
+  });
+
+  it('DNS rebinding (another Host), a foreign Origin and malformed requests approve nothing and crash nothing', async () => {
+    const placing = callTool(executor.client, 'place_order', order(7, 'dash-rebind'));
+    const card = await pendingCard(7);
+    const id = await card.getAttribute('data-approval');
+    const hash = /order_hash ([0-9a-f]{64})/.exec((await card.textContent()) ?? '')![1]!;
+    const approve = JSON.stringify({ decision: 'approve', order_hash: hash });
+    const port = new URL(url).port;
+    // a page on evil.example that DNS points at 127.0.0.1 is same-origin to the browser: the Host tells it apart
+    expect((await raw('POST', `/api/approvals/${id}`, approve, { host: `evil.example:${port}` })).status).toBe(421);
+    expect((await raw('GET', '/', '', { host: `evil.example:${port}` })).status).toBe(421);
+    expect((await raw('POST', `/api/approvals/${id}`, approve, { origin: 'http://evil.example' })).status).toBe(421);
+    expect((await raw('POST', `/api/approvals/${id}`, approve, { origin: 'null' })).status).toBe(421);
+    for (const bad of [
+      '{',
+      '[]',
+      '"x"',
+      'null',
+      JSON.stringify({ decision: 'approve' }),
+      JSON.stringify({ decision: 'yes', order_hash: hash }),
+      'x'.repeat(40_000),
+    ]) {
+      expect((await raw('POST', `/api/approvals/${id}`, bad)).status).toBe(400);
+    }
+    expect((await raw('POST', '/api/approvals/..%2f..%2fetc', approve)).status).toBe(404);
+    expect((await raw('GET', '/api/state', '')).status).toBe(200);
+    const r = await placing;
+    expect((r.structuredContent as { code: string }).code).toBe('HUMAN_DECLINED');
+    expect((await ordersAtBroker()).length).toBe(1);
   });
 
   it('the halt button halts trading for every process on the data dir', async () => {
