@@ -19,8 +19,8 @@ export interface ApprovalRequest {
   audit_id: string;
   created_at: string;
   expires_at: string;
-  /** What the page shows: the order in plain words, the risk result, Opus's reasons. */
-  summary: { order: string; kind: string; risk: unknown; confirmation: unknown };
+  /** What the page shows: the order in plain words, what it does to an open order or position (replace/close), the risk result, Opus's reasons. */
+  summary: { order: string; kind: string; action?: string | null; risk: unknown; confirmation: unknown };
   status: ApprovalStatus;
   decided_at: string | null;
 }

@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openApprovalStore } from '../../src/execution/approvals.js';
 import { PACKAGE_ROOT, PROFILES_DIR } from '../../src/paths.js';
 import { baseEnv, CLI_PATH, callTool, startServer, tempDataDir, type RunningServer } from '../support/client.js';
 
@@ -125,6 +126,17 @@ describe('the dashboard in headless Chromium', () => {
     const card = await pendingCard(2);
     await expect(card.textContent()).resolves.toMatch(/order_hash [0-9a-f]{64}/);
     await page.screenshot({ path: join(OUT, 'dashboard-pending-approval.png'), fullPage: true });
+    const hash = /order_hash ([0-9a-f]{64})/.exec((await card.textContent()) ?? '')![1]!;
+    // the person is asked about the very order and hash; dismissing the question sends nothing
+    const asked: string[] = [];
+    page.once('dialog', (d) => (asked.push(d.message()), void d.dismiss()));
+    await card.locator('button.approve').click();
+    await expect.poll(() => asked.length).toBe(1);
+    expect(asked[0]).toContain('BUY 2 AAPL');
+    expect(asked[0]).toContain(`order_hash ${hash}`);
+    expect(await ordersAtBroker()).toEqual([]);
+    await expect(card.isVisible()).resolves.toBe(true);
+    page.once('dialog', (d) => void d.accept());
     await card.locator('button.approve').click();
     const r = await placing;
     expect(r.isError).toBeFalsy();
@@ -171,6 +183,32 @@ describe('the dashboard in headless Chromium', () => {
     expect((await ordersAtBroker()).length).toBe(1);
     // and the expired request cannot be approved afterwards
     expect((await post(key, hash)).status).toBe(409);
+  });
+
+  it('model and audit text is shown as text, never markup', async () => {
+    const store = await openApprovalStore(dataDir);
+    const evil = '<img src=x onerror="document.body.dataset.pwned=1">';
+    const req = store.request(
+      'f'.repeat(64),
+      'aud_xss',
+      {
+        order: `BUY 9 XSS ${evil}`,
+        kind: 'replace',
+        action: `replaces <b>${evil}</b>`,
+        risk: null,
+        confirmation: { model: evil, decision: 'APPROVE', reasons: [evil] },
+      },
+      new Date(),
+      30,
+    );
+    const card = page.locator('.approval', { hasText: 'BUY 9 XSS' });
+    await card.waitFor({ timeout: 10_000 });
+    expect(await card.textContent()).toContain(`BUY 9 XSS ${evil}`);
+    expect(await card.textContent()).toContain(`replace: replaces <b>${evil}</b>`);
+    expect(await card.locator('img, b').count()).toBe(0);
+    expect(await page.evaluate(() => document.body.dataset.pwned)).toBeUndefined();
+    expect(store.decide(req.id, 'f'.repeat(64), 'decline', new Date())).toMatchObject({ ok: true });
+    store.close();
   });
 
   it('DNS rebinding (another Host), a foreign Origin and malformed requests approve nothing and crash nothing', async () => {

@@ -6,6 +6,7 @@
  * HUMAN_DECLINED and the order never reaches the broker.
  */
 import { performance } from 'node:perf_hooks';
+import { actionSummary } from '../actions/types.js';
 import { getApprovalStore } from '../approvals.js';
 import { Refusal } from '../attempt.js';
 import type { AttemptContext, StageOutcome } from '../context.js';
@@ -23,7 +24,13 @@ export async function dashboardApproval(ctx: AttemptContext): Promise<StageOutco
   const { order, hash } = ctx.order;
   const store = await getApprovalStore(ctx.env.deps);
   const timeoutSec = ctx.env.deps.profile.approvalTimeoutSec;
-  const summary = { order: describeOrder(order), kind: ctx.action.kind, risk: ctx.result.risk, confirmation: ctx.result.confirmation };
+  const summary = {
+    order: describeOrder(order),
+    kind: ctx.action.kind,
+    action: actionSummary(ctx.action),
+    risk: ctx.result.risk,
+    confirmation: ctx.result.confirmation,
+  };
   // a person's wait is wall-clock time, not the sim's (whose clock may be pinned or run elsewhere)
   const req = store.request(hash, ctx.attempt.auditId, summary, new Date(), timeoutSec);
   ctx.env.deps.log.info('order waiting for a dashboard approval', { approval: req.id, order_hash: hash, timeoutSec });
