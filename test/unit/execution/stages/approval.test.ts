@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { getBroker } from '../../../../src/broker/index.js';
 import { openApprovalStore, type ApprovalStore } from '../../../../src/execution/approvals.js';
+import { getRiskState } from '../../../../src/risk/state.js';
 import { ToolError } from '../../../../src/errors.js';
 import { dashboardApproval } from '../../../../src/execution/stages/approval.js';
 import { validateStage } from '../../../../src/execution/stages/validate.js';
@@ -66,6 +67,16 @@ describe('dashboard approval stage', () => {
     expect(again.id).not.toBe(req.id);
     expect(again.order_hash).toBe(req.order_hash);
     expect(await second).toBe('HUMAN_DECLINED');
+    expect(await brokerOrders(h)).toEqual([]);
+  });
+
+  it('a halt pressed while the order waits stops it even after a person approves it', async () => {
+    const { h, page } = await start(5);
+    const placing = codeOf(h.gate.place({ ...BUY_AAPL, client_order_id: 'appr-halt' }));
+    const req = await pendingRequest(page);
+    await (await getRiskState(h.deps)).halt('halted from the dashboard', 'dashboard');
+    expect(page.decide(req.id, req.order_hash, 'approve', new Date())).toEqual({ ok: true, status: 'approved' });
+    expect(await placing).toBe('TRADING_HALTED');
     expect(await brokerOrders(h)).toEqual([]);
   });
 
