@@ -49,7 +49,12 @@ function reasonsOf(confirmation) {
   return `${confirmation.model || 'Opus'} ${confirmation.decision || ''}: ${(confirmation.reasons || []).join('; ')}`;
 }
 
+let shownApprovals = null;
 function renderApprovals(pending) {
+  // re-drawn only when the set changes: a button must not turn into another order's under the person's cursor
+  const ids = pending.map((a) => a.id).join(',');
+  if (ids === shownApprovals) return;
+  shownApprovals = ids;
   if (!pending.length) return show('approvals', el('p', { class: 'muted' }, 'none'));
   show(
     'approvals',
@@ -57,6 +62,7 @@ function renderApprovals(pending) {
       el(
         'div',
         { class: 'approval', 'data-approval': a.id },
+        a.summary.action ? el('div', { class: 'action' }, `${a.summary.kind}: ${a.summary.action}`) : '',
         el('div', { class: 'order' }, a.summary.order),
         el('div', { class: 'hash' }, `order_hash ${a.order_hash}`),
         el('div', { class: 'muted' }, `risk: ${a.summary.risk ? (a.summary.risk.passed ? 'passed' : 'FAILED') : '-'}; ${reasonsOf(a.summary.confirmation)}`),
@@ -69,12 +75,17 @@ function renderApprovals(pending) {
   );
 }
 
+/** What the person is asked to confirm: the very order (and hash) the approval will be bound to. */
+const approvalText = (a) => `Send this order to the broker?\n\n${a.summary.action ? `${a.summary.action}\n` : ''}${a.summary.order}\norder_hash ${a.order_hash}`;
+
 async function decide(approval, decision) {
+  if (decision === 'approve' && !confirm(approvalText(approval))) return;
   try {
     await api(`/api/approvals/${approval.id}`, { method: 'POST', body: JSON.stringify({ decision, order_hash: approval.order_hash }) });
   } catch (err) {
     showError(`the ${decision} did not land: ${err.message}`);
   }
+  shownApprovals = null;
   await refresh();
 }
 

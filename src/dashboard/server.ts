@@ -9,7 +9,9 @@
  * Loopback by default; off loopback only with TRADING_MCP_HTTP_TOKEN (a bearer token on every request), as the
  * HTTP transport. Every /api and /metrics request also needs the per-start key printed on the terminal
  * (`x-dashboard-key`, the page reads it from its URL's #key=…), so another local process or page cannot read
- * the audit or approve an order. Nothing the page loads leaves the machine.
+ * the audit or approve an order. The Host header must name this server (loopback names, the bind address,
+ * `--allowed-hosts`) and an Origin, when sent, must be one of them too: a page on another name that DNS
+ * rebinding points at 127.0.0.1 gets nothing, not even the page. Nothing the page loads leaves the machine.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -19,7 +21,7 @@ import { dirname, join } from 'node:path';
 import { ConfigError } from '../config.js';
 import type { Deps } from '../deps.js';
 import { ASSETS_DIR } from '../paths.js';
-import { isLoopbackHost, tokenMatches } from '../transports/http.js';
+import { hostNames, isLoopbackHost, tokenMatches } from '../transports/http.js';
 import { dashboardState } from './state.js';
 
 export interface DashboardHandle {
@@ -56,6 +58,25 @@ function keyMatches(key: string, header: string | string[] | undefined): boolean
   if (typeof header !== 'string') return false;
   const [a, b] = [Buffer.from(header), Buffer.from(key)];
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** The name in a Host header or an Origin's authority, without the port ("[::1]" keeps its brackets). */
+function nameOf(authority: string): string {
+  const a = authority.toLowerCase();
+  return a.startsWith('[') ? a.slice(0, a.indexOf(']') + 1) : (a.split(':')[0] ?? '');
+}
+
+/** DNS rebinding and cross-site writes: the Host must be ours, and so must an Origin the browser sends. */
+function addressedToUs(names: readonly string[], req: IncomingMessage): boolean {
+  const host = req.headers.host;
+  if (typeof host !== 'string' || !names.includes(nameOf(host))) return false;
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  try {
+    return names.includes(nameOf(new URL(origin).host));
+  } catch {
+    return false;
+  }
 }
 
 async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
@@ -113,7 +134,9 @@ export async function serveDashboard(deps: Deps, port: number): Promise<Dashboar
   const { host, httpToken } = deps.config;
   if (!isLoopbackHost(host) && !httpToken) throw new ConfigError(`refusing to serve the dashboard on non-loopback host ${host} without TRADING_MCP_HTTP_TOKEN`);
   const key = randomBytes(16).toString('hex');
+  const names = hostNames(host, deps.config.http.allowedHosts);
   const server: Server = createServer((req, res) => {
+    if (!addressedToUs(names, req)) return json(res, 421, { error: 'this dashboard answers only to its own host name (see --allowed-hosts)' });
     if (httpToken && !tokenMatches(httpToken, req.headers.authorization)) return json(res, 401, { error: 'a valid bearer token is required' });
     route(deps, key, req, res).catch((err: Error) => {
       deps.log.error('dashboard request failed', { url: req.url, err: err.message });

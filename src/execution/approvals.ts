@@ -19,8 +19,8 @@ export interface ApprovalRequest {
   audit_id: string;
   created_at: string;
   expires_at: string;
-  /** What the page shows: the order in plain words, the risk result, Opus's reasons. */
-  summary: { order: string; kind: string; risk: unknown; confirmation: unknown };
+  /** What the page shows: the order in plain words, what it does to an open order or position (replace/close), the risk result, Opus's reasons. */
+  summary: { order: string; kind: string; action?: string | null; risk: unknown; confirmation: unknown };
   status: ApprovalStatus;
   decided_at: string | null;
 }
@@ -45,7 +45,8 @@ export class ApprovalStore {
       get: db.prepare('SELECT * FROM approvals WHERE id = ?'),
       decide: db.prepare("UPDATE approvals SET status = ?, decided_at = ? WHERE id = ? AND order_hash = ? AND status = 'pending' AND expires_at > ?"),
       take: db.prepare("UPDATE approvals SET status = 'used' WHERE id = ? AND order_hash = ? AND status = 'approved'"),
-      expire: db.prepare("UPDATE approvals SET status = 'expired', decided_at = ? WHERE id = ? AND status = 'pending'"),
+      // an approval the gate did not take (it landed with the cancel or the timeout) is not left standing
+      expire: db.prepare("UPDATE approvals SET status = 'expired', decided_at = ? WHERE id = ? AND status IN ('pending', 'approved')"),
       pending: db.prepare("SELECT * FROM approvals WHERE status = 'pending' AND expires_at > ? ORDER BY created_at"),
       recent: db.prepare('SELECT * FROM approvals ORDER BY created_at DESC LIMIT ?'),
     };

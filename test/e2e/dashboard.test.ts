@@ -6,10 +6,12 @@
  * Screenshots go to test-output/dashboard/.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openApprovalStore } from '../../src/execution/approvals.js';
 import { PACKAGE_ROOT, PROFILES_DIR } from '../../src/paths.js';
 import { baseEnv, CLI_PATH, callTool, startServer, tempDataDir, type RunningServer } from '../support/client.js';
 
@@ -53,6 +55,22 @@ const ordersAtBroker = async () =>
       orders: Array<{ clientOrderId?: string; client_order_id?: string }>;
     }
   ).orders;
+/** A request with the key and whatever Host/Origin headers the test names (fetch cannot set Host). */
+function raw(method: string, path: string, payload: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  const u = new URL(url);
+  return new Promise((done, fail) => {
+    const req = httpRequest(
+      { host: u.hostname, port: u.port, method, path, headers: { 'x-dashboard-key': key, 'content-type': 'application/json', ...headers } },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => done({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
+    req.on('error', fail);
+    req.end(payload);
+  });
+}
 const order = (qty: number, id: string) => ({ symbol: 'AAPL', side: 'buy', qty, type: 'market', time_in_force: 'day', client_order_id: id });
 
 /** The pending approval the page shows for this client_order_id's order (by its text). */
@@ -108,6 +126,17 @@ describe('the dashboard in headless Chromium', () => {
     const card = await pendingCard(2);
     await expect(card.textContent()).resolves.toMatch(/order_hash [0-9a-f]{64}/);
     await page.screenshot({ path: join(OUT, 'dashboard-pending-approval.png'), fullPage: true });
+    const hash = /order_hash ([0-9a-f]{64})/.exec((await card.textContent()) ?? '')![1]!;
+    // the person is asked about the very order and hash; dismissing the question sends nothing
+    const asked: string[] = [];
+    page.once('dialog', (d) => (asked.push(d.message()), void d.dismiss()));
+    await card.locator('button.approve').click();
+    await expect.poll(() => asked.length).toBe(1);
+    expect(asked[0]).toContain('BUY 2 AAPL');
+    expect(asked[0]).toContain(`order_hash ${hash}`);
+    expect(await ordersAtBroker()).toEqual([]);
+    await expect(card.isVisible()).resolves.toBe(true);
+    page.once('dialog', (d) => void d.accept());
     await card.locator('button.approve').click();
     const r = await placing;
     expect(r.isError).toBeFalsy();
@@ -154,6 +183,62 @@ describe('the dashboard in headless Chromium', () => {
     expect((await ordersAtBroker()).length).toBe(1);
     // and the expired request cannot be approved afterwards
     expect((await post(key, hash)).status).toBe(409);
+  });
+
+  it('model and audit text is shown as text, never markup', async () => {
+    const store = await openApprovalStore(dataDir);
+    const evil = '<img src=x onerror="document.body.dataset.pwned=1">';
+    const req = store.request(
+      'f'.repeat(64),
+      'aud_xss',
+      {
+        order: `BUY 9 XSS ${evil}`,
+        kind: 'replace',
+        action: `replaces <b>${evil}</b>`,
+        risk: null,
+        confirmation: { model: evil, decision: 'APPROVE', reasons: [evil] },
+      },
+      new Date(),
+      30,
+    );
+    const card = page.locator('.approval', { hasText: 'BUY 9 XSS' });
+    await card.waitFor({ timeout: 10_000 });
+    expect(await card.textContent()).toContain(`BUY 9 XSS ${evil}`);
+    expect(await card.textContent()).toContain(`replace: replaces <b>${evil}</b>`);
+    expect(await card.locator('img, b').count()).toBe(0);
+    expect(await page.evaluate(() => document.body.dataset.pwned)).toBeUndefined();
+    expect(store.decide(req.id, 'f'.repeat(64), 'decline', new Date())).toMatchObject({ ok: true });
+    store.close();
+  });
+
+  it('DNS rebinding (another Host), a foreign Origin and malformed requests approve nothing and crash nothing', async () => {
+    const placing = callTool(executor.client, 'place_order', order(7, 'dash-rebind'));
+    const card = await pendingCard(7);
+    const id = await card.getAttribute('data-approval');
+    const hash = /order_hash ([0-9a-f]{64})/.exec((await card.textContent()) ?? '')![1]!;
+    const approve = JSON.stringify({ decision: 'approve', order_hash: hash });
+    const port = new URL(url).port;
+    // a page on evil.example that DNS points at 127.0.0.1 is same-origin to the browser: the Host tells it apart
+    expect((await raw('POST', `/api/approvals/${id}`, approve, { host: `evil.example:${port}` })).status).toBe(421);
+    expect((await raw('GET', '/', '', { host: `evil.example:${port}` })).status).toBe(421);
+    expect((await raw('POST', `/api/approvals/${id}`, approve, { origin: 'http://evil.example' })).status).toBe(421);
+    expect((await raw('POST', `/api/approvals/${id}`, approve, { origin: 'null' })).status).toBe(421);
+    for (const bad of [
+      '{',
+      '[]',
+      '"x"',
+      'null',
+      JSON.stringify({ decision: 'approve' }),
+      JSON.stringify({ decision: 'yes', order_hash: hash }),
+      'x'.repeat(40_000),
+    ]) {
+      expect((await raw('POST', `/api/approvals/${id}`, bad)).status).toBe(400);
+    }
+    expect((await raw('POST', '/api/approvals/..%2f..%2fetc', approve)).status).toBe(404);
+    expect((await raw('GET', '/api/state', '')).status).toBe(200);
+    const r = await placing;
+    expect((r.structuredContent as { code: string }).code).toBe('HUMAN_DECLINED');
+    expect((await ordersAtBroker()).length).toBe(1);
   });
 
   it('the halt button halts trading for every process on the data dir', async () => {

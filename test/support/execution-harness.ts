@@ -57,6 +57,8 @@ export interface HarnessOptions {
   /** Router options (e.g. a shorter circuit-breaker pause for benches that inject thousands of faults). */
   llm?: RouterOptions;
   gate?: GateOptions;
+  /** More profile fields (e.g. humanApproval "dashboard" and its approvalTimeoutSec). */
+  profile?: Record<string, unknown>;
   /** A tier table file instead of the shipped one (e.g. the critical tier with its own provider). */
   tiersPath?: string;
 }
@@ -99,6 +101,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     requireCouncilTicket: o.requireCouncilTicket ?? false,
     confirmation: { rejectCooldownSec: o.rejectCooldownSec ?? 900, maxConfirmationsPerHour: o.maxConfirmationsPerHour ?? LOOSE_CONFIRMATIONS_PER_HOUR },
     risk: { ...LOOSE_RISK, ...(o.risk ?? {}) },
+    ...o.profile,
   });
   const mode: TradingMode = o.mode ?? (o.alpaca ? 'paper' : 'sim');
   const deps = createDeps({ config, profile, mode, brokerName: o.alpaca ? 'alpaca' : 'sim', log: createLogger('error', {}, () => undefined) });

@@ -6,6 +6,7 @@
  * HUMAN_DECLINED and the order never reaches the broker.
  */
 import { performance } from 'node:perf_hooks';
+import { actionSummary } from '../actions/types.js';
 import { getApprovalStore } from '../approvals.js';
 import { Refusal } from '../attempt.js';
 import type { AttemptContext, StageOutcome } from '../context.js';
@@ -24,7 +25,13 @@ export async function dashboardApproval(ctx: AttemptContext): Promise<StageOutco
   const { order, hash } = ctx.order;
   const store = await getApprovalStore(ctx.env.deps);
   const timeoutSec = ctx.env.deps.profile.approvalTimeoutSec;
-  const summary = { order: describeOrder(order), kind: ctx.action.kind, risk: ctx.result.risk, confirmation: ctx.result.confirmation };
+  const summary = {
+    order: describeOrder(order),
+    kind: ctx.action.kind,
+    action: actionSummary(ctx.action),
+    risk: ctx.result.risk,
+    confirmation: ctx.result.confirmation,
+  };
   // a person's wait is wall-clock time, not the sim's (whose clock may be pinned or run elsewhere)
   const req = store.request(hash, ctx.attempt.auditId, summary, new Date(), timeoutSec);
   ctx.env.deps.log.info('order waiting for a dashboard approval', { approval: req.id, order_hash: hash, timeoutSec });
@@ -35,8 +42,11 @@ export async function dashboardApproval(ctx: AttemptContext): Promise<StageOutco
     `waiting up to ${timeoutSec} s for a person to approve order ${hash.slice(0, 12)}… on the dashboard (approval ${req.id})`,
   );
   try {
-    const deadline = Date.parse(req.expires_at);
+    // the wait is measured on the monotonic clock: a wall clock stepped back (NTP) must not stretch it
+    const deadline = t + timeoutSec * 1000;
     for (;;) {
+      // a cancelled call takes no approval, even one that landed in the same instant
+      if (ctx.options.signal?.aborted) throw declined(ctx, 'cancelled', 'the call was cancelled while waiting for the approval');
       const row = store.get(req.id);
       if (row?.status === 'approved' && store.take(req.id, hash)) {
         ctx.result.human = { action: 'dashboard_approved', confirmed: true };
@@ -44,8 +54,8 @@ export async function dashboardApproval(ctx: AttemptContext): Promise<StageOutco
       }
       if (row?.status === 'declined') throw declined(ctx, 'declined', `a person declined the order on the dashboard (approval ${req.id})`);
       if (row?.status !== 'pending' && row?.status !== 'approved') throw declined(ctx, 'error', `the approval ${req.id} is ${row?.status ?? 'gone'}; refusing`);
-      if (ctx.options.signal?.aborted) throw declined(ctx, 'cancelled', 'the call was cancelled while waiting for the approval');
-      if (Date.now() >= deadline) throw declined(ctx, 'timeout', `no approval on the dashboard within ${timeoutSec} s (approval ${req.id})`);
+      if (performance.now() >= deadline || Date.now() >= Date.parse(req.expires_at))
+        throw declined(ctx, 'timeout', `no approval on the dashboard within ${timeoutSec} s (approval ${req.id})`);
       await sleep(POLL_MS, ctx.options.signal);
     }
   } catch (err) {
