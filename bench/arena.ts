@@ -28,7 +28,6 @@ import { summarize } from './stats.js';
 
 const MODELS = Array.from({ length: 8 }, (_, i) => `bench-model-${i + 1}`);
 const LATENCY = Object.fromEntries(MODELS.map((m, i) => [m, 40 + i * 20]));
-const SLOWEST = Math.max(...Object.values(LATENCY));
 const r1 = (x: number) => Math.round(x * 10) / 10;
 
 function writeSetup(dir: string): { tiersPath: string; profilePath: string } {

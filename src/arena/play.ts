@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { isToolError } from '../errors.js';
 import type { ChatMessage, Completion, CompletionRequest, LlmRouter } from '../llm/types.js';
 import { type Book, sizeDecision } from './book.js';
-import { DeadlineError, withDeadline } from './deadline.js';
+import { DeadlineError, withDeadline } from '../deadline.js';
 import { type Decision, parseDecision } from './decision.js';
 import type { ArenaModel } from './models.js';
 import type { ArenaStore, ChatRecord, StoredFill } from './store.js';

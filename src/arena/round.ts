@@ -13,7 +13,6 @@ import { ToolError, isToolError } from '../errors.js';
 import { getTierTable } from '../llm/index.js';
 import { nanoToUsd } from '../llm/tiers.js';
 import type { LlmRouter } from '../llm/types.js';
-import { markToMarket } from './book.js';
 import { type Consensus, consensusOf } from './consensus.js';
 import { decisionJsonSchema } from './decision.js';
 import { type ArenaModel, arenaModels } from './models.js';
@@ -64,7 +63,7 @@ async function readMarket(prices: PriceSource, symbols: string[]): Promise<Symbo
 async function turnsFor(deps: Deps, store: ArenaStore, prices: PriceSource, players: ArenaModel[], snapshots: SymbolSnapshot[], input: RoundInput, at: string) {
   const { initialCash, slippageBps } = deps.profile.arena;
   const books = players.map((p) => store.bookOf(p.model, store.openAccount(p.model, initialCash, at)));
-  const held = books.flatMap((b) => [...b.holdings.keys()]).filter((s) => !input.symbols.includes(s));
+  const held = store.heldBy(players.map((p) => p.model)).filter((s) => !input.symbols.includes(s));
   const mids = new Map([...(await midsOf(prices, held)), ...snapshots.map((s) => [s.symbol, s.mid] as const)]);
   const turns: Turn[] = players.map((player, i) => {
     const messages = arenaMessages({ snapshots, book: books[i]!, mids, slippageBps, context: input.context });
@@ -170,12 +169,13 @@ const report = (hooks: RoundHooks, done: number, total: number, message: string)
 
 /** Mark every account at the round's mids (the equity curve), aggregate, journal the round. */
 function finish(deps: Deps, store: ArenaStore, ctx: RoundContext, snapshots: SymbolSnapshot[], plays: Play[], started: number): Omit<RoundResult, 'market_ms'> {
-  const marked = plays.map((p) => {
-    const book = store.bookOf(p.model, store.openAccount(p.model, ctx.initialCash, ctx.at));
-    const { equity } = markToMarket(book, ctx.mids);
-    store.mark(p.model, ctx.at, equity);
-    return { ...p, equity_after: equity };
-  });
+  // every player's account was opened when its prompt was built
+  const equities = store.markAll(
+    plays.map((p) => p.model),
+    ctx.mids,
+    ctx.at,
+  );
+  const marked = plays.map((p) => ({ ...p, equity_after: equities.get(p.model)! }));
   const valid = plays.filter((p) => p.decision && (p.status === 'valid' || p.status === 'substituted')).map((p) => ({ model: p.model, decision: p.decision! }));
   const result: Omit<RoundResult, 'market_ms'> = {
     round_id: ctx.roundId,

@@ -12,7 +12,7 @@ import type { Deps } from '../deps.js';
 import type { MemberOutcome } from '../council/aggregate.js';
 import type { Broker } from '../broker/types.js';
 import { EQUITY_SYMBOL, type NormalizedOrder } from '../orders/order.js';
-import { markToMarket, type ShadowOrder, sizeOrder } from './book.js';
+import { type ShadowOrder, sizeOrder } from './book.js';
 import { midOf, midsOf, type PriceSource } from './snapshot.js';
 import { type ArenaStore, type ChatRecord, getArenaStore } from './store.js';
 
@@ -111,22 +111,12 @@ function shadowOne(deps: Deps, store: ArenaStore, input: CouncilShadowInput, o: 
 }
 
 /** A point on each filled account's equity curve, every holding at its mid now (cost when unquoted). */
-async function markFilled(
-  deps: Deps,
-  store: ArenaStore,
-  broker: PriceSource,
-  input: CouncilShadowInput,
-  fills: readonly ShadowFill[],
-  market: Market,
-): Promise<void> {
+async function markFilled(store: ArenaStore, broker: PriceSource, input: CouncilShadowInput, fills: readonly ShadowFill[], market: Market): Promise<void> {
   const models = fills.filter((f) => f.filled).map((f) => f.model);
   if (!models.length) return;
-  const books = models.map((m) => store.bookOf(m, store.openAccount(m, deps.profile.arena.initialCash, input.at)));
-  const others = books.flatMap((b) => [...b.holdings.keys()]).filter((s) => s !== input.order?.symbol);
+  const others = store.heldBy(models).filter((s) => s !== input.order?.symbol);
   const mids = new Map([...(await midsOf(broker, others)), [input.order!.symbol!, market.mid] as const]);
-  models.forEach((m, i) => {
-    store.mark(m, input.at, markToMarket(books[i]!, mids).equity);
-  });
+  store.markAll(models, mids, input.at);
 }
 
 /** Shadow fills for the approving members, then every vote into ModelChat (with the fill it caused). */
@@ -153,7 +143,7 @@ export async function shadowCouncil(deps: Deps, brokerOf: () => Promise<ShadowBr
   for (const o of approving) {
     fills.set(o.member, market && order ? shadowOne(deps, store, input, o, order, market) : { member: o.member, model: modelOf(o), filled: null, note });
   }
-  if (market && broker) await markFilled(deps, store, broker, input, [...fills.values()], market);
+  if (market && broker) await markFilled(store, broker, input, [...fills.values()], market);
   for (const o of input.outcomes) {
     const f = fills.get(o.member);
     store.recordChat(chatOf(input, o, { id: f?.filled?.id ?? null, note: f ? f.note : o.status === 'valid' ? `${o.vote}: takes nothing` : null }));

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Deps } from '../deps.js';
 import { openSqliteWith } from '../store/sqlite.js';
-import { type Book, type BookFill, cents, emptyBook, type Sized } from './book.js';
+import { type Book, type BookFill, cents, emptyBook, markToMarket, type Sized } from './book.js';
 import { ArenaState, type ModelState } from './state.js';
 
 export type FillSource = 'round' | 'council';
@@ -204,6 +204,26 @@ export class ArenaStore {
 
   mark(model: string, at: string, equity: number): void {
     this.s.mark.run(model, at, equity);
+  }
+
+  /** A point on each of these models' equity curves: its account marked at these mids (cost where unquoted). */
+  markAll(models: readonly string[], mids: ReadonlyMap<string, number>, at: string): Map<string, number> {
+    const states = this.state.sync();
+    const equities = new Map<string, number>();
+    for (const model of new Set(models)) {
+      const book = states.get(model)?.book;
+      if (!book) continue;
+      const { equity } = markToMarket(book, mids);
+      this.s.mark.run(model, at, equity);
+      equities.set(model, equity);
+    }
+    return equities;
+  }
+
+  /** The symbols these models' accounts hold now. */
+  heldBy(models: readonly string[]): string[] {
+    const states = this.state.sync();
+    return [...new Set(models.flatMap((m) => [...(states.get(m)?.book.holdings.keys() ?? [])]))];
   }
 
   marks(): Mark[] {

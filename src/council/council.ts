@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { DeadlineError, withDeadline } from '../deadline.js';
 import type { Deps } from '../deps.js';
 import { ToolError, isToolError } from '../errors.js';
 import type { PromptLesson } from '../lessons/prompt.js';
@@ -43,10 +44,6 @@ export interface CouncilResult extends CouncilAggregate {
   remaining_daily_usd: number | null;
   /** The lessons matching the order that the members' prompt carried (SPEC §13); null when the vote was on no order. */
   lessons: Array<{ id: string; title: string }> | null;
-}
-
-class MemberTimeout extends Error {
-  override readonly name = 'MemberTimeout';
 }
 
 const ms = (x: number) => Math.round(x * 10) / 10;
@@ -160,38 +157,22 @@ async function askAll(s: Session): Promise<MemberOutcome[]> {
   }
 }
 
-/** One member, under its own deadline and the caller's signal; never throws. */
+/** One member, under its own deadline and the caller's signal (withDeadline); never throws. */
 async function askMember(s: Session, index: number): Promise<Asked> {
   const { memberTimeoutMs } = s.deps.profile.council;
   const member = s.deps.profile.council.members[index]!;
   const t0 = performance.now();
-  const controller = new AbortController();
-  const onParentAbort = () => controller.abort(s.hooks.signal?.reason);
-  s.hooks.signal?.addEventListener('abort', onParentAbort, { once: true });
-  let timer: NodeJS.Timeout | undefined;
-  // Our own deadline, independent of the router's: a member that ignores its signal still cannot hold the council.
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const err = new MemberTimeout(`no answer within ${memberTimeoutMs} ms`);
-      controller.abort(err);
-      reject(err);
-    }, memberTimeoutMs);
-  });
   const base: MemberBase = { member: index, tier: member.tier, model_requested: member.model ?? null };
   try {
-    const completion = await Promise.race([
-      s.router.complete({ ...memberRequest(member, s.messages, VOTE_JSON_SCHEMA), timeoutMs: memberTimeoutMs, signal: controller.signal }),
-      deadline,
-    ]);
+    const completion = await withDeadline(memberTimeoutMs, s.hooks.signal, (signal) =>
+      s.router.complete({ ...memberRequest(member, s.messages, VOTE_JSON_SCHEMA), timeoutMs: memberTimeoutMs, signal }),
+    );
     s.remainingDaily = s.remainingDaily === null ? completion.remainingDailyUsd : Math.min(s.remainingDaily, completion.remainingDailyUsd);
     s.callIds[index] = completion.callId;
     s.replies[index] = completion.content;
     return answeredOutcome(base, completion, t0);
   } catch (err) {
-    return failedOutcome(s, base, err, controller.signal, t0);
-  } finally {
-    clearTimeout(timer);
-    s.hooks.signal?.removeEventListener('abort', onParentAbort);
+    return failedOutcome(s, base, err, t0);
   }
 }
 
@@ -221,14 +202,11 @@ function answeredOutcome(base: MemberBase, completion: Completion, t0: number): 
 }
 
 /** A member that timed out or failed: never a vote, named with the model it asked for where known. */
-function failedOutcome(s: Session, base: MemberBase, err: unknown, signal: AbortSignal, t0: number): Asked {
+function failedOutcome(s: Session, base: MemberBase, err: unknown, t0: number): Asked {
   const { memberTimeoutMs } = s.deps.profile.council;
   const details = isToolError(err) ? err.details : {};
   // ours, or the router's own deadline (it gets the same timeoutMs) firing a hair earlier
-  const timedOut =
-    err instanceof MemberTimeout ||
-    (signal.aborted && signal.reason instanceof MemberTimeout) ||
-    (!s.hooks.signal?.aborted && details.reason === 'timeout' && performance.now() - t0 >= memberTimeoutMs - 50);
+  const timedOut = err instanceof DeadlineError || (!s.hooks.signal?.aborted && details.reason === 'timeout' && performance.now() - t0 >= memberTimeoutMs - 50);
   const tried = Array.isArray(details.tried) && typeof details.tried[0] === 'string' ? (details.tried[0] as string) : null;
   const modelFromError = typeof details.model === 'string' ? details.model : typeof details.modelRequested === 'string' ? details.modelRequested : tried;
   return {

@@ -28,7 +28,9 @@ export async function dashboardState(deps: Deps): Promise<Record<string, unknown
     getRiskState(deps),
     getApprovalStore(deps),
   ]);
-  const board = await boardNow(deps, arena, null, { curves: true });
+  // held symbols marked at the broker's mid, as get_leaderboard marks them (no broker: at cost, listed as unquoted)
+  const prices = await (await import('../broker/index.js')).getBroker(deps).catch(() => null);
+  const board = await boardNow(deps, arena, prices, { curves: true });
   return {
     at: now.toISOString(),
     dataDir: deps.dataDir,
@@ -43,7 +45,7 @@ export async function dashboardState(deps: Deps): Promise<Record<string, unknown
     })),
     audit: { counts: execution.auditCounts(), recent: execution.recentAudit(50) },
     councils: council.recent(20),
-    arena: { leaderboard: board.rows, curves: board.curves, chat: arena.chat({ limit: 30 }) },
+    arena: { leaderboard: board.rows, unquoted: board.unquoted, curves: board.curves, chat: arena.chat({ limit: 30 }) },
     halt: await risk.isHalted(),
     approvals: { pending: approvals.pending(now), recent: approvals.recent(20) },
   };

@@ -1,4 +1,9 @@
-/** A call under its own deadline and the caller's signal: a callee that ignores its signal still cannot hold the round. */
+/**
+ * A call under its own deadline and the caller's signal (the council's members, the arena's models): a callee
+ * that ignores its signal still cannot hold the caller. Whatever the callee throws once the deadline has fired
+ * (an abort error, the router's own timeout a hair earlier or later) comes out as the DeadlineError, so a
+ * caller tells a timeout from a failure with one `instanceof`.
+ */
 export class DeadlineError extends Error {
   override readonly name = 'DeadlineError';
 }
@@ -17,6 +22,8 @@ export async function withDeadline<T>(ms: number, parent: AbortSignal | undefine
   });
   try {
     return await Promise.race([fn(controller.signal), deadline]);
+  } catch (err) {
+    throw controller.signal.reason instanceof DeadlineError ? controller.signal.reason : err;
   } finally {
     clearTimeout(timer);
     parent?.removeEventListener('abort', onAbort);
