@@ -258,15 +258,10 @@ export const SHADOW_WAIT_MS = 2_000;
 
 /** The shadow, waited for at most SHADOW_WAIT_MS (it never rejects: shadowInArena catches everything). */
 async function shadowBriefly(s: Session, outcomes: MemberOutcome[]): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const shadow = shadowInArena(s, outcomes).then(() => 'done' as const);
-  const late = new Promise<'late'>((resolve) => {
-    timer = setTimeout(() => resolve('late'), SHADOW_WAIT_MS);
-  });
-  const first = await Promise.race([shadow, late]);
-  clearTimeout(timer);
-  if (first === 'late')
-    s.log.warn('the arena shadow of this council is still running; the vote answers without waiting', { council: s.councilId, waited_ms: SHADOW_WAIT_MS });
+  // the shadow takes no signal: past the wait it goes on by itself, the vote answers without it
+  await withDeadline(SHADOW_WAIT_MS, undefined, () => shadowInArena(s, outcomes)).catch(() =>
+    s.log.warn('the arena shadow of this council is still running; the vote answers without waiting', { council: s.councilId, waited_ms: SHADOW_WAIT_MS }),
+  );
 }
 
 /** Every vote into ModelChat, and the order into each approving member's shadow account (SPEC §14); never fails the council. */
