@@ -22,6 +22,7 @@ import { ConfigError } from '../config.js';
 import type { Deps } from '../deps.js';
 import { ASSETS_DIR } from '../paths.js';
 import { hostNames, isLoopbackHost, tokenMatches } from '../transports/http.js';
+import { allowedOrigins, originAllowed } from '../transports/origin.js';
 import { dashboardState } from './state.js';
 
 export interface DashboardHandle {
@@ -66,17 +67,13 @@ function nameOf(authority: string): string {
   return a.startsWith('[') ? a.slice(0, a.indexOf(']') + 1) : (a.split(':')[0] ?? '');
 }
 
-/** DNS rebinding and cross-site writes: the Host must be ours, and so must an Origin the browser sends. */
-function addressedToUs(names: readonly string[], req: IncomingMessage): boolean {
+/**
+ * DNS rebinding and cross-site writes: the Host must be one of our names, and an Origin the browser sends must
+ * be exactly one of our origins, port included (the HTTP transport's rule, transports/origin.ts).
+ */
+function addressedToUs(names: readonly string[], origins: ReadonlySet<string>, req: IncomingMessage): boolean {
   const host = req.headers.host;
-  if (typeof host !== 'string' || !names.includes(nameOf(host))) return false;
-  const origin = req.headers.origin;
-  if (origin === undefined) return true;
-  try {
-    return names.includes(nameOf(new URL(origin).host));
-  } catch {
-    return false;
-  }
+  return typeof host === 'string' && names.includes(nameOf(host)) && originAllowed(origins, req.headers.origin);
 }
 
 async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
@@ -135,8 +132,9 @@ export async function serveDashboard(deps: Deps, port: number): Promise<Dashboar
   if (!isLoopbackHost(host) && !httpToken) throw new ConfigError(`refusing to serve the dashboard on non-loopback host ${host} without TRADING_MCP_HTTP_TOKEN`);
   const key = randomBytes(16).toString('hex');
   const names = hostNames(host, deps.config.http.allowedHosts);
+  let origins = new Set<string>(); // filled once the port is bound (--port 0 picks one)
   const server: Server = createServer((req, res) => {
-    if (!addressedToUs(names, req)) return json(res, 421, { error: 'this dashboard answers only to its own host name (see --allowed-hosts)' });
+    if (!addressedToUs(names, origins, req)) return json(res, 421, { error: 'this dashboard answers only to its own host name (see --allowed-hosts)' });
     if (httpToken && !tokenMatches(httpToken, req.headers.authorization)) return json(res, 401, { error: 'a valid bearer token is required' });
     route(deps, key, req, res).catch((err: Error) => {
       deps.log.error('dashboard request failed', { url: req.url, err: err.message });
@@ -149,6 +147,7 @@ export async function serveDashboard(deps: Deps, port: number): Promise<Dashboar
   });
   const address = server.address();
   const bound = typeof address === 'object' && address ? address.port : port;
+  origins = allowedOrigins(names, bound, deps.config.http.allowedOrigins);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${bound}/`;
   return { url, key, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }

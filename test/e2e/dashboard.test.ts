@@ -223,6 +223,8 @@ describe('the dashboard in headless Chromium', () => {
     expect((await raw('GET', '/', '', { host: `evil.example:${port}` })).status).toBe(421);
     expect((await raw('POST', `/api/approvals/${id}`, approve, { origin: 'http://evil.example' })).status).toBe(421);
     expect((await raw('POST', `/api/approvals/${id}`, approve, { origin: 'null' })).status).toBe(421);
+    // another local page (our host name, another port) is another site
+    expect((await raw('POST', `/api/approvals/${id}`, approve, { origin: `http://127.0.0.1:${Number(port) + 1}` })).status).toBe(421);
     for (const bad of [
       '{',
       '[]',
