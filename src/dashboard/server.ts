@@ -13,7 +13,7 @@
  * `--allowed-hosts`) and an Origin, when sent, must be one of them too: a page on another name that DNS
  * rebinding points at 127.0.0.1 gets nothing, not even the page. Nothing the page loads leaves the machine.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
@@ -21,7 +21,7 @@ import { dirname, join } from 'node:path';
 import { ConfigError } from '../config.js';
 import type { Deps } from '../deps.js';
 import { ASSETS_DIR } from '../paths.js';
-import { hostNames, isLoopbackHost, tokenMatches } from '../transports/http.js';
+import { hostNames, isLoopbackHost, secretMatches, tokenMatches } from '../transports/http.js';
 import { allowedOrigins, originAllowed } from '../transports/origin.js';
 import { dashboardState } from './state.js';
 
@@ -54,12 +54,6 @@ function send(res: ServerResponse, status: number, type: string, body: string | 
   res.end(body);
 }
 const json = (res: ServerResponse, status: number, body: unknown) => send(res, status, 'application/json', JSON.stringify(body));
-
-function keyMatches(key: string, header: string | string[] | undefined): boolean {
-  if (typeof header !== 'string') return false;
-  const [a, b] = [Buffer.from(header), Buffer.from(key)];
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 /** The name in a Host header or an Origin's authority, without the port ("[::1]" keeps its brackets). */
 function nameOf(authority: string): string {
@@ -114,7 +108,7 @@ async function route(deps: Deps, key: string, req: IncomingMessage, res: ServerR
   const asset = STATIC[path];
   if (req.method === 'GET' && asset) return send(res, 200, asset.type, readFileSync(asset.file));
   if (req.method === 'GET' && path === '/favicon.ico') return send(res, 204, 'image/x-icon', '');
-  if (!keyMatches(key, req.headers['x-dashboard-key']))
+  if (!secretMatches(key, req.headers['x-dashboard-key']))
     return json(res, 403, { error: 'the dashboard key printed on the terminal is needed (open the URL it printed)' });
   if (req.method === 'GET' && path === '/api/state') return json(res, 200, await dashboardState(deps));
   if (req.method === 'GET' && path === '/metrics') {

@@ -27,11 +27,15 @@ export function isLoopbackHost(host: string): boolean {
   return LOOPBACK.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
+/** A secret compared in constant time (a header that is absent or repeated never matches). */
+export function secretMatches(expected: string, given: string | string[] | undefined): boolean {
+  if (typeof given !== 'string') return false;
+  const [a, b] = [Buffer.from(given), Buffer.from(expected)];
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
 export function tokenMatches(expected: string, header: string | undefined): boolean {
-  if (!header?.startsWith('Bearer ')) return false;
-  const given = Buffer.from(header.slice('Bearer '.length));
-  const want = Buffer.from(expected);
-  return given.length === want.length && timingSafeEqual(given, want);
+  return Boolean(header?.startsWith('Bearer ')) && secretMatches(expected, header!.slice('Bearer '.length));
 }
 
 function jsonRpcError(res: Res, status: number, message: string, id: unknown = null): void {
