@@ -1,7 +1,6 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { Deps } from '../deps.js';
 import { buildServer } from '../server.js';
-import { scheduleLessonIngestion } from '../lessons/index.js';
 
 /** Serve one client over stdio; resolves when the client goes away. */
 export async function serveStdio(deps: Deps): Promise<void> {
@@ -12,7 +11,6 @@ export async function serveStdio(deps: Deps): Promise<void> {
     process.stdin.once('end', resolve);
   });
   await server.connect(transport);
-  scheduleLessonIngestion(deps); // background, after connect: never on the cold-start path
   deps.log.info('serving over stdio', { profile: deps.profile.name, mode: deps.mode });
   await closed;
   await server.close().catch(() => undefined);
