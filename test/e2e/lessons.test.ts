@@ -167,6 +167,12 @@ describe('lessons with the gateway embedding tier', () => {
 
   it('embeds through the router, reports the receipt, and keeps the offline table as fallback', async () => {
     const s = await start({ env: { LLM_GATEWAY_BASE_URL: gw.url, LLM_GATEWAY_API_KEY: 'lessons-key' } });
+    // The first lessons call starts ingestion into both tables; it waits at most 5 s for the gateway
+    // table (on a loaded machine it may answer from the offline one, and says so), so wait for the sync.
+    const first = await callOk<SearchOut>(s.client, 'search_lessons', { query: 'early assignment before the ex-dividend date' });
+    if (first.embedder.name !== 'gateway') expect(first.degraded).toMatch(/not ready/);
+    const until = Date.now() + 30_000;
+    while (!/"lessons in sync".*"embedder":"gateway/.test(s.stderr()) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
     const out = await callOk<SearchOut>(s.client, 'search_lessons', { query: 'early assignment before the ex-dividend date' });
     expect(out.embedder.name).toBe('gateway');
     expect(out.degraded).toBeNull();
