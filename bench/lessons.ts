@@ -2,7 +2,8 @@
  * Lessons: ingestion throughput and search latency at 1k, 10k and 100k generated lessons through
  * the real service (offline embedder, LanceDB under a temp dir): hybrid, vector-only and full-text
  * only; recall@10 of the service's vector and hybrid results against an independent brute force
- * (exact cosine over the stored vectors in JS, fused with the same full-text list) on 200 held-out
+ * (exact cosine over the stored vectors in JS; for hybrid, fused with the exact full-text list read
+ * from the table directly) on 200 held-out
  * queries over a corpus that is not trivially clustered (lessons-corpus.ts); the embedder's cost per
  * query and per lesson against its lexical half alone (the old hashing embedder's work) in the same
  * process; the word table's load cost; the package size with and without the word table.
@@ -23,7 +24,7 @@ import { fuse } from '../src/lessons/rank.js';
 import type { LessonService } from '../src/lessons/service.js';
 import { createLessonService } from '../src/lessons/service.js';
 import { ANN_MIN_ROWS, tableNameFor } from '../src/lessons/store.js';
-import { analyse } from '../src/lessons/text/analyse.js';
+import { analyse, ftsText } from '../src/lessons/text/analyse.js';
 import { hashedVector } from '../src/lessons/text/hashed.js';
 import { WORD_TABLE_FILE, wordTable } from '../src/lessons/text/word-table.js';
 import { searchText, type Severity } from '../src/lessons/types.js';
@@ -72,10 +73,10 @@ function embedCost(texts: string[]): { fullUs: number; lexicalOnlyUs: number; ad
   return { fullUs: round(fullUs, 1), lexicalOnlyUs: round(lexicalOnlyUs, 1), addedUs: round(fullUs - lexicalOnlyUs, 1) };
 }
 
-/** The stored vectors of the offline table, read back as one Float32Array (independent of the search path). */
-async function storedVectors(dbPath: string): Promise<{ ids: string[]; severity: Severity[]; created: number[]; flat: Float32Array; dim: number }> {
-  const db = await lancedb.connect(dbPath);
-  const table = await db.openTable(tableNameFor(localEmbedder));
+/** The stored vectors of the offline table, read back as one Float32Array (independent of the search path), with their norms. */
+async function storedVectors(
+  table: lancedb.Table,
+): Promise<{ ids: string[]; severity: Severity[]; created: number[]; flat: Float32Array; norms: Float32Array; dim: number }> {
   const rows = (await table.query().select(['id', 'severity', 'created', 'vector']).toArray()) as Array<{
     id: string;
     severity: Severity;
@@ -84,19 +85,24 @@ async function storedVectors(dbPath: string): Promise<{ ids: string[]; severity:
   }>;
   const dim = await localEmbedder.dim();
   const flat = new Float32Array(rows.length * dim);
+  const norms = new Float32Array(rows.length);
   rows.forEach((r, i) => {
-    flat.set(r.vector.toArray() as Float32Array, i * dim);
+    const v = r.vector.toArray() as Float32Array;
+    flat.set(v, i * dim);
+    norms[i] = Math.hypot(...v);
   });
-  db.close();
-  return { ids: rows.map((r) => r.id), severity: rows.map((r) => r.severity), created: rows.map((r) => Number(r.created)), flat, dim };
+  return { ids: rows.map((r) => r.id), severity: rows.map((r) => r.severity), created: rows.map((r) => Number(r.created)), flat, norms, dim };
 }
 
+/** Exact cosine top k over every stored vector, in plain JS. */
 function exactTop(stored: Awaited<ReturnType<typeof storedVectors>>, q: Float32Array, k: number): Array<{ i: number; sim: number }> {
+  const qNorm = Math.hypot(...q) || 1;
   const top: Array<{ i: number; sim: number }> = [];
   for (let i = 0; i < stored.ids.length; i++) {
-    let sim = 0;
+    let dot = 0;
     const base = i * stored.dim;
-    for (let j = 0; j < stored.dim; j++) sim += stored.flat[base + j]! * q[j]!;
+    for (let j = 0; j < stored.dim; j++) dot += stored.flat[base + j]! * q[j]!;
+    const sim = dot / ((stored.norms[i] || 1) * qNorm);
     if (top.length < k || sim > top[top.length - 1]!.sim) {
       top.push({ i, sim });
       top.sort((a, b) => b.sim - a.sim);
@@ -106,9 +112,30 @@ function exactTop(stored: Awaited<ReturnType<typeof storedVectors>>, q: Float32A
   return top;
 }
 
-/** recall@10 of the service's vector and hybrid results against brute force, over the held-out queries. */
+/**
+ * The full-text list straight from the table, not through the service: LanceDB's BM25 over the
+ * inverted index is exact (no approximation on this path), so the reference differs from the
+ * service's hybrid only where the vector index or the service's plumbing would.
+ */
+async function exactFts(table: lancedb.Table, query: string, k: number) {
+  const rows = (await table
+    .query()
+    .fullTextSearch(ftsText(query), { columns: 'search_text' })
+    .select(['id', 'severity', 'created', '_score'])
+    .limit(k)
+    .toArray()) as Array<{ id: string; severity: Severity; created: number; _score: number }>;
+  return rows.map((r) => ({ candidate: { id: r.id, severity: r.severity, created: Number(r.created) }, score: Number(r._score) }));
+}
+
+/**
+ * recall@10 of the service's vector and hybrid results against brute force, over the held-out
+ * queries: the exact cosine top 10 in JS; for hybrid, the same fusion (rank.ts, the service's 50
+ * candidates a list) of the exact cosine top 50 and the exact full-text top 50.
+ */
 async function recallVsBruteForce(service: LessonService, dbPath: string): Promise<{ vector: number; hybrid: number; queries: number }> {
-  const stored = await storedVectors(dbPath);
+  const db = await lancedb.connect(dbPath);
+  const table = await db.openTable(tableNameFor(localEmbedder));
+  const stored = await storedVectors(table);
   const now = Date.now();
   let vector = 0;
   let hybrid = 0;
@@ -117,17 +144,16 @@ async function recallVsBruteForce(service: LessonService, dbPath: string): Promi
     const exact10 = new Set(exact.slice(0, 10).map((e) => stored.ids[e.i]!));
     const served = (await service.search({ query, k: 10, mode: 'vector' })).hits.map((h) => h.lesson.id);
     vector += served.filter((id) => exact10.has(id)).length / Math.max(1, exact10.size);
-    // Brute-force hybrid: the exact vector list fused with the same (exact, BM25) full-text list.
-    const fts = (await service.search({ query, k: 50, mode: 'fts' })).hits;
     const fused = fuse(
       exact.map((e) => ({ candidate: { id: stored.ids[e.i]!, severity: stored.severity[e.i]!, created: stored.created[e.i]! }, similarity: e.sim })),
-      fts.map((h) => ({ candidate: { id: h.lesson.id, severity: h.lesson.severity, created: h.lesson.created }, score: h.parts.fts_score ?? 0 })),
+      await exactFts(table, query, 50),
       { mode: 'hybrid', k: 10, now },
     );
     const want = new Set(fused.map((r) => r.candidate.id));
     const got = (await service.search({ query, k: 10 })).hits.map((h) => h.lesson.id);
     hybrid += got.filter((id) => want.has(id)).length / Math.max(1, want.size);
   }
+  db.close();
   return { vector: round(vector / heldOutQueries().length), hybrid: round(hybrid / heldOutQueries().length), queries: heldOutQueries().length };
 }
 

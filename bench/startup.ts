@@ -1,6 +1,6 @@
 /**
- * Cold start: spawn → initialize → tools/list answered, for our server (each profile) and for a
- * minimal SDK server, interleaved in the same run; plus steady-state valid tool calls over stdio
+ * Cold start: spawn → initialize → tools/list answered (and the client's listTools() resolved), for
+ * our server (each profile) and for a minimal SDK server, interleaved in the same run; plus steady-state valid tool calls over stdio
  * (get_account, a passing check_risk) against the minimal server's echo (steadyCalls).
  */
 import { mkdtempSync } from 'node:fs';
@@ -16,14 +16,31 @@ const CLI = resolve(PACKAGE_ROOT, 'dist', 'src', 'cli.js');
 const MINIMAL = resolve(PACKAGE_ROOT, 'dist', 'bench', 'minimal-server.js');
 const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TRADING_MCP_LOG_LEVEL: 'warn' };
 
-async function coldStart(args: string[]): Promise<number> {
+/**
+ * One cold start: spawn → initialize → tools/list. `answeredMs` is when the server's tools/list
+ * answer reached the client (the server's whole start-up); `listedMs` is when the SDK client's
+ * listTools() resolved, which adds the client's own work on the answer (it compiles every tool's
+ * outputSchema with Ajv: ~100 KB of schemas for our tools, one tool without one for the minimal server).
+ */
+async function coldStart(args: string[]): Promise<{ answeredMs: number; listedMs: number }> {
   const t0 = performance.now();
   const client = new Client({ name: 'bench', version: '1' });
-  await client.connect(new StdioClientTransport({ command: process.execPath, args, env, stderr: 'ignore' }));
+  const transport = new StdioClientTransport({ command: process.execPath, args, env, stderr: 'ignore' });
+  let answeredMs = Number.NaN;
+  const start = transport.start.bind(transport);
+  transport.start = async () => {
+    await start();
+    const deliver = transport.onmessage;
+    transport.onmessage = (message) => {
+      if ('id' in message && message.id === 1) answeredMs = performance.now() - t0; // id 0 is initialize, 1 tools/list
+      deliver?.(message);
+    };
+  };
+  await client.connect(transport);
   await client.listTools();
-  const elapsed = performance.now() - t0;
+  const listedMs = performance.now() - t0;
   await client.close();
-  return elapsed;
+  return { answeredMs, listedMs };
 }
 
 type Call = { name: string; arguments: Record<string, unknown> };
@@ -102,23 +119,36 @@ export async function steadyCalls(rounds = 7, perRound = 200): Promise<Record<st
   }
 }
 
-export async function run(): Promise<Record<string, unknown>> {
-  const rounds = 12;
-  const ours: Record<string, number[]> = { analyst: [], council: [], executor: [] };
-  const minimal: number[] = [];
+/** Cold starts of each profile and of the minimal server, interleaved round by round. */
+export async function coldStarts(rounds = 12): Promise<Record<string, unknown>> {
+  const profiles = ['analyst', 'council', 'executor'];
+  const answered: Record<string, number[]> = { minimal: [], ...Object.fromEntries(profiles.map((p) => [p, []])) };
+  const listed: Record<string, number[]> = { minimal: [], ...Object.fromEntries(profiles.map((p) => [p, []])) };
+  const record = (name: string, r: { answeredMs: number; listedMs: number }) => {
+    answered[name]!.push(r.answeredMs);
+    listed[name]!.push(r.listedMs);
+  };
   for (let i = 0; i < rounds; i++) {
-    minimal.push(await coldStart([MINIMAL]));
-    for (const profile of Object.keys(ours)) {
-      ours[profile]!.push(await coldStart([CLI, '--profile', profile, '--data-dir', mkdtempSync(join(tmpdir(), 'tars-bench-'))]));
-    }
+    record('minimal', await coldStart([MINIMAL]));
+    for (const profile of profiles) record(profile, await coldStart([CLI, '--profile', profile, '--data-dir', mkdtempSync(join(tmpdir(), 'tars-bench-'))]));
   }
-  const base = summarize(minimal);
-  const result: Record<string, unknown> = { rounds, minimalSdkServerMs: base };
-  for (const [profile, samples] of Object.entries(ours)) {
-    const s = summarize(samples);
+  const base = summarize(answered.minimal!);
+  const baseListed = summarize(listed.minimal!);
+  const result: Record<string, unknown> = { rounds, minimalSdkServerMs: base, minimalSdkServerListedMs: baseListed };
+  for (const profile of profiles) {
+    const s = summarize(answered[profile]!);
+    const l = summarize(listed[profile]!);
     result[`${profile}Ms`] = s;
     result[`${profile}RatioP50`] = ratio(s.p50, base.p50);
+    result[`${profile}ListedMs`] = l;
+    result[`${profile}ListedRatioP50`] = ratio(l.p50, baseListed.p50);
   }
-  result.sequentialCalls = await steadyCalls();
+  result.goals = { ratioP50: 1.3 };
+  result.coldStartNote =
+    "*Ms / *RatioP50: spawn until the tools/list answer reaches the client (the server's start-up); *ListedMs: until the SDK client's listTools() resolves, which adds the client compiling every tool's outputSchema with Ajv (client-side work on ~100 KB of schemas; the minimal server has one tool and no outputSchema)";
   return result;
+}
+
+export async function run(): Promise<Record<string, unknown>> {
+  return { ...(await coldStarts()), sequentialCalls: await steadyCalls() };
 }

@@ -4,6 +4,7 @@
  * sub-commands for people (doctor, halt, resume, status). Misconfiguration exits non-zero with
  * one clear line on stderr. Only the protocol ever goes to stdout while serving.
  */
+import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { bootstrap, bootstrapForHalt } from './bootstrap.js';
 import { ConfigError, type FlagValues } from './config.js';
@@ -99,6 +100,7 @@ function parseCli(argv: string[]) {
 }
 
 async function main(): Promise<void> {
+  const modulesLoaded = performance.now(); // ms since the process started: node itself and cli.js's static imports
   let parsed: ReturnType<typeof parseCli>;
   try {
     parsed = parseCli(process.argv.slice(2));
@@ -157,6 +159,9 @@ async function main(): Promise<void> {
   if (command === 'serve') {
     process.once('SIGINT', () => void shutdown(0));
     process.once('SIGTERM', () => void shutdown(0));
+    // start-up steps, ms since the process started (debug log; bench/startup.ts measures the whole)
+    const ms = (t: number) => Math.round(t * 10) / 10;
+    deps.log.debug('start-up', { modulesLoadedMs: ms(modulesLoaded), bootstrappedMs: ms(performance.now()) });
     try {
       const otel = await import('./telemetry/otel.js');
       if (otel.tracingRequested(process.env)) await otel.startTracing(deps);

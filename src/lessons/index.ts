@@ -34,22 +34,11 @@ export async function writeLossDraft(deps: Deps, facts: LossFacts, options: { si
   return (await import('./drafts.js')).writeLossDraft(deps, facts, options);
 }
 
+/**
+ * The lesson store (LanceDB), opened on the first lessons call: search_lessons or record_lesson.
+ * Nothing else opens it — the gate and the lesson resources read the files (getLessonLibrary) — so a
+ * server that never sees a lessons call never loads LanceDB's native module. Ingestion starts with
+ * that first call (a search waits for it only while the table it needs is empty: service.ts).
+ */
 export const getLessonStore = (deps: Deps): Promise<LessonService> =>
   deps.service('lessons', async (d) => (await import('./service.js')).createLessonService(d));
-
-/** Delay before the start-up ingestion begins, so the first requests after connect never compete with it. */
-export const INGEST_DELAY_MS = 400;
-
-/**
- * Ingest the shipped lessons in the background once the server is connected (when the profile
- * has a lessons tool). Never throws; a failure is logged and the next search retries.
- */
-export function scheduleLessonIngestion(deps: Deps, delayMs = INGEST_DELAY_MS): void {
-  if (!deps.profile.tools.some((t) => t === 'search_lessons' || t === 'record_lesson')) return;
-  const timer = setTimeout(() => {
-    getLessonStore(deps)
-      .then((lessons) => lessons.ingest())
-      .catch((err: unknown) => deps.log.warn('background lesson ingestion failed', { err: (err as Error).message }));
-  }, delayMs);
-  timer.unref();
-}

@@ -57,6 +57,7 @@ export async function createLessonService(deps: Deps, options: LessonServiceOpti
   const dbPath = options.dbPath ?? join(deps.dataDir, 'lessons.lance');
   // Re-check the table version at most every second: other processes on this data dir may record lessons.
   const db = await lancedb.connect(dbPath, { readConsistencyInterval: 1 });
+  log.info('lesson store opened', { dbPath });
   const library = options.corpusDir ? new LessonLibrary(options.corpusDir, userLessonsDir(deps), log) : await getLessonLibrary(deps);
   const service = new Lessons(log, db, dbPath, join(deps.dataDir, 'lessons.ingest.lock'), options, library);
   deps.onClose(() => service.close());

@@ -13,7 +13,6 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { ConfigError } from '../config.js';
 import type { Deps } from '../deps.js';
 import { buildServer } from '../server.js';
-import { scheduleLessonIngestion } from '../lessons/index.js';
 import { credentialOf, SessionRegistry, type SessionSlot } from './http-sessions.js';
 import { allowedOrigins, originAllowed } from './origin.js';
 
@@ -180,7 +179,6 @@ export async function serveHttp(deps: Deps): Promise<HttpHandle> {
   const boundPort = typeof address === 'object' && address ? address.port : port;
   origins = allowedOrigins(originNames, boundPort, deps.config.http.allowedOrigins);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}/mcp`;
-  scheduleLessonIngestion(deps); // background, once listening: never on the cold-start path
   deps.log.info('serving Streamable HTTP', { url, profile: deps.profile.name, mode: deps.mode, auth: Boolean(httpToken), maxSessions, sessionIdleMs });
   return {
     url,

@@ -24,9 +24,6 @@ beforeAll(async () => {
   gw = await startFakeGateway();
   alwaysApprove(gw);
   server = await startServer({ profile: 'executor', env: env() });
-  // the background ingestion embeds through the gateway: let it finish so the request log is quiet
-  const until = Date.now() + 30_000;
-  while (!/"lessons in sync".*"embedder":"gateway/.test(server.stderr()) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
 });
 afterAll(async () => {
   await server?.close();
@@ -70,6 +67,8 @@ describe('lessons at the gate', () => {
     expect(verdict.passed).toBe(false);
     expect(verdict.checks.find((c) => c.name === 'lesson_block')!.passed).toBe(false);
     expect(gw.requests.length).toBe(requestsBefore);
+    // the gate reads the lesson files only: no lessons call yet, so the store (LanceDB) never opened
+    expect(server.stderr()).not.toContain('lesson store opened');
   });
 
   it('a non-matching order passes; its Opus prompt carries the matching lessons, fenced, and the result names them', async () => {
