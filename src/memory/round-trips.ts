@@ -36,7 +36,7 @@ import { checkSameFill, type Fill } from './fills.js';
 import { IdIndex } from './id-index.js';
 import { openLotOf, openPosition, openSingle, type PositionGroup } from './trip-build.js';
 import { cachedMeta, setMeta } from './trip-meta.js';
-import type { MatchResult, MetaLookup, OpenLot, OpenTrip } from './trips.js';
+import type { MatchResult, MetaLookup, OpenLot, OpenTrip, RoundTrip } from './trips.js';
 
 export interface MatchOptions {
   /** Strategy, tags, rationale and regime of an opening order; absent → nulls. */
@@ -130,11 +130,11 @@ export class RoundTripMatcher {
   }
 
   /** Closed trips so far (the live lists: read, do not change). */
-  get trips(): MatchResult['trips'] {
+  get trips(): readonly RoundTrip[] {
     return this.books.trips;
   }
 
-  get legTrips(): MatchResult['legTrips'] {
+  get legTrips(): readonly RoundTrip[] {
     return this.books.legTrips;
   }
 
