@@ -10,6 +10,9 @@
  *   (300 round trips in memory.sqlite), the Thompson draw; the current regime is read once a
  *   minute per symbol (report.ts), so the p50 is a warm call and the first call is given apart;
  *   and the draw alone (5 arms, 300 trips).
+ * Both full matches are timed against the matcher the columnar one replaced (test/support/
+ * reference-matcher, object per fill), in turns in the same run (`*_before_*`, `*_vs_before`);
+ * the cold path's two reads from memory.sqlite are timed on their own (`cold_read_*`).
  * Each with a same-run baseline so the figures read as ratios on a noisy shared machine: a plain
  * loop summing qty × price over the 100k fills, and a plain loop counting wins per strategy over
  * the same trips. Also the process CPU time of a match (GC threads included), the 1-minute load
@@ -25,6 +28,8 @@ import { ratio, summarize } from './stats.js';
 const FILLS = 100_000;
 const STEP_FILLS = 100;
 const STEPS = 20;
+/** Paired repeats of each full match (the new matcher and the reference, in turns). */
+const REPEATS = 7;
 const ACCOUNT = 'sim:sim';
 const MATCH_GOAL_MS = 200;
 const SAMPLER_GOAL_MS = 2;
@@ -97,6 +102,20 @@ export function syntheticFills(count: number, seed = 7): Fill[] {
     });
   }
   return fills.slice(0, count);
+}
+
+/** Two contenders timed in turns (a, b, a, b, …) so both see the same load: the median wall and CPU time of each. */
+function paired(runs: number, a: () => void, b: () => void): [{ wallMs: number; cpuMs: number }, { wallMs: number; cpuMs: number }] {
+  const times = [a, b].map(() => ({ wall: [] as number[], cpu: [] as number[] }));
+  for (let r = 0; r < runs; r++) {
+    [a, b].forEach((fn, k) => {
+      const one = timed(1, fn);
+      times[k]!.wall.push(one.wallMs);
+      times[k]!.cpu.push(one.cpuMs);
+    });
+  }
+  const [x, y] = times.map((t) => ({ wallMs: summarize(t.wall).p50, cpuMs: summarize(t.cpu).p50 }));
+  return [x!, y!];
 }
 
 /** Median wall time over `runs`, and the median CPU time of the process (user + system, GC threads included). */
@@ -235,18 +254,33 @@ async function matching(fills: readonly Fill[], more: readonly Fill[]) {
     const h = Number.parseInt(order_id.slice(1), 10) || 0;
     return { strategy: STRATEGIES[h % STRATEGIES.length]!, regime: { trend: h % 3 ? 'up' : 'down', volatility: 'high' } };
   };
+  const { matchRoundTrips: referenceMatch, RoundTripMatcher: ReferenceMatcher } = await import('../test/support/reference-matcher/round-trips.js');
   matchRoundTrips(fills, { metaOf: meta }); // JIT warm-up
+  referenceMatch(fills, { metaOf: meta });
   let result = matchRoundTrips(fills, { metaOf: meta });
-  const inMemory = timed(5, () => {
-    result = matchRoundTrips(fills, { metaOf: meta });
-  });
+  const [inMemory, inMemoryBefore] = paired(
+    REPEATS,
+    () => {
+      result = matchRoundTrips(fills, { metaOf: meta });
+    },
+    () => referenceMatch(fills, { metaOf: meta }),
+  );
   const store = await seededStore(fills);
+  const before = () => new LiveMemory(() => new ReferenceMatcher({ unique: true }));
   new LiveMemory().refresh(store, ACCOUNT); // warm-up
+  before().refresh(store, ACCOUNT);
   let live = new LiveMemory();
-  const cold = timed(5, () => {
-    live = new LiveMemory();
-    live.refresh(store, ACCOUNT);
-  });
+  const [cold, coldBefore] = paired(
+    REPEATS,
+    () => {
+      live = new LiveMemory();
+      live.refresh(store, ACCOUNT);
+    },
+    () => before().refresh(store, ACCOUNT),
+  );
+  // the cold path's parts: reading the 100k fills and the order metadata from memory.sqlite
+  const readFills = timed(REPEATS, () => store.fillsAfter(ACCOUNT, 0));
+  const readMeta = timed(REPEATS, () => store.metaSince(ACCOUNT, 0));
   const steps: number[] = [];
   let exact = true;
   for (let i = 0; i < STEPS; i++) {
@@ -261,7 +295,7 @@ async function matching(fills: readonly Fill[], more: readonly Fill[]) {
     }
   }
   store.close();
-  return { result, inMemory, cold, steps: summarize(steps), exact };
+  return { result, inMemory, inMemoryBefore, cold, coldBefore, readFills, readMeta, steps: summarize(steps), exact };
 }
 
 export async function run(): Promise<Record<string, unknown>> {
@@ -308,12 +342,21 @@ export async function run(): Promise<Record<string, unknown>> {
     leg_trips: result.legTrips.length,
     open_lots: result.lots.length,
     match_goal_ms: MATCH_GOAL_MS,
+    // new = src/memory/round-trips.ts (columns); before = test/support/reference-matcher (the object-per-fill matcher it replaced), timed in turns
     match_in_memory_ms: round2(m.inMemory.wallMs),
     match_in_memory_cpu_ms: round2(m.inMemory.cpuMs),
+    match_in_memory_before_ms: round2(m.inMemoryBefore.wallMs),
+    match_in_memory_before_cpu_ms: round2(m.inMemoryBefore.cpuMs),
+    match_in_memory_vs_before: ratio(m.inMemory.wallMs, m.inMemoryBefore.wallMs),
     match_in_memory_within_goal: m.inMemory.wallMs < MATCH_GOAL_MS,
     match_cold_from_store_ms: round2(m.cold.wallMs),
     match_cold_from_store_cpu_ms: round2(m.cold.cpuMs),
+    match_cold_from_store_before_ms: round2(m.coldBefore.wallMs),
+    match_cold_from_store_before_cpu_ms: round2(m.coldBefore.cpuMs),
+    match_cold_vs_before: ratio(m.cold.wallMs, m.coldBefore.wallMs),
     match_cold_within_goal: m.cold.wallMs < MATCH_GOAL_MS,
+    cold_read_fills_ms: round2(m.readFills.wallMs),
+    cold_read_meta_ms: round2(m.readMeta.wallMs),
     incremental_step_fills: STEP_FILLS,
     incremental_step_ms: m.steps,
     incremental_within_goal: m.steps.p50 < MATCH_GOAL_MS,

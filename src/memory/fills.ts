@@ -11,7 +11,6 @@
 import { ToolError } from '../errors.js';
 import { decimalPlaces, QTY_DECIMALS } from '../orders/quantity.js';
 import { EQUITY_SYMBOL, OCC_SYMBOL } from '../orders/symbols.js';
-import { cashMicros, priceMicros, qtyNanos } from './money.js';
 
 export type AssetClass = 'us_equity' | 'us_option';
 
@@ -219,55 +218,22 @@ export function readFill(f: Fill): ReadFill {
 }
 
 /**
- * A checked fill as the matcher holds it: the fill itself (not copied) and what matching derives
- * from it once, in integer units (money.ts): quantity in nano-units, cash and fee in micro-dollars.
+ * Check one fill against every rule but its time, in the order readFill checks them (INVALID_INPUT
+ * on the first broken one); its multiplier. The matcher calls this, then checkedMs, once per fill.
  */
-export class FillEntry {
-  constructor(
-    readonly fill: Fill,
-    readonly atMs: number,
-    /** The fraction of a millisecond below atMs (microseconds and finer): orders fills within one ms. */
-    readonly atSubMs: number,
-    readonly multiplier: number,
-    readonly parent: string | null,
-    /** The order a decision is attributed to: the mleg parent for a leg, else the order itself. */
-    readonly decisionId: string,
-    readonly nanos: number,
-    /** qty × price × multiplier, rounded half up to the micro-dollar once. */
-    readonly cash: number,
-    /** The fee in micro-dollars; 0 when the broker did not say (feeKnown false). */
-    readonly fee: number,
-    readonly feeKnown: boolean,
-  ) {}
-}
-
-/** Check one fill (INVALID_INPUT on any broken rule) and derive its entry. */
-export function entryOf(f: Fill): FillEntry {
+export function checkedMultiplier(f: Fill): number {
   if (typeof f !== 'object' || f === null) refuse({}, 'fill', 'must be an object');
   checkIds(f);
   checkAmounts(f);
-  const multiplier = multiplierOf(f, assetOf(f));
-  const atMs = isoMs(f.at);
-  if (!Number.isFinite(atMs)) refuse(f, 'at', 'must be an ISO 8601 time with a zone (2026-03-10T15:00:00Z)');
-  const parent = f.parent_order_id ?? null;
-  const nanos = qtyNanos(f.qty);
-  return new FillEntry(
-    f,
-    atMs,
-    isoSubMs(f.at),
-    multiplier,
-    parent,
-    parent ?? f.order_id,
-    nanos,
-    cashMicros(nanos, priceMicros(f.price), multiplier),
-    f.fee === null ? 0 : priceMicros(f.fee),
-    f.fee !== null,
-  );
+  return multiplierOf(f, assetOf(f));
 }
 
-/** The matching order of fills: time (to the microsecond and below), then id. */
-export const compareEntries = (a: FillEntry, b: FillEntry): number =>
-  a.atMs - b.atMs || a.atSubMs - b.atSubMs || (a.fill.id < b.fill.id ? -1 : a.fill.id > b.fill.id ? 1 : 0);
+/** The fill's time in epoch ms; INVALID_INPUT unless it is an ISO 8601 time with a zone. */
+export function checkedMs(f: Fill): number {
+  const atMs = isoMs(f.at);
+  if (!Number.isFinite(atMs)) refuse(f, 'at', 'must be an ISO 8601 time with a zone (2026-03-10T15:00:00Z)');
+  return atMs;
+}
 
 const SAME_FIELDS = ['order_id', 'client_order_id', 'symbol', 'side', 'qty', 'price', 'fee', 'at', 'parent_order_id', 'asset_class', 'multiplier'] as const;
 

@@ -32,8 +32,16 @@ export interface LiveView {
   losses: RoundTrip[];
 }
 
+/** What LiveMemory needs of a matcher (RoundTripMatcher; the bench passes the reference one to compare). */
+export type LiveMatcher = Pick<RoundTripMatcher, 'add' | 'size' | 'trips' | 'legTrips' | 'rebuilds' | 'result'>;
+
 export class LiveMemory {
-  private matcher = new RoundTripMatcher({ unique: true });
+  private matcher: LiveMatcher;
+
+  /** `newMatcher`: how a fresh matcher is made (default: RoundTripMatcher over unique store rows). */
+  constructor(private readonly newMatcher: () => LiveMatcher = () => new RoundTripMatcher({ unique: true })) {
+    this.matcher = newMatcher();
+  }
   private lastRow = 0;
   private metaSeq = 0;
   private readonly meta = new Map<string, StoredMeta>();
@@ -66,7 +74,7 @@ export class LiveMemory {
   }
 
   private reset(): void {
-    this.matcher = new RoundTripMatcher({ unique: true });
+    this.matcher = this.newMatcher();
     this.lastRow = 0;
     this.metaSeq = 0;
     this.meta.clear();
@@ -117,7 +125,7 @@ export class LiveMemory {
       const same = attribution.byFill.size === this.feeOf.size && [...attribution.byFill].every(([id, m]) => this.feeOf.get(id) === m);
       if (!same) {
         this.feeOf = attribution.byFill;
-        this.matcher = new RoundTripMatcher({ unique: true });
+        this.matcher = this.newMatcher();
         this.matcher.add(this.raw.map((f) => this.withFee(f)));
         this.rebuilds = -1; // not the matcher's count: look at every trip again
         return;

@@ -22,16 +22,19 @@
  * Incremental: a `RoundTripMatcher` keeps its books between calls; `add` applies only the new fills
  * when they all sort after the last one applied (the usual case: a poll brings later fills), and
  * rebuilds from every fill it holds when one sorts earlier (a late-posted execution). Either way the
- * result equals matching all the fills at once. Hot path in plain numbers: a fill is checked and
- * converted once (FillEntry, not copied), lots and trips are built in one literal each, and the
- * metadata is attached after matching (trip-meta.ts), so 100k fills make few short-lived objects.
+ * result equals matching all the fills at once. Hot path in columns: a fill is checked and converted
+ * once into typed arrays (fill-columns.ts), lots and groups are indices into typed arrays (books.ts),
+ * trips are built in one literal each when they close (trip-build.ts) and the metadata is attached
+ * after matching (trip-meta.ts): 100k fills make no object per fill but the trips handed out.
  *
  * @example matchRoundTrips([buy 10 AAPL @ 100, sell 10 AAPL @ 101]).trips[0].realized_pnl === 10
  */
-import { ToolError } from '../errors.js';
-import { checkSameFill, compareEntries, entryOf, type Fill, type FillEntry } from './fills.js';
-import { dollars, NANOS_PER_UNIT, prorate } from './money.js';
-import { type Close, type Direction, isoOf, type Lot, PositionGroup, TripGroup } from './trip-groups.js';
+import { type Book, G_OPENING, GI } from './book-layout.js';
+import { Books } from './books.js';
+import { FillColumns } from './fill-columns.js';
+import { checkSameFill, type Fill } from './fills.js';
+import { IdIndex } from './id-index.js';
+import { openLotOf, openPosition, openSingle, type PositionGroup } from './trip-build.js';
 import { cachedMeta, setMeta } from './trip-meta.js';
 import type { MatchResult, MetaLookup, OpenLot, OpenTrip, RoundTrip } from './trips.js';
 
@@ -57,49 +60,51 @@ export function matchRoundTrips(fills: readonly Fill[], options: MatchOptions = 
 /**
  * Matching that keeps its state: add fills as they arrive, read the result at any time. Fills are
  * applied as they are read when they come in matching order; one that sorts before the last applied
- * makes the matcher rebuild its books from every fill it holds. A fill is converted (FillEntry) as
- * it is applied and its entry lives only as long as a lot or trip needs it. After an error from
- * `add` (a refused fill) the matcher is unusable: discard it.
+ * makes the matcher rebuild its books from every fill it holds. After an error from `add` (a
+ * refused fill) the matcher is unusable: discard it.
  */
 export class RoundTripMatcher {
-  /** Fills by id (dedupe); null when the source guarantees one record per id (the store's primary key). */
-  private readonly seen: Map<string, Fill> | null;
+  /** Fill ids held (dedupe); false when the source guarantees one record per id (the store's primary key). */
+  private readonly dedupe: boolean;
+  private seen: IdIndex | null = null;
   /** Every distinct fill, in the order added (matching order when nothing came late). */
-  private fills: Fill[] = [];
-  private books = new Books();
-  /** The last fill applied (the sort key a new fill must not precede). */
-  private last: FillEntry | null = null;
+  private cols = new FillColumns();
+  private books = new Books(this.cols);
+  /** The index of the last fill applied (the sort key a new fill must not precede); -1 before any. */
+  private last = -1;
   /** Times the books were rebuilt because a fill sorted before the last one applied. */
   rebuilds = 0;
 
   /** `unique`: every fill ever added has its own id (rows of memory.sqlite, PRIMARY KEY (account, id)). */
   constructor(options: { unique?: boolean } = {}) {
-    this.seen = options.unique ? null : new Map();
+    this.dedupe = !options.unique;
+    this.index();
   }
 
   /** How many distinct fills the matcher holds. */
   get size(): number {
-    return this.fills.length;
+    return this.cols.length;
   }
 
   /** Add fills in any order, repeats included (dropped by id; a repeat that differs is refused). */
   add(fills: readonly Fill[]): { added: number; rebuilt: boolean } {
     let added = 0;
     let late = false;
+    const cols = this.cols;
+    const seen = this.seen;
     for (const f of fills) {
-      const prior = this.seen?.get(f?.id);
-      if (prior) {
-        checkSameFill(prior, f);
+      const prior = seen && typeof f?.id === 'string' ? seen.find(f.id) : -1;
+      if (prior >= 0) {
+        checkSameFill(cols.fills[prior]!, f);
         continue;
       }
-      const e = entryOf(f);
-      this.seen?.set(f.id, f);
-      this.fills.push(f);
+      const i = cols.push(f);
+      seen?.insert(i);
       added++;
-      if (late || (this.last !== null && compareEntries(e, this.last) < 0)) late = true;
+      if (late || (this.last >= 0 && cols.compare(i, this.last) < 0)) late = true;
       else {
-        this.books.apply(e);
-        this.last = e;
+        this.books.apply(i);
+        this.last = i;
       }
     }
     if (late) this.rebuild();
@@ -108,13 +113,20 @@ export class RoundTripMatcher {
 
   /** Match every fill again from empty books, in matching order (a fill came late). */
   private rebuild(): void {
-    const entries = this.fills.map(entryOf);
-    entries.sort(compareEntries);
-    this.fills = entries.map((e) => e.fill);
-    this.books = new Books();
-    for (const e of entries) this.books.apply(e);
-    this.last = entries[entries.length - 1] ?? null;
+    this.cols = this.cols.sorted();
+    this.books = new Books(this.cols);
+    this.index();
+    for (let i = 0; i < this.cols.length; i++) this.books.apply(i);
+    this.last = this.cols.length - 1;
     this.rebuilds++;
+  }
+
+  /** A fresh id index over the fills held (their indices change when they are sorted again). */
+  private index(): void {
+    if (!this.dedupe) return;
+    const fills = this.cols.fills;
+    this.seen = new IdIndex((i) => fills[i]!.id);
+    for (let i = 0; i < fills.length; i++) this.seen.insert(i);
   }
 
   /** Closed trips so far (the live lists: read, do not change). */
@@ -128,177 +140,53 @@ export class RoundTripMatcher {
 
   /** Trips and leg trips (copies of the lists), open trips and lots; no metadata attached. */
   result(): MatchResult {
-    return this.books.result();
+    return resultOf(this.books);
   }
 }
 
-/** One symbol's open lots in FIFO order (`head` is the oldest still open). */
-interface Book {
-  lots: Lot[];
-  head: number;
-}
-
-/** The matching state: every symbol's open lots, the open groups, the closed trips. */
-class Books {
-  private readonly bySymbol = new Map<string, Book>();
-  /** Open groups: singles by order id, legs by mleg order and symbol, positions by mleg order. */
-  private readonly singles = new Map<string, TripGroup>();
-  private readonly legs = new Map<string, TripGroup>();
-  private readonly positions = new Map<string, PositionGroup>();
-  readonly trips: RoundTrip[] = [];
-  readonly legTrips: RoundTrip[] = [];
-  /** The unmatched rest of the fill being applied, and the close being recorded (reused: 100k fills). */
-  private readonly rest = { nanos: 0, cash: 0, fee: 0 };
-  private readonly close: Close = { nanos: 0, entryCash: 0, exitCash: 0, fees: 0, feeKnown: true, entry: null as unknown as FillEntry };
-
-  apply(e: FillEntry): void {
-    const book = this.bookOf(e.fill.symbol);
-    const direction: Direction = e.fill.side === 'buy' ? 'long' : 'short';
-    const rest = this.rest;
-    rest.nanos = e.nanos;
-    rest.cash = e.cash;
-    rest.fee = e.fee;
-    while (rest.nanos > 0 && book.head < book.lots.length) {
-      const lot = book.lots[book.head]!;
-      if (lot.direction === direction) break;
-      this.closeAgainst(lot, e);
-      if (lot.nanos === 0) book.head++;
-    }
-    if (rest.nanos > 0) this.open(book, e, direction);
-    if (book.head > 64 && book.head * 2 > book.lots.length) {
-      book.lots = book.lots.slice(book.head);
-      book.head = 0;
-    }
-  }
-
-  /** Close as much of `lot` as the fill's remainder covers; both sides give up their share exactly. */
-  private closeAgainst(lot: Lot, e: FillEntry): void {
-    const rest = this.rest;
-    const c = this.close;
-    const nanos = Math.min(rest.nanos, lot.nanos);
-    const lotFee = prorate(lot.fee, nanos, lot.nanos);
-    const fillFee = prorate(rest.fee, nanos, rest.nanos);
-    c.nanos = nanos;
-    c.entryCash = prorate(lot.cash, nanos, lot.nanos);
-    c.exitCash = prorate(rest.cash, nanos, rest.nanos);
-    c.fees = lotFee + fillFee;
-    c.feeKnown = lot.feeKnown && e.feeKnown;
-    c.entry = e;
-    lot.nanos -= nanos;
-    lot.cash -= c.entryCash;
-    lot.fee -= lotFee;
-    rest.nanos -= nanos;
-    rest.cash -= c.exitCash;
-    rest.fee -= fillFee;
-    lot.group.addClose(lot, c);
-    if (lot.group.openNanos === 0) this.finish(lot.group);
-    if (lot.position) {
-      lot.position.addClose(c);
-      if (lot.position.openNanos === 0) this.finish(lot.position);
-    }
-  }
-
-  private open(book: Book, e: FillEntry, direction: Direction): void {
-    const { nanos, cash, fee } = this.rest;
-    const group = this.groupFor(e, direction);
-    const position = e.parent === null ? null : this.positionFor(e);
-    const lot: Lot = { direction, nanos, cash, fee, feeKnown: e.feeKnown, entry: e, group, position };
-    group.addOpen(lot);
-    position?.addOpen(lot);
-    book.lots.push(lot);
-  }
-
-  /** The open single (by order) or leg (by mleg order and symbol) this opening fill adds to. */
-  private groupFor(e: FillEntry, direction: Direction): TripGroup {
-    const leg = e.parent !== null;
-    const map = leg ? this.legs : this.singles;
-    const key = leg ? `${e.decisionId}|${e.fill.symbol}` : e.decisionId;
-    let group = map.get(key);
-    if (group && group.symbol !== e.fill.symbol) {
-      const f = e.fill;
-      throw new ToolError('INVALID_INPUT', `fill ${f.id}: order ${f.order_id} also has fills in ${group.symbol}; an order trades one symbol`, {
-        fill_id: f.id,
-        field: 'order_id',
-      });
-    }
-    if (!group) {
-      group = new TripGroup(leg ? 'leg' : 'single', e, direction, key);
-      map.set(key, group);
-    }
-    return group;
-  }
-
-  private positionFor(e: FillEntry): PositionGroup {
-    let position = this.positions.get(e.decisionId);
-    if (!position) {
-      position = new PositionGroup(e, e.decisionId);
-      this.positions.set(e.decisionId, position);
-    }
-    return position;
-  }
-
-  private finish(group: TripGroup | PositionGroup): void {
-    const trip = group.toRoundTrip();
-    if (group.kind === 'position') this.positions.delete(group.key);
-    else (group.kind === 'leg' ? this.legs : this.singles).delete(group.key);
-    (group.kind === 'leg' ? this.legTrips : this.trips).push(trip);
-  }
-
-  private bookOf(symbol: string): Book {
-    let book = this.bySymbol.get(symbol);
-    if (!book) {
-      book = { lots: [], head: 0 };
-      this.bySymbol.set(symbol, book);
-    }
-    return book;
-  }
-
-  result(): MatchResult {
-    const lots: OpenLot[] = [];
-    const lotsOf = new Map<TripGroup | PositionGroup, OpenLot[]>();
-    for (const symbol of [...this.bySymbol.keys()].sort()) {
-      const book = this.bySymbol.get(symbol)!;
-      for (let i = book.head; i < book.lots.length; i++) {
-        const lot = book.lots[i]!;
-        const open = openLot(lot);
-        lots.push(open);
-        for (const group of lot.position ? [lot.group, lot.position] : [lot.group]) {
-          const list = lotsOf.get(group);
-          if (list) list.push(open);
-          else lotsOf.set(group, [open]);
-        }
-      }
-    }
-    const groups: Array<TripGroup | PositionGroup> = [...this.singles.values(), ...this.positions.values()];
-    // by opening time, then trip id (`<kind>:<fill id>`)
-    groups.sort((a, b) => a.opening.atMs - b.opening.atMs || idOrder(a, b));
-    const open: OpenTrip[] = groups.map((g) => g.toOpenTrip(lotsOf.get(g) ?? []));
-    return { trips: this.trips.slice(), legTrips: this.legTrips.slice(), open, lots };
-  }
-}
-
-function idOrder(a: TripGroup | PositionGroup, b: TripGroup | PositionGroup): number {
-  const x = `${a.kind}:${a.opening.fill.id}`;
-  const y = `${b.kind}:${b.opening.fill.id}`;
-  return x < y ? -1 : x > y ? 1 : 0;
-}
-
-function openLot(lot: Lot): OpenLot {
-  const e = lot.entry;
-  const f = e.fill;
-  return {
-    symbol: f.symbol,
-    direction: lot.direction,
-    qty: lot.nanos / NANOS_PER_UNIT,
-    price: f.price,
-    multiplier: e.multiplier,
-    cost: dollars(lot.cash),
-    fees: dollars(lot.fee),
-    fee_known: lot.feeKnown,
-    opened_at: isoOf(e),
-    fill_id: f.id,
-    order_id: f.order_id,
-    opening_order_id: e.decisionId,
-    client_order_id: f.client_order_id,
+/** The open lots by symbol then FIFO order, with each open group's (single or position) own list. */
+function openLots(b: Books): { lots: OpenLot[]; ofGroup: Map<number, OpenLot[]>; ofPosition: Map<number, OpenLot[]> } {
+  const lots: OpenLot[] = [];
+  const ofGroup = new Map<number, OpenLot[]>();
+  const ofPosition = new Map<number, OpenLot[]>();
+  const add = (map: Map<number, OpenLot[]>, key: number, lot: OpenLot) => {
+    const list = map.get(key);
+    if (list) list.push(lot);
+    else map.set(key, [lot]);
   };
+  for (const symbol of [...b.bySymbol.keys()].sort()) {
+    const book: Book = b.bySymbol.get(symbol)!;
+    for (let k = book.head; k < book.lots.length; k++) {
+      const lot = book.lots[k]!;
+      const open = openLotOf(b, lot);
+      lots.push(open);
+      add(ofGroup, b.lotGroup(lot), open);
+      const p = b.lotPosition(lot);
+      if (p >= 0) add(ofPosition, p, open);
+    }
+  }
+  return { lots, ofGroup, ofPosition };
+}
+
+type OpenRef = { kind: 'single'; g: number } | { kind: 'position'; p: PositionGroup };
+
+function resultOf(b: Books): MatchResult {
+  const { lots, ofGroup, ofPosition } = openLots(b);
+  const refs: OpenRef[] = [];
+  for (const g of b.singles.values()) refs.push({ kind: 'single', g });
+  for (const p of b.positions.values()) refs.push({ kind: 'position', p });
+  const opening = (r: OpenRef) => (r.kind === 'single' ? b.gInt[r.g * GI + G_OPENING]! : r.p.opening);
+  const idOf = (r: OpenRef) => `${r.kind}:${b.f.fills[opening(r)]!.id}`;
+  // by opening time, then trip id (`<kind>:<fill id>`)
+  refs.sort((x, y) => {
+    const d = b.f.atMs[opening(x)]! - b.f.atMs[opening(y)]!;
+    if (d) return d;
+    const a = idOf(x);
+    const c = idOf(y);
+    return a < c ? -1 : a > c ? 1 : 0;
+  });
+  const open: OpenTrip[] = refs.map((r) =>
+    r.kind === 'single' ? openSingle(b, r.g, ofGroup.get(r.g) ?? []) : openPosition(b, r.p, ofPosition.get(r.p.index) ?? []),
+  );
+  return { trips: b.trips.slice(), legTrips: b.legTrips.slice(), open, lots };
 }

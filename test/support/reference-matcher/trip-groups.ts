@@ -1,4 +1,6 @@
 /**
+ * REFERENCE (test only): the trip groups of the object-per-fill matcher (see round-trips.ts here).
+ *
  * The running tally of one round trip while fills are matched: lots opened by one opening order
  * (in one symbol for a single or a leg; across every leg for a multi-leg position), the matched
  * closes, P&L and fees in integer micro-dollars. A group is closed when nothing it opened is left.
@@ -6,10 +8,10 @@
  * Trips are built with no metadata (strategy, tags, rationale, regime null/empty); trip-meta.ts
  * attaches it by opening order, so a trip matched once can take metadata recorded later.
  */
-import { parseOcc } from '../orders/symbols.js';
-import type { FillEntry } from './fills.js';
-import { dollars, gcd, MICROS_PER_DOLLAR, NANOS_PER_UNIT, safe } from './money.js';
-import type { OpenLot, OpenTrip, RoundTrip, TripFacts, TripKind } from './trips.js';
+import { parseOcc } from '../../../src/orders/symbols.js';
+import { dollars, gcd, MICROS_PER_DOLLAR, NANOS_PER_UNIT, safe } from '../../../src/memory/money.js';
+import type { OpenLot, OpenTrip, RoundTrip, TripFacts, TripKind } from '../../../src/memory/trips.js';
+import type { FillEntry } from './entries.js';
 
 export type Direction = 'long' | 'short';
 
