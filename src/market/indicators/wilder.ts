@@ -1,18 +1,43 @@
 /** The library's Wilder-smoothed indicators: RSI, ATR, ADX with ±DI. */
-import { RSI } from 'trading-signals';
 import type { Emit, IndicatorContext } from './context.js';
 import { PARAMS } from './params.js';
 import { seriesArray } from './rolling.js';
-import { SmaSeededRMA, wilderSmooth } from './smoothing.js';
+import { wilderSmooth } from './smoothing.js';
 
+/**
+ * RSI: the library's RSI with SmaSeededRMA smoothing, as one loop. Per change: a gain (price above the
+ * previous) or a loss (otherwise; 0 for an unchanged price), each Wilder-smoothed (the seed is the plain
+ * average of the first `period` of them); RSI = 100 when the smoothed loss is 0, else 100 − 100/(1 + RS).
+ */
 export function computeRsi({ close, n }: IndicatorContext, emit: Emit): void {
-  const out = new Float64Array(n);
-  const rsi = new RSI(PARAMS.rsi, SmaSeededRMA);
-  for (let i = 0; i < n; i++) {
-    const v = rsi.update(close[i]!, false);
-    out[i] = v === null ? Number.NaN : v;
+  const p = PARAMS.rsi;
+  const out = seriesArray(n, p);
+  const w = 1 / p;
+  const keep = 1 - w;
+  let gain = 0;
+  let loss = 0;
+  for (let i = 1; i < n; i++) {
+    const price = close[i]!;
+    const previous = close[i - 1]!;
+    const g = price > previous ? price - previous : 0;
+    const l = price > previous ? 0 : previous - price;
+    if (i < p) {
+      gain += g;
+      loss += l;
+      continue;
+    }
+    if (i === p) {
+      const seedGain = (gain + g) / p;
+      const seedLoss = (loss + l) / p;
+      gain = seedGain * w + seedGain * keep;
+      loss = seedLoss * w + seedLoss * keep;
+    } else {
+      gain = g * w + gain * keep;
+      loss = l * w + loss * keep;
+    }
+    out[i] = loss === 0 ? 100 : 100 - 100 / (gain / loss + 1);
   }
-  emit(`rsi${PARAMS.rsi}`, out);
+  emit(`rsi${p}`, out);
 }
 
 /** True range per bar (the first bar: its range), as the library's TR computes it. */
