@@ -109,6 +109,6 @@ export async function run(): Promise<Record<string, unknown>> {
     toolMaxWindowAllIndicatorsMs: round(toolMaxMs),
     perIndicatorMs,
     library:
-      'trading-signals 8 (hv, hv rank, VWAP session anchoring are ours; for speed, rolling means for SMA/Bollinger middle/Stochastic smoothing and the Bollinger deviation are ours, checked against the library in test/unit/market/library-parity.test.ts)',
+      'the arithmetic of trading-signals 8 as single passes over typed arrays (EMA, MACD, RSI, ATR, ADX, Stochastic via O(n) sliding extremes, OBV, VWAP, rolling means, Bollinger deviation), checked against the library classes in test/unit/market/library-parity.test.ts; hv, hv rank and VWAP session anchoring are ours',
   };
 }
