@@ -1,20 +1,18 @@
 /**
- * Technical indicators over a clean price series, computed by `trading-signals` 8 (maintained,
- * ESM, typed, streaming). Every series is a Float64Array aligned with the bars; NaN means "not
- * defined yet at this bar" and never leaves this module as a number (see technicals.ts).
+ * Technical indicators over a clean price series, with the arithmetic of `trading-signals` 8
+ * (maintained, ESM, typed, streaming). Every series is a Float64Array aligned with the bars; NaN
+ * means "not defined yet at this bar" and never leaves this module as a number (see technicals.ts).
  *
- * From the library: EMA, RSI (Wilder), MACD (composed of its EMAs), ATR (Wilder),
- * Stochastic (via its Williams %R), OBV, VWAP. ADX/+DI/-DI is the library's arithmetic as plain loops
- * with a zero-range guard the library lacks (wilder.ts). Ours, because the library has no such indicator
- * (marked OURS below): close-to-close historical volatility, its rank/percentile, and the session
- * anchoring of VWAP. Ours for speed only, because the library's versions re-average their whole
- * window on every bar and it has no running-sum or batch path: the rolling mean (SMA, the Bollinger
- * middle band, the Stochastic's smoothing) and the Bollinger standard deviation. Every one of those
- * is checked against the library's own output in test/unit/market/library-parity.test.ts, and all
- * indicators against independent references in indicators.test.ts.
- * Speed (bench/technicals.ts, 100,000 bars): no per-bar result objects or spread/map copies, one
- * rolling mean per period shared between SMA(20) and the Bollinger middle band, and outputs written
- * once (no NaN pre-fill beyond each warm-up).
+ * The library's indicators re-average or rescan their window and allocate on every `update`, and it
+ * has no batch path; so each one here is the library's own arithmetic written as a single pass over
+ * typed arrays (no per-bar objects, no candle objects): EMA (SMA-seeded), MACD (composed of those
+ * EMAs), RSI, ATR and ADX/±DI (Wilder smoothing, SMA-seeded), the Stochastic (Williams %R + 100 over
+ * O(n) sliding extremes, then rolling means), OBV, VWAP, the rolling mean (SMA, the Bollinger middle
+ * band) and the Bollinger deviation. ADX has a zero-range guard the library lacks (wilder.ts). Ours,
+ * because the library has no such indicator (marked OURS): close-to-close historical volatility, its
+ * rank/percentile, and the session anchoring of VWAP. Each is checked against the library's own classes
+ * in test/unit/market/library-parity.test.ts, and all against independent references in indicators.test.ts.
+ * Speed: bench/technicals.ts (100,000 bars, cleaning included).
  *
  * Load this module lazily (`await import()`): it pulls trading-signals in.
  *
@@ -68,16 +66,10 @@ const FAMILIES: ReadonlyArray<[IndicatorName, (ctx: IndicatorContext, emit: Emit
   ['hv', computeHv],
 ];
 
-const CANDLE_BASED: readonly IndicatorName[] = ['stoch', 'obv', 'vwap'];
-
 export function computeIndicators(s: PriceSeries, which: ReadonlySet<IndicatorName>, options: ComputeOptions): IndicatorResult {
   const series = new Map<string, Float64Array>();
   const produced = Object.fromEntries(INDICATOR_NAMES.map((k) => [k, [] as string[]])) as Record<IndicatorName, string[]>;
-  const ctx = makeContext(
-    s,
-    CANDLE_BASED.some((k) => which.has(k)),
-    options,
-  );
+  const ctx = makeContext(s, options);
   for (const [name, compute] of FAMILIES) {
     if (!which.has(name)) continue;
     compute(ctx, (key, values) => {

@@ -15,6 +15,7 @@
  */
 import type { Bar, Timeframe } from '../broker/types.js';
 import { ToolError } from '../errors.js';
+import { isoMs } from './iso-time.js';
 
 export interface PriceSeries {
   readonly length: number;
@@ -87,64 +88,55 @@ function badReason(b: Bar): string | null {
   return null;
 }
 
-type Stamped = { bar: Bar; ms: number };
-
-/** Bars with a parseable timestamp, in time order; the others go to `dropped`. */
-function stampBars(bars: readonly Bar[], dropped: DroppedBar[]): { stamped: Stamped[]; reordered: boolean } {
-  const stamped: Stamped[] = [];
+/**
+ * The time order of the bars with a parseable timestamp, one index per distinct timestamp (the last copy
+ * of a repeated one: a corrected bar supersedes the first print); the others go to `dropped`. `null`
+ * when the bars are already strictly increasing, all parseable (the broker's usual answer), so the
+ * caller reads them in place without an index array.
+ */
+function timeOrder(bars: readonly Bar[], ms: Float64Array, dropped: DroppedBar[]): { order: Int32Array | null; reordered: boolean; duplicates: number } {
   let reordered = false;
-  for (const bar of bars) {
-    const ms = Date.parse(bar.t);
-    if (!Number.isFinite(ms)) {
-      dropped.push({ t: String(bar.t), reason: 'timestamp is not an ISO date' });
-      continue;
-    }
-    if (stamped.length && ms < stamped[stamped.length - 1]!.ms) reordered = true;
-    stamped.push({ bar, ms });
-  }
-  if (reordered) stamped.sort((a, b) => a.ms - b.ms);
-  return { stamped, reordered };
-}
-
-/** Keep the last copy of a repeated timestamp (a corrected bar supersedes the first print). */
-function dedupe(stamped: Stamped[]): { unique: Stamped[]; duplicates: number } {
-  const unique: Stamped[] = [];
   let duplicates = 0;
-  for (const s of stamped) {
-    const last = unique[unique.length - 1];
-    if (last && last.ms === s.ms) {
-      unique[unique.length - 1] = s;
-      duplicates += 1;
-    } else unique.push(s);
-  }
-  return { unique, duplicates };
-}
-
-/** The usable bars; a bad one goes to `dropped`, and a bad latest bar refuses the series. */
-function keepGood(unique: Stamped[], dropped: DroppedBar[], timeframe: Timeframe, symbol: string): Stamped[] {
-  const good: Stamped[] = [];
-  for (const [i, s] of unique.entries()) {
-    const reason = badReason(s.bar);
-    if (reason === null) {
-      good.push(s);
+  let prev = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < bars.length; i++) {
+    const t = bars[i]!.t;
+    const m = isoMs(t);
+    ms[i] = m;
+    if (!Number.isFinite(m)) {
+      dropped.push({ t: String(t), reason: 'timestamp is not an ISO date' });
       continue;
     }
-    if (i === unique.length - 1) {
-      throw new ToolError(
-        'INVALID_INPUT',
-        `the latest ${timeframe} bar for ${symbol} (${s.bar.t}) is unusable: ${reason}; refusing to analyse a series whose last price is unknown`,
-        {
-          reason: 'bad_latest_bar',
-          symbol,
-          timeframe,
-          bar: s.bar.t,
-          problem: reason,
-        },
-      );
-    }
-    dropped.push({ t: s.bar.t, reason });
+    if (m < prev) reordered = true;
+    else if (m === prev) duplicates += 1;
+    prev = m;
   }
-  return good;
+  if (!reordered && !duplicates && !dropped.length) return { order: null, reordered, duplicates };
+  const stamped: number[] = [];
+  for (let i = 0; i < bars.length; i++) if (Number.isFinite(ms[i]!)) stamped.push(i);
+  if (reordered) stamped.sort((x, y) => ms[x]! - ms[y]!); // stable: equal timestamps keep their input order
+  const order: number[] = [];
+  duplicates = 0;
+  for (const i of stamped) {
+    if (order.length && ms[order[order.length - 1]!] === ms[i]) {
+      order[order.length - 1] = i;
+      duplicates += 1;
+    } else order.push(i);
+  }
+  return { order: Int32Array.from(order), reordered, duplicates };
+}
+
+function refuseLatest(bar: Bar, reason: string, timeframe: Timeframe, symbol: string): never {
+  throw new ToolError(
+    'INVALID_INPUT',
+    `the latest ${timeframe} bar for ${symbol} (${bar.t}) is unusable: ${reason}; refusing to analyse a series whose last price is unknown`,
+    {
+      reason: 'bad_latest_bar',
+      symbol,
+      timeframe,
+      bar: bar.t,
+      problem: reason,
+    },
+  );
 }
 
 function assertMostlyGood(received: number, dropped: DroppedBar[], timeframe: Timeframe, symbol: string): void {
@@ -164,10 +156,8 @@ function assertMostlyGood(received: number, dropped: DroppedBar[], timeframe: Ti
   }
 }
 
-/** The struct of arrays over the good bars, with the time gaps it contains. */
-function toSeries(good: Stamped[], timeframe: Timeframe): { series: PriceSeries; gapCount: number; largestGap: DataQuality['largestGap'] } {
-  const n = good.length;
-  const series: PriceSeries = {
+function emptySeries(n: number): PriceSeries {
+  return {
     length: n,
     t: new Array<string>(n),
     ms: new Float64Array(n),
@@ -177,45 +167,89 @@ function toSeries(good: Stamped[], timeframe: Timeframe): { series: PriceSeries;
     close: new Float64Array(n),
     volume: new Float64Array(n),
   };
+}
+
+/** The first `n` bars of a series built with room to spare (copies; only when bars were dropped). */
+function truncated(s: PriceSeries, n: number): PriceSeries {
+  if (n === s.length) return s;
+  return {
+    length: n,
+    t: s.t.slice(0, n),
+    ms: s.ms.slice(0, n),
+    open: s.open.slice(0, n),
+    high: s.high.slice(0, n),
+    low: s.low.slice(0, n),
+    close: s.close.slice(0, n),
+    volume: s.volume.slice(0, n),
+  };
+}
+
+/**
+ * The good bars, in time order, straight into the struct of arrays, with the time gaps they contain; a
+ * bad bar goes to `dropped`, and a bad latest bar refuses the series.
+ */
+function fillSeries(
+  bars: readonly Bar[],
+  ms: Float64Array,
+  order: Int32Array | null,
+  dropped: DroppedBar[],
+  timeframe: Timeframe,
+  symbol: string,
+): { series: PriceSeries; gapCount: number; largestGap: DataQuality['largestGap'] } {
+  const count = order ? order.length : bars.length;
+  const out = emptySeries(count);
+  const threshold = GAP_THRESHOLD_MS[timeframe];
+  let used = 0;
   let gapCount = 0;
   let largestGap: DataQuality['largestGap'] = null;
   let largestGapMs = 0;
-  const threshold = GAP_THRESHOLD_MS[timeframe];
-  for (let i = 0; i < n; i++) {
-    const { bar, ms } = good[i]!;
-    series.t[i] = bar.t;
-    series.ms[i] = ms;
-    series.open[i] = bar.o;
-    series.high[i] = bar.h;
-    series.low[i] = bar.l;
-    series.close[i] = bar.c;
-    series.volume[i] = bar.v;
-    if (i > 0) {
-      const gap = ms - series.ms[i - 1]!;
+  for (let k = 0; k < count; k++) {
+    const i = order ? order[k]! : k;
+    const bar = bars[i]!;
+    if (!plainlyGood(bar)) {
+      const reason = badReason(bar)!;
+      if (k === count - 1) refuseLatest(bar, reason, timeframe, symbol);
+      dropped.push({ t: bar.t, reason });
+      continue;
+    }
+    const m = ms[i]!;
+    if (used > 0) {
+      const gap = m - out.ms[used - 1]!;
       if (gap > threshold) {
         gapCount += 1;
         if (gap > largestGapMs) {
           largestGapMs = gap;
-          largestGap = { from: series.t[i - 1]!, to: bar.t, hours: Math.round(gap / 36e5) };
+          largestGap = { from: out.t[used - 1]!, to: bar.t, hours: Math.round(gap / 36e5) };
         }
       }
     }
+    out.t[used] = bar.t;
+    out.ms[used] = m;
+    out.open[used] = bar.o;
+    out.high[used] = bar.h;
+    out.low[used] = bar.l;
+    out.close[used] = bar.c;
+    out.volume[used] = bar.v;
+    used += 1;
   }
-  return { series, gapCount, largestGap };
+  return { series: truncated(out, used), gapCount, largestGap };
 }
 
+/**
+ * One pass to read the timestamps, one to check and copy the bars: no per-bar objects, and no
+ * intermediate arrays unless the bars need sorting, de-duplicating or dropping.
+ */
 export function cleanSeries(bars: readonly Bar[], timeframe: Timeframe, symbol: string): { series: PriceSeries; quality: DataQuality } {
   const dropped: DroppedBar[] = [];
-  const { stamped, reordered } = stampBars(bars, dropped);
-  const { unique, duplicates } = dedupe(stamped);
-  const good = keepGood(unique, dropped, timeframe, symbol);
+  const ms = new Float64Array(bars.length);
+  const { order, reordered, duplicates } = timeOrder(bars, ms, dropped);
+  const { series, gapCount, largestGap } = fillSeries(bars, ms, order, dropped, timeframe, symbol);
   assertMostlyGood(bars.length, dropped, timeframe, symbol);
-  const { series, gapCount, largestGap } = toSeries(good, timeframe);
   return {
     series,
     quality: {
       received: bars.length,
-      used: good.length,
+      used: series.length,
       duplicates,
       reordered,
       dropped: dropped.slice(0, 10),

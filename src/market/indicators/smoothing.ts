@@ -1,5 +1,5 @@
 /** SMA-seeded EMA and Wilder (RMA) smoothing over the library's classes. */
-import { EMA, getAverage, NotEnoughDataError, RMA, SMA } from 'trading-signals';
+import { EMA, NotEnoughDataError, RMA, SMA } from 'trading-signals';
 import { seriesArray } from './rolling.js';
 
 /**
@@ -57,17 +57,27 @@ export class SmaSeededRMA extends RMA {
 }
 
 /**
- * The library's EMA over x[from..] with the standard seed: its first input is the library's average
- * of the first `period` values (what SmaSeededEMA does, without a subclass call per bar).
+ * The library's EMA over x[from..] with the standard seed, as one loop: the seed is the library's
+ * average of the first `period` values (a left-to-right sum over `period`), then the library's
+ * recurrence price·k + previous·(1 − k) with k = 2/(period + 1) (its first update, with no previous
+ * result, is seed·k + seed·(1 − k)). What SmaSeededEMA does, without a class call per bar.
  */
 export function seededEma(x: Float64Array, period: number, from = 0): Float64Array {
   const n = x.length;
   const first = from + period - 1;
   const out = seriesArray(n, first);
   if (n <= first) return out;
-  const ema = new EMA(period);
-  out[first] = ema.update(getAverage(Array.from(x.subarray(from, first + 1))), false);
-  for (let i = first + 1; i < n; i++) out[i] = ema.update(x[i]!, false);
+  const k = 2 / (period + 1);
+  const keep = 1 - k;
+  let sum = 0;
+  for (let i = from; i <= first; i++) sum += x[i]!;
+  const seed = sum / period;
+  let prev = seed * k + seed * keep;
+  out[first] = prev;
+  for (let i = first + 1; i < n; i++) {
+    prev = x[i]! * k + prev * keep;
+    out[i] = prev;
+  }
   return out;
 }
 

@@ -1,5 +1,4 @@
-/** Volume indicators: the library's OBV, and its VWAP with our session/window anchoring. */
-import { OBV, VWAP } from 'trading-signals';
+/** Volume indicators: OBV, and VWAP with our session/window anchoring (the library's arithmetic as loops). */
 import type { Emit, IndicatorContext } from './context.js';
 import { seriesArray } from './rolling.js';
 
@@ -8,37 +7,49 @@ function sessionKey(ms: number): number {
   return Math.floor((ms - 6 * 3_600_000) / 86_400_000);
 }
 
-export function computeObv({ candles, n }: IndicatorContext, emit: Emit): void {
-  const out = new Float64Array(n);
-  const obv = new OBV(2); // the library's OBV needs the previous bar: 2 inputs before its first value
-  for (let i = 0; i < n; i++) {
-    const v = obv.update(candles[i]!, false);
-    out[i] = v === null ? Number.NaN : v;
+/** OBV: the library's OBV(2) as one loop — 0 on the first bar, then ± the bar's volume as the close rises or falls. */
+export function computeObv({ s, n }: IndicatorContext, emit: Emit): void {
+  const { close, volume } = s;
+  const out = new Float64Array(n); // out[0] = 0: OBV starts at 0 on the first bar
+  let obv = 0;
+  for (let i = 1; i < n; i++) {
+    const c = close[i]!;
+    const pc = close[i - 1]!;
+    obv += c > pc ? volume[i]! : c < pc ? -volume[i]! : 0;
+    out[i] = obv;
   }
-  if (n > 0) out[0] = 0; // OBV starts at 0 on the first bar
   emit('obv', out);
 }
 
-export function computeVwap({ s, candles, n, options }: IndicatorContext, emit: Emit): void {
+export function computeVwap({ s, n, options }: IndicatorContext, emit: Emit): void {
   // OURS: the anchoring. Intraday VWAP restarts each US session; on daily bars it is anchored at the
-  // first bar of the analysed window (an "anchored VWAP"). The library computes the VWAP itself.
+  // first bar of the analysed window (an "anchored VWAP"). The VWAP itself is the library's arithmetic:
+  // cumulative typical price ((h + l + c)/3) × volume over cumulative volume; a zero-volume bar is
+  // skipped and the VWAP carries over.
+  const { ms, high, low, close, volume } = s;
   const intraday = options.timeframe !== '1Day';
   const start = intraday ? 0 : Math.min(Math.max(0, options.windowStart), n);
   const out = seriesArray(n, start);
-  let vwap = new VWAP();
   let session = Number.NaN;
   let last = Number.NaN;
+  let sumPv = 0;
+  let sumV = 0;
   for (let i = start; i < n; i++) {
     if (intraday) {
-      const key = sessionKey(s.ms[i]!);
+      const key = sessionKey(ms[i]!);
       if (key !== session) {
         session = key;
-        vwap = new VWAP();
+        sumPv = 0;
+        sumV = 0;
         last = Number.NaN;
       }
     }
-    const v = vwap.update(candles[i]!, false); // null for a zero-volume bar: the VWAP carries over
-    if (v !== null) last = v;
+    const v = volume[i]!;
+    if (v !== 0) {
+      sumPv += ((high[i]! + low[i]! + close[i]!) / 3) * v;
+      sumV += v;
+      last = sumPv / sumV;
+    }
     out[i] = last;
   }
   emit('vwap', out);

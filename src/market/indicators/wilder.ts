@@ -1,18 +1,43 @@
 /** The library's Wilder-smoothed indicators: RSI, ATR, ADX with ±DI. */
-import { RSI } from 'trading-signals';
 import type { Emit, IndicatorContext } from './context.js';
 import { PARAMS } from './params.js';
 import { seriesArray } from './rolling.js';
-import { SmaSeededRMA, wilderSmooth } from './smoothing.js';
+import { wilderSmooth } from './smoothing.js';
 
+/**
+ * RSI: the library's RSI with SmaSeededRMA smoothing, as one loop. Per change: a gain (price above the
+ * previous) or a loss (otherwise; 0 for an unchanged price), each Wilder-smoothed (the seed is the plain
+ * average of the first `period` of them); RSI = 100 when the smoothed loss is 0, else 100 − 100/(1 + RS).
+ */
 export function computeRsi({ close, n }: IndicatorContext, emit: Emit): void {
-  const out = new Float64Array(n);
-  const rsi = new RSI(PARAMS.rsi, SmaSeededRMA);
-  for (let i = 0; i < n; i++) {
-    const v = rsi.update(close[i]!, false);
-    out[i] = v === null ? Number.NaN : v;
+  const p = PARAMS.rsi;
+  const out = seriesArray(n, p);
+  const w = 1 / p;
+  const keep = 1 - w;
+  let gain = 0;
+  let loss = 0;
+  for (let i = 1; i < n; i++) {
+    const price = close[i]!;
+    const previous = close[i - 1]!;
+    const g = price > previous ? price - previous : 0;
+    const l = price > previous ? 0 : previous - price;
+    if (i < p) {
+      gain += g;
+      loss += l;
+      continue;
+    }
+    if (i === p) {
+      const seedGain = (gain + g) / p;
+      const seedLoss = (loss + l) / p;
+      gain = seedGain * w + seedGain * keep;
+      loss = seedLoss * w + seedLoss * keep;
+    } else {
+      gain = g * w + gain * keep;
+      loss = l * w + loss * keep;
+    }
+    out[i] = loss === 0 ? 100 : 100 - 100 / (gain / loss + 1);
   }
-  emit(`rsi${PARAMS.rsi}`, out);
+  emit(`rsi${p}`, out);
 }
 
 /** True range per bar (the first bar: its range), as the library's TR computes it. */
@@ -43,36 +68,70 @@ export function computeAtr({ s, n }: IndicatorContext, emit: Emit): void {
  * (test/unit/market/library-parity.test.ts).
  */
 export function computeAdx({ s, n }: IndicatorContext, emit: Emit): void {
+  // One pass: true range and moves per bar, their Wilder smoothing (wilderSmooth's arithmetic: the seed
+  // is the left-to-right sum of the first p inputs over p), ±DI, DX and its smoothing, without the nine
+  // intermediate series.
   const p = PARAMS.adx;
   const { high, low, close } = s;
-  const tr = trueRanges(high, low, close, n);
-  const up = new Float64Array(n);
-  const down = new Float64Array(n);
-  for (let i = 1; i < n; i++) {
-    const h = high[i]!;
-    const l = low[i]!;
-    const higherHigh = h - high[i - 1]!;
-    const lowerLow = low[i - 1]! - l;
-    up[i] = higherHigh < 0 || higherHigh < lowerLow ? 0 : higherHigh;
-    down[i] = lowerLow < 0 || lowerLow < higherHigh ? 0 : lowerLow;
-  }
-  const atr = wilderSmooth(tr, p);
-  const sUp = wilderSmooth(up, p);
-  const sDown = wilderSmooth(down, p);
+  const w = 1 / p;
+  const keep = 1 - w;
   const plus = seriesArray(n, p - 1);
   const minus = seriesArray(n, p - 1);
-  const dx = new Float64Array(n);
-  for (let i = p - 1; i < n; i++) {
-    const range = atr[i]!;
-    const pdi = range === 0 ? 0 : sUp[i]! / range;
-    const mdi = range === 0 ? 0 : sDown[i]! / range;
+  const adx = seriesArray(n, 2 * p - 2);
+  let sTr = 0;
+  let sUp = 0;
+  let sDown = 0;
+  let sDx = 0;
+  for (let i = 0; i < n; i++) {
+    const h = high[i]!;
+    const l = low[i]!;
+    let tr = h - l;
+    let up = 0;
+    let down = 0;
+    if (i > 0) {
+      const pc = close[i - 1]!;
+      tr = Math.max(tr, Math.abs(h - pc), Math.abs(l - pc));
+      const higherHigh = h - high[i - 1]!;
+      const lowerLow = low[i - 1]! - l;
+      up = higherHigh < 0 || higherHigh < lowerLow ? 0 : higherHigh;
+      down = lowerLow < 0 || lowerLow < higherHigh ? 0 : lowerLow;
+    }
+    if (i < p - 1) {
+      sTr += tr;
+      sUp += up;
+      sDown += down;
+      continue;
+    }
+    if (i === p - 1) {
+      sTr = (sTr + tr) / p;
+      sUp = (sUp + up) / p;
+      sDown = (sDown + down) / p;
+      sTr = sTr * w + sTr * keep;
+      sUp = sUp * w + sUp * keep;
+      sDown = sDown * w + sDown * keep;
+    } else {
+      sTr = tr * w + sTr * keep;
+      sUp = up * w + sUp * keep;
+      sDown = down * w + sDown * keep;
+    }
+    const pdi = sTr === 0 ? 0 : sUp / sTr;
+    const mdi = sTr === 0 ? 0 : sDown / sTr;
     const sum = pdi + mdi;
-    dx[i] = sum === 0 ? 0 : (Math.abs(pdi - mdi) / sum) * 100;
+    const dx = sum === 0 ? 0 : (Math.abs(pdi - mdi) / sum) * 100;
     // The library reports the directional indicators as fractions; charts show them ×100.
     plus[i] = pdi * 100;
     minus[i] = mdi * 100;
+    if (i < 2 * p - 2) {
+      sDx += dx;
+      continue;
+    }
+    if (i === 2 * p - 2) {
+      sDx = (sDx + dx) / p;
+      sDx = sDx * w + sDx * keep;
+    } else sDx = dx * w + sDx * keep;
+    adx[i] = sDx;
   }
-  emit(`adx${p}`, wilderSmooth(dx, p, p - 1));
+  emit(`adx${p}`, adx);
   emit('plusDI', plus);
   emit('minusDI', minus);
 }

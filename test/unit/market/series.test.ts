@@ -31,6 +31,25 @@ describe('cleanSeries', () => {
     expect(quality.duplicates).toBe(1);
   });
 
+  it('drops an unparseable timestamp, and sorts and de-duplicates the rest around it and a bad bar', () => {
+    const bars = Array.from({ length: 40 }, (_, i) => bar(i));
+    bars.reverse();
+    bars[5] = { ...bars[5]!, t: 'yesterday' };
+    bars.push({ ...bar(3), c: 777, h: 778 }, { ...bar(7), o: -1 });
+    const { series, quality } = cleanSeries(bars, '1Day', 'T');
+    expect(quality).toMatchObject({ received: 42, reordered: true, duplicates: 2, droppedCount: 2 });
+    expect(quality.dropped).toEqual([
+      { t: 'yesterday', reason: 'timestamp is not an ISO date' },
+      { t: day(7), reason: 'open is -1 (prices must be positive)' },
+    ]);
+    const kept = Array.from({ length: 40 }, (_, i) => i).filter((i) => i !== 34 && i !== 7);
+    expect(series.t).toEqual(kept.map((i) => day(i)));
+    expect(Array.from(series.ms)).toEqual(kept.map((i) => Date.parse(day(i))));
+    expect(series.close[3]).toBe(777);
+    expect(series.length).toBe(38);
+    expect(series.volume.length).toBe(38);
+  });
+
   it('drops NaN, zero and negative prices, bad volume and inverted ranges, and says why', () => {
     const bars = Array.from({ length: 100 }, (_, i) => bar(i));
     bars[10] = bar(10, Number.NaN);
