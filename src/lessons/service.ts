@@ -44,6 +44,12 @@ const INGEST_BATCH = 4_096;
 const isFileSource = (source: string) => source.startsWith('corpus:') || source.startsWith('user:') || source.startsWith('draft:');
 /** Candidates per list before fusion: enough that a lesson strong in one list and middling in the other survives. */
 const CANDIDATES_MIN = 50;
+/**
+ * Candidates per list the offline table's vector list is re-scored over by pieces (pieces.ts). On the
+ * tuning half the top 20 of each list scored as the top 50 of each (hybrid recall@5 0.871, MRR 0.838)
+ * at 2.5 times less work.
+ */
+const RESCORED_PER_LIST = 20;
 /** How long a search waits for the gateway table's first sync before using the offline table. */
 const GATEWAY_SYNC_WAIT_MS = 5_000;
 
@@ -257,9 +263,9 @@ class Lessons {
       table.recentCount(),
     ]);
     // The offline table's rows carry piece vectors: its vector list is re-scored over both lists' candidates (pieces.ts).
-    const vectorList =
-      (mode === 'fts' ? null : rescoreByPieces(vector, mode === 'vector' ? vectorHits : [...vectorHits, ...textHits])) ??
-      vectorHits.map((h) => ({ candidate: h, similarity: h.similarity }));
+    const top = Math.max(RESCORED_PER_LIST, params.k);
+    const rescored = mode === 'vector' ? vectorHits.slice(0, top) : [...vectorHits.slice(0, top), ...textHits.slice(0, top)];
+    const vectorList = (mode === 'fts' ? null : rescoreByPieces(vector, rescored)) ?? vectorHits.map((h) => ({ candidate: h, similarity: h.similarity }));
     const ranked = fuse<LessonCandidate>(
       vectorList,
       textHits.map((h) => ({ candidate: h, score: h.score })),
