@@ -5,7 +5,8 @@
  */
 import type { Deps } from '../deps.js';
 import type { CallReceipt, LlmRouter } from '../llm/types.js';
-import { LOCAL_EMBEDDER_DIM, LOCAL_EMBEDDER_NAME, LOCAL_EMBEDDER_VERSION, embedLocal } from './local-embedder.js';
+import { LOCAL_EMBEDDER_DIM, LOCAL_EMBEDDER_NAME, LOCAL_EMBEDDER_VERSION, embedLocal, embedPieces } from './local-embedder.js';
+import type { Lesson } from './types.js';
 
 export interface EmbedResult {
   vectors: Float32Array[];
@@ -18,6 +19,8 @@ export interface Embedder {
   /** Known up front for the local embedder; learned from the first reply for the gateway. */
   dim(): Promise<number>;
   embed(texts: string[], tool: string, signal?: AbortSignal): Promise<EmbedResult>;
+  /** The packed piece vectors of lessons (pieces.ts), given their whole vectors; absent: rows carry none. */
+  pieces?(lessons: readonly Lesson[], wholes: readonly Float32Array[]): Uint8Array[];
 }
 
 export const localEmbedder: Embedder = {
@@ -25,6 +28,7 @@ export const localEmbedder: Embedder = {
   version: LOCAL_EMBEDDER_VERSION,
   dim: async () => LOCAL_EMBEDDER_DIM,
   embed: async (texts) => ({ vectors: embedLocal(texts), receipt: null }),
+  pieces: (lessons, wholes) => embedPieces(lessons, wholes),
 };
 
 /** L2-normalise (gateway models differ on whether they do) so cosine distance behaves the same everywhere. */

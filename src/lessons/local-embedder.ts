@@ -22,9 +22,12 @@
 import { analyse } from './text/analyse.js';
 import { hashedVector, unit } from './text/hashed.js';
 import { removeCommon, semanticDim, semanticSum } from './text/semantic.js';
+import { packPieces, pieceTexts } from './pieces.js';
+import type { Lesson } from './types.js';
 
 export const LOCAL_EMBEDDER_NAME = 'local-words';
-export const LOCAL_EMBEDDER_VERSION = '1';
+/** 2: rows carry piece vectors (pieces.ts) beside the whole-text vector. */
+export const LOCAL_EMBEDDER_VERSION = '2';
 const SEMANTIC_DIM = 100;
 const HASHED_DIM = 256;
 export const LOCAL_EMBEDDER_DIM = SEMANTIC_DIM + HASHED_DIM;
@@ -56,4 +59,16 @@ function embedOne(text: string): Float32Array {
 export function embedLocal(texts: readonly string[]): Float32Array[] {
   if (semanticDim() !== SEMANTIC_DIM) throw new Error(`word-vector table has ${semanticDim()} dims, the embedder expects ${SEMANTIC_DIM}`);
   return texts.map(embedOne);
+}
+
+/** Each lesson's whole vector and its pieces' vectors, packed (pieces.ts). */
+export function embedPieces(lessons: readonly Lesson[], wholes: readonly Float32Array[]): Uint8Array[] {
+  const texts = lessons.map(pieceTexts);
+  const vectors = embedLocal(texts.flat());
+  let at = 0;
+  return texts.map((t, i) => {
+    const own = vectors.slice(at, at + t.length);
+    at += t.length;
+    return packPieces(wholes[i]!, own);
+  });
 }

@@ -22,6 +22,8 @@ export interface LessonCandidate {
   rowId: bigint;
   severity: Severity;
   created: number;
+  /** The packed piece vectors (pieces.ts); empty for embedders without pieces. */
+  pieces?: Uint8Array | null;
   /** Present when the search read the text along (small tables): no separate fetch needed. */
   found?: FoundLesson;
 }
@@ -44,6 +46,8 @@ export function schemaFor(dim: number): arrow.Schema {
     utf8('embedder'),
     utf8('embedder_version'),
     new arrow.Field('vector', new arrow.FixedSizeList(dim, new arrow.Field('item', new arrow.Float32(), true)), false),
+    // the offline embedder's piece vectors, packed (pieces.ts); empty for other embedders
+    new arrow.Field('pieces', new arrow.Binary(), false),
   ]);
 }
 
@@ -88,6 +92,7 @@ export function lessonBatch(
   table: { name: string; embedder: EmbedderId; dim: number },
   lessons: readonly Lesson[],
   vectors: readonly Float32Array[],
+  pieces: readonly Uint8Array[] = [],
 ): arrow.Table {
   const n = lessons.length;
   const flat = new Float32Array(n * table.dim);
@@ -96,6 +101,7 @@ export function lessonBatch(
     flat.set(v, i * table.dim);
   });
   if (vectors.length !== n) throw new Error(`${vectors.length} vectors for ${n} lessons`);
+  if (pieces.length && pieces.length !== n) throw new Error(`${pieces.length} piece sets for ${n} lessons`);
   const schema = schemaFor(table.dim);
   const utf8 = (values: string[]) => arrow.vectorFromArray(values, new arrow.Utf8()).data[0]!;
   const vectorType = schema.fields.find((f) => f.name === 'vector')!.type as arrow.FixedSizeList;
@@ -124,9 +130,21 @@ export function lessonBatch(
       nullCount: 0,
       child: arrow.makeData({ type: new arrow.Float32(), length: n * table.dim, data: flat }),
     }),
+    pieces: binary(Array.from({ length: n }, (_, i) => pieces[i] ?? new Uint8Array(0))),
   };
   const struct = arrow.makeData({ type: new arrow.Struct(schema.fields), length: n, nullCount: 0, children: schema.fields.map((f) => columns[f.name]!) });
   return new arrow.Table([new arrow.RecordBatch(schema, struct)]);
+}
+
+/** A non-null Binary column, values back to back (one copy). */
+function binary(values: readonly Uint8Array[]): arrow.Data {
+  const offsets = new Int32Array(values.length + 1);
+  values.forEach((v, i) => {
+    offsets[i + 1] = offsets[i]! + v.length;
+  });
+  const data = new Uint8Array(offsets[values.length]!);
+  for (const [i, v] of values.entries()) data.set(v, offsets[i]!);
+  return arrow.makeData({ type: new arrow.Binary(), length: values.length, nullCount: 0, valueOffsets: offsets, data });
 }
 
 export function foundLesson(c: Pick<LessonCandidate, 'id' | 'severity' | 'created'>, row: TextRow): FoundLesson {
@@ -149,19 +167,26 @@ export type FoundLesson = Omit<Lesson, 'contentHash'>;
 export const TEXT_COLUMNS = ['id', 'title', 'body', 'prevention', 'tags', 'source'];
 export type TextRow = Pick<Row, 'id' | 'title' | 'body' | 'prevention' | 'tags' | 'source'>;
 
-export const CANDIDATE_COLUMNS = ['id', 'severity_rank', 'created'];
+export const CANDIDATE_COLUMNS = ['id', 'severity_rank', 'created', 'pieces'];
 
 export interface CandidateRow {
   id: string;
   severity_rank: number;
   created: number;
   _rowid: bigint;
+  pieces?: Uint8Array | null;
   _distance?: number;
   _score?: number;
 }
 
 export function toCandidate(r: CandidateRow & Partial<TextRow>): LessonCandidate {
-  const c: LessonCandidate = { id: r.id, rowId: BigInt(r._rowid), severity: SEVERITIES[r.severity_rank] ?? 'low', created: Number(r.created) };
+  const c: LessonCandidate = {
+    id: r.id,
+    rowId: BigInt(r._rowid),
+    severity: SEVERITIES[r.severity_rank] ?? 'low',
+    created: Number(r.created),
+    pieces: r.pieces ?? null,
+  };
   if (r.title !== undefined && r.body !== undefined) c.found = foundLesson(c, r as TextRow);
   return c;
 }

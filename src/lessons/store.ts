@@ -93,8 +93,9 @@ export async function indexStateOf(table: lancedb.Table): Promise<IndexState> {
  * The row layout and text analysis of a table (rows.ts, text/analyse.ts): part of its name, so a
  * change builds new tables (recorded lessons are carried over from the old ones) instead of
  * reading rows of another layout. 2: a text_hash column; search_text holds analysed stems.
+ * 3: a pieces column (the offline embedder's piece vectors, pieces.ts).
  */
-export const TABLE_FORMAT = 2;
+export const TABLE_FORMAT = 3;
 
 /** A lance-safe table name for an embedder. */
 export function tableNameFor(embedder: EmbedderId): string {
@@ -210,17 +211,17 @@ export class LessonTable {
   }
 
   /** Append lessons whose ids are new to this table. */
-  async insert(lessons: readonly Lesson[], vectors: readonly Float32Array[]): Promise<void> {
+  async insert(lessons: readonly Lesson[], vectors: readonly Float32Array[], pieces: readonly Uint8Array[] = []): Promise<void> {
     if (!lessons.length) return;
-    const data = lessonBatch(this, lessons, vectors);
+    const data = lessonBatch(this, lessons, vectors, pieces);
     await withRetry(() => this.table.add(data));
     this.rowsCheckedAt = 0;
   }
 
   /** Insert or replace by id. */
-  async upsert(lessons: readonly Lesson[], vectors: readonly Float32Array[]): Promise<void> {
+  async upsert(lessons: readonly Lesson[], vectors: readonly Float32Array[], pieces: readonly Uint8Array[] = []): Promise<void> {
     if (!lessons.length) return;
-    const data = lessonBatch(this, lessons, vectors);
+    const data = lessonBatch(this, lessons, vectors, pieces);
     await withRetry(() => this.table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data));
     this.rowsCheckedAt = 0;
   }

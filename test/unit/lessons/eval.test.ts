@@ -91,15 +91,15 @@ describe('lesson retrieval evaluation on a split (offline embedder)', () => {
     for (const q of heldout ?? []) expect(tuning.has(q.query.trim().toLowerCase()), q.query).toBe(false);
   });
 
-  // Issue 20's bar (held-out recall@5 >= 0.9, MRR >= 0.7) is NOT met on the grown corpus (189 lessons): the
-  // word-vector list is weaker than full-text on both halves and fusion trails full-text. Until it is, these
-  // are regression floors a little under today's figures (tuning 0.804 / 0.770, held-out 0.810 / 0.743), and
-  // the figures are printed above for the closing note.
+  // Issue 20's bar (held-out recall@5 >= 0.9, MRR >= 0.7) is NOT met for recall on the grown corpus (189 lessons):
+  // with multi-vector rows (pieces.ts) the hybrid gained on both halves but still trails full-text alone on the
+  // held-out half. Until it is met, these are regression floors a little under the figures of the one run after
+  // tuning (tuning 0.871 / 0.841, held-out 0.859 / 0.822), printed above for the closing note.
   test('tuning half: hybrid beats the vector list alone and holds its floor', () => {
     const t = metrics.tune;
     for (const m of ['recall5', 'mrr', 'ndcg5'] as const) expect(t.hybrid![m], `hybrid vs vector on ${m}`).toBeGreaterThanOrEqual(t.vector![m]);
-    expect(t.hybrid!.recall5).toBeGreaterThanOrEqual(0.78);
-    expect(t.hybrid!.mrr).toBeGreaterThanOrEqual(0.74);
+    expect(t.hybrid!.recall5).toBeGreaterThanOrEqual(0.86);
+    expect(t.hybrid!.mrr).toBeGreaterThanOrEqual(0.83);
   });
 
   test('the stemmer case of issue 20: a timed-out order finds the resend lessons, not "three times the expected move"', async () => {
@@ -113,7 +113,7 @@ describe('lesson retrieval evaluation on a split (offline embedder)', () => {
 
   test("held-out half: hybrid holds its floor (the issue's bar of recall@5 0.9 / MRR 0.7 is not met yet)", () => {
     expect(heldout).not.toBeNull();
-    expect(metrics.heldout.hybrid!.recall5).toBeGreaterThanOrEqual(0.78);
+    expect(metrics.heldout.hybrid!.recall5).toBeGreaterThanOrEqual(0.85);
     expect(metrics.heldout.hybrid!.mrr).toBeGreaterThanOrEqual(HELDOUT_BAR.mrr);
   });
 });
