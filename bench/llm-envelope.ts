@@ -86,7 +86,7 @@ async function overReport(envelope: 'shared' | 'critical', burst: number, factor
   await fire('burst one');
   const firstSent = chatRequests(gw);
   const ledger = await getLedger(deps);
-  const view = ledger.view();
+  const view = await ledger.view();
   const committed = envelope === 'shared' ? view.dayCommittedNano : view.critical.committedNano;
   gw.resetBehaviours();
   const second = await fire('burst two');
@@ -99,7 +99,7 @@ async function overReport(envelope: 'shared' | 'critical', burst: number, factor
     settledAfterFirstUsd: nanoToUsd(committed),
     settledToCap: Math.round((nanoToUsd(committed) / Number(cap)) * 100) / 100,
     gatewayBilledUsd: usd(gw.totalCostUsd()),
-    anomaliesFlagged: ledger.anomalies(view, 0).today,
+    anomaliesFlagged: (await ledger.anomalies(view, 0)).today,
     secondBurstSent: chatRequests(gw) - firstSent,
     secondBurstRefused: second.filter((r) => r.status === 'rejected' && isToolError(r.reason) && r.reason.code === 'BUDGET_EXHAUSTED').length,
   };

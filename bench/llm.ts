@@ -16,7 +16,7 @@ import { loadConfig } from '../src/config.js';
 import { createDeps, ensureDataDir, type Deps } from '../src/deps.js';
 import { createLogger } from '../src/log.js';
 import { createLlm, getLedger } from '../src/llm/index.js';
-import { BudgetLedger } from '../src/llm/ledger.js';
+import { SqliteLedger } from '../src/llm/ledger/sqlite.js';
 import { costNano, loadTierTable, nanoToUsd, type TierTable } from '../src/llm/tiers.js';
 import type { ChatTier } from '../src/llm/types.js';
 import { loadProfile } from '../src/profiles.js';
@@ -56,18 +56,18 @@ async function overhead(n: number): Promise<Record<string, unknown>> {
       routedSamples.push(t2 - t1);
     }
   }
-  const ledgerMs = (synchronous: 'FULL' | 'NORMAL') => {
-    const ledger = new BudgetLedger(mkdtempSync(join(tmpdir(), 'tars-bench-ledger-')), { dailyNano: 1e15, monthlyNano: 1e15 }, () => new Date(), synchronous);
+  const ledgerMs = async (synchronous: 'FULL' | 'NORMAL') => {
+    const ledger = new SqliteLedger(mkdtempSync(join(tmpdir(), 'tars-bench-ledger-')), { dailyNano: 1e15, monthlyNano: 1e15 }, () => new Date(), synchronous);
     const samples: number[] = [];
     for (let i = 0; i < n; i++) {
       const t0 = performance.now();
-      const { rowId } = ledger.reserve({ callId: `b${i}`, attempt: 1, tool: 'bench', tier: 'parse' }, () => ({
+      const { rowId } = await ledger.reserve({ callId: `b${i}`, attempt: 1, tool: 'bench', tier: 'parse' }, () => ({
         model: 'deepseek-v3.2',
         reserveNano: 1000,
         step: 0,
         route: 'primary',
       }));
-      ledger.settle(rowId, {
+      await ledger.settle(rowId, {
         modelServed: 'deepseek-v3.2',
         inputTokens: 10,
         cachedInputTokens: 0,
@@ -79,7 +79,7 @@ async function overhead(n: number): Promise<Record<string, unknown>> {
       });
       samples.push(performance.now() - t0);
     }
-    ledger.close();
+    await ledger.close();
     return summarize(samples);
   };
   // Our own time without any socket: the same client code with an in-process fetch answering a canned reply.
@@ -128,7 +128,7 @@ async function overhead(n: number): Promise<Record<string, unknown>> {
       addedP50Ms: Math.round((ir.p50 - ib.p50) * 1000) / 1000,
       addedP99Ms: Math.round((ir.p99 - ib.p99) * 1000) / 1000,
     },
-    ledgerReserveSettleMs: { synchronousFull: ledgerMs('FULL'), synchronousNormal: ledgerMs('NORMAL') },
+    ledgerReserveSettleMs: { synchronousFull: await ledgerMs('FULL'), synchronousNormal: await ledgerMs('NORMAL') },
     goal: 'added p50 < 0.5 ms',
   };
 }
@@ -200,7 +200,7 @@ async function dayCost(): Promise<Record<string, unknown>> {
     }
   }
   const ledger = await getLedger(deps);
-  const view = ledger.view();
+  const view = await ledger.view();
   const tieredUsd = gw.totalCostUsd();
   const opusModel = table.tiers.critical.models[0]!;
   const cheapest = Object.keys(table.models)

@@ -36,7 +36,7 @@ export async function dashboardState(deps: Deps): Promise<Record<string, unknown
     dataDir: deps.dataDir,
     mode: deps.mode,
     usage,
-    calls: ledger.recent(500).map((r) => ({
+    calls: (await ledger.recent(500)).map((r) => ({
       at: r.at,
       tier: r.tier,
       model: r.model_served ?? r.model_requested,

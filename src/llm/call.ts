@@ -6,7 +6,7 @@ import { ToolError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { LedgerView } from './budget.js';
 import type { Endpoints } from './endpoints.js';
-import type { BudgetLedger, CallMeta, ReserveDecision } from './ledger.js';
+import type { BudgetLedger, CallMeta, Reservation, ReserveDecision } from './ledger.js';
 import type { Resilience } from './resilience.js';
 import type { RoutingStatsStore } from './stats/store.js';
 import { nanoToUsd } from './tiers.js';
@@ -40,15 +40,24 @@ export function attribution(callId: string, tool: string, tier: Tier, profile: s
   };
 }
 
-export type Reservation = ReturnType<BudgetLedger['reserve']>;
+export type { Reservation };
 
-/** Reserve on the ledger, refusing (and recording the refusal) when nothing may be called. */
-export function reserveOrRefuse(ledger: BudgetLedger, meta: CallMeta, firstModel: string, decide: (v: LedgerView) => ReserveDecision): Reservation {
+/**
+ * Reserve on the ledger, refusing (and recording the refusal) when nothing may be called. An unreachable
+ * store (STORE_UNAVAILABLE) refuses the call without a record: nothing is sent (fail closed).
+ */
+export async function reserveOrRefuse(
+  ledger: BudgetLedger,
+  meta: CallMeta,
+  firstModel: string,
+  decide: (v: LedgerView) => ReserveDecision,
+): Promise<Reservation> {
   try {
-    return ledger.reserve(meta, decide);
+    return await ledger.reserve(meta, decide);
   } catch (err) {
-    if (err instanceof ToolError) {
-      ledger.refuse(meta, { modelRequested: firstModel, outcome: err.code.toLowerCase(), error: err.message, step: ledger.view().step });
+    if (err instanceof ToolError && err.code !== 'STORE_UNAVAILABLE') {
+      const step = (await ledger.view()).step;
+      await ledger.refuse(meta, { modelRequested: firstModel, outcome: err.code.toLowerCase(), error: err.message, step });
     }
     throw err;
   }

@@ -48,21 +48,21 @@ interface ChatCall {
 
 export async function complete(parts: RouterParts, req: CompletionRequest): Promise<Completion> {
   await parts.endpoints.ready();
-  const call = openCall(parts, req);
+  const call = await openCall(parts, req);
   try {
     for (let attempt = 1; ; attempt++) {
-      const reservation = reserve(parts, call, attempt);
+      const reservation = await reserve(parts, call, attempt);
       const sentAt = performance.now();
       try {
         const completion = await inSpan(`chat ${reservation.decision.model}`, requestAttributes(call, reservation.decision), async (span) => {
           const reply = await send(parts, call, reservation.decision);
-          const settled = settleReply(parts, call, reservation, reply, sentAt);
+          const settled = await settleReply(parts, call, reservation, reply, sentAt);
           annotate(span, replyAttributes(reply, settled));
           return settled;
         });
         if (completion) return completion; // null: a critical reply refused, fail over
       } catch (err) {
-        settleFailure(parts, call, reservation, err, sentAt); // throws when the call must stop, else fail over
+        await settleFailure(parts, call, reservation, err, sentAt); // throws when the call must stop, else fail over
       }
     }
   } catch (err) {
@@ -72,7 +72,7 @@ export async function complete(parts: RouterParts, req: CompletionRequest): Prom
   }
 }
 
-function openCall(parts: RouterParts, req: CompletionRequest): ChatCall {
+async function openCall(parts: RouterParts, req: CompletionRequest): Promise<ChatCall> {
   const started = performance.now();
   const view = parts.endpoints.view();
   const table = view.table;
@@ -82,7 +82,7 @@ function openCall(parts: RouterParts, req: CompletionRequest): ChatCall {
   const deadline = Date.now() + (req.timeoutMs ?? spec.totalTimeoutMs ?? spec.timeoutMs * 2);
   const refusal = preferredRefusal(table, req.tier, req.preferModel);
   if (refusal?.code === 'UNKNOWN_PRICE') {
-    parts.ledger.refuse(
+    await parts.ledger.refuse(
       { callId, attempt: 1, tool: req.tool, tier: req.tier },
       { modelRequested: req.preferModel!, outcome: 'unknown_price', error: 'no price in the tier table', step: 0 },
     );
@@ -123,10 +123,10 @@ function openCall(parts: RouterParts, req: CompletionRequest): ChatCall {
   };
 }
 
-function reserve(parts: RouterParts, call: ChatCall, attempt: number): Reservation {
+async function reserve(parts: RouterParts, call: ChatCall, attempt: number): Promise<Reservation> {
   const meta = { callId: call.callId, attempt, tool: call.req.tool, tier: call.req.tier };
   try {
-    return reserveOrRefuse(parts.ledger, meta, call.req.preferModel ?? call.spec.models[0]!, (view) => decide(parts, call, attempt, view));
+    return await reserveOrRefuse(parts.ledger, meta, call.req.preferModel ?? call.spec.models[0]!, (view) => decide(parts, call, attempt, view));
   } catch (err) {
     if (err instanceof NoCandidate) throw noModelAnswered(call);
     throw err;
@@ -256,11 +256,11 @@ function measure(parts: RouterParts, call: ChatCall, r: Reservation, res: ChatCo
 }
 
 /** Replace the reservation by the reply's reported cost; null when a critical reply is refused (charged, not used). */
-function settleReply(parts: RouterParts, call: ChatCall, r: Reservation, res: ChatCompletion, sentAt: number): Completion | null {
+async function settleReply(parts: RouterParts, call: ChatCall, r: Reservation, res: ChatCompletion, sentAt: number): Promise<Completion | null> {
   const model = r.decision.model;
   const m = measure(parts, call, r, res, sentAt);
-  if (call.critical && !criticalReplyTaken(parts, call, r, m)) return null;
-  const view = parts.ledger.settle(r.rowId, { modelServed: m.served, ...m.usage, outcome: m.same ? 'ok' : 'substituted' });
+  if (call.critical && !(await criticalReplyTaken(parts, call, r, m))) return null;
+  const view = await parts.ledger.settle(r.rowId, { modelServed: m.served, ...m.usage, outcome: m.same ? 'ok' : 'substituted' });
   if (!m.same) parts.log.warn('gateway substituted the model', { modelRequested: model, modelServed: m.served, tier: call.req.tier, tool: call.req.tool });
   const choice = res.choices?.[0];
   const content = choice?.message?.content ?? '';
@@ -285,10 +285,10 @@ function settleReply(parts: RouterParts, call: ChatCall, r: Reservation, res: Ch
  * A critical reply is used only when it names the Opus model asked for (false: settled as a substitution, the
  * next Opus model is tried) and its usage is plausible (else settled and the call stops: no other Opus is paid for).
  */
-function criticalReplyTaken(parts: RouterParts, call: ChatCall, r: Reservation, m: MeasuredReply): boolean {
+async function criticalReplyTaken(parts: RouterParts, call: ChatCall, r: Reservation, m: MeasuredReply): Promise<boolean> {
   const model = r.decision.model;
   if (m.reported === null || !(m.same && isOpusModel(m.served))) {
-    parts.ledger.settle(r.rowId, {
+    await parts.ledger.settle(r.rowId, {
       modelServed: m.reported ?? '(none)',
       ...m.usage,
       outcome: 'rejected_substitution',
@@ -317,7 +317,7 @@ function criticalReplyTaken(parts: RouterParts, call: ChatCall, r: Reservation, 
   }
   if (m.anomaly) {
     // the gateway's accounting of this very reply is in doubt: its decision is not used, and no other Opus model is paid for
-    parts.ledger.settle(r.rowId, { modelServed: m.served, ...m.usage, outcome: 'rejected_usage', error: m.anomaly });
+    await parts.ledger.settle(r.rowId, { modelServed: m.served, ...m.usage, outcome: 'rejected_usage', error: m.anomaly });
     throw new ToolError('GATEWAY_UNAVAILABLE', `the gateway reported more usage than the critical call allowed (${m.anomaly}); the reply is not used`, {
       reason: 'usage_anomaly',
       modelRequested: model,
@@ -328,13 +328,15 @@ function criticalReplyTaken(parts: RouterParts, call: ChatCall, r: Reservation, 
 }
 
 /** A failed attempt gives its reservation back; throws when the call must stop (cancelled, out of time), else returns to fail over. */
-function settleFailure(parts: RouterParts, call: ChatCall, r: Reservation, err: unknown, sentAt: number): void {
+async function settleFailure(parts: RouterParts, call: ChatCall, r: Reservation, err: unknown, sentAt: number): Promise<void> {
   if (err instanceof ToolError && err.details.reason === 'usage_anomaly') throw err;
+  // the ledger could not record a reply (database lost): never give back a reservation that may have been billed
+  if (err instanceof ToolError && err.code === 'STORE_UNAVAILABLE') throw err;
   const { tier } = call.req;
   const model = r.decision.model;
   const d = classifyFailure(err);
   const latencyMs = performance.now() - sentAt;
-  parts.ledger.release(r.rowId, { outcome: d.outcome, error: d.message, latencyMs });
+  await parts.ledger.release(r.rowId, { outcome: d.outcome, error: d.message, latencyMs });
   const aborted = call.req.signal?.aborted === true;
   observeFailure(parts.stats, parts.log, { ...attemptOf(call, r), latencyMs, outcome: aborted ? 'aborted' : d.outcome });
   if (aborted) throw new ToolError('GATEWAY_UNAVAILABLE', `the ${tier} call was cancelled`, { tier, reason: 'aborted' });

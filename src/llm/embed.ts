@@ -33,8 +33,8 @@ interface EmbeddingCall {
 
 export async function embed(parts: RouterParts, req: EmbeddingRequest): Promise<Embeddings> {
   await parts.endpoints.ready();
-  const call = openEmbedding(parts, req);
-  const reservation = reserveOrRefuse(parts.ledger, call.meta, call.model, (view) => decideEmbedding(parts, call, view));
+  const call = await openEmbedding(parts, req);
+  const reservation = await reserveOrRefuse(parts.ledger, call.meta, call.model, (view) => decideEmbedding(parts, call, view));
   const sentAt = performance.now();
   const attributed = attribution(call.meta.callId, req.tool, 'embedding', parts.profile);
   try {
@@ -49,12 +49,12 @@ export async function embed(parts: RouterParts, req: EmbeddingRequest): Promise<
           ),
         req.signal,
       );
-    return settleEmbedding(parts, call, reservation, res, sentAt);
+    return await settleEmbedding(parts, call, reservation, res, sentAt);
   } catch (err) {
     if (err instanceof ToolError) throw err;
     const d = classifyFailure(err);
     const latencyMs = performance.now() - sentAt;
-    parts.ledger.release(reservation.rowId, { outcome: d.outcome, error: d.message, latencyMs });
+    await parts.ledger.release(reservation.rowId, { outcome: d.outcome, error: d.message, latencyMs });
     observeFailure(parts.stats, parts.log, {
       callId: call.meta.callId,
       tier: 'embedding',
@@ -73,7 +73,7 @@ export async function embed(parts: RouterParts, req: EmbeddingRequest): Promise<
   }
 }
 
-function openEmbedding(parts: RouterParts, req: EmbeddingRequest): EmbeddingCall {
+async function openEmbedding(parts: RouterParts, req: EmbeddingRequest): Promise<EmbeddingCall> {
   const started = performance.now();
   const { table, inputs } = parts.endpoints.view();
   const spec = table.tiers.embedding;
@@ -92,7 +92,7 @@ function openEmbedding(parts: RouterParts, req: EmbeddingRequest): EmbeddingCall
   const provider = reachable.find((p) => !parts.resilience.isOpen(endpointKey(p, model))) ?? reachable[0]!;
   const price = priceOf(table, model);
   if (!price) {
-    parts.ledger.refuse(meta, { modelRequested: model, outcome: 'unknown_price', error: 'no price in the tier table', step: 0 });
+    await parts.ledger.refuse(meta, { modelRequested: model, outcome: 'unknown_price', error: 'no price in the tier table', step: 0 });
     throw new ToolError('UNKNOWN_PRICE', `embedding model ${model} has no known price in the tier table; it is never called`, { model, tier: 'embedding' });
   }
   const inputTokens = worstCaseInputTokens(req.texts);
@@ -131,7 +131,7 @@ function decideEmbedding(parts: RouterParts, call: EmbeddingCall, view: LedgerVi
   return { model, provider: call.provider, reserveNano, step: view.step, route: 'primary' };
 }
 
-function settleEmbedding(parts: RouterParts, call: EmbeddingCall, r: Reservation, res: CreateEmbeddingResponse, sentAt: number): Embeddings {
+async function settleEmbedding(parts: RouterParts, call: EmbeddingCall, r: Reservation, res: CreateEmbeddingResponse, sentAt: number): Promise<Embeddings> {
   const { model, req } = call;
   const served = typeof res.model === 'string' && res.model ? res.model : model;
   const input = res.usage?.prompt_tokens ?? 0;
@@ -155,7 +155,7 @@ function settleEmbedding(parts: RouterParts, call: EmbeddingCall, r: Reservation
     outputTokens: 0,
     costNano: cost,
   });
-  const view = parts.ledger.settle(r.rowId, {
+  const view = await parts.ledger.settle(r.rowId, {
     modelServed: served,
     inputTokens: input,
     cachedInputTokens: 0,

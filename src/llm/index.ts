@@ -31,9 +31,9 @@ export const getTierTable = (deps: Deps): Promise<TierTable> => deps.service('ll
 /** The spend ledger under the data dir (shared by the router, get_llm_usage and trading://usage). */
 export const getLedger = (deps: Deps): Promise<BudgetLedger> =>
   deps.service('llm-ledger', async (d) => {
-    const { BudgetLedger } = await import('./ledger.js');
     const { dailyUsd, monthlyUsd, criticalDailyUsd } = d.config.budget;
-    const ledger = new BudgetLedger(d.dataDir, {
+    const { openLedger } = await import('./ledger/open.js');
+    const ledger = await openLedger(d, {
       dailyNano: usdToNano(dailyUsd),
       monthlyNano: usdToNano(monthlyUsd),
       criticalDailyNano: usdToNano(criticalDailyUsd),

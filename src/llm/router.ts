@@ -81,7 +81,7 @@ export function createRouter(deps: Deps, sources: RouterSources, opts: RouterOpt
     quote: async (req) => {
       await endpoints.ready();
       const view = endpoints.view();
-      return quoteRoute(view.table, req, routeBudget(ledger.view(), parts.maxConfirmationsPerHour()), parts.resilience, view.inputs);
+      return quoteRoute(view.table, req, routeBudget(await ledger.view(), parts.maxConfirmationsPerHour()), parts.resilience, view.inputs);
     },
     embed: (req) => embed(parts, req),
     feedback(callId, signal) {

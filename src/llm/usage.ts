@@ -104,8 +104,8 @@ const toGroup = (g: GroupRow): z.output<typeof Group> => ({
   reasoningTokens: g.reasoning_tokens,
 });
 
-function anomalies(ledger: BudgetLedger, view: { day: string; month: string }): UsageReport['usageAnomalies'] {
-  const a = ledger.anomalies(view, 5);
+async function anomalies(ledger: BudgetLedger, view: { day: string; month: string }): Promise<UsageReport['usageAnomalies']> {
+  const a = await ledger.anomalies(view, 5);
   return {
     today: a.today,
     month: a.month,
@@ -133,8 +133,8 @@ export async function routingNow(deps: Deps): Promise<RoutingReport> {
 
 export async function usageReport(deps: Deps, recentLimit = 10): Promise<UsageReport> {
   const ledger = await getLedger(deps);
-  const view = ledger.view();
-  const period = (which: 'day' | 'month') => {
+  const view = await ledger.view();
+  const period = async (which: 'day' | 'month') => {
     const p = which === 'day' ? { day: view.day } : { month: view.month };
     const budget = which === 'day' ? view.dailyBudgetNano : view.monthlyBudgetNano;
     const committed = which === 'day' ? view.dayCommittedNano : view.monthCommittedNano;
@@ -143,15 +143,15 @@ export async function usageReport(deps: Deps, recentLimit = 10): Promise<UsageRe
       budgetUsd: nanoToUsd(budget),
       spentUsd: nanoToUsd(committed),
       remainingUsd: nanoToUsd(Math.max(0, budget - committed)),
-      byTier: ledger.groupBy('tier', p).map(toGroup),
-      byModel: ledger.groupBy('model', p).map(toGroup),
-      byTool: ledger.groupBy('tool', p).map(toGroup),
+      byTier: (await ledger.groupBy('tier', p)).map(toGroup),
+      byModel: (await ledger.groupBy('model', p)).map(toGroup),
+      byTool: (await ledger.groupBy('tool', p)).map(toGroup),
     };
   };
   return {
     gatewayConfigured: Boolean(deps.config.gateway.apiKey),
-    today: period('day'),
-    month: period('month'),
+    today: await period('day'),
+    month: await period('month'),
     downgrade: {
       step: view.step,
       fractionLeft: Math.round(view.fractionLeft * 10_000) / 10_000,
@@ -159,9 +159,9 @@ export async function usageReport(deps: Deps, recentLimit = 10): Promise<UsageRe
       thresholds: '>50% left: step 0 (primary); 25–50%: step 1 (cheapest of the tier); <25%: step 2 (cheapest overall); critical: never downgraded',
     },
     critical: criticalEnvelope(view, deps.profile.confirmation.maxConfirmationsPerHour),
-    usageAnomalies: anomalies(ledger, view),
+    usageAnomalies: await anomalies(ledger, view),
     routing: await routingNow(deps),
-    recent: ledger.recent(recentLimit).map((r) => ({
+    recent: (await ledger.recent(recentLimit)).map((r) => ({
       at: r.at,
       tool: r.tool,
       tier: r.tier,

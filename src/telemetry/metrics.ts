@@ -66,7 +66,7 @@ async function llmMetrics(deps: Deps, registry: Registry): Promise<void> {
 async function tierModelRows(deps: Deps) {
   const { getLedger } = await import('../llm/index.js');
   const ledger = await getLedger(deps);
-  return ledger.groupByTierModel({ month: ledger.view().month });
+  return ledger.groupByTierModel({ month: (await ledger.view()).month });
 }
 
 async function orderMetrics(deps: Deps, registry: Registry): Promise<void> {

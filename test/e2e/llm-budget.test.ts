@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/paths.js';
-import { BudgetLedger } from '../../src/llm/ledger.js';
+import { SqliteLedger } from '../../src/llm/ledger/sqlite.js';
 import { tempDataDir } from '../support/client.js';
 import { startFakeGateway, type FakeGateway } from '../support/fake-gateway.js';
 
@@ -41,7 +41,7 @@ function runChild(spec: Record<string, unknown>): { proc: ChildProcess; done: Pr
 }
 
 const env = (gw: FakeGateway, daily: string) => ({ LLM_GATEWAY_BASE_URL: gw.url, LLM_GATEWAY_API_KEY: 'k', TRADING_MCP_DAILY_BUDGET_USD: daily });
-const readLedger = (dataDir: string, now?: () => Date) => new BudgetLedger(dataDir, { dailyNano: 0, monthlyNano: 0 }, now);
+const readLedger = (dataDir: string, now?: () => Date) => new SqliteLedger(dataDir, { dailyNano: 0, monthlyNano: 0 }, now);
 
 async function until(cond: () => boolean, ms = 15_000): Promise<void> {
   const end = Date.now() + ms;
@@ -79,9 +79,9 @@ describe('LLM budget across processes', () => {
     expect(overlapping.length).toBeGreaterThan(1);
     // the ledger agrees with the gateway, and three processes wrote it
     const ledger = readLedger(dataDir);
-    expect(Math.abs(ledger.view().dayCommittedNano - billed * 1e9)).toBeLessThanOrEqual(chat.length); // ≤ 1 nano-dollar rounding per call
-    expect(new Set(ledger.recent(100).map((r) => r.pid)).size).toBe(3);
-    ledger.close();
+    expect(Math.abs((await ledger.view()).dayCommittedNano - billed * 1e9)).toBeLessThanOrEqual(chat.length); // ≤ 1 nano-dollar rounding per call
+    expect(new Set((await ledger.recent(100)).map((r) => r.pid)).size).toBe(3);
+    await ledger.close();
   }, 60_000);
 
   it('the Opus envelope holds across processes: 2 × 10 concurrent confirmations under the default 12 an hour send exactly 12', async () => {
@@ -96,16 +96,9 @@ describe('LLM budget across processes', () => {
     expect(all.filter((r) => !r.ok).map((r) => r.code)).toEqual(Array(8).fill('BUDGET_EXHAUSTED'));
     expect(gw.requests.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(12);
     const ledger = readLedger(dataDir);
-    expect(ledger.view().critical.confirmationsLastHour).toBe(12);
-    expect(
-      new Set(
-        ledger
-          .recent(100)
-          .filter((r) => r.state === 'settled')
-          .map((r) => r.pid),
-      ).size,
-    ).toBe(2);
-    ledger.close();
+    expect((await ledger.view()).critical.confirmationsLastHour).toBe(12);
+    expect(new Set((await ledger.recent(100)).filter((r) => r.state === 'settled').map((r) => r.pid)).size).toBe(2);
+    await ledger.close();
   }, 60_000);
 
   it('the critical daily cap holds across processes: concurrent confirmations never reserve past it', async () => {
@@ -132,8 +125,8 @@ describe('LLM budget across processes', () => {
     expect(all.filter((r) => r.ok).length).toBe(3); // a worst case is about $0.026: three fit in $0.10
     expect(new Set(all.filter((r) => !r.ok).map((r) => r.code))).toEqual(new Set(['BUDGET_EXHAUSTED']));
     const ledger = readLedger(dataDir);
-    expect(Math.abs(ledger.view().critical.committedNano - billed * 1e9)).toBeLessThanOrEqual(3);
-    ledger.close();
+    expect(Math.abs((await ledger.view()).critical.committedNano - billed * 1e9)).toBeLessThanOrEqual(3);
+    await ledger.close();
   }, 60_000);
 
   it('spend survives kill -9 (open reservations stay counted) and restarts', async () => {
@@ -151,26 +144,21 @@ describe('LLM budget across processes', () => {
     await new Promise((r) => holder.proc.once('exit', r));
 
     let ledger = readLedger(dataDir);
-    const open = ledger.recent(10).filter((r) => r.state === 'reserved');
+    const open = (await ledger.recent(10)).filter((r) => r.state === 'reserved');
     expect(open).toHaveLength(2);
     const reserved = open.reduce((s, r) => s + r.reserved_nano, 0);
-    expect(Math.abs(ledger.view().dayCommittedNano - (settled * 1e9 + reserved))).toBeLessThanOrEqual(3);
-    ledger.close();
+    expect(Math.abs((await ledger.view()).dayCommittedNano - (settled * 1e9 + reserved))).toBeLessThanOrEqual(3);
+    await ledger.close();
 
     const again = await runChild({ env: env(gw, '1'), dataDir, tier: 'parse', calls: 1 }).done;
     expect(again.results[0]!.ok).toBe(true);
     ledger = readLedger(dataDir);
-    expect(Math.abs(ledger.view().dayCommittedNano - (gw.totalCostUsd() * 1e9 + reserved))).toBeLessThanOrEqual(4);
-    ledger.close();
+    expect(Math.abs((await ledger.view()).dayCommittedNano - (gw.totalCostUsd() * 1e9 + reserved))).toBeLessThanOrEqual(4);
+    await ledger.close();
 
     // 16 minutes on, the killed process's reservations are marked abandoned and still counted in full
     const later = readLedger(dataDir, () => new Date(Date.now() + 16 * 60_000));
-    expect(
-      later
-        .recent(10)
-        .filter((r) => r.state === 'abandoned')
-        .map((r) => r.cost_nano),
-    ).toEqual(open.map((r) => r.reserved_nano));
-    later.close();
+    expect((await later.recent(10)).filter((r) => r.state === 'abandoned').map((r) => r.cost_nano)).toEqual(open.map((r) => r.reserved_nano));
+    await later.close();
   }, 60_000);
 });

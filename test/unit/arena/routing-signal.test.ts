@@ -87,7 +87,7 @@ describe('the arena signal in adaptive routing (bootstrap deps, getLlm, loopback
     const deps = await routedDeps(gw, (dir) => arenaRecord(dir, CHALLENGER, 30, true));
     // Beta(1 + 30, 1) clears minQuality 0.6 but with probability 0.6^31 per call: every call goes to the cheaper challenger
     expect(new Set(await servedOver(deps, gw, 8))).toEqual(new Set([CHALLENGER]));
-    const routes = (await getLedger(deps)).recent(8).map((r) => [r.model_served, r.route]);
+    const routes = (await (await getLedger(deps)).recent(8)).map((r) => [r.model_served, r.route]);
     expect(new Set(routes.map((r) => r.join(' ')))).toEqual(new Set([`${CHALLENGER} adaptive`]));
     // get_llm_usage reports it as routing sees it: warm (8 own signals + 30 from the arena ≥ 10), quality near 1
     const parse = (await usageReport(deps)).routing.tiers.find((t) => t.tier === 'parse')!;

@@ -135,7 +135,7 @@ describe.each(ARRANGEMENTS)('the critical tier with its own provider: $name', ({
       expect(isOpusModel(out.result.confirmation!.model), label).toBe(true);
       expect(approving.servedModel, label).toBe(approving.model);
       expect(orderHashIn(approving), label).toBe(out.result.order_hash);
-      const ledger = (await getLedger(h.deps)).rowsForCall(out.result.confirmation!.call_id!);
+      const ledger = await (await getLedger(h.deps)).rowsForCall(out.result.confirmation!.call_id!);
       expect(
         ledger.filter((r) => r.state === 'settled' && r.outcome === 'ok').map((r) => r.provider),
         label,

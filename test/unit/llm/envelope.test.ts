@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { isToolError, type ToolError } from '../../../src/errors.js';
 import { worstCaseInputTokens } from '../../../src/llm/budget.js';
 import { createLlm, getLedger } from '../../../src/llm/index.js';
-import { BudgetLedger } from '../../../src/llm/ledger.js';
+import { SqliteLedger } from '../../../src/llm/ledger/sqlite.js';
 import { loadTierTable, validateTierTable } from '../../../src/llm/tiers.js';
 import { usageReport } from '../../../src/llm/usage.js';
 import type { Profile } from '../../../src/profiles.js';
@@ -47,12 +47,12 @@ describe('the critical envelope: confirmations per hour', () => {
     expect(err.details).toMatchObject({ envelope: 'critical', reason: 'confirmations_per_hour', confirmationsLastHour: 3, maxConfirmationsPerHour: 3 });
     expect(chat(gw)).toHaveLength(4);
     const ledger = await getLedger(deps);
-    expect(ledger.recent(1)[0]).toMatchObject({ state: 'refused', tier: 'critical', outcome: 'budget_exhausted' });
-    expect(ledger.view().critical.confirmationsLastHour).toBe(3);
+    expect((await ledger.recent(1))[0]).toMatchObject({ state: 'refused', tier: 'critical', outcome: 'budget_exhausted' });
+    expect((await ledger.view()).critical.confirmationsLastHour).toBe(3);
     // the window rolls: an hour on, the same ledger counts none of them
-    const later = new BudgetLedger(deps.dataDir, { dailyNano: 1e9, monthlyNano: 1e9 }, () => new Date(Date.now() + 61 * 60_000));
-    expect(later.view().critical.confirmationsLastHour).toBe(0);
-    later.close();
+    const later = new SqliteLedger(deps.dataDir, { dailyNano: 1e9, monthlyNano: 1e9 }, () => new Date(Date.now() + 61 * 60_000));
+    expect((await later.view()).critical.confirmationsLastHour).toBe(0);
+    await later.close();
   });
 
   it('concurrent confirmations cannot pass the limit together', async () => {
@@ -75,7 +75,7 @@ describe('the critical envelope: its own daily cap', () => {
     expect(results.length - refused.length).toBe(2);
     expect(refused.map((e) => [e.code, e.details.reason])).toEqual(Array(4).fill(['BUDGET_EXHAUSTED', 'critical_daily_cap']));
     expect(chat(gw)).toHaveLength(2);
-    const view = (await getLedger(deps)).view();
+    const view = await (await getLedger(deps)).view();
     expect(view.critical.committedNano).toBe(Math.round(gw.totalCostUsd() * 1e9));
     expect(view.critical.dailyBudgetNano).toBe(60_000_000);
   });
@@ -108,7 +108,7 @@ describe("the gateway's word on usage", () => {
     const r = await llm.complete({ tier: 'parse', tool: 'get_technicals', messages: user('parse this') });
     expect(r.costUsd).toBeCloseTo(gw.totalCostUsd(), 12);
     expect(r.outputTokens).toBe(10_240);
-    const row = (await getLedger(deps)).rowsForCall(r.callId)[0]!;
+    const row = (await (await getLedger(deps)).rowsForCall(r.callId))[0]!;
     expect(row.usage_anomaly).toMatch(/completion_tokens 10240 > max_tokens 1024/);
     expect(row.cost_nano).toBe(Math.round(gw.totalCostUsd() * 1e9));
     // isolated: the next parse call goes to the fallback without a request to deepseek-v3.2
@@ -129,9 +129,9 @@ describe("the gateway's word on usage", () => {
     const plausible = await llm.complete({ tier: 'parse', tool: 't', messages: user(content) });
     const inflated = await llm.complete({ tier: 'parse', tool: 't', messages: user(content) });
     const ledger = await getLedger(deps);
-    expect(ledger.rowsForCall(plausible.callId)[0]!.usage_anomaly).toBeNull();
-    expect(ledger.rowsForCall(inflated.callId)[0]!.usage_anomaly).toBe(`prompt_tokens ${2 * estimate + 1} > 2 × the worst-case estimate ${estimate}`);
-    expect(ledger.view().dayCommittedNano).toBe(Math.round(gw.totalCostUsd() * 1e9));
+    expect((await ledger.rowsForCall(plausible.callId))[0]!.usage_anomaly).toBeNull();
+    expect((await ledger.rowsForCall(inflated.callId))[0]!.usage_anomaly).toBe(`prompt_tokens ${2 * estimate + 1} > 2 × the worst-case estimate ${estimate}`);
+    expect((await ledger.view()).dayCommittedNano).toBe(Math.round(gw.totalCostUsd() * 1e9));
   });
 
   it('critical: an over-reported reply is charged but not used, and no other Opus model is paid for', async () => {
@@ -144,7 +144,7 @@ describe("the gateway's word on usage", () => {
     const err = await failure(confirmCall(llm, 0));
     expect([err.code, err.details.reason]).toEqual(['GATEWAY_UNAVAILABLE', 'usage_anomaly']);
     expect(chat(gw).map((q) => q.model)).toEqual(['claude-opus-4-6']);
-    const [row] = (await getLedger(deps)).recent(1);
+    const [row] = await (await getLedger(deps)).recent(1);
     expect(row).toMatchObject({ state: 'settled', outcome: 'rejected_usage', cost_nano: Math.round(gw.totalCostUsd() * 1e9) });
   });
 
@@ -154,7 +154,7 @@ describe("the gateway's word on usage", () => {
     await settle(Array.from({ length: 6 }, (_, i) => confirmCall(llm, i)));
     const first = chat(gw).length;
     expect(first).toBe(2);
-    const view = (await getLedger(deps)).view();
+    const view = await (await getLedger(deps)).view();
     expect(view.critical.committedNano).toBe(Math.round(gw.totalCostUsd() * 1e9));
     expect(view.critical.committedNano).toBeGreaterThan(view.critical.dailyBudgetNano);
     gw.resetBehaviours();
@@ -171,13 +171,13 @@ describe("the gateway's word on usage", () => {
     const { gw, deps, llm } = await setup({ TRADING_MCP_TIERS: path, TRADING_MCP_DAILY_BUDGET_USD: '0.002' });
     // settled spend lands exactly on the cap (as a reply billed to the last nano-dollar would leave it)
     const ledger = await getLedger(deps);
-    const { rowId } = ledger.reserve({ callId: 'pre', attempt: 1, tool: 't', tier: 'parse' }, () => ({
+    const { rowId } = await ledger.reserve({ callId: 'pre', attempt: 1, tool: 't', tier: 'parse' }, () => ({
       model: 'deepseek-v3.2',
       reserveNano: 1,
       step: 0,
       route: 'primary',
     }));
-    ledger.settle(rowId, {
+    await ledger.settle(rowId, {
       modelServed: 'deepseek-v3.2',
       inputTokens: 0,
       cachedInputTokens: 0,
@@ -187,7 +187,7 @@ describe("the gateway's word on usage", () => {
       latencyMs: 0,
       outcome: 'ok',
     });
-    expect(ledger.view().dayLeftNano).toBe(0);
+    expect((await ledger.view()).dayLeftNano).toBe(0);
     const err = await failure(llm.complete({ tier: 'parse', tool: 't', messages: user('y') }));
     expect(err.code).toBe('BUDGET_EXHAUSTED');
     expect((await failure(llm.embed({ tool: 't', texts: ['y'] }))).code).toBe('BUDGET_EXHAUSTED');

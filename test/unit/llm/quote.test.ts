@@ -25,7 +25,7 @@ async function setup(extraEnv: Record<string, string> = {}, routerOpts: Paramete
 
 const messages = [{ role: 'user' as const, content: 'analyse AAPL' }];
 const chatRequests = (gw: FakeGateway) => gw.requests.filter((r) => r.path === '/v1/chat/completions');
-const committed = async (deps: Deps) => (await getLedger(deps)).view().dayCommittedNano;
+const committed = async (deps: Deps) => (await (await getLedger(deps)).view()).dayCommittedNano;
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
   try {
@@ -46,9 +46,9 @@ describe('router.quote', () => {
       ['mistral-medium-3', 'primary'],
       ['deepseek-v3.2', 'fallback'],
     ]);
-    expect([gw.requests.length, await committed(deps), (await getLedger(deps)).recent(5)]).toEqual([0, 0, []]);
+    expect([gw.requests.length, await committed(deps), await (await getLedger(deps)).recent(5)]).toEqual([0, 0, []]);
     const r = await llm.complete({ tier: 'analysis', tool: 't', messages, maxTokens: 500 });
-    const [row] = (await getLedger(deps)).rowsForCall(r.callId);
+    const [row] = await (await getLedger(deps)).rowsForCall(r.callId);
     expect([row!.model_requested, row!.reserved_nano, row!.route, row!.downgrade_step]).toEqual([
       q.candidates[0]!.model,
       q.candidates[0]!.worstNano,

@@ -24,13 +24,13 @@ async function setup(extraEnv: Record<string, string> = {}, routerOpts: Paramete
 /** Push the day's committed spend to `usd` through the ledger's own API (as other calls would). */
 async function spend(deps: Deps, usd: number) {
   const ledger = await getLedger(deps);
-  const { rowId } = ledger.reserve({ callId: `pre-${usd}`, attempt: 1, tool: 'test', tier: 'parse' }, () => ({
+  const { rowId } = await ledger.reserve({ callId: `pre-${usd}`, attempt: 1, tool: 'test', tier: 'parse' }, () => ({
     model: 'deepseek-v3.2',
     reserveNano: Math.round(usd * 1e9),
     step: 0,
     route: 'primary',
   }));
-  ledger.settle(rowId, {
+  await ledger.settle(rowId, {
     modelServed: 'deepseek-v3.2',
     inputTokens: 0,
     cachedInputTokens: 0,
@@ -60,7 +60,7 @@ describe('router against the loopback gateway', () => {
     expect(r.costUsd).toBeCloseTo(gw.totalCostUsd(), 9);
     expect(receiptSummary(r)).toEqual({ tier: 'reasoning', model: 'deepseek-r1', costUsd: r.costUsd, remainingDailyUsd: r.remainingDailyUsd });
     expect(r.remainingDailyUsd).toBeCloseTo(0.83 - r.costUsd, 9);
-    const rows = (await getLedger(deps)).rowsForCall(r.callId);
+    const rows = await (await getLedger(deps)).rowsForCall(r.callId);
     expect(rows.map((x) => [x.state, x.tool, x.tier, x.model_requested, x.model_served, x.outcome])).toEqual([
       ['settled', 'council_vote', 'reasoning', 'deepseek-r1', 'deepseek-r1', 'ok'],
     ]);
@@ -91,7 +91,7 @@ describe('router against the loopback gateway', () => {
     const { gw, deps, llm } = await setup();
     gw.when('deepseek-v3.2', { omitUsage: true });
     const r = await llm.complete({ tier: 'parse', tool: 't', messages: user('x') });
-    const row = (await getLedger(deps)).rowsForCall(r.callId)[0]!;
+    const row = (await (await getLedger(deps)).rowsForCall(r.callId))[0]!;
     expect(row.cost_nano).toBe(row.reserved_nano);
     expect(r.costUsd * 1e9).toBeCloseTo(row.reserved_nano, 0);
     expect(r.costUsd).toBeGreaterThan(gw.totalCostUsd());
@@ -138,7 +138,7 @@ describe('router against the loopback gateway', () => {
     const r = await llm.complete({ tier: 'options', tool: 't', messages: user('x') });
     expect(r.modelServed).toBe('deepseek-v3.2');
     expect(chatRequests(gw).map((q) => q.model)).toEqual(['kimi-k2', 'kimi-k2', 'kimi-k2', 'deepseek-v3.2']);
-    const rows = (await getLedger(deps)).rowsForCall(r.callId);
+    const rows = await (await getLedger(deps)).rowsForCall(r.callId);
     expect(rows.map((x) => [x.state, x.model_requested])).toEqual([
       ['released', 'kimi-k2'],
       ['settled', 'deepseek-v3.2'],
@@ -202,9 +202,9 @@ describe('router against the loopback gateway', () => {
     expect(err.code).toBe('GATEWAY_UNAVAILABLE');
     expect(err.details.reason).toBe('model_substituted');
     expect(chatRequests(gw).map((q) => q.model)).toEqual(['claude-opus-4-6', 'claude-opus-4-5']);
-    const rows = (await getLedger(deps)).recent(10);
+    const rows = await (await getLedger(deps)).recent(10);
     expect(rows.filter((x) => x.outcome === 'rejected_substitution').map((x) => x.model_served)).toEqual(['deepseek-v3.2', 'deepseek-v3.2']);
-    const usage = (await getLedger(deps)).view();
+    const usage = await (await getLedger(deps)).view();
     expect(usage.dayCommittedNano).toBe(Math.round(gw.totalCostUsd() * 1e9));
   });
 
@@ -234,7 +234,7 @@ describe('router against the loopback gateway', () => {
     gw.when('deepseek-r1', { model: 'kimi-k2' });
     const r = await llm.complete({ tier: 'reasoning', tool: 't', messages: user('x') });
     expect([r.modelRequested, r.modelServed]).toEqual(['deepseek-r1', 'kimi-k2']);
-    expect((await getLedger(deps)).rowsForCall(r.callId)[0]!.outcome).toBe('substituted');
+    expect((await (await getLedger(deps)).rowsForCall(r.callId))[0]!.outcome).toBe('substituted');
     // billed at the served model's price
     expect(r.costUsd).toBeCloseTo(gw.totalCostUsd(), 12);
   });
@@ -257,12 +257,12 @@ describe('router against the loopback gateway', () => {
       [2, 'mistral-small-3.2'],
     ]);
     const before = gw.requests.length;
-    await spend(deps, 0.1 - 0.0003 - (await getLedger(deps)).view().dayCommittedNano / 1e9); // leave $0.0003: below any worst case
+    await spend(deps, 0.1 - 0.0003 - (await (await getLedger(deps)).view()).dayCommittedNano / 1e9); // leave $0.0003: below any worst case
     const err = await codeOf(llm.complete({ tier: 'analysis', tool: 't', messages: user('analyse') }));
     expect(err.code).toBe('BUDGET_EXHAUSTED');
     expect(err.details.downgradeStep).toBe(2);
     expect(gw.requests.length).toBe(before);
-    expect((await getLedger(deps)).recent(1)[0]!.state).toBe('refused');
+    expect((await (await getLedger(deps)).recent(1))[0]!.state).toBe('refused');
   });
 
   it('critical on an exhausted budget still goes to Opus, and its cost is recorded', async () => {
@@ -272,7 +272,7 @@ describe('router against the loopback gateway', () => {
     const r = await llm.complete({ tier: 'critical', tool: 'place_order', messages: user('confirm') });
     expect(r.modelServed).toBe('claude-opus-4-6');
     expect(r.remainingDailyUsd).toBe(0);
-    const view = (await getLedger(deps)).view();
+    const view = await (await getLedger(deps)).view();
     expect(view.dayCommittedNano).toBe(Math.round(gw.totalCostUsd() * 1e9));
     expect(view.dayCommittedNano).toBeGreaterThan(view.dailyBudgetNano);
   });
@@ -294,8 +294,8 @@ describe('router against the loopback gateway', () => {
     expect(err.code).toBe('GATEWAY_UNAVAILABLE');
     expect(Date.now() - t0).toBeLessThan(2500);
     const ledger = await getLedger(deps);
-    expect(ledger.view().dayCommittedNano).toBe(0);
-    expect(ledger.recent(5).every((r) => r.state === 'released' && r.outcome === 'timeout')).toBe(true);
+    expect((await ledger.view()).dayCommittedNano).toBe(0);
+    expect((await ledger.recent(5)).every((r) => r.state === 'released' && r.outcome === 'timeout')).toBe(true);
   });
 
   it('a caller abort stops the call at once (GATEWAY_UNAVAILABLE, reason aborted)', async () => {
@@ -317,7 +317,7 @@ describe('router against the loopback gateway', () => {
     const { deps, llm } = await setup({ TRADING_MCP_TIERS: path }, { random: () => 0.95 });
     const r = await llm.complete({ tier: 'parse', tool: 't', messages: user('x') });
     expect(r.modelServed).toBe('mistral-small-3.2');
-    expect((await getLedger(deps)).rowsForCall(r.callId)[0]!.route).toBe('split:deepseek-v3.2=90,mistral-small-3.2=10');
+    expect((await (await getLedger(deps)).rowsForCall(r.callId))[0]!.route).toBe('split:deepseek-v3.2=90,mistral-small-3.2=10');
   });
 
   it('embeds with the embedding tier: deterministic vectors, cost recorded', async () => {

@@ -68,7 +68,7 @@ describe('attribution: what the gateway sees', () => {
     expect(e!.headers).toMatchObject({ 'x-request-id': vectors.callId, 'x-trading-mcp-tool': 'search_lessons', 'x-trading-mcp-tier': 'embedding' });
     expect(e!.body!.user).toBe('tars-trading-mcp:analyst');
     const ledger = await getLedger(deps);
-    expect(ledger.rowsForCall(chat.callId).map((r) => [r.tool, r.provider])).toEqual([['draft_order', 'gateway']]);
+    expect((await ledger.rowsForCall(chat.callId)).map((r) => [r.tool, r.provider])).toEqual([['draft_order', 'gateway']]);
   });
 
   it('a retried and failed-over call keeps one request id across its attempts, and a failed call names it', async () => {
@@ -140,7 +140,7 @@ describe('adaptive through the router', () => {
     for (let i = 0; i < 120; i++) await llm.complete({ tier: 'parse', tool: 't', messages: user(`intent ${i}`), responseFormat: format });
     const last40 = chatRequests(gw).slice(-40);
     expect(last40.filter((r) => r.model === 'mistral-small-3.2').length).toBeGreaterThanOrEqual(36);
-    const routes = new Set((await getLedger(deps)).recent(200).map((r) => r.route));
+    const routes = new Set((await (await getLedger(deps)).recent(200)).map((r) => r.route));
     expect(routes).toEqual(new Set(['adaptive', 'adaptive:explore']));
     const report = (await usageReport(deps)).routing.tiers.find((t) => t.tier === 'parse')!;
     expect(report.models.find((m) => m.model === 'mistral-small-3.2')).toMatchObject({ state: 'warm' });
@@ -167,7 +167,7 @@ describe('split through the router: each arm recorded and reported', () => {
     const small = served.filter((m) => m === 'mistral-small-3.2').length;
     // 4.5 sd of a 25% arm over 200 draws
     expect(Math.abs(small / n - 0.25)).toBeLessThanOrEqual(4.5 * Math.sqrt((0.25 * 0.75) / n));
-    expect(new Set((await getLedger(deps)).recent(n).map((r) => r.route))).toEqual(new Set(['split:deepseek-v3.2=75,mistral-small-3.2=25']));
+    expect(new Set((await (await getLedger(deps)).recent(n)).map((r) => r.route))).toEqual(new Set(['split:deepseek-v3.2=75,mistral-small-3.2=25']));
     const report = (await usageReport(deps)).routing.tiers.find((t) => t.tier === 'parse')!;
     expect(report.policy).toBe('split');
     expect(report.models.map((m) => [m.model, m.weight, m.calls, m.validRate])).toEqual([
@@ -232,7 +232,7 @@ describe('the catalog: models and prices from GET /models', () => {
     await llm.complete({ tier: 'parse', tool: 't', messages: user('same prompt') });
     await new Promise((r) => setTimeout(r, 100));
     const later = await llm.complete({ tier: 'parse', tool: 't', messages: user('same prompt') });
-    const rows = (await getLedger(deps)).recent(3);
+    const rows = await (await getLedger(deps)).recent(3);
     expect(later.costUsd).toBeCloseTo(first.costUsd * 10, 9);
     expect(rows[0]!.reserved_nano).toBeGreaterThan(rows[2]!.reserved_nano * 9);
   });
@@ -259,7 +259,7 @@ describe("a tier's own provider, the gateway as fallback", () => {
       'x-trading-mcp-tier': 'critical',
       authorization: 'Bearer anthropic-key',
     });
-    expect((await getLedger(deps)).rowsForCall(r.callId).map((x) => x.provider)).toEqual(['anthropic']);
+    expect((await (await getLedger(deps)).rowsForCall(r.callId)).map((x) => x.provider)).toEqual(['anthropic']);
   });
 
   it('the provider failing: the same Opus model through the gateway', async () => {
@@ -269,7 +269,7 @@ describe("a tier's own provider, the gateway as fallback", () => {
     const r = await llm.complete({ tier: 'critical', tool: 'place_order', messages: user('order_hash: x') });
     expect(r.modelServed).toBe('claude-opus-4-6');
     expect(chatRequests(gw).map((q) => q.model)).toEqual(['claude-opus-4-6']);
-    expect((await getLedger(deps)).rowsForCall(r.callId).map((x) => [x.provider, x.model_requested, x.state])).toEqual([
+    expect((await (await getLedger(deps)).rowsForCall(r.callId)).map((x) => [x.provider, x.model_requested, x.state])).toEqual([
       ['anthropic', 'claude-opus-4-6', 'released'],
       ['gateway', 'claude-opus-4-6', 'settled'],
     ]);
@@ -281,7 +281,7 @@ describe("a tier's own provider, the gateway as fallback", () => {
     const { deps, llm } = await setup({ edit: viaDirect(anthropic.url), router: { env: { TEST_ANTHROPIC_KEY: 'anthropic-key' } } });
     const r = await llm.complete({ tier: 'critical', tool: 'place_order', messages: user('order_hash: x') });
     expect(r.modelServed).toBe('claude-opus-4-6');
-    const rows = (await getLedger(deps)).rowsForCall(r.callId).map((x) => [x.provider, x.outcome]);
+    const rows = (await (await getLedger(deps)).rowsForCall(r.callId)).map((x) => [x.provider, x.outcome]);
     expect(rows).toEqual([
       ['anthropic', 'rejected_substitution'],
       ['gateway', 'ok'],
@@ -380,6 +380,6 @@ describe('the tier table, edited while the router runs', () => {
     await llm.complete({ tier: 'parse', tool: 't', messages: user('b') });
     const r = await llm.complete({ tier: 'critical', tool: 'place_order', messages: user('order_hash: x') });
     expect(chatRequests(gw).map((q) => q.model)).toEqual(['deepseek-v3.2', 'deepseek-v3.2', 'claude-opus-4-6']);
-    expect((await getLedger(deps)).rowsForCall(r.callId).map((x) => x.route)).toEqual(['primary']);
+    expect((await (await getLedger(deps)).rowsForCall(r.callId)).map((x) => x.route)).toEqual(['primary']);
   });
 });
