@@ -12,7 +12,7 @@ import { createLogger } from '../../src/log.js';
 import { ProfileSchema } from '../../src/profiles.js';
 import type { TradingMode } from '../../src/orders/order.js';
 import { ExecutionGate, defaultServices, type GateOptions, type GateServices } from '../../src/execution/gate.js';
-import { getExecutionStore } from '../../src/execution/store.js';
+import { getGateStore } from '../../src/execution/gate-store.js';
 import type { RouterOptions } from '../../src/llm/router.js';
 import { orderHashIn, type FakeGateway, type GatewayRequest } from './fake-gateway.js';
 
@@ -116,7 +116,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
   }
   const real = defaultServices(deps);
   const services = o.services ? o.services(deps, real) : real;
-  const gate = new ExecutionGate(deps, await getExecutionStore(deps), services, { confirmationTimeoutMs: 3_000, brokerTimeoutMs: 3_000, ...o.gate });
+  const gate = new ExecutionGate(deps, await getGateStore(deps), services, { confirmationTimeoutMs: 3_000, brokerTimeoutMs: 3_000, ...o.gate });
   return { deps, gate, dataDir, close: () => deps.close() };
 }
 
