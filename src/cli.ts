@@ -139,6 +139,16 @@ async function main(): Promise<void> {
     process.exit(code);
   };
 
+  if (command === 'serve' || command === 'dashboard') {
+    // SPEC §16: with TRADING_MCP_DATABASE_URL set, an unreachable database stops start-up with one line
+    const { connectPostgres } = await import('./store/postgres/index.js');
+    const line = await connectPostgres(deps);
+    if (line) {
+      await deps.close();
+      fail(line, 1);
+    }
+  }
+
   if (command === 'dashboard') {
     process.once('SIGINT', () => void shutdown(0));
     process.once('SIGTERM', () => void shutdown(0));

@@ -80,6 +80,11 @@ export const ConfigSchema = z.strictObject({
     .default(false)
     .describe('scripted stand-ins instead of the gateway (council, Opus confirmation, analysis): sim broker only, every result says so'),
   allowLive: z.boolean().default(false).describe('must be true for a live (non-paper) Alpaca base URL'),
+  databaseUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'TRADING_MCP_DATABASE_URL must be a postgres:// URL')
+    .optional()
+    .describe('shared PostgreSQL for the durable records (SPEC §16); unset: SQLite under the data dir'),
   httpToken: z.string().min(16, 'TRADING_MCP_HTTP_TOKEN must be at least 16 characters').optional(),
   http: z
     .strictObject({

@@ -20,6 +20,8 @@ export const ERROR_CODES = [
   'NO_QUORUM',
   'NOT_FOUND',
   'JOURNAL_CORRUPT',
+  /** The shared database (TRADING_MCP_DATABASE_URL) is unreachable: nothing that needs it proceeds (fail closed). */
+  'STORE_UNAVAILABLE',
   'INTERNAL',
 ] as const;
 

@@ -5,6 +5,7 @@ import type { DoctorCheck, DoctorOptions, DoctorResult } from './types.js';
 
 const DOCTOR_CHECKS: Array<{ area: string; load: () => Promise<DoctorCheck> }> = [
   { area: 'server', load: async () => foundationChecks },
+  { area: 'store', load: async () => (await import('../store/doctor.js')).storeChecks },
   { area: 'tools', load: async () => (await import('./tools.js')).toolChecks },
   { area: 'broker', load: async () => (await import('../broker/doctor.js')).brokerChecks },
   { area: 'lessons', load: async () => (await import('../lessons/doctor.js')).lessonChecks },
