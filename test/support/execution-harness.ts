@@ -38,6 +38,8 @@ export const LOOSE_CONFIRMATIONS_PER_HOUR = 3600;
 export const LOOSE_CRITICAL_DAILY_USD = 10_000;
 
 export interface HarnessOptions {
+  /** TRADING_MCP_DATABASE_URL: the gate's records on this PostgreSQL database. */
+  databaseUrl?: string;
   dataDir?: string;
   gatewayUrl?: string | null;
   /**
@@ -92,6 +94,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
         }
       : {},
     sim: { clock: MARKET_OPEN_INSTANT },
+    ...(o.databaseUrl ? { databaseUrl: o.databaseUrl } : {}),
     ...(o.tiersPath ? { tiersPath: o.tiersPath } : {}),
   });
   const profile = ProfileSchema.parse({
