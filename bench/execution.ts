@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { prng as rng } from '../src/broker/sim/path.js';
 import { getBroker } from '../src/broker/index.js';
 import { ToolError } from '../src/errors.js';
-import { getExecutionStore } from '../src/execution/store.js';
+import { getGateStore } from '../src/execution/gate-store.js';
 import { normalizeOrder, orderHash, OrderInputSchema } from '../src/orders/order.js';
 import { approve, startHarness } from '../test/support/execution-harness.js';
 import { startFakeAlpaca, type FailRule } from '../test/support/fake-alpaca.js';
@@ -178,8 +178,8 @@ export async function run(): Promise<Record<string, unknown>> {
     }
     for (const [id, n] of postsById) if (n > 1) unsafe++, problems.push(`POSTed ${n}×: ${id}`);
 
-    const store = await getExecutionStore(h.deps);
-    const audit = store.recentAudit(trials);
+    const store = await getGateStore(h.deps);
+    const audit = await store.recentAudit(trials);
     const gate = audit.map((a) => a.gate_latency_ms);
     const gateSubmitted = audit.filter((a) => a.status === 'submitted').map((a) => a.gate_latency_ms);
     const model = audit.map((a) => (a.confirmation as { latency_ms?: number | null } | null)?.latency_ms).filter((x): x is number => typeof x === 'number');

@@ -36,6 +36,7 @@ Options:
   --port PORT                                     HTTP port (default 3333)
   --http-max-sessions N                           live HTTP sessions at most (default 64)
   --http-session-idle-ms MS                       close an HTTP session idle this long (default 900000)
+  --stateless                                     HTTP without sessions: a fresh server per request (replicas)
   --allowed-hosts H1,H2                           Host names (no port) HTTP answers to besides loopback and the bind address
   --tools T1,T2                                   only these of the profile's tools (never adds one)
   --exclude-tools T1,T2                           drop these of the profile's tools
@@ -78,6 +79,7 @@ function parseCli(argv: string[]) {
       'http-max-sessions': { type: 'string' },
       'http-session-idle-ms': { type: 'string' },
       'allowed-hosts': { type: 'string' },
+      stateless: { type: 'boolean' },
       tools: { type: 'string' },
       'exclude-tools': { type: 'string' },
       'read-only': { type: 'boolean' },

@@ -90,6 +90,10 @@ export const ConfigSchema = z.strictObject({
     .strictObject({
       maxSessions: z.number().int().min(1).max(10_000).default(64).describe('live HTTP sessions at most: past it an initialize gets 503 and builds nothing'),
       sessionIdleMs: z.number().int().min(1_000).max(86_400_000).default(900_000).describe('an HTTP session with no request for this long is closed'),
+      stateless: z
+        .boolean()
+        .default(false)
+        .describe('no sessions: each POST is served by a fresh server and transport, so replicas behind any load balancer work'),
       allowedOrigins: z.array(origin).default([]).describe("browser origins allowed besides the server's own scheme://host:port"),
       allowedHosts: z
         .array(hostName)
@@ -200,6 +204,7 @@ export interface FlagValues {
   'http-max-sessions'?: string;
   'http-session-idle-ms'?: string;
   'allowed-hosts'?: string;
+  stateless?: boolean;
   tools?: string;
   'exclude-tools'?: string;
   'read-only'?: boolean;
@@ -218,6 +223,7 @@ export function flagLayer(flags: FlagValues): Layer {
   if (flags['http-max-sessions'] !== undefined) http.maxSessions = parseScalar('--http-max-sessions', 'number', flags['http-max-sessions']);
   if (flags['http-session-idle-ms'] !== undefined) http.sessionIdleMs = parseScalar('--http-session-idle-ms', 'number', flags['http-session-idle-ms']);
   if (flags['allowed-hosts'] !== undefined) http.allowedHosts = parseScalar('--allowed-hosts', 'list', flags['allowed-hosts']);
+  if (flags.stateless) http.stateless = true;
   if (Object.keys(http).length) layer.http = http;
   const narrow: Layer = {};
   if (flags.tools !== undefined) narrow.tools = parseScalar('--tools', 'list', flags.tools);

@@ -90,6 +90,13 @@ export const ENV_VARS: ReadonlyArray<{ name: string; path: string; kind: EnvKind
     default: '`900000` (15 min)',
   },
   {
+    name: 'TRADING_MCP_HTTP_STATELESS',
+    path: 'http.stateless',
+    kind: 'boolean',
+    meaning: 'stateless Streamable HTTP (`--stateless`): no session ids, a fresh server per request, for replicas behind any load balancer',
+    default: 'unset',
+  },
+  {
     name: 'TRADING_MCP_HTTP_ORIGINS',
     path: 'http.allowedOrigins',
     kind: 'list',

@@ -7,11 +7,11 @@
 import type { Deps } from '../deps.js';
 
 export async function dashboardState(deps: Deps): Promise<Record<string, unknown>> {
-  const [{ usageReport }, { getLedger }, { getExecutionStore }, { getCouncilStore }, { getArenaStore }, { boardNow }, { getRiskState }, { getApprovalStore }] =
+  const [{ usageReport }, { getLedger }, { getGateStore }, { getCouncilStore }, { getArenaStore }, { boardNow }, { getRiskState }, { getApprovalStore }] =
     await Promise.all([
       import('../llm/usage.js'),
       import('../llm/index.js'),
-      import('../execution/store.js'),
+      import('../execution/gate-store.js'),
       import('../council/store.js'),
       import('../arena/store.js'),
       import('../arena/board.js'),
@@ -22,7 +22,7 @@ export async function dashboardState(deps: Deps): Promise<Record<string, unknown
   const [usage, ledger, execution, council, arena, risk, approvals] = await Promise.all([
     usageReport(deps, 0),
     getLedger(deps),
-    getExecutionStore(deps),
+    getGateStore(deps),
     getCouncilStore(deps),
     getArenaStore(deps),
     getRiskState(deps),
@@ -43,7 +43,7 @@ export async function dashboardState(deps: Deps): Promise<Record<string, unknown
       tool: r.tool,
       costUsd: (r.state === 'reserved' ? r.reserved_nano : r.cost_nano) / 1e9,
     })),
-    audit: { counts: execution.auditCounts(), recent: execution.recentAudit(50) },
+    audit: { counts: await execution.auditCounts(), recent: await execution.recentAudit(50) },
     councils: council.recent(20),
     arena: { leaderboard: board.rows, unquoted: board.unquoted, curves: board.curves, chat: arena.chat({ limit: 30 }) },
     halt: await risk.isHalted(),

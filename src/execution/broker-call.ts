@@ -60,14 +60,16 @@ export function lateAnswer(env: GateEnv, key: OutcomeKey, placed: BrokerOrder): 
   // nobody awaits this: a throw here (database busy or already closed at shutdown) would be an
   // unhandled rejection, which ends the whole server. The id stays blocked (intent/unknown) and a
   // place_order with the same client_order_id looks it up at the broker (never re-posts)
-  try {
-    recordOutcome(env.store, key, { kind: 'late_answer', placed }, env.now().toISOString());
-  } catch (err) {
+  const failed = (err: unknown) =>
     env.deps.log.error("could not record the broker's late answer; a retry with the same client_order_id reconciles it", {
       err,
       clientOrderId: key.client_order_id,
       brokerOrderId: placed.id,
     });
+  try {
+    recordOutcome(env.store, key, { kind: 'late_answer', placed }, env.now().toISOString()).catch(failed);
+  } catch (err) {
+    failed(err);
   }
 }
 

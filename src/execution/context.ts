@@ -11,12 +11,13 @@ import type { GateRequestKind, ResolvedAction } from './actions/types.js';
 import type { Attempt } from './attempt.js';
 import type { PlaceOrderResult, StageName } from './result.js';
 import type { GateOptions, GateServices, PlaceOptions } from './services.js';
-import type { ExecutionStore, OrderRow, Rejection } from './store.js';
+import type { GateStore } from './gate-store.js';
+import type { OrderRow, Rejection } from './store.js';
 
 /** The gate's side of every attempt. */
 export interface GateEnv {
   readonly deps: Deps;
-  readonly store: ExecutionStore;
+  readonly store: GateStore;
   readonly services: GateServices;
   readonly options: GateOptions;
   now(): Date;
@@ -103,7 +104,7 @@ export class AttemptContext {
     return [hash, orderHash({ ...order, client_order_id: null }, this.mode)];
   }
 
-  activeRejection(): Rejection | null {
+  activeRejection(): Promise<Rejection | null> {
     return this.env.store.activeRejection(this.rejectionKeys(), this.env.now().getTime());
   }
 }

@@ -1,29 +1,28 @@
 /** Doctor checks of the execution gate: the order journal's health and orders of unknown outcome. */
 import type { DoctorCheck } from '../doctor/types.js';
-import { getExecutionStore } from './store.js';
+import { getGateStore } from './gate-store.js';
 
 export const executionChecks: DoctorCheck = async (deps) => {
-  const store = await getExecutionStore(deps);
+  const store = await getGateStore(deps);
   let journal: { status: 'ok' | 'warn' | 'fail'; detail: string };
   try {
-    store.syncJournal();
-    const pending = store.journal.pendingIntents();
+    const { where, sequence, pending, droppedTornBytes } = await store.journalStatus();
     journal = pending.length
       ? {
           status: 'warn',
-          detail: `${store.journal.path}: seq ${store.journal.sequence}; ${pending.length} INTENT(s) without OUTCOME (reconciled with the broker on the next place_order): ${pending
+          detail: `${where}: seq ${sequence}; ${pending.length} INTENT(s) without OUTCOME (reconciled with the broker on the next place_order): ${pending
             .map((p) => p.client_order_id)
             .slice(0, 5)
             .join(', ')}`,
         }
       : {
           status: 'ok',
-          detail: `${store.journal.path}: seq ${store.journal.sequence}, every INTENT has its OUTCOME${store.journal.droppedTornBytes ? ` (a torn last record of ${store.journal.droppedTornBytes} bytes was dropped)` : ''}`,
+          detail: `${where}: seq ${sequence}, every INTENT has its OUTCOME${droppedTornBytes ? ` (a torn last record of ${droppedTornBytes} bytes was dropped)` : ''}`,
         };
   } catch (err) {
     journal = { status: 'fail', detail: `${(err as Error).message}` };
   }
-  const unknown = store.ordersInState('unknown');
+  const unknown = await store.ordersInState('unknown');
   return [
     { name: 'order journal', ...journal },
     {

@@ -23,7 +23,8 @@ import type { PlaceOrderResult } from './result.js';
 import { STAGES } from './result.js';
 import { defaultServices, type GateOptions, type GateServices, type PlaceOptions } from './services.js';
 import { DEFAULT_STAGES } from './stages/index.js';
-import { getExecutionStore, type ExecutionStore, type OrderRow } from './store.js';
+import { getGateStore, type GateStore } from './gate-store.js';
+import type { OrderRow } from './store.js';
 import { annotate, inSpan } from '../telemetry/tracing.js';
 import { notify } from '../telemetry/notify.js';
 
@@ -45,7 +46,7 @@ export class ExecutionGate {
 
   constructor(
     private readonly deps: Deps,
-    private readonly store: ExecutionStore,
+    private readonly store: GateStore,
     services: GateServices,
     options: GateOptions = {},
   ) {
@@ -107,17 +108,17 @@ export class ExecutionGate {
       attempt.finish();
       return attempt.result;
     } catch (err) {
-      return this.settleFailure(ctx, err);
+      return await this.settleFailure(ctx, err);
     } finally {
       this.active.delete(attempt.auditId);
       try {
-        this.store.unlockCloses(attempt.auditId);
+        await this.store.unlockCloses(attempt.auditId);
       } catch (err) {
         // a lock left behind is taken over once this process is gone or this attempt has ended
         this.deps.log.error('could not release a close lock', { err, auditId: attempt.auditId });
       }
       try {
-        this.store.insertAudit(attempt.auditEntry());
+        await this.store.insertAudit(attempt.auditEntry());
       } catch (err) {
         this.deps.log.error('could not write the audit record', { err, auditId: attempt.auditId });
       }
@@ -141,7 +142,7 @@ export class ExecutionGate {
   }
 
   /** A stage refused, or something failed: a refusal (never a crash), unless the broker already has the order. */
-  private settleFailure(ctx: AttemptContext, err: unknown): PlaceOrderResult {
+  private async settleFailure(ctx: AttemptContext, err: unknown): Promise<PlaceOrderResult> {
     const { attempt } = ctx;
     const r = attempt.result;
     if (r.status === 'submitted') {
@@ -158,21 +159,25 @@ export class ExecutionGate {
     }
     if (r.status !== 'unknown') r.status = 'refused';
     if (ctx.holdsClaim && !ctx.committed) {
-      this.store.release(ctx.clientOrderId, attempt.auditId, {
-        status: 'refused',
-        code: r.code,
-        message: r.message,
-        broker_order: null,
-        at: this.env.now().toISOString(),
-      });
+      try {
+        await this.store.release(ctx.clientOrderId, attempt.auditId, {
+          status: 'refused',
+          code: r.code,
+          message: r.message,
+          broker_order: null,
+          at: this.env.now().toISOString(),
+        });
+      } catch (releaseErr) {
+        // the claim stays held (the id stays blocked) until its owner is gone: still a refusal
+        this.deps.log.error('could not release a claim after a refusal', { err: releaseErr, clientOrderId: ctx.clientOrderId });
+      }
     }
     attempt.finish();
     throw new ToolError((r.code ?? 'INTERNAL') as ErrorCode, r.message, r as unknown as Record<string, unknown>);
   }
 }
 
-export const getExecutionGate = (deps: Deps) =>
-  deps.service('execution-gate', async (d) => new ExecutionGate(d, await getExecutionStore(d), defaultServices(d)));
+export const getExecutionGate = (deps: Deps) => deps.service('execution-gate', async (d) => new ExecutionGate(d, await getGateStore(d), defaultServices(d)));
 
 /** Refused and submitted orders to the notification sinks (fire and forget; off unless configured). */
 function notifyOutcome(deps: Deps, tool: string, r: PlaceOrderResult): void {

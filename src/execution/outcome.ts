@@ -6,7 +6,8 @@ import type { BrokerOrder } from '../broker/types.js';
 import type { ErrorCode } from '../errors.js';
 import { summariseBrokerOrder } from './describe.js';
 import type { OutcomeRecord } from './journal.js';
-import type { ExecutionStore, OrderState, RecordedOutcome } from './store.js';
+import type { GateStore } from './gate-store.js';
+import type { OrderState, RecordedOutcome } from './store.js';
 
 /** The attempt an outcome belongs to. */
 export type OutcomeKey = Pick<OutcomeRecord, 'audit_id' | 'client_order_id' | 'order_hash'>;
@@ -111,7 +112,7 @@ export function buildOutcome(key: OutcomeKey, outcome: Outcome, at: string): Bui
 }
 
 /** The OUTCOME in the journal and the row's final state, under one lock. False when the row was not in an expected state. */
-export function recordOutcome(store: ExecutionStore, key: OutcomeKey, outcome: Outcome, at: string): boolean {
+export async function recordOutcome(store: GateStore, key: OutcomeKey, outcome: Outcome, at: string): Promise<boolean> {
   const b = buildOutcome(key, outcome, at);
   return store.writeOutcome(b.record, b.state, b.recorded, b.onlyFrom);
 }

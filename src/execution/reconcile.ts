@@ -21,18 +21,18 @@ export function pidAlive(pid: number): boolean {
 
 /** Validate the journal and reconcile INTENTs without an OUTCOME (ours from before, or a dead process's). */
 export async function reconcileAtStartup(env: GateEnv): Promise<void> {
-  env.store.syncJournal();
-  const orphans = env.store.journal.pendingIntents().filter((p) => p.pid === process.pid || !pidAlive(p.pid));
+  const { pending } = await env.store.journalStatus();
+  const orphans = pending.filter((p) => p.pid === process.pid || !pidAlive(p.pid));
   if (!orphans.length) return;
   const broker = await env.services.broker();
   for (const intent of orphans) {
     const found = await broker.getOrderByClientId(intent.client_order_id);
     const at = env.now().toISOString();
     if (found) {
-      const written = recordOutcome(env.store, intent, { kind: 'reconciled_at_startup', placed: found }, at);
+      const written = await recordOutcome(env.store, intent, { kind: 'reconciled_at_startup', placed: found }, at);
       if (!written) env.deps.log.debug('reconciled order already had an outcome', { clientOrderId: intent.client_order_id });
     } else {
-      recordOutcome(env.store, intent, { kind: 'not_found_at_startup' }, at);
+      await recordOutcome(env.store, intent, { kind: 'not_found_at_startup' }, at);
     }
     env.deps.log.info('reconciled an order intent left without outcome', { clientOrderId: intent.client_order_id, found: Boolean(found) });
   }
@@ -44,8 +44,8 @@ async function recheckDoubtful(env: GateEnv, row: OrderRow): Promise<OrderRow> {
   try {
     const found = await lookup(await env.services.broker(), row.client_order_id);
     if (!found) return row;
-    recordOutcome(env.store, row, { kind: 'reconciled_on_duplicate', placed: found }, env.now().toISOString());
-    return env.store.getOrder(row.client_order_id) ?? row;
+    await recordOutcome(env.store, row, { kind: 'reconciled_on_duplicate', placed: found }, env.now().toISOString());
+    return (await env.store.getOrder(row.client_order_id)) ?? row;
   } catch (err) {
     env.deps.log.warn('could not re-check an order of unknown outcome', { err, clientOrderId: row.client_order_id });
     return row;

@@ -327,7 +327,6 @@ export class ExecutionStore {
   }
 }
 
-/** One store per process, closed on shutdown. */
 const parsed = (v: unknown) => (typeof v === 'string' ? (JSON.parse(v) as unknown) : null);
 
 function auditEntryOf(r: Record<string, unknown>): AuditEntry {
@@ -349,10 +348,3 @@ function auditEntryOf(r: Record<string, unknown>): AuditEntry {
     cost_usd: r.cost_usd as number,
   };
 }
-
-export const getExecutionStore = (deps: Deps) =>
-  deps.service('execution-store', async (d) => {
-    const store = await ExecutionStore.open(d.dataDir);
-    d.onClose(() => store.close());
-    return store;
-  });

@@ -33,10 +33,9 @@ export const orderTemplate: ResourceTemplate = {
   requiresTool: 'place_order',
   match: matcher('trading://orders/', CLIENT_ORDER_ID),
   async read(deps, id) {
-    const { getExecutionStore } = await import('../execution/store.js');
-    const store = await getExecutionStore(deps);
-    const order = store.getOrder(id);
-    const attempts = store.auditFor(id);
+    const { getGateStore } = await import('../execution/gate-store.js');
+    const store = await getGateStore(deps);
+    const [order, attempts] = await Promise.all([store.getOrder(id), store.auditFor(id)]);
     return order || attempts.length ? { client_order_id: id, order, attempts } : null;
   },
 };

@@ -295,8 +295,32 @@ export const getRiskState = (deps: Deps): Promise<RiskState> =>
     const halt = state.halt.bind(state);
     state.halt = async (reason, by, at) => {
       const r = await halt(reason, by, at);
+      await mirrorHalt(d, true, reason, by, at);
       if (!r.alreadyHalted) notify(d, 'halt', `TRADING HALTED by ${by ?? 'server'}: ${reason}`);
       return r;
     };
+    const resume = state.resume.bind(state);
+    state.resume = async (by, at) => {
+      await mirrorHalt(d, false, null, by, at);
+      return resume(by, at);
+    };
     return state;
   });
+
+/**
+ * With TRADING_MCP_DATABASE_URL set, the halt is also the shared halt row every replica's INTENT
+ * transaction reads FOR SHARE (src/execution/postgres/gate-store.ts): a halt from any replica or the
+ * CLI stops them all before their next INTENT. A failure to write it throws (the halt is not done).
+ */
+async function mirrorHalt(deps: Deps, halted: boolean, reason: string | null, by: string | undefined, at: Date | undefined): Promise<void> {
+  const { storeBackend, getPostgres } = await import('../store/postgres/index.js');
+  if (storeBackend(deps) !== 'postgres') return;
+  const { pool } = await getPostgres(deps);
+  const when = (at ?? new Date()).toISOString();
+  await pool.query('UPDATE gate_halt SET halted = $1, reason = $2, at = $3, by = $4 WHERE id = 1', [
+    halted,
+    reason,
+    halted ? when : null,
+    halted ? (by ?? 'server') : null,
+  ]);
+}

@@ -70,8 +70,8 @@ async function tierModelRows(deps: Deps) {
 }
 
 async function orderMetrics(deps: Deps, registry: Registry): Promise<void> {
-  const [{ getExecutionStore }, { getRiskState }] = await Promise.all([import('../execution/store.js'), import('../risk/state.js')]);
-  const counts = (await getExecutionStore(deps)).auditCounts();
+  const [{ getGateStore }, { getRiskState }] = await Promise.all([import('../execution/gate-store.js'), import('../risk/state.js')]);
+  const counts = await (await getGateStore(deps)).auditCounts();
   gauge(
     registry,
     'tars_orders',

@@ -3,21 +3,22 @@
  * after `http.sessionIdleMs` without a request and usable only with the Authorization it was
  * opened with (./http-sessions.ts). Loopback by default with Host checks against DNS rebinding
  * and an exact Origin check (./origin.ts); a non-loopback bind needs TRADING_MCP_HTTP_TOKEN and
- * then requires it as a bearer token on every request.
+ * then requires it as a bearer token on every request. With `http.stateless` there are no
+ * sessions at all: each POST gets a throw-away server (./http-stateless.ts), behind the same checks.
  */
 import { randomUUID, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
+import type { Server as HttpServer } from 'node:http';
 import { createMcpExpressApp } from '@modelcontextprotocol/sdk/server/express.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { ConfigError } from '../config.js';
 import type { Deps } from '../deps.js';
 import { buildServer } from '../server.js';
+import { jsonRpcError, type Req, type Res, requestId } from './http-rpc.js';
 import { credentialOf, SessionRegistry, type SessionSlot } from './http-sessions.js';
+import { statelessHandler } from './http-stateless.js';
 import { allowedOrigins, originAllowed } from './origin.js';
 
-type Req = IncomingMessage & { body?: unknown; headers: IncomingMessage['headers'] };
-type Res = ServerResponse & { status(code: number): Res; json(body: unknown): void };
 type Next = () => void;
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
@@ -35,15 +36,6 @@ export function secretMatches(expected: string, given: string | string[] | undef
 
 export function tokenMatches(expected: string, header: string | undefined): boolean {
   return Boolean(header?.startsWith('Bearer ')) && secretMatches(expected, header!.slice('Bearer '.length));
-}
-
-function jsonRpcError(res: Res, status: number, message: string, id: unknown = null): void {
-  res.status(status).json({ jsonrpc: '2.0', error: { code: -32000, message }, id });
-}
-
-function requestId(body: unknown): unknown {
-  const id = (body as { id?: unknown } | undefined)?.id;
-  return typeof id === 'string' || typeof id === 'number' ? id : null;
 }
 
 /**
@@ -147,12 +139,13 @@ export async function serveHttp(deps: Deps): Promise<HttpHandle> {
     next();
   });
 
-  const { maxSessions, sessionIdleMs } = deps.config.http;
-  const sessions: Sessions = new SessionRegistry({ maxSessions, idleMs: sessionIdleMs }, (id) =>
-    deps.log.info('http session expired', { session: id, idleMs: sessionIdleMs }),
-  );
+  const { maxSessions, sessionIdleMs, stateless } = deps.config.http;
+  // Stateless: nothing to expire or close at shutdown; the session registry is never built.
+  const sessions: Sessions | null = stateless
+    ? null
+    : new SessionRegistry({ maxSessions, idleMs: sessionIdleMs }, (id) => deps.log.info('http session expired', { session: id, idleMs: sessionIdleMs }));
 
-  const handle = sessionHandler(deps, sessions);
+  const handle = sessions ? sessionHandler(deps, sessions) : statelessHandler(deps, maxSessions);
   app.post('/mcp', handle);
   app.get('/mcp', handle);
   app.delete('/mcp', handle);
@@ -179,11 +172,19 @@ export async function serveHttp(deps: Deps): Promise<HttpHandle> {
   const boundPort = typeof address === 'object' && address ? address.port : port;
   origins = allowedOrigins(originNames, boundPort, deps.config.http.allowedOrigins);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}/mcp`;
-  deps.log.info('serving Streamable HTTP', { url, profile: deps.profile.name, mode: deps.mode, auth: Boolean(httpToken), maxSessions, sessionIdleMs });
+  deps.log.info('serving Streamable HTTP', {
+    url,
+    profile: deps.profile.name,
+    mode: deps.mode,
+    auth: Boolean(httpToken),
+    stateless,
+    maxSessions,
+    sessionIdleMs,
+  });
   return {
     url,
     async close() {
-      await sessions.closeAll();
+      await sessions?.closeAll();
       await new Promise<void>((resolve) => listener.close(() => resolve()));
     },
   };

@@ -12,7 +12,7 @@ import { createLogger } from '../../src/log.js';
 import { ProfileSchema } from '../../src/profiles.js';
 import type { TradingMode } from '../../src/orders/order.js';
 import { ExecutionGate, defaultServices, type GateOptions, type GateServices } from '../../src/execution/gate.js';
-import { getExecutionStore } from '../../src/execution/store.js';
+import { getGateStore } from '../../src/execution/gate-store.js';
 import type { RouterOptions } from '../../src/llm/router.js';
 import { orderHashIn, type FakeGateway, type GatewayRequest } from './fake-gateway.js';
 
@@ -38,6 +38,8 @@ export const LOOSE_CONFIRMATIONS_PER_HOUR = 3600;
 export const LOOSE_CRITICAL_DAILY_USD = 10_000;
 
 export interface HarnessOptions {
+  /** TRADING_MCP_DATABASE_URL: the gate's records on this PostgreSQL database. */
+  databaseUrl?: string;
   dataDir?: string;
   gatewayUrl?: string | null;
   /**
@@ -92,6 +94,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
         }
       : {},
     sim: { clock: MARKET_OPEN_INSTANT },
+    ...(o.databaseUrl ? { databaseUrl: o.databaseUrl } : {}),
     ...(o.tiersPath ? { tiersPath: o.tiersPath } : {}),
   });
   const profile = ProfileSchema.parse({
@@ -116,7 +119,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
   }
   const real = defaultServices(deps);
   const services = o.services ? o.services(deps, real) : real;
-  const gate = new ExecutionGate(deps, await getExecutionStore(deps), services, { confirmationTimeoutMs: 3_000, brokerTimeoutMs: 3_000, ...o.gate });
+  const gate = new ExecutionGate(deps, await getGateStore(deps), services, { confirmationTimeoutMs: 3_000, brokerTimeoutMs: 3_000, ...o.gate });
   return { deps, gate, dataDir, close: () => deps.close() };
 }
 

@@ -19,7 +19,7 @@ export const confirmStage: GateStage = {
   name: 'confirmation',
   async run(ctx) {
     const { hash, canonical, parsed } = ctx.order;
-    refuseUnderCooldown(ctx);
+    await refuseUnderCooldown(ctx);
     const llm = await confirmingRouter(ctx);
     const account = await accountSnapshot(ctx);
     const lessons = await ctx.env.services.lessonsFor?.(parsed, ctx.env.now());
@@ -40,8 +40,8 @@ export const confirmStage: GateStage = {
 };
 
 /** An Opus REJECT of this order is final until its cool-down ends: no second call. */
-function refuseUnderCooldown(ctx: AttemptContext): void {
-  const cooldown = ctx.activeRejection();
+async function refuseUnderCooldown(ctx: AttemptContext): Promise<void> {
+  const cooldown = await ctx.activeRejection();
   if (!cooldown) return;
   ctx.result.confirmation = {
     decision: 'REJECT',
@@ -160,7 +160,7 @@ async function askOpus(ctx: AttemptContext, llm: LlmRouter, messages: ChatMessag
 }
 
 /** Only an Opus-served, well-formed APPROVE for this hash passes; a REJECT starts the cool-down. */
-function judgeReply(ctx: AttemptContext, completion: Completion, startedAt: number): StageOutcome {
+async function judgeReply(ctx: AttemptContext, completion: Completion, startedAt: number): Promise<StageOutcome> {
   const r = ctx.result;
   const base = {
     model: typeof completion.modelServed === 'string' ? completion.modelServed : null,
@@ -182,7 +182,7 @@ function judgeReply(ctx: AttemptContext, completion: Completion, startedAt: numb
   if (parsed.decision !== 'APPROVE') {
     const cooldownSec = ctx.env.deps.profile.confirmation.rejectCooldownSec;
     if (cooldownSec > 0)
-      ctx.env.store.recordRejection(ctx.rejectionKeys(), ctx.env.now().getTime() + cooldownSec * 1000, base.model ?? 'unknown', parsed.reasons);
+      await ctx.env.store.recordRejection(ctx.rejectionKeys(), ctx.env.now().getTime() + cooldownSec * 1000, base.model ?? 'unknown', parsed.reasons);
     throw new Refusal('CONFIRMATION_REJECTED', `Claude Opus rejected the order: ${parsed.reasons.join('; ') || 'no reason given'}`);
   }
   return { outcome: 'passed', message: `approved by ${base.model}: ${parsed.reasons.join('; ')}` };

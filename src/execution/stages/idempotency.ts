@@ -18,10 +18,10 @@ export const idempotencyStage: GateStage = {
     ctx.clientOrderId = clientOrderId;
     r.client_order_id = clientOrderId;
     r.client_order_id_generated = order.client_order_id === null;
-    let claim = env.store.claim(clientOrderId, hash, attempt.auditId, env.now());
+    let claim = await env.store.claim(clientOrderId, hash, attempt.auditId, env.now());
     if (!claim.claimed && claim.row.state === 'claimed' && env.ownerGone(claim.row)) {
       // the attempt that claimed it died before writing an INTENT: the broker never saw the id
-      claim = env.store.reclaimStale(clientOrderId, claim.row.audit_id, hash, attempt.auditId, env.now());
+      claim = await env.store.reclaimStale(clientOrderId, claim.row.audit_id, hash, attempt.auditId, env.now());
     }
     if (!claim.claimed) {
       const row = claim.row;

@@ -70,10 +70,10 @@ function closingSymbol(ctx: AttemptContext): string | null {
  * is held and what open orders already sell; a second close checked before the first reaches the
  * broker would see the same free position and together they could sell more than is held.
  */
-function lockClose(ctx: AttemptContext): void {
+async function lockClose(ctx: AttemptContext): Promise<void> {
   const symbol = closingSymbol(ctx);
   if (symbol === null) return;
-  const holder = ctx.env.store.lockClose(symbol, ctx.attempt.auditId, ctx.env.now(), (h) => ctx.env.ownerGone(h));
+  const holder = await ctx.env.store.lockClose(symbol, ctx.attempt.auditId, ctx.env.now(), (h) => ctx.env.ownerGone(h));
   if (holder)
     throw new Refusal(
       'RISK_REJECTED',
@@ -84,7 +84,7 @@ function lockClose(ctx: AttemptContext): void {
 export const riskStage: GateStage = {
   name: 'risk',
   async run(ctx) {
-    lockClose(ctx);
+    await lockClose(ctx);
     ctx.riskAt = performance.now();
     const { parsed, hash } = ctx.order;
     const verdict = judgeRiskVerdict(await ctx.env.services.assessOrder(parsed, riskActionOf(ctx.action)), hash, 'stage', ctx.result);

@@ -62,7 +62,7 @@ async function commit(ctx: AttemptContext, submission: OrderSubmission): Promise
     ...(ctx.action.kind === 'replace' ? { replaces: ctx.action.target.id } : {}),
   };
   try {
-    env.store.commitIntent(intent, {
+    await env.store.commitIntent(intent, {
       slot,
       rules,
       ticketId: ctx.ticketId,
@@ -140,7 +140,7 @@ async function finishSubmitted(ctx: AttemptContext, placed: BrokerOrder, byLooku
   r.status = 'submitted';
   r.message = `order ${placed.id} ${byLookup ? 'submitted (confirmed by looking the order up by client_order_id)' : 'submitted'}: ${describeOrder(ctx.order.order)}`;
   try {
-    recordOutcome(ctx.env.store, outcomeKey(ctx), { kind: byLookup ? 'submitted_by_lookup' : 'submitted', placed }, at);
+    await recordOutcome(ctx.env.store, outcomeKey(ctx), { kind: byLookup ? 'submitted_by_lookup' : 'submitted', placed }, at);
   } catch (err) {
     // the INTENT stays open: the next start-up reconciles it with the broker by client_order_id
     ctx.env.deps.log.error('could not record the OUTCOME of a submitted order', { err, clientOrderId: ctx.clientOrderId });
@@ -170,11 +170,11 @@ async function recordForMemory(ctx: AttemptContext, placed: BrokerOrder): Promis
 }
 
 /** The broker refused the order or its outcome is unknown: recorded, then refused (the id stays used). */
-function refuseAfterIntent(ctx: AttemptContext, kind: 'rejected' | 'unknown', code: ErrorCode, message: string): never {
+async function refuseAfterIntent(ctx: AttemptContext, kind: 'rejected' | 'unknown', code: ErrorCode, message: string): Promise<never> {
   const at = ctx.env.now().toISOString();
   if (kind === 'unknown') ctx.result.status = 'unknown';
   try {
-    recordOutcome(ctx.env.store, outcomeKey(ctx), { kind, code, message }, at);
+    await recordOutcome(ctx.env.store, outcomeKey(ctx), { kind, code, message }, at);
   } catch (err) {
     // the id stays blocked in state `intent`; the next start-up reconciles it
     ctx.env.deps.log.error('could not record the OUTCOME of an order', { err, clientOrderId: ctx.clientOrderId });

@@ -42,8 +42,8 @@ function inputOf(order: OrderSubmission): Record<string, unknown> {
 }
 
 /** The order already sent under this client_order_id by this data dir, if any. */
-function sentUnder(ctx: AttemptContext, clientOrderId: string | undefined): OrderSubmission | null {
-  return clientOrderId === undefined ? null : (ctx.env.store.getOrder(clientOrderId)?.submission ?? null);
+async function sentUnder(ctx: AttemptContext, clientOrderId: string | undefined): Promise<OrderSubmission | null> {
+  return clientOrderId === undefined ? null : ((await ctx.env.store.getOrder(clientOrderId))?.submission ?? null);
 }
 
 /**
@@ -60,7 +60,7 @@ async function replaceRequest(ctx: AttemptContext): Promise<Record<string, unkno
     'the order to replace',
   );
   const newId = input.new_client_order_id;
-  const sent = sentUnder(ctx, newId);
+  const sent = await sentUnder(ctx, newId);
   if (sent && newId !== undefined && target?.status === 'replaced' && target.replacedBy !== null) {
     // the broker's word, not our record (an OUTCOME may not be written yet after a crash)
     const replacement = await readBroker(ctx, (b) => b.getOrderByClientId(newId), 'the replacement');
@@ -77,7 +77,7 @@ async function replaceRequest(ctx: AttemptContext): Promise<Record<string, unkno
  */
 async function closeRequest(ctx: AttemptContext): Promise<Record<string, unknown>> {
   const input = parse(ClosePositionInputSchema, ctx.raw, 'close request');
-  const sent = sentUnder(ctx, input.client_order_id);
+  const sent = await sentUnder(ctx, input.client_order_id);
   if (sent && sent.symbol === input.symbol) return inputOf(sent);
   const { orderInput, action } = resolveClose(input, await readBroker(ctx, (b) => b.getPositions(), 'the positions'));
   ctx.action = action;

@@ -10,7 +10,7 @@ import { ToolError } from '../../../src/errors.js';
 import { isOpusModel, parseConfirmation, repeatedKey } from '../../../src/execution/confirmation.js';
 import { readJournal } from '../../../src/execution/journal.js';
 import type { PlaceOrderResult } from '../../../src/execution/result.js';
-import { getExecutionStore } from '../../../src/execution/store.js';
+import { getGateStore } from '../../../src/execution/gate-store.js';
 import { getRiskState } from '../../../src/risk/service.js';
 import { issueTicket } from '../../../src/council/ticket.js';
 import { normalizeOrder, orderHash, OrderInputSchema } from '../../../src/orders/order.js';
@@ -63,7 +63,7 @@ describe('execution gate races', () => {
     // one slot recorded, one INTENT/OUTCOME pair, and the loser's client_order_id is free again (never seen by the broker)
     expect((await (await getRiskState(h.deps)).lastOrders(10)).length).toBe(1);
     expect(readJournal(join(h.dataDir, 'order-journal.log')).map((e) => e.type)).toEqual(['INTENT', 'OUTCOME']);
-    expect((await getExecutionStore(h.deps)).getOrder(loser.details.client_order_id!)!.state).toBe('released');
+    expect((await (await getGateStore(h.deps)).getOrder(loser.details.client_order_id!))!.state).toBe('released');
   }, 20_000);
 
   it('a halt that lands while Opus is deciding stops the order, even though the risk verdict is still young', async () => {
@@ -333,7 +333,7 @@ describe('the broker client cannot be had just before sending', () => {
     expect(r.details.stopped_at).toBe('broker');
     expect(readJournal(join(h.dataDir, 'order-journal.log'))).toEqual([]);
     expect((await (await getRiskState(h.deps)).lastOrders(10)).length).toBe(0);
-    expect((await getExecutionStore(h.deps)).getOrder('no-broker')!.state).toBe('released');
+    expect((await (await getGateStore(h.deps)).getOrder('no-broker'))!.state).toBe('released');
     // the id was never seen by the broker: it may be used again, and then it goes through once
     failFrom = Number.POSITIVE_INFINITY;
     expect((await h.gate.place({ ...BUY_AAPL, client_order_id: 'no-broker' })).status).toBe('submitted');

@@ -285,8 +285,8 @@ describe('execution gate on the sim broker', () => {
     const refused = await refusal(h.gate.place({ ...BUY_AAPL }));
     const ok = await h.gate.place({ ...BUY_AAPL, qty: 2, client_order_id: 'a-1' });
     await h.gate.place({ ...BUY_AAPL, qty: 2, client_order_id: 'a-1' });
-    const { getExecutionStore } = await import('../../../src/execution/store.js');
-    const audit = (await getExecutionStore(h.deps)).recentAudit(10);
+    const { getGateStore } = await import('../../../src/execution/gate-store.js');
+    const audit = await (await getGateStore(h.deps)).recentAudit(10);
     expect(audit.map((a) => a.status)).toEqual(['duplicate', 'submitted', 'refused']);
     expect(audit[2]!.audit_id).toBe(refused.details.audit_id);
     expect(audit[1]!.audit_id).toBe(ok.audit_id);

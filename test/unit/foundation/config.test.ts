@@ -66,7 +66,7 @@ describe('config layering: defaults < file < env < flags', () => {
 
 describe('HTTP session settings (SPEC §11)', () => {
   it("default to 64 sessions, 15 minutes idle, only the server's own origin", () => {
-    expect(loadConfig({}, {}).http).toEqual({ maxSessions: 64, sessionIdleMs: 900_000, allowedOrigins: [], allowedHosts: [] });
+    expect(loadConfig({}, {}).http).toEqual({ maxSessions: 64, sessionIdleMs: 900_000, stateless: false, allowedOrigins: [], allowedHosts: [] });
   });
   it('layer file < env < flags, and read a comma-separated origin list', () => {
     const file = join(tempDataDir(), 'http.json');
@@ -74,6 +74,7 @@ describe('HTTP session settings (SPEC §11)', () => {
     expect(loadConfig({ config: file }, {}).http).toEqual({
       maxSessions: 4,
       sessionIdleMs: 60_000,
+      stateless: false,
       allowedOrigins: ['https://desk.example'],
       allowedHosts: [],
     });
@@ -85,6 +86,7 @@ describe('HTTP session settings (SPEC §11)', () => {
     expect(loadConfig({ config: file }, env).http).toEqual({
       maxSessions: 8,
       sessionIdleMs: 5000,
+      stateless: false,
       allowedOrigins: ['http://localhost:6274', 'https://app.example:8443'],
       allowedHosts: [],
     });
@@ -99,6 +101,11 @@ describe('HTTP session settings (SPEC §11)', () => {
       maxSessions: 2,
       sessionIdleMs: 1000,
     });
+  });
+  it('stateless: off by default, on from TRADING_MCP_HTTP_STATELESS or --stateless', () => {
+    expect(loadConfig({}, { TRADING_MCP_HTTP_STATELESS: 'true' }).http.stateless).toBe(true);
+    expect(loadConfig({ stateless: true }, {}).http.stateless).toBe(true);
+    expect(loadConfig({}, { TRADING_MCP_HTTP_STATELESS: 'false' }).http.stateless).toBe(false);
   });
   it('refuses a cap below 1, an idle limit under a second and an origin that is more than scheme://host:port', () => {
     expect(() => loadConfig({ 'http-max-sessions': '0' }, {})).toThrow(/http\.maxSessions/);

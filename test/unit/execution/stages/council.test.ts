@@ -46,7 +46,7 @@ describe('council stage', () => {
   it('checks the ticket even under an Opus REJECT cool-down (a cool-down ending mid-attempt must not skip it)', async () => {
     h = await startHarness({ requireCouncilTicket: true });
     const ctx = await contextAfter(h, { ...BUY_AAPL, council_ticket: 'not-even-a-ticket' }, [validateStage]);
-    ctx.env.store.recordRejection(ctx.rejectionKeys(), Date.now() + 60_000, 'claude-opus-4-6', ['too risky']);
+    await ctx.env.store.recordRejection(ctx.rejectionKeys(), Date.now() + 60_000, 'claude-opus-4-6', ['too risky']);
     expect((await refusalOf(councilStage.run(ctx))).code).toBe('COUNCIL_REQUIRED');
     expect(ctx.ticketId).toBeNull();
   });

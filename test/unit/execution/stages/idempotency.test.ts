@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { getBroker } from '../../../../src/broker/index.js';
-import { getExecutionStore } from '../../../../src/execution/store.js';
+import { getGateStore } from '../../../../src/execution/gate-store.js';
 import { idempotencyStage } from '../../../../src/execution/stages/idempotency.js';
 import { validateStage } from '../../../../src/execution/stages/validate.js';
 import { startFakeGateway, type FakeGateway } from '../../../support/fake-gateway.js';
@@ -26,7 +26,7 @@ describe('idempotency stage', () => {
     const verdict = await idempotencyStage.run(ctx);
     expect(verdict).toEqual({ outcome: 'passed', message: 'client_order_id i-1 claimed' });
     expect(ctx.holdsClaim).toBe(true);
-    const row = (await getExecutionStore(h.deps)).getOrder('i-1')!;
+    const row = (await (await getGateStore(h.deps)).getOrder('i-1'))!;
     expect([row.state, row.audit_id, row.order_hash]).toEqual(['claimed', ctx.attempt.auditId, ctx.order.hash]);
   });
 
@@ -36,7 +36,7 @@ describe('idempotency stage', () => {
     await idempotencyStage.run(ctx);
     expect(ctx.clientOrderId).toMatch(new RegExp(`^tmcp-${ctx.order.hash.slice(0, 16)}-[0-9a-f]{16}$`));
     expect(ctx.result.client_order_id_generated).toBe(true);
-    expect((await getExecutionStore(h.deps)).getOrder(ctx.clientOrderId)!.state).toBe('claimed');
+    expect((await (await getGateStore(h.deps)).getOrder(ctx.clientOrderId))!.state).toBe('claimed');
   });
 
   it('stops a used client_order_id as DUPLICATE_ORDER and answers with the recorded outcome; nothing more reaches the broker', async () => {
@@ -62,7 +62,7 @@ describe('idempotency stage', () => {
     // `gone` never ran through place, so no live attempt in this process holds it
     const ctx = await contextAfter(h, { ...BUY_AAPL, client_order_id: 'i-stale' }, [validateStage]);
     expect((await idempotencyStage.run(ctx)).outcome).toBe('passed');
-    expect((await getExecutionStore(h.deps)).getOrder('i-stale')!.audit_id).toBe(ctx.attempt.auditId);
+    expect((await (await getGateStore(h.deps)).getOrder('i-stale'))!.audit_id).toBe(ctx.attempt.auditId);
     expect(ctx.attempt.auditId).not.toBe(gone.attempt.auditId);
   });
 
@@ -71,6 +71,6 @@ describe('idempotency stage', () => {
     writeFileSync(join(h.dataDir, 'order-journal.log'), 'not a record\nnor this\n');
     const ctx = await contextAfter(h, { ...BUY_AAPL, client_order_id: 'i-corrupt' }, [validateStage]);
     expect((await refusalOf(idempotencyStage.run(ctx))).code).toBe('JOURNAL_CORRUPT');
-    expect((await getExecutionStore(h.deps)).getOrder('i-corrupt')).toBeNull();
+    expect(await (await getGateStore(h.deps)).getOrder('i-corrupt')).toBeNull();
   });
 });

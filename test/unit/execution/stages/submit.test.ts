@@ -28,6 +28,7 @@ const BEFORE = [validateStage, idempotencyStage, riskStage];
 const journal = () => readJournal(join(h!.dataDir, 'order-journal.log')).map((e) => (e.type === 'OUTCOME' ? `OUTCOME:${e.result}` : e.type));
 const brokerOrders = async () => (await getBroker(h!.deps)).listOrders({ status: 'all', limit: 50 });
 const row = (id: string) => h!.gate.attemptContext(null).env.store.getOrder(id);
+const stateOf = async (id: string) => (await row(id))!.state;
 
 async function onAlpaca(o: HarnessOptions = {}): Promise<FakeAlpaca> {
   alpaca = await startFakeAlpaca();
@@ -48,7 +49,7 @@ describe('broker stage', () => {
     expect(verdict.message).toMatch(/^broker order \S+ \(\w+\)$/);
     expect((await brokerOrders()).map((o) => o.clientOrderId)).toEqual(['s-1']);
     expect(journal()).toEqual(['INTENT', 'OUTCOME:submitted']);
-    expect(row('s-1')!.state).toBe('submitted');
+    expect(await stateOf('s-1')).toBe('submitted');
     expect(ctx.committed).toBe(true);
     expect(ctx.result).toMatchObject({ status: 'submitted', broker_order: { client_order_id: 's-1' } });
   });
@@ -60,7 +61,7 @@ describe('broker stage', () => {
     const refusal = await refusalOf(submitStage.run(ctx));
     expect(refusal.code).toBe('TRADING_HALTED');
     expect(refusal.message).toMatch(/^trading was halted before the order could be sent/);
-    expect([journal(), await brokerOrders(), ctx.committed, row('s-halt')!.state]).toEqual([[], [], false, 'claimed']);
+    expect([journal(), await brokerOrders(), ctx.committed, await stateOf('s-halt')]).toEqual([[], [], false, 'claimed']);
   });
 
   it('an aged risk verdict is checked again before the commit point', async () => {
@@ -90,7 +91,7 @@ describe('broker stage', () => {
     fake.fail({ method: 'POST', path: '/v2/orders', api: 'trading', status: 422, body: { code: 42210000, message: 'qty must be a multiple of the lot size' } });
     const ctx = await contextAfter(h!, { ...BUY_AAPL, client_order_id: 's-422' }, BEFORE);
     expect((await refusalOf(submitStage.run(ctx))).code).toBe('BROKER_REJECTED');
-    expect([journal(), row('s-422')!.state, ctx.committed]).toEqual([['INTENT', 'OUTCOME:rejected'], 'rejected', true]);
+    expect([journal(), await stateOf('s-422'), ctx.committed]).toEqual([['INTENT', 'OUTCOME:rejected'], 'rejected', true]);
     expect(fake.submittedOrders.length).toBe(0);
   });
 
@@ -103,7 +104,7 @@ describe('broker stage', () => {
     fake.fail({ method: 'POST', path: '/v2/orders', api: 'trading', status: 503 });
     const lost = await contextAfter(h!, { ...BUY_AAPL, client_order_id: 's-lost' }, BEFORE);
     expect((await refusalOf(submitStage.run(lost))).code).toBe('BROKER_UNAVAILABLE');
-    expect([lost.result.status, row('s-lost')!.state]).toEqual(['unknown', 'unknown']);
+    expect([lost.result.status, await stateOf('s-lost')]).toEqual(['unknown', 'unknown']);
     expect(journal()).toEqual(['INTENT', 'OUTCOME:submitted', 'INTENT', 'OUTCOME:unknown']);
     expect(fake.requests.filter((r) => r.method === 'POST' && r.path === '/v2/orders').length).toBe(2);
   });

@@ -1,6 +1,6 @@
 /** The validate stage alone: the order parsed, normalised and hashed; bad input refused before anything is stored. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { getExecutionStore } from '../../../../src/execution/store.js';
+import { getGateStore } from '../../../../src/execution/gate-store.js';
 import { validateStage } from '../../../../src/execution/stages/validate.js';
 import { canonicalOrder, normalizeOrder, orderHash, OrderInputSchema } from '../../../../src/orders/order.js';
 import { BUY_AAPL, startHarness, type Harness } from '../../../support/execution-harness.js';
@@ -34,6 +34,6 @@ describe('validate stage', () => {
     expect(refusal.message).toContain('qty');
     expect(() => ctx.order).toThrow(/before the validate stage/);
     expect(ctx.result.order_hash).toBeNull();
-    expect((await getExecutionStore(h.deps)).getOrder('v-bad')).toBeNull();
+    expect(await (await getGateStore(h.deps)).getOrder('v-bad')).toBeNull();
   });
 });
