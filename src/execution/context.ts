@@ -22,7 +22,7 @@ export interface GateEnv {
   readonly options: GateOptions;
   now(): Date;
   /** Is the attempt that holds this row gone (ended in this process, or its process dead)? */
-  ownerGone(row: Pick<OrderRow, 'pid' | 'audit_id'>): boolean;
+  ownerGone(row: Pick<OrderRow, 'pid' | 'audit_id' | 'host'>): boolean;
   /** First use: the journal validated and INTENTs left by a dead process reconciled. */
   ensureReady(): Promise<void>;
 }

@@ -18,7 +18,7 @@ import { ToolError, type ErrorCode } from '../errors.js';
 import type { GateRequestKind } from './actions/types.js';
 import { Attempt, Refusal } from './attempt.js';
 import { AttemptContext, type GateEnv, type GateStage } from './context.js';
-import { pidAlive, reconcileAtStartup } from './reconcile.js';
+import { ownerOnThisHost, pidAlive, reconcileAtStartup } from './reconcile.js';
 import type { PlaceOrderResult } from './result.js';
 import { STAGES } from './result.js';
 import { defaultServices, type GateOptions, type GateServices, type PlaceOptions } from './services.js';
@@ -77,7 +77,8 @@ export class ExecutionGate {
     return this.ready;
   }
 
-  private ownerGone(row: Pick<OrderRow, 'pid' | 'audit_id'>): boolean {
+  private ownerGone(row: Pick<OrderRow, 'pid' | 'audit_id' | 'host'>): boolean {
+    if (!ownerOnThisHost(row)) return false;
     return row.pid === process.pid ? !this.active.has(row.audit_id) : !pidAlive(row.pid);
   }
 

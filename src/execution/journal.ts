@@ -23,6 +23,8 @@ export interface IntentRecord {
   type: 'INTENT';
   at: string;
   pid: number;
+  /** Read back from a shared store only (PostgreSQL): the owner's host; never written to the file journal. */
+  host?: string;
   audit_id: string;
   client_order_id: string;
   order_hash: string;

@@ -3,6 +3,7 @@
  * INTENTs left without an OUTCOME by a process that died (at start-up), and the recorded outcome a
  * duplicate attempt is answered with (re-checked first when it is unknown or its owner is gone).
  */
+import { hostname } from 'node:os';
 import type { Attempt } from './attempt.js';
 import { lookup } from './broker-call.js';
 import type { GateEnv } from './context.js';
@@ -19,10 +20,19 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
+/**
+ * Whether an owner recorded by (host, pid) is this process's to judge: on a store shared by hosts a
+ * pid means nothing elsewhere, so another host's claim, INTENT or close lock is never taken for dead
+ * (it waits for a replica on its own host). Rows without a host (SQLite: one host) are local.
+ */
+export function ownerOnThisHost(owner: { host?: string }): boolean {
+  return owner.host === undefined || owner.host === hostname();
+}
+
 /** Validate the journal and reconcile INTENTs without an OUTCOME (ours from before, or a dead process's). */
 export async function reconcileAtStartup(env: GateEnv): Promise<void> {
   const { pending } = await env.store.journalStatus();
-  const orphans = pending.filter((p) => p.pid === process.pid || !pidAlive(p.pid));
+  const orphans = pending.filter((p) => ownerOnThisHost(p) && (p.pid === process.pid || !pidAlive(p.pid)));
   if (!orphans.length) return;
   const broker = await env.services.broker();
   for (const intent of orphans) {

@@ -20,6 +20,8 @@ export interface RecordedOutcome {
 export interface CloseLockHolder {
   audit_id: string;
   pid: number;
+  /** As OrderRow.host. */
+  host?: string;
   at: string;
 }
 
@@ -29,6 +31,8 @@ export interface OrderRow {
   state: OrderState;
   audit_id: string;
   pid: number;
+  /** The owner's host, where the store is shared by hosts (PostgreSQL); absent on SQLite (one host). */
+  host?: string;
   outcome: RecordedOutcome | null;
   /** The order as sent (set with the INTENT). */
   submission: OrderSubmission | null;

@@ -9,9 +9,12 @@
  *   so two replicas cannot both take the last slot;
  * - ticket: spent by an INSERT under its primary key (ON CONFLICT DO NOTHING): one spend, any host;
  * - INTENT: a journal row, committed with the rest before the broker is called;
- * - outcomes: the order row `FOR UPDATE` first, so two replicas reconciling one INTENT write one OUTCOME.
+ * - outcomes: the order row `FOR UPDATE` first, so two replicas reconciling one INTENT write one OUTCOME;
+ * - owners: a claim, an INTENT and a close lock carry the owner's host beside its pid; a pid is only
+ *   judged dead on that host (ownerOnThisHost), so no replica takes over or reconciles another host's.
  * A refusal throws inside the transaction, which rolls back: no slot used, no ticket spent.
  */
+import { hostname } from 'node:os';
 import type pg from 'pg';
 import { ToolError } from '../../errors.js';
 import type { ClaimRules, SubmittedOrder } from '../../risk/state.js';
@@ -24,7 +27,10 @@ type Client = pg.PoolClient;
 export type RunTransaction = <T>(fn: (client: Client) => Promise<T>) => Promise<T>;
 type Querier = Pick<pg.Pool | pg.PoolClient, 'query'>;
 
-const ORDER_COLUMNS = 'client_order_id, order_hash, state, audit_id, pid, outcome, submission, created_at, updated_at';
+/** The owner host written beside every owner pid. */
+const HOST = hostname();
+
+const ORDER_COLUMNS = 'client_order_id, order_hash, state, audit_id, pid, host, outcome, submission, created_at, updated_at';
 
 function orderOf(r: Record<string, unknown> | undefined): OrderRow | null {
   if (!r) return null;
@@ -34,6 +40,7 @@ function orderOf(r: Record<string, unknown> | undefined): OrderRow | null {
     state: r.state as OrderState,
     audit_id: r.audit_id as string,
     pid: r.pid as number,
+    host: r.host as string,
     outcome: (r.outcome ?? null) as OrderRow['outcome'],
     submission: (r.submission ?? null) as OrderRow['submission'],
     created_at: r.created_at as string,
@@ -84,7 +91,7 @@ async function appendJournal(c: Client, record: IntentRecord | OutcomeRecord): P
   return { ...record, seq: Number(rows[0].seq) } as JournalEntry;
 }
 
-const PENDING_SQL = `SELECT i.seq, i.record FROM gate_journal i WHERE i.type = 'INTENT'
+const PENDING_SQL = `SELECT i.seq, i.record, g.host FROM gate_journal i LEFT JOIN gate_orders g ON g.client_order_id = i.client_order_id WHERE i.type = 'INTENT'
   AND NOT EXISTS (SELECT 1 FROM gate_journal o WHERE o.type = 'OUTCOME' AND o.client_order_id = i.client_order_id AND o.seq > i.seq)`;
 
 async function hasPendingIntent(q: Querier, id: string): Promise<boolean> {
@@ -188,10 +195,10 @@ export class PgGateStore implements GateStore {
     return this.tx(async (c) => {
       const now = at.toISOString();
       const taken = await c.query(
-        `INSERT INTO gate_orders (client_order_id, order_hash, state, audit_id, pid, outcome, created_at, updated_at) VALUES ($1, $2, 'claimed', $3, $4, NULL, $5, $5)
-         ON CONFLICT (client_order_id) DO UPDATE SET order_hash = EXCLUDED.order_hash, state = 'claimed', audit_id = EXCLUDED.audit_id, pid = EXCLUDED.pid, outcome = NULL, updated_at = EXCLUDED.updated_at
+        `INSERT INTO gate_orders (client_order_id, order_hash, state, audit_id, pid, host, outcome, created_at, updated_at) VALUES ($1, $2, 'claimed', $3, $4, $6, NULL, $5, $5)
+         ON CONFLICT (client_order_id) DO UPDATE SET order_hash = EXCLUDED.order_hash, state = 'claimed', audit_id = EXCLUDED.audit_id, pid = EXCLUDED.pid, host = EXCLUDED.host, outcome = NULL, updated_at = EXCLUDED.updated_at
          WHERE gate_orders.state = 'released'`,
-        [id, orderHash, auditId, process.pid, now],
+        [id, orderHash, auditId, process.pid, now, HOST],
       );
       if (taken.rowCount === 1) return { claimed: true as const };
       return { claimed: false as const, row: (await readOrder(c, id)) as OrderRow };
@@ -204,8 +211,8 @@ export class PgGateStore implements GateStore {
       if (!row) return { claimed: false as const, row: (await this.claimIn(c, id, orderHash, auditId, at)) as OrderRow };
       if (row.state !== 'claimed' || row.audit_id !== staleAuditId || (await hasPendingIntent(c, id))) return { claimed: false as const, row };
       await c.query(
-        "UPDATE gate_orders SET order_hash = $1, audit_id = $2, pid = $3, outcome = NULL, updated_at = $4 WHERE client_order_id = $5 AND state = 'claimed' AND audit_id = $6",
-        [orderHash, auditId, process.pid, at.toISOString(), id, staleAuditId],
+        "UPDATE gate_orders SET order_hash = $1, audit_id = $2, pid = $3, host = $7, outcome = NULL, updated_at = $4 WHERE client_order_id = $5 AND state = 'claimed' AND audit_id = $6",
+        [orderHash, auditId, process.pid, at.toISOString(), id, staleAuditId, HOST],
       );
       return { claimed: true as const };
     });
@@ -214,8 +221,8 @@ export class PgGateStore implements GateStore {
   /** The rare race of reclaimStale on a row deleted meanwhile: claim it afresh in this transaction. */
   private async claimIn(c: Client, id: string, orderHash: string, auditId: string, at: Date): Promise<OrderRow | null> {
     await c.query(
-      "INSERT INTO gate_orders (client_order_id, order_hash, state, audit_id, pid, created_at, updated_at) VALUES ($1, $2, 'claimed', $3, $4, $5, $5) ON CONFLICT DO NOTHING",
-      [id, orderHash, auditId, process.pid, at.toISOString()],
+      "INSERT INTO gate_orders (client_order_id, order_hash, state, audit_id, pid, host, created_at, updated_at) VALUES ($1, $2, 'claimed', $3, $4, $6, $5, $5) ON CONFLICT DO NOTHING",
+      [id, orderHash, auditId, process.pid, at.toISOString(), HOST],
     );
     return readOrder(c, id);
   }
@@ -229,15 +236,22 @@ export class PgGateStore implements GateStore {
 
   lockClose(symbol: string, auditId: string, at: Date, gone: (holder: CloseLockHolder) => boolean): Promise<CloseLockHolder | null> {
     return this.tx(async (c) => {
-      await c.query('INSERT INTO gate_close_locks (symbol, audit_id, pid, at) VALUES ($1, $2, $3, $4) ON CONFLICT (symbol) DO NOTHING', [
+      await c.query('INSERT INTO gate_close_locks (symbol, audit_id, pid, host, at) VALUES ($1, $2, $3, $5, $4) ON CONFLICT (symbol) DO NOTHING', [
         symbol,
         auditId,
         process.pid,
         at.toISOString(),
+        HOST,
       ]);
-      const holder = (await c.query('SELECT audit_id, pid, at FROM gate_close_locks WHERE symbol = $1 FOR UPDATE', [symbol])).rows[0] as CloseLockHolder;
+      const holder = (await c.query('SELECT audit_id, pid, host, at FROM gate_close_locks WHERE symbol = $1 FOR UPDATE', [symbol])).rows[0] as CloseLockHolder;
       if (holder.audit_id !== auditId && !gone(holder)) return holder;
-      await c.query('UPDATE gate_close_locks SET audit_id = $1, pid = $2, at = $3 WHERE symbol = $4', [auditId, process.pid, at.toISOString(), symbol]);
+      await c.query('UPDATE gate_close_locks SET audit_id = $1, pid = $2, host = $5, at = $3 WHERE symbol = $4', [
+        auditId,
+        process.pid,
+        at.toISOString(),
+        symbol,
+        HOST,
+      ]);
       return null;
     });
   }
@@ -278,8 +292,8 @@ export class PgGateStore implements GateStore {
         ]);
       else
         await c.query(
-          'INSERT INTO gate_orders (client_order_id, order_hash, state, audit_id, pid, outcome, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)',
-          [record.client_order_id, record.order_hash, state, record.audit_id, record.pid, json(outcome), record.at],
+          'INSERT INTO gate_orders (client_order_id, order_hash, state, audit_id, pid, host, outcome, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $8, $6, $7, $7)',
+          [record.client_order_id, record.order_hash, state, record.audit_id, record.pid, json(outcome), record.at, HOST],
         );
       return true;
     });
@@ -293,7 +307,7 @@ export class PgGateStore implements GateStore {
     return {
       where: this.where,
       sequence: Number(top.rows[0].seq),
-      pending: pending.rows.map((r) => ({ ...(r.record as IntentRecord), seq: Number(r.seq) })),
+      pending: pending.rows.map((r) => ({ ...(r.record as IntentRecord), host: (r.host as string | null) ?? '', seq: Number(r.seq) })),
       droppedTornBytes: 0,
     };
   }

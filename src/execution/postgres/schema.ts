@@ -82,4 +82,12 @@ CREATE INDEX IF NOT EXISTS gate_submitted_fp ON gate_submitted_orders (fingerpri
 CREATE TABLE IF NOT EXISTS gate_consumed_tickets (ticket_id text PRIMARY KEY, order_hash text NOT NULL, consumed_at text NOT NULL, pid integer NOT NULL);
 `,
   },
+  {
+    version: 2,
+    name: 'owner host beside the owner pid (liveness is judged only on the owner host)',
+    sql: `
+ALTER TABLE gate_orders ADD COLUMN IF NOT EXISTS host text NOT NULL DEFAULT '';
+ALTER TABLE gate_close_locks ADD COLUMN IF NOT EXISTS host text NOT NULL DEFAULT '';
+`,
+  },
 ];

@@ -3,6 +3,9 @@
  * through every stage: the same client_order_id is committed once, a council-free halt from one
  * replica's risk state stops the other before its INTENT. (Each replica's sim broker is its own: the orders are summed.) Skipped without TRADING_MCP_TEST_DATABASE_URL.
  */
+import { spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { getBroker } from '../../../src/broker/index.js';
 import { ToolError } from '../../../src/errors.js';
@@ -63,5 +66,49 @@ describe.skipIf(!PG_TEST_URL)('the execution gate on PostgreSQL, two replicas', 
     await (await getRiskState(a!.deps)).resume('test');
     const placed = await Promise.allSettled([b!.gate.place({ ...BUY_AAPL, client_order_id: 'after-resume' })]);
     expect(outcome(placed[0]!)).toBe('submitted');
+  });
+
+  /** A pid that no process has now: a child that has exited. */
+  const deadPid = () => spawnSync(process.execPath, ['-e', '0']).pid!;
+
+  /** Copies replica a's real INTENT of `from` as a pending INTENT of `id` owned by (host, pid). */
+  async function pendingIntent(url: string, from: string, id: string, host: string, pid: number): Promise<void> {
+    const pool = new pg.Pool({ connectionString: url, max: 1 });
+    try {
+      const { rows } = await pool.query("SELECT record FROM gate_journal WHERE type = 'INTENT' AND client_order_id = $1", [from]);
+      const record = { ...rows[0].record, client_order_id: id, pid, audit_id: `audit-${id}` };
+      await pool.query("INSERT INTO gate_journal (type, client_order_id, record) VALUES ('INTENT', $1, $2)", [id, record]);
+      await pool.query(
+        "INSERT INTO gate_orders (client_order_id, order_hash, state, audit_id, pid, host, created_at, updated_at) VALUES ($1, $2, 'intent', $3, $4, $5, $6, $6)",
+        [id, record.order_hash, record.audit_id, pid, host, record.at],
+      );
+    } finally {
+      await pool.end();
+    }
+  }
+
+  it("never takes another host's INTENT or claim for dead: a pid means nothing off its host (only this host's dead owners are reconciled)", async () => {
+    const [a] = await replicas(1);
+    expect(outcome((await Promise.allSettled([a!.gate.place({ ...BUY_AAPL, client_order_id: 'seed-1' })]))[0]!)).toBe('submitted');
+    await pendingIntent(db!.url, 'seed-1', 'elsewhere-1', 'another-host', deadPid());
+    await pendingIntent(db!.url, 'seed-1', 'here-1', hostname(), deadPid());
+    // a replica starting now reconciles at its first order: this host's dead owner only
+    harnesses.push(await startHarness({ gatewayUrl: gw!.url, databaseUrl: db!.url }));
+    const b = harnesses[1]!;
+    expect(outcome((await Promise.allSettled([b.gate.place({ ...BUY_AAPL, client_order_id: 'seed-2' })]))[0]!)).toBe('submitted');
+    const store = await getGateStore(b.deps);
+    expect((await store.journalStatus()).pending.map((p) => p.client_order_id)).toEqual(['elsewhere-1']);
+    expect((await store.getOrder('here-1'))?.state).not.toBe('intent');
+    // a retry of the other host's id is answered as a duplicate, nothing sent
+    const retry = await Promise.allSettled([b.gate.place({ ...BUY_AAPL, client_order_id: 'elsewhere-1' })]);
+    expect(outcome(retry[0]!)).not.toBe('submitted');
+    expect((await store.getOrder('elsewhere-1'))?.state).toBe('intent');
+    const sent = await Promise.all([a!, b].map(async (h) => (await getBroker(h.deps)).listOrders({ status: 'all', limit: 10 })));
+    expect(
+      sent
+        .flat()
+        .map((o) => o.clientOrderId)
+        .sort(),
+    ).toEqual(['seed-1', 'seed-2']);
   });
 });
