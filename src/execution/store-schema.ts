@@ -136,3 +136,24 @@ export const toRow = (raw: RawOrderRow | undefined): OrderRow | null =>
         submission: raw.submission ? (JSON.parse(raw.submission) as OrderSubmission) : null,
       }
     : null;
+
+/** An audit row as stored (either backend) → the entry; `decode` turns a JSON column into its value. */
+export function auditEntryFrom(r: Record<string, unknown>, decode: (v: unknown) => unknown): AuditEntry {
+  return {
+    audit_id: r.audit_id as string,
+    at: r.at as string,
+    order_hash: (r.order_hash as string | null) ?? null,
+    client_order_id: (r.client_order_id as string | null) ?? null,
+    status: r.status as string,
+    stopped_at: (r.stopped_at as string | null) ?? null,
+    code: (r.code as string | null) ?? null,
+    message: r.message as string,
+    stages: decode(r.stages),
+    risk: decode(r.risk),
+    confirmation: decode(r.confirmation),
+    broker_order: decode(r.broker_order),
+    latency_ms: r.latency_ms as number,
+    gate_latency_ms: r.gate_latency_ms as number,
+    cost_usd: r.cost_usd as number,
+  } as AuditEntry;
+}

@@ -12,13 +12,13 @@
  */
 import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
-import type { Deps } from '../deps.js';
 import { ToolError } from '../errors.js';
 import { OrderJournal, type IntentRecord, type OutcomeRecord, type JournalEntry } from './journal.js';
 import { openSqlite } from '../store/sqlite.js';
 import { claimSlotIn, openRiskState, readHaltIn, RISK_DB_FILE } from '../risk/state.js';
 import { consumeTicketIn, openCouncilStore, COUNCIL_DB_FILE } from '../council/store.js';
 import {
+  auditEntryFrom,
   SCHEMA,
   toRow,
   type CommitGuard,
@@ -329,22 +329,4 @@ export class ExecutionStore {
 
 const parsed = (v: unknown) => (typeof v === 'string' ? (JSON.parse(v) as unknown) : null);
 
-function auditEntryOf(r: Record<string, unknown>): AuditEntry {
-  return {
-    audit_id: r.audit_id as string,
-    at: r.at as string,
-    order_hash: (r.order_hash as string | null) ?? null,
-    client_order_id: (r.client_order_id as string | null) ?? null,
-    status: r.status as string,
-    stopped_at: (r.stopped_at as string | null) ?? null,
-    code: (r.code as string | null) ?? null,
-    message: r.message as string,
-    stages: parsed(r.stages),
-    risk: parsed(r.risk),
-    confirmation: parsed(r.confirmation),
-    broker_order: parsed(r.broker_order),
-    latency_ms: r.latency_ms as number,
-    gate_latency_ms: r.gate_latency_ms as number,
-    cost_usd: r.cost_usd as number,
-  };
-}
+const auditEntryOf = (r: Record<string, unknown>): AuditEntry => auditEntryFrom(r, parsed);

@@ -20,7 +20,16 @@ import { ToolError } from '../../errors.js';
 import type { ClaimRules, SubmittedOrder } from '../../risk/state.js';
 import type { ClaimResult, GateStore, JournalStatus } from '../gate-store.js';
 import type { IntentRecord, JournalEntry, OutcomeRecord } from '../journal.js';
-import type { AuditEntry, CloseLockHolder, CommitGuard, OrderRow, OrderState, RecordedOutcome, Rejection } from '../store-schema.js';
+import {
+  type AuditEntry,
+  auditEntryFrom,
+  type CloseLockHolder,
+  type CommitGuard,
+  type OrderRow,
+  type OrderState,
+  type RecordedOutcome,
+  type Rejection,
+} from '../store-schema.js';
 
 type Client = pg.PoolClient;
 /** Run `fn` in one transaction (BEGIN … COMMIT, ROLLBACK on a throw). */
@@ -156,25 +165,8 @@ async function activeRejectionIn(q: Querier, hashes: string[], nowMs: number): P
   return { order_hash: byKey.order_hash, until: new Date(Number(byKey.until_ms)).toISOString(), model: byKey.model, reasons: byKey.reasons as string[] };
 }
 
-function auditOf(r: Record<string, unknown>): AuditEntry {
-  return {
-    audit_id: r.audit_id as string,
-    at: r.at as string,
-    order_hash: (r.order_hash as string | null) ?? null,
-    client_order_id: (r.client_order_id as string | null) ?? null,
-    status: r.status as string,
-    stopped_at: (r.stopped_at as string | null) ?? null,
-    code: (r.code as string | null) ?? null,
-    message: r.message as string,
-    stages: r.stages ?? null,
-    risk: r.risk ?? null,
-    confirmation: r.confirmation ?? null,
-    broker_order: r.broker_order ?? null,
-    latency_ms: r.latency_ms as number,
-    gate_latency_ms: r.gate_latency_ms as number,
-    cost_usd: r.cost_usd as number,
-  } as AuditEntry;
-}
+/** jsonb columns arrive decoded. */
+const auditOf = (r: Record<string, unknown>): AuditEntry => auditEntryFrom(r, (v) => v ?? null);
 
 const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
 
