@@ -71,7 +71,7 @@ export const ENV_VARS: ReadonlyArray<{ name: string; path: string; kind: EnvKind
     name: 'TRADING_MCP_DATABASE_URL',
     path: 'databaseUrl',
     kind: 'string',
-    meaning: '`postgres://…`: the durable records (LLM ledger, …) in one shared PostgreSQL, migrated at start-up, for replicas on any host (SPEC §16)',
+    meaning: '`postgres://…`: the LLM ledger and the gate’s records in one shared PostgreSQL, migrated at start-up, for replicas on any host (SPEC §16)',
     default: 'unset: SQLite under the data dir',
   },
   { name: 'TRADING_MCP_HTTP_TOKEN', path: 'httpToken', kind: 'string', meaning: 'bearer token, required for HTTP on a non-loopback host', default: 'unset' },
