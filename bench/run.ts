@@ -27,6 +27,7 @@ const BENCHES: BenchEntry[] = [
   { name: 'http', run: async () => (await import('./http.js')).run() },
   { name: 'memory', run: async () => (await import('./memory.js')).run() },
   { name: 'routing', run: async () => (await import('./routing.js')).run() },
+  { name: 'ledger', run: async () => (await import('./ledger.js')).run() },
 ];
 
 async function main(): Promise<void> {
