@@ -3,11 +3,11 @@
  * INTENTs left without an OUTCOME by a process that died (at start-up), and the recorded outcome a
  * duplicate attempt is answered with (re-checked first when it is unknown or its owner is gone).
  */
-import { hostname } from 'node:os';
 import type { Attempt } from './attempt.js';
 import { lookup } from './broker-call.js';
 import type { GateEnv } from './context.js';
 import { recordOutcome } from './outcome.js';
+import { OWNER_HOST } from './owner-host.js';
 import type { BrokerOrderSummary } from './result.js';
 import type { OrderRow, RecordedOutcome } from './store.js';
 
@@ -21,12 +21,13 @@ export function pidAlive(pid: number): boolean {
 }
 
 /**
- * Whether an owner recorded by (host, pid) is this process's to judge: on a store shared by hosts a
+ * Whether an owner recorded by (host, pid) is this process's to judge (host: OWNER_HOST, the hostname
+ * and the pid namespace): on a store shared by hosts a
  * pid means nothing elsewhere, so another host's claim, INTENT or close lock is never taken for dead
  * (it waits for a replica on its own host). Rows without a host (SQLite: one host) are local.
  */
 export function ownerOnThisHost(owner: { host?: string }): boolean {
-  return owner.host === undefined || owner.host === hostname();
+  return owner.host === undefined || owner.host === OWNER_HOST;
 }
 
 /** Validate the journal and reconcile INTENTs without an OUTCOME (ours from before, or a dead process's). */

@@ -16,7 +16,7 @@ import { usageAnomaly } from './budget.js';
 import { attemptTimeout, attribution, receipt, reserveOrRefuse, type ReplyUsage, type Reservation, type RouterParts } from './call.js';
 import type { RoutingView } from './endpoints.js';
 import { classifyFailure, sameModel } from './failures.js';
-import type { ReserveDecision, SettleInput } from './ledger.js';
+import { type ReserveDecision, type SettleInput, settleRecorded } from './ledger.js';
 import { observeAnswer, observeFailure } from './observe.js';
 import { endpointKey, GATEWAY_PROVIDER } from './providers.js';
 import { callShape, preferredRefusal, route, routeBudget, type CallShape } from './route.js';
@@ -260,7 +260,7 @@ async function settleReply(parts: RouterParts, call: ChatCall, r: Reservation, r
   const model = r.decision.model;
   const m = measure(parts, call, r, res, sentAt);
   if (call.critical && !(await criticalReplyTaken(parts, call, r, m))) return null;
-  const view = await parts.ledger.settle(r.rowId, { modelServed: m.served, ...m.usage, outcome: m.same ? 'ok' : 'substituted' });
+  const view = await settleRecorded(parts.ledger, r.rowId, { modelServed: m.served, ...m.usage, outcome: m.same ? 'ok' : 'substituted' });
   if (!m.same) parts.log.warn('gateway substituted the model', { modelRequested: model, modelServed: m.served, tier: call.req.tier, tool: call.req.tool });
   const choice = res.choices?.[0];
   const content = choice?.message?.content ?? '';
@@ -288,7 +288,7 @@ async function settleReply(parts: RouterParts, call: ChatCall, r: Reservation, r
 async function criticalReplyTaken(parts: RouterParts, call: ChatCall, r: Reservation, m: MeasuredReply): Promise<boolean> {
   const model = r.decision.model;
   if (m.reported === null || !(m.same && isOpusModel(m.served))) {
-    await parts.ledger.settle(r.rowId, {
+    await settleRecorded(parts.ledger, r.rowId, {
       modelServed: m.reported ?? '(none)',
       ...m.usage,
       outcome: 'rejected_substitution',
@@ -317,7 +317,7 @@ async function criticalReplyTaken(parts: RouterParts, call: ChatCall, r: Reserva
   }
   if (m.anomaly) {
     // the gateway's accounting of this very reply is in doubt: its decision is not used, and no other Opus model is paid for
-    await parts.ledger.settle(r.rowId, { modelServed: m.served, ...m.usage, outcome: 'rejected_usage', error: m.anomaly });
+    await settleRecorded(parts.ledger, r.rowId, { modelServed: m.served, ...m.usage, outcome: 'rejected_usage', error: m.anomaly });
     throw new ToolError('GATEWAY_UNAVAILABLE', `the gateway reported more usage than the critical call allowed (${m.anomaly}); the reply is not used`, {
       reason: 'usage_anomaly',
       modelRequested: model,

@@ -9,7 +9,7 @@ import { ToolError } from '../errors.js';
 import { usageAnomaly, worstCaseInputTokens, type LedgerView } from './budget.js';
 import { attemptTimeout, attribution, receipt, reserveOrRefuse, type Reservation, type RouterParts } from './call.js';
 import { classifyFailure, sameModel } from './failures.js';
-import type { CallMeta, ReserveDecision } from './ledger.js';
+import { type CallMeta, type ReserveDecision, settleRecorded } from './ledger.js';
 import { observeAnswer, observeFailure } from './observe.js';
 import { endpointKey, tierProviderNames } from './providers.js';
 import { costNano, nanoToUsd, priceOf, type ModelPrice, type TierTable } from './tiers.js';
@@ -155,7 +155,7 @@ async function settleEmbedding(parts: RouterParts, call: EmbeddingCall, r: Reser
     outputTokens: 0,
     costNano: cost,
   });
-  const view = await parts.ledger.settle(r.rowId, {
+  const view = await settleRecorded(parts.ledger, r.rowId, {
     modelServed: served,
     inputTokens: input,
     cachedInputTokens: 0,

@@ -16,6 +16,7 @@
  *   const r = await ledger.reserve(meta, (view) => decide(view));   // throws BUDGET_EXHAUSTED: nothing written
  *   await ledger.settle(r.rowId, usage);                             // or release(): idempotent both
  */
+import { ToolError } from '../errors.js';
 import type { LedgerView } from './budget.js';
 
 export const LEDGER_FILE = 'llm-ledger.sqlite';
@@ -144,4 +145,21 @@ export interface BudgetLedger {
   recent(limit: number): Promise<CallRow[]>;
   rowsForCall(callId: string): Promise<CallRow[]>;
   close(): Promise<void>;
+}
+
+/**
+ * Settle a reply that came back (so it may be billed). Any failure to record it — a lost database, a
+ * statement timeout, a busy SQLite file — becomes STORE_UNAVAILABLE, which the callers rethrow without
+ * releasing: the reservation stays counted (later abandoned at its reserved amount) and the call does
+ * not fail over to another paid model.
+ */
+export async function settleRecorded(ledger: BudgetLedger, rowId: number, s: SettleInput): Promise<LedgerView> {
+  try {
+    return await ledger.settle(rowId, s);
+  } catch (err) {
+    if (err instanceof ToolError && err.code === 'STORE_UNAVAILABLE') throw err;
+    throw new ToolError('STORE_UNAVAILABLE', `the budget ledger could not record a model reply (${(err as Error).message}); its reservation stays counted`, {
+      reason: 'settle_failed',
+    });
+  }
 }

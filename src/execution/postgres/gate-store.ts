@@ -14,9 +14,9 @@
  *   judged dead on that host (ownerOnThisHost), so no replica takes over or reconciles another host's.
  * A refusal throws inside the transaction, which rolls back: no slot used, no ticket spent.
  */
-import { hostname } from 'node:os';
 import type pg from 'pg';
 import { ToolError } from '../../errors.js';
+import { OWNER_HOST } from '../owner-host.js';
 import type { ClaimRules, SubmittedOrder } from '../../risk/state.js';
 import type { ClaimResult, GateStore, JournalStatus } from '../gate-store.js';
 import type { IntentRecord, JournalEntry, OutcomeRecord } from '../journal.js';
@@ -37,7 +37,7 @@ export type RunTransaction = <T>(fn: (client: Client) => Promise<T>) => Promise<
 type Querier = Pick<pg.Pool | pg.PoolClient, 'query'>;
 
 /** The owner host written beside every owner pid. */
-const HOST = hostname();
+const HOST = OWNER_HOST;
 
 const ORDER_COLUMNS = 'client_order_id, order_hash, state, audit_id, pid, host, outcome, submission, created_at, updated_at';
 

@@ -72,6 +72,7 @@ export function isUnavailable(err: unknown): boolean {
 }
 
 export interface TransactionOptions {
+  /** Default READ COMMITTED, whatever the server's default_transaction_isolation: the stores' row-lock designs rely on it. */
   isolation?: 'read committed' | 'repeatable read' | 'serializable';
   /** Further attempts after a serialization failure or deadlock (default 8). */
   retries?: number;
@@ -86,7 +87,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export async function withTransaction<T>(pool: PgPool, fn: (client: PgClient) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
   const retries = options.retries ?? 8;
-  const begin = options.isolation ? `BEGIN ISOLATION LEVEL ${options.isolation.toUpperCase()}` : 'BEGIN';
+  const begin = `BEGIN ISOLATION LEVEL ${(options.isolation ?? 'read committed').toUpperCase()}`;
   for (let attempt = 0; ; attempt++) {
     const client = await checkout(pool);
     let broken = false;

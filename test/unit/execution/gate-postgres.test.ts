@@ -4,12 +4,12 @@
  * replica's risk state stops the other before its INTENT. (Each replica's sim broker is its own: the orders are summed.) Skipped without TRADING_MCP_TEST_DATABASE_URL.
  */
 import { spawnSync } from 'node:child_process';
-import { hostname } from 'node:os';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { getBroker } from '../../../src/broker/index.js';
 import { ToolError } from '../../../src/errors.js';
 import { getGateStore } from '../../../src/execution/gate-store.js';
+import { OWNER_HOST } from '../../../src/execution/owner-host.js';
 import type { PlaceOrderResult } from '../../../src/execution/result.js';
 import { getRiskState } from '../../../src/risk/state.js';
 import { approve, BUY_AAPL, type Harness, startHarness } from '../../support/execution-harness.js';
@@ -91,7 +91,7 @@ describe.skipIf(!PG_TEST_URL)('the execution gate on PostgreSQL, two replicas', 
     const [a] = await replicas(1);
     expect(outcome((await Promise.allSettled([a!.gate.place({ ...BUY_AAPL, client_order_id: 'seed-1' })]))[0]!)).toBe('submitted');
     await pendingIntent(db!.url, 'seed-1', 'elsewhere-1', 'another-host', deadPid());
-    await pendingIntent(db!.url, 'seed-1', 'here-1', hostname(), deadPid());
+    await pendingIntent(db!.url, 'seed-1', 'here-1', OWNER_HOST, deadPid());
     // a replica starting now reconciles at its first order: this host's dead owner only
     harnesses.push(await startHarness({ gatewayUrl: gw!.url, databaseUrl: db!.url }));
     const b = harnesses[1]!;

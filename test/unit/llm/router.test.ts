@@ -66,6 +66,20 @@ describe('router against the loopback gateway', () => {
     ]);
   });
 
+  it('a reply whose settle cannot be recorded fails closed: STORE_UNAVAILABLE, the reservation stays counted, no fail-over to another paid model', async () => {
+    const { gw, deps, llm } = await setup();
+    const ledger = await getLedger(deps);
+    // fault injection on our own ledger (not an SDK): the reply arrived, recording it fails (a busy file, a statement timeout)
+    ledger.settle = async () => {
+      throw new Error('database is locked');
+    };
+    const err = await codeOf(llm.complete({ tier: 'parse', tool: 'draft_order', messages: user('buy 1 AAPL') }));
+    expect(err.code).toBe('STORE_UNAVAILABLE');
+    expect(chatRequests(gw)).toHaveLength(1);
+    const rows = await ledger.recent(10);
+    expect(rows.map((x) => x.state)).toEqual(['reserved']);
+  });
+
   it('prices cached input and reasoning tokens (reasoning is part of completion_tokens)', async () => {
     const { gw, llm } = await setup();
     gw.when('deepseek-r1', { usage: { prompt_tokens: 2000, cached_tokens: 1000, completion_tokens: 800, reasoning_tokens: 500 } });
