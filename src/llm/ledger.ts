@@ -119,6 +119,25 @@ export interface TierModelRow {
   outputTokens: number;
 }
 
+/** A tier × model row as either store's SQL returns it (sums are null over no tokens). */
+export interface TierModelSums {
+  tier: string;
+  model: string;
+  calls: number;
+  cost_nano: number;
+  input_tokens: number | null;
+  output_tokens: number | null;
+}
+
+export const tierModelRowOf = (r: TierModelSums): TierModelRow => ({
+  tier: r.tier,
+  model: r.model,
+  calls: r.calls,
+  costUsd: r.cost_nano / 1e9,
+  inputTokens: r.input_tokens ?? 0,
+  outputTokens: r.output_tokens ?? 0,
+});
+
 /** The ledger's contract (test/unit/llm/ledger-contract.test.ts runs it on both stores). */
 export interface BudgetLedger {
   readonly backend: 'sqlite' | 'postgres';

@@ -36,6 +36,8 @@ import {
   type ReserveDecision,
   type SettleInput,
   type TierModelRow,
+  type TierModelSums,
+  tierModelRowOf,
 } from '../ledger.js';
 
 type Db = PgPool | PgClient;
@@ -236,7 +238,7 @@ export class PgLedger implements BudgetLedger {
   }
 
   async groupByTierModel(period: { month: string }): Promise<TierModelRow[]> {
-    const rows = await query<{ tier: string; model: string; calls: number; cost_nano: number; input_tokens: number; output_tokens: number }>(
+    const rows = await query<TierModelSums>(
       this.pool,
       `SELECT tier, COALESCE(model_served, model_requested) AS model, COUNT(DISTINCT call_id)::int AS calls,
          SUM(CASE WHEN state = 'reserved' THEN reserved_nano ELSE cost_nano END) AS cost_nano,
@@ -244,14 +246,7 @@ export class PgLedger implements BudgetLedger {
        FROM llm_calls WHERE month = $1 GROUP BY tier, COALESCE(model_served, model_requested) ORDER BY tier, model`,
       [period.month],
     );
-    return rows.map((r) => ({
-      tier: r.tier,
-      model: r.model,
-      calls: r.calls,
-      costUsd: r.cost_nano / 1e9,
-      inputTokens: r.input_tokens ?? 0,
-      outputTokens: r.output_tokens ?? 0,
-    }));
+    return rows.map(tierModelRowOf);
   }
 
   async anomalies(period: { day: string; month: string }, limit: number): Promise<{ today: number; month: number; recent: CallRow[] }> {

@@ -24,6 +24,8 @@ import {
   type ReserveDecision,
   type SettleInput,
   type TierModelRow,
+  type TierModelSums,
+  tierModelRowOf,
 } from '../ledger.js';
 
 export class SqliteLedger implements BudgetLedger {
@@ -261,21 +263,14 @@ export class SqliteLedger implements BudgetLedger {
   /** Spend per tier × model in a month (the served model where known), for /metrics. */
   async groupByTierModel(period: { month: string }): Promise<TierModelRow[]> {
     const rows = this.db
-      .prepare<[string], { tier: string; model: string; calls: number; cost_nano: number; input_tokens: number; output_tokens: number }>(
+      .prepare<[string], TierModelSums>(
         `SELECT tier, COALESCE(model_served, model_requested) AS model, COUNT(DISTINCT call_id) AS calls,
            SUM(CASE WHEN state = 'reserved' THEN reserved_nano ELSE cost_nano END) AS cost_nano,
            SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens
          FROM calls WHERE month = ? GROUP BY tier, COALESCE(model_served, model_requested) ORDER BY tier, model`,
       )
       .all(period.month);
-    return rows.map((r) => ({
-      tier: r.tier,
-      model: r.model,
-      calls: r.calls,
-      costUsd: r.cost_nano / 1e9,
-      inputTokens: r.input_tokens ?? 0,
-      outputTokens: r.output_tokens ?? 0,
-    }));
+    return rows.map(tierModelRowOf);
   }
 
   /** Replies flagged as usage anomalies: how many today and this month, and the latest few of the month. */
