@@ -13,9 +13,11 @@
  * - owners: a claim, an INTENT and a close lock carry the owner's host beside its pid; a pid is only
  *   judged dead on that host (ownerOnThisHost), so no replica takes over or reconciles another host's.
  * A refusal throws inside the transaction, which rolls back: no slot used, no ticket spent.
+ * A database lost mid-run: every statement, in a transaction or not, throws STORE_UNAVAILABLE (fail closed).
  */
 import type pg from 'pg';
 import { ToolError } from '../../errors.js';
+import { queryResult } from '../../store/postgres/pool.js';
 import { OWNER_HOST } from '../owner-host.js';
 import type { ClaimRules, SubmittedOrder } from '../../risk/state.js';
 import type { ClaimResult, GateStore, JournalStatus } from '../gate-store.js';
@@ -34,7 +36,7 @@ import {
 type Client = pg.PoolClient;
 /** Run `fn` in one transaction (BEGIN … COMMIT, ROLLBACK on a throw). */
 export type RunTransaction = <T>(fn: (client: Client) => Promise<T>) => Promise<T>;
-type Querier = Pick<pg.Pool | pg.PoolClient, 'query'>;
+type Querier = { query(sql: string, params?: unknown[]): Promise<pg.QueryResult> };
 
 /** The owner host written beside every owner pid. */
 const HOST = OWNER_HOST;
@@ -173,11 +175,16 @@ const json = (v: unknown) => (v === null || v === undefined ? null : JSON.string
 export class PgGateStore implements GateStore {
   readonly backend = 'postgres' as const;
 
+  /** Statements outside a transaction: a lost database is STORE_UNAVAILABLE, like inside one. */
+  private readonly pool: Querier;
+
   constructor(
-    private readonly pool: pg.Pool,
+    pool: pg.Pool,
     private readonly tx: RunTransaction,
     private readonly where = 'gate_journal',
-  ) {}
+  ) {
+    this.pool = { query: (sql, params) => queryResult(pool, sql, params) };
+  }
 
   getOrder(id: string): Promise<OrderRow | null> {
     return readOrder(this.pool, id);

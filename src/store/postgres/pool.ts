@@ -119,13 +119,31 @@ export async function checkout(pool: PgPool): Promise<PgClient> {
   }
 }
 
-/** One statement outside a transaction; a lost database becomes STORE_UNAVAILABLE. */
-export async function query<R extends pg.QueryResultRow = pg.QueryResultRow>(pool: PgPool, sql: string, params: unknown[] = []): Promise<R[]> {
+/**
+ * One statement outside a transaction, on a connection of its own checkout: a database that cannot be
+ * reached (whatever the error says: refused, "not currently accepting connections", a timeout) or that
+ * drops the connection mid-statement becomes STORE_UNAVAILABLE.
+ */
+export async function queryResult<R extends pg.QueryResultRow = pg.QueryResultRow>(
+  pool: PgPool,
+  sql: string,
+  params: unknown[] = [],
+): Promise<pg.QueryResult<R>> {
+  const client = await checkout(pool);
+  let broken = false;
   try {
-    return (await pool.query<R>(sql, params)).rows;
+    return await client.query<R>(sql, params);
   } catch (err) {
-    throw isUnavailable(err) ? unavailable(err) : err;
+    broken = isUnavailable(err);
+    throw broken ? unavailable(err) : err;
+  } finally {
+    client.release(broken);
   }
+}
+
+/** The rows of one statement outside a transaction (queryResult). */
+export async function query<R extends pg.QueryResultRow = pg.QueryResultRow>(pool: PgPool, sql: string, params: unknown[] = []): Promise<R[]> {
+  return (await queryResult<R>(pool, sql, params)).rows;
 }
 
 export function unavailable(err: unknown): ToolError {

@@ -3,9 +3,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadComponentMigrations, migrate, schemaVersions, type ComponentMigrations } from '../../../src/store/postgres/migrations.js';
-import { createPool, withTransaction, type PgPool } from '../../../src/store/postgres/pool.js';
+import { createPool, query, withTransaction, type PgPool } from '../../../src/store/postgres/pool.js';
 import { openPostgres } from '../../../src/store/postgres/index.js';
 import { redactUrl } from '../../../src/store/postgres/url.js';
+import { loseDatabase, restoreDatabase } from '../../support/pg-admin.js';
 import { freshDatabase, PG_TEST_URL, type FreshDatabase } from '../../support/postgres.js';
 
 describe('database URLs in logs', () => {
@@ -41,6 +42,22 @@ describe.skipIf(!PG_TEST_URL)('PostgreSQL foundation', () => {
   afterAll(async () => {
     await pool?.end();
     await db?.drop();
+  });
+
+  it('a statement on a database that refuses connections is STORE_UNAVAILABLE; the same pool works once it is back', async () => {
+    const lostDb = await freshDatabase('lost');
+    const lostPool = createPool(lostDb.url, { onIdleError: () => undefined });
+    try {
+      expect(await query(lostPool, 'SELECT 1 AS one')).toEqual([{ one: 1 }]);
+      await loseDatabase(lostDb.name); // "database … is not currently accepting connections" (SQLSTATE 55000) on reconnect
+      const err = await query(lostPool, 'SELECT 1 AS one').catch((e) => e);
+      expect(err.code).toBe('STORE_UNAVAILABLE');
+      await restoreDatabase(lostDb.name);
+      expect(await query(lostPool, 'SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    } finally {
+      await lostPool.end();
+      await lostDb.drop();
+    }
   });
 
   it('migrates once when several replicas start at once, and again only for new versions', async () => {
