@@ -56,7 +56,17 @@ describe.skipIf(!PG_TEST_URL)('a fleet of three replicas on one PostgreSQL', () 
     const calls = fleet.replicas.flatMap((r) =>
       Array.from({ length: 8 }, (_, i) => callTool(r.client, 'draft_order', { intent: `buy ${i + 1} AAPL at market, day order` }, { timeout: 120_000 })),
     );
-    const results = await Promise.all(calls);
+    // what the shared ledger counts (settled + reserved) sampled while the calls run
+    let running = true;
+    let peakNano = 0;
+    const sampler = (async () => {
+      while (running) {
+        const [row] = await sql<{ n: number }>(db.url, "SELECT COALESCE(MAX(committed_nano), 0)::float8 AS n FROM llm_totals WHERE period LIKE 'day:%'");
+        peakNano = Math.max(peakNano, row!.n);
+      }
+    })();
+    const results = await Promise.all(calls).finally(() => (running = false));
+    await sampler;
     const ok = results.filter((r) => !r.isError);
     const codes = new Set(results.filter((r) => r.isError).map(errorCode));
     expect(ok.length).toBeGreaterThanOrEqual(1);
@@ -68,6 +78,8 @@ describe.skipIf(!PG_TEST_URL)('a fleet of three replicas on one PostgreSQL', () 
     expect(billed).toBeLessThanOrEqual(budget + 1e-12);
     const [day] = await sql<{ committed_nano: number }>(db.url, "SELECT committed_nano::float8 AS committed_nano FROM llm_totals WHERE period LIKE 'day:%'");
     expect(day!.committed_nano).toBeLessThanOrEqual(budget * 1e9);
+    expect(peakNano).toBeLessThanOrEqual(budget * 1e9);
+    expect(peakNano).toBeGreaterThan(billed * 1e9); // reservations were counted beside what was spent
     const [calls_] = await sql<{ cost: number; open: number; pids: number }>(
       db.url,
       "SELECT COALESCE(SUM(cost_nano), 0)::float8 AS cost, COUNT(*) FILTER (WHERE state = 'reserved')::int AS open, COUNT(DISTINCT pid)::int AS pids FROM llm_calls",

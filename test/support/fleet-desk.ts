@@ -37,6 +37,9 @@ export function deskEnv(alpaca: FakeAlpaca, gw: FakeGateway, extra: Record<strin
     LLM_GATEWAY_BASE_URL: gw.url,
     LLM_GATEWAY_API_KEY: 'test-key',
     TRADING_MCP_LOG_LEVEL: 'warn',
+    // budgets no order test reaches (the budget test sets its own daily one)
+    TRADING_MCP_DAILY_BUDGET_USD: '100',
+    TRADING_MCP_CRITICAL_DAILY_BUDGET_USD: '100',
     ...extra,
   };
 }
