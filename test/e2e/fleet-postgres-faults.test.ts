@@ -70,29 +70,34 @@ describe.skipIf(!PG_TEST_URL)('faults under a fleet on one PostgreSQL', () => {
     await db.drop();
   });
 
-  it('kill -9 of the replica holding an INTENT: the survivors reconcile it once, nothing is sent twice', async () => {
-    // a long broker timeout: the holder is still waiting for its answer when it is killed
-    const fleet = await fleetOf(KINDS, { TRADING_MCP_ALPACA_TIMEOUT_MS: '60000' });
-    const [holder, ...survivors] = fleet.replicas as [Replica, Replica, Replica];
-    const cid = 'fleet-kill9-1';
-    await intentInFlight(holder, cid);
-    await holder.kill();
-    expect((await journalOf(cid)).map((e) => e.type)).toEqual(['INTENT']);
-    // the agent retries on both survivors at once: each finds the dead owner's INTENT and settles it with the broker
-    const retried = await Promise.all(survivors.map((r) => callTool(r.client, 'place_order', marketOrder(cid), LONG)));
-    for (const r of retried) {
-      expect(statusOf(r), JSON.stringify(r.structuredContent)).toBe('duplicate');
-      expect(duplicateOf(r)?.status).toBe('submitted');
-    }
-    const journal = await journalOf(cid);
-    expect(journal.map((e) => e.type)).toEqual(['INTENT', 'OUTCOME']);
-    expect(journal[1]!.message).toContain('reconciled');
-    expect(postsOf(cid)).toHaveLength(1);
-    expect(lookupsOf(cid)).toBeGreaterThanOrEqual(1);
-    expect(lookupsOf(cid)).toBeLessThanOrEqual(survivors.length);
-    const [row] = await sql<{ state: string }>(db.url, 'SELECT state FROM gate_orders WHERE client_order_id = $1', [cid]);
-    expect(row!.state).toBe('submitted');
-  }, 300_000);
+  it.each([0, 2])(
+    'kill -9 of the replica holding an INTENT (replica %i): the survivors reconcile it once, nothing is sent twice',
+    async (held) => {
+      // a long broker timeout: the holder is still waiting for its answer when it is killed
+      const fleet = await fleetOf(KINDS, { TRADING_MCP_ALPACA_TIMEOUT_MS: '60000' });
+      const holder = fleet.replicas[held]!;
+      const survivors = fleet.replicas.filter((r) => r !== holder);
+      const cid = `fleet-kill9-${holder.kind}`;
+      await intentInFlight(holder, cid);
+      await holder.kill();
+      expect((await journalOf(cid)).map((e) => e.type)).toEqual(['INTENT']);
+      // the agent retries on both survivors at once: each finds the dead owner's INTENT and settles it with the broker
+      const retried = await Promise.all(survivors.map((r) => callTool(r.client, 'place_order', marketOrder(cid), LONG)));
+      for (const r of retried) {
+        expect(statusOf(r), JSON.stringify(r.structuredContent)).toBe('duplicate');
+        expect(duplicateOf(r)?.status).toBe('submitted');
+      }
+      const journal = await journalOf(cid);
+      expect(journal.map((e) => e.type)).toEqual(['INTENT', 'OUTCOME']);
+      expect(journal[1]!.message).toContain('reconciled');
+      expect(postsOf(cid)).toHaveLength(1);
+      expect(lookupsOf(cid)).toBeGreaterThanOrEqual(1);
+      expect(lookupsOf(cid)).toBeLessThanOrEqual(survivors.length);
+      const [row] = await sql<{ state: string }>(db.url, 'SELECT state FROM gate_orders WHERE client_order_id = $1', [cid]);
+      expect(row!.state).toBe('submitted');
+    },
+    300_000,
+  );
 
   it('kill -9 of the holder, then two replicas start at once: one of them reconciles it at start-up, once', async () => {
     const fleet = await fleetOf(['stdio'], { TRADING_MCP_ALPACA_TIMEOUT_MS: '60000' });
