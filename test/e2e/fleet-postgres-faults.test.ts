@@ -19,6 +19,8 @@ import { loseDatabase, restoreDatabase, sql } from '../support/pg-admin.js';
 import { freshDatabase, PG_TEST_URL, type FreshDatabase } from '../support/postgres.js';
 
 const KINDS = ['stdio', 'stdio', 'http'] as const;
+/** Starting, closing and dropping under a loaded machine. */
+const HOOK_MS = 120_000;
 const LONG = { timeout: 120_000 };
 let alpaca: FakeAlpaca;
 let gw: FakeGateway;
@@ -55,20 +57,20 @@ describe.skipIf(!PG_TEST_URL)('faults under a fleet on one PostgreSQL', () => {
   beforeAll(async () => {
     alpaca = await startFakeAlpaca();
     gw = await startFakeGateway();
-  });
+  }, HOOK_MS);
   afterAll(async () => {
     await alpaca?.close();
     await gw?.close();
-  });
+  }, HOOK_MS);
   beforeEach(async () => {
     db = await freshDatabase('fleetf');
     gw.resetBehaviours();
     gw.script((req) => (req.path.endsWith('/chat/completions') ? { content: approve(req) } : undefined));
-  });
+  }, HOOK_MS);
   afterEach(async () => {
     for (const f of fleets.splice(0)) await f.close();
     await db.drop();
-  });
+  }, HOOK_MS);
 
   it.each([0, 2])(
     'kill -9 of the replica holding an INTENT (replica %i): the survivors reconcile it once, nothing is sent twice',

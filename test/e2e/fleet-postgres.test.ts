@@ -16,6 +16,8 @@ import { sql } from '../support/pg-admin.js';
 import { freshDatabase, PG_TEST_URL, type FreshDatabase } from '../support/postgres.js';
 
 const KINDS = ['stdio', 'stdio', 'http'] as const;
+/** Starting, closing and dropping under a loaded machine. */
+const HOOK_MS = 120_000;
 let alpaca: FakeAlpaca;
 let gw: FakeGateway;
 let db: FreshDatabase;
@@ -30,21 +32,21 @@ describe.skipIf(!PG_TEST_URL)('a fleet of three replicas on one PostgreSQL', () 
   beforeAll(async () => {
     alpaca = await startFakeAlpaca();
     gw = await startFakeGateway();
-  });
+  }, HOOK_MS);
   afterAll(async () => {
     await alpaca?.close();
     await gw?.close();
-  });
+  }, HOOK_MS);
   beforeEach(async () => {
     db = await freshDatabase('fleet');
     gw.resetBehaviours();
     gw.requests.length = 0;
-  });
+  }, HOOK_MS);
   afterEach(async () => {
     await fleet?.close();
     fleet = null;
     await db.drop();
-  });
+  }, HOOK_MS);
 
   it('3 × 8 concurrent priced calls under a tiny daily budget never spend or reserve past it', async () => {
     // every reply bills its full max_tokens after 150 ms: the calls overlap and none is cheaper than reserved
