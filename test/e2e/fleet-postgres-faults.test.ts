@@ -118,6 +118,32 @@ describe.skipIf(!PG_TEST_URL)('faults under a fleet on one PostgreSQL', () => {
     expect(lookupsOf(cid)).toBeLessThanOrEqual(2);
   }, 300_000);
 
+  it('the database lost between the INTENT and its OUTCOME: the order is reported submitted, and settled once when it returns', async () => {
+    const fleet = await fleetOf(['stdio']);
+    const [owner] = fleet.replicas as [Replica];
+    const cid = 'fleet-lost-outcome';
+    // the broker answers (and books the order) 8 s after the POST arrives: the database goes away in between
+    alpaca.fail({ method: 'POST', path: '/v2/orders', latencyMs: 8_000 });
+    const pending = callTool(owner.client, 'place_order', marketOrder(cid), LONG);
+    await until('the INTENT committed and the POST at the broker', async () => postsOf(cid).length === 1 && (await journalOf(cid)).length === 1, 120_000);
+    await loseDatabase(db.name);
+    let result: CallToolResult;
+    try {
+      result = await pending;
+    } finally {
+      await restoreDatabase(db.name);
+    }
+    // the broker holds the order: never reported as refused, whatever the database did
+    expect(statusOf(result), JSON.stringify(result.structuredContent)).toBe('submitted');
+    expect((await journalOf(cid)).map((e) => e.type)).toEqual(['INTENT']);
+    // the agent retries on the same process: the INTENT is settled with the broker by client_order_id, nothing is re-sent
+    const retried = await callTool(owner.client, 'place_order', marketOrder(cid), LONG);
+    expect(statusOf(retried), JSON.stringify(retried.structuredContent)).toBe('duplicate');
+    expect(duplicateOf(retried)?.status).toBe('submitted');
+    expect((await journalOf(cid)).map((e) => e.type)).toEqual(['INTENT', 'OUTCOME']);
+    expect(postsOf(cid)).toHaveLength(1);
+  }, 300_000);
+
   it('the database lost mid-run: orders and paid calls fail closed with STORE_UNAVAILABLE, and the same processes recover', async () => {
     const fleet = await fleetOf(KINDS);
     const place = (r: Replica, cid: string) => callTool(r.client, 'place_order', marketOrder(cid), LONG);
