@@ -18,6 +18,9 @@ import { startHttpServer } from './http-server.js';
 
 export type ReplicaKind = 'stdio' | 'http';
 
+/** Longest wait for an HTTP replica's listening URL (a loaded machine starts slowly). */
+const START_MS = 120_000;
+
 export interface Replica {
   name: string;
   kind: ReplicaKind;
@@ -60,8 +63,19 @@ async function stdioReplica(name: string, env: Record<string, string>, profile: 
 
 async function httpReplica(name: string, env: Record<string, string>, profile: string): Promise<Replica> {
   const children: ChildProcess[] = [];
-  // the bound URL is read from the info log
-  const server = await startHttpServer(children, ['--stateless', '--profile', profile], { ...env, TRADING_MCP_LOG_LEVEL: 'info' });
+  let timer: NodeJS.Timeout | undefined;
+  const server = await Promise.race([
+    // the bound URL is read from the info log
+    startHttpServer(children, ['--stateless', '--profile', profile], { ...env, TRADING_MCP_LOG_LEVEL: 'info' }),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${name}: no listening URL within ${START_MS} ms`)), START_MS);
+    }),
+  ])
+    .catch((err: unknown) => {
+      for (const c of children) c.kill('SIGKILL'); // never leave a server behind
+      throw err;
+    })
+    .finally(() => clearTimeout(timer));
   const client = new McpClient({ name: `fleet-${name}`, version: '1' });
   await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
   const exited = exitOf(server.child);
