@@ -119,12 +119,30 @@ export async function checkout(pool: PgPool): Promise<PgClient> {
   }
 }
 
+/** A statement by its text, or a named one (prepared once per connection, then only bound and run). */
+export type Sql = string | { name: string; text: string };
+
 /** One statement outside a transaction; a lost database becomes STORE_UNAVAILABLE. */
-export async function query<R extends pg.QueryResultRow = pg.QueryResultRow>(pool: PgPool, sql: string, params: unknown[] = []): Promise<R[]> {
+export async function query<R extends pg.QueryResultRow = pg.QueryResultRow>(pool: PgPool, sql: Sql, params: unknown[] = []): Promise<R[]> {
   try {
-    return (await pool.query<R>(sql, params)).rows;
+    return (await pool.query<R>(typeof sql === 'string' ? { text: sql, values: params } : { ...sql, values: params })).rows;
   } catch (err) {
     throw isUnavailable(err) ? unavailable(err) : err;
+  }
+}
+
+/**
+ * One statement that is its own transaction (e.g. a function call), rerun after a serialization failure
+ * or a deadlock like withTransaction's body: a failed statement changed nothing.
+ */
+export async function statement<R extends pg.QueryResultRow = pg.QueryResultRow>(pool: PgPool, sql: Sql, params: unknown[], retries = 8): Promise<R[]> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await query<R>(pool, sql, params);
+    } catch (err) {
+      if (!isRetryable(err) || attempt >= retries) throw err;
+      await sleep(Math.random() * Math.min(100, 2 ** attempt * 2));
+    }
   }
 }
 
