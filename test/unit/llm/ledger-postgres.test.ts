@@ -4,6 +4,7 @@
  * where it was decided; else decide runs again on those. Here a second connection moves the totals while
  * a reservation waits for the row lock it holds, deterministically.
  */
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ToolError } from '../../../src/errors.js';
@@ -148,5 +149,57 @@ describe.skipIf(!PG_TEST_URL)('the PostgreSQL ledger: decided without the lock, 
     const settled = (await ledgers[0]!.recent(50)).filter((x) => x.state === 'settled');
     expect(settled).toHaveLength(10);
     expect((await ledgers[0]!.view()).dayCommittedNano).toBe(settled.reduce((sum, x) => sum + x.cost_nano, 0));
+  });
+
+  /** A TCP relay to the test cluster that can be cut (every connection dropped, new ones refused) and restored on the same port. */
+  async function relay(): Promise<{ url: string; cut: () => Promise<void>; restore: () => Promise<void> }> {
+    const target = new URL(db.url);
+    const sockets = new Set<Socket>();
+    let server: Server | null = null;
+    const listen = (port: number) =>
+      new Promise<number>((res) => {
+        const srv = createServer((client) => {
+          const upstream = connect(Number(target.port), target.hostname);
+          for (const sock of [client, upstream]) {
+            sockets.add(sock);
+            sock.on('error', () => undefined);
+            sock.on('close', () => sockets.delete(sock));
+          }
+          client.pipe(upstream).pipe(client);
+        });
+        server = srv;
+        srv.listen(port, '127.0.0.1', () => res((srv.address() as { port: number }).port));
+      });
+    const port = await listen(0);
+    const url = new URL(db.url);
+    url.port = String(port);
+    const cut = async () => {
+      for (const sock of sockets) sock.destroy();
+      await new Promise<void>((res) => (server ? server.close(() => res()) : res()));
+      server = null;
+    };
+    return { url: url.toString(), cut, restore: async () => void (await listen(port)) };
+  }
+
+  it('a database lost mid-run: reserve, settle and release fail closed with STORE_UNAVAILABLE, and work again once it is back', async () => {
+    const r = await relay();
+    const lossy = await openPostgres(r.url, { max: 2, connectTimeoutMs: 1_000 });
+    try {
+      const ledger = await PgLedger.open(lossy.pool, { dailyNano: 1_000, monthlyNano: 100_000 });
+      const grant = () => ({ model: 'm', reserveNano: 100, step: 0, route: 'primary' });
+      const held = await ledger.reserve(meta('before'), grant);
+      await r.cut();
+      await expect(ledger.reserve(meta('lost'), grant)).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+      await expect(ledger.settle(held.rowId, usage(50))).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+      await expect(ledger.release(held.rowId, { outcome: 'timeout', latencyMs: 1 })).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+      await r.restore();
+      expect((await ledger.settle(held.rowId, usage(50))).dayCommittedNano).toBe(50);
+      const after = await ledger.reserve(meta('after'), grant);
+      expect(after.rowId).toBeGreaterThan(held.rowId);
+      expect(await ledger.rowsForCall('lost')).toEqual([]);
+    } finally {
+      await r.cut();
+      await lossy.pool.end();
+    }
   });
 });
