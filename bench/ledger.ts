@@ -6,7 +6,7 @@
  * `.ci/postgres.sh start` (loopback; that cluster runs with fsync off, like the SQLite ledger's
  * synchronous=NORMAL it commits without waiting for the disk), else it is skipped and says so.
  */
-import { execFileSync, fork } from 'node:child_process';
+import { type ChildProcess, execFileSync, fork } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -41,48 +41,62 @@ async function openLedger(backend: Backend, where: string): Promise<{ ledger: Bu
   return { ledger, end: () => pool.end() };
 }
 
-/** One process's share: reserve + settle, timed each. */
+/** One reserve + one settle (the timed operation). */
+async function op(ledger: BudgetLedger, callId: string): Promise<void> {
+  const r = await ledger.reserve({ callId, attempt: 1, tool: 'bench', tier: 'parse' }, () => ({
+    model: 'bench-model',
+    reserveNano: 1_000,
+    step: 0,
+    route: 'primary',
+  }));
+  await ledger.settle(r.rowId, {
+    modelServed: 'bench-model',
+    inputTokens: 1,
+    cachedInputTokens: 0,
+    outputTokens: 1,
+    reasoningTokens: 0,
+    costNano: 500,
+    latencyMs: 1,
+    outcome: 'ok',
+  });
+}
+
+/**
+ * One process's share, timed each. The process start, the connection and a first untimed op (statement
+ * preparation, period rows) happen before the parent's `go`, which it sends once every child is ready:
+ * the timed ops of all processes overlap, and none of them pays for another process being spawned.
+ */
 async function child(backend: Backend, where: string, n: number): Promise<void> {
   const { ledger, end } = await openLedger(backend, where);
+  await op(ledger, `w${process.pid}`);
+  const go = new Promise<void>((res) => process.once('message', () => res()));
+  process.send?.('ready');
+  await go;
   const samples: number[] = [];
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {
     const a = performance.now();
-    const r = await ledger.reserve({ callId: `b${process.pid}-${i}`, attempt: 1, tool: 'bench', tier: 'parse' }, () => ({
-      model: 'bench-model',
-      reserveNano: 1_000,
-      step: 0,
-      route: 'primary',
-    }));
-    await ledger.settle(r.rowId, {
-      modelServed: 'bench-model',
-      inputTokens: 1,
-      cachedInputTokens: 0,
-      outputTokens: 1,
-      reasoningTokens: 0,
-      costNano: 500,
-      latencyMs: 1,
-      outcome: 'ok',
-    });
+    await op(ledger, `b${process.pid}-${i}`);
     samples.push(performance.now() - a);
   }
   process.send?.({ samples, ms: performance.now() - t0 } satisfies ChildResult);
   await end();
 }
 
-function runProcesses(backend: Backend, where: string, procs: number): Promise<ChildResult[]> {
+async function runProcesses(backend: Backend, where: string, procs: number): Promise<ChildResult[]> {
   const self = fileURLToPath(import.meta.url);
-  return Promise.all(
-    Array.from(
-      { length: procs },
-      () =>
-        new Promise<ChildResult>((res, rej) => {
-          const c = fork(self, ['child', backend, where, String(OPS_PER_PROCESS)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-          c.once('message', (m) => res(m as ChildResult));
-          c.once('exit', (code) => (code ? rej(new Error(`ledger bench child exited ${code}`)) : undefined));
-        }),
-    ),
+  const children = Array.from({ length: procs }, () =>
+    fork(self, ['child', backend, where, String(OPS_PER_PROCESS)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }),
   );
+  const exited = (c: ChildProcess) =>
+    new Promise<never>((_, rej) => c.once('exit', (code) => (code ? rej(new Error(`ledger bench child exited ${code}`)) : undefined)));
+  const message = (c: ChildProcess) => new Promise<unknown>((res) => c.once('message', res));
+  // every child's exit is watched from the start (a failure while the others wait fails the run)
+  const failed = Promise.race(children.map(exited));
+  await Promise.race([Promise.all(children.map(message)), failed]);
+  const results = Promise.all(children.map((c) => message(c) as Promise<ChildResult>));
+  for (const c of children) c.send('go');
+  return Promise.race([results, failed]);
 }
 
 /** A database of its own for this run on the test cluster (dropped after). */

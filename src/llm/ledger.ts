@@ -145,8 +145,12 @@ export interface BudgetLedger {
   readonly where: string;
   view(): Promise<LedgerView>;
   /**
-   * One transaction: `decide` sees the current totals (all processes) and returns the model and the
-   * amount to reserve, or throws (e.g. ToolError BUDGET_EXHAUSTED); nothing is written when it throws.
+   * `decide` sees the totals (all processes) and returns the model and the amount to reserve, or throws
+   * (e.g. ToolError BUDGET_EXHAUSTED); nothing is written when it throws. The reservation is committed
+   * against totals at which that decision holds: SQLite decides inside the write transaction; PostgreSQL
+   * may call decide more than once (ledger/postgres.ts), so it must be safe to call again, and a function of the view that
+   * depends on the totals only through the step, whether its amount fits each budget, and the critical
+   * confirmations (ledger/bounds.ts), as the router's and the embedding path's do.
    */
   reserve(meta: CallMeta, decide: (view: LedgerView) => ReserveDecision): Promise<Reservation>;
   /** Replace the reservation by the reported cost (in the periods the reservation was made in); a second settle changes nothing. */

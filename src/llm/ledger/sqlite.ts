@@ -1,6 +1,9 @@
 /**
- * The ledger on SQLite: `<dataDir>/llm-ledger.sqlite` (WAL, busy_timeout, synchronous=NORMAL). A reservation
- * is one BEGIN IMMEDIATE transaction; several server processes on one data dir serialize on that write lock.
+ * The ledger on SQLite: `<dataDir>/llm-ledger.sqlite` (WAL, synchronous=NORMAL). A reservation is one BEGIN
+ * IMMEDIATE transaction; several server processes on one data dir serialize on that write lock. The
+ * connection's busy_timeout is 0: a write that finds the lock taken is retried after a jittered sleep of
+ * well under a millisecond (store/sqlite-busy.ts), not SQLite's busy handler, whose sleeps grow to 100 ms
+ * while each transaction holds the lock for a fraction of one.
  *
  * synchronous=NORMAL, not FULL, on purpose: in WAL mode a commit survives kill -9 and is seen by every process
  * at once (shared page cache); only an OS crash or power loss can drop the last commits. FULL adds an fsync to
@@ -9,6 +12,7 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { openSqliteWith } from '../../store/sqlite.js';
+import { retryBusy, retryBusySync } from '../../store/sqlite-busy.js';
 import { budgetView, periodKeys, type LedgerView } from '../budget.js';
 import {
   ABANDON_AFTER_MS,
@@ -45,24 +49,8 @@ export class SqliteLedger implements BudgetLedger {
     synchronous: 'FULL' | 'NORMAL' = 'NORMAL',
   ) {
     this.path = join(dataDir, LEDGER_FILE);
-    this.db = openSqliteWith(Database, this.path, { synchronous });
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS totals (period TEXT PRIMARY KEY, committed_nano INTEGER NOT NULL);
-      CREATE TABLE IF NOT EXISTS calls (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        call_id TEXT NOT NULL, attempt INTEGER NOT NULL, at TEXT NOT NULL, at_ms INTEGER NOT NULL,
-        day TEXT NOT NULL, month TEXT NOT NULL, tool TEXT NOT NULL, tier TEXT NOT NULL,
-        model_requested TEXT NOT NULL, model_served TEXT, route TEXT NOT NULL, downgrade_step INTEGER NOT NULL,
-        state TEXT NOT NULL, reserved_nano INTEGER NOT NULL, cost_nano INTEGER NOT NULL DEFAULT 0,
-        input_tokens INTEGER NOT NULL DEFAULT 0, cached_tokens INTEGER NOT NULL DEFAULT 0,
-        output_tokens INTEGER NOT NULL DEFAULT 0, reasoning_tokens INTEGER NOT NULL DEFAULT 0,
-        latency_ms INTEGER, outcome TEXT NOT NULL, error TEXT, pid INTEGER NOT NULL, usage_anomaly TEXT
-      );
-      -- one index for every call: each one is another page written per reserve/settle (reports filter by month, then day)
-      CREATE INDEX IF NOT EXISTS calls_month ON calls(month);
-      -- partial: written only for critical rows, so cheap calls pay nothing for the hourly confirmation count
-      CREATE INDEX IF NOT EXISTS calls_critical_at ON calls(at_ms) WHERE tier = 'critical';
-    `);
+    this.db = openSqliteWith(Database, this.path, { synchronous, busyTimeoutMs: 0 });
+    this.createTables();
     this.addColumnIfMissing('usage_anomaly', 'TEXT');
     this.addColumnIfMissing('provider', "TEXT NOT NULL DEFAULT 'gateway'");
     this.stmts = {
@@ -91,17 +79,42 @@ export class SqliteLedger implements BudgetLedger {
         `UPDATE calls SET state = 'abandoned', cost_nano = reserved_nano, outcome = 'abandoned' WHERE state = 'reserved' AND at_ms < ?`,
       ),
     };
-    this.db.transaction(() => this.stmts.abandon.run(this.now().getTime() - ABANDON_AFTER_MS)).immediate();
+    retryBusySync(() => this.db.transaction(() => this.stmts.abandon.run(this.now().getTime() - ABANDON_AFTER_MS)).immediate());
+  }
+
+  /** The schema (idempotent; several processes may open the file at once, and busy_timeout is 0: retried here). */
+  private createTables(): void {
+    retryBusySync(() =>
+      this.db.exec(`
+      CREATE TABLE IF NOT EXISTS totals (period TEXT PRIMARY KEY, committed_nano INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS calls (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        call_id TEXT NOT NULL, attempt INTEGER NOT NULL, at TEXT NOT NULL, at_ms INTEGER NOT NULL,
+        day TEXT NOT NULL, month TEXT NOT NULL, tool TEXT NOT NULL, tier TEXT NOT NULL,
+        model_requested TEXT NOT NULL, model_served TEXT, route TEXT NOT NULL, downgrade_step INTEGER NOT NULL,
+        state TEXT NOT NULL, reserved_nano INTEGER NOT NULL, cost_nano INTEGER NOT NULL DEFAULT 0,
+        input_tokens INTEGER NOT NULL DEFAULT 0, cached_tokens INTEGER NOT NULL DEFAULT 0,
+        output_tokens INTEGER NOT NULL DEFAULT 0, reasoning_tokens INTEGER NOT NULL DEFAULT 0,
+        latency_ms INTEGER, outcome TEXT NOT NULL, error TEXT, pid INTEGER NOT NULL, usage_anomaly TEXT
+      );
+      -- one index for every call: each one is another page written per reserve/settle (reports filter by month, then day)
+      CREATE INDEX IF NOT EXISTS calls_month ON calls(month);
+      -- partial: written only for critical rows, so cheap calls pay nothing for the hourly confirmation count
+      CREATE INDEX IF NOT EXISTS calls_critical_at ON calls(at_ms) WHERE tier = 'critical';
+    `),
+    );
   }
 
   /** A ledger written by an older version lacks the column: add it once, under the write lock (several processes may open it). */
   private addColumnIfMissing(name: string, type: string): void {
-    this.db
-      .transaction(() => {
-        const cols = this.db.prepare<[], { name: string }>('PRAGMA table_info(calls)').all();
-        if (!cols.some((c) => c.name === name)) this.db.exec(`ALTER TABLE calls ADD COLUMN ${name} ${type}`);
-      })
-      .immediate();
+    retryBusySync(() =>
+      this.db
+        .transaction(() => {
+          const cols = this.db.prepare<[], { name: string }>('PRAGMA table_info(calls)').all();
+          if (!cols.some((c) => c.name === name)) this.db.exec(`ALTER TABLE calls ADD COLUMN ${name} ${type}`);
+        })
+        .immediate(),
+    );
   }
 
   private viewAt(now: Date): LedgerView {
@@ -129,7 +142,7 @@ export class SqliteLedger implements BudgetLedger {
   }
 
   async view(): Promise<LedgerView> {
-    return this.viewAt(this.now());
+    return retryBusy(() => this.viewAt(this.now()));
   }
 
   /** Move the committed totals of a row's periods: the shared day and month, and the critical day for critical rows. */
@@ -171,58 +184,56 @@ export class SqliteLedger implements BudgetLedger {
       this.bumpTotals({ day: view.day, month: view.month, tier: meta.tier }, decision.reserveNano);
       return { rowId: Number(info.lastInsertRowid), decision, view };
     });
-    return run.immediate();
+    return retryBusy(() => run.immediate());
   }
 
   /** Replace the reservation by the reported cost (in the periods the reservation was made in). */
   async settle(rowId: number, s: SettleInput): Promise<LedgerView> {
-    return this.db
-      .transaction(() => {
-        const row = this.stmts.row.get(rowId);
-        if (!row || row.state !== 'reserved') return this.viewAt(this.now());
-        this.stmts.settle.run({
-          id: rowId,
-          model_served: s.modelServed,
-          cost_nano: s.costNano,
-          input_tokens: s.inputTokens,
-          cached_tokens: s.cachedInputTokens,
-          output_tokens: s.outputTokens,
-          reasoning_tokens: s.reasoningTokens,
-          latency_ms: Math.round(s.latencyMs),
-          outcome: s.outcome,
-          error: s.error ?? null,
-          usage_anomaly: s.usageAnomaly ?? null,
-        });
-        const delta = s.costNano - row.reserved_nano;
-        if (delta !== 0) this.bumpTotals(row, delta);
-        return this.viewAt(this.now());
-      })
-      .immediate();
+    const run = this.db.transaction(() => {
+      const row = this.stmts.row.get(rowId);
+      if (!row || row.state !== 'reserved') return this.viewAt(this.now());
+      this.stmts.settle.run({
+        id: rowId,
+        model_served: s.modelServed,
+        cost_nano: s.costNano,
+        input_tokens: s.inputTokens,
+        cached_tokens: s.cachedInputTokens,
+        output_tokens: s.outputTokens,
+        reasoning_tokens: s.reasoningTokens,
+        latency_ms: Math.round(s.latencyMs),
+        outcome: s.outcome,
+        error: s.error ?? null,
+        usage_anomaly: s.usageAnomaly ?? null,
+      });
+      const delta = s.costNano - row.reserved_nano;
+      if (delta !== 0) this.bumpTotals(row, delta);
+      return this.viewAt(this.now());
+    });
+    return retryBusy(() => run.immediate());
   }
 
   /** The call failed without a billable reply: give the reservation back. */
   async release(rowId: number, r: { outcome: string; error?: string; latencyMs: number; modelServed?: string }): Promise<void> {
-    this.db
-      .transaction(() => {
-        const row = this.stmts.row.get(rowId);
-        if (!row || row.state !== 'reserved') return;
-        this.stmts.release.run({
-          id: rowId,
-          model_served: r.modelServed ?? null,
-          latency_ms: Math.round(r.latencyMs),
-          outcome: r.outcome,
-          error: r.error ?? null,
-        });
-        this.bumpTotals(row, -row.reserved_nano);
-      })
-      .immediate();
+    const run = this.db.transaction(() => {
+      const row = this.stmts.row.get(rowId);
+      if (!row || row.state !== 'reserved') return;
+      this.stmts.release.run({
+        id: rowId,
+        model_served: r.modelServed ?? null,
+        latency_ms: Math.round(r.latencyMs),
+        outcome: r.outcome,
+        error: r.error ?? null,
+      });
+      this.bumpTotals(row, -row.reserved_nano);
+    });
+    await retryBusy(() => run.immediate());
   }
 
   /** A call refused before anything was sent (budget, unknown price, open circuits): recorded, costs nothing. */
   async refuse(meta: CallMeta, r: { modelRequested: string; outcome: string; error: string; step: number }): Promise<void> {
     const now = this.now();
     const { day, month } = periodKeys(now);
-    this.stmts.insert.run({
+    const row = {
       call_id: meta.callId,
       attempt: meta.attempt,
       at: now.toISOString(),
@@ -241,7 +252,8 @@ export class SqliteLedger implements BudgetLedger {
       error: r.error,
       pid: process.pid,
       provider: 'gateway',
-    });
+    };
+    await retryBusy(() => this.stmts.insert.run(row));
   }
 
   /** Spend per tier / model / tool in a period ('day' or 'month' key). Open reservations count at their reserved amount. */

@@ -119,20 +119,19 @@ export async function checkout(pool: PgPool): Promise<PgClient> {
   }
 }
 
+/** A statement by its text, or a named one (prepared once per connection, then only bound and run). */
+export type Sql = string | { name: string; text: string };
+
 /**
  * One statement outside a transaction, on a connection of its own checkout: a database that cannot be
  * reached (whatever the error says: refused, "not currently accepting connections", a timeout) or that
  * drops the connection mid-statement becomes STORE_UNAVAILABLE.
  */
-export async function queryResult<R extends pg.QueryResultRow = pg.QueryResultRow>(
-  pool: PgPool,
-  sql: string,
-  params: unknown[] = [],
-): Promise<pg.QueryResult<R>> {
+export async function queryResult<R extends pg.QueryResultRow = pg.QueryResultRow>(pool: PgPool, sql: Sql, params: unknown[] = []): Promise<pg.QueryResult<R>> {
   const client = await checkout(pool);
   let broken = false;
   try {
-    return await client.query<R>(sql, params);
+    return await client.query<R>(typeof sql === 'string' ? { text: sql, values: params } : { ...sql, values: params });
   } catch (err) {
     broken = isUnavailable(err);
     throw broken ? unavailable(err) : err;
@@ -142,8 +141,23 @@ export async function queryResult<R extends pg.QueryResultRow = pg.QueryResultRo
 }
 
 /** The rows of one statement outside a transaction (queryResult). */
-export async function query<R extends pg.QueryResultRow = pg.QueryResultRow>(pool: PgPool, sql: string, params: unknown[] = []): Promise<R[]> {
+export async function query<R extends pg.QueryResultRow = pg.QueryResultRow>(pool: PgPool, sql: Sql, params: unknown[] = []): Promise<R[]> {
   return (await queryResult<R>(pool, sql, params)).rows;
+}
+
+/**
+ * One statement that is its own transaction (e.g. a function call), rerun after a serialization failure
+ * or a deadlock like withTransaction's body: a failed statement changed nothing.
+ */
+export async function statement<R extends pg.QueryResultRow = pg.QueryResultRow>(pool: PgPool, sql: Sql, params: unknown[], retries = 8): Promise<R[]> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await query<R>(pool, sql, params);
+    } catch (err) {
+      if (!isRetryable(err) || attempt >= retries) throw err;
+      await sleep(Math.random() * Math.min(100, 2 ** attempt * 2));
+    }
+  }
 }
 
 export function unavailable(err: unknown): ToolError {

@@ -1,5 +1,6 @@
 /** The LLM spend ledger's schema (src/llm/ledger/postgres.ts): the same rows as the SQLite ledger. */
 import type { Migration } from '../migrations.js';
+import { LEDGER_FUNCTIONS_SQL } from '../../../llm/ledger/pg-functions.js';
 
 export const component = 'ledger';
 
@@ -24,5 +25,10 @@ export const migrations: Migration[] = [
       CREATE INDEX llm_calls_call_id ON llm_calls (call_id);
       CREATE INDEX llm_calls_critical_at ON llm_calls (at_ms) WHERE tier = 'critical';
       CREATE INDEX llm_calls_reserved_at ON llm_calls (at_ms) WHERE state = 'reserved';`,
+  },
+  {
+    version: 2,
+    name: 'one-statement reserve, settle and release (functions)',
+    sql: LEDGER_FUNCTIONS_SQL,
   },
 ];
