@@ -5,7 +5,7 @@ import { getLessonLibrary, getLessonStore, userLessonsDir } from './index.js';
 
 /** The block rules the gate enforces, and any block-bearing file that does not load (every order is refused then). */
 async function blockRulesCheck(deps: Deps): Promise<DoctorResult> {
-  const snap = (await getLessonLibrary(deps)).snapshot();
+  const snap = await (await getLessonLibrary(deps)).fresh();
   const blocking = snap.errors.filter((e) => e.blocking);
   const rules = snap.lessons.filter((l) => l.block && !l.draft).map((l) => l.id);
   const drafts = snap.lessons.filter((l) => l.draft).length;
