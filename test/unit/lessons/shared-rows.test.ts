@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { bootstrap } from '../../../src/bootstrap.js';
 import type { Deps } from '../../../src/deps.js';
+import { lessonChecks } from '../../../src/lessons/doctor.js';
 import { draftIdFor, writeLossDraft } from '../../../src/lessons/drafts.js';
 import { lessonsForOrder } from '../../../src/lessons/for-order.js';
 import { lessonFeedFor } from '../../../src/lessons/index.js';
@@ -137,6 +138,8 @@ contract('lesson rows across replicas', (backend) => {
       await c.search({ query: 'tested short strike', k: 3 });
       expect(feed.counts.fetched).toBe(before.fetched);
       expect(feed.counts.unchanged).toBeGreaterThanOrEqual(before.unchanged + 2);
+      const store = (await lessonChecks(dc)).find((c) => c.name === 'lesson store')!;
+      expect(store).toMatchObject({ status: 'ok', detail: expect.stringContaining('a cache of the shared lesson rows in postgres://') });
     },
     60_000,
   );
