@@ -139,6 +139,19 @@ class Lessons {
     return null;
   }
 
+  /** PostgreSQL: share the recorded lessons this data dir held before the rows did (a store that predates the database). */
+  private async carryOver(): Promise<void> {
+    const feed = this.feed;
+    if (!feed) return;
+    try {
+      const mine = await (await this.tableOf(this.local)).all(`source = 'recorded'`);
+      const shared = await feed.rows.carryOver(mine);
+      if (shared) this.log.info('recorded lessons of this data dir shared', { shared, held: mine.length });
+    } catch (err) {
+      this.log.warn('recorded lessons of this data dir not shared (retried at the next start)', { err: (err as Error).message });
+    }
+  }
+
   /** Embed the recorded lessons a table lacks (or holds at another text) into the offline table and a synced gateway one. */
   private async cacheRecorded(lessons: Lesson[]): Promise<void> {
     for (const slot of [this.local, this.gateway]) {
@@ -238,6 +251,7 @@ class Lessons {
 
   private async runIngestion(): Promise<void> {
     this.ingestionState = 'running';
+    await this.carryOver();
     await this.caughtUp();
     await this.syncFiles();
     this.ingestionState = 'done';

@@ -43,6 +43,10 @@ export class FileLessonRows implements LessonRows {
     return { lesson, duplicate: false };
   }
 
+  async carryOver(): Promise<number> {
+    return 0; // the LanceDB table is the row store: nothing to carry anywhere
+  }
+
   async head(): Promise<number> {
     return 0;
   }

@@ -79,6 +79,33 @@ export class PgLessonRows implements LessonRows {
     });
   }
 
+  async carryOver(lessons: readonly Lesson[]): Promise<number> {
+    if (!lessons.length) return 0;
+    const col = <K extends keyof Lesson>(k: K) => lessons.map((l) => l[k]);
+    return this.locked(async (c) => {
+      // one statement whatever the count; a row whose id or content hash is stored already is left out
+      const done = await c.query(
+        `INSERT INTO lesson_rows (id, kind, seq, title, body, prevention, severity, tags, created_ms, source, content_hash)
+         SELECT id, 'recorded', nextval('lesson_seq'), title, body, prevention, severity, ARRAY(SELECT jsonb_array_elements_text(tags)), created_ms, 'recorded', content_hash
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::bigint[], $8::text[])
+           AS t(id, title, body, prevention, severity, tags, created_ms, content_hash)
+         ORDER BY created_ms
+         ON CONFLICT DO NOTHING`,
+        [
+          col('id'),
+          col('title'),
+          col('body'),
+          col('prevention'),
+          col('severity'),
+          lessons.map((l) => JSON.stringify(l.tags)),
+          col('created'),
+          col('contentHash'),
+        ],
+      );
+      return done.rowCount ?? 0;
+    });
+  }
+
   async head(): Promise<number> {
     const rows = await query<{ head: number }>(this.pool, 'SELECT COALESCE(MAX(seq), 0) AS head FROM lesson_rows');
     return Number(rows[0]?.head ?? 0);

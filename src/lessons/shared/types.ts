@@ -35,6 +35,11 @@ export interface LessonRows {
    * (`duplicate`). Local: LanceDB is the row store (the service dedups there), so it is taken as new.
    */
   record(lesson: Lesson): Promise<{ lesson: Lesson; duplicate: boolean }>;
+  /**
+   * Share recorded lessons this replica held before the rows did (a data dir that predates the
+   * database): those whose id and content hash are both new are stored; returns how many.
+   */
+  carryOver(lessons: readonly Lesson[]): Promise<number>;
   /** The change counter: grows with every write of a row (one cheap read). */
   head(): Promise<number>;
   /** The rows written after `cursor` (a cursor of 0: all of them). */

@@ -125,6 +125,29 @@ contract('lesson rows across replicas', (backend) => {
   }, 90_000);
 
   it.skipIf(backend.name !== 'postgres')(
+    'lessons recorded in a data dir before the database was set are shared at its first start on it, once',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'tars-before-db-'));
+      dirs.push(dir);
+      const quiet = createLogger('warn', {}, () => undefined);
+      const before = bootstrap({ 'data-dir': dir }, { PATH: process.env.PATH ?? '' }, quiet);
+      const old = await (await service(before)).record(recorded);
+      await before.close();
+      const env = { PATH: process.env.PATH ?? '', TRADING_MCP_DATABASE_URL: place.databaseUrl! };
+      for (let run = 0; run < 2; run++) {
+        const after = bootstrap({ 'data-dir': dir }, env, quiet);
+        opened.push(after);
+        await (await service(after)).ingest();
+      }
+      const other = await service(replica());
+      expect(await findsSoon(other, 'gamma squeeze on the short call', old.lesson.id)).toBe(true);
+      const rows = (await lessonFeedFor(opened.at(-1)!))!.rows;
+      expect((await rows.since(0)).recorded.map((l) => l.id)).toEqual([old.lesson.id]);
+    },
+    60_000,
+  );
+
+  it.skipIf(backend.name !== 'postgres')(
     'a replica with an empty data dir rebuilds its cache from the rows; an unmoved counter costs one read',
     async () => {
       const a = await service(replica());
