@@ -125,6 +125,20 @@ contract('lesson rows across replicas', (backend) => {
   }, 90_000);
 
   it.skipIf(backend.name !== 'postgres')(
+    'the same lesson recorded at once on two replicas is recorded once',
+    async () => {
+      const [a, b] = [await service(replica()), await service(replica())];
+      await Promise.all([a.ingest(), b.ingest()]);
+      const outs = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 ? b : a).record(recorded)));
+      expect(outs.filter((o) => !o.duplicate)).toHaveLength(1);
+      expect(new Set(outs.map((o) => o.lesson.id)).size).toBe(1);
+      const rows = (await lessonFeedFor(opened[0]!))!.rows;
+      expect((await rows.since(0)).recorded).toHaveLength(1);
+    },
+    60_000,
+  );
+
+  it.skipIf(backend.name !== 'postgres')(
     'lessons recorded in a data dir before the database was set are shared at its first start on it, once',
     async () => {
       const dir = mkdtempSync(join(tmpdir(), 'tars-before-db-'));
