@@ -17,6 +17,7 @@ const BENCHES: BenchEntry[] = [
   { name: 'rss', run: async () => (await import('./rss.js')).run() },
   { name: 'lessons', run: async () => (await import('./lessons.js')).run() },
   { name: 'lessons-gate', run: async () => (await import('./lessons-gate.js')).run() },
+  { name: 'lessons-replicas', run: async () => (await import('./lessons-replicas.js')).run() },
   { name: 'council', run: async () => (await import('./council.js')).run() },
   { name: 'arena', run: async () => (await import('./arena.js')).run() },
   { name: 'otel', run: async () => (await import('./otel.js')).run() },

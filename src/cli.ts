@@ -231,7 +231,7 @@ async function forPeople(
   }
   if (command === 'lessons') {
     const { listDrafts, promoteLesson } = await import('./lessons/promote.js');
-    return { out: args[0] === 'promote' ? promoteLesson(deps, args[1]!) : listDrafts(deps), code: 0 };
+    return { out: args[0] === 'promote' ? await promoteLesson(deps, args[1]!) : await listDrafts(deps), code: 0 };
   }
   const commands = await import('./risk/commands.js');
   const out =

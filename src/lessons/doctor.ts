@@ -1,11 +1,11 @@
 /** doctor: lesson count, block rules and the user's files, embedder in use, ingestion and index state (runs a sync, as the server would). */
 import type { Deps } from '../deps.js';
 import type { DoctorCheck, DoctorResult } from '../doctor/types.js';
-import { getLessonLibrary, getLessonStore, userLessonsDir } from './index.js';
+import { getLessonLibrary, getLessonStore, lessonFeedFor, userLessonsDir } from './index.js';
 
 /** The block rules the gate enforces, and any block-bearing file that does not load (every order is refused then). */
 async function blockRulesCheck(deps: Deps): Promise<DoctorResult> {
-  const snap = (await getLessonLibrary(deps)).snapshot();
+  const snap = await (await getLessonLibrary(deps)).fresh();
   const blocking = snap.errors.filter((e) => e.blocking);
   const rules = snap.lessons.filter((l) => l.block && !l.draft).map((l) => l.id);
   const drafts = snap.lessons.filter((l) => l.draft).length;
@@ -25,6 +25,8 @@ export const lessonChecks: DoctorCheck = async (deps) => {
     ingestError = (err as Error).message;
   });
   const status = await lessons.status();
+  const feed = await lessonFeedFor(deps);
+  const cacheOf = feed ? ` (a cache of the shared lesson rows in ${feed.rows.where})` : '';
   const preferred = `${status.preferred.name}@${status.preferred.version}`;
   const active = status.tables.some((t) => t.name === status.preferredTable);
   return [
@@ -46,7 +48,7 @@ export const lessonChecks: DoctorCheck = async (deps) => {
       status: ingestError ? 'fail' : 'ok',
       detail: ingestError
         ? `ingestion failed: ${ingestError}`
-        : `${status.dbPath}: ` +
+        : `${status.dbPath}${cacheOf}: ` +
           status.tables
             .map(
               (t) =>

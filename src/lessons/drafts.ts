@@ -5,6 +5,8 @@
  * facts section ours. Exactly one draft per round trip id, across calls, restarts and processes:
  * a claim file under `lessons/.drafts/` is created exclusively before anything is asked or
  * written, and stays after the draft is written (a person deleting a draft does not bring it back).
+ * With TRADING_MCP_DATABASE_URL the draft and its claim are rows of the shared database instead
+ * (shared/postgres.ts): one draft per round trip across replicas, seen by every replica's searches.
  * Drafts are searchable only with include_drafts and never reach the gate until a person runs
  * `tars-trading-mcp lessons promote ID` (promote.ts).
  *
@@ -15,8 +17,6 @@
  *   r.status // 'written' (then 'exists' for the same roundTripId)
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
@@ -25,7 +25,7 @@ import type { CallReceipt } from '../llm/types.js';
 import { OCC_SYMBOL, parseOcc } from '../orders/order.js';
 import { parseLessonFile, STRATEGY_ID } from './corpus.js';
 import { draftText, holdingText, regimeText, type DraftWords } from './draft-text.js';
-import { userLessonsDir } from './index.js';
+import { openLessonRows } from './shared/open.js';
 import { LESSON_LIMITS, TAG_PATTERN } from './types.js';
 
 const finite = z.number().finite();
@@ -69,35 +69,6 @@ export function draftIdFor(roundTripId: string): string {
 
 /** A claim older than this whose draft never appeared was left by a process that died mid-way: retaken. */
 const STALE_CLAIM_MS = 10 * 60_000;
-
-type Claim = { round_trip_id: string; state: 'pending' | 'written'; at: number; pid: number };
-
-function writeAtomic(path: string, text: string): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, text, { mode: 0o600 });
-  renameSync(tmp, path);
-}
-
-/** Take the round trip's claim; false when another call holds it or already wrote the draft. */
-function takeClaim(path: string, roundTripId: string): boolean {
-  const claim = (state: Claim['state']): string => JSON.stringify({ round_trip_id: roundTripId, state, at: Date.now(), pid: process.pid });
-  try {
-    writeFileSync(path, claim('pending'), { flag: 'wx', mode: 0o600 });
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  }
-  let held: Claim | null = null;
-  try {
-    held = JSON.parse(readFileSync(path, 'utf8')) as Claim;
-  } catch {
-    held = null; // being written this instant, or torn by a crash: treat as pending
-  }
-  if (held?.state === 'written') return false;
-  if (held && Date.now() - held.at < STALE_CLAIM_MS) return false;
-  writeAtomic(path, claim('pending'));
-  return true;
-}
 
 function tagsFor(f: z.output<typeof LossFactsSchema>): string[] {
   const tags = new Set(f.tags.map((t) => t.trim().toLowerCase()).filter((t) => TAG_PATTERN.test(t)));
@@ -156,24 +127,22 @@ export async function writeLossDraft(deps: Deps, input: LossFacts, options: { si
   if (!checked.success) throw new ToolError('INVALID_INPUT', `loss facts: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const f = checked.data;
   const id = draftIdFor(f.roundTripId);
-  const dir = userLessonsDir(deps);
-  const file = join(dir, `${id}.md`);
-  const exists: DraftOutcome = { status: 'exists', id, file, via: null, receipt: null, degraded: null };
-  if (existsSync(file)) return exists;
-  mkdirSync(join(dir, '.drafts'), { recursive: true, mode: 0o700 });
-  const claimPath = join(dir, '.drafts', `${id}.json`);
-  if (!takeClaim(claimPath, f.roundTripId)) return exists;
+  // the user's lessons folder, or the shared rows on PostgreSQL (shared/open.ts)
+  const rows = await openLessonRows(deps);
+  const exists: DraftOutcome = { status: 'exists', id, file: rows.locationOf(id), via: null, receipt: null, degraded: null };
+  if (await rows.hasText(id)) return exists;
+  if (!(await rows.claimDraft(id, f.roundTripId, STALE_CLAIM_MS))) return exists;
   let text: Awaited<ReturnType<typeof draftText>>;
+  let file: string;
   try {
     text = await draftText(deps, f, options.signal);
     const markdown = draftMarkdown(id, f, text.words, options.now ?? new Date());
     parseLessonFile(`${id}.md`, markdown, { origin: 'user' }); // ours must read back, or nothing is written
-    writeAtomic(file, markdown);
+    file = await rows.saveDraft(id, f.roundTripId, markdown);
   } catch (err) {
-    rmSync(claimPath, { force: true }); // nothing was written: the next call may try again
+    await rows.releaseDraft(id).catch(() => undefined); // nothing was written: the next call may try again
     throw err;
   }
-  writeAtomic(claimPath, JSON.stringify({ round_trip_id: f.roundTripId, state: 'written', at: Date.now(), pid: process.pid }));
   deps.log.info('draft lesson written', { id, round_trip_id: f.roundTripId, via: text.via });
   return { status: 'written', id, file, via: text.via, receipt: text.receipt, degraded: text.degraded };
 }

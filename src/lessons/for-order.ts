@@ -157,10 +157,10 @@ export function lessonRulesOf(snapshot: LibrarySnapshot, order: unknown): Lesson
 
 /** The block rules for check_risk and the gate's risk stage. */
 export async function lessonRulesFor(deps: Deps, order: unknown): Promise<LessonRules> {
-  return lessonRulesOf((await getLessonLibrary(deps)).snapshot(), order);
+  return lessonRulesOf(await (await getLessonLibrary(deps)).fresh(), order);
 }
 
 /** The lessons the Opus confirmation and the council are shown for this order. */
 export async function lessonsForOrder(deps: Deps, order: OrderLike, at: Date = new Date(), n = PROMPT_LESSONS): Promise<LessonMatch[]> {
-  return matchLessons((await getLessonLibrary(deps)).snapshot().lessons, orderTopics(order, at), n);
+  return matchLessons((await (await getLessonLibrary(deps)).fresh()).lessons, orderTopics(order, at), n);
 }

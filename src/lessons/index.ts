@@ -11,6 +11,7 @@ import { LESSONS_DIR } from '../paths.js';
 import type { DraftOutcome, LossFacts } from './drafts.js';
 import type { LessonLibrary } from './library.js';
 import type { LessonService } from './service.js';
+import type { LessonFeed } from './shared/feed.js';
 
 export type { LessonService, SearchOutcome, RecordOutcome, LessonStatus } from './service.js';
 export type { LibrarySnapshot } from './library.js';
@@ -19,11 +20,25 @@ export type { DraftOutcome, LossFacts } from './drafts.js';
 /** The user's own lesson files (and drafts from losing trades): `<data dir>/lessons/`. */
 export const userLessonsDir = (deps: Pick<Deps, 'dataDir'>): string => join(deps.dataDir, 'lessons');
 
-/** The lesson files (shipped and the user's), re-read when they change: what the gate matches orders against. */
+/**
+ * With TRADING_MCP_DATABASE_URL: the catch-up from the shared lesson rows (shared/feed.ts), one per
+ * process; null on the local backend (the files and the LanceDB table are the rows).
+ */
+export const lessonFeedFor = (deps: Deps): Promise<LessonFeed | null> =>
+  deps.service('lesson-feed', async (d) => {
+    if (!d.config.databaseUrl) return null;
+    const [{ LessonFeed }, { openLessonRows }] = await Promise.all([import('./shared/feed.js'), import('./shared/open.js')]);
+    return new LessonFeed(await openLessonRows(d));
+  });
+
+/**
+ * The lesson files (shipped and the user's, plus on PostgreSQL the shared drafts and promotions),
+ * re-read when they change: what the gate matches orders against (through `fresh()`).
+ */
 export const getLessonLibrary = (deps: Deps): Promise<LessonLibrary> =>
   deps.service('lesson-library', async (d) => {
     const { LessonLibrary } = await import('./library.js');
-    return new LessonLibrary(LESSONS_DIR, userLessonsDir(d), d.log.child({ area: 'lessons' }));
+    return new LessonLibrary(LESSONS_DIR, userLessonsDir(d), d.log.child({ area: 'lessons' }), await lessonFeedFor(d));
   });
 
 /**

@@ -17,7 +17,8 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../log.js';
-import { readLessonDir, type LoadError } from './corpus.js';
+import { declaresBlock, parseLessonFile, readLessonDir, type LoadError } from './corpus.js';
+import type { LessonFeed } from './shared/feed.js';
 import type { FileLesson } from './types.js';
 
 export interface LibrarySnapshot {
@@ -42,22 +43,44 @@ export class LessonLibrary {
   private reported = new Set<string>();
   private dirStamp = '';
   private scannedAt = 0;
+  /** The user texts kept as shared rows (PostgreSQL: drafts and promotions), as of feed.textVersion. */
+  private shared: DirRead = { lessons: [], errors: [] };
+  private sharedVersion = 0;
+  private sharedDirty = false;
 
   constructor(
     readonly shippedDir: string,
     readonly userDir: string,
     private readonly log: Logger,
+    /** PostgreSQL: the shared rows to catch up from (null: the files are all there is). */
+    readonly feed: LessonFeed | null = null,
   ) {}
+
+  /** snapshot() after catching up the shared rows (one cheap read on PostgreSQL; nothing more on files). */
+  async fresh(): Promise<LibrarySnapshot> {
+    const feed = this.feed;
+    if (feed) {
+      await feed.catchUp();
+      if (feed.textVersion !== this.sharedVersion) {
+        this.sharedVersion = feed.textVersion;
+        this.shared = readTexts(feed.userTexts(), feed.rows.where);
+        this.sharedDirty = true;
+      }
+    }
+    return this.snapshot();
+  }
 
   /** The lessons as the files stand now (re-read only what changed). */
   snapshot(): LibrarySnapshot {
     this.shipped ??= readDir(this.shippedDir, 'shipped', (f) => f);
-    if (this.current && !this.mayHaveChanged()) return this.current;
+    if (this.current && !this.sharedDirty && !this.mayHaveChanged()) return this.current;
     const stamp = this.stampOfUserDir();
-    if (this.current && stamp === this.userStamp) return this.current;
+    if (this.current && !this.sharedDirty && stamp === this.userStamp) return this.current;
     const user: DirRead = stamp === 'absent' ? { lessons: [], errors: [] } : readDir(this.userDir, 'user', (f) => join(this.userDir, f));
     this.userStamp = stamp;
-    this.current = { ...merge(this.shipped, user), version: (this.current?.version ?? 0) + 1 };
+    this.sharedDirty = false;
+    const withShared: DirRead = { lessons: [...user.lessons, ...this.shared.lessons], errors: [...user.errors, ...this.shared.errors] };
+    this.current = { ...merge(this.shipped, withShared), version: (this.current?.version ?? 0) + 1 };
     this.reportErrors(this.current.errors);
     return this.current;
   }
@@ -121,6 +144,20 @@ function readDir(dir: string, origin: FileLesson['origin'], label: (file: string
     // A lesson directory we cannot list may hold block rules: fail closed.
     return { lessons: [], errors: [{ file: dir, error: `cannot read ${dir}: ${(err as Error).message}`, blocking: true }] };
   }
+}
+
+/** Lesson texts kept as rows, parsed as the user's files are (a row that does not parse is reported like a file). */
+function readTexts(texts: ReadonlyArray<{ id: string; markdown: string }>, where: string): DirRead {
+  const out: DirRead = { lessons: [], errors: [] };
+  for (const t of texts) {
+    const label = `${where}#lesson_rows/${t.id}`;
+    try {
+      out.lessons.push(parseLessonFile(`${t.id}.md`, t.markdown, { origin: 'user', label }));
+    } catch (err) {
+      out.errors.push({ file: label, error: (err as Error).message, blocking: declaresBlock(t.markdown) });
+    }
+  }
+  return out;
 }
 
 /** Shipped lessons by id, a user file of the same id in their place; a draft never replaces one. */

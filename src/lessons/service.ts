@@ -8,6 +8,10 @@
  *   re-embedded from another's — so a change of embedder re-embeds only what it lacks.
  * - Search runs the vector and full-text queries with the same filters, fuses them (rank.ts) and
  *   waits for ingestion only when the table it needs is still empty.
+ * - With TRADING_MCP_DATABASE_URL the recorded lessons and the drafts are shared rows (shared/):
+ *   these tables are this replica's cache of them, caught up before every search (one read of the
+ *   change counter; the new rows only when it moved) — a lesson recorded on any replica is found by
+ *   the next search that starts after its record_lesson returned.
  */
 import { join } from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
@@ -15,7 +19,7 @@ import type { Deps } from '../deps.js';
 import { ToolError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { CallReceipt } from '../llm/types.js';
-import { getLessonLibrary, userLessonsDir } from './index.js';
+import { getLessonLibrary, lessonFeedFor, userLessonsDir } from './index.js';
 import { LessonLibrary, type LibrarySnapshot } from './library.js';
 import { withFileLock } from './lock.js';
 import { gatewayEmbedder, gatewayRouter, localEmbedder, type Embedder } from './embedders.js';
@@ -65,7 +69,7 @@ export async function createLessonService(deps: Deps, options: LessonServiceOpti
   // Re-check the table version at most every second: other processes on this data dir may record lessons.
   const db = await lancedb.connect(dbPath, { readConsistencyInterval: 1 });
   log.info('lesson store opened', { dbPath });
-  const library = options.corpusDir ? new LessonLibrary(options.corpusDir, userLessonsDir(deps), log) : await getLessonLibrary(deps);
+  const library = options.corpusDir ? new LessonLibrary(options.corpusDir, userLessonsDir(deps), log, await lessonFeedFor(deps)) : await getLessonLibrary(deps);
   const service = new Lessons(log, db, dbPath, join(deps.dataDir, 'lessons.ingest.lock'), options, library);
   deps.onClose(() => service.close());
   const router = await gatewayRouter(deps).catch((err: unknown) => {
@@ -103,6 +107,71 @@ class Lessons {
     private readonly options: LessonServiceOptions,
     private readonly library: LessonLibrary,
   ) {}
+
+  /** PostgreSQL: the shared rows this replica's tables are a cache of (null: the tables are the rows). */
+  private get feed() {
+    return this.options.corpus ? null : this.library.feed;
+  }
+
+  /**
+   * PostgreSQL: catch this replica's tables up with the shared rows before a search — one read of the
+   * change counter, the new rows only when it moved (user texts through the library, recorded lessons
+   * embedded here). With the database unreachable the cache answers, and says so.
+   */
+  private async caughtUp(): Promise<string | null> {
+    const feed = this.feed;
+    if (!feed) return null;
+    try {
+      await this.library.fresh();
+    } catch (err) {
+      if (!(err instanceof ToolError)) throw err;
+      this.log.warn('shared lesson rows unreachable; searching the local cache', { code: err.code });
+      return `the shared lesson rows are unreachable (${err.code}); lessons recorded on other replicas since the last catch-up may be missing`;
+    }
+    const recorded = feed.takeRecorded();
+    if (!recorded.length) return null;
+    try {
+      await withFileLock(this.lockPath, () => this.cacheRecorded(recorded));
+    } catch (err) {
+      feed.giveBack(recorded);
+      throw err;
+    }
+    return null;
+  }
+
+  /** PostgreSQL: share the recorded lessons this data dir held before the rows did (a store that predates the database). */
+  private async carryOver(): Promise<void> {
+    const feed = this.feed;
+    if (!feed) return;
+    try {
+      const mine = await (await this.tableOf(this.local)).all(`source = 'recorded'`);
+      const shared = await feed.rows.carryOver(mine);
+      if (shared) this.log.info('recorded lessons of this data dir shared', { shared, held: mine.length });
+    } catch (err) {
+      this.log.warn('recorded lessons of this data dir not shared (retried at the next start)', { err: (err as Error).message });
+    }
+  }
+
+  /** Embed the recorded lessons a table lacks (or holds at another text) into the offline table and a synced gateway one. */
+  private async cacheRecorded(lessons: Lesson[]): Promise<void> {
+    for (const slot of [this.local, this.gateway]) {
+      if (!slot || (slot !== this.local && !slot.synced)) continue; // an unsynced gateway table carries them over at its sync
+      try {
+        const table = await this.tableOf(slot);
+        const existing = await table.hashes();
+        await this.embedInto(
+          slot,
+          table,
+          existing,
+          lessons.filter((l) => existing.get(l.id)?.hash !== textHash(l)),
+        );
+      } catch (err) {
+        if (slot === this.local) throw err;
+        slot.synced = false;
+        this.log.warn('recorded lessons not embedded for the gateway table; searches use the offline embedder', { err: (err as Error).message });
+      }
+    }
+  }
 
   /** The file lessons to hold (shipped and the user's, drafts included), or the given corpus. */
   private fileLessons(): { lessons: Lesson[]; errors: string[]; version: number } {
@@ -182,6 +251,8 @@ class Lessons {
 
   private async runIngestion(): Promise<void> {
     this.ingestionState = 'running';
+    await this.carryOver();
+    await this.caughtUp();
     await this.syncFiles();
     this.ingestionState = 'done';
   }
@@ -277,6 +348,7 @@ class Lessons {
 
   async search(params: SearchParams): Promise<SearchOutcome> {
     const chosen = await this.searchSlot();
+    const stale = await this.caughtUp();
     await this.filesInSync();
     const { slot, vector, receipt, degraded } = await this.embedQuery(chosen, params.query, params.signal);
     const table = await this.tableOf(slot);
@@ -292,7 +364,7 @@ class Lessons {
       }),
       embedder: { name: slot.embedder.name, version: slot.embedder.version },
       receipt,
-      degraded: degraded ?? (gateway && slot === this.local && !gateway.synced ? 'gateway lesson embeddings not ready; offline embedder used' : null),
+      degraded: degraded ?? stale ?? (gateway && slot === this.local && !gateway.synced ? 'gateway lesson embeddings not ready; offline embedder used' : null),
       lessonCount,
     };
   }
@@ -335,6 +407,9 @@ class Lessons {
     const embedders: EmbedderId[] = [];
     if (existing) return { lesson: existing, duplicate: true, embedders, receipt: null, degraded: null };
     const lesson: Lesson = { id: `rec-${hash.slice(0, 16)}`, ...normalized, created: Date.now(), source: 'recorded', contentHash: hash };
+    // PostgreSQL: the shared row first (single per content hash across replicas); this table is its cache
+    const stored = await this.feed?.rows.record(lesson);
+    if (stored?.duplicate) return { lesson: stored.lesson, duplicate: true, embedders, receipt: null, degraded: null };
     const { vectors } = await local.embedder.embed([searchText(lesson)], 'record_lesson');
     await localTable.upsert([lesson], vectors, local.embedder.pieces?.([lesson], vectors) ?? []);
     embedders.push({ name: local.embedder.name, version: local.embedder.version });

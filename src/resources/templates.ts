@@ -49,7 +49,7 @@ export const lessonTemplate: ResourceTemplate = {
   match: matcher('trading://lessons/', /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/),
   async read(deps, id) {
     const { getLessonLibrary } = await import('../lessons/index.js');
-    return (await getLessonLibrary(deps)).snapshot().lessons.find((l) => l.id === id) ?? null;
+    return (await (await getLessonLibrary(deps)).fresh()).lessons.find((l) => l.id === id) ?? null;
   },
 };
 

@@ -99,18 +99,18 @@ describe('a draft in search and at the gate, then promoted', () => {
     expect(await ids(true)).toContain(r.id);
     const order = { symbol: 'QQQ', side: 'sell', type: 'limit' } as const;
     expect((await lessonsForOrder(deps, order)).map((m) => m.lesson.id)).not.toContain(r.id);
-    expect(listDrafts(deps)).toContain(r.id);
+    expect(await listDrafts(deps)).toContain(r.id);
 
-    expect(promoteLesson(deps, r.id)).toMatch(new RegExp(`^promoted ${r.id}`));
+    expect(await promoteLesson(deps, r.id)).toMatch(new RegExp(`^promoted ${r.id}`));
     const promoted = parseLessonFile('x.md', readFileSync(r.file, 'utf8'), { origin: 'user' });
     expect(promoted.draft).toBe(false);
     expect(await ids(false)).toContain(r.id);
     const hit = (await lessons.search({ query, k: 10 })).hits.find((h) => h.lesson.id === r.id)!;
     expect(hit.lesson.source).toBe(`user:${r.id}.md`);
     expect((await lessonsForOrder(deps, order)).map((m) => m.lesson.id)).toContain(r.id);
-    expect(promoteLesson(deps, r.id)).toMatch(/already a lesson/);
-    expect(() => promoteLesson(deps, 'loss-nope')).toThrow(/no lesson loss-nope/);
-    expect(listDrafts(deps)).toMatch(/^no drafts/);
+    expect(await promoteLesson(deps, r.id)).toMatch(/already a lesson/);
+    await expect(promoteLesson(deps, 'loss-nope')).rejects.toThrow(/no lesson loss-nope/);
+    expect(await listDrafts(deps)).toMatch(/^no drafts/);
     await deps.close();
   }, 60_000);
 });
