@@ -15,7 +15,8 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { ToolError } from '../errors.js';
 import { OrderJournal, type IntentRecord, type OutcomeRecord, type JournalEntry } from './journal.js';
 import { openSqlite } from '../store/sqlite.js';
-import { claimSlotIn, openRiskState, readHaltIn, RISK_DB_FILE } from '../risk/state.js';
+import { openRiskState, RISK_DB_FILE } from '../risk/state.js';
+import { claimSlotIn, readHaltIn } from '../risk/state/sqlite.js';
 import { COUNCIL_DB_FILE } from '../council/store.js';
 import { consumeTicketIn, openCouncilStore } from '../council/store/sqlite.js';
 import {
