@@ -22,3 +22,18 @@ export async function failClosed<T>(store: string, fn: () => Promise<T>): Promis
     });
   }
 }
+
+/**
+ * The same for the named methods of a store object: each call that rejects with anything but a
+ * ToolError rejects with STORE_UNAVAILABLE instead. For a store written before failClosed whose plain
+ * statements let a driver error through (the gate store's reads). Name only the public methods: a helper
+ * called inside a transaction must let the driver's error reach withTransaction (retry, broken connection).
+ */
+export function failClosedMethods<T extends object>(target: T, store: string, names: readonly (keyof T & string)[]): T {
+  const t = target as Record<string, unknown>;
+  for (const n of names) {
+    const method = t[n] as (...args: unknown[]) => unknown;
+    t[n] = (...args: unknown[]) => failClosed(store, async () => method.apply(target, args));
+  }
+  return target;
+}
