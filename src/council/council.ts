@@ -100,7 +100,7 @@ export async function runCouncil(deps: Deps, router: LlmRouter, store: CouncilSt
 
   const councilId = randomUUID();
   const total = members.length;
-  store.begin({ id: councilId, at: new Date().toISOString(), question: input.question, orderHash, membersTotal: total, quorum });
+  await store.begin({ id: councilId, at: new Date().toISOString(), question: input.question, orderHash, membersTotal: total, quorum });
   const log = deps.log.child({ tool: 'council_vote', council: councilId });
   await report(hooks, 0, total, `asking ${total} council members`);
 
@@ -123,7 +123,7 @@ export async function runCouncil(deps: Deps, router: LlmRouter, store: CouncilSt
     lessons,
   };
   const outcomes = await askAll(session);
-  refuseWhenNothingReached(session, outcomes);
+  await refuseWhenNothingReached(session, outcomes);
   return decide(session, input.question, orderHash, outcomes, started);
 }
 
@@ -140,7 +140,7 @@ async function askAll(s: Session): Promise<MemberOutcome[]> {
       s.deps.profile.council.members.map(async (_, i) => {
         const { outcome, raw } = await askMember(s, i);
         try {
-          s.store.recordVote(s.councilId, outcome, raw);
+          await s.store.recordVote(s.councilId, outcome, raw);
         } catch (err) {
           s.log.error('could not journal a council vote', { member: i, err });
           throw err;
@@ -152,7 +152,8 @@ async function askAll(s: Session): Promise<MemberOutcome[]> {
       }),
     );
   } catch (err) {
-    s.store.fail(s.councilId, errMessage(err));
+    // the council's own failure is what the caller needs to see, not a second one from the log
+    await s.store.fail(s.councilId, errMessage(err)).catch((e) => s.log.error('could not mark the council failed', { err: errMessage(e) }));
     throw err;
   }
 }
@@ -230,11 +231,11 @@ function failedOutcome(s: Session, base: MemberBase, err: unknown, t0: number): 
 }
 
 /** Nothing reached a model because the budget ran dry between the check and the calls: say so, not NO_QUORUM. */
-function refuseWhenNothingReached(s: Session, outcomes: MemberOutcome[]): void {
+async function refuseWhenNothingReached(s: Session, outcomes: MemberOutcome[]): Promise<void> {
   const allCodes = new Set(outcomes.map((o) => o.error?.code ?? 'ok'));
   for (const code of ['BUDGET_EXHAUSTED', 'GATEWAY_NOT_CONFIGURED'] as const) {
     if (allCodes.size === 1 && allCodes.has(code)) {
-      s.store.fail(s.councilId, code);
+      await s.store.fail(s.councilId, code);
       throw new ToolError(code, outcomes[0]?.error?.message ?? code, { council_id: s.councilId });
     }
   }
@@ -313,7 +314,7 @@ async function decide(s: Session, question: string, orderHash: string | null, ou
     lessons: s.lessons ? s.lessons.map((l) => ({ id: l.id, title: l.title })) : null,
   };
   // the decision log's result_json keeps the lessons too: the record of what the members were shown
-  s.store.finish(s.councilId, {
+  await s.store.finish(s.councilId, {
     decision: result.decision,
     consensus: result.consensus,
     validVotes: result.valid_votes,

@@ -55,26 +55,48 @@ export const councilChecks: DoctorCheck = async (deps) => {
     });
   }
 
+  out.push(await ticketKeyCheck(deps, profile.requireCouncilTicket && !votes));
+  return out;
+};
+
+/** The ticket key: the shared row on PostgreSQL (every replica signs and verifies with it), else the data dir's file. */
+async function ticketKeyCheck(deps: Parameters<DoctorCheck>[0], onlyVerifies: boolean): Promise<DoctorResult> {
+  const { storeBackend } = await import('../store/postgres/index.js');
+  if (storeBackend(deps) === 'postgres') return sharedKeyCheck(deps, onlyVerifies);
   const keyPath = join(deps.dataDir, TICKET_KEY_FILE);
   try {
     const mode = statSync(keyPath).mode & 0o777;
     const wellFormed = /^[0-9a-f]{64}$/.test(readFileSync(keyPath, 'utf8').trim());
-    out.push(
-      !wellFormed
-        ? { name: 'council ticket key', status: 'fail', detail: `${keyPath} is malformed: remove it (outstanding tickets become invalid)` }
-        : mode & 0o077
-          ? { name: 'council ticket key', status: 'warn', detail: `${keyPath} has mode ${mode.toString(8)}; chmod 600 it` }
-          : { name: 'council ticket key', status: 'ok', detail: `${keyPath} (0600)` },
-    );
+    return !wellFormed
+      ? { name: 'council ticket key', status: 'fail', detail: `${keyPath} is malformed: remove it (outstanding tickets become invalid)` }
+      : mode & 0o077
+        ? { name: 'council ticket key', status: 'warn', detail: `${keyPath} has mode ${mode.toString(8)}; chmod 600 it` }
+        : { name: 'council ticket key', status: 'ok', detail: `${keyPath} (0600)` };
   } catch {
-    out.push({
+    return {
       name: 'council ticket key',
-      status: profile.requireCouncilTicket && !votes ? 'warn' : 'ok',
-      detail:
-        profile.requireCouncilTicket && !votes
-          ? `no council has run on ${deps.dataDir} yet: place_order requires a ticket, so run a council server on this data dir first`
-          : 'created (0600) by the first council on this data dir',
-    });
+      status: onlyVerifies ? 'warn' : 'ok',
+      detail: onlyVerifies
+        ? `no council has run on ${deps.dataDir} yet: place_order requires a ticket, so run a council server on this data dir first`
+        : 'created (0600) by the first council on this data dir',
+    };
   }
-  return out;
-};
+}
+
+async function sharedKeyCheck(deps: Parameters<DoctorCheck>[0], onlyVerifies: boolean): Promise<DoctorResult> {
+  const [{ getPostgres }, { query }] = await Promise.all([import('../store/postgres/index.js'), import('../store/postgres/pool.js')]);
+  try {
+    const pg = await getPostgres(deps);
+    const [row] = await query<{ created_at: string }>(pg.pool, 'SELECT created_at FROM council_ticket_key WHERE id = 1');
+    if (row) return { name: 'council ticket key', status: 'ok', detail: `shared by every replica on ${pg.where} (created ${row.created_at})` };
+    return {
+      name: 'council ticket key',
+      status: onlyVerifies ? 'warn' : 'ok',
+      detail: onlyVerifies
+        ? `no council has run on ${pg.where} yet: place_order requires a ticket, so run a council server on this database first`
+        : `created by the first council on ${pg.where}, shared by every replica`,
+    };
+  } catch (err) {
+    return { name: 'council ticket key', status: 'fail', detail: `the shared key could not be read: ${(err as Error).message}` };
+  }
+}

@@ -5,26 +5,26 @@
  *   ticket = "ctk1." + base64url(payload JSON) + "." + base64url(HMAC-SHA256(key, "ctk1." + payload))
  *   payload = { id: 128-bit nonce, c: council id, h: order_hash, d: decision, iat, exp (unix seconds) }
  *
- * The key is 32 random bytes in `<dataDir>/council-ticket.key` (0600), created on first use and
- * shared by every server process on the data dir (created by link(), so two processes racing to
- * create it agree on one key). Spending a ticket inserts its id under a UNIQUE constraint in
- * council.sqlite, so it is single-use across processes and restarts.
+ * The key is the council store's (ticket-key.ts: `<dataDir>/council-ticket.key` on SQLite; one shared
+ * row on PostgreSQL, so every replica verifies every other's tickets). Spending a ticket inserts its id
+ * under a UNIQUE constraint (council.sqlite, or the database's gate_consumed_tickets), so it is
+ * single-use across processes, hosts and restarts.
  *
  * @example
  *   const v = await verifyAndConsumeTicket(deps, input.council_ticket, orderHash);
  *   if (!v.ok) throw new ToolError('COUNCIL_REQUIRED', v.message, { reason: v.reason });
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { closeSync, fsyncSync, linkSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Deps } from '../deps.js';
-import { ToolError } from '../errors.js';
 import type { CouncilDecision } from './aggregate.js';
 import { getCouncilStore } from './store.js';
+import { TICKET_KEY_FILE } from './ticket-key.js';
+
+export { loadOrCreateTicketKey, TICKET_KEY_FILE } from './ticket-key.js';
 
 export const TICKET_PREFIX = 'ctk1';
-export const TICKET_KEY_FILE = 'council-ticket.key';
-const HEX64 = /^[0-9a-f]{64}$/;
 const HEX32 = /^[0-9a-f]{32}$/;
 
 export interface TicketPayload {
@@ -48,50 +48,15 @@ export type TicketVerdict =
   | { ok: true; decision: 'APPROVE'; ticketId: string; councilId: string; expiresAt: string }
   | { ok: false; reason: TicketRefusal; message: string };
 
-/** Read the data dir's ticket key, creating it (0600) on first use. Exported for tests and doctor. */
-export function loadOrCreateTicketKey(dataDir: string): Buffer {
-  const path = join(dataDir, TICKET_KEY_FILE);
-  const read = (): Buffer | null => {
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8').trim();
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw err;
-    }
-    if (!HEX64.test(text))
-      throw new ToolError('INTERNAL', `the council ticket key ${path} is malformed; remove it to create a new one (outstanding tickets become invalid)`);
-    return Buffer.from(text, 'hex');
-  };
-  const existing = read();
-  if (existing) return existing;
-  // Write the whole key to a private temp file, then link it into place: link() fails if another
-  // process got there first, and a reader never sees a half-written key.
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const fd = openSync(tmp, 'wx', 0o600);
-  try {
-    writeSync(fd, `${randomBytes(32).toString('hex')}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  try {
-    linkSync(tmp, path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  } finally {
-    unlinkSync(tmp);
-  }
-  const key = read();
-  if (!key) throw new ToolError('INTERNAL', `could not create the council ticket key ${path}`);
-  return key;
-}
-
+/** The key of the council store: the data dir's file on SQLite, the one shared row on PostgreSQL. */
 function ticketKey(deps: Deps): Promise<Buffer> {
   return deps.service('council-ticket-key', async (d) => {
-    const key = loadOrCreateTicketKey(d.dataDir);
-    const mode = statSync(join(d.dataDir, TICKET_KEY_FILE)).mode & 0o777;
-    if (mode & 0o077) d.log.warn('council ticket key is readable by others; chmod 600 it', { mode: mode.toString(8) });
+    const store = await getCouncilStore(d);
+    const key = await store.ticketKey();
+    if (store.backend === 'sqlite') {
+      const mode = statSync(join(d.dataDir, TICKET_KEY_FILE)).mode & 0o777;
+      if (mode & 0o077) d.log.warn('council ticket key is readable by others; chmod 600 it', { mode: mode.toString(8) });
+    }
     return key;
   });
 }
@@ -149,7 +114,7 @@ export async function issueTicket(
 /**
  * Verify a ticket for `orderHash` without spending it. Refuses, in this order: malformed, forged
  * (bad HMAC, e.g. another data dir's key or an edited payload), other_order, not_approved, expired,
- * reused (already spent by any process on this data dir). The gate spends it later, inside the
+ * reused (already spent by any process sharing the store). The gate spends it later, inside the
  * transaction that writes the order's INTENT (consumeTicketIn), so a refusal on the way there
  * (an Opus outage or REJECT, a halt) leaves it usable.
  */
@@ -174,7 +139,7 @@ export async function verifyTicket(deps: Deps, ticket: string, orderHash: string
   if (nowSec >= p.exp)
     return { ok: false, reason: 'expired', message: `the council ticket expired at ${new Date(p.exp * 1000).toISOString()}; hold a new council vote` };
   const store = await getCouncilStore(deps);
-  if (store.ticketSpent(p.id)) return { ok: false, reason: 'reused', message: TICKET_REUSED };
+  if (await store.ticketSpent(p.id)) return { ok: false, reason: 'reused', message: TICKET_REUSED };
   return { ok: true, decision: 'APPROVE', ticketId: p.id, councilId: p.c, expiresAt: new Date(p.exp * 1000).toISOString() };
 }
 
@@ -185,6 +150,6 @@ export async function verifyAndConsumeTicket(deps: Deps, ticket: string, orderHa
   const verdict = await verifyTicket(deps, ticket, orderHash, now);
   if (!verdict.ok) return verdict;
   const store = await getCouncilStore(deps);
-  if (!store.consumeTicket(verdict.ticketId, orderHash, now.toISOString())) return { ok: false, reason: 'reused', message: TICKET_REUSED };
+  if (!(await store.consumeTicket(verdict.ticketId, orderHash, now.toISOString()))) return { ok: false, reason: 'reused', message: TICKET_REUSED };
   return verdict;
 }

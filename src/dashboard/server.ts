@@ -98,7 +98,7 @@ async function decide(deps: Deps, id: string, req: IncomingMessage, res: ServerR
     return json(res, 400, { error: 'send {decision: "approve"|"decline", order_hash} for the order you were shown' });
   }
   const { getApprovalStore } = await import('../execution/approvals.js');
-  const result = (await getApprovalStore(deps)).decide(id, b.order_hash, b.decision, new Date());
+  const result = await (await getApprovalStore(deps)).decide(id, b.order_hash, b.decision, new Date());
   deps.log.info('dashboard approval decision', { approval: id, decision: b.decision, ok: result.ok, ...(result.ok ? {} : { reason: result.reason }) });
   json(res, result.ok ? 200 : result.reason === 'unknown' ? 404 : 409, result);
 }

@@ -44,9 +44,9 @@ export async function dashboardState(deps: Deps): Promise<Record<string, unknown
       costUsd: (r.state === 'reserved' ? r.reserved_nano : r.cost_nano) / 1e9,
     })),
     audit: { counts: await execution.auditCounts(), recent: await execution.recentAudit(50) },
-    councils: council.recent(20),
+    councils: await council.recent(20),
     arena: { leaderboard: board.rows, unquoted: board.unquoted, curves: board.curves, chat: arena.chat({ limit: 30 }) },
     halt: await risk.isHalted(),
-    approvals: { pending: approvals.pending(now), recent: approvals.recent(20) },
+    approvals: { pending: await approvals.pending(now), recent: await approvals.recent(20) },
   };
 }

@@ -125,10 +125,34 @@ export class SqliteGateStore implements GateStore {
   }
 }
 
+/** Every method of the GateStore contract (each fails closed on PostgreSQL). */
+const GATE_STORE_METHODS = [
+  'getOrder',
+  'claim',
+  'reclaimStale',
+  'release',
+  'lockClose',
+  'unlockCloses',
+  'commitIntent',
+  'writeOutcome',
+  'journalStatus',
+  'ordersInState',
+  'activeRejection',
+  'recordRejection',
+  'insertAudit',
+  'recentAudit',
+  'auditFor',
+  'auditCounts',
+  'close',
+] as const satisfies readonly (keyof GateStore)[];
+/** A method added to GateStore and not listed above fails the build here. */
+const everyMethodListed: Exclude<keyof GateStore, (typeof GATE_STORE_METHODS)[number] | 'backend'> extends never ? true : never = true;
+void everyMethodListed;
+
 /**
  * One gate store per process: SQLite under the data dir, or the shared PostgreSQL when
- * TRADING_MCP_DATABASE_URL is set. On PostgreSQL the halt of this data dir's risk state is
- * honoured too (a halt written before the database was configured still stops this replica).
+ * TRADING_MCP_DATABASE_URL is set (where the halt is the shared row; a halt this data dir held
+ * before the database was configured is carried into it, see risk/state.ts).
  */
 export const getGateStore = (deps: Deps): Promise<GateStore> =>
   deps.service('gate-store', async (d) => {
@@ -139,24 +163,22 @@ export const getGateStore = (deps: Deps): Promise<GateStore> =>
     return store;
   });
 
-/** The PostgreSQL gate store on the process's pool (the pool is the database service's to end). */
+/**
+ * The PostgreSQL gate store on the process's pool (the pool is the database service's to end). The risk
+ * state is opened first: on PostgreSQL it carries a halt this data dir recorded before the database was
+ * configured into the shared halt row, which commitIntent reads FOR SHARE in its own transaction.
+ * Every method fails closed (failClosedMethods).
+ */
 export async function openPgGateStore(deps: Deps): Promise<GateStore> {
-  const [{ getPostgres }, { withTransaction }, { PgGateStore }, { getRiskState }, { ToolError }] = await Promise.all([
+  const [{ getPostgres }, { withTransaction }, { PgGateStore }, { getRiskState }, { failClosedMethods }] = await Promise.all([
     import('../store/postgres/index.js'),
     import('../store/postgres/pool.js'),
     import('./postgres/gate-store.js'),
     import('../risk/state.js'),
-    import('../errors.js'),
+    import('../store/postgres/fail-closed.js'),
   ]);
   const { pool } = await getPostgres(deps);
-  const store = new PgGateStore(pool, (fn) => withTransaction(pool, fn));
-  const local = await getRiskState(deps);
-  const commit = store.commitIntent.bind(store);
-  store.commitIntent = async (record, guard) => {
-    const halt = await local.isHalted();
-    if (halt.halted)
-      throw new ToolError('TRADING_HALTED', `trading was halted before the order could be sent (${halt.reason ?? 'no reason given'}); nothing was sent`);
-    return commit(record, guard);
-  };
-  return store;
+  await getRiskState(deps);
+  // any database error of any method (its plain reads too) is STORE_UNAVAILABLE: a refusal, never a pass
+  return failClosedMethods(new PgGateStore(pool, (fn) => withTransaction(pool, fn)), 'the gate store', GATE_STORE_METHODS);
 }

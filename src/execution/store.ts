@@ -15,8 +15,10 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { ToolError } from '../errors.js';
 import { OrderJournal, type IntentRecord, type OutcomeRecord, type JournalEntry } from './journal.js';
 import { openSqlite } from '../store/sqlite.js';
-import { claimSlotIn, openRiskState, readHaltIn, RISK_DB_FILE } from '../risk/state.js';
-import { consumeTicketIn, openCouncilStore, COUNCIL_DB_FILE } from '../council/store.js';
+import { openRiskState, RISK_DB_FILE } from '../risk/state.js';
+import { claimSlotIn, readHaltIn } from '../risk/state/sqlite.js';
+import { COUNCIL_DB_FILE } from '../council/store.js';
+import { consumeTicketIn, openCouncilStore } from '../council/store/sqlite.js';
 import {
   auditEntryFrom,
   SCHEMA,
@@ -37,7 +39,7 @@ export type { AuditEntry, CloseLockHolder, CommitGuard, OrderRow, OrderState, Re
 async function ensureAttachedSchemas(dataDir: string): Promise<void> {
   (await openRiskState(join(dataDir, RISK_DB_FILE))).close();
   const { default: Database } = await import('better-sqlite3');
-  openCouncilStore(Database, join(dataDir, COUNCIL_DB_FILE)).close();
+  await openCouncilStore(Database, join(dataDir, COUNCIL_DB_FILE)).close();
 }
 
 export class ExecutionStore {

@@ -12,6 +12,6 @@ export const councilResource = defineResource({
   async read(deps) {
     const { getCouncilStore } = await import('../council/store.js');
     const store = await getCouncilStore(deps);
-    return { councils: store.recent(RECENT_COUNCILS) };
+    return { councils: await store.recent(RECENT_COUNCILS) };
   },
 });

@@ -1,7 +1,7 @@
 /**
  * CLI sub-commands for people: `halt`, `resume` (the only way to clear the kill switch) and
- * `status`. They read and write the risk state under the data dir directly (no broker, no
- * network), so they work while the broker is down. Each returns the text cli.ts prints.
+ * `status`. They read and write the risk state directly — under the data dir, or the shared database
+ * of TRADING_MCP_DATABASE_URL (halting every replica on it) — with no broker, so they work while the broker is down. Each returns the text cli.ts prints.
  *
  * @example tars-trading-mcp halt --reason "news pending" --data-dir ~/.tars-trading-mcp
  */
@@ -15,7 +15,11 @@ export async function haltCommand(deps: Deps, reason: string): Promise<string> {
   deps.log.info('trading halted', { by: 'cli', reason, alreadyHalted: result.alreadyHalted });
   return result.alreadyHalted
     ? `already halted since ${result.at} by ${result.by}: ${result.reason}\n(resume with: tars-trading-mcp resume)`
-    : `HALTED at ${result.at}: ${result.reason}\nEvery order is refused until: tars-trading-mcp resume\n(data dir ${deps.dataDir}: servers on another data dir are not halted)`;
+    : `HALTED at ${result.at}: ${result.reason}\nEvery order is refused until: tars-trading-mcp resume\n${
+        state.backend === 'postgres'
+          ? `(${state.path}: every server on this database is halted)`
+          : `(data dir ${deps.dataDir}: servers on another data dir are not halted)`
+      }`;
 }
 
 export async function resumeCommand(deps: Deps): Promise<string> {

@@ -1,21 +1,20 @@
 /**
- * Durable risk state in `<dataDir>/risk.sqlite`: the kill switch (reason, time, by whom, with a
- * history), the starting equity of each US trading day, and the orders this server submitted
- * (for the rate and duplicate checks). Several server processes may share one data dir: SQLite
- * WAL, a busy timeout, `synchronous=FULL` (a halt must survive a power cut), and BEGIN IMMEDIATE
- * for every read-modify-write. better-sqlite3 is loaded lazily so importing this file is cheap.
+ * Durable risk state behind one asynchronous interface: the kill switch (reason, time, by whom, with a
+ * history), the starting equity of each US trading day, and the orders submitted (for the rate and
+ * duplicate checks). Two stores: `<dataDir>/risk.sqlite` (state/sqlite.ts, the embedded default) or the
+ * shared PostgreSQL of TRADING_MCP_DATABASE_URL (state/postgres.ts), where the halt is the one row every
+ * replica's INTENT transaction reads, and the orders are the gate's shared order slots.
  *
  * @example
  *   const state = await getRiskState(deps);
  *   await state.halt('manual stop', 'cli');
  *   (await state.isHalted()).halted === true   // in this and every other process, after restarts too
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type BetterSqlite3 from 'better-sqlite3';
 import type { Deps } from '../deps.js';
 import { notify } from '../telemetry/notify.js';
 import type { RecentOrder } from './engine.js';
-import { openSqlite } from '../store/sqlite.js';
 
 export interface HaltStatus {
   halted: boolean;
@@ -54,6 +53,8 @@ export interface DayEquity {
 }
 
 export interface RiskState {
+  readonly backend: 'sqlite' | 'postgres';
+  /** The SQLite file, or where on the database the halt lives. */
   readonly path: string;
   isHalted(): Promise<HaltStatus>;
   /** Halt trading. A second halt keeps the first reason and time (the history records both). */
@@ -78,249 +79,59 @@ export interface RiskState {
 }
 
 /** Recent orders are kept this long (the rate and duplicate windows are far shorter). */
-const KEEP_ORDERS_MS = 7 * 86_400_000;
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS halt (
-  id INTEGER PRIMARY KEY CHECK (id = 1),
-  halted INTEGER NOT NULL,
-  reason TEXT,
-  at TEXT,
-  by TEXT
-);
-INSERT OR IGNORE INTO halt (id, halted) VALUES (1, 0);
-CREATE TABLE IF NOT EXISTS halt_events (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  action TEXT NOT NULL CHECK (action IN ('halt', 'resume')),
-  at TEXT NOT NULL,
-  by TEXT NOT NULL,
-  reason TEXT
-);
-CREATE TABLE IF NOT EXISTS day_equity (
-  trading_day TEXT PRIMARY KEY,
-  equity REAL NOT NULL,
-  recorded_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS submitted_orders (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  at_ms INTEGER NOT NULL,
-  at TEXT NOT NULL,
-  hash TEXT NOT NULL,
-  fingerprint TEXT NOT NULL,
-  canonical TEXT NOT NULL,
-  symbol TEXT
-);
-CREATE INDEX IF NOT EXISTS submitted_orders_at ON submitted_orders (at_ms);
-`;
-
-interface HaltRow {
-  halted: number;
-  reason: string | null;
-  at: string | null;
-  by: string | null;
-}
-
-/**
- * The halt as committed, read on any connection that has the risk database open as `schema`
- * ('main', or the name it is ATTACHed under): the gate reads it inside the transaction that writes
- * the INTENT, so a halt that has returned stops every order whose INTENT is not yet durable.
- */
-export function readHaltIn(db: BetterSqlite3.Database, schema: string): HaltStatus {
-  const row = db.prepare(`SELECT halted, reason, at, by FROM ${schema}.halt WHERE id = 1`).get() as HaltRow | undefined;
-  // no row means a risk database that was never initialised: doubt, so halted
-  if (!row) return { halted: true, reason: 'the risk state has no halt record', at: null, by: null };
-  return { halted: Boolean(row.halted), reason: row.reason ?? null, at: row.at ?? null, by: row.by ?? null };
-}
-
-function insertSubmittedOrder(db: BetterSqlite3.Database, schema: string, o: SubmittedOrder): void {
-  const atMs = Date.parse(o.at);
-  db.prepare(`INSERT INTO ${schema}.submitted_orders (at_ms, at, hash, fingerprint, canonical, symbol) VALUES (?, ?, ?, ?, ?, ?)`).run(
-    atMs,
-    new Date(atMs).toISOString(),
-    o.hash,
-    o.fingerprint,
-    o.canonical,
-    o.symbol,
-  );
-  db.prepare(`DELETE FROM ${schema}.submitted_orders WHERE at_ms < ?`).run(atMs - KEEP_ORDERS_MS);
-}
-
-/**
- * Re-check the rate and duplicate rules against the recorded orders and, if they hold, record this
- * one. Must run inside a write transaction that holds the risk database's lock (BEGIN IMMEDIATE).
- */
-export function claimSlotIn(db: BetterSqlite3.Database, schema: string, o: SubmittedOrder, rules: ClaimRules): ClaimResult {
-  const atMs = Date.parse(o.at);
-  const countSince = (sinceMs: number) => (db.prepare(`SELECT COUNT(*) AS n FROM ${schema}.submitted_orders WHERE at_ms > ?`).get(sinceMs) as { n: number }).n;
-  // Same windows as the engine: an order exactly one window old is outside it.
-  const minute = countSince(atMs - 60_000);
-  if (minute + 1 > rules.maxPerMinute)
-    return { ok: false, code: 'RISK_RATE_MINUTE', message: `${minute} orders already in the last minute (limit ${rules.maxPerMinute})` };
-  const hour = countSince(atMs - 3_600_000);
-  if (hour + 1 > rules.maxPerHour) return { ok: false, code: 'RISK_RATE_HOUR', message: `${hour} orders already in the last hour (limit ${rules.maxPerHour})` };
-  if (rules.duplicateWindowSec > 0) {
-    const same = db
-      .prepare(`SELECT COUNT(*) AS n FROM ${schema}.submitted_orders WHERE fingerprint = ? AND at_ms > ?`)
-      .get(o.fingerprint, atMs - rules.duplicateWindowSec * 1000) as { n: number };
-    if (same.n > 0) return { ok: false, code: 'RISK_DUPLICATE_ORDER', message: `an identical order was submitted in the last ${rules.duplicateWindowSec} s` };
-  }
-  insertSubmittedOrder(db, schema, o);
-  return { ok: true };
-}
-
-type HaltOps = Pick<RiskState, 'isHalted' | 'halt' | 'resume' | 'haltHistory'>;
-type DayOps = Pick<RiskState, 'startOfDayEquity' | 'dayEquities'>;
-type OrderOps = Pick<RiskState, 'recordOrder' | 'claimOrder' | 'recentOrders' | 'lastOrders'>;
-
-/** The kill switch and its history; every read-modify-write is BEGIN IMMEDIATE. */
-function haltOps(db: BetterSqlite3.Database): HaltOps {
-  const readHalt = db.prepare<[], HaltRow>('SELECT halted, reason, at, by FROM halt WHERE id = 1');
-  const setHalt = db.prepare('UPDATE halt SET halted = ?, reason = ?, at = ?, by = ? WHERE id = 1');
-  const addEvent = db.prepare('INSERT INTO halt_events (action, at, by, reason) VALUES (?, ?, ?, ?)');
-  const toStatus = (row: HaltRow | undefined): HaltStatus => ({
-    halted: Boolean(row?.halted),
-    reason: row?.reason ?? null,
-    at: row?.at ?? null,
-    by: row?.by ?? null,
-  });
-
-  const halt = db.transaction((reason: string, by: string, at: string) => {
-    const before = toStatus(readHalt.get());
-    if (before.halted) return { ...before, alreadyHalted: true }; // the history records changes, not repeats
-    addEvent.run('halt', at, by, reason);
-    setHalt.run(1, reason, at, by);
-    return { halted: true, reason, at, by, alreadyHalted: false };
-  });
-  const resume = db.transaction((by: string, at: string) => {
-    const previous = toStatus(readHalt.get());
-    if (!previous.halted) return { wasHalted: false, previous };
-    setHalt.run(0, null, null, null);
-    addEvent.run('resume', at, by, null); // the halt row above it carries the reason
-    return { wasHalted: true, previous };
-  });
-  const selectEvents = db.prepare<[number], HaltEvent>('SELECT action, at, by, reason FROM halt_events ORDER BY seq DESC LIMIT ?');
-  return {
-    async isHalted() {
-      return toStatus(readHalt.get());
-    },
-    async halt(reason, by = 'server', at = new Date()) {
-      return halt.immediate(reason, by, at.toISOString());
-    },
-    async resume(by = 'cli', at = new Date()) {
-      return resume.immediate(by, at.toISOString());
-    },
-    async haltHistory(limit = 10) {
-      return selectEvents.all(limit);
-    },
-  };
-}
-
-/** The first equity of each trading day (recorded once, atomically). */
-function dayOps(db: BetterSqlite3.Database): DayOps {
-  const getDay = db.prepare<[string], { equity: number }>('SELECT equity FROM day_equity WHERE trading_day = ?');
-  const putDay = db.prepare('INSERT INTO day_equity (trading_day, equity, recorded_at) VALUES (?, ?, ?)');
-  const dayEquity = db.transaction((day: string, candidate: number | null, at: string) => {
-    const row = getDay.get(day);
-    if (row) return row.equity;
-    if (candidate === null || !Number.isFinite(candidate) || candidate <= 0) return null;
-    putDay.run(day, candidate, at);
-    return candidate;
-  });
-  const selectDays = db.prepare<[number], DayEquity>(
-    'SELECT trading_day AS tradingDay, equity, recorded_at AS recordedAt FROM day_equity ORDER BY trading_day DESC LIMIT ?',
-  );
-  return {
-    async startOfDayEquity(tradingDay, candidate, at = new Date()) {
-      return dayEquity.immediate(tradingDay, candidate, at.toISOString());
-    },
-    async dayEquities(limit = 5) {
-      return selectDays.all(limit);
-    },
-  };
-}
-
-/** The orders this server submitted (rate and duplicate checks). */
-function orderOps(db: BetterSqlite3.Database): OrderOps {
-  const record = db.transaction((o: SubmittedOrder) => insertSubmittedOrder(db, 'main', o));
-  const claim = db.transaction((o: SubmittedOrder, rules: ClaimRules): ClaimResult => claimSlotIn(db, 'main', o, rules));
-  const selectRecent = db.prepare<[number], { at: string; hash: string; fingerprint: string; canonical: string }>(
-    'SELECT at, hash, fingerprint, canonical FROM submitted_orders WHERE at_ms >= ? ORDER BY at_ms, seq',
-  );
-  const selectLast = db.prepare<[number], SubmittedOrder>(
-    'SELECT at, hash, fingerprint, canonical, symbol FROM submitted_orders ORDER BY at_ms DESC, seq DESC LIMIT ?',
-  );
-  return {
-    async recordOrder(order) {
-      record.immediate(order);
-    },
-    async claimOrder(order, rules) {
-      return claim.immediate(order, rules);
-    },
-    async recentOrders(since) {
-      return selectRecent.all(since.getTime());
-    },
-    async lastOrders(limit) {
-      return selectLast.all(limit);
-    },
-  };
-}
-
-/** Open (creating if needed) the risk database at `path`. */
-export async function openRiskState(path: string): Promise<RiskState> {
-  const db: BetterSqlite3.Database = await openSqlite(path, { synchronous: 'FULL' });
-  // Schema creation races with other processes opening the same file: take the write lock first.
-  db.transaction(() => db.exec(SCHEMA)).immediate();
-  let open = true;
-  return {
-    path,
-    ...haltOps(db),
-    ...dayOps(db),
-    ...orderOps(db),
-    close() {
-      if (!open) return;
-      open = false;
-      db.close();
-    },
-  };
-}
+export const KEEP_ORDERS_MS = 7 * 86_400_000;
 
 export const RISK_DB_FILE = 'risk.sqlite';
 
-/** The process's risk state under the data dir (one connection per process, closed on shutdown). */
+/** Open (creating if needed) the SQLite risk state at `path` (better-sqlite3 loads on first use). */
+export async function openRiskState(path: string): Promise<RiskState> {
+  return (await import('./state/sqlite.js')).openSqliteRiskState(path);
+}
+
+/** The process's risk state: PostgreSQL when TRADING_MCP_DATABASE_URL is set, else SQLite under the data dir. */
 export const getRiskState = (deps: Deps): Promise<RiskState> =>
   deps.service('risk-state', async (d) => {
-    const state = await openRiskState(join(d.dataDir, RISK_DB_FILE));
-    d.onClose(() => state.close());
+    const state = await openFor(d);
     // a new halt, from whichever path (the tool, the CLI, the dashboard), goes to the notification sinks
     const halt = state.halt.bind(state);
     state.halt = async (reason, by, at) => {
       const r = await halt(reason, by, at);
-      await mirrorHalt(d, true, reason, by, at);
       if (!r.alreadyHalted) notify(d, 'halt', `TRADING HALTED by ${by ?? 'server'}: ${reason}`);
       return r;
-    };
-    const resume = state.resume.bind(state);
-    state.resume = async (by, at) => {
-      await mirrorHalt(d, false, null, by, at);
-      return resume(by, at);
     };
     return state;
   });
 
+async function openFor(d: Deps): Promise<RiskState> {
+  const { storeBackend } = await import('../store/postgres/index.js');
+  if (storeBackend(d) === 'sqlite') {
+    const state = await openRiskState(join(d.dataDir, RISK_DB_FILE));
+    d.onClose(() => state.close());
+    return state;
+  }
+  const [{ getPostgres }, { PgRiskState }] = await Promise.all([import('../store/postgres/index.js'), import('./state/postgres.js')]);
+  const pg = await getPostgres(d);
+  const shared = new PgRiskState(pg.pool, pg.where);
+  await carryLocalHalt(d, shared);
+  return shared;
+}
+
 /**
- * With TRADING_MCP_DATABASE_URL set, the halt is also the shared halt row every replica's INTENT
- * transaction reads FOR SHARE (src/execution/postgres/gate-store.ts): a halt from any replica or the
- * CLI stops them all before their next INTENT. A failure to write it throws (the halt is not done).
+ * A halt this data dir's risk.sqlite holds from before the database was configured is carried into the
+ * shared halt (the safe direction: it stops the fleet until someone resumes), then cleared locally so it
+ * is carried once; from then on the shared row is the one halt, cleared by `resume` like any other.
  */
-async function mirrorHalt(deps: Deps, halted: boolean, reason: string | null, by: string | undefined, at: Date | undefined): Promise<void> {
-  const { storeBackend, getPostgres } = await import('../store/postgres/index.js');
-  if (storeBackend(deps) !== 'postgres') return;
-  const { pool } = await getPostgres(deps);
-  const when = (at ?? new Date()).toISOString();
-  await pool.query('UPDATE gate_halt SET halted = $1, reason = $2, at = $3, by = $4 WHERE id = 1', [
-    halted,
-    reason,
-    halted ? when : null,
-    halted ? (by ?? 'server') : null,
-  ]);
+async function carryLocalHalt(d: Deps, shared: RiskState): Promise<void> {
+  const path = join(d.dataDir, RISK_DB_FILE);
+  if (!existsSync(path)) return;
+  const local = await openRiskState(path);
+  try {
+    const h = await local.isHalted();
+    if (!h.halted) return;
+    await shared.halt(h.reason ?? 'halted on this data dir', `${h.by ?? 'server'} (carried from ${path})`, h.at ? new Date(h.at) : new Date());
+    await local.resume('carried to the shared database');
+    d.log.warn('a halt recorded on this data dir was carried into the shared database: every replica is halted until resume', { reason: h.reason, at: h.at });
+  } finally {
+    local.close();
+  }
 }

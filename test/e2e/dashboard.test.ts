@@ -188,7 +188,7 @@ describe('the dashboard in headless Chromium', () => {
   it('model and audit text is shown as text, never markup', async () => {
     const store = await openApprovalStore(dataDir);
     const evil = '<img src=x onerror="document.body.dataset.pwned=1">';
-    const req = store.request(
+    const req = await store.request(
       'f'.repeat(64),
       'aud_xss',
       {
@@ -207,8 +207,8 @@ describe('the dashboard in headless Chromium', () => {
     expect(await card.textContent()).toContain(`replace: replaces <b>${evil}</b>`);
     expect(await card.locator('img, b').count()).toBe(0);
     expect(await page.evaluate(() => document.body.dataset.pwned)).toBeUndefined();
-    expect(store.decide(req.id, 'f'.repeat(64), 'decline', new Date())).toMatchObject({ ok: true });
-    store.close();
+    expect(await store.decide(req.id, 'f'.repeat(64), 'decline', new Date())).toMatchObject({ ok: true });
+    await store.close();
   });
 
   it('DNS rebinding (another Host), a foreign Origin and malformed requests approve nothing and crash nothing', async () => {

@@ -6,7 +6,7 @@
  *   wholly before (the INTENT is refused) or after (the INTENT committed first) — never inside;
  * - claim: one row per client_order_id (primary key); commitIntent re-reads it `FOR UPDATE`;
  * - order slot: the rate and duplicate windows are counted under the one slot-lock row `FOR UPDATE`,
- *   so two replicas cannot both take the last slot;
+ *   so two replicas cannot both take the last slot (claimSlotPg, shared with the risk state);
  * - ticket: spent by an INSERT under its primary key (ON CONFLICT DO NOTHING): one spend, any host;
  * - INTENT: a journal row, committed with the rest before the broker is called;
  * - outcomes: the order row `FOR UPDATE` first, so two replicas reconciling one INTENT write one OUTCOME;
@@ -19,7 +19,7 @@ import type pg from 'pg';
 import { ToolError } from '../../errors.js';
 import { queryResult } from '../../store/postgres/pool.js';
 import { OWNER_HOST } from '../owner-host.js';
-import type { ClaimRules, SubmittedOrder } from '../../risk/state.js';
+import { claimSlotPg } from '../../risk/state/postgres.js';
 import type { ClaimResult, GateStore, JournalStatus } from '../gate-store.js';
 import type { IntentRecord, JournalEntry, OutcomeRecord } from '../journal.js';
 import {
@@ -64,35 +64,6 @@ async function readOrder(q: Querier, id: string, lock = ''): Promise<OrderRow | 
   return orderOf(rows[0]);
 }
 
-/** The rate and duplicate windows, counted under the slot lock, then the slot taken. */
-async function claimSlot(c: Client, o: SubmittedOrder, rules: ClaimRules): Promise<{ ok: true } | { ok: false; code: string; message: string }> {
-  await c.query('SELECT id FROM gate_slot_lock WHERE id = 1 FOR UPDATE');
-  const atMs = Date.parse(o.at);
-  const count = async (sql: string, params: unknown[]) => Number((await c.query(sql, params)).rows[0].n);
-  const since = (ms: number) => count('SELECT COUNT(*) AS n FROM gate_submitted_orders WHERE at_ms > $1', [ms]);
-  const minute = await since(atMs - 60_000);
-  if (minute + 1 > rules.maxPerMinute)
-    return { ok: false, code: 'RISK_RATE_MINUTE', message: `${minute} orders already in the last minute (limit ${rules.maxPerMinute})` };
-  const hour = await since(atMs - 3_600_000);
-  if (hour + 1 > rules.maxPerHour) return { ok: false, code: 'RISK_RATE_HOUR', message: `${hour} orders already in the last hour (limit ${rules.maxPerHour})` };
-  if (rules.duplicateWindowSec > 0) {
-    const same = await count('SELECT COUNT(*) AS n FROM gate_submitted_orders WHERE fingerprint = $1 AND at_ms > $2', [
-      o.fingerprint,
-      atMs - rules.duplicateWindowSec * 1000,
-    ]);
-    if (same > 0) return { ok: false, code: 'RISK_DUPLICATE_ORDER', message: `an identical order was submitted in the last ${rules.duplicateWindowSec} s` };
-  }
-  await c.query('INSERT INTO gate_submitted_orders (at_ms, at, hash, fingerprint, canonical, symbol) VALUES ($1, $2, $3, $4, $5, $6)', [
-    atMs,
-    new Date(atMs).toISOString(),
-    o.hash,
-    o.fingerprint,
-    o.canonical,
-    o.symbol,
-  ]);
-  return { ok: true };
-}
-
 async function appendJournal(c: Client, record: IntentRecord | OutcomeRecord): Promise<JournalEntry> {
   const { rows } = await c.query('INSERT INTO gate_journal (type, client_order_id, record) VALUES ($1, $2, $3) RETURNING seq', [
     record.type,
@@ -128,7 +99,7 @@ async function refuseUnlessCommittable(c: Client, record: IntentRecord, guard: C
         client_order_id: record.client_order_id,
       },
     );
-  const slot = await claimSlot(c, guard.slot, guard.rules);
+  const slot = await claimSlotPg(c, guard.slot, guard.rules);
   if (!slot.ok)
     throw new ToolError(
       'RISK_REJECTED',

@@ -1,6 +1,6 @@
 /**
  * The human stage's dashboard path: the order, in plain words with the risk result and Opus's reasons, is put
- * up for approval bound to its order_hash, and the attempt waits (polling the shared store) until a person
+ * up for approval bound to its order_hash, and the attempt waits (polling the shared store: SQLite or PostgreSQL) until a person
  * approves or declines it on the dashboard, the wait runs out (`approvalTimeoutSec`), or the caller cancels.
  * Only an approval of this request and this hash, taken once, lets the order go on; anything else is
  * HUMAN_DECLINED and the order never reaches the broker.
@@ -33,7 +33,7 @@ export async function dashboardApproval(ctx: AttemptContext): Promise<StageOutco
     confirmation: ctx.result.confirmation,
   };
   // a person's wait is wall-clock time, not the sim's (whose clock may be pinned or run elsewhere)
-  const req = store.request(hash, ctx.attempt.auditId, summary, new Date(), timeoutSec);
+  const req = await store.request(hash, ctx.attempt.auditId, summary, new Date(), timeoutSec);
   ctx.env.deps.log.info('order waiting for a dashboard approval', { approval: req.id, order_hash: hash, timeoutSec });
   notify(ctx.env.deps, 'approval_pending', `approval needed within ${timeoutSec} s on the dashboard: ${summary.order} (order_hash ${hash.slice(0, 12)}…)`);
   await ctx.options.progress?.(
@@ -47,8 +47,8 @@ export async function dashboardApproval(ctx: AttemptContext): Promise<StageOutco
     for (;;) {
       // a cancelled call takes no approval, even one that landed in the same instant
       if (ctx.options.signal?.aborted) throw declined(ctx, 'cancelled', 'the call was cancelled while waiting for the approval');
-      const row = store.get(req.id);
-      if (row?.status === 'approved' && store.take(req.id, hash)) {
+      const row = await store.get(req.id);
+      if (row?.status === 'approved' && (await store.take(req.id, hash))) {
         ctx.result.human = { action: 'dashboard_approved', confirmed: true };
         return { outcome: 'passed', message: `a person approved this order_hash on the dashboard (approval ${req.id})` };
       }
@@ -59,7 +59,10 @@ export async function dashboardApproval(ctx: AttemptContext): Promise<StageOutco
       await sleep(POLL_MS, ctx.options.signal);
     }
   } catch (err) {
-    store.expire(req.id, new Date());
+    // the refusal stands either way; an approval left standing is this request's alone, which no other attempt can take
+    await store
+      .expire(req.id, new Date())
+      .catch((e: unknown) => ctx.env.deps.log.warn('could not expire an approval request', { approval: req.id, err: String(e) }));
     throw err;
   } finally {
     ctx.attempt.externalMs += performance.now() - t;

@@ -59,6 +59,12 @@ const RETRYABLE = new Set(['40001', '40P01']);
 /** Connection-level failures: the database is unreachable or went away (class 08, admin shutdown, cannot connect now). */
 const UNAVAILABLE = /^(08|57P0[1-3])/;
 const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'EPIPE', 'EAI_AGAIN']);
+/**
+ * Refused at connect by a server that is up: too many connections, the database gone or closed to
+ * connections (ALLOW_CONNECTIONS false, a restore in progress), the login refused. A store whose
+ * statement meets one of these cannot answer, exactly like a server that is down.
+ */
+const REFUSED_AT_CONNECT = new Set(['53300', '3D000', '55000', '28000', '28P01']);
 
 export function isRetryable(err: unknown): boolean {
   return RETRYABLE.has((err as { code?: string }).code ?? '');
@@ -66,7 +72,7 @@ export function isRetryable(err: unknown): boolean {
 
 export function isUnavailable(err: unknown): boolean {
   const code = (err as { code?: string }).code ?? '';
-  if (NETWORK.has(code) || UNAVAILABLE.test(code)) return true;
+  if (NETWORK.has(code) || UNAVAILABLE.test(code) || REFUSED_AT_CONNECT.has(code)) return true;
   const msg = (err as Error).message ?? '';
   return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connect ECONNREFUSED/i.test(msg);
 }

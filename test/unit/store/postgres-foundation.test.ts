@@ -94,3 +94,28 @@ describe.skipIf(!PG_TEST_URL)('PostgreSQL foundation', () => {
     expect((await pool.query('SELECT n FROM counter')).rows[0].n).toBe(4);
   });
 });
+
+describe.skipIf(!PG_TEST_URL)('doctor on PostgreSQL', () => {
+  it('lists every component kept on the database at its latest version, and fails when one is not migrated', async () => {
+    const { storeChecks } = await import('../../../src/store/doctor.js');
+    const { startHarness } = await import('../../support/execution-harness.js');
+    const db = await freshDatabase('doctor');
+    const h = await startHarness({ databaseUrl: db.url });
+    const deps = h.deps;
+    try {
+      const [backend, schema] = await storeChecks(deps);
+      expect(backend).toMatchObject({ status: 'ok' });
+      expect(schema).toMatchObject({ name: 'schema version', status: 'ok' });
+      for (const c of ['approvals v1', 'council v1', 'gate v2', 'ledger v1', 'risk v1']) expect(schema!.detail).toContain(c);
+      const pool = createPool(db.url);
+      await pool.query("DELETE FROM schema_migrations WHERE component = 'council'");
+      await pool.end();
+      const [, stale] = await storeChecks(deps);
+      expect(stale).toMatchObject({ status: 'fail' });
+      expect(stale!.detail).toContain('not migrated yet: council v1');
+    } finally {
+      await h.close();
+      await db.drop();
+    }
+  });
+});

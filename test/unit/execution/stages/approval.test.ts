@@ -20,7 +20,7 @@ let gw: FakeGateway | undefined;
 let page: ApprovalStore | undefined;
 afterEach(async () => {
   vi.useRealTimers();
-  page?.close();
+  await page?.close();
   await h?.close();
   await gw?.close();
   [h, gw, page] = [undefined, undefined, undefined];
@@ -43,7 +43,7 @@ const codeOf = (run: Promise<unknown>) =>
 
 async function pendingRequest(store: ApprovalStore) {
   for (let i = 0; i < 200; i++) {
-    const [p] = store.pending(new Date());
+    const [p] = await store.pending(new Date());
     if (p) return p;
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -58,9 +58,9 @@ describe('dashboard approval stage', () => {
     const req = await pendingRequest(page);
     // the person clicks approve in the same instant the caller cancels
     ac.abort();
-    expect(page.decide(req.id, req.order_hash, 'approve', new Date())).toEqual({ ok: true, status: 'approved' });
+    expect(await page.decide(req.id, req.order_hash, 'approve', new Date())).toEqual({ ok: true, status: 'approved' });
     expect(await first).toBe('HUMAN_DECLINED');
-    expect(page.get(req.id)?.status).toBe('expired');
+    expect((await page.get(req.id))?.status).toBe('expired');
     // the same order again: a fresh request; the first one's approval lets nothing through
     const second = codeOf(h.gate.place({ ...BUY_AAPL, client_order_id: 'appr-1' }));
     const again = await pendingRequest(page);
@@ -75,7 +75,7 @@ describe('dashboard approval stage', () => {
     const placing = codeOf(h.gate.place({ ...BUY_AAPL, client_order_id: 'appr-halt' }));
     const req = await pendingRequest(page);
     await (await getRiskState(h.deps)).halt('halted from the dashboard', 'dashboard');
-    expect(page.decide(req.id, req.order_hash, 'approve', new Date())).toEqual({ ok: true, status: 'approved' });
+    expect(await page.decide(req.id, req.order_hash, 'approve', new Date())).toEqual({ ok: true, status: 'approved' });
     expect(await placing).toBe('TRADING_HALTED');
     expect(await brokerOrders(h)).toEqual([]);
   });

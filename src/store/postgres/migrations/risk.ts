@@ -1,0 +1,29 @@
+/**
+ * The risk state's own tables on PostgreSQL (src/risk/state/postgres.ts): the halt history and the
+ * starting equity of each trading day. The halt itself is the gate's `gate_halt` row and the submitted
+ * orders are the gate's `gate_submitted_orders` (behind `gate_slot_lock`): the INTENT transaction reads
+ * and writes those, so the risk state uses the very same rows.
+ */
+import type { Migration } from '../migrations.js';
+
+export const component = 'risk';
+
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    name: 'halt history and day equity',
+    sql: `
+      CREATE TABLE risk_halt_events (
+        seq bigserial PRIMARY KEY,
+        action text NOT NULL CHECK (action IN ('halt', 'resume')),
+        at text NOT NULL,
+        by text NOT NULL,
+        reason text
+      );
+      CREATE TABLE risk_day_equity (
+        trading_day text PRIMARY KEY,
+        equity double precision NOT NULL CHECK (equity > 0),
+        recorded_at text NOT NULL
+      );`,
+  },
+];
