@@ -92,6 +92,8 @@ export class RoundTripMatcher {
     let late = false;
     const cols = this.cols;
     const seen = this.seen;
+    seen?.reserve(fills.length);
+    cols.reserve(cols.length + fills.length);
     for (const f of fills) {
       const prior = seen && typeof f?.id === 'string' ? seen.find(f.id) : -1;
       if (prior >= 0) {
@@ -125,7 +127,7 @@ export class RoundTripMatcher {
   private index(): void {
     if (!this.dedupe) return;
     const fills = this.cols.fills;
-    this.seen = new IdIndex((i) => fills[i]!.id);
+    this.seen = new IdIndex((i) => fills[i]!.id, fills.length);
     for (let i = 0; i < fills.length; i++) this.seen.insert(i);
   }
 
