@@ -13,7 +13,7 @@ import { grown } from './fill-columns.js';
 function hashOf(id: string): number {
   let h = 0x811c9dc5;
   for (let k = 0; k < id.length; k++) h = Math.imul(h ^ id.charCodeAt(k), 0x01000193);
-  return h >>> 0;
+  return h | 0; // signed: a small integer, where an unsigned one above 2^31 would be a heap number per id
 }
 
 export class IdIndex {
@@ -50,7 +50,7 @@ export class IdIndex {
     for (let s = h & mask; ; s = (s + 1) & mask) {
       const v = this.slots[s]!;
       if (v === 0) return -1;
-      if (this.hashes[v - 1] === (h | 0) && this.idOf(v - 1) === id) return v - 1;
+      if (this.hashes[v - 1] === h && this.idOf(v - 1) === id) return v - 1;
     }
   }
 

@@ -98,7 +98,8 @@ export class RoundTripMatcher {
     const seen = this.seen;
     seen?.reserve(fills.length);
     cols.reserve(cols.length + fills.length);
-    for (const f of fills) {
+    for (let k = 0; k < fills.length; k++) {
+      const f = fills[k]!;
       const prior = seen && typeof f?.id === 'string' ? seen.find(f.id) : -1;
       if (prior >= 0) {
         checkSameFill(cols.fills[prior]!, f);
