@@ -48,7 +48,7 @@ export class FillColumns {
   push(f: Fill): number {
     const multiplier = checkedMultiplier(f);
     const atMs = checkedMs(f);
-    const i = this.reserve();
+    const i = this.next();
     const parent = f.parent_order_id ?? null;
     const nanos = qtyNanos(f.qty);
     this.atMs[i] = atMs;
@@ -75,7 +75,7 @@ export class FillColumns {
     const order = Array.from({ length: this.length }, (_, i) => i).sort((i, j) => this.compare(i, j));
     const out = new FillColumns();
     for (const i of order) {
-      const k = out.reserve();
+      const k = out.next();
       out.atMs[k] = this.atMs[i]!;
       out.atSub[k] = this.atSub[i]!;
       out.nanos[k] = this.nanos[i]!;
@@ -96,10 +96,15 @@ export class FillColumns {
   }
 
   /** The index the next fill takes, with room for it in every column. */
-  private reserve(): number {
+  private next(): number {
     const i = this.fills.length;
-    if (i >= this.atMs.length) {
-      const need = i + 1;
+    if (i >= this.atMs.length) this.reserve(i + 1);
+    return i;
+  }
+
+  /** Room for `need` fills in every column (one resize before a large batch). */
+  reserve(need: number): void {
+    if (need > this.atMs.length) {
       this.atMs = grown(this.atMs, need);
       this.atSub = grown(this.atSub, need);
       this.nanos = grown(this.nanos, need);
@@ -108,6 +113,5 @@ export class FillColumns {
       this.multiplier = grown(this.multiplier, need);
       this.flags = grown(this.flags, need);
     }
-    return i;
   }
 }

@@ -57,11 +57,13 @@ export function cashMicros(nanos: number, micros: number, multiplier: number): n
 export function prorate(total: number, part: number, whole: number): number {
   if (part >= whole) return total;
   if (total === 0) return 0;
+  // Doubles are exact while 2·total·part is a safe integer (the quotient's rounding cannot slip); a fee's share usually is.
+  if (2 * total * part <= Number.MAX_SAFE_INTEGER) return Math.round((total * part) / whole);
   // Whole shares are multiples of 1e9 nanos: cancel that first so the product usually stays small.
   const g = part % NANOS_PER_UNIT === 0 && whole % NANOS_PER_UNIT === 0 ? NANOS_PER_UNIT : gcd(part, whole);
   const p = part / g;
   const w = whole / g;
-  // Doubles are exact while 2·total·part is a safe integer (the quotient's rounding cannot slip).
+  // The same rule for the reduced fraction (p / w = part / whole: the same rounded quotient).
   if (2 * total * p <= Number.MAX_SAFE_INTEGER) return Math.round((total * p) / w);
   return Number((BigInt(total) * BigInt(part) * 2n + BigInt(whole)) / (2n * BigInt(whole)));
 }
@@ -70,6 +72,19 @@ export function prorate(total: number, part: number, whole: number): number {
 export function gcd(a: number, b: number): number {
   let x = Math.abs(a);
   let y = Math.abs(b);
-  while (y) [x, y] = [y, x % y];
-  return x;
+  // Euclid in doubles while the divisor is large, then in 32-bit integers (a double's % is a library call)
+  while (y > 0x7fffffff) {
+    const r = x % y;
+    x = y;
+    y = r;
+  }
+  if (y === 0) return x;
+  let xi = (x % y) | 0;
+  let yi = y | 0;
+  while (xi) {
+    const r = yi % xi;
+    yi = xi;
+    xi = r;
+  }
+  return yi;
 }

@@ -36,10 +36,10 @@ import { checkSameFill, type Fill } from './fills.js';
 import { IdIndex } from './id-index.js';
 import { openLotOf, openPosition, openSingle, type PositionGroup } from './trip-build.js';
 import { cachedMeta, setMeta } from './trip-meta.js';
-import type { MatchResult, MetaLookup, OpenLot, OpenTrip, RoundTrip } from './trips.js';
+import type { MatchResult, MetaLookup, OpenLot, OpenTrip, RoundTrip, TripFacts } from './trips.js';
 
 export interface MatchOptions {
-  /** Strategy, tags, rationale and regime of an opening order; absent → nulls. */
+  /** Strategy, tags, rationale and regime of an opening order; absent → nulls. Asked once per single trip and once per multi-leg order: a pure read. */
   metaOf?: MetaLookup;
 }
 
@@ -49,10 +49,14 @@ export function matchRoundTrips(fills: readonly Fill[], options: MatchOptions = 
   matcher.add(fills);
   const result = matcher.result();
   if (options.metaOf) {
-    const metaOf = cachedMeta(options.metaOf);
-    for (const t of result.trips) setMeta(t, metaOf(t));
-    for (const t of result.legTrips) setMeta(t, metaOf(t));
-    for (const t of result.open) setMeta(t, metaOf(t));
+    const lookup = options.metaOf;
+    // a multi-leg order's legs and position share one answer; a single's trip asks for its own (no map of ~50k orders)
+    const metaOf = cachedMeta(lookup);
+    const each = (t: TripFacts) =>
+      setMeta(t, t.kind === 'single' ? lookup({ order_id: t.opening_order_id, client_order_id: t.opening_client_order_id }) : metaOf(t));
+    for (const t of result.trips) each(t);
+    for (const t of result.legTrips) each(t);
+    for (const t of result.open) each(t);
   }
   return result;
 }
@@ -92,7 +96,10 @@ export class RoundTripMatcher {
     let late = false;
     const cols = this.cols;
     const seen = this.seen;
-    for (const f of fills) {
+    seen?.reserve(fills.length);
+    cols.reserve(cols.length + fills.length);
+    for (let k = 0; k < fills.length; k++) {
+      const f = fills[k]!;
       const prior = seen && typeof f?.id === 'string' ? seen.find(f.id) : -1;
       if (prior >= 0) {
         checkSameFill(cols.fills[prior]!, f);
@@ -125,7 +132,7 @@ export class RoundTripMatcher {
   private index(): void {
     if (!this.dedupe) return;
     const fills = this.cols.fills;
-    this.seen = new IdIndex((i) => fills[i]!.id);
+    this.seen = new IdIndex((i) => fills[i]!.id, fills.length);
     for (let i = 0; i < fills.length; i++) this.seen.insert(i);
   }
 

@@ -137,6 +137,21 @@ function metaOf(r: MetaRow): StoredMeta {
   return { strategy: r.strategy, tags: JSON.parse(r.tags) as string[], rationale: r.rationale, audit_id: r.audit_id, regime, regime_state: r.regime_state };
 }
 
+/** One frozen regime per trend × volatility read (trips share it: trip-meta.ts). */
+function sharedRegime(regimes: Map<string | null, Map<string | null, Regime>>, trend: string | null, volatility: string | null): Regime {
+  let byVolatility = regimes.get(trend);
+  if (byVolatility === undefined) {
+    byVolatility = new Map();
+    regimes.set(trend, byVolatility);
+  }
+  let regime = byVolatility.get(volatility);
+  if (regime === undefined) {
+    regime = Object.freeze({ trend, volatility });
+    byVolatility.set(volatility, regime);
+  }
+  return regime;
+}
+
 export class MemoryStore {
   private constructor(private readonly db: BetterSqlite3.Database) {}
 
@@ -255,7 +270,8 @@ export class MemoryStore {
   /**
    * Metadata rows inserted or changed after `afterSeq` (0: all), with the last seq read. Raw rows
    * built into one literal each, the tags text parsed once per distinct value (a cold start reads
-   * one row per order: ~100k); rows sharing a tags text share one frozen array.
+   * one row per order: ~100k); rows sharing a tags text share one frozen array, rows sharing a regime
+   * one frozen regime.
    */
   metaSince(account: string, afterSeq: number): { rows: MetaSinceRow[]; lastSeq: number } {
     const raw = this.db
@@ -265,6 +281,7 @@ export class MemoryStore {
       .raw()
       .all(afterSeq, account) as MetaTuple[];
     const tagsOf = new Map<string, readonly string[]>();
+    const regimes = new Map<string | null, Map<string | null, Regime>>();
     const rows = new Array<MetaSinceRow>(raw.length);
     for (let i = 0; i < raw.length; i++) {
       const r = raw[i]!;
@@ -279,7 +296,7 @@ export class MemoryStore {
         tags,
         rationale: r[4],
         audit_id: r[5],
-        regime: r[6] === 'set' ? { trend: r[7], volatility: r[8] } : null,
+        regime: r[6] === 'set' ? sharedRegime(regimes, r[7], r[8]) : null,
         regime_state: r[6],
       };
     }

@@ -35,6 +35,7 @@ import {
 } from './book-layout.js';
 import type { Books } from './books.js';
 import { dollars, gcd, MICROS_PER_DOLLAR, NANOS_PER_UNIT, safe } from './money.js';
+import { NO_TAGS } from './trip-meta.js';
 import type { OpenLot, OpenTrip, RoundTrip, TripFacts, TripKind } from './trips.js';
 
 type Direction = 'long' | 'short';
@@ -70,24 +71,47 @@ function underlyingOf(symbol: string): string {
   return u;
 }
 
+const LEGS = new Map<string, string[]>();
+/** A single's legs, [symbol]: one frozen array per symbol, shared by its trips. */
+function legsOf(symbol: string): string[] {
+  let legs = LEGS.get(symbol);
+  if (legs === undefined) {
+    legs = Object.freeze([symbol]) as readonly string[] as string[];
+    if (LEGS.size > 100_000) LEGS.clear();
+    LEGS.set(symbol, legs);
+  }
+  return legs;
+}
+
 const symbolOf = (b: Books, g: number): string => b.f.fills[b.gInt[g * GI + G_OPENING]!]!.symbol;
 const multiplierOf = (b: Books, g: number): number => b.f.multiplier[b.gInt[g * GI + G_OPENING]!]!;
 const directionOf = (b: Books, g: number): Direction => ((b.gInt[g * GI + G_FLAGS]! & SHORT) !== 0 ? 'short' : 'long');
 const num = (b: Books, g: number, field: number): number => b.gNum[g * GN + field]!;
 
-/** The fill ids of the list (of fill indices) starting at gInt[at]. */
-function fillIdsOf(b: Books, at: number): string[] {
-  const out: string[] = [];
-  for (let n = b.gInt[at]!; n >= 0; n = b.nodes[n * 2 + 1]!) out.push(b.f.fills[b.nodes[n * 2]!]!.id);
+/**
+ * The ids (fills' or their decisions') of the list of fill indices whose head and count sit at
+ * gInt[at] and gInt[at + 2], in an array of exactly that length: an array grown by push keeps room
+ * for 16, and ~50k trips' two lists of that would be most of what matching leaves to the collector.
+ */
+function listOf(b: Books, at: number, ids: readonly string[] | null): string[] {
+  const count = b.gInt[at + 2]!;
+  const head = b.gInt[at]!;
+  if (count === 1) return [idAt(b, ids, head)];
+  if (count === 2) return [idAt(b, ids, head), idAt(b, ids, b.nodes[head * 2 + 1]!)];
+  const out = new Array<string>(count);
+  let k = 0;
+  for (let n = head; n >= 0; n = b.nodes[n * 2 + 1]!) out[k++] = idAt(b, ids, n);
   return out;
 }
 
+/** The id at list node n: its fill's (ids null) or ids[its fill]. */
+const idAt = (b: Books, ids: readonly string[] | null, n: number): string => (ids === null ? b.f.fills[b.nodes[n * 2]!]!.id : ids[b.nodes[n * 2]!]!);
+
+/** The fill ids of the list (of fill indices) starting at gInt[at]. */
+const fillIdsOf = (b: Books, at: number): string[] => listOf(b, at, null);
+
 /** The decisions (opening-order ids) of the list starting at gInt[at]. */
-function ordersOf(b: Books, at: number): string[] {
-  const out: string[] = [];
-  for (let n = b.gInt[at]!; n >= 0; n = b.nodes[n * 2 + 1]!) out.push(b.f.decision[b.nodes[n * 2]!]!);
-  return out;
-}
+const ordersOf = (b: Books, at: number): string[] => listOf(b, at, b.f.decision);
 
 /** A closed single or leg, built in one literal (one shape for every trip: 100k fills make ~50k of them). */
 export function singleTrip(b: Books, g: number): RoundTrip {
@@ -103,7 +127,7 @@ export function singleTrip(b: Books, g: number): RoundTrip {
     kind,
     symbol,
     underlying: underlyingOf(symbol),
-    legs: [symbol],
+    legs: legsOf(symbol),
     direction: directionOf(b, g),
     qty: opened / NANOS_PER_UNIT,
     multiplier,
@@ -115,7 +139,7 @@ export function singleTrip(b: Books, g: number): RoundTrip {
     fees: dollars(num(b, g, G_FEES)),
     fees_complete: (b.gInt[g * GI + G_FLAGS]! & FEES_INCOMPLETE) === 0,
     strategy: null,
-    tags: [],
+    tags: NO_TAGS,
     rationale: null,
     regime: null,
     exit_price: perShare(num(b, g, G_EXIT_CASH), opened, multiplier),
@@ -211,7 +235,7 @@ function facts(b: Books, kind: TripKind, opening: number, parts: readonly number
     fees: dollars(safe(fees, 'fees')),
     fees_complete: parts.every((g) => (b.gInt[g * GI + G_FLAGS]! & FEES_INCOMPLETE) === 0),
     strategy: null,
-    tags: [],
+    tags: NO_TAGS,
     rationale: null,
     regime: null,
   };
