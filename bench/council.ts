@@ -2,7 +2,9 @@
  * Council wall time vs its slowest member, at 2, 4 and 8 members (issues 9, 21: 8 members within slowest + 10 ms).
  * Loopback gateway, real router, ledger, journal and ticket, through the council_vote handler. Each member is a
  * model of its own on the fake gateway with an injected latency: evenly spread from FASTEST_MS up to SLOWEST_MS,
- * the slowest asked last (so every member's work before its send lands ahead of the slowest reply).
+ * the slowest asked last (so every member's work before its send lands ahead of the slowest reply). The gateway
+ * runs in a worker thread (council-gateway.ts), as a remote one would, off the council's event loop; its idle
+ * connections stay open between rounds (a warm pool, for the councils and the baseline alike).
  * Baseline in the same run, interleaved round by round: one router call to a model answering after SLOWEST_MS
  * (same prompt). Then both at zero injected latency: the fan-out's own cost, per size.
  */
@@ -19,7 +21,8 @@ import { loadTierTable, type TierTable } from '../src/llm/tiers.js';
 import { createLogger } from '../src/log.js';
 import type { ToolContext } from '../src/tool.js';
 import { councilVoteTool } from '../src/tools/council-vote.js';
-import { startFakeGateway } from '../test/support/fake-gateway.js';
+import { Worker } from 'node:worker_threads';
+import { type GatewayWorkerData, memberLatency as latencyOf } from './council-gateway.js';
 import { summarize } from './stats.js';
 
 const SIZES = [2, 4, 8] as const;
@@ -31,8 +34,39 @@ const GOAL_OVER_SLOWEST_MS = 10;
 const memberModel = (i: number) => `bench-member-${i + 1}`;
 const SINGLE_MODEL = 'bench-single';
 
-/** Member i of n answers after this many ms; the last is the slowest. */
-const memberLatency = (i: number, n: number) => Math.round(FASTEST_MS + ((SLOWEST_MS - FASTEST_MS) * i) / (n - 1));
+const memberLatency = (i: number, n: number) => latencyOf(i, n, FASTEST_MS, SLOWEST_MS);
+
+/** The gateway worker: its url, and `set` (resolves once the worker applies the size and latency switch). */
+async function startGatewayWorker(table: TierTable) {
+  const data: GatewayWorkerData = { table, fastestMs: FASTEST_MS, slowestMs: SLOWEST_MS, slowestModels: [SINGLE_MODEL] };
+  const worker = new Worker(new URL('./council-gateway.js', import.meta.url), { workerData: data });
+  let failed: Error | null = null;
+  let pending: { resolve: (m: unknown) => void; reject: (e: Error) => void } | null = null;
+  worker.on('message', (m) => pending?.resolve(m));
+  worker.on('error', (err) => {
+    failed = err;
+    pending?.reject(err);
+  });
+  const next = () =>
+    new Promise<unknown>((resolve, reject) => {
+      if (failed) reject(failed);
+      else pending = { resolve, reject };
+    });
+  const { url } = (await next()) as { url: string };
+  return {
+    url,
+    set: async (size: number, injected: boolean) => {
+      const ack = next();
+      worker.postMessage({ size, injected });
+      await ack;
+    },
+    close: async () => {
+      const exited = new Promise((resolve) => worker.once('exit', resolve));
+      worker.postMessage('close');
+      await exited;
+    },
+  };
+}
 
 /** The shipped table with the bench's models (priced like kimi-k2) in the options tier. */
 function benchTable(): TierTable {
@@ -98,15 +132,8 @@ export async function run(): Promise<Record<string, unknown>> {
   const table = benchTable();
   const tiersPath = join(root, 'tiers.json');
   writeFileSync(tiersPath, JSON.stringify(table));
-  const gw = await startFakeGateway({ tiers: table });
-  const latency = new Map<string, number>([[SINGLE_MODEL, SLOWEST_MS]]);
+  const gw = await startGatewayWorker(table);
   let injected = true;
-  let size = 8;
-  gw.script((req) => {
-    const i = /^bench-member-(\d+)$/.exec(req.model ?? '');
-    const ms = i ? memberLatency(Number(i[1]) - 1, size) : (latency.get(req.model ?? '') ?? 0);
-    return { latencyMs: injected ? ms : 0, content: JSON.stringify({ vote: 'APPROVE', confidence: 0.8, reasoning: 'bench' }) };
-  });
   const all = SIZES.map((n) => ({ n, deps: councilDeps(root, n, tiersPath, gw.url) }));
   try {
     const councils = all.map(({ n, deps }) => ({ n, run: councilOf(deps, n) }));
@@ -127,18 +154,20 @@ export async function run(): Promise<Record<string, unknown>> {
       const singleMs: number[] = [];
       const wall = new Map<number, number[]>(SIZES.map((n) => [n, []]));
       for (let r = 0; r < rounds; r++) {
+        await gw.set(1, injected);
         singleMs.push(await single());
         for (const c of councils) {
-          size = c.n;
+          await gw.set(c.n, injected);
           wall.get(c.n)!.push(await c.run());
         }
       }
       return { single: summarize(singleMs), wall: new Map([...wall].map(([n, xs]) => [n, summarize(xs)])) };
     };
     for (const c of councils) {
-      size = c.n;
-      await c.run(); // warm-up: router, ledger, journal, ticket key
+      await gw.set(c.n, injected);
+      await c.run(); // warm-up: router, ledger, journal, ticket key, connections
     }
+    await gw.set(1, injected);
     await single();
     const live = await measure(ROUNDS);
     injected = false;
