@@ -140,13 +140,18 @@ export async function shadowCouncil(deps: Deps, brokerOf: () => Promise<ShadowBr
       });
   }
   const fills = new Map<number, ShadowFill>();
-  for (const o of approving) {
-    fills.set(o.member, market && order ? shadowOne(deps, store, input, o, order, market) : { member: o.member, model: modelOf(o), filled: null, note });
-  }
+  // one commit for the council's fills and one for its chat rows, not one per member (each fill still sizes atomically)
+  store.batch(() => {
+    for (const o of approving) {
+      fills.set(o.member, market && order ? shadowOne(deps, store, input, o, order, market) : { member: o.member, model: modelOf(o), filled: null, note });
+    }
+  });
   if (market && broker) await markFilled(store, broker, input, [...fills.values()], market);
-  for (const o of input.outcomes) {
-    const f = fills.get(o.member);
-    store.recordChat(chatOf(input, o, { id: f?.filled?.id ?? null, note: f ? f.note : o.status === 'valid' ? `${o.vote}: takes nothing` : null }));
-  }
+  store.batch(() => {
+    for (const o of input.outcomes) {
+      const f = fills.get(o.member);
+      store.recordChat(chatOf(input, o, { id: f?.filled?.id ?? null, note: f ? f.note : o.status === 'valid' ? `${o.vote}: takes nothing` : null }));
+    }
+  });
   return [...fills.values()];
 }

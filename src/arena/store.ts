@@ -202,12 +202,21 @@ export class ArenaStore {
     return run.immediate();
   }
 
+  /** Several writes in one transaction, one commit (a council's fills and its votes' chat rows); a fill inside keeps its own savepoint. */
+  batch<T>(write: () => T): T {
+    return this.db.transaction(write).immediate();
+  }
+
   mark(model: string, at: string, equity: number): void {
     this.s.mark.run(model, at, equity);
   }
 
   /** A point on each of these models' equity curves: its account marked at these mids (cost where unquoted). */
   markAll(models: readonly string[], mids: ReadonlyMap<string, number>, at: string): Map<string, number> {
+    return this.batch(() => this.markEach(models, mids, at));
+  }
+
+  private markEach(models: readonly string[], mids: ReadonlyMap<string, number>, at: string): Map<string, number> {
     const states = this.state.sync();
     const equities = new Map<string, number>();
     for (const model of new Set(models)) {

@@ -24,7 +24,31 @@ export function weekday(date: string): number {
   return new Date(`${date}T12:00:00Z`).getUTCDay();
 }
 
+/**
+ * The calendar's answers are pure functions of a date string: each is computed once and kept (a bounded map that
+ * starts over when full). Every broker read and risk check walks sessions day by day (the day-trade window,
+ * the previous close, the clock), which made the calendar ~40% of a check_risk before (issue 21).
+ */
+const MEMO_LIMIT = 4096;
+function memo<T>(compute: (key: string) => T): (key: string) => T {
+  const cache = new Map<string, T>();
+  return (key) => {
+    let v = cache.get(key);
+    if (v === undefined && !cache.has(key)) {
+      if (cache.size >= MEMO_LIMIT) cache.clear();
+      v = compute(key);
+      cache.set(key, v);
+    }
+    return v as T;
+  };
+}
+
+const nextDay = memo((date) => new Date(Date.parse(`${date}T12:00:00Z`) + DAY_MS).toISOString().slice(0, 10));
+const previousDay = memo((date) => new Date(Date.parse(`${date}T12:00:00Z`) - DAY_MS).toISOString().slice(0, 10));
+
 export function addDays(date: string, days: number): string {
+  if (days === 1) return nextDay(date);
+  if (days === -1) return previousDay(date);
   return new Date(Date.parse(`${date}T12:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
 }
 
@@ -161,11 +185,12 @@ export interface Session {
   early: boolean;
 }
 
-export function sessionOn(date: string): Session | null {
+/** The session on a New York date, null when the market does not open (memoised: treat the result as read-only). */
+export const sessionOn: (date: string) => Session | null = memo((date) => {
   if (!isTradingDay(date)) return null;
   const early = nyseEarlyCloses(Number(date.slice(0, 4))).has(date);
-  return { date, open: easternInstant(date, 9, 30), close: easternInstant(date, early ? 13 : 16, 0), early };
-}
+  return Object.freeze({ date, open: easternInstant(date, 9, 30), close: easternInstant(date, early ? 13 : 16, 0), early });
+});
 
 /** The first session whose close is after `at` (the current one when the market is open). */
 export function currentOrNextSession(at: Date): Session {

@@ -244,10 +244,13 @@ async function refuseWhenNothingReached(s: Session, outcomes: MemberOutcome[]): 
 /** Agreement with the majority is a quality signal for adaptive routing (SPEC §15): one per valid vote. */
 function tellRoutingWhoAgreed(s: Session, outcomes: MemberOutcome[], decision: CouncilAggregate['decision']): void {
   if (decision === 'NO_QUORUM' || !s.router.feedback) return;
+  const signals: Array<{ callId: string; signal: { agreedWithMajority: boolean } }> = [];
   for (const o of outcomes) {
     const callId = s.callIds[o.member];
-    if (o.status === 'valid' && callId) s.router.feedback(callId, { agreedWithMajority: o.vote === decision });
+    if (o.status === 'valid' && callId) signals.push({ callId, signal: { agreedWithMajority: o.vote === decision } });
   }
+  if (s.router.feedbackAll) s.router.feedbackAll(signals);
+  else for (const { callId, signal } of signals) s.router.feedback(callId, signal);
 }
 
 /**

@@ -42,10 +42,18 @@ export function downgradeStep(fractionLeft: number): 0 | 1 | 2 {
 
 const nyDate = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/New_York', year: 'numeric', month: '2-digit', day: '2-digit' });
 
+const HOUR_MS = 3_600_000;
+/** New York's offset from UTC is a whole number of hours, so its date can only change on a UTC hour: one format per hour. */
+let periodCache: { hour: number; keys: { day: string; month: string } } | null = null;
+
 /** The US trading day (America/New_York calendar date) and its month: "2026-11-21", "2026-11". */
 export function periodKeys(now: Date): { day: string; month: string } {
+  const hour = Math.floor(now.getTime() / HOUR_MS);
+  if (periodCache?.hour === hour) return { ...periodCache.keys };
   const day = nyDate.format(now);
-  return { day, month: day.slice(0, 7) };
+  const keys = { day, month: day.slice(0, 7) };
+  periodCache = { hour, keys };
+  return { ...keys };
 }
 
 export interface BudgetView {

@@ -16,6 +16,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { createCatalog, withListedPrices, type Catalog, type GatewayModel } from './catalog.js';
 import type { ExternalQuality } from './policies/index.js';
+import { httpFetch } from './http-fetch.js';
 import { resolveProviders, type ResolvedProvider } from './providers.js';
 import type { RouteInputs } from './route.js';
 import type { RoutingStatsStore } from './stats/store.js';
@@ -43,7 +44,7 @@ export interface EndpointOptions {
   stats: RoutingStatsStore | null;
   external?: ExternalQuality | undefined;
   log: Logger;
-  /** The openai client's fetch (the bench isolates our own time with an in-process one). */
+  /** The openai client's fetch (default http-fetch.ts; the bench isolates our own time with an in-process one). */
   fetch?: typeof fetch;
   /** The attribution sent with each model listing. */
   profile: string;
@@ -63,7 +64,7 @@ export function createEndpoints(opts: EndpointOptions): Endpoints {
     const cached = clients.get(name);
     if (cached?.key === key) return cached.client;
     // the router's own resilience policy retries; the client's retries are off
-    const made = new OpenAI({ apiKey: p.apiKey, baseURL: p.baseUrl, maxRetries: 0, timeout: 120_000, ...(opts.fetch ? { fetch: opts.fetch } : {}) });
+    const made = new OpenAI({ apiKey: p.apiKey, baseURL: p.baseUrl, maxRetries: 0, timeout: 120_000, fetch: opts.fetch ?? httpFetch });
     clients.set(name, { key, client: made });
     return made;
   };

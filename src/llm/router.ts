@@ -75,6 +75,14 @@ export function createRouter(deps: Deps, sources: RouterSources, opts: RouterOpt
     stats,
     profile: deps.profile.name,
   };
+  const feedback: NonNullable<LlmRouter['feedback']> = (callId, signal) => {
+    if (signal.agreedWithMajority === undefined || !stats) return;
+    try {
+      stats.recordAgreement(callId, signal.agreedWithMajority);
+    } catch (err) {
+      log.warn('council agreement not recorded', { callId, error: (err as Error).message });
+    }
+  };
   return {
     configured: true,
     complete: (req) => complete(parts, req),
@@ -84,12 +92,18 @@ export function createRouter(deps: Deps, sources: RouterSources, opts: RouterOpt
       return quoteRoute(view.table, req, routeBudget(await ledger.view(), parts.maxConfirmationsPerHour()), parts.resilience, view.inputs);
     },
     embed: (req) => embed(parts, req),
-    feedback(callId, signal) {
-      if (signal.agreedWithMajority === undefined || !stats) return;
+    feedback,
+    feedbackAll(signals) {
+      if (!stats) return;
+      const each = () => {
+        for (const { callId, signal } of signals) feedback(callId, signal);
+      };
       try {
-        stats.recordAgreement(callId, signal.agreedWithMajority);
+        // one commit for a council's members, not one per member (each still logged on its own when it fails)
+        if (stats.inOneWrite) stats.inOneWrite(each);
+        else each();
       } catch (err) {
-        log.warn('council agreement not recorded', { callId, error: (err as Error).message });
+        log.warn('council agreements not recorded', { calls: signals.length, error: (err as Error).message });
       }
     },
     routingSources() {

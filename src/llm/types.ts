@@ -113,6 +113,8 @@ export interface LlmRouter {
    * router without statistics (not configured, a test double) has none.
    */
   feedback?(callId: string, signal: QualityFeedback): void;
+  /** Several calls' feedback at once (a council's members): one write for all of them where the statistics allow it. */
+  feedbackAll?(signals: ReadonlyArray<{ callId: string; signal: QualityFeedback }>): void;
   /** What routing works with now (the live table with listed prices, the providers, the catalog), for get_llm_usage and doctor. */
   routingSources?(): Omit<RoutingSources, 'stats' | 'recent'>;
   /** The name of the embedding model a call would use now (for lesson-vector bookkeeping). */

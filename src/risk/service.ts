@@ -19,8 +19,12 @@ import { getRiskState, type ClaimResult, type ClaimRules, type SubmittedOrder } 
 export { getRiskState } from './state.js';
 import type { RiskVerdict } from './verdict.js';
 
+// loaded on first use, then the same promise (a dynamic import() per call costs ~5 µs on the hot path)
+let brokerLoaded: Promise<typeof import('../broker/index.js')> | undefined;
+const brokerModule = () => (brokerLoaded ??= import('../broker/index.js'));
+
 async function broker(deps: Deps): Promise<Broker> {
-  const { getBroker } = await import('../broker/index.js');
+  const { getBroker } = await brokerModule();
   return getBroker(deps);
 }
 

@@ -7,6 +7,10 @@ import { defineTool } from '../tool.js';
 const USD = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
 const fmt = (n: number) => USD.format(n);
 
+// loaded on the first call, then the same promise (a dynamic import() per call costs ~5 µs)
+let brokerLoaded: Promise<typeof import('../broker/index.js')> | undefined;
+const brokerModule = () => (brokerLoaded ??= import('../broker/index.js'));
+
 export const getAccountTool = defineTool({
   name: 'get_account',
   title: 'Get account',
@@ -23,7 +27,7 @@ export const getAccountTool = defineTool({
     dayPlPct: z.number().finite().nullable(),
   }),
   async handler(_input, { deps }) {
-    const { getBroker } = await import('../broker/index.js');
+    const { getBroker } = await brokerModule();
     const broker = await getBroker(deps);
     const account = await broker.getAccount();
     const dayPl = Math.round((account.equity - account.lastEquity) * 100) / 100;

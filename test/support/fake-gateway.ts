@@ -167,6 +167,8 @@ export interface FakeGatewayOptions {
   port?: number;
   /** Seed of the profiles' draws (default 1). */
   seed?: number;
+  /** How long an idle keep-alive connection stays open (default 1000 ms; a bench whose rounds are further apart keeps them warm). */
+  keepAliveTimeoutMs?: number;
 }
 
 export interface FakeGateway {
@@ -432,7 +434,7 @@ export async function startFakeGateway(opts: FakeGatewayOptions = {}): Promise<F
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  server.keepAliveTimeout = 1000;
+  server.keepAliveTimeout = opts.keepAliveTimeoutMs ?? 1000;
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 

@@ -1,5 +1,6 @@
 /** The sim Broker: every call first sweeps resting orders against the tape, then delegates to the module for its concern. */
 import { randomUUID } from 'node:crypto';
+import type BetterSqlite3 from 'better-sqlite3';
 import type { Deps } from '../../deps.js';
 import { OCC_SYMBOL } from '../../orders/order.js';
 import { marketClock } from '../calendar.js';
@@ -46,6 +47,7 @@ export class SimBroker implements Broker {
   readonly mode = 'sim' as const;
   readonly market: SimMarket;
   private readonly s: SimState;
+  private readonly snapshot: BetterSqlite3.Transaction<(query: () => unknown) => unknown>;
 
   constructor(
     private readonly db: Db,
@@ -54,6 +56,7 @@ export class SimBroker implements Broker {
     this.market = new SimMarket(opts.dataDir, opts.seed);
     const now = opts.now ?? (() => new Date());
     this.s = { db, market: this.market, now, tx: (fn) => db.transaction(fn).immediate() };
+    this.snapshot = db.transaction((query: () => unknown) => query());
     db.exec(SCHEMA);
     migrate(db);
     this.s.tx(() => {
@@ -69,29 +72,39 @@ export class SimBroker implements Broker {
     });
   }
 
+  /**
+   * Sweep (its own write transaction), then read inside one read transaction: one snapshot for every query of
+   * the call (an account is a dozen of them), instead of a lock and snapshot per statement.
+   */
+  private read<T>(query: (now: Date) => T): T {
+    const now = sweep(this.s);
+    return this.snapshot.deferred(() => query(now)) as T;
+  }
+
   async getAccount(): Promise<Account> {
-    return accountAt(this.s, sweep(this.s));
+    return this.read((now) => accountAt(this.s, now));
   }
 
   async getPositions(): Promise<Position[]> {
-    return positionsAt(this.s, sweep(this.s));
+    return this.read((now) => positionsAt(this.s, now));
   }
 
   async listOrders(filter: OrderFilter = {}): Promise<BrokerOrder[]> {
-    sweep(this.s);
-    return queryOrders(this.s, filter);
+    return this.read(() => queryOrders(this.s, filter));
   }
 
   async getOrder(id: string): Promise<BrokerOrder | null> {
-    sweep(this.s);
-    const row = orderRowById(this.s, id);
-    return row ? toOrder(this.s, row) : null;
+    return this.read(() => {
+      const row = orderRowById(this.s, id);
+      return row ? toOrder(this.s, row) : null;
+    });
   }
 
   async getOrderByClientId(clientOrderId: string): Promise<BrokerOrder | null> {
-    sweep(this.s);
-    const row = orderRowByClientId(this.s, clientOrderId);
-    return row ? toOrder(this.s, row) : null;
+    return this.read(() => {
+      const row = orderRowByClientId(this.s, clientOrderId);
+      return row ? toOrder(this.s, row) : null;
+    });
   }
 
   async submitOrder(order: OrderSubmission): Promise<BrokerOrder> {

@@ -16,17 +16,14 @@ import { type Walked, walkEquity } from './walk.js';
 /** An entry's fill sets its exits live, whose fill ends the group: two passes suffice, a third is headroom. */
 const MAX_PASSES = 3;
 
+/** Whether any resting order is behind the tape (every broker call asks: one indexed lookup, the SQL built once). */
+const DUE_SQL = `SELECT EXISTS (SELECT 1 FROM orders WHERE status IN (${inList(SWEEPABLE)}) AND checked_until < ?) AS due`;
+
 /** Evaluate every open order against the tape up to now, in one transaction. Returns now. */
 export function sweep(s: SimState): Date {
   const now = s.now();
   const nowMs = now.getTime();
-  const due = () =>
-    (
-      s.db.prepare(`SELECT COUNT(*) AS n FROM orders WHERE status IN (${inList(SWEEPABLE)}) AND checked_until < ?`).get(...SWEEPABLE, nowMs) as {
-        n: number;
-      }
-    ).n;
-  if (due() === 0) return now;
+  if ((s.db.prepare(DUE_SQL).get(...SWEEPABLE, nowMs) as { due: number }).due === 0) return now;
   s.tx(() => {
     for (let pass = 0; pass < MAX_PASSES; pass += 1) {
       const rows = s.db

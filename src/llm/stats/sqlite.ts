@@ -158,6 +158,10 @@ export class SqliteRoutingStats implements RoutingStatsStore {
     this.cache(tier, model, { ...observation, agreed: null });
   }
 
+  inOneWrite<T>(write: () => T): T {
+    return this.db.transaction(write).immediate();
+  }
+
   recordAgreement(callId: string, agreed: boolean): boolean {
     if (!(this.stmts.answered.get(callId)?.n ?? 0)) return false;
     this.stmts.agree.run(callId, agreed ? 1 : 0, this.now()); // read back at the next refresh too: the same verdict, harmless

@@ -44,6 +44,8 @@ export interface RoutingStatsStore {
   record(o: ObservationInput): void;
   /** The council's verdict on a recorded call (its answered attempt); false when no such call was recorded. */
   recordAgreement(callId: string, agreed: boolean): boolean;
+  /** Run several writes as one (one commit); optional: a store without it writes each on its own. */
+  inOneWrite?<T>(write: () => T): T;
   /** The model's latest observations in the tier, oldest first (at most KEEP_RECENT). */
   recent(tier: string, model: string): readonly Observation[];
   summary(): TierModelStats[];

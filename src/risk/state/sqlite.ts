@@ -170,6 +170,10 @@ function dayOps(db: BetterSqlite3.Database): DayOps {
   );
   return {
     async startOfDayEquity(tradingDay, candidate, at = new Date()) {
+      // a day's row is written once and never changed: once it is there, a plain read answers (every check_risk
+      // asks), without the write lock; only the first call of the day takes BEGIN IMMEDIATE, re-reading inside
+      const recorded = getDay.get(tradingDay);
+      if (recorded) return recorded.equity;
       return dayEquity.immediate(tradingDay, candidate, at.toISOString());
     },
     async dayEquities(limit = 5) {
