@@ -96,14 +96,14 @@ describe('lesson retrieval evaluation on a split (offline embedder)', () => {
   });
 
   // Issue 20's bar (held-out recall@5 >= 0.9, MRR >= 0.7) was NOT met for recall on the grown corpus (189 lessons)
-  // before the situations grew from four to seven per lesson and the analysis learnt three agent idioms; the
-  // held-out figures are for the people steering to measure. These are regression floors a little under the one
-  // run after that tuning (tuning half: hybrid recall@5 0.898, MRR 0.874), printed above for the closing note.
+  // before the situations grew from four to nine or ten per lesson and the analysis learnt three agent idioms;
+  // the held-out figures are for the people steering to measure. These are regression floors a little under the
+  // one run after that tuning (tuning half: hybrid recall@5 0.911, MRR 0.882), printed above for the closing note.
   test('tuning half: hybrid beats the vector list alone and holds its floor', () => {
     const t = metrics.tune;
     for (const m of ['recall5', 'mrr', 'ndcg5'] as const) expect(t.hybrid![m], `hybrid vs vector on ${m}`).toBeGreaterThanOrEqual(t.vector![m]);
-    expect(t.hybrid!.recall5).toBeGreaterThanOrEqual(0.89);
-    expect(t.hybrid!.mrr).toBeGreaterThanOrEqual(0.86);
+    expect(t.hybrid!.recall5).toBeGreaterThanOrEqual(0.9);
+    expect(t.hybrid!.mrr).toBeGreaterThanOrEqual(0.87);
   });
 
   test('the stemmer case of issue 20: a timed-out order finds the resend lessons, not "three times the expected move"', async () => {
