@@ -20,9 +20,10 @@ import { bootstrap } from '../src/bootstrap.js';
 import { createLogger } from '../src/log.js';
 import { localEmbedder } from '../src/lessons/embedders.js';
 import { embedLocal } from '../src/lessons/local-embedder.js';
+import { rescoreByPieces } from '../src/lessons/pieces.js';
 import { fuse } from '../src/lessons/rank.js';
 import type { LessonService } from '../src/lessons/service.js';
-import { createLessonService } from '../src/lessons/service.js';
+import { RESCORED_PER_LIST, createLessonService } from '../src/lessons/service.js';
 import { ANN_MIN_ROWS, tableNameFor } from '../src/lessons/store.js';
 import { analyse, ftsText } from '../src/lessons/text/analyse.js';
 import { hashedVector } from '../src/lessons/text/hashed.js';
@@ -74,14 +75,21 @@ function embedCost(texts: string[]): { fullUs: number; lexicalOnlyUs: number; ad
 }
 
 /** The stored vectors of the offline table, read back as one Float32Array (independent of the search path), with their norms. */
-async function storedVectors(
-  table: lancedb.Table,
-): Promise<{ ids: string[]; severity: Severity[]; created: number[]; flat: Float32Array; norms: Float32Array; dim: number }> {
-  const rows = (await table.query().select(['id', 'severity', 'created', 'vector']).toArray()) as Array<{
+async function storedVectors(table: lancedb.Table): Promise<{
+  ids: string[];
+  severity: Severity[];
+  created: number[];
+  pieces: Map<string, Uint8Array>;
+  flat: Float32Array;
+  norms: Float32Array;
+  dim: number;
+}> {
+  const rows = (await table.query().select(['id', 'severity', 'created', 'vector', 'pieces']).toArray()) as Array<{
     id: string;
     severity: Severity;
     created: number;
     vector: arrow.Vector;
+    pieces: Uint8Array;
   }>;
   const dim = await localEmbedder.dim();
   const flat = new Float32Array(rows.length * dim);
@@ -91,7 +99,15 @@ async function storedVectors(
     flat.set(v, i * dim);
     norms[i] = Math.hypot(...v);
   });
-  return { ids: rows.map((r) => r.id), severity: rows.map((r) => r.severity), created: rows.map((r) => Number(r.created)), flat, norms, dim };
+  return {
+    ids: rows.map((r) => r.id),
+    severity: rows.map((r) => r.severity),
+    created: rows.map((r) => Number(r.created)),
+    pieces: new Map(rows.map((r) => [r.id, r.pieces])),
+    flat,
+    norms,
+    dim,
+  };
 }
 
 /** Exact cosine top k over every stored vector, in plain JS. */
@@ -129,8 +145,11 @@ async function exactFts(table: lancedb.Table, query: string, k: number) {
 
 /**
  * recall@10 of the service's vector and hybrid results against brute force, over the held-out
- * queries: the exact cosine top 10 in JS; for hybrid, the same fusion (rank.ts, the service's 50
- * candidates a list) of the exact cosine top 50 and the exact full-text top 50.
+ * queries, with the service's own ranking steps on exact lists: for vector, the exact cosine top
+ * RESCORED_PER_LIST re-scored by pieces (pieces.ts); for hybrid, the same fusion (rank.ts) of the
+ * exact cosine top 50 and the exact full-text top 50, its vector list re-scored by pieces over both
+ * lists' top RESCORED_PER_LIST. So the figure measures the vector index (HNSW) and the plumbing,
+ * not the re-scoring, which the service applies to approximate and exact candidates alike.
  */
 async function recallVsBruteForce(service: LessonService, dbPath: string): Promise<{ vector: number; hybrid: number; queries: number }> {
   const db = await lancedb.connect(dbPath);
@@ -140,15 +159,30 @@ async function recallVsBruteForce(service: LessonService, dbPath: string): Promi
   let vector = 0;
   let hybrid = 0;
   for (const query of heldOutQueries()) {
-    const exact = exactTop(stored, embedLocal([query])[0]!, 50);
-    const exact10 = new Set(exact.slice(0, 10).map((e) => stored.ids[e.i]!));
+    const q = embedLocal([query])[0]!;
+    const exact = exactTop(stored, q, 50);
+    const candidate = (i: number) => ({
+      id: stored.ids[i]!,
+      severity: stored.severity[i]!,
+      created: stored.created[i]!,
+      pieces: stored.pieces.get(stored.ids[i]!) ?? null,
+    });
+    const exactVector = exact.map((e) => ({ candidate: candidate(e.i), similarity: e.sim }));
+    const rescored = (list: typeof exactVector) =>
+      rescoreByPieces(
+        q,
+        list.map((h) => h.candidate),
+      ) ?? list;
+    const exact10 = new Set(
+      rescored(exactVector.slice(0, RESCORED_PER_LIST))
+        .slice(0, 10)
+        .map((h) => h.candidate.id),
+    );
     const served = (await service.search({ query, k: 10, mode: 'vector' })).hits.map((h) => h.lesson.id);
     vector += served.filter((id) => exact10.has(id)).length / Math.max(1, exact10.size);
-    const fused = fuse(
-      exact.map((e) => ({ candidate: { id: stored.ids[e.i]!, severity: stored.severity[e.i]!, created: stored.created[e.i]! }, similarity: e.sim })),
-      await exactFts(table, query, 50),
-      { mode: 'hybrid', k: 10, now },
-    );
+    const fts = (await exactFts(table, query, 50)).map((h) => ({ ...h, candidate: { ...h.candidate, pieces: stored.pieces.get(h.candidate.id) ?? null } }));
+    const pool = [...exactVector.slice(0, RESCORED_PER_LIST), ...fts.slice(0, RESCORED_PER_LIST).map((h) => ({ candidate: h.candidate, similarity: 0 }))];
+    const fused = fuse(rescored(pool), fts, { mode: 'hybrid', k: 10, now });
     const want = new Set(fused.map((r) => r.candidate.id));
     const got = (await service.search({ query, k: 10 })).hits.map((h) => h.lesson.id);
     hybrid += got.filter((id) => want.has(id)).length / Math.max(1, want.size);

@@ -26,8 +26,12 @@ import { packPieces, pieceTexts } from './pieces.js';
 import type { Lesson } from './types.js';
 
 export const LOCAL_EMBEDDER_NAME = 'local-words';
-/** 2: rows carry piece vectors (pieces.ts) beside the whole-text vector. */
-export const LOCAL_EMBEDDER_VERSION = '2';
+/**
+ * 2: rows carry piece vectors (pieces.ts) beside the whole-text vector. 3: the analysis reads
+ * "at any price" / "no price limit" as a market order, "too many requests" as a rate limit and
+ * "betting against" as a short (text/domain.ts PHRASES).
+ */
+export const LOCAL_EMBEDDER_VERSION = '3';
 const SEMANTIC_DIM = 100;
 const HASHED_DIM = 256;
 export const LOCAL_EMBEDDER_DIM = SEMANTIC_DIM + HASHED_DIM;

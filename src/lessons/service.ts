@@ -53,7 +53,7 @@ const CANDIDATES_MIN = 50;
  * tuning half the top 20 of each list scored as the top 50 of each (hybrid recall@5 0.871, MRR 0.838)
  * at 2.5 times less work.
  */
-const RESCORED_PER_LIST = 20;
+export const RESCORED_PER_LIST = 20;
 /** How long a search waits for the gateway table's first sync before using the offline table. */
 const GATEWAY_SYNC_WAIT_MS = 5_000;
 

@@ -93,9 +93,10 @@ export async function indexStateOf(table: lancedb.Table): Promise<IndexState> {
  * The row layout and text analysis of a table (rows.ts, text/analyse.ts): part of its name, so a
  * change builds new tables (recorded lessons are carried over from the old ones) instead of
  * reading rows of another layout. 2: a text_hash column; search_text holds analysed stems.
- * 3: a pieces column (the offline embedder's piece vectors, pieces.ts).
+ * 3: a pieces column (the offline embedder's piece vectors, pieces.ts). 4: search_text of the
+ * analysis with the PHRASES of local-words@3 (a gateway table's full-text column changes too).
  */
-export const TABLE_FORMAT = 3;
+export const TABLE_FORMAT = 4;
 
 /** A lance-safe table name for an embedder. */
 export function tableNameFor(embedder: EmbedderId): string {

@@ -47,6 +47,11 @@ export const PHRASES: ReadonlyArray<readonly [RegExp, string]> = [
   [/\b(?:\d+(?:\.\d+)?|two|three|four|five|six|seven|eight|nine|ten|twenty|hundred|several|many)\s+times\b/g, ' multiple '],
   [/\b\d+(?:\.\d+)?\s*[x×](?=\s|$|[,.;:!?)])/g, ' multiple '],
   [/\btimes(?=\s+\d)/g, ' multiple '],
+  // how an agent says "market order" without saying it: no price limit
+  [
+    /\b(?:at|for)\s+(?:any|whatever)\s+(?:the\s+)?price(?:\s+it\s+is)?\b|\bwhatever\s+the\s+price\s+is\b|\bno\s+(?:limit\s+price|price\s+(?:limit|cap))\b|\bwithout\s+a\s+(?:limit(?:\s+price)?|price\s+(?:limit|cap))\b/g,
+    ' market order ',
+  ],
   [/\bpre[\s-]market\b/g, ' premarket '],
   [/\b(?:after|post)[\s-]hours?\b|\bpost[\s-]market\b/g, ' afterhours '],
   [/\bzero[\s-]?dte\b|\bsame[\s-]day[\s-]expir\w*/g, ' 0dte '],
@@ -54,7 +59,9 @@ export const PHRASES: ReadonlyArray<readonly [RegExp, string]> = [
   [/\.env\b/g, ' env '],
   // HTTP status codes an agent quotes from an error
   [/\b(?:500|502|503|504)\b/g, ' server error outage '],
-  [/\b429\b/g, ' rate limit '],
+  [/\b429\b|\btoo\s+many\s+requests\b/g, ' rate limit '],
+  // betting against a stock is shorting it
+  [/\bbet(?:s|ting)?\s+against\b/g, ' short '],
   [/\b(?:401|403)\b/g, ' unauthorized credentials '],
   // money and percentages: the unit is what matters to meaning
   [/\$\s?\d[\d,.]*\s*[km]?\b/g, ' dollars '],

@@ -29,7 +29,7 @@ describe('text analysis (lessons and queries alike)', () => {
 
   test('clock times become the session they fall in (Eastern unless another zone is named)', () => {
     expect(terms("it's 7:30 am Eastern and I want to buy right now at whatever price")).toEqual(
-      expect.arrayContaining(['premarket', 'open', 'extend', 'hour', 'buy', 'price']),
+      expect.arrayContaining(['premarket', 'open', 'extend', 'hour', 'buy', 'market', 'order']),
     );
     expect(normalise('buy at 9:31')).toContain('open');
     expect(normalise('sell at 3:55 pm')).toContain('close');
@@ -60,6 +60,17 @@ describe('text analysis (lessons and queries alike)', () => {
     expect(terms('0DTE SPX calls')).toEqual(expect.arrayContaining(['0dte', 'expir', 'day']));
     expect(terms('pre-market order')).toEqual(expect.arrayContaining(['premarket']));
     expect(terms('meant $100, risked 5%')).toEqual(expect.arrayContaining(['dollar', 'percent']));
+  });
+
+  test('agent idioms: no price limit is a market order, too many requests a rate limit, betting against a short', () => {
+    for (const form of ['buy at whatever the price is', 'sell at any price', 'at whatever price', 'entering long with no price cap', 'send it without a limit'])
+      expect(terms(form), form).toEqual(expect.arrayContaining(['market', 'order']));
+    // a limit price is not a market order, nor is "any" next to another word
+    expect(terms('a limit price near the bid')).not.toContain('market');
+    expect(terms('any price target works')).not.toContain('market');
+    expect(terms('too many requests from the model router')).toEqual(expect.arrayContaining(['rate', 'limit']));
+    expect(terms('betting against a meme name')).toContain('short');
+    expect(terms('I bet against the crowd')).toContain('short');
   });
 
   test('stop words out, hyphenated words split, the full-text form is the stems joined', () => {

@@ -3,7 +3,9 @@
  * recall@5, MRR (top 10) and nDCG@5 per half (tuning: eval-tune.ts; held-out: eval-heldout.ts) and
  * per mode (full-text only, vectors only, hybrid as the tools run it, and hybrid with the severity/recency boosts the split turned off).
  * Tuning decisions are made on the tuning half only; the held-out half is scored, never inspected
- * (only its aggregates are printed). Set LESSONS_EVAL_MISSES=1 to list the tuning half's misses.
+ * (only its aggregates are printed). Set LESSONS_EVAL_MISSES=1 to list the tuning half's misses, and
+ * LESSONS_EVAL_TUNE_ONLY=1 to score the tuning half alone (the held-out half is then neither loaded
+ * nor printed: what an engineer tuning the search runs).
  * Run: npx vitest run test/unit/lessons/eval.test.ts
  */
 import { existsSync } from 'node:fs';
@@ -22,6 +24,7 @@ import { offlineLessons } from './helpers.js';
 const HELDOUT_FILE = join(dirname(fileURLToPath(import.meta.url)), 'eval-heldout.ts');
 /** The issue's bar for the held-out half (issue 20). */
 const HELDOUT_BAR = { recall5: 0.9, mrr: 0.7 };
+const TUNE_ONLY = Boolean(process.env.LESSONS_EVAL_TUNE_ONLY);
 
 const CONFIGS: ReadonlyArray<readonly [string, RankMode, boolean]> = [
   ['fts', 'fts', false],
@@ -63,12 +66,13 @@ describe('lesson retrieval evaluation on a split (offline embedder)', () => {
   beforeAll(async () => {
     ({ deps, lessons } = await offlineLessons());
     await lessons.ingest();
-    heldout = await loadHeldout();
+    heldout = TUNE_ONLY ? null : await loadHeldout();
     await evaluate('tune', TUNE_SET);
     if (heldout) await evaluate('heldout', heldout);
     for (const half of ['tune', 'heldout'] as const) {
       const rows = Object.entries(metrics[half]);
       if (!rows.length) {
+        if (TUNE_ONLY) continue;
         process.stdout.write(`\nheld-out half: ${HELDOUT_FILE} absent — not scored\n`);
         continue;
       }
@@ -91,15 +95,15 @@ describe('lesson retrieval evaluation on a split (offline embedder)', () => {
     for (const q of heldout ?? []) expect(tuning.has(q.query.trim().toLowerCase()), q.query).toBe(false);
   });
 
-  // Issue 20's bar (held-out recall@5 >= 0.9, MRR >= 0.7) is NOT met for recall on the grown corpus (189 lessons):
-  // with multi-vector rows (pieces.ts) the hybrid gained on both halves but still trails full-text alone on the
-  // held-out half. Until it is met, these are regression floors a little under the figures of the one run after
-  // tuning (tuning 0.871 / 0.841, held-out 0.859 / 0.822), printed above for the closing note.
+  // Issue 20's bar (held-out recall@5 >= 0.9, MRR >= 0.7) was NOT met for recall on the grown corpus (189 lessons)
+  // before the situations grew from four to nine or ten per lesson and the analysis learnt three agent idioms;
+  // the held-out figures are for the people steering to measure. These are regression floors a little under the
+  // one run after that tuning (tuning half: hybrid recall@5 0.911, MRR 0.882), printed above for the closing note.
   test('tuning half: hybrid beats the vector list alone and holds its floor', () => {
     const t = metrics.tune;
     for (const m of ['recall5', 'mrr', 'ndcg5'] as const) expect(t.hybrid![m], `hybrid vs vector on ${m}`).toBeGreaterThanOrEqual(t.vector![m]);
-    expect(t.hybrid!.recall5).toBeGreaterThanOrEqual(0.86);
-    expect(t.hybrid!.mrr).toBeGreaterThanOrEqual(0.83);
+    expect(t.hybrid!.recall5).toBeGreaterThanOrEqual(0.9);
+    expect(t.hybrid!.mrr).toBeGreaterThanOrEqual(0.87);
   });
 
   test('the stemmer case of issue 20: a timed-out order finds the resend lessons, not "three times the expected move"', async () => {
@@ -111,7 +115,7 @@ describe('lesson retrieval evaluation on a split (offline embedder)', () => {
     }
   });
 
-  test("held-out half: hybrid holds its floor (the issue's bar of recall@5 0.9 / MRR 0.7 is not met yet)", () => {
+  test.skipIf(TUNE_ONLY)("held-out half: hybrid holds its floor (the issue's bar of recall@5 0.9 / MRR 0.7 is not met yet)", () => {
     expect(heldout).not.toBeNull();
     expect(metrics.heldout.hybrid!.recall5).toBeGreaterThanOrEqual(0.85);
     expect(metrics.heldout.hybrid!.mrr).toBeGreaterThanOrEqual(HELDOUT_BAR.mrr);
