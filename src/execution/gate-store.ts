@@ -170,15 +170,26 @@ export const getGateStore = (deps: Deps): Promise<GateStore> =>
  * Every method fails closed (failClosedMethods).
  */
 export async function openPgGateStore(deps: Deps): Promise<GateStore> {
-  const [{ getPostgres }, { withTransaction }, { PgGateStore }, { getRiskState }, { failClosedMethods }] = await Promise.all([
+  const [{ getPostgres }, { withTransaction }, { PgGateStore }, { getRiskState }, { failClosedMethods }, { ToolError }] = await Promise.all([
     import('../store/postgres/index.js'),
     import('../store/postgres/pool.js'),
     import('./postgres/gate-store.js'),
     import('../risk/state.js'),
     import('../store/postgres/fail-closed.js'),
+    import('../errors.js'),
   ]);
   const { pool } = await getPostgres(deps);
-  await getRiskState(deps);
+  const risk = await getRiskState(deps);
+  const store = new PgGateStore(pool, (fn) => withTransaction(pool, fn));
+  // the shared halt is read FOR SHARE inside the INTENT commit; this data dir's own halt (risk.sqlite,
+  // written by a CLI or server without the database variable) is checked just before it
+  const commit = store.commitIntent.bind(store);
+  store.commitIntent = async (record, guard) => {
+    const halt = await risk.isHalted();
+    if (halt.halted)
+      throw new ToolError('TRADING_HALTED', `trading was halted before the order could be sent (${halt.reason ?? 'no reason given'}); nothing was sent`);
+    return commit(record, guard);
+  };
   // any database error of any method (its plain reads too) is STORE_UNAVAILABLE: a refusal, never a pass
-  return failClosedMethods(new PgGateStore(pool, (fn) => withTransaction(pool, fn)), 'the gate store', GATE_STORE_METHODS);
+  return failClosedMethods(store, 'the gate store', GATE_STORE_METHODS);
 }

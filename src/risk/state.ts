@@ -113,6 +113,22 @@ async function openFor(d: Deps): Promise<RiskState> {
   const pg = await getPostgres(d);
   const shared = new PgRiskState(pg.pool, pg.where);
   await carryLocalHalt(d, shared);
+  return withLocalHalt(d, shared);
+}
+
+/**
+ * On PostgreSQL the shared row is the halt, but this data dir's risk.sqlite still counts: a halt written
+ * there afterwards (the CLI run without TRADING_MCP_DATABASE_URL, a server on this data dir without it)
+ * must stop this replica's next order too, not wait for a restart to be carried. Halted if either says so.
+ */
+async function withLocalHalt(d: Deps, shared: RiskState): Promise<RiskState> {
+  const local = await openRiskState(join(d.dataDir, RISK_DB_FILE));
+  d.onClose(() => local.close());
+  const sharedHalt = shared.isHalted.bind(shared);
+  shared.isHalted = async () => {
+    const [mine, fleet] = await Promise.all([local.isHalted(), sharedHalt()]);
+    return mine.halted ? mine : fleet;
+  };
   return shared;
 }
 

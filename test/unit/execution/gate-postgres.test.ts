@@ -4,6 +4,7 @@
  * replica's risk state stops the other before its INTENT. (Each replica's sim broker is its own: the orders are summed.) Skipped without TRADING_MCP_TEST_DATABASE_URL.
  */
 import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { getBroker } from '../../../src/broker/index.js';
@@ -11,7 +12,7 @@ import { ToolError } from '../../../src/errors.js';
 import { getGateStore } from '../../../src/execution/gate-store.js';
 import { OWNER_HOST } from '../../../src/execution/owner-host.js';
 import type { PlaceOrderResult } from '../../../src/execution/result.js';
-import { getRiskState } from '../../../src/risk/state.js';
+import { getRiskState, openRiskState, RISK_DB_FILE } from '../../../src/risk/state.js';
 import { approve, BUY_AAPL, type Harness, startHarness } from '../../support/execution-harness.js';
 import { type FakeGateway, startFakeGateway } from '../../support/fake-gateway.js';
 import { type FreshDatabase, freshDatabase, PG_TEST_URL } from '../../support/postgres.js';
@@ -66,6 +67,22 @@ describe.skipIf(!PG_TEST_URL)('the execution gate on PostgreSQL, two replicas', 
     await (await getRiskState(a!.deps)).resume('test');
     const placed = await Promise.allSettled([b!.gate.place({ ...BUY_AAPL, client_order_id: 'after-resume' })]);
     expect(outcome(placed[0]!)).toBe('submitted');
+  });
+
+  it("a halt written to this data dir's own risk.sqlite (a CLI run without the database variable) stops this replica's next order, and the broker sees nothing", async () => {
+    const [a] = await replicas(1);
+    await (await getRiskState(a!.deps)).isHalted(); // the replica is up on PostgreSQL
+    const local = await openRiskState(join(a!.dataDir, RISK_DB_FILE));
+    try {
+      await local.halt('operator halt without the database variable', 'cli');
+    } finally {
+      local.close();
+    }
+    expect((await (await getRiskState(a!.deps)).isHalted()).halted).toBe(true);
+    const refused = await Promise.allSettled([a!.gate.place({ ...BUY_AAPL, client_order_id: 'local-halt' })]);
+    expect(outcome(refused[0]!)).toBe('TRADING_HALTED');
+    expect((await (await getGateStore(a!.deps)).journalStatus()).sequence).toBe(0);
+    expect((await (await getBroker(a!.deps)).listOrders({ status: 'all', limit: 10 })).length).toBe(0);
   });
 
   /** A pid that no process has now: a child that has exited. */
