@@ -19,7 +19,7 @@ import { LESSONS_DIR } from '../../../src/paths.js';
 import { type FreshDatabase, freshDatabase, PG_TEST_URL } from '../../support/postgres.js';
 
 /** A TCP proxy to the cluster that can be cut (every connection dropped, new ones refused) and restored on the same port. */
-class Proxy {
+class CuttableProxy {
   private server: Server | null = null;
   private sockets = new Set<Socket>();
   port = 0;
@@ -47,7 +47,7 @@ class Proxy {
 
 describe.skipIf(!PG_TEST_URL)('lesson rows with the database lost mid-run', () => {
   let db: FreshDatabase;
-  let proxy: Proxy;
+  let proxy: CuttableProxy;
   const made: Array<{ deps: Deps; dir: string }> = [];
   const corpus = mkdtempSync(join(tmpdir(), 'tars-corpus-'));
   cpSync(join(LESSONS_DIR, 'exec-market-order-at-open.md'), join(corpus, 'exec-market-order-at-open.md'));
@@ -66,7 +66,7 @@ describe.skipIf(!PG_TEST_URL)('lesson rows with the database lost mid-run', () =
   beforeAll(async () => {
     db = await freshDatabase('lessons_lost');
     const u = new URL(db.url);
-    proxy = new Proxy({ host: u.hostname, port: Number(u.port) });
+    proxy = new CuttableProxy({ host: u.hostname, port: Number(u.port) });
     await proxy.up();
   });
   afterAll(async () => {
