@@ -66,6 +66,7 @@ async function postgresPlace(): Promise<Place> {
   const url = new URL(PG_URL as string);
   url.pathname = `/${name}`;
   const pool = new pg.Pool({ connectionString: url.toString(), max: 8 });
+  pool.on('error', () => undefined); // dropping the database terminates idle clients: expected, not a crash
   for (const m of GATE_MIGRATIONS) await pool.query(m.sql);
   const store = new PgGateStore(pool, transactionOn(pool));
   return {
