@@ -33,6 +33,7 @@
  */
 import { budgetView, periodKeys, type LedgerView } from '../budget.js';
 import { type PgClient, type PgPool, query, statement, withTransaction } from '../../store/postgres/pool.js';
+import { failClosedMethods } from '../../store/postgres/fail-closed.js';
 import { reservationBounds } from './bounds.js';
 import {
   ABANDON_AFTER_MS,
@@ -120,7 +121,9 @@ export class PgLedger implements BudgetLedger {
     await query(pool, `UPDATE llm_calls SET state = 'abandoned', cost_nano = reserved_nano, outcome = 'abandoned' WHERE state = 'reserved' AND at_ms < $1`, [
       ledger.now().getTime() - ABANDON_AFTER_MS,
     ]);
-    return ledger;
+    // any database error of a money operation (a statement timeout, a read-only standby, retries spent) is
+    // STORE_UNAVAILABLE, not a raw driver error answered INTERNAL: the call is refused either way
+    return failClosedMethods(ledger, 'the budget ledger', ['view', 'reserve', 'settle', 'release', 'refuse']);
   }
 
   private async ensurePeriods(periods: string[]): Promise<void> {

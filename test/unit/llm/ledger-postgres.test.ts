@@ -75,6 +75,21 @@ describe.skipIf(!PG_TEST_URL)('the PostgreSQL ledger: decided without the lock, 
     return ledger;
   }
 
+  it('a database error that is not a lost connection (here: the reserve function is gone) refuses with STORE_UNAVAILABLE, and nothing is written', async () => {
+    const ledger = await ledgerWithRows();
+    await other.query('ALTER FUNCTION ledger_reserve RENAME TO ledger_reserve_gone');
+    const err = await ledger
+      .reserve(meta('broken'), () => ({ model: 'm', reserveNano: 1, step: 0, route: 'primary' }))
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
+    expect(err).toBeInstanceOf(ToolError);
+    expect((err as ToolError).code).toBe('STORE_UNAVAILABLE');
+    const { rows } = await other.query("SELECT count(*)::int AS n FROM llm_calls WHERE state = 'reserved'");
+    expect(rows[0].n).toBe(0);
+  });
+
   it('totals that moved past the budget meanwhile: decide runs again on them and refuses; nothing is written', async () => {
     const ledger = await ledgerWithRows();
     const { outcome, views } = await reserveWhileMoved(
