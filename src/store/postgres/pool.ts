@@ -116,13 +116,28 @@ export async function withTransaction<T>(pool: PgPool, fn: (client: PgClient) =>
   }
 }
 
-/** A pooled connection, or STORE_UNAVAILABLE when the database cannot be reached. */
+/** Clients that already carry our error listener (the pool reuses them). */
+const listened = new WeakSet<PgClient>();
+
+/**
+ * A pooled connection, or STORE_UNAVAILABLE when the database cannot be reached. The pool listens for
+ * errors only while a client is idle: a connection the server drops while a client is checked out but
+ * between statements emits `error` on the client, which would crash the process without a listener. Ours
+ * swallows the event; the client's next statement then fails "not queryable", which isUnavailable counts,
+ * so the caller gets STORE_UNAVAILABLE and the client is released as broken.
+ */
 export async function checkout(pool: PgPool): Promise<PgClient> {
+  let client: PgClient;
   try {
-    return await pool.connect();
+    client = await pool.connect();
   } catch (err) {
     throw unavailable(err);
   }
+  if (!listened.has(client)) {
+    listened.add(client);
+    client.on('error', () => undefined);
+  }
+  return client;
 }
 
 /** A statement by its text, or a named one (prepared once per connection, then only bound and run). */
