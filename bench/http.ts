@@ -38,7 +38,11 @@ async function start(maxSessions: number): Promise<{ url: string; child: ChildPr
   });
   let log = '';
   return await new Promise((resolveStart, reject) => {
-    const settle = setTimeout(() => reject(new Error(`server did not settle: ${log.slice(-500)}`)), 60_000);
+    // A server that never settles is killed here: a child left running keeps `npm run bench` from exiting.
+    const settle = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not settle in 120 s: ${log.slice(-500)}`));
+    }, 120_000);
     child.stderr!.on('data', (c: Buffer) => {
       log += c.toString();
       const url = /"url":"(http:[^"]+)"/.exec(log)?.[1];
