@@ -15,7 +15,7 @@ import type { Deps } from '../deps.js';
 import { regimeAt } from './regime.js';
 import { sortFills } from './fills.js';
 import { LiveMemory } from './live.js';
-import { MemoryStore, type OrderMetaRecord } from './store.js';
+import { type MemoryStore, memoryStore, type OrderMetaRecord } from './store/index.js';
 import type { MatchResult, RoundTrip } from './trips.js';
 
 /** What a losing trip is linked to: the opening order's audit id (the gate's record) and client_order_id. */
@@ -66,13 +66,7 @@ export const draftLessonOf: OnLosingTrip = async (t, link, deps) => {
 /** The account key rows are stored under: broker and mode (a paper and a live account never mix). */
 export const accountKey = (deps: Pick<Deps, 'brokerName' | 'mode'>): string => `${deps.brokerName}:${deps.mode}`;
 
-export function memoryStore(deps: Deps): Promise<MemoryStore> {
-  return deps.service('memory.store', async (d) => {
-    const store = await MemoryStore.open(d.dataDir);
-    d.onClose(() => store.close());
-    return store;
-  });
-}
+export { memoryStore };
 
 export type OrderMetaInput = Omit<OrderMetaRecord, 'tags'> & { tags?: readonly string[] | null };
 
@@ -80,7 +74,7 @@ export type OrderMetaInput = Omit<OrderMetaRecord, 'tags'> & { tags?: readonly s
 export async function recordOrderMeta(deps: Deps, meta: OrderMetaInput): Promise<void> {
   try {
     const store = await memoryStore(deps);
-    store.recordMeta(accountKey(deps), { ...meta, tags: meta.tags ?? [] }, new Date());
+    await store.recordMeta(accountKey(deps), { ...meta, tags: meta.tags ?? [] }, new Date());
   } catch (err) {
     deps.log.error('trade memory could not record the order metadata', { err, clientOrderId: meta.client_order_id });
   }
@@ -99,9 +93,9 @@ export interface TradeMemory {
 
 async function readRegimes(deps: Deps, store: MemoryStore, broker: Broker): Promise<void> {
   const account = accountKey(deps);
-  for (const p of store.pendingRegimes(account)) {
+  for (const p of await store.pendingRegimes(account)) {
     const regime = await regimeAt(broker, p.symbol, p.at, (msg, meta) => deps.log.warn(msg, meta));
-    store.setRegime(account, p.client_order_id, regime);
+    await store.setRegime(account, p.client_order_id, regime);
   }
 }
 
@@ -110,8 +104,9 @@ async function readFees(deps: Deps, store: MemoryStore, broker: Broker): Promise
   if (!broker.listFees) return;
   const account = accountKey(deps);
   try {
-    const page = await broker.listFees(store.feeCursor(account));
-    store.addFees(account, page.fees, page.cursor, new Date());
+    const from = await store.feeCursor(account);
+    const page = await broker.listFees(from);
+    await store.addFees(account, page.fees, { from, to: page.cursor }, new Date());
   } catch (err) {
     deps.log.warn('trade memory: fees could not be read; round trips leave them out until they are', { err: (err as Error).message });
   }
@@ -122,9 +117,10 @@ export function syncFills(deps: Deps, broker: Broker): Promise<SyncReport> {
   const run = async (): Promise<SyncReport> => {
     const store = await memoryStore(deps);
     const account = accountKey(deps);
-    const page = await broker.listFills(store.cursor(account));
-    // stored in matching order, so the rows of one read are applied without a rebuild
-    const added = store.addFills(account, sortFills(page.fills), page.cursor, new Date());
+    const from = await store.cursor(account);
+    const page = await broker.listFills(from);
+    // stored in matching order, so the rows of one read are applied without a rebuild; the cursor moves only from `from`
+    const added = await store.addFills(account, sortFills(page.fills), { from, to: page.cursor }, new Date());
     await readFees(deps, store, broker);
     await readRegimes(deps, store, broker);
     return { read: page.fills.length, added };
@@ -141,16 +137,17 @@ export function syncFills(deps: Deps, broker: Broker): Promise<SyncReport> {
 async function handLosses(deps: Deps, store: MemoryStore, live: LiveMemory, trips: readonly RoundTrip[], fn: OnLosingTrip): Promise<void> {
   const account = accountKey(deps);
   for (const trip of trips) {
-    if (!store.claimHandOver(account, trip.id, new Date())) {
+    if (!(await store.claimHandOver(account, trip.id, new Date()))) {
       live.markHanded(trip.id);
       continue;
     }
     try {
-      await fn(trip, { audit_id: store.meta(account, trip.opening_client_order_id)?.audit_id ?? null, client_order_id: trip.opening_client_order_id }, deps);
+      const meta = await store.meta(account, trip.opening_client_order_id);
+      await fn(trip, { audit_id: meta?.audit_id ?? null, client_order_id: trip.opening_client_order_id }, deps);
       live.markHanded(trip.id);
     } catch (err) {
-      store.releaseHandOver(account, trip.id);
       deps.log.error('the losing-trip callback failed; the trip will be offered again', { err, tripId: trip.id });
+      await store.releaseHandOver(account, trip.id);
     }
   }
 }
@@ -166,7 +163,7 @@ export async function loadTradeMemory(deps: Deps, broker: Broker): Promise<Trade
   const sync = await syncFills(deps, broker);
   const store = await memoryStore(deps);
   const live = await liveMemory(deps);
-  const view = live.refresh(store, accountKey(deps));
+  const view = await live.refresh(store, accountKey(deps));
   await handLosses(deps, store, live, view.losses, handlers.get(deps) ?? draftLessonOf);
   return { match: view.match, sync: { ...sync, stored: view.stored } };
 }
