@@ -60,6 +60,8 @@ const PENDING = `SELECT DISTINCT ON (m.client_order_id) m.client_order_id, f.sym
   WHERE m.account = $1 AND m.regime_state = 'pending'
   ORDER BY m.client_order_id, f.at COLLATE "C"`;
 
+const FILLS_AFTER = `SELECT seq, ${FILL_COLUMNS} FROM memory_fills WHERE account = $1 AND seq > $2 ORDER BY seq`;
+
 /** Rows per INSERT … unnest statement (a bulk load is cut into these). */
 const CHUNK = 5_000;
 
@@ -74,6 +76,11 @@ async function draw(c: PgClient, account: string, kind: Kind, k: number): Promis
 async function moveCursor(c: PgClient, key: string, move: CursorMove | null, now: string): Promise<void> {
   if (move === null || move.to === null) return;
   await c.query(MOVE_CURSOR, [key, move.to, now, move.from]);
+}
+
+/** The rows of `text` (parameters: account, after) as raw tuples. */
+async function tuples<T>(c: PgClient, text: string, account: string, after: number): Promise<T[]> {
+  return (await c.query({ text, values: [account, after], rowMode: 'array' })).rows as T[];
 }
 
 function fillColumns(fills: readonly Fill[]): unknown[][] {
@@ -139,8 +146,8 @@ export class PgMemoryStore implements MemoryStore {
     return this.cursor(`${account}#fees`);
   }
 
-  async fills(account: string): Promise<Fill[]> {
-    return (await this.changes(account, { fillRow: 0, feeRow: Number.MAX_SAFE_INTEGER, metaSeq: Number.MAX_SAFE_INTEGER, handed: false })).fills.fills;
+  fills(account: string): Promise<Fill[]> {
+    return withTransaction(this.pool, async (c) => fillsOf(await tuples<FillTuple>(c, FILLS_AFTER, account, 0), 0).fills);
   }
 
   async recordMeta(account: string, m: OrderMetaRecord, at: Date): Promise<void> {
@@ -155,22 +162,22 @@ export class PgMemoryStore implements MemoryStore {
   }
 
   changes(account: string, from: ChangesFrom): Promise<MemoryChanges> {
-    const rows = async <T>(c: PgClient, text: string, after: number): Promise<T[]> =>
-      (await c.query({ text, values: [account, after], rowMode: 'array' })).rows as T[];
     return withTransaction(
       this.pool,
       async (c) => {
-        const meta = await rows<MetaTuple>(
+        const meta = await tuples<MetaTuple>(
           c,
           `SELECT client_order_id, seq, ${META_COLUMNS} FROM memory_order_meta WHERE account = $1 AND seq > $2 ORDER BY seq`,
+          account,
           from.metaSeq,
         );
-        const fees = await rows<[number, string, number, string | null, string | null, string | null]>(
+        const fees = await tuples<[number, string, number, string | null, string | null, string | null]>(
           c,
           'SELECT seq, id, amount, order_id, symbol, date FROM memory_fees WHERE account = $1 AND seq > $2 ORDER BY seq',
+          account,
           from.feeRow,
         );
-        const fills = await rows<FillTuple>(c, `SELECT seq, ${FILL_COLUMNS} FROM memory_fills WHERE account = $1 AND seq > $2 ORDER BY seq`, from.fillRow);
+        const fills = await tuples<FillTuple>(c, FILLS_AFTER, account, from.fillRow);
         const handed = from.handed ? await this.handedIn(c, account) : null;
         return {
           meta: metaRowsOf(meta, from.metaSeq),
