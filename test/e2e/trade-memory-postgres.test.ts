@@ -33,7 +33,7 @@ describe.skipIf(!PG_TEST_URL)('trade memory shared by replicas on one PostgreSQL
     await Promise.all(servers.map((s) => s.close()));
     await gw?.close();
     await db?.drop();
-  });
+  }, 60_000);
 
   const env = () => ({
     LLM_GATEWAY_BASE_URL: gw.url,
@@ -82,5 +82,5 @@ describe.skipIf(!PG_TEST_URL)('trade memory shared by replicas on one PostgreSQL
     const other = await callOk<Memory>(c.client, 'get_trade_memory');
     expect(other.sync.stored).toBe(0);
     expect(other.aggregates.count).toBe(0);
-  });
+  }, 120_000);
 });
