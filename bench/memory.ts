@@ -118,6 +118,27 @@ function paired(runs: number, a: () => void, b: () => void): [{ wallMs: number; 
   return [x!, y!];
 }
 
+/** paired() for asynchronous bodies (a refresh through the asynchronous store). */
+async function pairedAsync(
+  runs: number,
+  a: () => Promise<unknown>,
+  b: () => Promise<unknown>,
+): Promise<[{ wallMs: number; cpuMs: number }, { wallMs: number; cpuMs: number }]> {
+  const times = [a, b].map(() => ({ wall: [] as number[], cpu: [] as number[] }));
+  for (let r = 0; r < runs; r++) {
+    for (const [k, fn] of [a, b].entries()) {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      await fn();
+      times[k]!.wall.push(performance.now() - t0);
+      const c = process.cpuUsage(c0);
+      times[k]!.cpu.push((c.user + c.system) / 1000);
+    }
+  }
+  const [x, y] = times.map((t) => ({ wallMs: summarize(t.wall).p50, cpuMs: summarize(t.cpu).p50 }));
+  return [x!, y!];
+}
+
 /** Median wall time over `runs`, and the median CPU time of the process (user + system, GC threads included). */
 function timed(runs: number, fn: () => void): { wallMs: number; cpuMs: number } {
   const wall: number[] = [];
@@ -179,7 +200,8 @@ async function selectThroughTool(n: number): Promise<{ ms: ReturnType<typeof sum
   const { bootstrap } = await import('../src/bootstrap.js');
   const { createLogger } = await import('../src/log.js');
   const { selectStrategyTool } = await import('../src/tools/select-strategy.js');
-  const { memoryStore, accountKey } = await import('../src/memory/ingest.js');
+  const { accountKey } = await import('../src/memory/ingest.js');
+  const { SqliteMemory } = await import('../src/memory/store/sqlite.js');
   const dataDir = mkdtempSync(join(tmpdir(), 'tars-bench-select-'));
   const deps = bootstrap(
     { 'data-dir': dataDir, profile: 'analyst' },
@@ -187,7 +209,8 @@ async function selectThroughTool(n: number): Promise<{ ms: ReturnType<typeof sum
     createLogger('error', {}, () => undefined),
   );
   try {
-    const store = await memoryStore(deps);
+    // seeded through the file's synchronous handle (one transaction), closed before the tool opens it
+    const store = await SqliteMemory.open(dataDir);
     const account = accountKey(deps);
     const { fills, meta } = toolTrips(deps.profile.strategies.map((s) => s.id));
     store.batch(() => {
@@ -201,6 +224,7 @@ async function selectThroughTool(n: number): Promise<{ ms: ReturnType<typeof sum
         store.setRegime(account, m.c, { trend: m.trend, volatility: m.volatility });
       }
     });
+    store.close();
     const ctx = { deps, signal: new AbortController().signal, progress: async () => undefined, elicit: async () => null };
     const call = (i: number) => selectStrategyTool.handler({ symbol: 'SPY', seed: i }, ctx);
     const t0 = performance.now();
@@ -222,8 +246,8 @@ async function selectThroughTool(n: number): Promise<{ ms: ReturnType<typeof sum
 
 /** The store a server would find: 100k fills and the gate's metadata of every order, in one data dir. */
 async function seededStore(fills: readonly Fill[]) {
-  const { MemoryStore } = await import('../src/memory/store.js');
-  const store = await MemoryStore.open(mkdtempSync(join(tmpdir(), 'tars-bench-memory-')));
+  const { SqliteMemory } = await import('../src/memory/store/sqlite.js');
+  const store = await SqliteMemory.open(mkdtempSync(join(tmpdir(), 'tars-bench-memory-')));
   const at = new Date();
   store.addFills(ACCOUNT, fills, null, at);
   const orders = [...new Set(fills.map((f) => f.client_order_id))];
@@ -265,36 +289,37 @@ async function matching(fills: readonly Fill[], more: readonly Fill[]) {
     },
     () => referenceMatch(fills, { metaOf: meta }),
   );
-  const store = await seededStore(fills);
+  const db = await seededStore(fills);
+  const store = db.asStore();
   const before = () => new LiveMemory(() => new ReferenceMatcher({ unique: true }));
-  new LiveMemory().refresh(store, ACCOUNT); // warm-up
-  before().refresh(store, ACCOUNT);
+  await new LiveMemory().refresh(store, ACCOUNT); // warm-up
+  await before().refresh(store, ACCOUNT);
   let live = new LiveMemory();
-  const [cold, coldBefore] = paired(
+  const [cold, coldBefore] = await pairedAsync(
     REPEATS,
-    () => {
+    async () => {
       live = new LiveMemory();
-      live.refresh(store, ACCOUNT);
+      await live.refresh(store, ACCOUNT);
     },
     () => before().refresh(store, ACCOUNT),
   );
   // the cold path's parts: reading the 100k fills and the order metadata from memory.sqlite
-  const readFills = timed(REPEATS, () => store.fillsAfter(ACCOUNT, 0));
-  const readMeta = timed(REPEATS, () => store.metaSince(ACCOUNT, 0));
+  const readFills = timed(REPEATS, () => db.fillsAfter(ACCOUNT, 0));
+  const readMeta = timed(REPEATS, () => db.metaSince(ACCOUNT, 0));
   const steps: number[] = [];
   let exact = true;
   for (let i = 0; i < STEPS; i++) {
-    store.addFills(ACCOUNT, more.slice(i * STEP_FILLS, (i + 1) * STEP_FILLS), null, new Date());
+    db.addFills(ACCOUNT, more.slice(i * STEP_FILLS, (i + 1) * STEP_FILLS), null, new Date());
     const t0 = performance.now();
-    const view = live.refresh(store, ACCOUNT);
+    const view = await live.refresh(store, ACCOUNT);
     steps.push(performance.now() - t0);
     if (i === STEPS - 1) {
-      const byClient = new Map(store.metaSince(ACCOUNT, 0).rows.map((r) => [r.client_order_id, r]));
-      const full = matchRoundTrips(store.fills(ACCOUNT), { metaOf: (o) => byClient.get(o.client_order_id) });
+      const byClient = new Map(db.metaSince(ACCOUNT, 0).rows.map((r) => [r.client_order_id, r]));
+      const full = matchRoundTrips(db.fillsAfter(ACCOUNT, 0).fills, { metaOf: (o) => byClient.get(o.client_order_id) });
       exact = JSON.stringify(view.match) === JSON.stringify(full);
     }
   }
-  store.close();
+  db.close();
   return { result, inMemory, inMemoryBefore, cold, coldBefore, readFills, readMeta, steps: summarize(steps), exact };
 }
 

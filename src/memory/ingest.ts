@@ -15,7 +15,7 @@ import type { Deps } from '../deps.js';
 import { regimeAt } from './regime.js';
 import { sortFills } from './fills.js';
 import { LiveMemory } from './live.js';
-import { MemoryStore, type OrderMetaRecord } from './store.js';
+import { type MemoryStore, memoryStore, type OrderMetaRecord } from './store/index.js';
 import type { MatchResult, RoundTrip } from './trips.js';
 
 /** What a losing trip is linked to: the opening order's audit id (the gate's record) and client_order_id. */
@@ -63,16 +63,30 @@ export const draftLessonOf: OnLosingTrip = async (t, link, deps) => {
   });
 };
 
-/** The account key rows are stored under: broker and mode (a paper and a live account never mix). */
+/** The account key rows are stored under in memory.sqlite: broker and mode (a paper and a live account never mix). */
 export const accountKey = (deps: Pick<Deps, 'brokerName' | 'mode'>): string => `${deps.brokerName}:${deps.mode}`;
 
-export function memoryStore(deps: Deps): Promise<MemoryStore> {
-  return deps.service('memory.store', async (d) => {
-    const store = await MemoryStore.open(d.dataDir);
-    d.onClose(() => store.close());
-    return store;
-  });
+const accounts = new WeakMap<Broker, Promise<string>>();
+
+/**
+ * The account key of this broker's rows: `accountKey` on SQLite (one data dir, one account); on the
+ * shared database also the broker's account id, so replicas on different accounts never mix their fills
+ * or cursors (each data dir's sim is an account of its own, numbering its fills from 1), while replicas
+ * on one account share one memory. Read once per broker object.
+ */
+export async function memoryAccount(deps: Deps, broker: Broker): Promise<string> {
+  const { storeBackend } = await import('../store/postgres/index.js');
+  if (storeBackend(deps) === 'sqlite') return accountKey(deps);
+  let key = accounts.get(broker);
+  if (!key) {
+    key = broker.getAccount().then((a) => `${accountKey(deps)}:${a.id}`);
+    accounts.set(broker, key);
+    key.catch(() => accounts.delete(broker));
+  }
+  return key;
 }
+
+export { memoryStore };
 
 export type OrderMetaInput = Omit<OrderMetaRecord, 'tags'> & { tags?: readonly string[] | null };
 
@@ -80,7 +94,9 @@ export type OrderMetaInput = Omit<OrderMetaRecord, 'tags'> & { tags?: readonly s
 export async function recordOrderMeta(deps: Deps, meta: OrderMetaInput): Promise<void> {
   try {
     const store = await memoryStore(deps);
-    store.recordMeta(accountKey(deps), { ...meta, tags: meta.tags ?? [] }, new Date());
+    const { getBroker } = await import('../broker/index.js');
+    const account = await memoryAccount(deps, await getBroker(deps));
+    await store.recordMeta(account, { ...meta, tags: meta.tags ?? [] }, new Date());
   } catch (err) {
     deps.log.error('trade memory could not record the order metadata', { err, clientOrderId: meta.client_order_id });
   }
@@ -97,21 +113,20 @@ export interface TradeMemory {
   sync: SyncReport & { stored: number };
 }
 
-async function readRegimes(deps: Deps, store: MemoryStore, broker: Broker): Promise<void> {
-  const account = accountKey(deps);
-  for (const p of store.pendingRegimes(account)) {
+async function readRegimes(deps: Deps, store: MemoryStore, broker: Broker, account: string): Promise<void> {
+  for (const p of await store.pendingRegimes(account)) {
     const regime = await regimeAt(broker, p.symbol, p.at, (msg, meta) => deps.log.warn(msg, meta));
-    store.setRegime(account, p.client_order_id, regime);
+    await store.setRegime(account, p.client_order_id, regime);
   }
 }
 
 /** Fees reported apart from fills (Alpaca), stored once by id; a failed read is logged and tried on the next sync. */
-async function readFees(deps: Deps, store: MemoryStore, broker: Broker): Promise<void> {
+async function readFees(deps: Deps, store: MemoryStore, broker: Broker, account: string): Promise<void> {
   if (!broker.listFees) return;
-  const account = accountKey(deps);
   try {
-    const page = await broker.listFees(store.feeCursor(account));
-    store.addFees(account, page.fees, page.cursor, new Date());
+    const from = await store.feeCursor(account);
+    const page = await broker.listFees(from);
+    await store.addFees(account, page.fees, { from, to: page.cursor }, new Date());
   } catch (err) {
     deps.log.warn('trade memory: fees could not be read; round trips leave them out until they are', { err: (err as Error).message });
   }
@@ -121,12 +136,13 @@ async function readFees(deps: Deps, store: MemoryStore, broker: Broker): Promise
 export function syncFills(deps: Deps, broker: Broker): Promise<SyncReport> {
   const run = async (): Promise<SyncReport> => {
     const store = await memoryStore(deps);
-    const account = accountKey(deps);
-    const page = await broker.listFills(store.cursor(account));
-    // stored in matching order, so the rows of one read are applied without a rebuild
-    const added = store.addFills(account, sortFills(page.fills), page.cursor, new Date());
-    await readFees(deps, store, broker);
-    await readRegimes(deps, store, broker);
+    const account = await memoryAccount(deps, broker);
+    const from = await store.cursor(account);
+    const page = await broker.listFills(from);
+    // stored in matching order, so the rows of one read are applied without a rebuild; the cursor moves only from `from`
+    const added = await store.addFills(account, sortFills(page.fills), { from, to: page.cursor }, new Date());
+    await readFees(deps, store, broker, account);
+    await readRegimes(deps, store, broker, account);
     return { read: page.fills.length, added };
   };
   const next = (syncing.get(deps) ?? Promise.resolve()).then(run, run);
@@ -138,19 +154,19 @@ export function syncFills(deps: Deps, broker: Broker): Promise<SyncReport> {
 }
 
 /** Hand every not-yet-handed losing trip to the registered callback, once each (across processes: the store's claim). */
-async function handLosses(deps: Deps, store: MemoryStore, live: LiveMemory, trips: readonly RoundTrip[], fn: OnLosingTrip): Promise<void> {
-  const account = accountKey(deps);
+async function handLosses(deps: Deps, store: MemoryStore, account: string, live: LiveMemory, trips: readonly RoundTrip[], fn: OnLosingTrip): Promise<void> {
   for (const trip of trips) {
-    if (!store.claimHandOver(account, trip.id, new Date())) {
+    if (!(await store.claimHandOver(account, trip.id, new Date()))) {
       live.markHanded(trip.id);
       continue;
     }
     try {
-      await fn(trip, { audit_id: store.meta(account, trip.opening_client_order_id)?.audit_id ?? null, client_order_id: trip.opening_client_order_id }, deps);
+      const meta = await store.meta(account, trip.opening_client_order_id);
+      await fn(trip, { audit_id: meta?.audit_id ?? null, client_order_id: trip.opening_client_order_id }, deps);
       live.markHanded(trip.id);
     } catch (err) {
-      store.releaseHandOver(account, trip.id);
       deps.log.error('the losing-trip callback failed; the trip will be offered again', { err, tripId: trip.id });
+      await store.releaseHandOver(account, trip.id);
     }
   }
 }
@@ -166,7 +182,8 @@ export async function loadTradeMemory(deps: Deps, broker: Broker): Promise<Trade
   const sync = await syncFills(deps, broker);
   const store = await memoryStore(deps);
   const live = await liveMemory(deps);
-  const view = live.refresh(store, accountKey(deps));
-  await handLosses(deps, store, live, view.losses, handlers.get(deps) ?? draftLessonOf);
+  const account = await memoryAccount(deps, broker);
+  const view = await live.refresh(store, account);
+  await handLosses(deps, store, account, live, view.losses, handlers.get(deps) ?? draftLessonOf);
   return { match: view.match, sync: { ...sync, stored: view.stored } };
 }

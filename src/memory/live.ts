@@ -1,7 +1,8 @@
 /**
  * Trade memory kept warm between tool calls: one RoundTripMatcher per server and account, fed only
- * the fills stored since the last read (memory.sqlite rowid > the last row read), the order
- * metadata changed since the last read (seq), and the losing trips not yet offered. A call after
+ * the fills stored since the last read (the store's row counter > the last row read), the order
+ * metadata changed since the last read (seq), and the losing trips not yet offered: one `changes`
+ * read of the store (one snapshot), and refreshes of one LiveMemory run one at a time. A call after
  * the first costs the new fills, not the history: matching 100k stored fills happens once per
  * server start (and again only when a fill arrives that sorts before one already matched).
  *
@@ -20,7 +21,7 @@ import { attributeFees, type FeeRecord } from './fees.js';
 import { type Fill, isoMs } from './fills.js';
 import { dollars, priceMicros } from './money.js';
 import { RoundTripMatcher } from './round-trips.js';
-import type { MemoryStore, StoredMeta } from './store.js';
+import type { MemoryChanges, MemoryStore, StoredMeta } from './store/index.js';
 import { setMeta } from './trip-meta.js';
 import type { MatchResult, RoundTrip, TripFacts } from './trips.js';
 
@@ -63,14 +64,23 @@ export class LiveMemory {
   /** Losing trips not handed over yet (a failed hand-over stays here and is offered again). */
   private readonly pending = new Map<string, RoundTrip>();
 
+  /** The refresh running now: the next one waits for it (two would both apply one read's rows). */
+  private running: Promise<unknown> = Promise.resolve();
+
   /** Read what changed in the store and match it; a throw leaves the next call to start from empty. */
-  refresh(store: MemoryStore, account: string): LiveView {
-    try {
-      return this.step(store, account);
-    } catch (err) {
-      this.reset();
-      throw err;
-    }
+  refresh(store: MemoryStore, account: string): Promise<LiveView> {
+    const run = async (): Promise<LiveView> => {
+      try {
+        const changes = await store.changes(account, { fillRow: this.lastRow, feeRow: this.feeRow, metaSeq: this.metaSeq, handed: this.handed === null });
+        return this.step(changes);
+      } catch (err) {
+        this.reset();
+        throw err;
+      }
+    };
+    const next = this.running.then(run, run);
+    this.running = next.catch(() => undefined);
+    return next;
   }
 
   private reset(): void {
@@ -108,15 +118,13 @@ export class LiveMemory {
   }
 
   /** Read new fills and fees into the matcher; a changed fee attribution rebuilds it from every fill. */
-  private readFills(store: MemoryStore, account: string): void {
-    const newFees = store.feesAfter(account, this.feeRow);
+  private readFills(newFees: MemoryChanges['fees'], page: MemoryChanges['fills']): void {
     this.feeRow = newFees.lastRow;
     for (const fee of newFees.fees) {
       this.fees.push(fee);
       if (fee.order_id) this.feeKeys.add(fee.order_id);
       if (fee.symbol && fee.date) this.feeKeys.add(`${fee.symbol}|${fee.date}`);
     }
-    const page = store.fillsAfter(account, this.lastRow);
     this.lastRow = page.lastRow;
     for (const f of page.fills) this.raw.push(f);
     if (newFees.fees.length || this.touchesFees(page.fills)) {
@@ -139,9 +147,9 @@ export class LiveMemory {
     return this.unattributed;
   }
 
-  private step(store: MemoryStore, account: string): LiveView {
-    const changed = this.readMeta(store, account);
-    this.readFills(store, account);
+  private step(c: MemoryChanges): LiveView {
+    const changed = this.readMeta(c.meta);
+    this.readFills(c.fees, c.fills);
     if (this.matcher.rebuilds !== this.rebuilds) {
       // every trip is a new object after a rebuild (and a late fill may have changed which ones lost): look at them all again
       this.rebuilds = this.matcher.rebuilds;
@@ -152,7 +160,7 @@ export class LiveMemory {
       this.remeta(this.matcher.trips, this.tripsSeen, changed);
       this.remeta(this.matcher.legTrips, this.legTripsSeen, changed);
     }
-    this.handed ??= store.handedOver(account);
+    this.handed ??= c.handed ?? new Set();
     const trips = this.matcher.trips;
     for (let i = this.tripsSeen; i < trips.length; i++) {
       const t = trips[i]!;
@@ -169,8 +177,7 @@ export class LiveMemory {
   }
 
   /** Take the metadata rows changed since the last read; the client_order_ids they belong to. */
-  private readMeta(store: MemoryStore, account: string): Set<string> {
-    const { rows, lastSeq } = store.metaSince(account, this.metaSeq);
+  private readMeta({ rows, lastSeq }: MemoryChanges['meta']): Set<string> {
     this.metaSeq = lastSeq;
     // nothing matched yet (a cold start): no trip to set again, so no set of ~100k changed ids
     const track = this.tripsSeen > 0 || this.legTripsSeen > 0;

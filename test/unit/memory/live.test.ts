@@ -9,11 +9,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Fill } from '../../../src/memory/fills.js';
 import { LiveMemory } from '../../../src/memory/live.js';
 import { matchRoundTrips } from '../../../src/memory/round-trips.js';
-import { MemoryStore } from '../../../src/memory/store.js';
+import { SqliteMemory } from '../../../src/memory/store/sqlite.js';
 import { tempDataDir } from '../../support/client.js';
 import { at, spy } from './fixtures.js';
 
-const stores: MemoryStore[] = [];
+const stores: SqliteMemory[] = [];
 afterAll(() => {
   for (const s of stores) s.close();
 });
@@ -48,7 +48,7 @@ const ACCOUNT = 'sim:sim';
 
 describe('LiveMemory', () => {
   it('equals matching every stored fill at once, whatever the batches and late fills', async () => {
-    const store = await MemoryStore.open(tempDataDir('tars-live-'));
+    const store = await SqliteMemory.open(tempDataDir('tars-live-'));
     stores.push(store);
     let run = 0;
     await fc.assert(
@@ -74,8 +74,8 @@ describe('LiveMemory', () => {
                 );
               }
             }
-            const view = live.refresh(store, account);
-            const all = store.fills(account);
+            const view = await live.refresh(store.asStore(), account);
+            const all = store.fillsAfter(account, 0).fills;
             const expected = matchRoundTrips(all, { metaOf: (o) => store.meta(account, o.client_order_id) });
             expect(view.match).toEqual(expected);
             expect(view.stored).toBe(all.length);
@@ -88,8 +88,8 @@ describe('LiveMemory', () => {
             for (const c of new Set(batch.map((f) => f.client_order_id))) store.setRegime(account, c, { trend: 'up', volatility: 'high' });
             if (from >= fills.length) break;
           }
-          const after = live.refresh(store, account);
-          expect(after.match).toEqual(matchRoundTrips(store.fills(account), { metaOf: (o) => store.meta(account, o.client_order_id) }));
+          const after = await live.refresh(store.asStore(), account);
+          expect(after.match).toEqual(matchRoundTrips(store.fillsAfter(account, 0).fills, { metaOf: (o) => store.meta(account, o.client_order_id) }));
         },
       ),
       { numRuns: 25 },
@@ -97,7 +97,7 @@ describe('LiveMemory', () => {
   });
 
   it('offers a losing trip until it is marked handed, and reads handed trips from the store on a cold start', async () => {
-    const store = await MemoryStore.open(tempDataDir('tars-live-'));
+    const store = await SqliteMemory.open(tempDataDir('tars-live-'));
     stores.push(store);
     const loss: Fill[] = [
       { id: 'a', order_id: 'A', client_order_id: 'cA', symbol: 'AAPL', side: 'buy', qty: 1, price: 100, fee: 0, at: at(0) },
@@ -105,11 +105,28 @@ describe('LiveMemory', () => {
     ];
     store.addFills(ACCOUNT, loss, null, new Date());
     const live = new LiveMemory();
-    expect(live.refresh(store, ACCOUNT).losses.map((t) => t.id)).toEqual(['single:a']);
-    expect(live.refresh(store, ACCOUNT).losses.map((t) => t.id)).toEqual(['single:a']);
+    expect((await live.refresh(store.asStore(), ACCOUNT)).losses.map((t) => t.id)).toEqual(['single:a']);
+    expect((await live.refresh(store.asStore(), ACCOUNT)).losses.map((t) => t.id)).toEqual(['single:a']);
     live.markHanded('single:a');
-    expect(live.refresh(store, ACCOUNT).losses).toEqual([]);
+    expect((await live.refresh(store.asStore(), ACCOUNT)).losses).toEqual([]);
     store.claimHandOver(ACCOUNT, 'single:a', new Date());
-    expect(new LiveMemory().refresh(store, ACCOUNT).losses).toEqual([]);
+    expect((await new LiveMemory().refresh(store.asStore(), ACCOUNT)).losses).toEqual([]);
+  });
+
+  it('runs two refreshes at once one after the other: the rows of one read are matched once, not twice', async () => {
+    const db = await SqliteMemory.open(tempDataDir('tars-live-'));
+    stores.push(db);
+    const store = db.asStore();
+    const trip: Fill[] = [
+      { id: 'a', order_id: 'A', client_order_id: 'cA', symbol: 'AAPL', side: 'buy', qty: 2, price: 100, fee: 0, at: at(0) },
+      { id: 'b', order_id: 'B', client_order_id: 'cB', symbol: 'AAPL', side: 'sell', qty: 2, price: 99, fee: 0, at: at(1) },
+    ];
+    db.addFills(ACCOUNT, trip, null, new Date());
+    const live = new LiveMemory();
+    const [x, y] = await Promise.all([live.refresh(store, ACCOUNT), live.refresh(store, ACCOUNT)]);
+    const expected = matchRoundTrips(db.fillsAfter(ACCOUNT, 0).fills);
+    expect(x.match).toEqual(expected);
+    expect(y.match).toEqual(expected);
+    expect(y.stored).toBe(2);
   });
 });
