@@ -147,6 +147,7 @@ export class SqliteRoutingStats implements RoutingStatsStore {
   }
 
   async record(o: ObservationInput): Promise<void> {
+    this.window.addOwn(o); // in memory whether or not the write lands (a lost write costs a sample of the file, not of this process)
     const info = this.stmts.insert.run({
       at_ms: o.at,
       call_id: o.callId,
@@ -162,7 +163,6 @@ export class SqliteRoutingStats implements RoutingStatsStore {
       cost_nano: o.costNano,
     });
     this.own.add(Number(info.lastInsertRowid));
-    this.window.addOwn(o);
   }
 
   private agreeOne(callId: string, agreed: boolean): boolean {
@@ -176,9 +176,10 @@ export class SqliteRoutingStats implements RoutingStatsStore {
     return this.agreeOne(callId, agreed);
   }
 
-  /** One commit for a council's members, not one per member. */
+  /** One commit for a council's members, not one per member; the last verdict of a repeated call wins. */
   async recordAgreements(verdicts: readonly Verdict[]): Promise<number> {
-    return this.db.transaction(() => verdicts.filter((v) => this.agreeOne(v.callId, v.agreed)).length).immediate();
+    const last = new Map(verdicts.map((v) => [v.callId, v.agreed]));
+    return this.db.transaction(() => [...last].filter(([callId, agreed]) => this.agreeOne(callId, agreed)).length).immediate();
   }
 
   recent(tier: string, model: string): readonly Observation[] {
