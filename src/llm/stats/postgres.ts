@@ -98,10 +98,11 @@ export class PgRoutingStats implements RoutingStatsStore {
   }
 
   refresh(): Promise<void> {
-    if (this.loaded && this.now() - this.refreshedAt < this.refreshMs) return Promise.resolve();
+    if (this.now() - this.refreshedAt < this.refreshMs) return Promise.resolve();
     this.reading ??= this.read().finally(() => {
       this.reading = null;
     });
+    if (this.down) return Promise.resolve(); // known lost: read again behind, decide on memory now
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, this.refreshTimeoutMs);
