@@ -210,8 +210,8 @@ export class PgRoutingStats implements RoutingStatsStore {
     });
   }
 
-  /** The writes in flight end first; the pool belongs to the process's database service, which ends it. */
+  /** The writes and the read in flight end first; the pool belongs to the process's database service, which ends it. */
   async close(): Promise<void> {
-    await Promise.allSettled([...this.writes]);
+    await Promise.allSettled([...this.writes, this.reading]);
   }
 }
