@@ -48,6 +48,7 @@ interface ChatCall {
 
 export async function complete(parts: RouterParts, req: CompletionRequest): Promise<Completion> {
   await parts.endpoints.ready();
+  await parts.stats?.refresh(); // other processes' observations, at most ~1 s stale (bounded; never throws)
   const call = await openCall(parts, req);
   try {
     for (let attempt = 1; ; attempt++) {

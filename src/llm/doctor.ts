@@ -128,7 +128,8 @@ async function providerChecks(
 async function routingStatsLines(deps: Deps, table: TierTable, providers: Map<string, ResolvedProvider>): Promise<DoctorResult[]> {
   try {
     const stats = await getRoutingStats(deps);
-    const lines = routingLines(routingReport({ table, providers, stats: stats.summary(), recent: (t, m) => stats.recent(t, m) }));
+    await stats.refresh();
+    const lines = routingLines(routingReport({ table, providers, stats: await stats.summary(), recent: (t, m) => stats.recent(t, m) }));
     return [{ name: 'routing statistics', status: 'ok', detail: lines.length ? lines.join(' | ') : 'no calls recorded yet' }];
   } catch (err) {
     return [{ name: 'routing statistics', status: 'warn', detail: `cannot read them: ${(err as Error).message}` }];

@@ -42,11 +42,23 @@ export const getLedger = (deps: Deps): Promise<BudgetLedger> =>
     return ledger;
   });
 
-/** The routing statistics under the data dir (the router's evidence; get_llm_usage's `routing`; doctor). */
+/**
+ * The routing statistics (the router's evidence; get_llm_usage's `routing`; doctor): PostgreSQL when
+ * TRADING_MCP_DATABASE_URL is set (shared by the replicas), else SQLite under the data dir.
+ */
 export const getRoutingStats = (deps: Deps): Promise<RoutingStatsStore> =>
   deps.service('llm-routing-stats', async (d) => {
-    const { SqliteRoutingStats } = await import('./stats/sqlite.js');
-    const stats = new SqliteRoutingStats(d.dataDir);
+    const log = d.log.child({ area: 'llm' });
+    const onError = (message: string, err?: unknown) => log.warn(message, err === undefined ? {} : { error: (err as Error).message });
+    const { storeBackend } = await import('../store/postgres/index.js');
+    let stats: RoutingStatsStore;
+    if (storeBackend(d) === 'postgres') {
+      const [{ getPostgres }, { PgRoutingStats }] = await Promise.all([import('../store/postgres/index.js'), import('./stats/postgres.js')]);
+      stats = await PgRoutingStats.open((await getPostgres(d)).pool, { onError });
+    } else {
+      const { SqliteRoutingStats } = await import('./stats/sqlite.js');
+      stats = new SqliteRoutingStats(d.dataDir, 1000, Date.now, onError);
+    }
     d.onClose(() => stats.close());
     return stats;
   });

@@ -3,7 +3,8 @@
  * validity against the requested schema (validity.ts), a failed one as not valid when the failure is the
  * model's or its endpoint's (a timeout, a 5xx, a broken body, a dropped connection) and as no signal when
  * it is not (rate limits, our own cancellation, an open circuit, a request the gateway refused). Recording
- * is best effort: a statistics write that fails is logged and never fails the call.
+ * is best effort: the call does not wait for the write (it is in memory at once), and a write that fails
+ * is logged and never fails the call — a routing statistic is advice, not money.
  */
 import type { Logger } from '../log.js';
 import type { RoutingStatsStore } from './stats/store.js';
@@ -48,9 +49,10 @@ export function observeFailure(stats: RoutingStatsStore | null, log: Logger, a: 
 
 function write(stats: RoutingStatsStore | null, log: Logger, o: Parameters<RoutingStatsStore['record']>[0]): void {
   if (!stats) return;
+  const lost = (err: unknown) => log.warn('routing statistics not recorded', { tier: o.tier, model: o.model, error: (err as Error).message });
   try {
-    stats.record(o);
+    stats.record(o).catch(lost);
   } catch (err) {
-    log.warn('routing statistics not recorded', { tier: o.tier, model: o.model, error: (err as Error).message });
+    lost(err); // a store that throws instead of rejecting
   }
 }

@@ -46,7 +46,7 @@ export interface RouterSources {
   /** The table, live (table-source.ts) or fixed. */
   table: TableSource | TierTable;
   ledger: BudgetLedger;
-  /** The routing statistics (stats/sqlite.ts); null: none kept (the adaptive policy then stays on its incumbent). */
+  /** The routing statistics (stats/sqlite.ts, stats/postgres.ts); null: none kept (the adaptive policy then stays on its incumbent). */
   stats: RoutingStatsStore | null;
 }
 
@@ -75,13 +75,12 @@ export function createRouter(deps: Deps, sources: RouterSources, opts: RouterOpt
     stats,
     profile: deps.profile.name,
   };
+  // verdicts are advice, not money: written without waiting, a failed write logged, never thrown into the council
   const feedback: NonNullable<LlmRouter['feedback']> = (callId, signal) => {
     if (signal.agreedWithMajority === undefined || !stats) return;
-    try {
-      stats.recordAgreement(callId, signal.agreedWithMajority);
-    } catch (err) {
+    stats.recordAgreement(callId, signal.agreedWithMajority).catch((err: unknown) => {
       log.warn('council agreement not recorded', { callId, error: (err as Error).message });
-    }
+    });
   };
   return {
     configured: true,
@@ -95,16 +94,14 @@ export function createRouter(deps: Deps, sources: RouterSources, opts: RouterOpt
     feedback,
     feedbackAll(signals) {
       if (!stats) return;
-      const each = () => {
-        for (const { callId, signal } of signals) feedback(callId, signal);
-      };
-      try {
-        // one commit for a council's members, not one per member (each still logged on its own when it fails)
-        if (stats.inOneWrite) stats.inOneWrite(each);
-        else each();
-      } catch (err) {
-        log.warn('council agreements not recorded', { calls: signals.length, error: (err as Error).message });
-      }
+      // one write for a council's members, not one per member (one commit on SQLite, one statement on PostgreSQL)
+      const verdicts = signals.flatMap(({ callId, signal }) =>
+        signal.agreedWithMajority === undefined ? [] : [{ callId, agreed: signal.agreedWithMajority }],
+      );
+      if (!verdicts.length) return;
+      stats.recordAgreements(verdicts).catch((err: unknown) => {
+        log.warn('council agreements not recorded', { calls: verdicts.length, error: (err as Error).message });
+      });
     },
     routingSources() {
       const view = endpoints.view();

@@ -128,7 +128,8 @@ export async function routingNow(deps: Deps): Promise<RoutingReport> {
     table: await getTierTable(deps),
     providers: resolveProviders(await getTierTable(deps), deps.config.gateway, process.env),
   };
-  return routingReport({ ...sources, stats: stats.summary(), recent: (tier, model) => stats.recent(tier, model) });
+  const [totals] = await Promise.all([stats.summary(), stats.refresh()]);
+  return routingReport({ ...sources, stats: totals, recent: (tier, model) => stats.recent(tier, model) });
 }
 
 export async function usageReport(deps: Deps, recentLimit = 10): Promise<UsageReport> {

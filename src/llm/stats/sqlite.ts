@@ -2,14 +2,26 @@
  * The routing statistics in SQLite: `<dataDir>/llm-routing.sqlite` (WAL, synchronous=NORMAL: a lost last
  * observation after a power cut costs a sample, never money). One row per model attempt in `observations`;
  * the council's verdict per call in `agreements` (one per call id, written after the call). Several server
- * processes share the file: each keeps the latest KEEP_RECENT observations per tier × model in memory,
- * its own at once, the others' read incrementally (by row id) at most every `refreshMs`.
+ * processes share the file: each keeps the latest KEEP_RECENT observations per tier × model in memory
+ * (window.ts), its own at once, the others' read incrementally (by row id) by `refresh()` at most every
+ * `refreshMs`. The statements are synchronous (better-sqlite3); the interface is the asynchronous one
+ * PostgreSQL needs too, so a failed statement rejects instead of throwing.
  */
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { openSqliteWith } from '../../store/sqlite.js';
 import type { Observation } from '../policies/evidence.js';
-import { KEEP_RECENT, quantile, type ObservationInput, type RoutingStatsStore, type TierModelStats } from './store.js';
+import {
+  KEEP_RECENT,
+  quantile,
+  type ObservationInput,
+  type RoutingStatsStore,
+  type SummaryRow,
+  type TierModelStats,
+  toTierModelStats,
+  type Verdict,
+} from './store.js';
+import { ObservationWindow } from './window.js';
 
 export const ROUTING_STATS_FILE = 'llm-routing.sqlite';
 
@@ -29,7 +41,6 @@ interface ObservationRow {
   agreed: number | null;
 }
 
-const armKey = (tier: string, model: string) => `${tier}\u0000${model}`;
 const bool = (v: number | null): boolean | null => (v === null ? null : v !== 0);
 
 function toObservation(r: ObservationRow): Observation {
@@ -48,21 +59,22 @@ function toObservation(r: ObservationRow): Observation {
 }
 
 export class SqliteRoutingStats implements RoutingStatsStore {
+  readonly backend = 'sqlite' as const;
   readonly path: string;
   private readonly db: Database.Database;
   private readonly stmts;
-  private readonly arms = new Map<string, Observation[]>();
-  /** The answered observation of each cached call (agreements land on it). */
-  private readonly byCall = new Map<string, Observation>();
+  private readonly window = new ObservationWindow();
   private readonly own = new Set<number>();
   private lastObservationId = 0;
   private lastAgreementRowid = 0;
   private refreshedAt = 0;
+  private unreadable = false;
 
   constructor(
     dataDir: string,
     private readonly refreshMs = 1000,
     private readonly now: () => number = Date.now,
+    private readonly onError: (message: string, err: unknown) => void = () => undefined,
   ) {
     this.path = join(dataDir, ROUTING_STATS_FILE);
     this.db = openSqliteWith(Database, this.path, { synchronous: 'NORMAL' });
@@ -101,44 +113,41 @@ export class SqliteRoutingStats implements RoutingStatsStore {
 
   private load(): void {
     for (const r of this.stmts.latest.all(KEEP_RECENT)) {
-      this.cache(r.tier, r.model, toObservation(r));
+      this.window.add(r.tier, r.model, toObservation(r));
       this.lastObservationId = Math.max(this.lastObservationId, r.id);
     }
     this.lastAgreementRowid = this.stmts.maxAgreement.get()?.m ?? 0;
     this.refreshedAt = this.now();
   }
 
-  private cache(tier: string, model: string, o: Observation): void {
-    const key = armKey(tier, model);
-    let list = this.arms.get(key);
-    if (!list) {
-      list = [];
-      this.arms.set(key, list);
+  async refresh(): Promise<void> {
+    if (this.now() - this.refreshedAt < this.refreshMs || !this.db.open) return;
+    this.refreshedAt = this.now();
+    try {
+      this.pull();
+    } catch (err) {
+      if (!this.unreadable) this.onError('routing statistics not refreshed; routing on what this process holds', err);
+      this.unreadable = true;
+      return;
     }
-    list.push(o);
-    if (o.outcome === 'ok') this.byCall.set(o.callId, o);
-    if (list.length > KEEP_RECENT * 1.25) {
-      for (const gone of list.splice(0, list.length - KEEP_RECENT)) if (this.byCall.get(gone.callId) === gone) this.byCall.delete(gone.callId);
-    }
+    this.unreadable = false;
   }
 
   /** Other processes' observations and agreements since the last look. */
-  private refresh(): void {
-    if (this.now() - this.refreshedAt < this.refreshMs) return;
-    this.refreshedAt = this.now();
+  private pull(): void {
     for (const r of this.stmts.since.all(this.lastObservationId)) {
       this.lastObservationId = Math.max(this.lastObservationId, r.id);
       if (this.own.delete(r.id)) continue;
-      this.cache(r.tier, r.model, toObservation(r));
+      this.window.add(r.tier, r.model, toObservation(r));
     }
     for (const a of this.stmts.agreementsSince.all(this.lastAgreementRowid)) {
       this.lastAgreementRowid = Math.max(this.lastAgreementRowid, a.rowid);
-      const o = this.byCall.get(a.call_id);
-      if (o) o.agreed = a.agreed !== 0;
+      this.window.agree(a.call_id, a.agreed !== 0);
     }
   }
 
-  record(o: ObservationInput): void {
+  async record(o: ObservationInput): Promise<void> {
+    this.window.addOwn(o); // in memory whether or not the write lands (a lost write costs a sample of the file, not of this process)
     const info = this.stmts.insert.run({
       at_ms: o.at,
       call_id: o.callId,
@@ -154,44 +163,32 @@ export class SqliteRoutingStats implements RoutingStatsStore {
       cost_nano: o.costNano,
     });
     this.own.add(Number(info.lastInsertRowid));
-    const { tier, model, provider: _provider, ...observation } = o;
-    this.cache(tier, model, { ...observation, agreed: null });
   }
 
-  inOneWrite<T>(write: () => T): T {
-    return this.db.transaction(write).immediate();
-  }
-
-  recordAgreement(callId: string, agreed: boolean): boolean {
+  private agreeOne(callId: string, agreed: boolean): boolean {
     if (!(this.stmts.answered.get(callId)?.n ?? 0)) return false;
     this.stmts.agree.run(callId, agreed ? 1 : 0, this.now()); // read back at the next refresh too: the same verdict, harmless
-    const o = this.byCall.get(callId);
-    if (o) o.agreed = agreed;
+    this.window.agree(callId, agreed);
     return true;
   }
 
-  recent(tier: string, model: string): readonly Observation[] {
-    this.refresh();
-    return this.arms.get(armKey(tier, model)) ?? [];
+  async recordAgreement(callId: string, agreed: boolean): Promise<boolean> {
+    return this.agreeOne(callId, agreed);
   }
 
-  summary(): TierModelStats[] {
+  /** One commit for a council's members, not one per member; the last verdict of a repeated call wins. */
+  async recordAgreements(verdicts: readonly Verdict[]): Promise<number> {
+    const last = new Map(verdicts.map((v) => [v.callId, v.agreed]));
+    return this.db.transaction(() => [...last].filter(([callId, agreed]) => this.agreeOne(callId, agreed)).length).immediate();
+  }
+
+  recent(tier: string, model: string): readonly Observation[] {
+    return this.window.recent(tier, model);
+  }
+
+  async summary(): Promise<TierModelStats[]> {
     const rows = this.db
-      .prepare<
-        [],
-        {
-          tier: string;
-          model: string;
-          calls: number;
-          failed: number;
-          valid_n: number;
-          valid_ok: number;
-          agree_n: number;
-          agree_ok: number;
-          mean_cost: number | null;
-          last_at: number | null;
-        }
-      >(
+      .prepare<[], SummaryRow>(
         `SELECT o.tier, o.model, COUNT(*) AS calls, SUM(o.outcome = 'failed') AS failed,
            SUM(o.valid IS NOT NULL) AS valid_n, COALESCE(SUM(o.valid = 1), 0) AS valid_ok,
            SUM(o.outcome = 'ok' AND a.agreed IS NOT NULL) AS agree_n, COALESCE(SUM(o.outcome = 'ok' AND a.agreed = 1), 0) AS agree_ok,
@@ -205,26 +202,11 @@ export class SqliteRoutingStats implements RoutingStatsStore {
     );
     return rows.map((r) => {
       const lat = latencies.all(r.tier, r.model, KEEP_RECENT).map((x) => x.latency_ms);
-      const signals = r.valid_n + r.agree_n;
-      return {
-        tier: r.tier,
-        model: r.model,
-        calls: r.calls,
-        failed: r.failed,
-        validRate: r.valid_n ? r.valid_ok / r.valid_n : null,
-        validN: r.valid_n,
-        agreementRate: r.agree_n ? r.agree_ok / r.agree_n : null,
-        agreementN: r.agree_n,
-        latencyP50Ms: quantile(lat, 0.5),
-        latencyP95Ms: quantile(lat, 0.95),
-        meanCostUsd: r.mean_cost === null ? null : Math.round(r.mean_cost) / 1e9,
-        quality: signals ? (r.valid_ok + r.agree_ok) / signals : null,
-        lastAt: r.last_at === null ? null : new Date(r.last_at).toISOString(),
-      };
+      return toTierModelStats(r, quantile(lat, 0.5), quantile(lat, 0.95));
     });
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
 }

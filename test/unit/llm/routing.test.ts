@@ -90,7 +90,7 @@ describe('statistics: every attempt, durable', () => {
     gw.when('deepseek-v3.2', { status: 503 });
     await llm.complete({ tier: 'parse', tool: 't', messages: user('c'), responseFormat: format }); // fails over to mistral-small
     const stats = await getRoutingStats(deps);
-    const row = stats.summary().find((s) => s.tier === 'parse' && s.model === 'deepseek-v3.2')!;
+    const row = (await stats.summary()).find((s) => s.tier === 'parse' && s.model === 'deepseek-v3.2')!;
     expect([row.calls, row.failed, row.validN, row.validRate]).toEqual([3, 1, 3, 1 / 3]);
     expect(row.latencyP50Ms).not.toBeNull();
     expect(row.meanCostUsd).toBeGreaterThan(0);
@@ -120,7 +120,7 @@ describe('statistics: every attempt, durable', () => {
     llm.feedback!('no-such-call', { agreedWithMajority: true });
     const stats = await getRoutingStats(deps);
     expect(stats.recent('reasoning', 'deepseek-r1').map((o) => o.agreed)).toEqual([false]);
-    expect(stats.summary().find((s) => s.model === 'deepseek-r1')).toMatchObject({ agreementN: 1, agreementRate: 0 });
+    expect((await stats.summary()).find((s) => s.model === 'deepseek-r1')).toMatchObject({ agreementN: 1, agreementRate: 0 });
   });
 });
 

@@ -35,36 +35,39 @@ const attempt = (over: Partial<ObservationInput> = {}): ObservationInput => ({
 });
 
 describe('routing statistics (SQLite)', () => {
-  it('one process sees another’s observations and agreements at its next refresh', () => {
+  it('one process sees another’s observations and agreements at its next refresh', async () => {
     const dir = tempDataDir('tars-stats-');
     const a = store(dir);
     const b = store(dir);
-    a.record(attempt({ callId: 'x1' }));
-    a.record(attempt({ callId: 'x2', valid: false }));
+    await a.record(attempt({ callId: 'x1' }));
+    await a.record(attempt({ callId: 'x2', valid: false }));
+    await b.refresh();
     expect(b.recent('parse', 'deepseek-v3.2').map((o) => o.valid)).toEqual([true, false]);
-    expect(a.recordAgreement('x1', true)).toBe(true);
+    expect(await a.recordAgreement('x1', true)).toBe(true);
+    await b.refresh();
     expect(b.recent('parse', 'deepseek-v3.2').map((o) => o.agreed)).toEqual([true, null]);
+    await a.refresh();
     // own observations are not counted twice when read back
     expect(a.recent('parse', 'deepseek-v3.2')).toHaveLength(2);
   });
 
-  it('an agreement for an unknown or failed call is refused; the summary counts signals per kind', () => {
+  it('an agreement for an unknown or failed call is refused; the summary counts signals per kind', async () => {
     const s = store(tempDataDir('tars-stats-'));
-    s.record(attempt({ callId: 'f', outcome: 'failed', valid: false, latencyMs: 5000 }));
-    s.record(attempt({ callId: 'ok1', latencyMs: 200, costNano: 3000 }));
-    s.record(attempt({ callId: 'ok2', valid: null, latencyMs: 400, costNano: 5000 }));
-    expect([s.recordAgreement('nope', true), s.recordAgreement('f', true), s.recordAgreement('ok2', false)]).toEqual([false, false, true]);
-    const [row] = s.summary();
+    await s.record(attempt({ callId: 'f', outcome: 'failed', valid: false, latencyMs: 5000 }));
+    await s.record(attempt({ callId: 'ok1', latencyMs: 200, costNano: 3000 }));
+    await s.record(attempt({ callId: 'ok2', valid: null, latencyMs: 400, costNano: 5000 }));
+    expect([await s.recordAgreement('nope', true), await s.recordAgreement('f', true), await s.recordAgreement('ok2', false)]).toEqual([false, false, true]);
+    const [row] = await s.summary();
     expect(row).toMatchObject({ tier: 'parse', model: 'deepseek-v3.2', calls: 3, failed: 1, validN: 2, validRate: 0.5, agreementN: 1, agreementRate: 0 });
     expect(row!.quality).toBeCloseTo(1 / 3, 10);
     expect(row!.meanCostUsd).toBeCloseTo(4e-6, 12);
     expect([row!.latencyP50Ms, row!.latencyP95Ms]).toEqual([200, 400]);
   });
 
-  it('keeps at most KEEP_RECENT observations per model in memory, the newest', () => {
+  it('keeps at most KEEP_RECENT observations per model in memory, the newest', async () => {
     const dir = tempDataDir('tars-stats-');
     const s = store(dir);
-    for (let i = 0; i < KEEP_RECENT + 300; i++) s.record(attempt({ callId: `k${i}`, latencyMs: i }));
+    for (let i = 0; i < KEEP_RECENT + 300; i++) await s.record(attempt({ callId: `k${i}`, latencyMs: i }));
     const kept = s.recent('parse', 'deepseek-v3.2');
     expect(kept.length).toBeLessThanOrEqual(KEEP_RECENT * 1.25);
     expect(kept.at(-1)!.latencyMs).toBe(KEEP_RECENT + 299);
