@@ -124,7 +124,14 @@ async function markFilled(store: ArenaStore, broker: PriceSource, input: Council
 }
 
 /** The approving members' fills, in one commit (each still sized atomically in its own account). */
-async function fillApproving(deps: Deps, store: ArenaStore, input: CouncilShadowInput, approving: readonly MemberOutcome[], market: Market | null, note: string | null) {
+async function fillApproving(
+  deps: Deps,
+  store: ArenaStore,
+  input: CouncilShadowInput,
+  approving: readonly MemberOutcome[],
+  market: Market | null,
+  note: string | null,
+) {
   const order = input.order;
   if (!market || !order) return approving.map((o): ShadowFill => ({ member: o.member, model: modelOf(o), filled: null, note }));
   const results = await store.fillAll(approving.map((o) => shadowRequest(deps, input, o, order, market)));

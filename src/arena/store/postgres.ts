@@ -59,7 +59,17 @@ async function fillIn(c: Queryable, req: FillRequest, initial: number): Promise<
   if (!sized.ok) return { filled: null, reason: sized.reason, book };
   const value = cents(sized.qty * sized.price);
   const cash_after = cents(sized.side === 'buy' ? book.cash - value : book.cash + value);
-  const row = { model: req.model, at: req.at, source: req.source, ref: req.ref, symbol: req.symbol, side: sized.side, qty: sized.qty, price: sized.price, mid: req.mid };
+  const row = {
+    model: req.model,
+    at: req.at,
+    source: req.source,
+    ref: req.ref,
+    symbol: req.symbol,
+    side: sized.side,
+    qty: sized.qty,
+    price: sized.price,
+    mid: req.mid,
+  };
   const [inserted] = await rows<{ id: number }>(c, INSERT_FILL, [...Object.values(row), cash_after]);
   if (!inserted) return { filled: null, reason: `already filled for ${req.source} ${req.ref}`, book };
   const after = structuredClone(book);

@@ -102,7 +102,17 @@ export class SqliteArenaStore implements ArenaStore {
       const sized = req.size(book);
       if (!sized.ok) return { filled: null, reason: sized.reason, book };
       const value = cents(sized.qty * sized.price);
-      const row = { model: req.model, at: req.at, source: req.source, ref: req.ref, symbol: req.symbol, side: sized.side, qty: sized.qty, price: sized.price, mid: req.mid };
+      const row = {
+        model: req.model,
+        at: req.at,
+        source: req.source,
+        ref: req.ref,
+        symbol: req.symbol,
+        side: sized.side,
+        qty: sized.qty,
+        price: sized.price,
+        mid: req.mid,
+      };
       const cash_after = cents(sized.side === 'buy' ? book.cash - value : book.cash + value);
       const info = this.s.fillIn.run({ ...row, cash_after });
       if (info.changes === 0) return { filled: null, reason: `already filled for ${req.source} ${req.ref}`, book };
