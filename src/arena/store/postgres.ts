@@ -8,6 +8,8 @@
  *   lock, so the replay sees all of them and two replicas never spend the same shadow cash twice; the
  *   unique key makes a round's or a council's fill per model happen at most once. Several fills in one
  *   transaction lock their accounts in model order first (no deadlock between two councils).
+ * - This process keeps each model's book from fill to fill (BookCache): a fill reads only the fills after
+ *   the last it saw, not the model's whole history.
  * - Reads that build the leaderboard (models, a marking) rebuild from one REPEATABLE READ snapshot: ids of
  *   rows two replicas write are not committed in id order, so no warm "rows after the last id" cursor.
  * Every public method fails closed: any database error rejects with STORE_UNAVAILABLE (failClosedMethods).
@@ -52,9 +54,43 @@ async function bookIn(c: Queryable, model: string, initialCash: number): Promise
   return replay(initialCash, fills);
 }
 
+/** A model's book as this process last saw it under its account's lock, and the last fill id applied to it. */
+interface Seen {
+  initial: number;
+  book: Book;
+  last: number;
+}
+
+/**
+ * Each model's book kept from fill to fill, so a fill reads only the model's fills after the last one seen,
+ * not its whole history. Sound because every fill of a model is inserted under its account's lock: per
+ * model, ids grow in commit order, and no fill can commit later below `last`. A transaction stages what it
+ * saw; the cache keeps it only once the transaction committed (a rolled-back or rerun attempt leaves nothing).
+ */
+class BookCache {
+  private readonly seen = new Map<string, Seen>();
+
+  async current(c: Queryable, model: string, initial: number, staged: Map<string, Seen>): Promise<Seen> {
+    const known = staged.get(model) ?? this.seen.get(model);
+    const base = known && known.initial === initial ? known : { initial, book: emptyBook(initial), last: 0 };
+    const fresh = await rows<BookFill & { id: number }>(c, 'SELECT id, symbol, side, qty, price FROM arena_fills WHERE model = $1 AND id > $2 ORDER BY id', [
+      model,
+      base.last,
+    ]);
+    const book = structuredClone(base.book);
+    for (const f of fresh) applyFill(book, f);
+    return { initial, book, last: fresh.at(-1)?.id ?? base.last };
+  }
+
+  keep(staged: ReadonlyMap<string, Seen>): void {
+    for (const [model, s] of staged) this.seen.set(model, s);
+  }
+}
+
 /** Size and insert one fill; the caller holds the account's row lock. */
-async function fillIn(c: Queryable, req: FillRequest, initial: number): Promise<FillResult> {
-  const book = await bookIn(c, req.model, initial);
+async function fillIn(c: Queryable, req: FillRequest, seen: Seen, staged: Map<string, Seen>): Promise<FillResult> {
+  staged.set(req.model, seen);
+  const book = structuredClone(seen.book);
   const sized = req.size(book);
   if (!sized.ok) return { filled: null, reason: sized.reason, book };
   const value = cents(sized.qty * sized.price);
@@ -71,10 +107,12 @@ async function fillIn(c: Queryable, req: FillRequest, initial: number): Promise<
     mid: req.mid,
   };
   const [inserted] = await rows<{ id: number }>(c, INSERT_FILL, [...Object.values(row), cash_after]);
+  // a conflicting row was committed under the lock before this transaction took it: `seen` holds it already
   if (!inserted) return { filled: null, reason: `already filled for ${req.source} ${req.ref}`, book };
-  const after = structuredClone(book);
+  const after = structuredClone(seen.book);
   applyFill(after, row);
-  return { filled: { ...row, id: inserted.id, cash_after } as StoredFill, book: after };
+  staged.set(req.model, { initial: seen.initial, book: after, last: inserted.id });
+  return { filled: { ...row, id: inserted.id, cash_after } as StoredFill, book: structuredClone(after) };
 }
 
 /** Open and lock every account these fills touch, in model order; their initial cash by model. */
@@ -93,6 +131,7 @@ async function lockAccounts(c: Queryable, reqs: readonly FillRequest[]): Promise
 
 export class PgArenaStore implements ArenaStore {
   readonly backend = 'postgres' as const;
+  private readonly books = new BookCache();
 
   constructor(
     private readonly pool: PgPool,
@@ -143,10 +182,15 @@ export class PgArenaStore implements ArenaStore {
 
   fillAll(reqs: readonly FillRequest[]): Promise<FillResult[]> {
     if (!reqs.length) return Promise.resolve([]);
-    return withTransaction(this.pool, async (c) => {
+    const run = withTransaction(this.pool, async (c) => {
       const initial = await lockAccounts(c, reqs);
+      const staged = new Map<string, Seen>();
       const out: FillResult[] = [];
-      for (const r of reqs) out.push(await fillIn(c, r, initial.get(r.model)!));
+      for (const r of reqs) out.push(await fillIn(c, r, await this.books.current(c, r.model, initial.get(r.model)!, staged), staged));
+      return { out, staged };
+    });
+    return run.then(({ out, staged }) => {
+      this.books.keep(staged);
       return out;
     });
   }
