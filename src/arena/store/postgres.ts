@@ -8,16 +8,17 @@
  *   lock, so the replay sees all of them and two replicas never spend the same shadow cash twice; the
  *   unique key makes a round's or a council's fill per model happen at most once. Several fills in one
  *   transaction lock their accounts in model order first (no deadlock between two councils).
- * - This process keeps each model's book from fill to fill (BookCache): a fill reads only the fills after
- *   the last it saw, not the model's whole history.
- * - Reads that build the leaderboard (models, a marking) rebuild from one REPEATABLE READ snapshot: ids of
- *   rows two replicas write are not committed in id order, so no warm "rows after the last id" cursor.
+ * - Reads that build the leaderboard (models, a marking) come from one REPEATABLE READ snapshot: the books
+ *   from the fills after the last this process saw of each model (pg-books.ts: per model, fill ids are
+ *   committed in order), the drawdowns and the LLM cost aggregated by the database over every mark and
+ *   ModelChat row (their ids are not committed in order across replicas, so no cursor over those).
  * Every public method fails closed: any database error rejects with STORE_UNAVAILABLE (failClosedMethods).
  */
 import { applyFill, type Book, type BookFill, cents, emptyBook, markToMarket, replay } from '../book.js';
 import { failClosedMethods } from '../../store/postgres/fail-closed.js';
 import { type PgClient, type PgPool, query, withTransaction } from '../../store/postgres/pool.js';
-import { type ModelState, statesFrom, type StateRows } from '../state.js';
+import type { AccountRow, ModelState } from '../state.js';
+import { type Aggregates, BookCache, CHAT_AGGREGATE, MARKS_AGGREGATE, type Queryable, rows, type Seen, statesOf } from './pg-books.js';
 import {
   type Account,
   type ArenaStore,
@@ -38,12 +39,6 @@ const INSERT_FILL = `INSERT INTO arena_fills (model, at, source, ref, symbol, si
 const INSERT_CHAT = `INSERT INTO arena_chat (${CHAT_COLUMNS.join(', ')}) VALUES (${CHAT_COLUMNS.map((c, i) => (c === 'symbols' ? `$${i + 1}::jsonb` : `$${i + 1}`)).join(', ')}) RETURNING id`;
 const FILL_COLUMNS = 'id, model, at, source, ref, symbol, side, qty, price, mid, cash_after';
 
-type Queryable = Pick<PgClient, 'query'>;
-
-async function rows<R>(c: Queryable, sql: string, params: unknown[] = []): Promise<R[]> {
-  return (await c.query(sql, params)).rows as R[];
-}
-
 async function openIn(c: Queryable, model: string, initialCash: number, at: string): Promise<void> {
   await c.query('INSERT INTO arena_accounts (model, initial_cash, opened_at) VALUES ($1, $2, $3) ON CONFLICT (model) DO NOTHING', [model, initialCash, at]);
 }
@@ -52,39 +47,6 @@ async function openIn(c: Queryable, model: string, initialCash: number, at: stri
 async function bookIn(c: Queryable, model: string, initialCash: number): Promise<Book> {
   const fills = await rows<BookFill>(c, 'SELECT symbol, side, qty, price FROM arena_fills WHERE model = $1 ORDER BY id', [model]);
   return replay(initialCash, fills);
-}
-
-/** A model's book as this process last saw it under its account's lock, and the last fill id applied to it. */
-interface Seen {
-  initial: number;
-  book: Book;
-  last: number;
-}
-
-/**
- * Each model's book kept from fill to fill, so a fill reads only the model's fills after the last one seen,
- * not its whole history. Sound because every fill of a model is inserted under its account's lock: per
- * model, ids grow in commit order, and no fill can commit later below `last`. A transaction stages what it
- * saw; the cache keeps it only once the transaction committed (a rolled-back or rerun attempt leaves nothing).
- */
-class BookCache {
-  private readonly seen = new Map<string, Seen>();
-
-  async current(c: Queryable, model: string, initial: number, staged: Map<string, Seen>): Promise<Seen> {
-    const known = staged.get(model) ?? this.seen.get(model);
-    const base = known && known.initial === initial ? known : { initial, book: emptyBook(initial), last: 0 };
-    const fresh = await rows<BookFill & { id: number }>(c, 'SELECT id, symbol, side, qty, price FROM arena_fills WHERE model = $1 AND id > $2 ORDER BY id', [
-      model,
-      base.last,
-    ]);
-    const book = structuredClone(base.book);
-    for (const f of fresh) applyFill(book, f);
-    return { initial, book, last: fresh.at(-1)?.id ?? base.last };
-  }
-
-  keep(staged: ReadonlyMap<string, Seen>): void {
-    for (const [model, s] of staged) this.seen.set(model, s);
-  }
 }
 
 /** Size and insert one fill; the caller holds the account's row lock. */
@@ -161,19 +123,19 @@ export class PgArenaStore implements ArenaStore {
   }
 
   models(): Promise<ReadonlyMap<string, ModelState>> {
-    return withTransaction(this.pool, async (c) => statesFrom(await this.snapshot(c)), { isolation: 'repeatable read' });
+    return withTransaction(this.pool, (c) => this.states(c), { isolation: 'repeatable read' });
   }
 
-  /** Every row the states are built from (or only these models' accounts and fills), each list in id order. */
-  private async snapshot(c: Queryable, only?: readonly string[]): Promise<StateRows> {
-    const scope = only ? ' WHERE model = ANY($1::text[])' : '';
-    const args = only ? [only] : [];
-    return {
-      accounts: await rows(c, `SELECT model, initial_cash, opened_at FROM arena_accounts${scope} ORDER BY model`, args),
-      fills: await rows(c, `SELECT id, model, symbol, side, qty, price FROM arena_fills${scope} ORDER BY id`, args),
-      marks: only ? [] : await rows(c, 'SELECT id, model, equity FROM arena_marks ORDER BY id'),
-      chat: only ? [] : await rows(c, 'SELECT id, model, cost_usd FROM arena_chat ORDER BY id'),
-    };
+  /** Every model's state (or only these accounts', without marks and ModelChat) in the transaction's snapshot. */
+  private async states(c: Queryable, only?: readonly string[]): Promise<Map<string, ModelState>> {
+    const accounts = await rows<AccountRow>(
+      c,
+      `SELECT model, initial_cash, opened_at FROM arena_accounts${only ? ' WHERE model = ANY($1::text[])' : ''} ORDER BY model`,
+      only ? [only] : [],
+    );
+    const books = await this.books.sync(c, accounts);
+    const agg: Aggregates = only ? { marks: [], chat: [] } : { marks: await rows(c, MARKS_AGGREGATE), chat: await rows(c, CHAT_AGGREGATE) };
+    return statesOf(accounts, books, agg);
   }
 
   fill(req: FillRequest): Promise<FillResult> {
@@ -205,7 +167,7 @@ export class PgArenaStore implements ArenaStore {
     return withTransaction(
       this.pool,
       async (c) => {
-        const states = statesFrom(await this.snapshot(c, wanted));
+        const states = await this.states(c, wanted);
         const equities = new Map<string, number>();
         for (const m of wanted) {
           const s = states.get(m);

@@ -235,6 +235,12 @@ contract('the arena store', (backend) => {
     expect({ filled: counts.reduce((a, b) => a + b, 0), rows: fills.length }).toEqual({ filled: 10, rows: 10 });
     expect(fills.map((f) => f.cash_after)).toEqual(Array.from({ length: 10 }, (_, i) => 900 - i * 100));
     expect(await stores[0]!.bookOf('m', 1000)).toMatchObject({ cash: 0, fills: 10 });
+    // each store's books, warm from its own fills, take in the other's (PostgreSQL reads only the fills after the last it saw)
+    for (const s of stores) expect((await s.models()).get('m')!.book).toEqual(replay(1000, fills));
+    await stores[0]!.fill(fixed('m', 'sell-1', 'sell', 3, 110));
+    expect((await stores[1]!.models()).get('m')!.book).toMatchObject({ cash: 330, fills: 11, closed: 1, wins: 1 });
+    expect((await stores[1]!.fill(fixed('m', 'sell-2', 'sell', 8, 110))).filled).toBeNull();
+    expect((await stores[1]!.fill(fixed('m', 'sell-2', 'sell', 7, 110))).filled).toMatchObject({ cash_after: 1100 });
   });
 
   it('two stores racing the same refs: each ref fills once', async () => {
@@ -259,11 +265,13 @@ contract('the arena store', (backend) => {
       expect(await codeOf(lost.openAccount('a', 1, AT))).toBe('STORE_UNAVAILABLE');
       await gone.end();
       const store = await open();
+      await store.openAccount('a', 1000, AT);
       await pools[0]!.pool.query('DROP TABLE arena_fills');
       expect(await codeOf(store.fill(fixed('a', 'r1', 'buy', 1, 100)))).toBe('STORE_UNAVAILABLE');
       expect(await codeOf(store.fills())).toBe('STORE_UNAVAILABLE');
       expect(await codeOf(store.heldBy(['a']))).toBe('STORE_UNAVAILABLE');
       expect(await codeOf(store.markAll(['a'], new Map(), AT))).toBe('STORE_UNAVAILABLE');
+      expect(await codeOf(store.models())).toBe('STORE_UNAVAILABLE');
     });
   }
 });
