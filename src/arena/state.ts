@@ -4,8 +4,8 @@
  * (accounts, then fills, marks and ModelChat rows), so a book here equals the replay of the model's fills.
  *
  * `ModelStates` applies rows; `ArenaState` keeps one warm on SQLite, reading only the rows after the last
- * seen (this process's and any other's on the data dir); PostgreSQL rebuilds one from a single snapshot
- * (`statesFrom`), since its ids are not committed in order across replicas.
+ * seen (this process's and any other's on the data dir). PostgreSQL builds its states from one snapshot
+ * instead (store/pg-books.ts), since ids there are not committed in order across replicas.
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import { applyFill, type Book, type BookFill, emptyBook } from './book.js';
@@ -92,13 +92,6 @@ export class ModelStates {
     for (const m of rows.marks) this.mark(m);
     for (const c of rows.chat) this.chat(c);
   }
-}
-
-/** Every model's state from one snapshot of the rows (each list in id order). */
-export function statesFrom(rows: StateRows): Map<string, ModelState> {
-  const states = new ModelStates();
-  states.apply(rows);
-  return states.models;
 }
 
 /** The warm state over one SQLite file. */
