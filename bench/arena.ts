@@ -127,7 +127,7 @@ async function roundBench(): Promise<Record<string, unknown>> {
 let books = new Map<string, ReturnType<typeof emptyBook>>();
 
 /** One more fill in the seeded pattern (the bench's book copy stays in step with the store's). */
-function seedOne(store: ArenaStore, i: number): void {
+async function seedOne(store: ArenaStore, i: number): Promise<void> {
   const symbols = ['SPY', 'QQQ', 'AAPL', 'MSFT'];
   const model = MODELS[i % MODELS.length]!;
   const book = books.get(model)!;
@@ -137,7 +137,7 @@ function seedOne(store: ArenaStore, i: number): void {
   const side = held > 0 && i % 3 === 0 ? 'sell' : 'buy';
   const qty = side === 'sell' ? held : 1;
   const at = new Date(Date.parse('2026-11-01T00:00:00Z') + i * 60_000).toISOString();
-  store.fill({
+  await store.fill({
     model,
     initialCash: 10_000,
     at,
@@ -148,8 +148,8 @@ function seedOne(store: ArenaStore, i: number): void {
     size: () => ({ ok: true, side, qty, price: fillPrice(side, mid, 5) }),
   });
   applyFill(book, { symbol, side, qty, price: fillPrice(side, mid, 5) });
-  store.mark(model, at, book.cash);
-  store.recordChat({
+  await store.mark(model, at, book.cash);
+  await store.recordChat({
     at,
     kind: 'round',
     ref: `r${i}`,
@@ -184,15 +184,15 @@ async function coldBoard(deps: Deps, broker: Awaited<ReturnType<typeof getBroker
     await boardNow(deps, store, broker);
     return performance.now() - t0;
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
 /** 10k fills: each model buys and sells a few symbols in turn (every sell against a holding), a mark and a chat row per fill. */
-function seed(store: ArenaStore, fills: number): void {
+async function seed(store: ArenaStore, fills: number): Promise<void> {
   books = new Map(MODELS.map((m) => [m, emptyBook(10_000)]));
-  for (const m of MODELS) store.openAccount(m, 10_000, '2026-11-01T00:00:00.000Z');
-  for (let i = 0; i < fills; i++) seedOne(store, i);
+  for (const m of MODELS) await store.openAccount(m, 10_000, '2026-11-01T00:00:00.000Z');
+  for (let i = 0; i < fills; i++) await seedOne(store, i);
 }
 
 async function leaderboardBench(): Promise<Record<string, unknown>> {
@@ -202,13 +202,13 @@ async function leaderboardBench(): Promise<Record<string, unknown>> {
   try {
     const store = await getArenaStore(deps);
     const n = 10_000;
-    seed(store, n);
+    await seed(store, n);
     const broker = await getBroker(deps);
     const boardMs: number[] = [];
     const coldMs: number[] = [];
     for (let i = 0; i < 30; i++) {
       // another fill lands (as a round's would) before each read: the warm path applies just the new rows
-      seedOne(store, n + i);
+      await seedOne(store, n + i);
       const t0 = performance.now();
       const board = await boardNow(deps, store, broker);
       boardMs.push(performance.now() - t0);

@@ -7,7 +7,7 @@ import type { Deps } from '../deps.js';
 import { heldSymbols, leaderboard, type LeaderRow } from './leaderboard.js';
 import type { ModelState } from './state.js';
 import { midsOf, type PriceSource } from './snapshot.js';
-import type { ArenaStore } from './store.js';
+import type { ArenaStore, Mark } from './store.js';
 import type { EquityCurve } from './chart.js';
 
 export interface Board {
@@ -19,7 +19,7 @@ export interface Board {
 }
 
 export async function boardNow(deps: Deps, store: ArenaStore, prices: PriceSource | null, options: { curves?: boolean } = {}): Promise<Board> {
-  const models = [...store.models().values()];
+  const models = [...(await store.models()).values()];
   const held = heldSymbols(models);
   const mids = prices ? await midsOf(prices, held) : new Map<string, number>();
   const rows = leaderboard({ models, prices: mids, defaultCash: deps.profile.arena.initialCash });
@@ -27,16 +27,16 @@ export async function boardNow(deps: Deps, store: ArenaStore, prices: PriceSourc
   return {
     at: new Date(now).toISOString(),
     rows,
-    curves: options.curves ? curvesOf(store, models, rows, now) : [],
+    curves: options.curves ? curvesOf(await store.marks(), models, rows, now) : [],
     unquoted: held.filter((s) => !mids.has(s)),
   };
 }
 
 /** Each model's equity curve: its opening cash, every mark, and now. */
-function curvesOf(store: ArenaStore, models: readonly ModelState[], rows: readonly LeaderRow[], now: number): EquityCurve[] {
+function curvesOf(stored: readonly Mark[], models: readonly ModelState[], rows: readonly LeaderRow[], now: number): EquityCurve[] {
   const opened = new Map(models.map((m) => [m.model, m.openedAt ? Date.parse(m.openedAt) : now]));
   const marks = new Map<string, Array<{ t: number; equity: number }>>();
-  for (const m of store.marks()) {
+  for (const m of stored) {
     const curve = marks.get(m.model) ?? [];
     if (!curve.length) marks.set(m.model, curve);
     curve.push({ t: Date.parse(m.at), equity: m.equity });

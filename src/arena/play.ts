@@ -87,10 +87,10 @@ function failed(turn: Turn, err: unknown, t0: number): Play {
 }
 
 /** The decision filled in the model's account (atomically against the account as it stands). */
-function fillDecision(ctx: RoundContext, model: string, decision: Decision): { fill: StoredFill | null; note: string | null } {
+async function fillDecision(ctx: RoundContext, model: string, decision: Decision): Promise<{ fill: StoredFill | null; note: string | null }> {
   const mid = ctx.mids.get(decision.symbol) ?? 0;
   if (decision.action === 'HOLD') return { fill: null, note: 'HOLD' };
-  const r = ctx.store.fill({
+  const r = await ctx.store.fill({
     model,
     initialCash: ctx.initialCash,
     at: ctx.at,
@@ -103,7 +103,7 @@ function fillDecision(ctx: RoundContext, model: string, decision: Decision): { f
   return r.filled ? { fill: r.filled, note: null } : { fill: null, note: r.reason };
 }
 
-function answered(ctx: RoundContext, turn: Turn, c: Completion, t0: number): Play {
+async function answered(ctx: RoundContext, turn: Turn, c: Completion, t0: number): Promise<Play> {
   const base = {
     model: turn.player.model,
     tier: turn.player.tier,
@@ -118,7 +118,7 @@ function answered(ctx: RoundContext, turn: Turn, c: Completion, t0: number): Pla
     const note = `served by ${c.modelServed}, not ${turn.player.model}: the decision is kept, not filled in either account`;
     return { ...base, status: 'substituted', decision: parsed.decision, fill: null, note, error: null };
   }
-  const { fill, note } = fillDecision(ctx, turn.player.model, parsed.decision);
+  const { fill, note } = await fillDecision(ctx, turn.player.model, parsed.decision);
   return {
     ...base,
     status: 'valid',
@@ -163,12 +163,12 @@ export async function play(ctx: RoundContext, turn: Turn): Promise<Play> {
   let result: Play;
   try {
     completion = await ask(ctx, turn);
-    result = answered(ctx, turn, completion, t0);
+    result = await answered(ctx, turn, completion, t0);
   } catch (err) {
     // a reply that was paid for keeps its cost and its model, whatever failed after it
     result = failed(turn, err, t0);
     if (completion) result = { ...result, model_served: completion.modelServed, cost_usd: completion.costUsd, call_id: completion.callId };
   }
-  ctx.store.recordChat(chatRecord(ctx, turn, result, completion?.content ?? null));
+  await ctx.store.recordChat(chatRecord(ctx, turn, result, completion?.content ?? null));
   return result;
 }

@@ -62,8 +62,8 @@ async function readMarket(prices: PriceSource, symbols: string[]): Promise<Symbo
 /** Each model's prompt: the shared snapshot, its own account marked at the round's mids. */
 async function turnsFor(deps: Deps, store: ArenaStore, prices: PriceSource, players: ArenaModel[], snapshots: SymbolSnapshot[], input: RoundInput, at: string) {
   const { initialCash, slippageBps } = deps.profile.arena;
-  const books = players.map((p) => store.bookOf(p.model, store.openAccount(p.model, initialCash, at)));
-  const held = store.heldBy(players.map((p) => p.model)).filter((s) => !input.symbols.includes(s));
+  const books = await Promise.all(players.map(async (p) => store.bookOf(p.model, await store.openAccount(p.model, initialCash, at))));
+  const held = (await store.heldBy(players.map((p) => p.model))).filter((s) => !input.symbols.includes(s));
   const mids = new Map([...(await midsOf(prices, held)), ...snapshots.map((s) => [s.symbol, s.mid] as const)]);
   const turns: Turn[] = players.map((player, i) => {
     const messages = arenaMessages({ snapshots, book: books[i]!, mids, slippageBps, context: input.context });
@@ -104,16 +104,14 @@ export async function runArenaRound(
     signal: hooks.signal,
   };
   await assertRoundCovered(router, ctx, turns);
-  store.beginRound(ctx.roundId, at, input.symbols);
+  await store.beginRound(ctx.roundId, at, input.symbols);
   try {
     return await playRound(deps, store, ctx, turns, snapshots, marketMs, hooks);
   } catch (err) {
     // the journal never keeps a round 'running' that stopped (a store that failed mid-round, …)
-    try {
-      store.finishRound(ctx.roundId, 'failed', { error: (err as Error).message?.slice(0, 500) ?? String(err) });
-    } catch {
+    await store.finishRound(ctx.roundId, 'failed', { error: (err as Error).message?.slice(0, 500) ?? String(err) }).catch(() => {
       // the store itself is what failed: the round's row stays as it was
-    }
+    });
     throw err;
   }
 }
@@ -143,7 +141,7 @@ async function playRound(
       return p;
     }),
   );
-  return { ...finish(deps, store, ctx, snapshots, plays, started), market_ms: marketMs };
+  return { ...(await finish(deps, store, ctx, snapshots, plays, started)), market_ms: marketMs };
 }
 
 /** Every model's own request quoted; the round goes ahead only when all of them fit together in what is left. */
@@ -168,9 +166,16 @@ const report = (hooks: RoundHooks, done: number, total: number, message: string)
   Promise.resolve(hooks.progress?.(done, total, message)).catch(() => undefined);
 
 /** Mark every account at the round's mids (the equity curve), aggregate, journal the round. */
-function finish(deps: Deps, store: ArenaStore, ctx: RoundContext, snapshots: SymbolSnapshot[], plays: Play[], started: number): Omit<RoundResult, 'market_ms'> {
+async function finish(
+  deps: Deps,
+  store: ArenaStore,
+  ctx: RoundContext,
+  snapshots: SymbolSnapshot[],
+  plays: Play[],
+  started: number,
+): Promise<Omit<RoundResult, 'market_ms'>> {
   // every player's account was opened when its prompt was built
-  const equities = store.markAll(
+  const equities = await store.markAll(
     plays.map((p) => p.model),
     ctx.mids,
     ctx.at,
@@ -188,7 +193,7 @@ function finish(deps: Deps, store: ArenaStore, ctx: RoundContext, snapshots: Sym
     wall_ms: ms(performance.now() - started),
     cost_usd: Math.round(plays.reduce((s, p) => s + p.cost_usd, 0) * 1e9) / 1e9,
   };
-  store.finishRound(ctx.roundId, 'done', { consensus: result.consensus, cost_usd: result.cost_usd, wall_ms: result.wall_ms });
+  await store.finishRound(ctx.roundId, 'done', { consensus: result.consensus, cost_usd: result.cost_usd, wall_ms: result.wall_ms });
   deps.log.info('arena round', {
     round: ctx.roundId,
     symbols: ctx.symbols,

@@ -14,7 +14,7 @@ import type { Broker } from '../broker/types.js';
 import { EQUITY_SYMBOL, type NormalizedOrder } from '../orders/order.js';
 import { type ShadowOrder, sizeOrder } from './book.js';
 import { midOf, midsOf, type PriceSource } from './snapshot.js';
-import { type ArenaStore, type ChatRecord, getArenaStore } from './store.js';
+import { type ArenaStore, type ChatRecord, type FillRequest, type FillResult, getArenaStore } from './store.js';
 
 export interface CouncilShadowInput {
   councilId: string;
@@ -85,8 +85,8 @@ async function marketFor(broker: ShadowBroker, symbol: string): Promise<Market> 
   return { realCash: account.cash > 0 ? account.cash : account.equity, mid: midOf(quote) };
 }
 
-function shadowOne(deps: Deps, store: ArenaStore, input: CouncilShadowInput, o: MemberOutcome, order: NormalizedOrder, market: Market): ShadowFill {
-  const model = modelOf(o);
+/** The approving member's shadow of the order, sized in its own account. */
+function shadowRequest(deps: Deps, input: CouncilShadowInput, o: MemberOutcome, order: NormalizedOrder, market: Market): FillRequest {
   const shadow: ShadowOrder = {
     symbol: order.symbol!,
     side: order.side,
@@ -95,8 +95,8 @@ function shadowOne(deps: Deps, store: ArenaStore, input: CouncilShadowInput, o: 
     type: order.type,
     limit_price: order.limit_price ?? undefined,
   };
-  const r = store.fill({
-    model,
+  return {
+    model: modelOf(o),
     initialCash: deps.profile.arena.initialCash,
     at: input.at,
     source: 'council',
@@ -104,7 +104,11 @@ function shadowOne(deps: Deps, store: ArenaStore, input: CouncilShadowInput, o: 
     symbol: shadow.symbol,
     mid: market.mid,
     size: (book) => sizeOrder(book, shadow, market.realCash, market.mid, deps.profile.arena.slippageBps),
-  });
+  };
+}
+
+function shadowFill(o: MemberOutcome, order: NormalizedOrder, r: FillResult): ShadowFill {
+  const model = modelOf(o);
   if (!r.filled) return { member: o.member, model, filled: null, note: r.reason };
   const exits = order.order_class !== 'simple' ? `entry only: the ${order.order_class} exits are not simulated` : null;
   return { member: o.member, model, filled: { id: r.filled.id, side: r.filled.side, qty: r.filled.qty, price: r.filled.price }, note: exits };
@@ -114,9 +118,24 @@ function shadowOne(deps: Deps, store: ArenaStore, input: CouncilShadowInput, o: 
 async function markFilled(store: ArenaStore, broker: PriceSource, input: CouncilShadowInput, fills: readonly ShadowFill[], market: Market): Promise<void> {
   const models = fills.filter((f) => f.filled).map((f) => f.model);
   if (!models.length) return;
-  const others = store.heldBy(models).filter((s) => s !== input.order?.symbol);
+  const others = (await store.heldBy(models)).filter((s) => s !== input.order?.symbol);
   const mids = new Map([...(await midsOf(broker, others)), [input.order!.symbol!, market.mid] as const]);
-  store.markAll(models, mids, input.at);
+  await store.markAll(models, mids, input.at);
+}
+
+/** The approving members' fills, in one commit (each still sized atomically in its own account). */
+async function fillApproving(
+  deps: Deps,
+  store: ArenaStore,
+  input: CouncilShadowInput,
+  approving: readonly MemberOutcome[],
+  market: Market | null,
+  note: string | null,
+) {
+  const order = input.order;
+  if (!market || !order) return approving.map((o): ShadowFill => ({ member: o.member, model: modelOf(o), filled: null, note }));
+  const results = await store.fillAll(approving.map((o) => shadowRequest(deps, input, o, order, market)));
+  return approving.map((o, i) => shadowFill(o, order, results[i]!));
 }
 
 /** Shadow fills for the approving members, then every vote into ModelChat (with the fill it caused). */
@@ -139,19 +158,14 @@ export async function shadowCouncil(deps: Deps, brokerOf: () => Promise<ShadowBr
         return null;
       });
   }
-  const fills = new Map<number, ShadowFill>();
-  // one commit for the council's fills and one for its chat rows, not one per member (each fill still sizes atomically)
-  store.batch(() => {
-    for (const o of approving) {
-      fills.set(o.member, market && order ? shadowOne(deps, store, input, o, order, market) : { member: o.member, model: modelOf(o), filled: null, note });
-    }
-  });
+  const fills = new Map((await fillApproving(deps, store, input, approving, market, note)).map((f) => [f.member, f] as const));
   if (market && broker) await markFilled(store, broker, input, [...fills.values()], market);
-  store.batch(() => {
-    for (const o of input.outcomes) {
+  // one commit for the council's chat rows, not one per member
+  await store.recordChats(
+    input.outcomes.map((o) => {
       const f = fills.get(o.member);
-      store.recordChat(chatOf(input, o, { id: f?.filled?.id ?? null, note: f ? f.note : o.status === 'valid' ? `${o.vote}: takes nothing` : null }));
-    }
-  });
+      return chatOf(input, o, { id: f?.filled?.id ?? null, note: f ? f.note : o.status === 'valid' ? `${o.vote}: takes nothing` : null });
+    }),
+  );
   return [...fills.values()];
 }

@@ -45,7 +45,7 @@ export async function dashboardState(deps: Deps): Promise<Record<string, unknown
     })),
     audit: { counts: await execution.auditCounts(), recent: await execution.recentAudit(50) },
     councils: await council.recent(20),
-    arena: { leaderboard: board.rows, unquoted: board.unquoted, curves: board.curves, chat: arena.chat({ limit: 30 }) },
+    arena: { leaderboard: board.rows, unquoted: board.unquoted, curves: board.curves, chat: await arena.chat({ limit: 30 }) },
     halt: await risk.isHalted(),
     approvals: { pending: await approvals.pending(now), recent: await approvals.recent(20) },
   };

@@ -17,6 +17,11 @@ export const arenaResource = defineResource({
     ]);
     const store = await getArenaStore(deps);
     const board = await boardNow(deps, store, await getBroker(deps).catch(() => null));
-    return { at: board.at, leaderboard: board.rows, rounds: store.recentRounds(RECENT_ARENA.rounds), chat: store.chat({ limit: RECENT_ARENA.chat }) };
+    return {
+      at: board.at,
+      leaderboard: board.rows,
+      rounds: await store.recentRounds(RECENT_ARENA.rounds),
+      chat: await store.chat({ limit: RECENT_ARENA.chat }),
+    };
   },
 });

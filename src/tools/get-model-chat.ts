@@ -23,7 +23,7 @@ export const getModelChatTool = defineTool({
     const { getArenaStore } = await import('../arena/store.js');
     const store = await getArenaStore(ctx.deps);
     const since = input.since ? new Date(input.since).toISOString() : undefined;
-    const entries = store.chat({ model: input.model, symbol: input.symbol, round: input.round, since, limit: input.limit ?? 20 });
+    const entries = await store.chat({ model: input.model, symbol: input.symbol, round: input.round, since, limit: input.limit ?? 20 });
     const text = entries.length
       ? entries
           .map(

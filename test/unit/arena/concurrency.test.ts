@@ -26,11 +26,11 @@ const child = (path: string, prefix: string, startAt: number, cash: number) => `
   while (Date.now() < ${startAt}) await new Promise((r) => setTimeout(r, 1));
   let filled = 0;
   for (let i = 0; i < ${TRIES}; i++) {
-    const r = store.fill({ model: 'm', initialCash: ${cash}, at: new Date().toISOString(), source: 'round', ref: ${JSON.stringify(prefix)} + i, symbol: 'SPY', mid: 100,
+    const r = await store.fill({ model: 'm', initialCash: ${cash}, at: new Date().toISOString(), source: 'round', ref: ${JSON.stringify(prefix)} + i, symbol: 'SPY', mid: 100,
       size: (book) => sizeOrder(book, { symbol: 'SPY', side: 'buy', qty: 1, type: 'market' }, book.cash, 100, 0) });
     if (r.filled) filled++;
   }
-  store.close();
+  await store.close();
   process.stdout.write(String(filled));
 `;
 
@@ -47,7 +47,7 @@ function run(script: string): Promise<number> {
 
 async function race(prefixOf: (i: number) => string, cash: number): Promise<{ path: string; filled: number[] }> {
   const path = join(mkdtempSync(join(tmpdir(), 'tars-arena-race-')), 'arena.sqlite');
-  (await openArenaStore(path)).close(); // schema and WAL first, as a server's first open would
+  await (await openArenaStore(path)).close(); // schema and WAL first, as a server's first open would
   const startAt = Date.now() + 600;
   const filled = await Promise.all(Array.from({ length: PROCESSES }, (_, i) => run(child(path, prefixOf(i), startAt, cash))));
   return { path, filled };
@@ -58,11 +58,11 @@ describe('shadow fills from several processes on one data dir', () => {
     const { path, filled } = await race((i) => `p${i}-`, 1000);
     expect(filled.reduce((a, b) => a + b, 0)).toBe(10);
     const store = await openArenaStore(path);
-    const fills = store.fills();
+    const fills = await store.fills();
     expect(fills).toHaveLength(10);
     expect(Math.min(...fills.map((f) => f.cash_after))).toBe(0);
     expect(fills.map((f) => f.cash_after)).toEqual(Array.from({ length: 10 }, (_, i) => 900 - i * 100));
-    expect(store.bookOf('m', 1000)).toMatchObject({ cash: replay(1000, fills).cash, fills: 10 });
+    expect(await store.bookOf('m', 1000)).toMatchObject({ cash: replay(1000, fills).cash, fills: 10 });
     store.close();
   }, 60_000);
 
@@ -71,7 +71,7 @@ describe('shadow fills from several processes on one data dir', () => {
     // cash for all of them: each of the 30 refs filled in exactly one of the 4 processes
     expect(filled.reduce((a, b) => a + b, 0)).toBe(TRIES);
     const store = await openArenaStore(path);
-    const refs = store.fills().map((f) => f.ref);
+    const refs = (await store.fills()).map((f) => f.ref);
     expect(new Set(refs).size).toBe(refs.length);
     store.close();
   }, 60_000);

@@ -42,11 +42,11 @@ describe('the decision parser', () => {
 
 const tmpStore = async () => openArenaStore(join(mkdtempSync(join(tmpdir(), 'tars-arena-unit-')), 'arena.sqlite'));
 const at = '2026-11-17T15:00:00.000Z';
-function fillIn(store: ArenaStore, model: string, ref: string, side: 'buy' | 'sell', qty: number, price: number, symbol = 'X'): void {
-  store.fill({ model, initialCash: 1000, at, source: 'round', ref, symbol, mid: price, size: () => ({ ok: true, side, qty, price }) });
+async function fillIn(store: ArenaStore, model: string, ref: string, side: 'buy' | 'sell', qty: number, price: number, symbol = 'X'): Promise<void> {
+  await store.fill({ model, initialCash: 1000, at, source: 'round', ref, symbol, mid: price, size: () => ({ ok: true, side, qty, price }) });
 }
-function chatIn(store: ArenaStore, model: string, cost: number): void {
-  store.recordChat({
+async function chatIn(store: ArenaStore, model: string, cost: number): Promise<void> {
+  await store.recordChat({
     at,
     kind: 'round',
     ref: 'r',
@@ -76,14 +76,14 @@ function chatIn(store: ArenaStore, model: string, cost: number): void {
 describe('the leaderboard', () => {
   it('ranks by P&L net of LLM cost; ties by lower cost; a model with only decisions starts at the default cash', async () => {
     const store = await tmpStore();
-    fillIn(store, 'a', 'r1', 'buy', 10, 10);
-    fillIn(store, 'b', 'r1', 'buy', 10, 10);
-    fillIn(store, 'b', 'r2', 'sell', 10, 12);
-    store.mark('a', at, 1050);
-    chatIn(store, 'a', 1);
-    chatIn(store, 'b', 25);
-    chatIn(store, 'c', 0.5);
-    const rows = leaderboard({ models: store.models().values(), prices: new Map([['X', 14]]), defaultCash: 500 });
+    await fillIn(store, 'a', 'r1', 'buy', 10, 10);
+    await fillIn(store, 'b', 'r1', 'buy', 10, 10);
+    await fillIn(store, 'b', 'r2', 'sell', 10, 12);
+    await store.mark('a', at, 1050);
+    await chatIn(store, 'a', 1);
+    await chatIn(store, 'b', 25);
+    await chatIn(store, 'c', 0.5);
+    const rows = leaderboard({ models: (await store.models()).values(), prices: new Map([['X', 14]]), defaultCash: 500 });
     expect(rows.map((r) => [r.model, r.rank, r.pnl_usd, r.net_usd])).toEqual([
       ['a', 1, 40, 39],
       ['c', 2, 0, -0.5],
@@ -98,35 +98,59 @@ describe('the leaderboard', () => {
 
   it('the warm state equals a replay from the file, with another process writing between reads', async () => {
     const store = await tmpStore();
-    const other = await openArenaStore((store as unknown as { db: { name: string } }).db.name);
-    fillIn(store, 'a', 'r1', 'buy', 3, 10);
-    expect(store.models().get('a')!.book.holdings.get('X')).toEqual({ qty: 3, cost: 30 });
-    fillIn(other, 'a', 'r2', 'sell', 2, 11);
-    fillIn(other, 'a', 'r3', 'buy', 1, 9, 'Y');
-    const warm = store.models().get('a')!.book;
-    const cold = (await openArenaStore((store as unknown as { db: { name: string } }).db.name)).models().get('a')!.book;
+    const other = await openArenaStore(store.where);
+    await fillIn(store, 'a', 'r1', 'buy', 3, 10);
+    expect((await store.models()).get('a')!.book.holdings.get('X')).toEqual({ qty: 3, cost: 30 });
+    await fillIn(other, 'a', 'r2', 'sell', 2, 11);
+    await fillIn(other, 'a', 'r3', 'buy', 1, 9, 'Y');
+    const warm = (await store.models()).get('a')!.book;
+    const cold = (await (await openArenaStore(store.where)).models()).get('a')!.book;
     expect(warm).toEqual(cold);
     expect(warm).toMatchObject({ cash: 1000 - 30 + 22 - 9, closed: 1, wins: 1, fills: 3 });
     // the same round never fills twice for a model
-    fillIn(other, 'a', 'r3', 'buy', 1, 9, 'Y');
-    expect(store.models().get('a')!.book.fills).toBe(3);
+    await fillIn(other, 'a', 'r3', 'buy', 1, 9, 'Y');
+    expect((await store.models()).get('a')!.book.fills).toBe(3);
   });
 });
 
 describe('the signal exported to routing', () => {
-  it('winning sells / sells per model, null before the first sell, re-read at most every 5 s', async () => {
+  it('winning sells / sells per model, null before the first sell, re-read in the background at most every 5 s', async () => {
     const store = await tmpStore();
-    fillIn(store, 'm', 'r1', 'buy', 2, 10);
-    fillIn(store, 'm', 'r2', 'sell', 1, 12);
-    fillIn(store, 'm', 'r3', 'sell', 1, 8);
-    fillIn(store, 'n', 'r1', 'buy', 1, 10);
+    await fillIn(store, 'm', 'r1', 'buy', 2, 10);
+    await fillIn(store, 'm', 'r2', 'sell', 1, 12);
+    await fillIn(store, 'm', 'r3', 'sell', 1, 8);
+    await fillIn(store, 'n', 'r1', 'buy', 1, 10);
     let now = 0;
-    const q = qualityFrom(store, () => now);
+    const q = await qualityFrom(store, () => now);
     expect(q('m')).toEqual({ score: 0.5, n: 2 });
     expect(q('n')).toBeNull();
-    fillIn(store, 'n', 'r2', 'sell', 1, 11);
+    await fillIn(store, 'n', 'r2', 'sell', 1, 11);
+    now = 4999;
+    expect(q('n')).toBeNull();
+    await q.refreshed(); // nothing was started: still the first read
     expect(q('n')).toBeNull();
     now = 5000;
+    expect(q('n')).toBeNull(); // answered from memory at once; this call started the refresh
+    await q.refreshed();
     expect(q('n')).toEqual({ score: 1, n: 1 });
+  });
+
+  it('a refresh that fails keeps the last figures and says why; the next refresh reads again', async () => {
+    const store = await tmpStore();
+    await fillIn(store, 'm', 'r1', 'buy', 2, 10);
+    await fillIn(store, 'm', 'r2', 'sell', 1, 12);
+    let now = 0;
+    const errors: string[] = [];
+    const q = await qualityFrom(
+      store,
+      () => now,
+      (e) => errors.push(e.message),
+    );
+    await store.close();
+    now = 5000;
+    expect(q('m')).toEqual({ score: 1, n: 1 });
+    await q.refreshed();
+    expect(errors).toHaveLength(1);
+    expect(q('m')).toEqual({ score: 1, n: 1 });
   });
 });

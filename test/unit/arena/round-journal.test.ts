@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runArenaRound } from '../../../src/arena/round.js';
-import { ArenaStore, type ChatRecord, openArenaStore } from '../../../src/arena/store.js';
+import { type ChatRecord, openArenaStore, SqliteArenaStore } from '../../../src/arena/store.js';
 import { getBroker } from '../../../src/broker/index.js';
 import { getLlm } from '../../../src/llm/index.js';
 import { tempDataDir } from '../../support/client.js';
@@ -20,8 +20,8 @@ afterEach(async () => {
 });
 
 /** The real store, whose ModelChat write fails as a full disk would. */
-class FullDiskStore extends ArenaStore {
-  override recordChat(_c: ChatRecord): number {
+class FullDiskStore extends SqliteArenaStore {
+  override async recordChat(_c: ChatRecord): Promise<number> {
     throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
   }
 }
@@ -37,12 +37,12 @@ describe('the round journal', () => {
     });
     open.push({ close: () => deps.close() });
     const path = join(dataDir, 'arena-journal.sqlite');
-    (await openArenaStore(path)).close();
+    await (await openArenaStore(path)).close();
     const { default: Database } = await import('better-sqlite3');
     const store = new FullDiskStore(new Database(path));
     open.push(store);
     await expect(runArenaRound(deps, await getLlm(deps), store, await getBroker(deps), { symbols: ['SPY'] })).rejects.toThrow(/disk is full/);
-    const [round] = store.recentRounds(5);
+    const [round] = await store.recentRounds(5);
     expect(round).toMatchObject({ status: 'failed', symbols: ['SPY'] });
   });
 });
