@@ -75,6 +75,9 @@ const SETTLE = {
 };
 const RELEASE = { name: 'ledger_release', text: 'SELECT ledger_release($1::bigint, $2, $3::integer, $4, $5) AS released' };
 
+/** SQLSTATE of ledger_lock (and viewAt) when a period row to lock is missing (no_data_found). */
+const PERIOD_ROWS_MISSING = 'P0002';
+
 /** Unlocked reads decided on before the locked path is taken (contention moving the totals out of bounds each time). */
 const OPTIMISTIC_ATTEMPTS = 4;
 
@@ -98,7 +101,7 @@ const periodsOf = (r: { day: string; month: string; tier: string }): string[] =>
 
 export class PgLedger implements BudgetLedger {
   readonly backend = 'postgres' as const;
-  /** Period rows known to exist (created once per process; never deleted). */
+  /** Period rows known to exist (created once per process; forgotten when a reserve finds one gone). */
   private readonly ensured = new Set<string>();
   /** The shared totals this process read last (a settle's, a reservation's), for the next non-critical reserve. */
   private last: { at: number; day: string; month: string; totals: Totals } | null = null;
@@ -139,6 +142,8 @@ export class PgLedger implements BudgetLedger {
     const periods = lock ?? [`critical-day:${day}`, `day:${day}`, `month:${month}`];
     const sql = `SELECT period, committed_nano FROM llm_totals WHERE period = ANY($1::text[]) ORDER BY period${lock ? ' FOR UPDATE' : ''}`;
     const rows = (await db.query<{ period: string; committed_nano: number }>(sql, [periods])).rows;
+    // a locked row missing would take a reservation counted nowhere: as ledger_lock, refuse with P0002
+    if (lock && rows.length !== lock.length) throw Object.assign(new Error(`ledger period rows missing: ${lock}`), { code: PERIOD_ROWS_MISSING });
     const total = (p: string) => rows.find((r) => r.period === p)?.committed_nano ?? 0;
     const lockedCritical = lock ? lock.includes(`critical-day:${day}`) : true;
     const c = lockedCritical ? total(`critical-day:${day}`) : await this.totalOf(db, `critical-day:${day}`);
@@ -198,6 +203,19 @@ export class PgLedger implements BudgetLedger {
    * totals it read under the lock. After OPTIMISTIC_ATTEMPTS misses, the locked transaction.
    */
   async reserve(meta: CallMeta, decide: (view: LedgerView) => ReserveDecision): Promise<Reservation> {
+    try {
+      return await this.reserveOnce(meta, decide);
+    } catch (err) {
+      if ((err as { code?: string }).code !== PERIOD_ROWS_MISSING) throw err;
+      // the period rows this process created are gone (the database recreated or truncated under it):
+      // forget them and create them again, once; anything else, or a second miss, fails closed
+      this.ensured.clear();
+      this.last = null;
+      return this.reserveOnce(meta, decide);
+    }
+  }
+
+  private async reserveOnce(meta: CallMeta, decide: (view: LedgerView) => ReserveDecision): Promise<Reservation> {
     const now = this.now();
     const keys = periodKeys(now);
     const critical = meta.tier === 'critical';
