@@ -44,7 +44,7 @@ export async function statusCommand(deps: Deps): Promise<string> {
   lines.push(`data: ${state.path} (mode ${deps.mode}, profile ${deps.profile.name})`);
   lines.push(
     days.length
-      ? `start-of-day equity: ${days.map((d) => `${d.tradingDay}${d.tradingDay === today ? ' (today)' : ''} $${d.equity.toFixed(2)}`).join('; ')}`
+      ? `start-of-day equity: ${days.map((d) => `${d.tradingDay}${d.tradingDay === today ? ' (today)' : ''}${d.account ? ` ${d.account}` : ''} $${d.equity.toFixed(2)}`).join('; ')}`
       : 'start-of-day equity: none recorded yet (recorded at the first risk check of each US trading day)',
   );
   lines.push(
