@@ -234,12 +234,8 @@ async function forPeople(
     return { out: args[0] === 'promote' ? await promoteLesson(deps, args[1]!) : await listDrafts(deps), code: 0 };
   }
   const commands = await import('./risk/commands.js');
-  const out =
-    command === 'halt'
-      ? await commands.haltCommand(deps, values.reason ?? 'halted from the command line')
-      : command === 'resume'
-        ? await commands.resumeCommand(deps)
-        : await commands.statusCommand(deps);
+  if (command === 'halt') return commands.haltFromCli(deps, values.reason ?? 'halted from the command line');
+  const out = command === 'resume' ? await commands.resumeCommand(deps) : await commands.statusCommand(deps);
   return { out, code: 0 };
 }
 
