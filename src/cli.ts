@@ -171,6 +171,8 @@ async function main(): Promise<void> {
   if (command === 'serve') {
     process.once('SIGINT', () => void shutdown(0));
     process.once('SIGTERM', () => void shutdown(0));
+    // a halt from before this process started is announced once (sinks, log, subscribing clients)
+    void (await import('./risk/startup-halt.js')).startupHalt(deps);
     // start-up steps, ms since the process started (debug log; bench/startup.ts measures the whole)
     const ms = (t: number) => Math.round(t * 10) / 10;
     deps.log.debug('start-up', { modulesLoadedMs: ms(modulesLoaded), bootstrappedMs: ms(performance.now()) });
