@@ -171,6 +171,8 @@ async function main(): Promise<void> {
   if (command === 'serve') {
     process.once('SIGINT', () => void shutdown(0));
     process.once('SIGTERM', () => void shutdown(0));
+    // a halt from before this process started is announced once (sinks, log, subscribing clients)
+    void (await import('./risk/startup-halt.js')).startupHalt(deps);
     // start-up steps, ms since the process started (debug log; bench/startup.ts measures the whole)
     const ms = (t: number) => Math.round(t * 10) / 10;
     deps.log.debug('start-up', { modulesLoadedMs: ms(modulesLoaded), bootstrappedMs: ms(performance.now()) });
@@ -234,12 +236,8 @@ async function forPeople(
     return { out: args[0] === 'promote' ? await promoteLesson(deps, args[1]!) : await listDrafts(deps), code: 0 };
   }
   const commands = await import('./risk/commands.js');
-  const out =
-    command === 'halt'
-      ? await commands.haltCommand(deps, values.reason ?? 'halted from the command line')
-      : command === 'resume'
-        ? await commands.resumeCommand(deps)
-        : await commands.statusCommand(deps);
+  if (command === 'halt') return commands.haltFromCli(deps, values.reason ?? 'halted from the command line');
+  const out = command === 'resume' ? await commands.resumeCommand(deps) : await commands.statusCommand(deps);
   return { out, code: 0 };
 }
 

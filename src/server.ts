@@ -36,6 +36,7 @@ import { readManifest, type ManifestTool } from './manifest.js';
 import { loadTool } from './tools/index.js';
 import type { ElicitField, ToolContext, ToolDefinition } from './tool.js';
 import { SERVER_VERSION } from './version.js';
+import { announcedHalt, startupHaltText } from './risk/startup-halt.js';
 import { countToolCall } from './telemetry/counters.js';
 import { annotate, inSpan } from './telemetry/tracing.js';
 
@@ -116,11 +117,19 @@ export interface BuildOptions {
   resources?: readonly ResourceDefinition[];
 }
 
-/** Logging notifications only for clients that ask (logging/setLevel); the sink goes with the connection. */
+/**
+ * Logging notifications only for clients that ask (logging/setLevel); the sink goes with the connection.
+ * A client's first setLevel also gets the start-up halt, if the server started halted (risk/startup-halt.ts).
+ */
 function installLogging(server: Server, deps: Deps): void {
   let clientLevel: LoggingLevel | null = null;
   server.setRequestHandler(SetLevelRequestSchema, async (request) => {
+    const first = clientLevel === null;
     clientLevel = request.params.level;
+    if (first && LEVEL_RANK[clientLevel] <= LEVEL_RANK.warning)
+      void announcedHalt(deps).then((h) => {
+        if (h) server.sendLoggingMessage({ level: 'warning', logger: SERVER_NAME, data: { msg: startupHaltText(h), event: 'halt' } }).catch(() => undefined);
+      });
     return {};
   });
   const removeSink = deps.log.addSink({

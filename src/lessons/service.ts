@@ -22,6 +22,7 @@ import type { CallReceipt } from '../llm/types.js';
 import { getLessonLibrary, lessonFeedFor, userLessonsDir } from './index.js';
 import { LessonLibrary, type LibrarySnapshot } from './library.js';
 import { withFileLock } from './lock.js';
+import { ReplicaCatchUp } from './shared/catch-up.js';
 import { gatewayEmbedder, gatewayRouter, localEmbedder, type Embedder } from './embedders.js';
 import { ftsText, plainWords } from './text/analyse.js';
 import { fuse, snippet, type RankMode, type ScoreParts } from './rank.js';
@@ -98,6 +99,8 @@ class Lessons {
   /** The library version the tables were last synced with (user files are picked up without a restart). */
   private syncedVersion = -1;
   private resyncing: Promise<void> | null = null;
+  /** PostgreSQL: catching this replica's tables up with the shared rows (shared/catch-up.ts). */
+  private readonly catchUp: ReplicaCatchUp<Slot>;
 
   constructor(
     private readonly log: Logger,
@@ -106,71 +109,16 @@ class Lessons {
     private readonly lockPath: string,
     private readonly options: LessonServiceOptions,
     private readonly library: LessonLibrary,
-  ) {}
-
-  /** PostgreSQL: the shared rows this replica's tables are a cache of (null: the tables are the rows). */
-  private get feed() {
-    return this.options.corpus ? null : this.library.feed;
-  }
-
-  /**
-   * PostgreSQL: catch this replica's tables up with the shared rows before a search — one read of the
-   * change counter, the new rows only when it moved (user texts through the library, recorded lessons
-   * embedded here). With the database unreachable the cache answers, and says so.
-   */
-  private async caughtUp(): Promise<string | null> {
-    const feed = this.feed;
-    if (!feed) return null;
-    try {
-      await this.library.fresh();
-    } catch (err) {
-      if (!(err instanceof ToolError)) throw err;
-      this.log.warn('shared lesson rows unreachable; searching the local cache', { code: err.code });
-      return `the shared lesson rows are unreachable (${err.code}); lessons recorded on other replicas since the last catch-up may be missing`;
-    }
-    const recorded = feed.takeRecorded();
-    if (!recorded.length) return null;
-    try {
-      await withFileLock(this.lockPath, () => this.cacheRecorded(recorded));
-    } catch (err) {
-      feed.giveBack(recorded);
-      throw err;
-    }
-    return null;
-  }
-
-  /** PostgreSQL: share the recorded lessons this data dir held before the rows did (a store that predates the database). */
-  private async carryOver(): Promise<void> {
-    const feed = this.feed;
-    if (!feed) return;
-    try {
-      const mine = await (await this.tableOf(this.local)).all(`source = 'recorded'`);
-      const shared = await feed.rows.carryOver(mine);
-      if (shared) this.log.info('recorded lessons of this data dir shared', { shared, held: mine.length });
-    } catch (err) {
-      this.log.warn('recorded lessons of this data dir not shared (retried at the next start)', { err: (err as Error).message });
-    }
-  }
-
-  /** Embed the recorded lessons a table lacks (or holds at another text) into the offline table and a synced gateway one. */
-  private async cacheRecorded(lessons: Lesson[]): Promise<void> {
-    for (const slot of [this.local, this.gateway]) {
-      if (!slot || (slot !== this.local && !slot.synced)) continue; // an unsynced gateway table carries them over at its sync
-      try {
-        const table = await this.tableOf(slot);
-        const existing = await table.hashes();
-        await this.embedInto(
-          slot,
-          table,
-          existing,
-          lessons.filter((l) => existing.get(l.id)?.hash !== textHash(l)),
-        );
-      } catch (err) {
-        if (slot === this.local) throw err;
-        slot.synced = false;
-        this.log.warn('recorded lessons not embedded for the gateway table; searches use the offline embedder', { err: (err as Error).message });
-      }
-    }
+  ) {
+    this.catchUp = new ReplicaCatchUp<Slot>({
+      log,
+      lockPath,
+      library,
+      ownCorpus: Boolean(options.corpus),
+      slots: () => ({ local: this.local, gateway: this.gateway }),
+      tableOf: (slot) => this.tableOf(slot),
+      embedInto: (slot, table, existing, todo) => this.embedInto(slot, table, existing, todo),
+    });
   }
 
   /** The file lessons to hold (shipped and the user's, drafts included), or the given corpus. */
@@ -251,8 +199,8 @@ class Lessons {
 
   private async runIngestion(): Promise<void> {
     this.ingestionState = 'running';
-    await this.carryOver();
-    await this.caughtUp();
+    await this.catchUp.carryOver();
+    await this.catchUp.caughtUp();
     await this.syncFiles();
     this.ingestionState = 'done';
   }
@@ -348,7 +296,7 @@ class Lessons {
 
   async search(params: SearchParams): Promise<SearchOutcome> {
     const chosen = await this.searchSlot();
-    const stale = await this.caughtUp();
+    const stale = await this.catchUp.caughtUp();
     await this.filesInSync();
     const { slot, vector, receipt, degraded } = await this.embedQuery(chosen, params.query, params.signal);
     const table = await this.tableOf(slot);
@@ -408,7 +356,7 @@ class Lessons {
     if (existing) return { lesson: existing, duplicate: true, embedders, receipt: null, degraded: null };
     const lesson: Lesson = { id: `rec-${hash.slice(0, 16)}`, ...normalized, created: Date.now(), source: 'recorded', contentHash: hash };
     // PostgreSQL: the shared row first (single per content hash across replicas); this table is its cache
-    const stored = await this.feed?.rows.record(lesson);
+    const stored = await this.catchUp.feed?.rows.record(lesson);
     if (stored?.duplicate) return { lesson: stored.lesson, duplicate: true, embedders, receipt: null, degraded: null };
     const { vectors } = await local.embedder.embed([searchText(lesson)], 'record_lesson');
     await localTable.upsert([lesson], vectors, local.embedder.pieces?.([lesson], vectors) ?? []);

@@ -5,9 +5,41 @@
  *
  * @example tars-trading-mcp halt --reason "news pending" --data-dir ~/.tars-trading-mcp
  */
+import { join } from 'node:path';
 import type { Deps } from '../deps.js';
+import { notify } from '../telemetry/notify.js';
 import { tradingDay } from './ny-time.js';
-import { getRiskState } from './state.js';
+import { getRiskState, openRiskState, RISK_DB_FILE } from './state.js';
+
+/**
+ * `tars-trading-mcp halt` as the CLI runs it: the halt of the configured store, and on PostgreSQL, when
+ * the shared halt cannot be written (the database down), this data dir's own risk.sqlite halt instead —
+ * the servers on this data dir honour it (halted if the shared row or the local file says so) and carry
+ * it into the shared halt when they start — with exit code 1 and a line saying the fleet is not halted.
+ */
+export async function haltFromCli(deps: Deps, reason: string): Promise<{ out: string; code: number }> {
+  try {
+    return { out: await haltCommand(deps, reason), code: 0 };
+  } catch (err) {
+    if (!deps.config.databaseUrl) throw err;
+    const why = (err as Error).message ?? String(err);
+    const path = join(deps.dataDir, RISK_DB_FILE);
+    const local = await openRiskState(path);
+    try {
+      const r = await local.halt(reason.trim() || 'halted from the command line', 'cli');
+      deps.log.error('the shared halt could not be written: halted this data dir only', { reason, err: why });
+      if (!r.alreadyHalted) notify(deps, 'halt', `TRADING HALTED by cli on ${deps.dataDir} only (the shared halt could not be written): ${r.reason}`);
+      return {
+        out:
+          `HALTED on this data dir only at ${r.at}: ${r.reason}\n(${path}: the servers on this data dir refuse every order, and carry the halt into the shared database when they start)\n` +
+          `the shared halt could not be written (${why}): servers on other data dirs are NOT halted — run this again once the database answers`,
+        code: 1,
+      };
+    } finally {
+      local.close();
+    }
+  }
+}
 
 export async function haltCommand(deps: Deps, reason: string): Promise<string> {
   const state = await getRiskState(deps);
@@ -44,7 +76,7 @@ export async function statusCommand(deps: Deps): Promise<string> {
   lines.push(`data: ${state.path} (mode ${deps.mode}, profile ${deps.profile.name})`);
   lines.push(
     days.length
-      ? `start-of-day equity: ${days.map((d) => `${d.tradingDay}${d.tradingDay === today ? ' (today)' : ''} $${d.equity.toFixed(2)}`).join('; ')}`
+      ? `start-of-day equity: ${days.map((d) => `${d.tradingDay}${d.tradingDay === today ? ' (today)' : ''}${d.account ? ` ${d.account}` : ''} $${d.equity.toFixed(2)}`).join('; ')}`
       : 'start-of-day equity: none recorded yet (recorded at the first risk check of each US trading day)',
   );
   lines.push(

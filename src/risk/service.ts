@@ -14,7 +14,7 @@ import type { Broker, OptionSnapshot, Quote } from '../broker/types.js';
 import { canonicalOrder, normalizeOrder, OCC_SYMBOL, orderHash, parseOcc, type NormalizedOrder, type ParsedOrder } from '../orders/order.js';
 import { evaluateRisk, orderFingerprint, tradingDay, tripsHalt, type RiskInput } from './engine.js';
 import type { LessonRules, RiskAction } from './input.js';
-import { getRiskState, type ClaimResult, type ClaimRules, type SubmittedOrder } from './state.js';
+import { accountKey, getRiskState, type ClaimResult, type ClaimRules, type SubmittedOrder } from './state.js';
 
 export { getRiskState } from './state.js';
 import type { RiskVerdict } from './verdict.js';
@@ -111,7 +111,7 @@ export async function gatherRiskInput(
   const candidate = account.lastEquity > 0 ? account.lastEquity : account.equity;
   const [halt, startOfDayEquity, recentOrders] = await Promise.all([
     state.isHalted(),
-    state.startOfDayEquity(day, candidate, now),
+    state.startOfDayEquity(accountKey(account), day, candidate, now),
     state.recentOrders(new Date(now.getTime() - Math.max(3_600_000, limits.duplicateWindowSec * 1000))),
   ]);
   return {

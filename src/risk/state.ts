@@ -47,6 +47,8 @@ export interface ClaimRules {
 export type ClaimResult = { ok: true } | { ok: false; code: 'RISK_RATE_MINUTE' | 'RISK_RATE_HOUR' | 'RISK_DUPLICATE_ORDER'; message: string };
 
 export interface DayEquity {
+  /** The broker account the day's base belongs to (accountKey); '' for a row recorded before days were keyed by account. */
+  account: string;
   tradingDay: string;
   equity: number;
   recordedAt: string;
@@ -61,8 +63,11 @@ export interface RiskState {
   halt(reason: string, by?: string, at?: Date): Promise<HaltStatus & { alreadyHalted: boolean }>;
   /** Clear the halt (CLI only). Returns whether it was halted. */
   resume(by?: string, at?: Date): Promise<{ wasHalted: boolean; previous: HaltStatus }>;
-  /** The first equity recorded for a trading day; records `candidate` if the day has none yet (atomic). */
-  startOfDayEquity(tradingDay: string, candidate: number | null, at?: Date): Promise<number | null>;
+  /**
+   * The first equity recorded for an account's trading day; records `candidate` if it has none yet (atomic).
+   * Keyed by account (accountKey): a paper and a live fleet on one store each keep their own day base.
+   */
+  startOfDayEquity(account: string, tradingDay: string, candidate: number | null, at?: Date): Promise<number | null>;
   dayEquities(limit?: number): Promise<DayEquity[]>;
   recordOrder(order: SubmittedOrder): Promise<void>;
   /**
@@ -77,6 +82,9 @@ export interface RiskState {
   haltHistory(limit?: number): Promise<HaltEvent[]>;
   close(): void;
 }
+
+/** The key a day's starting equity is recorded under: the trading mode and the broker's account id. */
+export const accountKey = (a: { mode: string; id: string }): string => `${a.mode}:${a.id}`;
 
 /** Recent orders are kept this long (the rate and duplicate windows are far shorter). */
 export const KEEP_ORDERS_MS = 7 * 86_400_000;

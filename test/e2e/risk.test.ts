@@ -211,4 +211,24 @@ describe('kill switch over MCP and the CLI', () => {
     expect(halted.stdout).toContain('HALTED');
     expect(run(['status', '--data-dir', dataDir], {}).stdout).toContain('config is broken');
   });
+
+  it('halt with the database down still halts this data dir, and exits 1 saying the shared halt was not written', () => {
+    const dataDir = tempDataDir();
+    const run = (args: string[], extra: Record<string, string> = {}) => {
+      const out = spawnSync(process.execPath, [CLI_PATH, ...args, '--data-dir', dataDir], {
+        env: baseEnv({ ...env, TRADING_MCP_LOG_LEVEL: 'error', ...extra }),
+        encoding: 'utf8',
+      });
+      return { code: out.status, stdout: out.stdout, stderr: out.stderr };
+    };
+    const down = { TRADING_MCP_DATABASE_URL: 'postgres://postgres@127.0.0.1:1/gone' };
+    const halted = run(['halt', '--reason', 'database is down'], down);
+    expect(halted.code, halted.stderr).toBe(1);
+    expect(halted.stdout).toContain('HALTED on this data dir only');
+    expect(halted.stdout).toContain('the shared halt could not be written');
+    expect(halted.stdout).not.toContain('postgres://');
+    // the local halt is there: what every server on this data dir reads (on PostgreSQL too: local OR shared)
+    expect(run(['status']).stdout).toContain('trading: HALTED');
+    expect(run(['status']).stdout).toContain('database is down');
+  });
 });

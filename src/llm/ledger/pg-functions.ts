@@ -13,6 +13,9 @@
  * - ledger_settle / ledger_release: the call row leaves `reserved` (once, under its row lock); only
  *   then the periods it was reserved in are locked in period order and moved by the difference.
  */
+/** The row every critical reservation locks for the hourly confirmation count (no day: an hour may span two). */
+export const CONFIRMATIONS_ROW = 'critical-confirmations';
+
 export const LEDGER_FUNCTIONS_SQL = `
 CREATE FUNCTION ledger_totals(p_view text[], p_since bigint, OUT totals bigint[], OUT confirmations integer)
 LANGUAGE plpgsql STABLE AS $fn$
@@ -121,6 +124,62 @@ BEGIN
   IF NOT FOUND THEN RETURN false; END IF;
   IF r.reserved_nano <> 0 THEN PERFORM ledger_bump(r.day, r.month, r.tier, -r.reserved_nano); END IF;
   RETURN true;
+END
+$fn$;
+`;
+
+/**
+ * Migration ledger v3: the critical tier's hourly confirmation count is checked under one row,
+ * `critical-confirmations`, not the reservation's `critical-day:` row. An hour straddling New York's
+ * midnight (a day, and on the last day a month) spans two day rows: two replicas on either side of it
+ * locked different rows, and both could take the last confirmation of the hour.
+ */
+export const LEDGER_CONFIRMATIONS_SQL = `
+INSERT INTO llm_totals (period, committed_nano) VALUES ('${CONFIRMATIONS_ROW}', 0) ON CONFLICT (period) DO NOTHING;
+
+CREATE OR REPLACE FUNCTION ledger_reserve(
+  p_lock text[], p_lo bigint[], p_hi bigint[], p_view text[], p_since bigint, p_max_confirmations integer, p_amount bigint,
+  p_call_id text, p_attempt integer, p_at text, p_at_ms bigint, p_day text, p_month text, p_tool text, p_tier text,
+  p_model text, p_route text, p_step integer, p_pid integer, p_provider text,
+  OUT id bigint, OUT totals bigint[], OUT confirmations integer)
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  new_id bigint;
+  l record;
+  ok boolean := true;
+  n integer;
+  j integer;
+BEGIN
+  -- the row first, before any lock (no other transaction sees it before the commit): the locks are held
+  -- for the check and the bump only
+  INSERT INTO llm_calls (call_id, attempt, at, at_ms, day, month, tool, tier, model_requested, route, downgrade_step,
+                         state, reserved_nano, cost_nano, outcome, error, pid, provider)
+  VALUES (p_call_id, p_attempt, p_at, p_at_ms, p_day, p_month, p_tool, p_tier, p_model, p_route, p_step,
+          'reserved', p_amount, 0, 'pending', NULL, p_pid, p_provider)
+  RETURNING llm_calls.id INTO new_id;
+  -- a critical call's hourly count is taken under the one confirmations row, whatever the day or month
+  -- (it sorts before every dated row: the period order holds)
+  IF p_max_confirmations IS NOT NULL THEN
+    PERFORM 1 FROM llm_totals t WHERE t.period = '${CONFIRMATIONS_ROW}' FOR UPDATE;
+    IF NOT FOUND THEN RAISE EXCEPTION 'ledger period rows missing: ${CONFIRMATIONS_ROW}' USING ERRCODE = 'P0002'; END IF;
+  END IF;
+  l := ledger_lock(p_lock);
+  FOR i IN 1 .. cardinality(p_lock) LOOP
+    j := array_position(l.periods, p_lock[i]);
+    IF (p_lo[i] IS NOT NULL AND l.committed[j] < p_lo[i]) OR (p_hi[i] IS NOT NULL AND l.committed[j] > p_hi[i]) THEN ok := false; END IF;
+  END LOOP;
+  IF ok AND p_max_confirmations IS NOT NULL THEN
+    SELECT COUNT(DISTINCT c.call_id)::integer INTO n FROM llm_calls c
+     WHERE c.tier = 'critical' AND c.at_ms >= p_since AND c.state <> 'refused' AND c.id <> new_id;
+    ok := n <= p_max_confirmations;
+  END IF;
+  IF NOT ok THEN
+    DELETE FROM llm_calls WHERE llm_calls.id = new_id;
+    SELECT x.totals, x.confirmations INTO totals, confirmations FROM ledger_totals(p_view, p_since) x;
+    RETURN;
+  END IF;
+  UPDATE llm_totals SET committed_nano = committed_nano + p_amount WHERE period = ANY(p_lock);
+  id := new_id;
 END
 $fn$;
 `;

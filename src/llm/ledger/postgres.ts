@@ -21,8 +21,10 @@
  * Settle and release are idempotent: the call row moves out of `reserved` in an UPDATE … WHERE state =
  * 'reserved' (a row lock), and the totals move only when that UPDATE matched.
  *
- * The critical tier's hourly confirmation count is checked under the reservation's lock on its
- * `critical-day:` row, so two replicas cannot both take the last confirmation of the hour.
+ * The critical tier's hourly confirmation count is checked under the lock of one undated row,
+ * `critical-confirmations` (ledger v3), taken before the dated ones: an hour that spans New York's
+ * midnight (and a month's end) spans two `critical-day:` rows, so that row could not serialise it; two
+ * replicas cannot both take the last confirmation of the hour.
  *
  * Durability: commits wait for the server's synchronous_commit (leave it `on`, the default): a reservation
  * acknowledged and then lost in a server crash would let a paid call go uncounted, and the budget could be
@@ -35,6 +37,7 @@ import { budgetView, periodKeys, type LedgerView } from '../budget.js';
 import { type PgClient, type PgPool, query, statement, withTransaction } from '../../store/postgres/pool.js';
 import { failClosedMethods } from '../../store/postgres/fail-closed.js';
 import { reservationBounds } from './bounds.js';
+import { ensuredOf, lockConfirmations, PERIOD_ROWS_MISSING, periodsOf, rowsMissing, viewPeriodsOf } from './pg-rows.js';
 import {
   ABANDON_AFTER_MS,
   type BudgetLedger,
@@ -81,9 +84,6 @@ const OPTIMISTIC_ATTEMPTS = 4;
 /** How long the totals of this process's last ledger statement stand in for a read before a non-critical reserve. */
 const REUSE_VIEW_MS = 1_000;
 
-/** The periods a view shows, in the order ledger_totals returns them. */
-const viewPeriodsOf = (k: { day: string; month: string }): string[] => [`critical-day:${k.day}`, `day:${k.day}`, `month:${k.month}`];
-
 interface Totals {
   /** int8[] arrives as strings. */
   totals: Array<string | number>;
@@ -93,12 +93,9 @@ interface Totals {
 const CALL_COLUMNS = `id, call_id, attempt, at, day, month, tool, tier, model_requested, model_served, route, downgrade_step, state,
   reserved_nano, cost_nano, input_tokens, cached_tokens, output_tokens, reasoning_tokens, latency_ms, outcome, error, pid, usage_anomaly, provider`;
 
-const periodsOf = (r: { day: string; month: string; tier: string }): string[] =>
-  [`day:${r.day}`, `month:${r.month}`, ...(r.tier === 'critical' ? [`critical-day:${r.day}`] : [])].sort();
-
 export class PgLedger implements BudgetLedger {
   readonly backend = 'postgres' as const;
-  /** Period rows known to exist (created once per process; never deleted). */
+  /** Period rows known to exist (created once per process; forgotten when a reserve finds one gone). */
   private readonly ensured = new Set<string>();
   /** The shared totals this process read last (a settle's, a reservation's), for the next non-critical reserve. */
   private last: { at: number; day: string; month: string; totals: Totals } | null = null;
@@ -139,6 +136,8 @@ export class PgLedger implements BudgetLedger {
     const periods = lock ?? [`critical-day:${day}`, `day:${day}`, `month:${month}`];
     const sql = `SELECT period, committed_nano FROM llm_totals WHERE period = ANY($1::text[]) ORDER BY period${lock ? ' FOR UPDATE' : ''}`;
     const rows = (await db.query<{ period: string; committed_nano: number }>(sql, [periods])).rows;
+    // a locked row missing would take a reservation counted nowhere: as ledger_lock, refuse with P0002
+    if (lock && rows.length !== lock.length) throw rowsMissing(lock);
     const total = (p: string) => rows.find((r) => r.period === p)?.committed_nano ?? 0;
     const lockedCritical = lock ? lock.includes(`critical-day:${day}`) : true;
     const c = lockedCritical ? total(`critical-day:${day}`) : await this.totalOf(db, `critical-day:${day}`);
@@ -198,10 +197,23 @@ export class PgLedger implements BudgetLedger {
    * totals it read under the lock. After OPTIMISTIC_ATTEMPTS misses, the locked transaction.
    */
   async reserve(meta: CallMeta, decide: (view: LedgerView) => ReserveDecision): Promise<Reservation> {
+    try {
+      return await this.reserveOnce(meta, decide);
+    } catch (err) {
+      if ((err as { code?: string }).code !== PERIOD_ROWS_MISSING) throw err;
+      // the period rows this process created are gone (the database recreated or truncated under it):
+      // forget them and create them again, once; anything else, or a second miss, fails closed
+      this.ensured.clear();
+      this.last = null;
+      return this.reserveOnce(meta, decide);
+    }
+  }
+
+  private async reserveOnce(meta: CallMeta, decide: (view: LedgerView) => ReserveDecision): Promise<Reservation> {
     const now = this.now();
     const keys = periodKeys(now);
     const critical = meta.tier === 'critical';
-    await this.ensurePeriods(periodsOf({ ...keys, tier: meta.tier }));
+    await this.ensurePeriods(ensuredOf({ ...keys, tier: meta.tier }));
     const viewPeriods = viewPeriodsOf(keys);
     const since = critical ? now.getTime() - HOUR_MS : null;
     if (this.optimisticAttempts === 0) return this.reserveLocked(meta, decide);
@@ -260,7 +272,8 @@ export class PgLedger implements BudgetLedger {
       const keys = periodKeys(now);
       // a reservation straddling midnight reads (and ensures) the new day's rows
       const lock = periodsOf({ ...keys, tier: meta.tier });
-      if (lock.some((p) => !this.ensured.has(p))) await this.ensurePeriods(lock);
+      await this.ensurePeriods(ensuredOf({ ...keys, tier: meta.tier }));
+      if (meta.tier === 'critical') await lockConfirmations(c);
       const view = await this.viewAt(c, now, lock, meta.tier === 'critical');
       const decision = decide(view);
       const { rows } = await c.query<{ id: number }>(INSERT_AND_BUMP, [

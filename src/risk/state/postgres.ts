@@ -1,5 +1,5 @@
 /**
- * The risk state on the shared PostgreSQL (SPEC §16): one halt, one day-start equity per trading day and
+ * The risk state on the shared PostgreSQL (SPEC §16): one halt, one day-start equity per account and trading day, and
  * one set of order slots for every replica on any host.
  *
  * Transaction design (READ COMMITTED, explicit row locks):
@@ -7,9 +7,10 @@
  *   transaction. gate_halt is the row the gate's INTENT transaction reads FOR SHARE, so a halt waits for
  *   the INTENTs committing now and every later INTENT sees it: it lands wholly before or after an INTENT,
  *   never inside. Two halts serialise on the lock: the first reason stays, the history records one halt.
- * - startOfDayEquity: INSERT … ON CONFLICT DO NOTHING on the day's primary key, then a fresh SELECT (a
- *   new statement's snapshot sees the winner's committed row): the first equity of the day wins on every
- *   replica, as the daily-loss check needs one base.
+ * - startOfDayEquity: INSERT … ON CONFLICT DO NOTHING on the (account, day) primary key, then a fresh
+ *   SELECT (a new statement's snapshot sees the winner's committed row): the first equity of the day wins
+ *   on every replica of that account, as the daily-loss check needs one base; a paper and a live fleet on
+ *   one database each keep their own.
  * - order slots: the rate and duplicate windows are counted under the one `gate_slot_lock` row FOR
  *   UPDATE, then the slot inserted into gate_submitted_orders — the same function the INTENT
  *   transaction runs (claimSlotPg), so the risk engine and the gate count the same orders.
@@ -130,15 +131,18 @@ export class PgRiskState implements RiskState {
     return statusOf(row);
   }
 
-  startOfDayEquity(tradingDay: string, candidate: number | null, at = new Date()): Promise<number | null> {
+  startOfDayEquity(account: string, tradingDay: string, candidate: number | null, at = new Date()): Promise<number | null> {
     return failClosed(STORE, async () => {
       if (candidate !== null && Number.isFinite(candidate) && candidate > 0)
-        await query(this.pool, 'INSERT INTO risk_day_equity (trading_day, equity, recorded_at) VALUES ($1, $2, $3) ON CONFLICT (trading_day) DO NOTHING', [
-          tradingDay,
-          candidate,
-          at.toISOString(),
-        ]);
-      const [row] = await query<{ equity: number }>(this.pool, 'SELECT equity FROM risk_day_equity WHERE trading_day = $1', [tradingDay]);
+        await query(
+          this.pool,
+          'INSERT INTO risk_day_equity (account, trading_day, equity, recorded_at) VALUES ($1, $2, $3, $4) ON CONFLICT (account, trading_day) DO NOTHING',
+          [account, tradingDay, candidate, at.toISOString()],
+        );
+      const [row] = await query<{ equity: number }>(this.pool, 'SELECT equity FROM risk_day_equity WHERE account = $1 AND trading_day = $2', [
+        account,
+        tradingDay,
+      ]);
       return row?.equity ?? null;
     });
   }
@@ -147,7 +151,7 @@ export class PgRiskState implements RiskState {
     return failClosed(STORE, () =>
       query<DayEquity>(
         this.pool,
-        'SELECT trading_day AS "tradingDay", equity, recorded_at AS "recordedAt" FROM risk_day_equity ORDER BY trading_day DESC LIMIT $1',
+        'SELECT account, trading_day AS "tradingDay", equity, recorded_at AS "recordedAt" FROM risk_day_equity ORDER BY trading_day DESC, account LIMIT $1',
         [limit],
       ),
     );

@@ -1,6 +1,6 @@
 /**
  * The risk state on SQLite, `<dataDir>/risk.sqlite` (the embedded default): the kill switch and its
- * history, the starting equity of each US trading day, and the orders submitted (rate and duplicate
+ * history, the starting equity of each account's US trading day, and the orders submitted (rate and duplicate
  * checks). Several server processes may share one data dir: SQLite WAL, a busy timeout,
  * `synchronous=FULL` (a halt must survive a power cut), and BEGIN IMMEDIATE for every read-modify-write.
  * The gate ATTACHes this file and reads the halt and claims the order slot inside its INTENT transaction
@@ -36,9 +36,11 @@ CREATE TABLE IF NOT EXISTS halt_events (
   reason TEXT
 );
 CREATE TABLE IF NOT EXISTS day_equity (
-  trading_day TEXT PRIMARY KEY,
+  account TEXT NOT NULL,
+  trading_day TEXT NOT NULL,
   equity REAL NOT NULL,
-  recorded_at TEXT NOT NULL
+  recorded_at TEXT NOT NULL,
+  PRIMARY KEY (account, trading_day)
 );
 CREATE TABLE IF NOT EXISTS submitted_orders (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -51,6 +53,24 @@ CREATE TABLE IF NOT EXISTS submitted_orders (
 );
 CREATE INDEX IF NOT EXISTS submitted_orders_at ON submitted_orders (at_ms);
 `;
+
+/**
+ * A risk.sqlite from before days were keyed by account (day_equity keyed by trading_day alone): its
+ * rows are kept under account '' (listed, never an account's base), the table rebuilt with the new key.
+ */
+const KEY_DAYS_BY_ACCOUNT = `
+ALTER TABLE day_equity RENAME TO day_equity_v1;
+CREATE TABLE day_equity (account TEXT NOT NULL, trading_day TEXT NOT NULL, equity REAL NOT NULL, recorded_at TEXT NOT NULL,
+  PRIMARY KEY (account, trading_day));
+INSERT INTO day_equity (account, trading_day, equity, recorded_at) SELECT '', trading_day, equity, recorded_at FROM day_equity_v1;
+DROP TABLE day_equity_v1;
+`;
+
+function createSchema(db: BetterSqlite3.Database): void {
+  db.exec(SCHEMA);
+  const columns = db.prepare<[], { name: string }>('PRAGMA table_info(day_equity)').all();
+  if (!columns.some((c) => c.name === 'account')) db.exec(KEY_DAYS_BY_ACCOUNT);
+}
 
 interface HaltRow {
   halted: number;
@@ -154,27 +174,27 @@ function haltOps(db: BetterSqlite3.Database): HaltOps {
   };
 }
 
-/** The first equity of each trading day (recorded once, atomically). */
+/** The first equity of each account's trading day (recorded once, atomically). */
 function dayOps(db: BetterSqlite3.Database): DayOps {
-  const getDay = db.prepare<[string], { equity: number }>('SELECT equity FROM day_equity WHERE trading_day = ?');
-  const putDay = db.prepare('INSERT INTO day_equity (trading_day, equity, recorded_at) VALUES (?, ?, ?)');
-  const dayEquity = db.transaction((day: string, candidate: number | null, at: string) => {
-    const row = getDay.get(day);
+  const getDay = db.prepare<[string, string], { equity: number }>('SELECT equity FROM day_equity WHERE account = ? AND trading_day = ?');
+  const putDay = db.prepare('INSERT INTO day_equity (account, trading_day, equity, recorded_at) VALUES (?, ?, ?, ?)');
+  const dayEquity = db.transaction((account: string, day: string, candidate: number | null, at: string) => {
+    const row = getDay.get(account, day);
     if (row) return row.equity;
     if (candidate === null || !Number.isFinite(candidate) || candidate <= 0) return null;
-    putDay.run(day, candidate, at);
+    putDay.run(account, day, candidate, at);
     return candidate;
   });
   const selectDays = db.prepare<[number], DayEquity>(
-    'SELECT trading_day AS tradingDay, equity, recorded_at AS recordedAt FROM day_equity ORDER BY trading_day DESC LIMIT ?',
+    'SELECT account, trading_day AS tradingDay, equity, recorded_at AS recordedAt FROM day_equity ORDER BY trading_day DESC, account LIMIT ?',
   );
   return {
-    async startOfDayEquity(tradingDay, candidate, at = new Date()) {
+    async startOfDayEquity(account, tradingDay, candidate, at = new Date()) {
       // a day's row is written once and never changed: once it is there, a plain read answers (every check_risk
       // asks), without the write lock; only the first call of the day takes BEGIN IMMEDIATE, re-reading inside
-      const recorded = getDay.get(tradingDay);
+      const recorded = getDay.get(account, tradingDay);
       if (recorded) return recorded.equity;
-      return dayEquity.immediate(tradingDay, candidate, at.toISOString());
+      return dayEquity.immediate(account, tradingDay, candidate, at.toISOString());
     },
     async dayEquities(limit = 5) {
       return selectDays.all(limit);
@@ -212,7 +232,7 @@ function orderOps(db: BetterSqlite3.Database): OrderOps {
 export async function openSqliteRiskState(path: string): Promise<RiskState> {
   const db: BetterSqlite3.Database = await openSqlite(path, { synchronous: 'FULL' });
   // Schema creation races with other processes opening the same file: take the write lock first.
-  db.transaction(() => db.exec(SCHEMA)).immediate();
+  db.transaction(() => createSchema(db)).immediate();
   let open = true;
   return {
     backend: 'sqlite',

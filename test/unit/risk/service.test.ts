@@ -15,6 +15,7 @@ import { normalizeOrder, OrderInputSchema } from '../../../src/orders/order.js';
 import { assessOrder, claimOrderSlot, gatherRiskInput, getRiskState } from '../../../src/risk/service.js';
 import { haltCommand, resumeCommand, statusCommand } from '../../../src/risk/commands.js';
 import { OPEN_AT, occ } from './fixtures.js';
+import { accountKey } from '../../../src/risk/state.js';
 
 const open: Deps[] = [];
 afterEach(async () => {
@@ -71,7 +72,7 @@ describe('risk service (sim broker, durable state)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'risk-svc-'));
     const d = deps(dir);
     // The day started at $104k; the sim account is worth $100k now: a 3.85% loss.
-    await (await getRiskState(d)).startOfDayEquity('2026-03-10', 104_000);
+    await (await getRiskState(d)).startOfDayEquity(accountKey(await (await getBroker(d)).getAccount()), '2026-03-10', 104_000);
     const v = await assessOrder(d, await spyLimitBuy(d));
     expect(failed(v)).toEqual(['RISK_DAILY_LOSS']);
     expect(await (await getRiskState(d)).isHalted()).toMatchObject({ halted: true, by: 'risk-engine' });

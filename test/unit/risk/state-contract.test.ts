@@ -12,10 +12,13 @@ import { ToolError } from '../../../src/errors.js';
 import { getRiskState, openRiskState, RISK_DB_FILE, type RiskState, type SubmittedOrder } from '../../../src/risk/state.js';
 import { PgRiskState } from '../../../src/risk/state/postgres.js';
 import { openPostgres, type Postgres } from '../../../src/store/postgres/index.js';
+import { migrate } from '../../../src/store/postgres/migrations.js';
+import { migrations as riskMigrations } from '../../../src/store/postgres/migrations/risk.js';
 import { createPool } from '../../../src/store/postgres/pool.js';
 import { contract, type StorePlace } from '../../support/backends.js';
 import { type Harness, startHarness } from '../../support/execution-harness.js';
 
+const [PAPER, LIVE] = ['paper:PA1', 'live:LA1'];
 const T0 = Date.parse('2026-03-10T15:00:00Z');
 const slot = (s: number, fp: string): SubmittedOrder => ({
   at: new Date(T0 + s * 1000).toISOString(),
@@ -77,15 +80,52 @@ contract('the risk state', (backend) => {
 
   it('the first equity of a trading day wins, also when six handles race to record it', async () => {
     const handles = await Promise.all(Array.from({ length: 6 }, () => open()));
-    expect(await handles[0]!.startOfDayEquity('2026-03-10', null)).toBeNull();
-    const seen = await Promise.all(handles.map((h, i) => h.startOfDayEquity('2026-03-10', 100_000 + i)));
+    expect(await handles[0]!.startOfDayEquity(PAPER, '2026-03-10', null)).toBeNull();
+    const seen = await Promise.all(handles.map((h, i) => h.startOfDayEquity(PAPER, '2026-03-10', 100_000 + i)));
     expect(new Set(seen).size).toBe(1);
-    expect(await handles[1]!.startOfDayEquity('2026-03-10', 1)).toBe(seen[0]);
-    expect(await handles[2]!.startOfDayEquity('2026-03-11', -5)).toBeNull(); // a nonsense candidate is not recorded
-    expect(await handles[2]!.startOfDayEquity('2026-03-11', 90_000.5)).toBe(90_000.5);
+    expect(await handles[1]!.startOfDayEquity(PAPER, '2026-03-10', 1)).toBe(seen[0]);
+    expect(await handles[2]!.startOfDayEquity(PAPER, '2026-03-11', -5)).toBeNull(); // a nonsense candidate is not recorded
+    expect(await handles[2]!.startOfDayEquity(PAPER, '2026-03-11', 90_000.5)).toBe(90_000.5);
     expect((await handles[3]!.dayEquities()).map((d) => [d.tradingDay, d.equity])).toEqual([
       ['2026-03-11', 90_000.5],
       ['2026-03-10', seen[0]],
+    ]);
+  });
+
+  it('a paper and a live account on one store each keep their own day base (the first of each wins)', async () => {
+    const [a, b] = [await open(), await open()];
+    expect(await a.startOfDayEquity(PAPER, '2026-03-10', 100_000)).toBe(100_000);
+    expect(await b.startOfDayEquity(LIVE, '2026-03-10', 25_000)).toBe(25_000);
+    expect(await b.startOfDayEquity(PAPER, '2026-03-10', 1)).toBe(100_000);
+    expect(await a.startOfDayEquity(LIVE, '2026-03-10', 2)).toBe(25_000);
+    expect((await a.dayEquities()).map((d) => [d.account, d.tradingDay, d.equity])).toEqual([
+      [LIVE, '2026-03-10', 25_000],
+      [PAPER, '2026-03-10', 100_000],
+    ]);
+  });
+
+  it('a store from before the account key keeps its rows (account "") and each account records its own base', async () => {
+    const OLD = 'CREATE TABLE day_equity (trading_day TEXT PRIMARY KEY, equity REAL NOT NULL, recorded_at TEXT NOT NULL)';
+    const ROW = "VALUES ('2026-03-10', 50000, '2026-03-10T13:30:00.000Z')";
+    if (place.databaseUrl) {
+      const before = createPool(place.databaseUrl);
+      await migrate(before, [{ component: 'risk', migrations: riskMigrations.slice(0, 1) }]);
+      await before.query(`INSERT INTO risk_day_equity (trading_day, equity, recorded_at) ${ROW}`);
+      await before.end();
+    } else {
+      const Database = (await import('better-sqlite3')).default;
+      const db = new Database(join(place.dataDir, RISK_DB_FILE));
+      db.exec(`${OLD}; INSERT INTO day_equity (trading_day, equity, recorded_at) ${ROW}`);
+      db.close();
+    }
+    const state = await open();
+    expect(await state.dayEquities()).toEqual([{ account: '', tradingDay: '2026-03-10', equity: 50_000, recordedAt: '2026-03-10T13:30:00.000Z' }]);
+    expect(await state.startOfDayEquity(LIVE, '2026-03-10', 25_000)).toBe(25_000);
+    expect(await state.startOfDayEquity(LIVE, '2026-03-11', 26_000)).toBe(26_000);
+    expect((await state.dayEquities()).map((d) => [d.account, d.tradingDay])).toEqual([
+      [LIVE, '2026-03-11'],
+      ['', '2026-03-10'],
+      [LIVE, '2026-03-10'],
     ]);
   });
 
@@ -148,7 +188,7 @@ contract('the risk state', (backend) => {
         );
       expect(await code(state.isHalted())).toBe('STORE_UNAVAILABLE');
       expect(await code(state.claimOrder(slot(0, 'x'), { maxPerMinute: 9, maxPerHour: 9, duplicateWindowSec: 0 }))).toBe('STORE_UNAVAILABLE');
-      expect(await code(state.startOfDayEquity('2026-03-10', 1000))).toBe('STORE_UNAVAILABLE');
+      expect(await code(state.startOfDayEquity(PAPER, '2026-03-10', 1000))).toBe('STORE_UNAVAILABLE');
       expect(await code(state.recentOrders(new Date(T0)))).toBe('STORE_UNAVAILABLE');
       expect(await code(state.halt('x'))).toBe('STORE_UNAVAILABLE');
       await gone.end();

@@ -45,10 +45,10 @@ describe('risk state', () => {
 
   it("records the day's starting equity once and keeps it", async () => {
     const state = await openRiskState(fresh());
-    expect(await state.startOfDayEquity('2026-03-10', null)).toBeNull();
-    expect(await state.startOfDayEquity('2026-03-10', 100_000)).toBe(100_000);
-    expect(await state.startOfDayEquity('2026-03-10', 90_000)).toBe(100_000);
-    expect(await state.startOfDayEquity('2026-03-11', 90_000)).toBe(90_000);
+    expect(await state.startOfDayEquity('paper:a', '2026-03-10', null)).toBeNull();
+    expect(await state.startOfDayEquity('paper:a', '2026-03-10', 100_000)).toBe(100_000);
+    expect(await state.startOfDayEquity('paper:a', '2026-03-10', 90_000)).toBe(100_000);
+    expect(await state.startOfDayEquity('paper:a', '2026-03-11', 90_000)).toBe(90_000);
     expect((await state.dayEquities()).map((d) => d.tradingDay)).toEqual(['2026-03-11', '2026-03-10']);
     state.close();
   });
@@ -87,7 +87,7 @@ describe('risk state', () => {
       const { openRiskState } = await import(${JSON.stringify(stateJs)});
       const [path, id] = process.argv.slice(1);
       const s = await openRiskState(path);
-      const eq = await s.startOfDayEquity('2026-03-10', 1000 + Number(id));
+      const eq = await s.startOfDayEquity('paper:a', '2026-03-10', 1000 + Number(id));
       for (let i = 0; i < 25; i++) await s.recordOrder({ at: new Date(Date.parse('2026-03-10T15:00:00Z') + i).toISOString(), hash: 'p' + id + '-' + i, fingerprint: 'f', canonical: '{}', symbol: null });
       if (id === '3') await s.halt('from process 3', 'test');
       const claims = [];

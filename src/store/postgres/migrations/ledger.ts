@@ -1,6 +1,6 @@
 /** The LLM spend ledger's schema (src/llm/ledger/postgres.ts): the same rows as the SQLite ledger. */
 import type { Migration } from '../migrations.js';
-import { LEDGER_FUNCTIONS_SQL } from '../../../llm/ledger/pg-functions.js';
+import { LEDGER_CONFIRMATIONS_SQL, LEDGER_FUNCTIONS_SQL } from '../../../llm/ledger/pg-functions.js';
 
 export const component = 'ledger';
 
@@ -30,5 +30,10 @@ export const migrations: Migration[] = [
     version: 2,
     name: 'one-statement reserve, settle and release (functions)',
     sql: LEDGER_FUNCTIONS_SQL,
+  },
+  {
+    version: 3,
+    name: 'the hourly critical confirmations checked under one row',
+    sql: LEDGER_CONFIRMATIONS_SQL,
   },
 ];
