@@ -10,7 +10,8 @@ const ScorePartsSchema = z.strictObject({
   vector_similarity: z.number().nullable(),
   fts_rank: z.number().int().nullable(),
   fts_score: z.number().nullable(),
-  rrf: z.number(),
+  fused: z.number().describe("what ranks: each list's score over its top score, summed (0–2), before boosts"),
+  rrf: z.number().describe('reciprocal-rank fusion of the two ranks (k 60); breaks exact ties'),
   severity_boost: z.number(),
   recency_boost: z.number(),
 });

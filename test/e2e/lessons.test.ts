@@ -15,7 +15,7 @@ interface Hit {
   severity: string;
   tags: string[];
   score: number;
-  score_parts: { vector_rank: number | null; fts_rank: number | null; rrf: number };
+  score_parts: { vector_rank: number | null; fts_rank: number | null; fused: number; rrf: number; severity_boost: number; recency_boost: number };
 }
 interface SearchOut {
   results: Hit[];
@@ -79,6 +79,10 @@ describe('lessons offline (no gateway key)', () => {
       const top = out.results[0]!;
       expect(top.score).toBeGreaterThan(0);
       expect(top.score_parts.vector_rank !== null || top.score_parts.fts_rank !== null).toBe(true);
+      // What ranks is the fused score (boosts off): the top hit scores at least what either list's top does (1).
+      expect(top.score).toBe(top.score_parts.fused);
+      expect(top.score_parts.fused).toBeGreaterThanOrEqual(1);
+      expect(out.results.map((r) => r.score)).toEqual(out.results.map((r) => r.score).sort((a, b) => b - a));
     }
     const raw = await callTool(server.client, 'search_lessons', { query: 'stale quote limit price' });
     const text = raw.content?.[0]?.type === 'text' ? raw.content[0].text : '';

@@ -98,12 +98,13 @@ describe('lesson retrieval evaluation on a split (offline embedder)', () => {
   // Issue 20's bar (held-out recall@5 >= 0.9, MRR >= 0.7) was NOT met for recall on the grown corpus (189 lessons)
   // before the situations grew from four to nine or ten per lesson and the analysis learnt three agent idioms;
   // the held-out figures are for the people steering to measure. These are regression floors a little under the
-  // one run after that tuning (tuning half: hybrid recall@5 0.911, MRR 0.882), printed above for the closing note.
+  // one full run after score fusion replaced rank fusion (rank.ts, chosen on the tuning half alone): tuning half
+  // hybrid recall@5 0.911, MRR 0.915 (RRF: 0.911 / 0.882); held-out half 0.895 / 0.873 (RRF: 0.852 / 0.840).
   test('tuning half: hybrid beats the vector list alone and holds its floor', () => {
     const t = metrics.tune;
     for (const m of ['recall5', 'mrr', 'ndcg5'] as const) expect(t.hybrid![m], `hybrid vs vector on ${m}`).toBeGreaterThanOrEqual(t.vector![m]);
     expect(t.hybrid!.recall5).toBeGreaterThanOrEqual(0.9);
-    expect(t.hybrid!.mrr).toBeGreaterThanOrEqual(0.87);
+    expect(t.hybrid!.mrr).toBeGreaterThanOrEqual(0.91);
   });
 
   test('the stemmer case of issue 20: a timed-out order finds the resend lessons, not "three times the expected move"', async () => {
@@ -115,9 +116,10 @@ describe('lesson retrieval evaluation on a split (offline embedder)', () => {
     }
   });
 
-  test.skipIf(TUNE_ONLY)("held-out half: hybrid holds its floor (the issue's bar of recall@5 0.9 / MRR 0.7 is not met yet)", () => {
+  test.skipIf(TUNE_ONLY)("held-out half: hybrid holds its floor (MRR meets the issue's 0.7; recall@5, 0.895, is just under its 0.9)", () => {
     expect(heldout).not.toBeNull();
-    expect(metrics.heldout.hybrid!.recall5).toBeGreaterThanOrEqual(0.85);
+    expect(metrics.heldout.hybrid!.recall5).toBeGreaterThanOrEqual(0.89);
+    expect(metrics.heldout.hybrid!.mrr).toBeGreaterThanOrEqual(0.87);
     expect(metrics.heldout.hybrid!.mrr).toBeGreaterThanOrEqual(HELDOUT_BAR.mrr);
   });
 });

@@ -1,11 +1,11 @@
 import { describe, expect, test } from 'vitest';
-import { RRF_K, RRF_WEIGHTS, SEVERITY_BOOST, fuse, recencyBoost, snippet } from '../../../src/lessons/rank.js';
+import { FUSION_WEIGHTS, RRF_K, RRF_WEIGHTS, SEVERITY_BOOST, fuse, recencyBoost, snippet } from '../../../src/lessons/rank.js';
 import type { Severity } from '../../../src/lessons/types.js';
 
 const now = Date.UTC(2026, 0, 1);
 const c = (id: string, severity: Severity = 'low', created = now - 10 * 365 * 86_400_000) => ({ id, severity, created });
 
-describe('fuse (reciprocal rank fusion, optional boosts)', () => {
+describe('fuse (score fusion, reciprocal-rank parts, optional boosts)', () => {
   test('a lesson ranked by both lists beats lessons ranked by one, and its parts add up', () => {
     const [a, b, x] = [c('a'), c('b'), c('x')];
     const ranked = fuse(
@@ -19,15 +19,59 @@ describe('fuse (reciprocal rank fusion, optional boosts)', () => {
       ],
       { mode: 'hybrid', k: 3, now, boosts: false },
     );
-    // x is in both lists; a and b tie at rank 1 of one list each (equal weights): the id decides.
+    // x is in both lists; a and b are the top of one list each (equal weights): the id decides.
     expect(ranked.map((r) => r.candidate.id)).toEqual(['x', 'a', 'b']);
     expect(RRF_WEIGHTS).toEqual({ vector: 1, fts: 1 });
     expect(RRF_K).toBe(60);
     const top = ranked[0]!;
     expect(top.parts).toMatchObject({ vector_rank: 2, fts_rank: 2, vector_similarity: 0.8, fts_score: 5 });
     expect(top.parts.rrf).toBeCloseTo(1 / (RRF_K + 2) + 1 / (RRF_K + 2), 8);
+    expect(top.parts.fused).toBeCloseTo(0.8 / 0.9 + 5 / 7, 6);
+    expect(top.score).toBe(top.parts.fused);
     expect(ranked[1]!.parts).toMatchObject({ vector_rank: 1, fts_rank: null });
     expect(ranked[2]!.parts).toMatchObject({ vector_rank: null, fts_rank: 1 });
+  });
+
+  test('a full-text hit far ahead of the rest beats a lesson the vectors rank a little higher (rank fusion would not)', () => {
+    const [a, b, x] = [c('a'), c('b'), c('x')];
+    const ranked = fuse(
+      [
+        { candidate: a, similarity: 0.5 },
+        { candidate: x, similarity: 0.49 },
+        { candidate: b, similarity: 0.48 },
+      ],
+      [
+        { candidate: b, score: 20 },
+        { candidate: a, score: 6 },
+        { candidate: x, score: 5 },
+      ],
+      { mode: 'hybrid', k: 3, now },
+    );
+    expect(FUSION_WEIGHTS).toEqual({ vector: 1, fts: 1 });
+    expect(ranked.map((r) => r.candidate.id)).toEqual(['b', 'a', 'x']);
+    const [top, second] = ranked;
+    expect(top!.parts.fused).toBeCloseTo(0.48 / 0.5 + 1, 6);
+    expect(second!.parts.fused).toBeCloseTo(1 + 6 / 20, 6);
+    expect(second!.parts.rrf).toBeGreaterThan(top!.parts.rrf); // by ranks alone a (1st, 2nd) would lead b (3rd, 1st)
+  });
+
+  test("a hit's fused score does not depend on how long the lists are; similarities below zero count as zero", () => {
+    const v = [
+      { candidate: c('a'), similarity: 0.6 },
+      { candidate: c('b'), similarity: 0.3 },
+    ];
+    const f = [
+      { candidate: c('b'), score: 8 },
+      { candidate: c('a'), score: 2 },
+    ];
+    const short = fuse(v, f, { mode: 'hybrid', k: 2, now });
+    const tail = Array.from({ length: 30 }, (_, i) => ({ candidate: c(`t${i}`), similarity: -0.2 + i * 0.001 }));
+    const long = fuse([...v, ...tail], [...f, { candidate: c('t0'), score: 0.1 }], { mode: 'hybrid', k: 2, now });
+    expect(long.map((r) => [r.candidate.id, r.parts.fused])).toEqual(short.map((r) => [r.candidate.id, r.parts.fused]));
+    const negative = fuse([{ candidate: c('n'), similarity: -0.4 }], [], { mode: 'vector', k: 1, now });
+    expect(negative[0]!.parts.fused).toBe(0);
+    const tLast = fuse([...v, ...tail], [], { mode: 'vector', k: 40, now }).find((r) => r.candidate.id === 't0')!;
+    expect(tLast.parts.fused).toBe(0);
   });
 
   test('single-list modes ignore the other list; k truncates', () => {
@@ -49,7 +93,7 @@ describe('fuse (reciprocal rank fusion, optional boosts)', () => {
       [1, 1],
     ]);
     const fresh = fuse([], [{ candidate: c('new', 'low', now), score: 1 }], { mode: 'fts', k: 1, now });
-    expect(fresh[0]!.score).toBe(fresh[0]!.parts.rrf);
+    expect(fresh[0]!.score).toBe(fresh[0]!.parts.fused);
   });
 
   test('with boosts: severity decides between (nearly) equally relevant lessons but does not jump a clearly better one', () => {
@@ -61,8 +105,17 @@ describe('fuse (reciprocal rank fusion, optional boosts)', () => {
       ],
       { mode: 'fts', k: 2, now, boosts: true },
     );
-    expect(equal.map((r) => r.candidate.id)).toEqual(['low', 'crit']); // 1/61 vs 1.015/62: rank 1 still wins
-    expect(equal[1]!.parts.severity_boost).toBe(SEVERITY_BOOST.critical);
+    expect(equal.map((r) => r.candidate.id)).toEqual(['crit', 'low']); // fused 1 vs 0.995 × 1.015
+    expect(equal[0]!.parts.severity_boost).toBe(SEVERITY_BOOST.critical);
+    const clear = fuse(
+      [],
+      [
+        { candidate: c('low'), score: 2 },
+        { candidate: c('crit', 'critical'), score: 1.9 },
+      ],
+      { mode: 'fts', k: 2, now, boosts: true },
+    );
+    expect(clear.map((r) => r.candidate.id)).toEqual(['low', 'crit']); // 1 vs 0.95 × 1.015
     const far = fuse(
       [],
       Array.from({ length: 5 }, (_, i) => ({ candidate: c(`l${i}`, i === 4 ? 'critical' : 'low'), score: 5 - i })),
