@@ -109,7 +109,8 @@ describe.skipIf(!PG_TEST_URL)('doctor on PostgreSQL', () => {
       // every component shipped in src/store/postgres/migrations/, at its latest version
       const { loadComponentMigrations } = await import('../../../src/store/postgres/migrations.js');
       const shipped = await loadComponentMigrations();
-      for (const name of ['approvals', 'arena', 'council', 'gate', 'ledger', 'lessons', 'memory', 'risk', 'routing']) expect(shipped.map((c) => c.component)).toContain(name);
+      for (const name of ['approvals', 'arena', 'council', 'gate', 'ledger', 'lessons', 'memory', 'risk', 'routing'])
+        expect(shipped.map((c) => c.component)).toContain(name);
       for (const c of shipped) expect(schema!.detail).toContain(`${c.component} v${Math.max(...c.migrations.map((m) => m.version))}`);
       const pool = createPool(db.url);
       await pool.query("DELETE FROM schema_migrations WHERE component = 'council'");
