@@ -312,7 +312,7 @@ function fillSeries(
  * One pass to read the timestamps, one to check and copy the bars: no per-bar objects, and no
  * intermediate arrays unless the bars need sorting, de-duplicating or dropping.
  */
-export function referenceCleanSeries(bars: readonly Bar[], timeframe: Timeframe, symbol: string): { series: PriceSeries; quality: DataQuality } {
+function referenceCleanSeries(bars: readonly Bar[], timeframe: Timeframe, symbol: string): { series: PriceSeries; quality: DataQuality } {
   const dropped: DroppedBar[] = [];
   const ms = new Float64Array(bars.length);
   const { order, reordered, duplicates } = timeOrder(bars, ms, dropped);
