@@ -1,7 +1,7 @@
 /** The Stochastic oscillator: the library's Williams %R normalisation over sliding extremes carried bar to bar. */
 import type { Emit, IndicatorContext } from './context.js';
 import { PARAMS } from './params.js';
-import { rollingMean, seriesArray } from './rolling.js';
+import { seriesArray, windowMean } from './rolling.js';
 
 /** Index of the highest of x[from..to] (the latest of equals). */
 function argMax(x: Float64Array, from: number, to: number): number {
@@ -59,12 +59,12 @@ export function fastStochastic(high: Float64Array, low: Float64Array, close: Flo
 }
 
 export function computeStoch({ s, n }: IndicatorContext, emit: Emit): void {
-  // %K (slowing) and %D are SMAs of fast %K, as inside the library's StochasticOscillator (here the
-  // rolling mean). Values match the library's StochasticOscillator (test/unit/market/library-parity.test.ts).
+  // %K (slowing) and %D are SMAs of fast %K, as inside the library's StochasticOscillator (here its
+  // arithmetic over the 3-bar windows, windowMean). Values match the library's StochasticOscillator (test/unit/market/library-parity.test.ts).
   const { k: kPeriod, kSlowing, d: dPeriod } = PARAMS.stoch;
   const fastK = fastStochastic(s.high, s.low, s.close, kPeriod);
-  const k = rollingMean(fastK, kSlowing, kPeriod - 1);
-  const d = rollingMean(k, dPeriod, kPeriod + kSlowing - 2);
+  const k = windowMean(fastK, kSlowing, kPeriod - 1);
+  const d = windowMean(k, dPeriod, kPeriod + kSlowing - 2);
   // Like the library, %K is reported together with %D only.
   k.fill(Number.NaN, 0, Math.min(n, kPeriod + kSlowing + dPeriod - 3));
   emit('stochK', k);

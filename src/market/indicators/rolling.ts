@@ -41,6 +41,24 @@ export function rollingMean(x: Float64Array, period: number, from = 0): Float64A
 }
 
 /**
+ * The library's SMA arithmetic itself, for a short window: out[i] = (x[i − period + 1] + … + x[i]) / period,
+ * summed oldest first as its getAverage does (from x[from]; NaN before x[from + period − 1]). O(period)
+ * a bar, so for the Stochastic's 3-bar means only, where it is cheaper than rollingMean's compensated
+ * running sum and gives the library's own numbers.
+ */
+export function windowMean(x: Float64Array, period: number, from = 0): Float64Array {
+  const n = x.length;
+  const first = from + period - 1;
+  const out = seriesArray(n, first);
+  for (let i = first; i < n; i++) {
+    let sum = 0;
+    for (let j = i - period + 1; j <= i; j++) sum += x[j]!;
+    out[i] = sum / period;
+  }
+  return out;
+}
+
+/**
  * OURS, for speed only: Bollinger Bands over the rolling mean above, with the population standard
  * deviation computed exactly as the library does (two-pass over the window: mean of squared
  * deviations from the middle band; the sum in four partial sums). The library's BollingerBands re-averages the window and
