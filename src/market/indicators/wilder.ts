@@ -41,7 +41,7 @@ export function computeRsi({ close, n }: IndicatorContext, emit: Emit): void {
 
 /**
  * ATR: the library's ATR with SmaSeededRMA smoothing as one loop: the true range per bar (the first bar:
- * its range), Wilder-smoothed with wilderSmooth's arithmetic (the seed is the left-to-right sum of the
+ * its range), Wilder-smoothed with SmaSeededRMA's arithmetic (the seed is the left-to-right sum of the
  * first p ranges over p, then tr·(1/p) + previous·(1 − 1/p)).
  */
 export function computeAtr({ s, n }: IndicatorContext, emit: Emit): void {
@@ -82,7 +82,7 @@ export function computeAtr({ s, n }: IndicatorContext, emit: Emit): void {
  * (test/unit/market/library-parity.test.ts).
  */
 export function computeAdx({ s, n }: IndicatorContext, emit: Emit): void {
-  // One pass: true range and moves per bar, their Wilder smoothing (wilderSmooth's arithmetic: the seed
+  // One pass: true range and moves per bar, their Wilder smoothing (SmaSeededRMA's arithmetic: the seed
   // is the left-to-right sum of the first p inputs over p), ±DI, DX and its smoothing, without the nine
   // intermediate series.
   const p = PARAMS.adx;
