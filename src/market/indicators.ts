@@ -7,7 +7,7 @@
  * has no batch path; so each one here is the library's own arithmetic written as a single pass over
  * typed arrays (no per-bar objects, no candle objects): EMA (SMA-seeded), MACD (composed of those
  * EMAs), RSI, ATR and ADX/±DI (Wilder smoothing, SMA-seeded), the Stochastic (Williams %R + 100 over
- * O(n) sliding extremes, then rolling means), OBV, VWAP, the rolling mean (SMA, the Bollinger middle
+ * sliding extremes, then the library's 3-bar means), OBV, VWAP, the rolling mean (SMA, the Bollinger middle
  * band) and the Bollinger deviation. ADX has a zero-range guard the library lacks (wilder.ts). Ours,
  * because the library has no such indicator (marked OURS): close-to-close historical volatility, its
  * rank/percentile, and the session anchoring of VWAP. Each is checked against the library's own classes

@@ -8,17 +8,6 @@
  * @example isoMs('2024-01-02T14:30:00Z') === Date.parse('2024-01-02T14:30:00Z') // true
  */
 
-/** The number written by `count` ASCII digits of s from `at`, or -1 if one is not a digit. */
-function digitsAt(s: string, at: number, count: number): number {
-  let v = 0;
-  for (let i = at; i < at + count; i++) {
-    const d = s.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return -1;
-    v = v * 10 + d;
-  }
-  return v;
-}
-
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 export function daysInMonth(year: number, month: number): number {
@@ -36,6 +25,11 @@ function daysFromCivil(year: number, month: number, day: number): number {
   return era * 146_097 + doe - 719_468;
 }
 
+/** The digit at `at` of s (0–9), or a number above 9 for any other character (unsigned wrap of a smaller code). */
+function digit(s: string, at: number): number {
+  return (s.charCodeAt(at) - 48) >>> 0;
+}
+
 /** The shape check of the fast path: separators where `YYYY-MM-DDTHH:MM:SS[.sss]Z` has them. */
 function fastShape(t: string, len: number): boolean {
   if (len !== 20 && len !== 24) return false;
@@ -44,24 +38,63 @@ function fastShape(t: string, len: number): boolean {
   return len === 20 || t.charCodeAt(19) === 46; // .
 }
 
+/** Milliseconds of the `.sss` field (0 without one), or -1 if one of its characters is not a digit. */
+function millisOf(t: string, len: number): number {
+  if (len === 20) return 0;
+  const a = digit(t, 20);
+  const b = digit(t, 21);
+  const c = digit(t, 22);
+  return a > 9 || b > 9 || c > 9 ? -1 : a * 100 + b * 10 + c;
+}
+
 /**
  * The fast path alone: epoch ms of `YYYY-MM-DDTHH:MM:SS[.sss]Z` with every field in range, else NaN
  * (another shape, or a date that does not exist). Trade memory reads its canonical fill times with it.
+ * Each digit is read once, unrolled (this runs once per bar: 100,000 times for a long series).
  */
 export function fastIsoMs(t: string): number {
-  if (!fastShape(t, t.length)) return Number.NaN;
-  const year = digitsAt(t, 0, 4);
-  const month = digitsAt(t, 5, 2);
-  const day = digitsAt(t, 8, 2);
-  const hour = digitsAt(t, 11, 2);
-  const minute = digitsAt(t, 14, 2);
-  const second = digitsAt(t, 17, 2);
-  const milli = t.length === 24 ? digitsAt(t, 20, 3) : 0;
-  if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || milli < 0) {
-    return Number.NaN;
-  }
-  if (day > daysInMonth(year, month)) return Number.NaN;
-  return daysFromCivil(year, month, day) * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + milli;
+  const len = t.length;
+  if (!fastShape(t, len)) return Number.NaN;
+  const y0 = digit(t, 0);
+  const y1 = digit(t, 1);
+  const y2 = digit(t, 2);
+  const y3 = digit(t, 3);
+  const mo0 = digit(t, 5);
+  const mo1 = digit(t, 6);
+  const d0 = digit(t, 8);
+  const d1 = digit(t, 9);
+  const h0 = digit(t, 11);
+  const h1 = digit(t, 12);
+  const mi0 = digit(t, 14);
+  const mi1 = digit(t, 15);
+  const s0 = digit(t, 17);
+  const s1 = digit(t, 18);
+  if (y0 > 9 || y1 > 9 || y2 > 9 || y3 > 9 || mo0 > 9 || mo1 > 9 || d0 > 9 || d1 > 9) return Number.NaN;
+  if (h0 > 9 || h1 > 9 || mi0 > 9 || mi1 > 9 || s0 > 9 || s1 > 9) return Number.NaN;
+  const milli = millisOf(t, len);
+  const year = y0 * 1000 + y1 * 100 + y2 * 10 + y3;
+  const month = mo0 * 10 + mo1;
+  const day = d0 * 10 + d1;
+  const hour = h0 * 10 + h1;
+  const minute = mi0 * 10 + mi1;
+  const second = s0 * 10 + s1;
+  if (hour > 23 || minute > 59 || second > 59 || milli < 0) return Number.NaN;
+  const days = daysOf(year, month, day);
+  return days * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + milli;
+}
+
+/** The last date daysOf answered (year·10⁴ + month·100 + day) and its day number: bars come in runs of one date. */
+let lastDate = -1;
+let lastDays = 0;
+
+/** Days since 1970-01-01 of a date whose fields are in range, or NaN if it does not exist (memoised for the last date). */
+function daysOf(year: number, month: number, day: number): number {
+  const key = year * 10_000 + month * 100 + day;
+  if (key === lastDate) return lastDays;
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return Number.NaN;
+  lastDate = key;
+  lastDays = daysFromCivil(year, month, day);
+  return lastDays;
 }
 
 /** Exactly `Date.parse(t)`, without its cost for the broker's two UTC shapes. */

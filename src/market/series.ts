@@ -184,10 +184,49 @@ function truncated(s: PriceSeries, n: number): PriceSeries {
   };
 }
 
+/** A good bar into row `at` of the struct of arrays. */
+function put(out: PriceSeries, at: number, bar: Bar, m: number): void {
+  out.t[at] = bar.t;
+  out.ms[at] = m;
+  out.open[at] = bar.o;
+  out.high[at] = bar.h;
+  out.low[at] = bar.l;
+  out.close[at] = bar.c;
+  out.volume[at] = bar.v;
+}
+
+/** A bad bar goes to `dropped`; a bad latest bar refuses the series. */
+function drop(bar: Bar, latest: boolean, dropped: DroppedBar[], timeframe: Timeframe, symbol: string): void {
+  const reason = badReason(bar)!;
+  if (latest) refuseLatest(bar, reason, timeframe, symbol);
+  dropped.push({ t: bar.t, reason });
+}
+
 /**
- * The good bars, in time order, straight into the struct of arrays, with the time gaps they contain; a
- * bad bar goes to `dropped`, and a bad latest bar refuses the series.
+ * The broker's usual answer in one pass: every timestamp parseable and later than the one before, read
+ * and copied together with the bar. `null` (and `dropped` left empty) as soon as one is not: the general
+ * path then starts over.
  */
+function fillInOrder(bars: readonly Bar[], dropped: DroppedBar[], timeframe: Timeframe, symbol: string): PriceSeries | null {
+  const n = bars.length;
+  const out = emptySeries(n);
+  let used = 0;
+  let prev = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < n; i++) {
+    const bar = bars[i]!;
+    const m = isoMs(bar.t);
+    if (!(m > prev)) {
+      dropped.length = 0; // NaN, a repeat or an earlier time: sorting needed
+      return null;
+    }
+    prev = m;
+    if (plainlyGood(bar)) put(out, used++, bar, m);
+    else drop(bar, i === n - 1, dropped, timeframe, symbol);
+  }
+  return truncated(out, used);
+}
+
+/** The good bars in the given time order (after timeOrder), straight into the struct of arrays. */
 function fillSeries(
   bars: readonly Bar[],
   ms: Float64Array,
@@ -195,55 +234,60 @@ function fillSeries(
   dropped: DroppedBar[],
   timeframe: Timeframe,
   symbol: string,
-): { series: PriceSeries; gapCount: number; largestGap: DataQuality['largestGap'] } {
+): PriceSeries {
   const count = order ? order.length : bars.length;
   const out = emptySeries(count);
-  const threshold = GAP_THRESHOLD_MS[timeframe];
   let used = 0;
-  let gapCount = 0;
-  let largestGap: DataQuality['largestGap'] = null;
-  let largestGapMs = 0;
   for (let k = 0; k < count; k++) {
     const i = order ? order[k]! : k;
     const bar = bars[i]!;
-    if (!plainlyGood(bar)) {
-      const reason = badReason(bar)!;
-      if (k === count - 1) refuseLatest(bar, reason, timeframe, symbol);
-      dropped.push({ t: bar.t, reason });
-      continue;
-    }
-    const m = ms[i]!;
-    if (used > 0) {
-      const gap = m - out.ms[used - 1]!;
-      if (gap > threshold) {
-        gapCount += 1;
-        if (gap > largestGapMs) {
-          largestGapMs = gap;
-          largestGap = { from: out.t[used - 1]!, to: bar.t, hours: Math.round(gap / 36e5) };
-        }
-      }
-    }
-    out.t[used] = bar.t;
-    out.ms[used] = m;
-    out.open[used] = bar.o;
-    out.high[used] = bar.h;
-    out.low[used] = bar.l;
-    out.close[used] = bar.c;
-    out.volume[used] = bar.v;
-    used += 1;
+    if (plainlyGood(bar)) put(out, used++, bar, ms[i]!);
+    else drop(bar, k === count - 1, dropped, timeframe, symbol);
   }
-  return { series: truncated(out, used), gapCount, largestGap };
+  return truncated(out, used);
+}
+
+/** The time gaps between consecutive kept bars (a pause longer than the timeframe's threshold), and the largest. */
+function gapsOf(s: PriceSeries, timeframe: Timeframe): { gapCount: number; largestGap: DataQuality['largestGap'] } {
+  const threshold = GAP_THRESHOLD_MS[timeframe];
+  const { ms, t } = s;
+  let gapCount = 0;
+  let largestGap: DataQuality['largestGap'] = null;
+  let largestGapMs = 0;
+  for (let k = 1; k < s.length; k++) {
+    const gap = ms[k]! - ms[k - 1]!;
+    if (!(gap > threshold)) continue;
+    gapCount += 1;
+    if (gap > largestGapMs) {
+      largestGapMs = gap;
+      largestGap = { from: t[k - 1]!, to: t[k]!, hours: Math.round(gap / 36e5) };
+    }
+  }
+  return { gapCount, largestGap };
+}
+
+/** The general path: read every timestamp, sort and de-duplicate when needed, then check and copy. */
+function sortAndFill(
+  bars: readonly Bar[],
+  dropped: DroppedBar[],
+  timeframe: Timeframe,
+  symbol: string,
+): { series: PriceSeries; reordered: boolean; duplicates: number } {
+  const ms = new Float64Array(bars.length);
+  const { order, reordered, duplicates } = timeOrder(bars, ms, dropped);
+  return { series: fillSeries(bars, ms, order, dropped, timeframe, symbol), reordered, duplicates };
 }
 
 /**
- * One pass to read the timestamps, one to check and copy the bars: no per-bar objects, and no
- * intermediate arrays unless the bars need sorting, de-duplicating or dropping.
+ * One pass reading, checking and copying the bars when they come in time order (the broker's usual
+ * answer); otherwise one pass to read the timestamps, a sort, and one to check and copy. No per-bar
+ * objects either way.
  */
 export function cleanSeries(bars: readonly Bar[], timeframe: Timeframe, symbol: string): { series: PriceSeries; quality: DataQuality } {
   const dropped: DroppedBar[] = [];
-  const ms = new Float64Array(bars.length);
-  const { order, reordered, duplicates } = timeOrder(bars, ms, dropped);
-  const { series, gapCount, largestGap } = fillSeries(bars, ms, order, dropped, timeframe, symbol);
+  const inOrder = fillInOrder(bars, dropped, timeframe, symbol);
+  const { series, reordered, duplicates } = inOrder ? { series: inOrder, reordered: false, duplicates: 0 } : sortAndFill(bars, dropped, timeframe, symbol);
+  const { gapCount, largestGap } = gapsOf(series, timeframe);
   assertMostlyGood(bars.length, dropped, timeframe, symbol);
   return {
     series,

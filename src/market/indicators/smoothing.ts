@@ -80,27 +80,3 @@ export function seededEma(x: Float64Array, period: number, from = 0): Float64Arr
   }
   return out;
 }
-
-/**
- * SmaSeededRMA over x[from..] as one loop (the same arithmetic: the seed is the plain left-to-right
- * average of the first `period` inputs, then x·(1/n) + previous·(1 − 1/n)), without a class call per bar.
- * NaN before x[from + period − 1].
- */
-export function wilderSmooth(x: Float64Array, period: number, from = 0): Float64Array {
-  const n = x.length;
-  const first = from + period - 1;
-  const out = seriesArray(n, first);
-  if (n <= first) return out;
-  const w = 1 / period;
-  const keep = 1 - w;
-  let sum = 0;
-  for (let i = from; i <= first; i++) sum += x[i]!;
-  const seed = sum / period;
-  let prev = seed * w + seed * keep;
-  out[first] = prev;
-  for (let i = first + 1; i < n; i++) {
-    prev = x[i]! * w + prev * keep;
-    out[i] = prev;
-  }
-  return out;
-}

@@ -2,12 +2,12 @@
 import { PERIODS_PER_YEAR } from '../series.js';
 import type { Emit, IndicatorContext } from './context.js';
 import { PARAMS } from './params.js';
-import { nanArray, rollingMean, seriesArray } from './rolling.js';
+import { nanArray, rollingMean, seriesArray, sumSquaredDeviations } from './rolling.js';
 
 /**
  * OURS (trading-signals has no close-to-close volatility): annualised sample standard deviation of
  * log returns over `period` returns, and its rank within the trailing `rankWindow` HV values,
- * IV-rank style: 100 × (hv − min) / (max − min). Rolling min/max by monotonic deques (O(n)).
+ * IV-rank style: 100 × (hv − min) / (max − min). Rolling min/max in O(n) (rankInWindow).
  */
 export function historicalVolatility(
   close: Float64Array,
@@ -24,37 +24,68 @@ export function historicalVolatility(
   const annualise = Math.sqrt(periodsPerYear);
   const means = rollingMean(ret, period, 1); // mean of ret[i - period + 1 .. i]
   for (let i = period; i < n; i++) {
-    const mean = means[i]!;
-    let sq = 0;
-    for (let j = i - period + 1; j <= i; j++) {
-      const d = ret[j]! - mean;
-      sq += d * d;
-    }
-    hv[i] = Math.sqrt(sq / (period - 1)) * annualise;
+    hv[i] = Math.sqrt(sumSquaredDeviations(ret, i - period + 1, i, means[i]!) / (period - 1)) * annualise;
   }
-  // Deques of indices into hv, over the window (i - rankWindow, i].
-  const maxQ = new Int32Array(n);
-  const minQ = new Int32Array(n);
-  let maxHead = 0;
-  let maxTail = 0;
-  let minHead = 0;
-  let minTail = 0;
-  for (let i = period; i < n; i++) {
-    const x = hv[i]!;
-    while (maxTail > maxHead && hv[maxQ[maxTail - 1]!]! <= x) maxTail--;
-    maxQ[maxTail++] = i;
-    while (minTail > minHead && hv[minQ[minTail - 1]!]! >= x) minTail--;
-    minQ[minTail++] = i;
-    const oldest = i - rankWindow + 1;
-    while (maxQ[maxHead]! < oldest) maxHead++;
-    while (minQ[minHead]! < oldest) minHead++;
-    const observations = i - Math.max(oldest, period) + 1;
-    if (observations < minObservations) continue;
-    const hi = hv[maxQ[maxHead]!]!;
-    const lo = hv[minQ[minHead]!]!;
+  // ret and means are spent: their memory holds the block extremes of the rank's window.
+  rankInWindow(hv, period, rankWindow, minObservations, rank, ret, means);
+  return { hv, rank };
+}
+
+/**
+ * rank[i] = 100 × (v[i] − min)/(max − min) over the trailing `window` values v[max(from, i − window + 1)..i]
+ * (left NaN with fewer than `minObservations` of them, or no range). The window's extremes by van
+ * Herk–Gil-Werman: v[from..] is cut into blocks of `window`; a window is the tail of one block (its
+ * suffix extreme, precomputed into `sufMax`/`sufMin`) plus the head of the next (a running extreme):
+ * three comparisons a value and no unpredictable branches, where monotonic deques pop. The extremes are
+ * the same numbers whichever way they are found.
+ */
+function rankInWindow(
+  v: Float64Array,
+  from: number,
+  window: number,
+  minObservations: number,
+  rank: Float64Array,
+  sufMax: Float64Array,
+  sufMin: Float64Array,
+): void {
+  const n = v.length;
+  for (let start = from; start < n; start += window) {
+    const end = Math.min(start + window, n) - 1;
+    let hi = v[end]!;
+    let lo = hi;
+    sufMax[end] = hi;
+    sufMin[end] = lo;
+    for (let j = end - 1; j >= start; j--) {
+      const x = v[j]!;
+      if (x > hi) hi = x;
+      if (x < lo) lo = x;
+      sufMax[j] = hi;
+      sufMin[j] = lo;
+    }
+  }
+  let blockStart = from;
+  let headMax = Number.NEGATIVE_INFINITY;
+  let headMin = Number.POSITIVE_INFINITY;
+  for (let i = from; i < n; i++) {
+    if (i === blockStart + window) {
+      blockStart = i;
+      headMax = Number.NEGATIVE_INFINITY;
+      headMin = Number.POSITIVE_INFINITY;
+    }
+    const x = v[i]!;
+    if (x > headMax) headMax = x;
+    if (x < headMin) headMin = x;
+    const oldest = i - window + 1;
+    if (i - Math.max(oldest, from) + 1 < minObservations) continue;
+    let hi = headMax;
+    let lo = headMin;
+    if (oldest >= from && oldest < blockStart) {
+      // The window reaches back into the previous block: its tail from `oldest`.
+      if (sufMax[oldest]! > hi) hi = sufMax[oldest]!;
+      if (sufMin[oldest]! < lo) lo = sufMin[oldest]!;
+    }
     if (hi > lo) rank[i] = (100 * (x - lo)) / (hi - lo); // a flat history has no rank
   }
-  return { hv, rank };
 }
 
 /** OURS: share (0–100) of the trailing `window` defined values strictly below the latest one. */

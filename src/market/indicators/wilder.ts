@@ -2,7 +2,6 @@
 import type { Emit, IndicatorContext } from './context.js';
 import { PARAMS } from './params.js';
 import { seriesArray } from './rolling.js';
-import { wilderSmooth } from './smoothing.js';
 
 /**
  * RSI: the library's RSI with SmaSeededRMA smoothing, as one loop. Per change: a gain (price above the
@@ -40,22 +39,37 @@ export function computeRsi({ close, n }: IndicatorContext, emit: Emit): void {
   emit(`rsi${p}`, out);
 }
 
-/** True range per bar (the first bar: its range), as the library's TR computes it. */
-function trueRanges(high: Float64Array, low: Float64Array, close: Float64Array, n: number): Float64Array {
-  const tr = new Float64Array(n);
-  if (n > 0) tr[0] = high[0]! - low[0]!;
-  for (let i = 1; i < n; i++) {
+/**
+ * ATR: the library's ATR with SmaSeededRMA smoothing as one loop: the true range per bar (the first bar:
+ * its range), Wilder-smoothed with SmaSeededRMA's arithmetic (the seed is the left-to-right sum of the
+ * first p ranges over p, then tr·(1/p) + previous·(1 − 1/p)).
+ */
+export function computeAtr({ s, n }: IndicatorContext, emit: Emit): void {
+  const p = PARAMS.atr;
+  const { high, low, close } = s;
+  const out = seriesArray(n, p - 1);
+  const w = 1 / p;
+  const keep = 1 - w;
+  let atr = 0;
+  for (let i = 0; i < n; i++) {
     const h = high[i]!;
     const l = low[i]!;
-    const pc = close[i - 1]!;
-    tr[i] = Math.max(h - l, Math.abs(h - pc), Math.abs(l - pc));
+    let tr = h - l;
+    if (i > 0) {
+      const pc = close[i - 1]!;
+      tr = Math.max(tr, Math.abs(h - pc), Math.abs(l - pc));
+    }
+    if (i < p - 1) {
+      atr += tr;
+      continue;
+    }
+    if (i === p - 1) {
+      const seed = (atr + tr) / p;
+      atr = seed * w + seed * keep;
+    } else atr = tr * w + atr * keep;
+    out[i] = atr;
   }
-  return tr;
-}
-
-/** ATR: the library's ATR with SmaSeededRMA smoothing (true range, Wilder-smoothed) as one loop. */
-export function computeAtr({ s, n }: IndicatorContext, emit: Emit): void {
-  emit(`atr${PARAMS.atr}`, wilderSmooth(trueRanges(s.high, s.low, s.close, n), PARAMS.atr));
+  emit(`atr${p}`, out);
 }
 
 /**
@@ -68,7 +82,7 @@ export function computeAtr({ s, n }: IndicatorContext, emit: Emit): void {
  * (test/unit/market/library-parity.test.ts).
  */
 export function computeAdx({ s, n }: IndicatorContext, emit: Emit): void {
-  // One pass: true range and moves per bar, their Wilder smoothing (wilderSmooth's arithmetic: the seed
+  // One pass: true range and moves per bar, their Wilder smoothing (SmaSeededRMA's arithmetic: the seed
   // is the left-to-right sum of the first p inputs over p), ±DI, DX and its smoothing, without the nine
   // intermediate series.
   const p = PARAMS.adx;
