@@ -21,6 +21,7 @@ import type {
   OrderSubmission,
   Position,
   Quote,
+  RiskView,
   Snapshot,
   Trade,
 } from '../types.js';
@@ -91,6 +92,14 @@ export class SimBroker implements Broker {
 
   async listOrders(filter: OrderFilter = {}): Promise<BrokerOrder[]> {
     return this.read(() => queryOrders(this.s, filter));
+  }
+
+  /** One sweep and one read snapshot for the four reads of a risk check (the positions valued once, for the account too). */
+  async riskView(filter: OrderFilter): Promise<RiskView> {
+    return this.read((now) => {
+      const positions = positionsAt(this.s, now);
+      return { account: accountAt(this.s, now, positions), positions, openOrders: queryOrders(this.s, filter), clock: marketClock(now) };
+    });
   }
 
   async getOrder(id: string): Promise<BrokerOrder | null> {
