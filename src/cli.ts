@@ -141,8 +141,8 @@ async function main(): Promise<void> {
     process.exit(code);
   };
 
-  if (command === 'serve' || command === 'dashboard') {
-    // SPEC §16: with TRADING_MCP_DATABASE_URL set, an unreachable database stops start-up with one line
+  // SPEC §16: with TRADING_MCP_DATABASE_URL set, an unreachable database stops start-up with one line (unset: no driver loaded)
+  if ((command === 'serve' || command === 'dashboard') && deps.config.databaseUrl) {
     const { connectPostgres } = await import('./store/postgres/index.js');
     const line = await connectPostgres(deps);
     if (line) {

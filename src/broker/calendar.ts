@@ -162,10 +162,23 @@ export function easternOffsetHours(at: Date | number): number {
   return ms >= start && ms < end ? -4 : -5;
 }
 
+/**
+ * New York dates by UTC hour: the offset changes and New York's midnight falls only on whole UTC hours, so every
+ * instant of one UTC hour has the same New York date (a risk check asks a dozen times; bounded, cleared when full).
+ */
+const dateByHour = new Map<number, string>();
+const DATE_CACHE_LIMIT = 4_096;
+
 /** The New York calendar date of an instant. */
 export function easternDate(at: Date | number): string {
   const ms = typeof at === 'number' ? at : at.getTime();
-  return new Date(ms + easternOffsetHours(ms) * 3_600_000).toISOString().slice(0, 10);
+  const hour = Math.floor(ms / 3_600_000);
+  const cached = dateByHour.get(hour);
+  if (cached !== undefined) return cached;
+  const date = new Date(ms + easternOffsetHours(ms) * 3_600_000).toISOString().slice(0, 10);
+  if (dateByHour.size >= DATE_CACHE_LIMIT) dateByHour.clear();
+  dateByHour.set(hour, date);
+  return date;
 }
 
 /** The UTC instant of a New York wall-clock time on a date. */

@@ -296,5 +296,17 @@ export interface Broker {
   listFills(after: FillCursor | null): Promise<FillPage>;
   /** Fees reported apart from fills (Alpaca's FEE activities) after `after`; absent when a broker has none (the sim charges none). */
   listFees?(after: FillCursor | null): Promise<FeePage>;
+  /**
+   * What a risk check reads of the account (account, positions, orders matching `filter`, clock) in one go, as of one
+   * instant; absent when the broker has no cheaper way than the four calls (Alpaca: four requests in parallel).
+   */
+  riskView?(filter: OrderFilter): Promise<RiskView>;
   close(): Promise<void>;
+}
+
+export interface RiskView {
+  account: Account;
+  positions: Position[];
+  openOrders: BrokerOrder[];
+  clock: Clock;
 }

@@ -61,7 +61,7 @@ export const councilChecks: DoctorCheck = async (deps) => {
 
 /** The ticket key: the shared row on PostgreSQL (every replica signs and verifies with it), else the data dir's file. */
 async function ticketKeyCheck(deps: Parameters<DoctorCheck>[0], onlyVerifies: boolean): Promise<DoctorResult> {
-  const { storeBackend } = await import('../store/postgres/index.js');
+  const { storeBackend } = await import('../store/backend.js');
   if (storeBackend(deps) === 'postgres') return sharedKeyCheck(deps, onlyVerifies);
   const keyPath = join(deps.dataDir, TICKET_KEY_FILE);
   try {

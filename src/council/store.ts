@@ -90,7 +90,7 @@ export const COUNCIL_DB_FILE = 'council.sqlite';
 /** The process-wide council store: PostgreSQL when TRADING_MCP_DATABASE_URL is set, else SQLite (loaded on first use only). */
 export function getCouncilStore(deps: Deps): Promise<CouncilStore> {
   return deps.service('council-store', async (d) => {
-    const { storeBackend } = await import('../store/postgres/index.js');
+    const { storeBackend } = await import('../store/backend.js');
     if (storeBackend(d) === 'postgres') {
       const [{ getPostgres }, { PgCouncilStore }] = await Promise.all([import('../store/postgres/index.js'), import('./store/postgres.js')]);
       const pg = await getPostgres(d);

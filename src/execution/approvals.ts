@@ -81,7 +81,7 @@ export async function openApprovalStore(dataDir: string): Promise<ApprovalStore>
 /** The process's approvals: PostgreSQL when TRADING_MCP_DATABASE_URL is set, else SQLite under the data dir. */
 export const getApprovalStore = (deps: Deps): Promise<ApprovalStore> =>
   deps.service('approval-store', async (d) => {
-    const { storeBackend } = await import('../store/postgres/index.js');
+    const { storeBackend } = await import('../store/backend.js');
     if (storeBackend(d) === 'postgres') {
       const [{ getPostgres }, { PgApprovalStore }] = await Promise.all([import('../store/postgres/index.js'), import('./approvals/postgres.js')]);
       const pg = await getPostgres(d);

@@ -156,7 +156,7 @@ void everyMethodListed;
  */
 export const getGateStore = (deps: Deps): Promise<GateStore> =>
   deps.service('gate-store', async (d) => {
-    const { storeBackend } = await import('../store/postgres/index.js');
+    const { storeBackend } = await import('../store/backend.js');
     if (storeBackend(d) === 'postgres') return openPgGateStore(d);
     const store = await SqliteGateStore.open(d.dataDir);
     d.onClose(() => store.close());

@@ -21,7 +21,6 @@
  *   const verdict = evaluateRisk({ order, mode: 'paper', account, positions, openOrders, quotes, clock, state, limits, now });
  *   if (!verdict.passed) throw new ToolError('RISK_REJECTED', describeVerdict(verdict), { verdict });
  */
-import { orderHash } from '../orders/order.js';
 import { RISK_CHECK_TABLE, type CheckResult, type CheckValue, type RiskCheckDefinition } from './checks/index.js';
 import { fail } from './checks/result.js';
 import { buildContext, type RiskContext } from './context.js';
@@ -44,7 +43,7 @@ export { PDT_EQUITY_THRESHOLD } from './checks/pattern-day-trader.js';
 export function evaluateRisk(input: RiskInput): RiskVerdict {
   const ctx = buildContext(input);
   const checks = RISK_CHECK_TABLE.map((check) => runCheck(check, ctx, input.limits));
-  return { passed: checks.every((c) => c.passed), order_hash: orderHash(input.order, input.mode), checks };
+  return { passed: checks.every((c) => c.passed), order_hash: ctx.orderHash(), checks };
 }
 
 function runCheck({ name, code, evaluate }: RiskCheckDefinition<RiskCheck['name'], RiskCheck['code']>, ctx: RiskContext, limits: RiskLimits): RiskCheck {

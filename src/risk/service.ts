@@ -10,7 +10,7 @@
  */
 import type { Deps } from '../deps.js';
 import { ToolError } from '../errors.js';
-import type { Broker, OptionSnapshot, Quote } from '../broker/types.js';
+import type { Broker, OptionSnapshot, Quote, RiskView } from '../broker/types.js';
 import { canonicalOrder, normalizeOrder, OCC_SYMBOL, orderHash, parseOcc, type NormalizedOrder, type ParsedOrder } from '../orders/order.js';
 import { evaluateRisk, orderFingerprint, tradingDay, tripsHalt, type RiskInput } from './engine.js';
 import type { LessonRules, RiskAction } from './input.js';
@@ -84,6 +84,15 @@ function quotesFor(b: Broker, order: NormalizedOrder): Promise<Record<string, Qu
   return quoteOrNull(() => b.getLatestQuote(symbol)).then((q) => ({ [symbol]: q }));
 }
 
+const OPEN_ORDERS = { status: 'open', limit: 500 } as const;
+
+/** Account, positions, open orders and clock: in one read when the broker offers one (the sim), else four calls in parallel. */
+async function accountView(b: Broker): Promise<RiskView> {
+  if (b.riskView) return b.riskView(OPEN_ORDERS);
+  const [account, positions, openOrders, clock] = await Promise.all([b.getAccount(), b.getPositions(), b.listOrders(OPEN_ORDERS), b.getClock()]);
+  return { account, positions, openOrders, clock };
+}
+
 /**
  * Everything evaluateRisk needs for this order, read from the broker and the risk state. `action`
  * says what the order does (absent: a new order); a replace carries the open order it replaces.
@@ -99,13 +108,7 @@ export async function gatherRiskInput(
   const b = await broker(deps);
   const state = await getRiskState(deps);
   const limits = deps.profile.risk;
-  const [account, positions, openOrders, clock, quotes] = await Promise.all([
-    b.getAccount(),
-    b.getPositions(),
-    b.listOrders({ status: 'open', limit: 500 }),
-    b.getClock(),
-    quotesFor(b, order),
-  ]);
+  const [{ account, positions, openOrders, clock }, quotes] = await Promise.all([accountView(b), quotesFor(b, order)]);
   const day = tradingDay(clock.timestamp || now);
   // The day's base is the equity at the previous close when the broker reports it, else the first equity seen today.
   const candidate = account.lastEquity > 0 ? account.lastEquity : account.equity;

@@ -111,7 +111,7 @@ export const getRiskState = (deps: Deps): Promise<RiskState> =>
   });
 
 async function openFor(d: Deps): Promise<RiskState> {
-  const { storeBackend } = await import('../store/postgres/index.js');
+  const { storeBackend } = await import('../store/backend.js');
   if (storeBackend(d) === 'sqlite') {
     const state = await openRiskState(join(d.dataDir, RISK_DB_FILE));
     d.onClose(() => state.close());

@@ -1,6 +1,7 @@
 /** doctor: which backend holds the durable records, the database's reachability and the schema version per component. */
 import type { DoctorCheck } from '../doctor/types.js';
-import { redactUrl, storeBackend } from './postgres/index.js';
+import { storeBackend } from './backend.js';
+import { redactUrl } from './postgres/url.js';
 
 export const storeChecks: DoctorCheck = async (deps) => {
   if (storeBackend(deps) === 'sqlite') return [{ name: 'store backend', status: 'ok', detail: `sqlite under ${deps.dataDir}` }];

@@ -21,6 +21,7 @@ import type {
   OrderSubmission,
   Position,
   Quote,
+  RiskView,
   Snapshot,
   Trade,
 } from '../types.js';
@@ -32,7 +33,10 @@ import { SimMarket } from './market.js';
 import { orderRowByClientId, orderRowById, queryOrders, toOrder } from './order-rows.js';
 import { cancelOrder, submitOrder } from './orders.js';
 import { replaceOrder } from './replace.js';
-import { sweep } from './sweep.js';
+import { isDue, sweep, sweepAt } from './sweep.js';
+
+/** read()'s answer when an order is due: sweep first, then read. */
+const DUE = Symbol('due');
 
 export interface SimBrokerOptions {
   dataDir: string;
@@ -73,11 +77,16 @@ export class SimBroker implements Broker {
   }
 
   /**
-   * Sweep (its own write transaction), then read inside one read transaction: one snapshot for every query of
-   * the call (an account is a dozen of them), instead of a lock and snapshot per statement.
+   * Read inside one read transaction: one snapshot for every query of the call (an account is a dozen of them),
+   * instead of a lock and snapshot per statement. The sweep's "anything due?" is asked in that same snapshot; when
+   * something is due, the sweep (its own write transaction) runs first and the read starts over.
    */
   private read<T>(query: (now: Date) => T): T {
-    const now = sweep(this.s);
+    const now = this.s.now();
+    const nowMs = now.getTime();
+    const answer = this.snapshot.deferred(() => (isDue(this.s, nowMs) ? DUE : query(now)));
+    if (answer !== DUE) return answer as T;
+    sweepAt(this.s, nowMs);
     return this.snapshot.deferred(() => query(now)) as T;
   }
 
@@ -91,6 +100,14 @@ export class SimBroker implements Broker {
 
   async listOrders(filter: OrderFilter = {}): Promise<BrokerOrder[]> {
     return this.read(() => queryOrders(this.s, filter));
+  }
+
+  /** One sweep and one read snapshot for the four reads of a risk check (the positions valued once, for the account too). */
+  async riskView(filter: OrderFilter): Promise<RiskView> {
+    return this.read((now) => {
+      const positions = positionsAt(this.s, now);
+      return { account: accountAt(this.s, now, positions), positions, openOrders: queryOrders(this.s, filter), clock: marketClock(now) };
+    });
   }
 
   async getOrder(id: string): Promise<BrokerOrder | null> {

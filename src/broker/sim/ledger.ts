@@ -5,9 +5,9 @@ import { optionPriceAt } from './chain.js';
 import { type OccParts, parseOcc } from '../../orders/order.js';
 import { cents, inList, round2, SWEEPABLE, type SimState } from './db.js';
 
-export function accountAt(s: SimState, now: Date): Account {
+/** The account as of now (`positions`: positionsAt(s, now) when the caller has it already). */
+export function accountAt(s: SimState, now: Date, positions: Position[] = positionsAt(s, now)): Account {
   const cash = cashCents(s) / 100;
-  const positions = positionsAt(s, now);
   const equity = round2(cash + positions.reduce((a, p) => a + p.marketValue, 0));
   const reserved = reservedTotalCents(s) / 100;
   const daytrades = daytradeCount(s, now);

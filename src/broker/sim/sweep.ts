@@ -19,11 +19,20 @@ const MAX_PASSES = 3;
 /** Whether any resting order is behind the tape (every broker call asks: one indexed lookup, the SQL built once). */
 const DUE_SQL = `SELECT EXISTS (SELECT 1 FROM orders WHERE status IN (${inList(SWEEPABLE)}) AND checked_until < ?) AS due`;
 
+/** Whether any resting order is behind the tape at nowMs. */
+export function isDue(s: SimState, nowMs: number): boolean {
+  return (s.db.prepare(DUE_SQL).get(...SWEEPABLE, nowMs) as { due: number }).due !== 0;
+}
+
 /** Evaluate every open order against the tape up to now, in one transaction. Returns now. */
 export function sweep(s: SimState): Date {
   const now = s.now();
-  const nowMs = now.getTime();
-  if ((s.db.prepare(DUE_SQL).get(...SWEEPABLE, nowMs) as { due: number }).due === 0) return now;
+  if (isDue(s, now.getTime())) sweepAt(s, now.getTime());
+  return now;
+}
+
+/** The sweep's write transaction: every resting order behind the tape at nowMs evaluated up to it. */
+export function sweepAt(s: SimState, nowMs: number): void {
   s.tx(() => {
     for (let pass = 0; pass < MAX_PASSES; pass += 1) {
       const rows = s.db
@@ -39,7 +48,6 @@ export function sweep(s: SimState): Date {
       }
     }
   });
-  return now;
 }
 
 const windowOf = (row: OrderRow, nowMs: number) => ({ from: Math.max(row.checked_until, nowMs - MAX_SWEEP_MS), expiresAt: row.expires_at ?? Infinity });

@@ -1,6 +1,6 @@
 /** The lesson rows this process keeps: PostgreSQL when TRADING_MCP_DATABASE_URL is set, else today's files and LanceDB under the data dir. */
 import type { Deps } from '../../deps.js';
-import { storeBackend } from '../../store/postgres/index.js';
+import { storeBackend } from '../../store/backend.js';
 import { userLessonsDir } from '../index.js';
 import type { LessonRows } from './types.js';
 

@@ -1,6 +1,6 @@
 /** The ledger this process keeps: PostgreSQL when TRADING_MCP_DATABASE_URL is set, else SQLite under the data dir. */
 import type { Deps } from '../../deps.js';
-import { storeBackend } from '../../store/postgres/index.js';
+import { storeBackend } from '../../store/backend.js';
 import type { BudgetLedger, LedgerBudgets } from '../ledger.js';
 
 export async function openLedger(deps: Deps, budgets: LedgerBudgets, now?: () => Date): Promise<BudgetLedger> {

@@ -11,10 +11,11 @@ import { defineCheck, fail, pass } from './result.js';
 export const duplicateOrderCheck = defineCheck({
   name: 'duplicate_order',
   code: 'RISK_DUPLICATE_ORDER',
-  evaluate: ({ order, mode, state, nowMs, action }, limits) => {
+  evaluate: ({ order, mode, state, nowMs, action, orderHash }, limits) => {
     const windowSec = limits.duplicateWindowSec;
     if (windowSec === 0) return pass('duplicate window disabled', 0, null);
-    const mine = orderFingerprint(order, mode);
+    // without a client_order_id the fingerprint's canonical text is the order_hash's: the same hash, computed once
+    const mine = order.client_order_id === null ? orderHash() : orderFingerprint(order, mode);
     const replaced = action.kind === 'replace' ? action.replaces.clientOrderId : null;
     const hit = state.recentOrders.filter((o) => {
       const at = Date.parse(o.at);

@@ -12,11 +12,9 @@ import { loadComponentMigrations, migrate } from './migrations.js';
 import { createPool, query, type PgPool } from './pool.js';
 import { redactUrl } from './url.js';
 
-export type StoreBackend = 'sqlite' | 'postgres';
+import { storeBackend } from '../backend.js';
 
-export function storeBackend(deps: Pick<Deps, 'config'>): StoreBackend {
-  return deps.config.databaseUrl ? 'postgres' : 'sqlite';
-}
+export { storeBackend, type StoreBackend } from '../backend.js';
 
 export interface Postgres {
   pool: PgPool;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { duplicateOrderCheck } from '../../../../src/risk/checks/duplicate-order.js';
 import { orderFingerprint } from '../../../../src/risk/fingerprint.js';
 import type { RecentOrder } from '../../../../src/risk/input.js';
-import { canonicalOrder } from '../../../../src/orders/order.js';
+import { canonicalOrder, orderHash } from '../../../../src/orders/order.js';
 import { isoBefore, OPEN_AT, openOrder, order } from '../fixtures.js';
 import { runCheck } from '../check-context.js';
 
@@ -54,5 +54,14 @@ describe('duplicate_order', () => {
     expect(runCheck(duplicateOrderCheck, { input: { ...recent(original).input, order: same('repl-1'), action: replace } }).passed).toBe(true);
     const twice = recent(original, at(5, orderFingerprint(same('repl-1'), 'sim'), canonicalOrder(same('repl-1'), 'sim')));
     expect(runCheck(duplicateOrderCheck, { input: { ...twice.input, order: same('repl-2'), action: replace } })).toMatchObject({ passed: false, actual: 5 });
+  });
+
+  it("takes an order without client_order_id's fingerprint from its order_hash (the same canonical text), and still finds its duplicates", () => {
+    const plain = same();
+    expect(plain.client_order_id).toBeNull();
+    expect(orderFingerprint(plain, 'sim')).toBe(orderHash(plain, 'sim'));
+    expect(orderFingerprint(same('x-1'), 'sim')).toBe(orderHash(plain, 'sim'));
+    expect(runCheck(duplicateOrderCheck, recent(at(30, orderFingerprint(same('x-1'), 'sim')))).passed).toBe(false);
+    expect(runCheck(duplicateOrderCheck, recent(at(30, null, canonicalOrder(same('x-3'), 'sim')))).passed).toBe(false);
   });
 });
