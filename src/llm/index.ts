@@ -50,7 +50,7 @@ export const getRoutingStats = (deps: Deps): Promise<RoutingStatsStore> =>
   deps.service('llm-routing-stats', async (d) => {
     const log = d.log.child({ area: 'llm' });
     const onError = (message: string, err?: unknown) => log.warn(message, err === undefined ? {} : { error: (err as Error).message });
-    const { storeBackend } = await import('../store/postgres/index.js');
+    const { storeBackend } = await import('../store/backend.js');
     let stats: RoutingStatsStore;
     if (storeBackend(d) === 'postgres') {
       const [{ getPostgres }, { PgRoutingStats }] = await Promise.all([import('../store/postgres/index.js'), import('./stats/postgres.js')]);

@@ -75,7 +75,7 @@ const accounts = new WeakMap<Broker, Promise<string>>();
  * on one account share one memory. Read once per broker object.
  */
 export async function memoryAccount(deps: Deps, broker: Broker): Promise<string> {
-  const { storeBackend } = await import('../store/postgres/index.js');
+  const { storeBackend } = await import('../store/backend.js');
   if (storeBackend(deps) === 'sqlite') return accountKey(deps);
   let key = accounts.get(broker);
   if (!key) {

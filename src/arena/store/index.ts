@@ -14,7 +14,7 @@ export * from './contract.js';
 
 export const getArenaStore = (deps: Deps): Promise<ArenaStore> =>
   deps.service('arena-store', async (d) => {
-    const { storeBackend } = await import('../../store/postgres/index.js');
+    const { storeBackend } = await import('../../store/backend.js');
     if (storeBackend(d) === 'postgres') {
       const [{ getPostgres }, { pgArenaStore }] = await Promise.all([import('../../store/postgres/index.js'), import('./postgres.js')]);
       const pg = await getPostgres(d);

@@ -12,7 +12,7 @@ export type * from './contract.js';
 
 export function memoryStore(deps: Deps): Promise<MemoryStore> {
   return deps.service('memory.store', async (d) => {
-    const { storeBackend } = await import('../../store/postgres/index.js');
+    const { storeBackend } = await import('../../store/backend.js');
     if (storeBackend(d) === 'postgres') {
       const [{ getPostgres }, { openPgMemoryStore }] = await Promise.all([import('../../store/postgres/index.js'), import('./postgres.js')]);
       const pg = await getPostgres(d);
