@@ -14,12 +14,12 @@ import type { MetaLookup, Regime, TradeMeta, TripFacts } from './trips.js';
 /** The tags of a trip with none (frozen: shared by every such trip). */
 export const NO_TAGS = Object.freeze([]) as readonly string[] as string[];
 
-function tagsOf(tags: readonly string[] | undefined): string[] {
+export function tagsOf(tags: readonly string[] | undefined): string[] {
   if (!tags?.length) return NO_TAGS;
   return Object.isFrozen(tags) ? (tags as string[]) : tags.slice();
 }
 
-function regimeOf(regime: Regime | null | undefined): Regime | null {
+export function regimeOf(regime: Regime | null | undefined): Regime | null {
   if (!regime) return null;
   if (Object.isFrozen(regime) && regime.trend !== undefined && regime.volatility !== undefined) return regime;
   return { trend: regime.trend ?? null, volatility: regime.volatility ?? null };
