@@ -242,15 +242,16 @@ export class Books {
 
   private newLot(): number {
     const lot = this.nLots++;
-    this.lotNum = grown(this.lotNum, this.nLots * LN);
-    this.lotInt = grown(this.lotInt, this.nLots * LI);
+    // the length checks stay here: grown() serves three array types, so a call per lot, group or node is a polymorphic one
+    if (this.nLots * LN > this.lotNum.length) this.lotNum = grown(this.lotNum, this.nLots * LN);
+    if (this.nLots * LI > this.lotInt.length) this.lotInt = grown(this.lotInt, this.nLots * LI);
     return lot;
   }
 
   private newGroup(i: number, leg: boolean, short: boolean, key: string): number {
     const g = this.nGroups++;
-    this.gNum = grown(this.gNum, this.nGroups * GN);
-    this.gInt = grown(this.gInt, this.nGroups * GI);
+    if (this.nGroups * GN > this.gNum.length) this.gNum = grown(this.gNum, this.nGroups * GN);
+    if (this.nGroups * GI > this.gInt.length) this.gInt = grown(this.gInt, this.nGroups * GI);
     const o = g * GI;
     this.gInt[o + G_OPENING] = i;
     this.gInt[o + G_LAST_FILL] = i;
@@ -281,7 +282,7 @@ export class Books {
   /** Append a node for fill i to the list whose head, tail and count sit at gInt[at], [at+1], [at+2]. */
   private append(at: number, i: number): void {
     const n = this.nNodes++;
-    this.nodes = grown(this.nodes, this.nNodes * 2);
+    if (this.nNodes * 2 > this.nodes.length) this.nodes = grown(this.nodes, this.nNodes * 2);
     this.nodes[n * 2] = i;
     this.nodes[n * 2 + 1] = -1;
     if (this.gInt[at + 2] === 0) this.gInt[at] = n;

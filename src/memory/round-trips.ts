@@ -63,8 +63,8 @@ export function matchRoundTrips(fills: readonly Fill[], options: MatchOptions = 
         );
       }
     };
-    each(result.closed as TripTable);
-    each(result.closedLegs as TripTable);
+    each(matcher.closed);
+    each(matcher.closedLegs);
     for (const t of result.open)
       setMeta(t, t.kind === 'single' ? lookup({ order_id: t.opening_order_id, client_order_id: t.opening_client_order_id }) : metaOf(t));
   }

@@ -32,7 +32,7 @@ export class TripStore {
 
   /** Record a closed single or leg (its group g), or a position (-(index + 1)). */
   push(ref: number): void {
-    this.refs = grown(this.refs, this.length + 1);
+    if (this.length >= this.refs.length) this.refs = grown(this.refs, this.length + 1);
     this.refs[this.length++] = ref;
     this.strategy.push(null);
     this.tags.push(NO_TAGS);
