@@ -64,7 +64,9 @@ describe('closed trips as rows', () => {
         if (k > 0) expect(Math.sign(rows.compareIds(k - 1, k))).toBe(trips[k - 1]!.id < t.id ? -1 : trips[k - 1]!.id > t.id ? 1 : 0);
       });
       const plain = arrayRows(trips);
-      trips.forEach((t, k) => expect(fieldsOf(plain, k, t)).toEqual(objectFields(t)));
+      trips.forEach((t, k) => {
+        expect(fieldsOf(plain, k, t)).toEqual(objectFields(t));
+      });
     }
   });
 
