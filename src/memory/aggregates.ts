@@ -8,8 +8,9 @@
  */
 import { ToolError } from '../errors.js';
 import { isoMs } from './fills.js';
-import { dollars, safe, toMicros } from './money.js';
-import type { RoundTrip } from './trips.js';
+import { dollars, safe } from './money.js';
+import { arrayRows, type TripRows, type Tripish } from './trip-rows.js';
+import type { Regime } from './trips.js';
 
 export interface RegimeFilter {
   trend?: string | null;
@@ -25,8 +26,6 @@ export interface TripFilter {
   /** ISO time: trips closed at or after it. */
   since?: string;
 }
-
-type Tripish = Pick<RoundTrip, 'id' | 'symbol' | 'underlying' | 'legs' | 'strategy' | 'regime' | 'closed_at' | 'realized_pnl' | 'fees_complete'>;
 
 export interface TradeAggregates {
   count: number;
@@ -65,26 +64,33 @@ function sinceMs(since: string | undefined): number | null {
   return ms;
 }
 
-function regimeMatches(trip: Tripish, want: RegimeFilter | null | undefined): boolean {
+function regimeMatches(regime: Regime | null, want: RegimeFilter | null | undefined): boolean {
   if (!want) return true;
   const hasTrend = want.trend != null;
   const hasVol = want.volatility != null;
   if (!hasTrend && !hasVol) return true;
-  if (!trip.regime) return false;
-  return (!hasTrend || trip.regime.trend === want.trend) && (!hasVol || trip.regime.volatility === want.volatility);
+  if (!regime) return false;
+  return (!hasTrend || regime.trend === want.trend) && (!hasVol || regime.volatility === want.volatility);
+}
+
+/** The rows (indices, in order) that pass every filter given. */
+export function filterRows(rows: TripRows<unknown>, filter: TripFilter = {}): number[] {
+  const after = sinceMs(filter.since);
+  const symbol = filter.symbol?.toUpperCase();
+  const out: number[] = [];
+  for (let k = 0; k < rows.length; k++) {
+    if (symbol !== undefined && rows.symbol(k) !== symbol && rows.underlying(k) !== symbol && !rows.hasLeg(k, symbol)) continue;
+    if (filter.strategy !== undefined && rows.strategy(k) !== filter.strategy) continue;
+    if (!regimeMatches(rows.regime(k), filter.regime)) continue;
+    if (after !== null && !(rows.closedAtMs(k) >= after)) continue;
+    out.push(k);
+  }
+  return out;
 }
 
 /** The trips that pass every filter given. */
 export function filterTrips<T extends Tripish>(trips: readonly T[], filter: TripFilter = {}): T[] {
-  const after = sinceMs(filter.since);
-  const symbol = filter.symbol?.toUpperCase();
-  return trips.filter(
-    (t) =>
-      (symbol === undefined || t.symbol === symbol || t.underlying === symbol || t.legs.includes(symbol)) &&
-      (filter.strategy === undefined || t.strategy === filter.strategy) &&
-      regimeMatches(t, filter.regime) &&
-      (after === null || Date.parse(t.closed_at) >= after),
-  );
+  return filterRows(arrayRows(trips), filter).map((k) => trips[k]!);
 }
 
 /** Max drawdown of the cumulative P&L curve (starting at 0), in micro-dollars, with its peak. */
@@ -110,8 +116,18 @@ function ddFraction(dd: number, peak: number, count: number): number | null {
 }
 
 export function aggregateTrips(trips: readonly Tripish[]): TradeAggregates {
-  const ordered = [...trips].sort((a, b) => Date.parse(a.closed_at) - Date.parse(b.closed_at) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const pnls = ordered.map((t) => toMicros(t.realized_pnl));
+  const rows = arrayRows(trips);
+  return aggregateRows(
+    rows,
+    trips.map((_, k) => k),
+  );
+}
+
+/** The aggregates of the rows `picked` (indices into `rows`). */
+export function aggregateRows(rows: TripRows<unknown>, picked: readonly number[]): TradeAggregates {
+  const closedAt = picked.map((k) => rows.closedAtMs(k));
+  const order = picked.map((_, i) => i).sort((i, j) => closedAt[i]! - closedAt[j]! || rows.compareIds(picked[i]!, picked[j]!));
+  const pnls = order.map((i) => rows.pnlMicros(picked[i]!));
   let gw = 0;
   let gl = 0;
   let wins = 0;
@@ -125,14 +141,14 @@ export function aggregateTrips(trips: readonly Tripish[]): TradeAggregates {
       gl = safe(gl - p, 'gross loss');
     }
   }
-  const count = ordered.length;
+  const count = picked.length;
   const total = gw - gl;
   const { dd, peak } = drawdown(pnls);
   const notes: string[] = [];
   if (!count) notes.push('no round trips match: every rate and average is null');
   if (count && !losses) notes.push('profit_factor is null: no losing trips, so gross win over gross loss has no finite value');
   if (dd > 0 && peak <= 0) notes.push('max_drawdown_fraction is null: cumulative P&L had not risen above 0 before its worst fall');
-  const unfeed = ordered.filter((t) => !t.fees_complete).length;
+  const unfeed = picked.filter((k) => !rows.feesComplete(k)).length;
   if (unfeed) notes.push(`${unfeed} trip(s) had a fill with no fee reported: their P&L leaves that fee out`);
   return {
     count,

@@ -3,13 +3,15 @@
  * the open groups (a single's or a leg's lots of one opening order), the multi-leg positions and
  * the closed trips. A lot and a group are indices into typed arrays (lotNum/lotInt, gNum/gInt,
  * fixed strides) and a group's fill ids and closing orders are linked lists of fill indices in one
- * Int32Array, so matching allocates nothing per fill but the closed trips it hands out. Positions
+ * Int32Array; a closed trip is one int in a TripStore (trip-table.ts), its object built only when
+ * read, so matching makes no object per fill or per closed trip. Positions
  * (one per multi-leg opening order, a few in a hundred fills) stay small objects.
  */
 import { ToolError } from '../errors.js';
 import { FEE_KNOWN, type FillColumns, grown, LEG, SELL } from './fill-columns.js';
 import { prorate, safe } from './money.js';
-import { PositionGroup, positionTrip, singleTrip } from './trip-build.js';
+import { PositionGroup } from './trip-build.js';
+import { TripStore } from './trip-table.js';
 import {
   FEES_INCOMPLETE,
   G_CLOSED,
@@ -43,7 +45,6 @@ import {
   SHORT,
   type Book,
 } from './book-layout.js';
-import type { RoundTrip } from './trips.js';
 
 export class Books {
   readonly bySymbol = new Map<string, Book>();
@@ -51,8 +52,9 @@ export class Books {
   readonly singles = new Map<string, number>();
   private readonly legs = new Map<string, number>();
   readonly positions = new Map<string, PositionGroup>();
-  readonly trips: RoundTrip[] = [];
-  readonly legTrips: RoundTrip[] = [];
+  /** Closed decisions (singles and positions) and closed legs, in the order they closed, in columns (trip-table.ts). */
+  readonly trips = new TripStore(this);
+  readonly legTrips = new TripStore(this);
   lotNum = new Float64Array(0);
   lotInt = new Int32Array(0);
   gNum = new Float64Array(0);
@@ -162,7 +164,7 @@ export class Books {
     if (position.closingOrders[position.closingOrders.length - 1] !== order && !position.closingOrders.includes(order)) position.closingOrders.push(order);
     if (position.openNanos === 0) {
       this.positions.delete(position.key);
-      this.trips.push(positionTrip(this, position));
+      this.trips.push(-position.index - 1);
     }
   }
 
@@ -235,20 +237,21 @@ export class Books {
     const leg = (this.gInt[g * GI + G_FLAGS]! & IS_LEG) !== 0;
     (leg ? this.legs : this.singles).delete(this.gKey[g]!);
     this.gKey[g] = '';
-    (leg ? this.legTrips : this.trips).push(singleTrip(this, g));
+    (leg ? this.legTrips : this.trips).push(g);
   }
 
   private newLot(): number {
     const lot = this.nLots++;
-    this.lotNum = grown(this.lotNum, this.nLots * LN);
-    this.lotInt = grown(this.lotInt, this.nLots * LI);
+    // the length checks stay here: grown() serves three array types, so a call per lot, group or node is a polymorphic one
+    if (this.nLots * LN > this.lotNum.length) this.lotNum = grown(this.lotNum, this.nLots * LN);
+    if (this.nLots * LI > this.lotInt.length) this.lotInt = grown(this.lotInt, this.nLots * LI);
     return lot;
   }
 
   private newGroup(i: number, leg: boolean, short: boolean, key: string): number {
     const g = this.nGroups++;
-    this.gNum = grown(this.gNum, this.nGroups * GN);
-    this.gInt = grown(this.gInt, this.nGroups * GI);
+    if (this.nGroups * GN > this.gNum.length) this.gNum = grown(this.gNum, this.nGroups * GN);
+    if (this.nGroups * GI > this.gInt.length) this.gInt = grown(this.gInt, this.nGroups * GI);
     const o = g * GI;
     this.gInt[o + G_OPENING] = i;
     this.gInt[o + G_LAST_FILL] = i;
@@ -279,7 +282,7 @@ export class Books {
   /** Append a node for fill i to the list whose head, tail and count sit at gInt[at], [at+1], [at+2]. */
   private append(at: number, i: number): void {
     const n = this.nNodes++;
-    this.nodes = grown(this.nodes, this.nNodes * 2);
+    if (this.nNodes * 2 > this.nodes.length) this.nodes = grown(this.nodes, this.nNodes * 2);
     this.nodes[n * 2] = i;
     this.nodes[n * 2 + 1] = -1;
     if (this.gInt[at + 2] === 0) this.gInt[at] = n;
@@ -295,6 +298,11 @@ export class Books {
       this.bySymbol.set(symbol, book);
     }
     return book;
+  }
+
+  /** The multi-leg position with this index. */
+  position(p: number): PositionGroup {
+    return this.positionList[p]!;
   }
 
   /** A lot's single or leg group, and its position's index (-1: none). */

@@ -59,7 +59,7 @@ export class IdIndex {
     const id = this.idOf(i);
     const h = id === this.lastId ? this.lastHash : hashOf(id);
     if ((this.count + 1) * 2 > this.slots.length) this.grow();
-    this.hashes = grown(this.hashes, i + 1);
+    if (i >= this.hashes.length) this.hashes = grown(this.hashes, i + 1);
     this.hashes[i] = h;
     this.place(this.slots, i, h);
     this.count++;

@@ -23,7 +23,8 @@ import { dollars, priceMicros } from './money.js';
 import { RoundTripMatcher } from './round-trips.js';
 import type { MemoryChanges, MemoryStore, StoredMeta } from './store/index.js';
 import { setMeta } from './trip-meta.js';
-import type { MatchResult, RoundTrip, TripFacts } from './trips.js';
+import type { TripRows } from './trip-rows.js';
+import type { MatchResult, RoundTrip } from './trips.js';
 
 export interface LiveView {
   match: MatchResult;
@@ -34,7 +35,7 @@ export interface LiveView {
 }
 
 /** What LiveMemory needs of a matcher (RoundTripMatcher; the bench passes the reference one to compare). */
-export type LiveMatcher = Pick<RoundTripMatcher, 'add' | 'size' | 'trips' | 'legTrips' | 'rebuilds' | 'result'>;
+export type LiveMatcher = Pick<RoundTripMatcher, 'add' | 'size' | 'rebuilds' | 'result'> & { readonly closed: TripRows; readonly closedLegs: TripRows };
 
 export class LiveMemory {
   private matcher: LiveMatcher;
@@ -61,8 +62,8 @@ export class LiveMemory {
   private unattributed: FeeRecord[] = [];
   /** Orders and symbol|date keys the fees name: a new fill with one of them may change the attribution. */
   private feeKeys = new Set<string>();
-  /** Losing trips not handed over yet (a failed hand-over stays here and is offered again). */
-  private readonly pending = new Map<string, RoundTrip>();
+  /** Losing trips not handed over yet, by id: their row in the matcher's closed trips (a failed hand-over stays here and is offered again). */
+  private readonly pending = new Map<string, number>();
 
   /** The refresh running now: the next one waits for it (two would both apply one read's rows). */
   private running: Promise<unknown> = Promise.resolve();
@@ -157,23 +158,26 @@ export class LiveMemory {
       this.tripsSeen = 0;
       this.legTripsSeen = 0;
     } else if (changed.size) {
-      this.remeta(this.matcher.trips, this.tripsSeen, changed);
-      this.remeta(this.matcher.legTrips, this.legTripsSeen, changed);
+      this.remeta(this.matcher.closed, this.tripsSeen, changed);
+      this.remeta(this.matcher.closedLegs, this.legTripsSeen, changed);
     }
     this.handed ??= c.handed ?? new Set();
-    const trips = this.matcher.trips;
-    for (let i = this.tripsSeen; i < trips.length; i++) {
-      const t = trips[i]!;
-      setMeta(t, this.meta.get(t.opening_client_order_id));
-      if (t.realized_pnl < 0 && !this.handed.has(t.id)) this.pending.set(t.id, t);
+    const trips = this.matcher.closed;
+    for (let k = this.tripsSeen; k < trips.length; k++) {
+      trips.setMeta(k, this.meta.get(trips.openingClientOrderId(k)));
+      if (trips.pnlMicros(k) < 0) {
+        const id = trips.id(k);
+        if (!this.handed.has(id)) this.pending.set(id, k);
+      }
     }
     this.tripsSeen = trips.length;
-    const legs = this.matcher.legTrips;
-    for (let i = this.legTripsSeen; i < legs.length; i++) setMeta(legs[i]!, this.meta.get(legs[i]!.opening_client_order_id));
+    const legs = this.matcher.closedLegs;
+    for (let k = this.legTripsSeen; k < legs.length; k++) legs.setMeta(k, this.meta.get(legs.openingClientOrderId(k)));
     this.legTripsSeen = legs.length;
     const match = this.matcher.result();
     for (const t of match.open) setMeta(t, this.meta.get(t.opening_client_order_id));
-    return { match, stored: this.matcher.size, losses: [...this.pending.values()] };
+    const losses = [...this.pending.values()].map((k) => trips.at(k));
+    return { match, stored: this.matcher.size, losses };
   }
 
   /** Take the metadata rows changed since the last read; the client_order_ids they belong to. */
@@ -190,10 +194,10 @@ export class LiveMemory {
   }
 
   /** Set the metadata again on the trips (up to `upTo`) whose opening order's row changed. */
-  private remeta(trips: readonly TripFacts[], upTo: number, changed: ReadonlySet<string>): void {
-    for (let i = 0; i < upTo; i++) {
-      const t = trips[i]!;
-      if (changed.has(t.opening_client_order_id)) setMeta(t, this.meta.get(t.opening_client_order_id));
+  private remeta(trips: TripRows, upTo: number, changed: ReadonlySet<string>): void {
+    for (let k = 0; k < upTo; k++) {
+      const client = trips.openingClientOrderId(k);
+      if (changed.has(client)) trips.setMeta(k, this.meta.get(client));
     }
   }
 

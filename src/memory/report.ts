@@ -8,7 +8,7 @@ import type { Broker } from '../broker/types.js';
 import type { Deps } from '../deps.js';
 import { OCC_SYMBOL } from '../orders/order.js';
 import type { ToolOutput } from '../tool.js';
-import { aggregateTrips, filterTrips, type TripFilter } from './aggregates.js';
+import { aggregateRows, filterRows, type TripFilter } from './aggregates.js';
 import { loadTradeMemory } from './ingest.js';
 import { markOpen } from './open-lots.js';
 import { regimeAt } from './regime.js';
@@ -82,14 +82,15 @@ const signed = (n: number) => `${n >= 0 ? '+' : ''}${n.toFixed(2)}`;
 export async function tradeMemoryReport(deps: Deps, broker: Broker, input: MemoryIn): Promise<ToolOutput<MemoryOut>> {
   const { match, sync } = await loadTradeMemory(deps, broker);
   const filter: TripFilter = { symbol: input.symbol, strategy: input.strategy, regime: input.regime ?? null, since: input.since };
-  const trips = filterTrips(match.trips, filter);
-  const aggregates = aggregateTrips(trips);
+  // the closed trips as rows: filtered and aggregated without an object each, only the listed ones built
+  const picked = filterRows(match.closed, filter);
+  const aggregates = aggregateRows(match.closed, picked);
   const open = await markTrips(
     broker,
     match.open.filter((t) => openMatches(t, filter)),
     deps.log,
   );
-  const listed = input.limit ? trips.slice(-input.limit) : [];
+  const listed = input.limit ? picked.slice(-input.limit).map((k) => match.closed.at(k)) : [];
   const lines = [
     `${aggregates.count} round trip(s)${aggregates.count ? `: win rate ${((aggregates.win_rate ?? 0) * 100).toFixed(0)}%, total P&L ${signed(aggregates.total_pnl)}, expectancy ${signed(aggregates.expectancy ?? 0)}, max drawdown ${aggregates.max_drawdown.toFixed(2)}` : ''}.`,
     ...listed
@@ -143,7 +144,7 @@ export async function selectStrategyReport(deps: Deps, broker: Broker, input: Se
   const regime = await currentRegime(deps, broker, input.symbol);
   const { match } = await loadTradeMemory(deps, broker);
   const strategies = deps.profile.strategies;
-  const selection = selectStrategy({ arms: strategies, trips: match.trips, regime, ...(input.seed !== undefined ? { seed: input.seed } : {}) });
+  const selection = selectStrategy({ arms: strategies, trips: match.closed, regime, ...(input.seed !== undefined ? { seed: input.seed } : {}) });
   const notes = regime
     ? []
     : [`the current regime of ${input.symbol} could not be read (too few daily bars or no data): every trip in memory counts, whatever its regime`];

@@ -36,7 +36,8 @@ import { checkSameFill, type Fill } from './fills.js';
 import { IdIndex } from './id-index.js';
 import { openLotOf, openPosition, openSingle, type PositionGroup } from './trip-build.js';
 import { cachedMeta, setMeta } from './trip-meta.js';
-import type { MatchResult, MetaLookup, OpenLot, OpenTrip, RoundTrip, TripFacts } from './trips.js';
+import { type TripTable, tableResult } from './trip-table.js';
+import type { MatchResult, MetaLookup, OpenLot, OpenTrip } from './trips.js';
 
 export interface MatchOptions {
   /** Strategy, tags, rationale and regime of an opening order; absent → nulls. Asked once per single trip and once per multi-leg order: a pure read. */
@@ -52,11 +53,20 @@ export function matchRoundTrips(fills: readonly Fill[], options: MatchOptions = 
     const lookup = options.metaOf;
     // a multi-leg order's legs and position share one answer; a single's trip asks for its own (no map of ~50k orders)
     const metaOf = cachedMeta(lookup);
-    const each = (t: TripFacts) =>
+    const each = (rows: TripTable) => {
+      for (let k = 0; k < rows.length; k++) {
+        const order_id = rows.openingOrderId(k);
+        const client_order_id = rows.openingClientOrderId(k);
+        rows.setMeta(
+          k,
+          rows.kind(k) === 'single' ? lookup({ order_id, client_order_id }) : metaOf({ opening_order_id: order_id, opening_client_order_id: client_order_id }),
+        );
+      }
+    };
+    each(matcher.closed);
+    each(matcher.closedLegs);
+    for (const t of result.open)
       setMeta(t, t.kind === 'single' ? lookup({ order_id: t.opening_order_id, client_order_id: t.opening_client_order_id }) : metaOf(t));
-    for (const t of result.trips) each(t);
-    for (const t of result.legTrips) each(t);
-    for (const t of result.open) each(t);
   }
   return result;
 }
@@ -136,13 +146,13 @@ export class RoundTripMatcher {
     for (let i = 0; i < fills.length; i++) this.seen.insert(i);
   }
 
-  /** Closed trips so far (the live lists: read, do not change). */
-  get trips(): readonly RoundTrip[] {
-    return this.books.trips;
+  /** Closed decisions and closed legs so far, as rows (trip-table.ts). */
+  get closed(): TripTable {
+    return this.books.trips.view();
   }
 
-  get legTrips(): readonly RoundTrip[] {
-    return this.books.legTrips;
+  get closedLegs(): TripTable {
+    return this.books.legTrips.view();
   }
 
   /** Trips and leg trips (copies of the lists), open trips and lots; no metadata attached. */
@@ -195,5 +205,5 @@ function resultOf(b: Books): MatchResult {
   const open: OpenTrip[] = refs.map((r) =>
     r.kind === 'single' ? openSingle(b, r.g, ofGroup.get(r.g) ?? []) : openPosition(b, r.p, ofPosition.get(r.p.index) ?? []),
   );
-  return { trips: b.trips.slice(), legTrips: b.legTrips.slice(), open, lots };
+  return tableResult(b.trips.view(), b.legTrips.view(), open, lots);
 }

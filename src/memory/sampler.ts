@@ -12,10 +12,10 @@
  */
 import { randomInt } from 'node:crypto';
 import { ToolError } from '../errors.js';
-import { filterTrips, type RegimeFilter } from './aggregates.js';
+import { filterRows, type RegimeFilter } from './aggregates.js';
 import { betaQuantile } from './beta.js';
 import { betaDraw, MAX_SEED, seededRng } from '../random.js';
-import type { RoundTrip } from './trips.js';
+import { rowsOf, type TripRows, type Tripish } from './trip-rows.js';
 
 export interface StrategyArm {
   id: string;
@@ -25,7 +25,7 @@ export interface StrategyArm {
 export interface SelectInput {
   arms: readonly StrategyArm[];
   /** Round trips (decisions: single and position); each counts for the arm its strategy names. */
-  trips: readonly Pick<RoundTrip, 'id' | 'symbol' | 'underlying' | 'legs' | 'strategy' | 'regime' | 'closed_at' | 'realized_pnl' | 'fees_complete'>[];
+  trips: readonly Tripish[] | TripRows<unknown>;
   /** The current regime; only trips entered in it count. null/absent: every trip counts. */
   regime?: RegimeFilter | null;
   /** A whole number in [0, 4294967295]; absent → a random one, returned in the result. */
@@ -76,10 +76,12 @@ function checkInput(input: SelectInput): void {
 /** Win and loss counts per strategy id over the trips in the regime. */
 function tally(input: SelectInput): Map<string, { wins: number; losses: number }> {
   const counts = new Map(input.arms.map((a) => [a.id, { wins: 0, losses: 0 }]));
-  for (const trip of filterTrips(input.trips, { regime: input.regime ?? null })) {
-    const c = trip.strategy === null ? undefined : counts.get(trip.strategy);
+  const rows = rowsOf(input.trips);
+  for (const k of filterRows(rows, { regime: input.regime ?? null })) {
+    const strategy = rows.strategy(k);
+    const c = strategy === null ? undefined : counts.get(strategy);
     if (!c) continue;
-    if (trip.realized_pnl > 0) c.wins++;
+    if (rows.pnlMicros(k) > 0) c.wins++;
     else c.losses++;
   }
   return counts;

@@ -61,7 +61,7 @@ const perShare = (micros: number, nanos: number, multiplier: number): number =>
 
 const UNDERLYINGS = new Map<string, string>();
 /** An option's root, an equity itself (cached: a regex per trip adds up over 100k fills). */
-function underlyingOf(symbol: string): string {
+export function underlyingOf(symbol: string): string {
   let u = UNDERLYINGS.get(symbol);
   if (u === undefined) {
     u = parseOcc(symbol)?.underlying ?? symbol;

@@ -5,7 +5,8 @@
  *
  * Frozen tags and regimes are shared, not copied (the store hands out one frozen array per tags text
  * and one frozen regime per trend × volatility): nothing can change them, and 50k trips then make no
- * object each for their metadata. Anything else is copied, so a caller's objects never leak in.
+ * object each for their metadata. Anything else is copied, so a caller's objects never leak in (a
+ * regime into a frozen copy shared by every trip of that trend × volatility).
  *
  * @example const metaOf = cachedMeta(lookup); for (const t of trips) setMeta(t, metaOf(t));
  */
@@ -14,15 +15,34 @@ import type { MetaLookup, Regime, TradeMeta, TripFacts } from './trips.js';
 /** The tags of a trip with none (frozen: shared by every such trip). */
 export const NO_TAGS = Object.freeze([]) as readonly string[] as string[];
 
-function tagsOf(tags: readonly string[] | undefined): string[] {
+export function tagsOf(tags: readonly string[] | undefined): string[] {
   if (!tags?.length) return NO_TAGS;
   return Object.isFrozen(tags) ? (tags as string[]) : tags.slice();
 }
 
-function regimeOf(regime: Regime | null | undefined): Regime | null {
+/** One frozen regime per trend × volatility seen (bounded): a caller's regime objects become shared copies, not one per trip. */
+const REGIMES = new Map<string | null, Map<string | null, Regime>>();
+
+function internedRegime(trend: string | null, volatility: string | null): Regime {
+  let byVolatility = REGIMES.get(trend);
+  if (byVolatility === undefined) {
+    if (REGIMES.size >= 1000) REGIMES.clear();
+    byVolatility = new Map();
+    REGIMES.set(trend, byVolatility);
+  }
+  let regime = byVolatility.get(volatility);
+  if (regime === undefined) {
+    if (byVolatility.size >= 1000) byVolatility.clear();
+    regime = Object.freeze({ trend, volatility });
+    byVolatility.set(volatility, regime);
+  }
+  return regime;
+}
+
+export function regimeOf(regime: Regime | null | undefined): Regime | null {
   if (!regime) return null;
   if (Object.isFrozen(regime) && regime.trend !== undefined && regime.volatility !== undefined) return regime;
-  return { trend: regime.trend ?? null, volatility: regime.volatility ?? null };
+  return internedRegime(regime.trend ?? null, regime.volatility ?? null);
 }
 
 /** Set (or clear) a trip's metadata fields. */

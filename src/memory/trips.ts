@@ -5,6 +5,8 @@
  * see money.ts); prices are per share (an option's premium quote, before the ×100 multiplier).
  */
 
+import type { TripRows } from './trip-rows.js';
+
 /** The market regime at entry, as the technicals named it (e.g. trend 'up', volatility 'high'). */
 export interface Regime {
   trend: string | null;
@@ -104,10 +106,16 @@ export interface OpenTrip extends TripFacts {
 }
 
 export interface MatchResult {
-  /** Closed decisions (single and position), in the order they closed. */
+  /** Closed decisions (single and position), in the order they closed (the matcher's: built on first read, every one). */
   trips: RoundTrip[];
   /** Closed legs of multi-leg opening orders, each on its own symbol, in the order they closed. */
   legTrips: RoundTrip[];
+  /**
+   * The same closed trips as rows (trip-rows.ts: read field by field, an object only for what is
+   * listed); not enumerable, so a copy or JSON of the result is its trips.
+   */
+  readonly closed: TripRows;
+  readonly closedLegs: TripRows;
   /** Decisions (single and position) with quantity still open. */
   open: OpenTrip[];
   /** Every open lot, by symbol then FIFO order. */

@@ -35,6 +35,7 @@ import { ToolError } from '../../../src/errors.js';
 import { checkSameFill, type Fill } from '../../../src/memory/fills.js';
 import { dollars, NANOS_PER_UNIT, prorate } from '../../../src/memory/money.js';
 import { cachedMeta, setMeta } from '../../../src/memory/trip-meta.js';
+import { arrayRows, type TripRows, withRows } from '../../../src/memory/trip-rows.js';
 import type { MatchResult, MetaLookup, OpenLot, OpenTrip, RoundTrip } from '../../../src/memory/trips.js';
 import { compareEntries, entryOf, type FillEntry } from './entries.js';
 import { type Close, type Direction, isoOf, type Lot, PositionGroup, TripGroup } from './trip-groups.js';
@@ -128,6 +129,15 @@ export class RoundTripMatcher {
 
   get legTrips(): readonly RoundTrip[] {
     return this.books.legTrips;
+  }
+
+  /** The same lists as rows (what LiveMemory reads). */
+  get closed(): TripRows {
+    return arrayRows(this.books.trips);
+  }
+
+  get closedLegs(): TripRows {
+    return arrayRows(this.books.legTrips);
   }
 
   /** Trips and leg trips (copies of the lists), open trips and lots; no metadata attached. */
@@ -277,7 +287,7 @@ class Books {
     // by opening time, then trip id (`<kind>:<fill id>`)
     groups.sort((a, b) => a.opening.atMs - b.opening.atMs || idOrder(a, b));
     const open: OpenTrip[] = groups.map((g) => g.toOpenTrip(lotsOf.get(g) ?? []));
-    return { trips: this.trips.slice(), legTrips: this.legTrips.slice(), open, lots };
+    return withRows({ trips: this.trips.slice(), legTrips: this.legTrips.slice(), open, lots });
   }
 }
 
