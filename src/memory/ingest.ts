@@ -155,6 +155,7 @@ export function syncFills(deps: Deps, broker: Broker): Promise<SyncReport> {
 
 /** Hand every not-yet-handed losing trip to the registered callback, once each (across processes: the store's claim). */
 async function handLosses(deps: Deps, store: MemoryStore, account: string, live: LiveMemory, trips: readonly RoundTrip[], fn: OnLosingTrip): Promise<void> {
+  await retryReleases(deps, store, account);
   for (const trip of trips) {
     if (!(await store.claimHandOver(account, trip.id, new Date()))) {
       live.markHanded(trip.id);
@@ -166,8 +167,35 @@ async function handLosses(deps: Deps, store: MemoryStore, account: string, live:
       live.markHanded(trip.id);
     } catch (err) {
       deps.log.error('the losing-trip callback failed; the trip will be offered again', { err, tripId: trip.id });
-      await store.releaseHandOver(account, trip.id);
+      await release(deps, store, account, trip.id);
     }
+  }
+}
+
+/**
+ * Claims this process took but could not give back (the store failed on the release too), by store and
+ * account: released again before the next hand-over, so a database blip never leaves a losing trip
+ * claimed with no draft written, and never stops the rest of the loop's trips from being offered.
+ */
+const unreleased = new WeakMap<MemoryStore, Map<string, Set<string>>>();
+
+async function release(deps: Deps, store: MemoryStore, account: string, tripId: string): Promise<void> {
+  try {
+    await store.releaseHandOver(account, tripId);
+  } catch (err) {
+    deps.log.error('could not release a losing trip claim; it is released again before the next hand-over', { err, tripId });
+    const byAccount = unreleased.get(store) ?? new Map<string, Set<string>>();
+    unreleased.set(store, byAccount);
+    byAccount.set(account, (byAccount.get(account) ?? new Set()).add(tripId));
+  }
+}
+
+async function retryReleases(deps: Deps, store: MemoryStore, account: string): Promise<void> {
+  const pending = unreleased.get(store)?.get(account);
+  if (!pending?.size) return;
+  for (const tripId of [...pending]) {
+    pending.delete(tripId);
+    await release(deps, store, account, tripId);
   }
 }
 

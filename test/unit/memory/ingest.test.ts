@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openSimBroker, type SimBroker } from '../../../src/broker/sim/broker.js';
 import type { OrderSubmission } from '../../../src/broker/types.js';
 import type { Deps } from '../../../src/deps.js';
-import { loadTradeMemory, recordOrderMeta, setLosingTripHandler, type LosingTripLink } from '../../../src/memory/ingest.js';
+import { loadTradeMemory, memoryStore, recordOrderMeta, setLosingTripHandler, type LosingTripLink } from '../../../src/memory/ingest.js';
 import type { RoundTrip } from '../../../src/memory/trips.js';
 import { tempDataDir } from '../../support/client.js';
 import { MARKET_OPEN_INSTANT } from '../../support/execution-harness.js';
@@ -88,6 +88,34 @@ describe('trade memory ingestion (sim)', () => {
     expect(second.sync).toEqual({ read: 0, added: 0, stored: 2 });
     expect(second.match.trips).toEqual(first.match.trips);
     expect(seen).toEqual([]);
+  });
+
+  it('a claim the store cannot give back (the release fails too) is released before the next hand-over: the trip is still handed over once', async () => {
+    const { deps, broker } = await setup(tempDataDir('tars-memory-'));
+    await broker.submitOrder(market('buy', 5, 'rel-open'));
+    await broker.submitOrder(market('sell', 5, 'rel-close'));
+    const store = await memoryStore(deps);
+    const realRelease = store.releaseHandOver.bind(store);
+    let releaseFails = true;
+    // fault injection on our own store: the database blips exactly when the claim is given back
+    store.releaseHandOver = async (account, tripId) => {
+      if (releaseFails) throw new Error('store unavailable');
+      return realRelease(account, tripId);
+    };
+    const handed: string[] = [];
+    let fail = true;
+    setLosingTripHandler(deps, (trip) => {
+      if (fail) throw new Error('draft writer down');
+      handed.push(trip.id);
+    });
+    const first = await loadTradeMemory(deps, broker);
+    expect(first.match.trips).toHaveLength(1);
+    expect(handed).toEqual([]);
+    releaseFails = false;
+    fail = false;
+    await loadTradeMemory(deps, broker);
+    await loadTradeMemory(deps, broker);
+    expect(handed).toEqual([first.match.trips[0]!.id]);
   });
 
   it('two syncs running at once store each fill once', async () => {
