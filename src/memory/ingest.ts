@@ -90,6 +90,26 @@ export { memoryStore };
 
 export type OrderMetaInput = Omit<OrderMetaRecord, 'tags'> & { tags?: readonly string[] | null };
 
+/**
+ * How long a submitted order's answer waits for its trade-memory record: the order is live whatever the
+ * record does, so a slow store (PostgreSQL's connect and statement timeouts, a first `getAccount` to
+ * Alpaca) must not hold the answer and make a client time out on a live order. Past it the write goes on.
+ */
+export const ORDER_META_WAIT_MS = 1_000;
+
+/** recordOrderMeta, waited for at most `ms`: resolves true when the write finished in time, false when it goes on in the background. */
+export async function recordOrderMetaWithin(deps: Deps, meta: OrderMetaInput, ms = ORDER_META_WAIT_MS): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([recordOrderMeta(deps, meta).then(() => true as const), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** The gate's record of a submitted order (best effort: an error is logged, never thrown). */
 export async function recordOrderMeta(deps: Deps, meta: OrderMetaInput): Promise<void> {
   try {

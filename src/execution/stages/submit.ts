@@ -150,12 +150,12 @@ async function finishSubmitted(ctx: AttemptContext, placed: BrokerOrder, byLooku
   return { outcome: 'passed', message: `broker order ${placed.id} (${placed.status})${byLookup ? ', reconciled by client_order_id' : ''}` };
 }
 
-/** Trade memory's record of what this order was for (best effort: never fails the order; logs on error). */
+/** Trade memory's record of what this order was for (best effort: never fails the order, never holds its answer past ORDER_META_WAIT_MS; logs on error). */
 async function recordForMemory(ctx: AttemptContext, placed: BrokerOrder): Promise<void> {
   const { parsed, order } = ctx.order;
   try {
-    const { recordOrderMeta } = await import('../../memory/ingest.js');
-    await recordOrderMeta(ctx.env.deps, {
+    const { recordOrderMetaWithin } = await import('../../memory/ingest.js');
+    await recordOrderMetaWithin(ctx.env.deps, {
       client_order_id: ctx.clientOrderId,
       broker_order_id: placed.id,
       symbol: order.symbol ?? order.legs?.[0]?.symbol ?? null,

@@ -7,7 +7,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openSimBroker, type SimBroker } from '../../../src/broker/sim/broker.js';
 import type { OrderSubmission } from '../../../src/broker/types.js';
 import type { Deps } from '../../../src/deps.js';
-import { loadTradeMemory, memoryStore, recordOrderMeta, setLosingTripHandler, type LosingTripLink } from '../../../src/memory/ingest.js';
+import {
+  loadTradeMemory,
+  memoryAccount,
+  memoryStore,
+  recordOrderMeta,
+  recordOrderMetaWithin,
+  setLosingTripHandler,
+  type LosingTripLink,
+} from '../../../src/memory/ingest.js';
 import type { RoundTrip } from '../../../src/memory/trips.js';
 import { tempDataDir } from '../../support/client.js';
 import { MARKET_OPEN_INSTANT } from '../../support/execution-harness.js';
@@ -116,6 +124,29 @@ describe('trade memory ingestion (sim)', () => {
     await loadTradeMemory(deps, broker);
     await loadTradeMemory(deps, broker);
     expect(handed).toEqual([first.match.trips[0]!.id]);
+  });
+
+  it("a slow store never holds a submitted order's answer past the wait: the record lands later", async () => {
+    const { deps, broker } = await setup(tempDataDir('tars-memory-'));
+    const store = await memoryStore(deps);
+    const realRecord = store.recordMeta.bind(store);
+    let letGo: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      letGo = resolve;
+    });
+    // fault injection on our own store: the write hangs (a database that accepts and does not answer)
+    store.recordMeta = async (...args) => {
+      await held;
+      return realRecord(...args);
+    };
+    const meta = { client_order_id: 'slow-1', broker_order_id: 'b-1', symbol: 'AAPL', strategy: 'breakout', tags: [], rationale: null, audit_id: 'a-1' };
+    const t0 = Date.now();
+    expect(await recordOrderMetaWithin(deps, meta, 150)).toBe(false);
+    expect(Date.now() - t0).toBeLessThan(1_000);
+    letGo();
+    await expect.poll(async () => (await store.meta(await memoryAccount(deps, broker), 'slow-1'))?.strategy).toBe('breakout');
+    store.recordMeta = realRecord;
+    expect(await recordOrderMetaWithin(deps, { ...meta, client_order_id: 'fast-1' }, 5_000)).toBe(true);
   });
 
   it('two syncs running at once store each fill once', async () => {
