@@ -36,7 +36,7 @@ import { readManifest, type ManifestTool } from './manifest.js';
 import { loadTool } from './tools/index.js';
 import type { ElicitField, ToolContext, ToolDefinition } from './tool.js';
 import { SERVER_VERSION } from './version.js';
-import { announcedHalt, startupHaltText } from './risk/startup-halt.js';
+import { haltToTell, startupHaltText } from './risk/startup-halt.js';
 import { countToolCall } from './telemetry/counters.js';
 import { annotate, inSpan } from './telemetry/tracing.js';
 
@@ -127,7 +127,7 @@ function installLogging(server: Server, deps: Deps): void {
     const first = clientLevel === null;
     clientLevel = request.params.level;
     if (first && LEVEL_RANK[clientLevel] <= LEVEL_RANK.warning)
-      void announcedHalt(deps).then((h) => {
+      void haltToTell(deps).then((h) => {
         if (h) server.sendLoggingMessage({ level: 'warning', logger: SERVER_NAME, data: { msg: startupHaltText(h), event: 'halt' } }).catch(() => undefined);
       });
     return {};

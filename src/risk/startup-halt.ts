@@ -40,3 +40,18 @@ export function startupHalt(deps: Deps): Promise<HaltStatus | null> {
 
 /** The start-up halt, if this process ran the check (a server built in-process for tests did not). */
 export const announcedHalt = (deps: Deps): Promise<HaltStatus | null> => checks.get(deps) ?? Promise.resolve(null);
+
+/**
+ * The start-up halt a client subscribing now should be told of: none once trading was resumed since (a
+ * client must not read TRADING HALTED when it is not). A halt that cannot be read again is still told (the
+ * warning errs on the side of the halt; the gate fails closed either way).
+ */
+export async function haltToTell(deps: Deps): Promise<HaltStatus | null> {
+  const h = await announcedHalt(deps);
+  if (!h) return null;
+  try {
+    return (await (await getRiskState(deps)).isHalted()).halted ? h : null;
+  } catch {
+    return h;
+  }
+}

@@ -50,4 +50,22 @@ describe('a halt carried into start-up', () => {
     expect(halts()[0]).toContain('before the restart');
     expect(messages.filter((m) => m.includes('TRADING HALTED'))).toHaveLength(1);
   }, 30_000);
+
+  it('is not told to a client that subscribes after trading was resumed', async () => {
+    const env = { TRADING_MCP_SIMULATED_MODELS: 'true', TRADING_MCP_NOTIFY_SLACK_URL: slack.url, TRADING_MCP_LOG_LEVEL: 'error' };
+    const dataDir = tempDataDir('tars-startup-halt-');
+    const cli = (...args: string[]) => spawnSync(process.execPath, [CLI_PATH, ...args, '--data-dir', dataDir], { env: baseEnv({}), encoding: 'utf8' });
+    expect(cli('halt', '--reason', 'resumed before anyone listened').status).toBe(0);
+    const before = halts().length;
+    const s = await startServer({ dataDir, env });
+    expect(await waitFor(() => halts().length > before)).toBe(true); // the start-up check ran and found the halt
+    const resumed = cli('resume');
+    expect(resumed.status, resumed.stderr).toBe(0);
+    const messages: string[] = [];
+    s.client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void messages.push(JSON.stringify(n.params.data)));
+    await s.client.setLoggingLevel('info');
+    await new Promise((r) => setTimeout(r, 1000));
+    await s.close();
+    expect(messages.filter((m) => m.includes('TRADING HALTED'))).toEqual([]);
+  }, 30_000);
 });
