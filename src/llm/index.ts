@@ -53,8 +53,8 @@ export const getRoutingStats = (deps: Deps): Promise<RoutingStatsStore> =>
     const { storeBackend } = await import('../store/backend.js');
     let stats: RoutingStatsStore;
     if (storeBackend(d) === 'postgres') {
-      const [{ getPostgres }, { PgRoutingStats }] = await Promise.all([import('../store/postgres/index.js'), import('./stats/postgres.js')]);
-      stats = await PgRoutingStats.open((await getPostgres(d)).pool, { onError });
+      const [{ getAdvicePostgres }, { PgRoutingStats }] = await Promise.all([import('../store/postgres/index.js'), import('./stats/postgres.js')]);
+      stats = await PgRoutingStats.open((await getAdvicePostgres(d)).pool, { onError });
     } else {
       const { SqliteRoutingStats } = await import('./stats/sqlite.js');
       stats = new SqliteRoutingStats(d.dataDir, 1000, Date.now, onError);

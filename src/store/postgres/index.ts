@@ -45,6 +45,25 @@ export const getPostgres = (deps: Deps): Promise<Postgres> =>
     return pg;
   });
 
+/** Connections the advice stores (routing statistics) may hold at once: their own pool, apart from money's. */
+export const ADVICE_POOL_MAX = 2;
+
+/**
+ * A second, small pool on the same database for writes that are advice, not money (routing statistics:
+ * fire-and-forget, one per model attempt): however many are in flight on a slow database, they wait for
+ * these connections and never take the ones the ledger's reserves and the gate's INTENT need.
+ */
+export const getAdvicePostgres = (deps: Deps): Promise<Postgres> =>
+  deps.service('postgres-advice', async (d) => {
+    const main = await getPostgres(d); // reached and migrated once, by the main pool
+    const pool = createPool(d.config.databaseUrl!, {
+      max: ADVICE_POOL_MAX,
+      onIdleError: (m) => d.log.warn('database connection lost (the advice pool reconnects)', { err: m }),
+    });
+    d.onClose(() => pool.end());
+    return { pool, where: main.where };
+  });
+
 /**
  * Start-up: with the variable set, reach and migrate the database now; the one line to exit with when it
  * cannot be reached (no stack, no password), else undefined.

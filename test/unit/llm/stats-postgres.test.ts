@@ -9,7 +9,7 @@ import { createLlm, getLedger, getRoutingStats } from '../../../src/llm/index.js
 import { createRouter } from '../../../src/llm/router.js';
 import { PgRoutingStats } from '../../../src/llm/stats/postgres.js';
 import { loadTierTable } from '../../../src/llm/tiers.js';
-import { openPostgres } from '../../../src/store/postgres/index.js';
+import { ADVICE_POOL_MAX, getAdvicePostgres, openPostgres } from '../../../src/store/postgres/index.js';
 import { startFakeGateway, type FakeGateway } from '../../support/fake-gateway.js';
 import { type FreshDatabase, freshDatabase, PG_TEST_URL } from '../../support/postgres.js';
 import { gatewayEnv, makeDeps, userMessages as user } from './helpers.js';
@@ -55,6 +55,23 @@ describe.skipIf(!PG_TEST_URL)('routing statistics through the router on PostgreS
     await new Promise((r) => setTimeout(r, 1100)); // past the refresh interval: B's next decision reads first
     await b.llm.complete({ tier: 'parse', tool: 't', messages: user('x') });
     expect(statsB.recent('reasoning', r.modelServed).map((o) => [o.callId, o.agreed])).toEqual([[r.callId, false]]);
+  });
+
+  it('the statistics write through a small pool of their own: with it all held, a priced call still answers and its statistic lands once the pool is free', async () => {
+    const a = await replica();
+    const b = await replica();
+    const statsB = await getRoutingStats(b.deps);
+    await getRoutingStats(a.deps);
+    const advice = (await getAdvicePostgres(a.deps)).pool;
+    const held = await Promise.all(Array.from({ length: ADVICE_POOL_MAX }, () => advice.connect()));
+    const t0 = Date.now();
+    const r = await a.llm.complete({ tier: 'parse', tool: 't', messages: user('x') });
+    expect(Date.now() - t0).toBeLessThan(3_000); // the ledger's reserve and settle took the main pool
+    const calls = async () => (await statsB.summary()).find((s) => s.model === r.modelServed)?.calls ?? 0;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await calls()).toBe(0); // the statistic waits for the advice pool
+    for (const c of held) c.release();
+    await waitFor(async () => (await calls()) === 1);
   });
 
   it('a statistics database lost mid-run never fails a call: the answer comes, the lost write is logged', async () => {
