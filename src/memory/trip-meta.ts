@@ -23,7 +23,11 @@ export function tagsOf(tags: readonly string[] | undefined): string[] {
 /** One frozen regime per trend × volatility seen (bounded): a caller's regime objects become shared copies, not one per trip. */
 const REGIMES = new Map<string | null, Map<string | null, Regime>>();
 
+/** The last regime interned: trips come in runs of one trend × volatility, so most calls end here. */
+let last: Regime | null = null;
+
 function internedRegime(trend: string | null, volatility: string | null): Regime {
+  if (last !== null && last.trend === trend && last.volatility === volatility) return last;
   let byVolatility = REGIMES.get(trend);
   if (byVolatility === undefined) {
     if (REGIMES.size >= 1000) REGIMES.clear();
@@ -36,6 +40,7 @@ function internedRegime(trend: string | null, volatility: string | null): Regime
     regime = Object.freeze({ trend, volatility });
     byVolatility.set(volatility, regime);
   }
+  last = regime;
   return regime;
 }
 

@@ -30,14 +30,25 @@ export class TripStore {
 
   constructor(readonly books: Books) {}
 
-  /** Record a closed single or leg (its group g), or a position (-(index + 1)). */
+  /** Record a closed single or leg (its group g), or a position (-(index + 1)); its metadata columns grow when it is given some (`setMeta`). */
   push(ref: number): void {
     if (this.length >= this.refs.length) this.refs = grown(this.refs, this.length + 1);
     this.refs[this.length++] = ref;
-    this.strategy.push(null);
-    this.tags.push(NO_TAGS);
-    this.rationale.push(null);
-    this.regime.push(null);
+  }
+
+  /** Metadata of trip k (nulls and no tags until set). */
+  set(k: number, strategy: string | null, tags: string[], rationale: string | null, regime: Regime | null): void {
+    // appended in order (trips are given metadata as they close), so the columns stay packed arrays
+    while (this.strategy.length < k) {
+      this.strategy.push(null);
+      this.tags.push(NO_TAGS);
+      this.rationale.push(null);
+      this.regime.push(null);
+    }
+    this.strategy[k] = strategy;
+    this.tags[k] = tags;
+    this.rationale[k] = rationale;
+    this.regime[k] = regime;
   }
 
   /** The trips closed so far. */
@@ -73,10 +84,10 @@ export class TripTable implements TripRows {
     if (trip === undefined) {
       const p = this.position(k);
       trip = p ? positionTrip(this.b, p) : singleTrip(this.b, this.s.refs[k]!);
-      trip.strategy = this.s.strategy[k]!;
-      trip.tags = this.s.tags[k]!;
-      trip.rationale = this.s.rationale[k]!;
-      trip.regime = this.s.regime[k]!;
+      trip.strategy = this.strategy(k);
+      trip.tags = this.s.tags[k] ?? NO_TAGS;
+      trip.rationale = this.s.rationale[k] ?? null;
+      trip.regime = this.regime(k);
       this.s.objects[k] = trip;
     }
     return trip;
@@ -122,11 +133,11 @@ export class TripTable implements TripRows {
   }
 
   strategy(k: number): string | null {
-    return this.s.strategy[k]!;
+    return k < this.s.strategy.length ? this.s.strategy[k]! : null;
   }
 
   regime(k: number): Regime | null {
-    return this.s.regime[k]!;
+    return k < this.s.regime.length ? this.s.regime[k]! : null;
   }
 
   openingClientOrderId(k: number): string {
@@ -161,17 +172,17 @@ export class TripTable implements TripRows {
   }
 
   setMeta(k: number, meta: TradeMeta | null | undefined): void {
-    const s = this.s;
-    s.strategy[k] = meta?.strategy ?? null;
-    s.tags[k] = tagsOf(meta?.tags);
-    s.rationale[k] = meta?.rationale ?? null;
-    s.regime[k] = regimeOf(meta?.regime);
-    const trip = s.objects[k];
+    const strategy = meta?.strategy ?? null;
+    const tags = tagsOf(meta?.tags);
+    const rationale = meta?.rationale ?? null;
+    const regime = regimeOf(meta?.regime);
+    this.s.set(k, strategy, tags, rationale, regime);
+    const trip = this.s.objects[k];
     if (trip) {
-      trip.strategy = s.strategy[k]!;
-      trip.tags = s.tags[k]!;
-      trip.rationale = s.rationale[k]!;
-      trip.regime = s.regime[k]!;
+      trip.strategy = strategy;
+      trip.tags = tags;
+      trip.rationale = rationale;
+      trip.regime = regime;
     }
   }
 }

@@ -25,7 +25,7 @@ import type { FeeRecord } from '../fees.js';
 import type { Fill } from '../fills.js';
 import type { Regime } from '../trips.js';
 import type { ChangesFrom, CursorMove, MemoryChanges, MemoryStore, OrderMetaRecord, PendingRegime, StoredFees, StoredFills, StoredMeta } from './contract.js';
-import { FILL_COLUMNS, type FillTuple, fillsOf, META_COLUMNS, type MetaRow, metaOf, metaRowsOf, type MetaTuple } from './rows.js';
+import { type CodedFillTuple, FILL_COLUMNS_SIDE_CODED, fillOf, META_COLUMNS, type MetaRow, metaOf, metaRowsOf, type MetaTuple, SIDES } from './rows.js';
 
 export const MEMORY_DB_FILE = 'memory.sqlite';
 
@@ -125,13 +125,20 @@ export class SqliteMemory {
     return row?.cursor ?? null;
   }
 
-  /** The fills stored after row `after` (0: all), in row order. */
+  /**
+   * The fills stored after row `after` (0: all), in row order. Each raw row becomes its fill as it
+   * is stepped (no array of 100k rows first), the side read as a code (rows.ts).
+   */
   fillsAfter(account: string, after: number): StoredFills {
-    const rows = this.db
-      .prepare(`SELECT rowid, ${FILL_COLUMNS} FROM fills WHERE rowid > ? AND +account = ? ORDER BY rowid`)
-      .raw()
-      .all(after, account) as FillTuple[];
-    return fillsOf(rows, after);
+    const rows = this.db.prepare(`SELECT rowid, ${FILL_COLUMNS_SIDE_CODED} FROM fills WHERE rowid > ? AND +account = ? ORDER BY rowid`).raw();
+    const fills: Fill[] = [];
+    let lastRow = after;
+    for (const r of rows.iterate(after, account) as IterableIterator<CodedFillTuple>) {
+      lastRow = r[0];
+      const side = r[5];
+      fills.push(fillOf(r, typeof side === 'number' ? SIDES[side]! : (side as Fill['side'])));
+    }
+    return { fills, lastRow };
   }
 
   recordMeta(account: string, m: OrderMetaRecord, at: Date): void {
@@ -152,11 +159,8 @@ export class SqliteMemory {
 
   /** Metadata rows inserted or changed after `afterSeq` (0: all), with the last seq read. */
   metaSince(account: string, afterSeq: number): MemoryChanges['meta'] {
-    const raw = this.db
-      .prepare(`SELECT client_order_id, seq, ${META_COLUMNS} FROM order_meta WHERE seq > ? AND +account = ? ORDER BY seq`)
-      .raw()
-      .all(afterSeq, account) as MetaTuple[];
-    return metaRowsOf(raw, afterSeq);
+    const raw = this.db.prepare(`SELECT client_order_id, seq, ${META_COLUMNS} FROM order_meta WHERE seq > ? AND +account = ? ORDER BY seq`).raw();
+    return metaRowsOf(raw.iterate(afterSeq, account) as IterableIterator<MetaTuple>, afterSeq);
   }
 
   pendingRegimes(account: string): PendingRegime[] {

@@ -151,6 +151,21 @@ contract('the trade memory store', (backend) => {
     }
   });
 
+  it('reads a fill back as stored, a side that is neither buy nor sell included, so matching refuses it (never read as a buy)', async () => {
+    const store = await open();
+    const good: Fill[] = [
+      { id: 'f1', order_id: 'o1', client_order_id: 'c1', symbol: 'AAPL', side: 'buy', qty: 2, price: 100, fee: 0.01, at: at(0) },
+      { id: 'f2', order_id: 'o2', client_order_id: 'c2', symbol: 'AAPL', side: 'sell', qty: 2, price: 101, fee: null, at: at(60) },
+    ];
+    const odd = { ...good[0]!, id: 'f3', order_id: 'o3', side: 'BUY' as Fill['side'], at: at(120) };
+    await store.addFills(ACCOUNT, [...good, odd], null, new Date());
+    const stored = await store.fills(ACCOUNT);
+    expect(stored.map((f) => f.side)).toEqual(['buy', 'sell', 'BUY']);
+    expect((await store.changes(ACCOUNT, ALL)).fills.fills.map((f) => f.side)).toEqual(['buy', 'sell', 'BUY']);
+    expect(matchRoundTrips(stored.slice(0, 2)).trips[0]!.realized_pnl).toBe(1.99);
+    await expect(codeOf(new LiveMemory().refresh(store, ACCOUNT))).resolves.toBe('INVALID_INPUT');
+  });
+
   it('a reader polling changes while two replicas write sees every row once, in commit order', async () => {
     const [a, b, reader] = [await open(), await open(), await open()];
     const seen: string[] = [];
