@@ -87,6 +87,12 @@ async function migrateComponent(client: PgClient, c: ComponentMigrations): Promi
   const done = new Set(
     (await client.query<{ version: number }>('SELECT version FROM schema_migrations WHERE component = $1', [c.component])).rows.map((r) => r.version),
   );
+  const newest = Math.max(0, ...done);
+  if (newest > c.migrations.length)
+    // an older build on a newer schema would write rows the newer one's invariants no longer expect
+    throw new Error(
+      `the database's ${c.component} schema is at v${newest}, newer than this build's v${c.migrations.length}: upgrade this replica (every replica on one database runs one version)`,
+    );
   const now: number[] = [];
   for (const m of c.migrations) {
     if (done.has(m.version)) continue;

@@ -32,6 +32,14 @@ const widgets = (versions: number): ComponentMigrations => ({
   ].slice(0, versions),
 });
 
+const gadgets = (versions: number): ComponentMigrations => ({
+  component: 'gadgets',
+  migrations: [
+    { version: 1, name: 'table', sql: 'CREATE TABLE gadgets (id int PRIMARY KEY)' },
+    { version: 2, name: 'column', sql: 'ALTER TABLE gadgets ADD COLUMN label text' },
+  ].slice(0, versions),
+});
+
 describe.skipIf(!PG_TEST_URL)('PostgreSQL foundation', () => {
   let db: FreshDatabase;
   let pool: PgPool;
@@ -68,6 +76,12 @@ describe.skipIf(!PG_TEST_URL)('PostgreSQL foundation', () => {
     expect(await migrate(pool, [widgets(1)])).toEqual({ widgets: [] });
     expect(await migrate(pool, [widgets(2)])).toEqual({ widgets: [2] });
     expect(await schemaVersions(pool)).toMatchObject({ widgets: 2 });
+  });
+
+  it('refuses to start a build older than the schema (a newer replica migrated past it)', async () => {
+    await migrate(pool, [gadgets(2)]);
+    await expect(migrate(pool, [gadgets(1)])).rejects.toThrow(/gadgets schema is at v2, newer than this build's v1: upgrade this replica/);
+    expect(await migrate(pool, [gadgets(2)])).toEqual({ gadgets: [] });
   });
 
   it('loads each component list from its own file and refuses a gap in the versions', async () => {
