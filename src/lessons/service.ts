@@ -101,6 +101,8 @@ class Lessons {
   private resyncing: Promise<void> | null = null;
   /** PostgreSQL: catching this replica's tables up with the shared rows (shared/catch-up.ts). */
   private readonly catchUp: ReplicaCatchUp<Slot>;
+  /** The file lessons by id, for the library version they were read at (search takes their text from here). */
+  private held: { version: number; byId: Map<string, Lesson> } | null = null;
 
   constructor(
     private readonly log: Logger,
@@ -126,6 +128,20 @@ class Lessons {
     if (this.options.corpus) return { lessons: this.options.corpus, errors: [], version: 0 };
     const snap: LibrarySnapshot = this.library.snapshot();
     return { lessons: snap.lessons, errors: snap.errors.map((e) => e.error), version: snap.version };
+  }
+
+  /**
+   * The text of a search hit from the file lessons in memory, when the row was built from exactly
+   * this lesson (same text hash); else undefined and the table is read (recorded lessons, another
+   * process's newer files).
+   */
+  private heldLesson(c: LessonCandidate): FoundLesson | undefined {
+    const { lessons, version } = this.fileLessons();
+    if (this.held?.version !== version) this.held = { version, byId: new Map(lessons.map((l) => [l.id, l])) };
+    const lesson = this.held.byId.get(c.id);
+    if (!lesson || textHash(lesson) !== c.textHash) return undefined;
+    const { id, title, body, prevention, tags, source } = lesson;
+    return { id, title, body, prevention, severity: c.severity, tags: [...tags], created: c.created, source };
   }
 
   /** Let a running ingestion finish its write (bounded) before the connection goes. */
@@ -301,7 +317,10 @@ class Lessons {
     const { slot, vector, receipt, degraded } = await this.embedQuery(chosen, params.query, params.signal);
     const table = await this.tableOf(slot);
     const { ranked, lessonCount } = await this.ranked(table, vector, params);
-    const lessons = await table.fetch(ranked.map((r) => r.candidate));
+    const lessons = await table.fetch(
+      ranked.map((r) => r.candidate),
+      (c) => this.heldLesson(c),
+    );
     const byId = new Map(lessons.map((l) => [l.id, l]));
     const queryWords = new Set(plainWords(params.query));
     const gateway = this.gateway;

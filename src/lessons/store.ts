@@ -64,12 +64,6 @@ export function refineFactorFor(rows: number): number {
   return rows < 50_000 ? 2 : 4;
 }
 
-/**
- * Above this many rows, searches read only light columns and fetch the text of the final top k
- * (late materialisation); below it, reading the text along costs less than one more round trip.
- */
-export const LATE_FETCH_MIN_ROWS = 50_000;
-
 export interface IndexState {
   rows: number;
   fts: { indexed: number; unindexed: number } | null;
@@ -284,17 +278,13 @@ export class LessonTable {
     return indexStateOf(this.table);
   }
 
-  private candidateColumns(): string[] {
-    return this.rowsHint < LATE_FETCH_MIN_ROWS ? [...CANDIDATE_COLUMNS, ...TEXT_COLUMNS.slice(1)] : CANDIDATE_COLUMNS;
-  }
-
   /** Nearest lessons by cosine similarity (exact below ANN_MIN_ROWS; HNSW above, re-ranked on full vectors). */
   async vectorSearch(vector: Float32Array, limit: number, where?: string, exact = false): Promise<Array<LessonCandidate & { similarity: number }>> {
     let q = this.table
       .query()
       .nearestTo(vector)
       .distanceType('cosine')
-      .select([...this.candidateColumns(), '_distance'])
+      .select([...CANDIDATE_COLUMNS, '_distance'])
       .withRowId()
       .limit(limit);
     if (exact) q = q.bypassVectorIndex();
@@ -310,7 +300,7 @@ export class LessonTable {
     let q = this.table
       .query()
       .fullTextSearch(text, { columns: 'search_text' })
-      .select([...this.candidateColumns(), '_score'])
+      .select([...CANDIDATE_COLUMNS, '_score'])
       .withRowId()
       .limit(limit);
     if (where) q = q.where(where);
@@ -319,12 +309,17 @@ export class LessonTable {
   }
 
   /**
-   * The text of the final candidates, in their order (by row id; by id if a compaction moved rows
-   * meanwhile). Severity and created time come from the candidates: every column read here costs.
+   * The text of the final candidates, in their order: from `held` (lessons in memory, taken only at
+   * the row's text hash) or else the table (by row id; by id if a compaction moved rows meanwhile).
+   * Severity and created time come from the candidates: every column read here costs.
    */
-  async fetch(candidates: readonly LessonCandidate[]): Promise<FoundLesson[]> {
-    const missing = candidates.filter((c) => !c.found);
+  async fetch(candidates: readonly LessonCandidate[], held?: (c: LessonCandidate) => FoundLesson | undefined): Promise<FoundLesson[]> {
     const byId = new Map<string, FoundLesson>();
+    for (const c of candidates) {
+      const lesson = held?.(c);
+      if (lesson) byId.set(c.id, lesson);
+    }
+    const missing = candidates.filter((c) => !byId.has(c.id));
     if (missing.length) {
       let rows = (await this.table
         .takeRowIds(missing.map((c) => c.rowId))
@@ -344,7 +339,7 @@ export class LessonTable {
       }
     }
     return candidates.flatMap((c) => {
-      const lesson = c.found ?? byId.get(c.id);
+      const lesson = byId.get(c.id);
       return lesson ? [lesson] : [];
     });
   }
