@@ -26,7 +26,7 @@ import { ReplicaCatchUp } from './shared/catch-up.js';
 import { gatewayEmbedder, gatewayRouter, localEmbedder, type Embedder } from './embedders.js';
 import { ftsText, plainWords } from './text/analyse.js';
 import { fuse, snippet, type RankMode, type ScoreParts } from './rank.js';
-import { rescoreByPieces } from './pieces.js';
+import { rescoreByPieces, wholeScore } from './pieces.js';
 import {
   LessonTable,
   type FoundLesson,
@@ -87,6 +87,13 @@ export async function createLessonService(deps: Deps, options: LessonServiceOpti
 }
 
 type Pair = readonly [Lesson, Float32Array];
+
+/** Approximate vector hits in the order of their packed whole vectors' similarity (LanceDB's refine step, without its read). */
+function byWholeVector<H extends LessonCandidate & { similarity: number }>(vector: Float32Array, hits: H[]): H[] {
+  return hits
+    .map((h) => ({ ...h, similarity: wholeScore(vector, h.pieces) ?? h.similarity }))
+    .sort((a, b) => b.similarity - a.similarity || a.id.localeCompare(b.id));
+}
 type QueryVector = { slot: Slot; vector: Float32Array; receipt: CallReceipt | null; degraded: string | null };
 
 class Lessons {
@@ -286,18 +293,21 @@ class Lessons {
   }
 
   /** Vector and full-text candidates under the same filters, fused and boosted (rank.ts). */
-  private async ranked(table: LessonTable, vector: Float32Array, params: SearchParams) {
+  private async ranked(table: LessonTable, vector: Float32Array, params: SearchParams, onPieces: boolean) {
     // Only a store holding drafts pays for the filter (drafts are files: the library knows).
     const excludeDrafts = !params.includeDrafts && !this.options.corpus && this.library.snapshot().lessons.some((l) => l.draft);
     const where = filterSql({ tags: params.tags, minSeverity: params.minSeverity, excludeDrafts });
     const mode = params.mode ?? 'hybrid';
     const pool = Math.max(CANDIDATES_MIN, params.k * 3);
     const ftsQuery = ftsText(params.query);
-    const [vectorHits, textHits, lessonCount] = await Promise.all([
-      mode === 'fts' ? [] : table.vectorSearch(vector, pool, where),
+    // Re-scored by pieces: the index's candidates are re-ranked on the pieces' whole vectors, not re-read.
+    const onWhole = onPieces && table.approximate();
+    const [found, textHits, lessonCount] = await Promise.all([
+      mode === 'fts' ? [] : table.vectorSearch(vector, pool, where, { refine: !onWhole }),
       mode === 'vector' ? [] : table.textSearch(ftsQuery, pool, where),
       table.recentCount(),
     ]);
+    const vectorHits = onWhole ? byWholeVector(vector, found) : found;
     // The offline table's rows carry piece vectors: its vector list is re-scored over both lists' candidates (pieces.ts).
     const top = Math.max(RESCORED_PER_LIST, params.k);
     const rescored = mode === 'vector' ? vectorHits.slice(0, top) : [...vectorHits.slice(0, top), ...textHits.slice(0, top)];
@@ -316,7 +326,7 @@ class Lessons {
     await this.filesInSync();
     const { slot, vector, receipt, degraded } = await this.embedQuery(chosen, params.query, params.signal);
     const table = await this.tableOf(slot);
-    const { ranked, lessonCount } = await this.ranked(table, vector, params);
+    const { ranked, lessonCount } = await this.ranked(table, vector, params, Boolean(slot.embedder.pieces));
     const lessons = await table.fetch(
       ranked.map((r) => r.candidate),
       (c) => this.heldLesson(c),

@@ -278,8 +278,21 @@ export class LessonTable {
     return indexStateOf(this.table);
   }
 
-  /** Nearest lessons by cosine similarity (exact below ANN_MIN_ROWS; HNSW above, re-ranked on full vectors). */
-  async vectorSearch(vector: Float32Array, limit: number, where?: string, exact = false): Promise<Array<LessonCandidate & { similarity: number }>> {
+  /** Whether vector searches go through the HNSW index (approximate) rather than an exact scan. */
+  approximate(): boolean {
+    return this.rowsHint >= ANN_MIN_ROWS;
+  }
+
+  /**
+   * Nearest lessons by cosine similarity (exact below ANN_MIN_ROWS; HNSW above, re-ranked on the full
+   * vectors unless `refine` is false: a caller re-ranking on the pieces' whole vectors saves that read).
+   */
+  async vectorSearch(
+    vector: Float32Array,
+    limit: number,
+    where?: string,
+    opts: { exact?: boolean; refine?: boolean } = {},
+  ): Promise<Array<LessonCandidate & { similarity: number }>> {
     let q = this.table
       .query()
       .nearestTo(vector)
@@ -287,8 +300,9 @@ export class LessonTable {
       .select([...CANDIDATE_COLUMNS, '_distance'])
       .withRowId()
       .limit(limit);
-    if (exact) q = q.bypassVectorIndex();
-    else q = q.ef(efFor(this.rowsHint)).refineFactor(refineFactorFor(this.rowsHint));
+    if (opts.exact) q = q.bypassVectorIndex();
+    else q = q.ef(efFor(this.rowsHint));
+    if (!opts.exact && opts.refine !== false) q = q.refineFactor(refineFactorFor(this.rowsHint));
     if (where) q = q.where(where);
     const rows = (await q.toArray()) as CandidateRow[];
     return rows.map((r) => ({ ...toCandidate(r), similarity: 1 - Number(r._distance ?? 1) }));
