@@ -83,6 +83,16 @@ export function wholeScore(query: Float32Array, packed: Uint8Array | null | unde
 }
 
 /**
+ * Approximate vector hits in the order of their packed whole vectors' similarity (what LanceDB's
+ * refine step gives, without re-reading each candidate's full vector); a hit without pieces keeps its own.
+ */
+export function byWholeVector<H extends { id: string; pieces?: Uint8Array | null; similarity: number }>(query: Float32Array, hits: readonly H[]): H[] {
+  return hits
+    .map((h) => ({ ...h, similarity: wholeScore(query, h.pieces) ?? h.similarity }))
+    .sort((a, b) => b.similarity - a.similarity || a.id.localeCompare(b.id));
+}
+
+/**
  * The vector list re-scored by pieces over the candidates of both lists (each candidate once).
  * Returns null when the table has no pieces (the whole-vector list stands).
  */

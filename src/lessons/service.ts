@@ -26,10 +26,10 @@ import { ReplicaCatchUp } from './shared/catch-up.js';
 import { gatewayEmbedder, gatewayRouter, localEmbedder, type Embedder } from './embedders.js';
 import { ftsText, plainWords } from './text/analyse.js';
 import { fuse, snippet, type RankMode, type ScoreParts } from './rank.js';
-import { rescoreByPieces, wholeScore } from './pieces.js';
+import { byWholeVector, rescoreByPieces } from './pieces.js';
+import { HeldLessons } from './held.js';
 import {
   LessonTable,
-  type FoundLesson,
   type LessonCandidate,
   filterSql,
   indexStateOf,
@@ -88,12 +88,6 @@ export async function createLessonService(deps: Deps, options: LessonServiceOpti
 
 type Pair = readonly [Lesson, Float32Array];
 
-/** Approximate vector hits in the order of their packed whole vectors' similarity (LanceDB's refine step, without its read). */
-function byWholeVector<H extends LessonCandidate & { similarity: number }>(vector: Float32Array, hits: H[]): H[] {
-  return hits
-    .map((h) => ({ ...h, similarity: wholeScore(vector, h.pieces) ?? h.similarity }))
-    .sort((a, b) => b.similarity - a.similarity || a.id.localeCompare(b.id));
-}
 type QueryVector = { slot: Slot; vector: Float32Array; receipt: CallReceipt | null; degraded: string | null };
 
 class Lessons {
@@ -108,8 +102,8 @@ class Lessons {
   private resyncing: Promise<void> | null = null;
   /** PostgreSQL: catching this replica's tables up with the shared rows (shared/catch-up.ts). */
   private readonly catchUp: ReplicaCatchUp<Slot>;
-  /** The file lessons by id, for the library version they were read at (search takes their text from here). */
-  private held: { version: number; byId: Map<string, Lesson> } | null = null;
+  /** The file lessons in memory: what search takes its hits' text from (held.ts). */
+  private readonly held = new HeldLessons(() => this.fileLessons());
 
   constructor(
     private readonly log: Logger,
@@ -135,20 +129,6 @@ class Lessons {
     if (this.options.corpus) return { lessons: this.options.corpus, errors: [], version: 0 };
     const snap: LibrarySnapshot = this.library.snapshot();
     return { lessons: snap.lessons, errors: snap.errors.map((e) => e.error), version: snap.version };
-  }
-
-  /**
-   * The text of a search hit from the file lessons in memory, when the row was built from exactly
-   * this lesson (same text hash); else undefined and the table is read (recorded lessons, another
-   * process's newer files).
-   */
-  private heldLesson(c: LessonCandidate): FoundLesson | undefined {
-    const { lessons, version } = this.fileLessons();
-    if (this.held?.version !== version) this.held = { version, byId: new Map(lessons.map((l) => [l.id, l])) };
-    const lesson = this.held.byId.get(c.id);
-    if (!lesson || textHash(lesson) !== c.textHash) return undefined;
-    const { id, title, body, prevention, tags, source } = lesson;
-    return { id, title, body, prevention, severity: c.severity, tags: [...tags], created: c.created, source };
   }
 
   /** Let a running ingestion finish its write (bounded) before the connection goes. */
@@ -329,7 +309,7 @@ class Lessons {
     const { ranked, lessonCount } = await this.ranked(table, vector, params, Boolean(slot.embedder.pieces));
     const lessons = await table.fetch(
       ranked.map((r) => r.candidate),
-      (c) => this.heldLesson(c),
+      (c) => this.held.lookup(c),
     );
     const byId = new Map(lessons.map((l) => [l.id, l]));
     const queryWords = new Set(plainWords(params.query));
