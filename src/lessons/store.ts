@@ -56,7 +56,8 @@ export function efFor(rows: number): number {
 }
 
 /**
- * Candidates re-ranked on the full vectors, × limit. At 10k rows (ef 200, limit 50) a refine factor
+ * Candidates re-ranked on the full vectors, × limit (tables without pieces: the offline table's
+ * searches re-rank on the pieces' whole vectors instead, read along anyway; service.ts). At 10k rows (ef 200, limit 50) a refine factor
  * of 2 held recall@10 0.992 against exact search, as 4 did, at p50 8.9 ms instead of 10.4 (no refine:
  * 0.974; one run, load average ~5); above 50k rows the factor stays 4, as measured before.
  */
