@@ -28,16 +28,7 @@ import { ftsText, plainWords } from './text/analyse.js';
 import { fuse, snippet, type RankMode, type ScoreParts } from './rank.js';
 import { byWholeVector, rescoreByPieces } from './pieces.js';
 import { HeldLessons } from './held.js';
-import {
-  LessonTable,
-  type LessonCandidate,
-  filterSql,
-  indexStateOf,
-  isLessonTable,
-  tableNameFor,
-  type EmbedderId,
-  type IndexState,
-} from './store.js';
+import { LessonTable, type LessonCandidate, filterSql, indexStateOf, isLessonTable, tableNameFor, type EmbedderId, type IndexState } from './store.js';
 import { contentHash, normalizeTags, searchText, textHash, type Lesson, type LessonContent } from './types.js';
 import type { LessonService, LessonServiceOptions, LessonStatus, RecordOutcome, SearchOutcome, SearchParams } from './service-types.js';
 
