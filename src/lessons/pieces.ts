@@ -45,26 +45,51 @@ export function packPieces(whole: Float32Array, pieces: readonly Float32Array[])
   return out;
 }
 
+/** Dot product of a query with the packed vector starting at byte `at` (int8 components × its scale). */
+function dotAt(query: Float32Array, view: DataView, bytes: Int8Array, at: number): number {
+  let dot = 0;
+  for (let j = 0; j < query.length; j++) dot += query[j]! * bytes[at + 4 + j]!;
+  return dot * view.getFloat32(at, true);
+}
+
+function views(packed: Uint8Array): { view: DataView; bytes: Int8Array } {
+  return { view: new DataView(packed.buffer, packed.byteOffset, packed.byteLength), bytes: new Int8Array(packed.buffer, packed.byteOffset, packed.byteLength) };
+}
+
 /**
  * `best piece + whole` cosine similarity of a unit query vector to a packed row, or null when the
  * row has no pieces.
  */
 export function piecesScore(query: Float32Array, packed: Uint8Array | null | undefined): number | null {
-  const dim = query.length;
-  const stride = 4 + dim;
+  const stride = 4 + query.length;
   if (!packed || packed.length < 2 * stride || packed.length % stride !== 0) return null;
-  const view = new DataView(packed.buffer, packed.byteOffset, packed.byteLength);
-  const bytes = new Int8Array(packed.buffer, packed.byteOffset, packed.byteLength);
-  let whole = 0;
+  const { view, bytes } = views(packed);
+  const whole = dotAt(query, view, bytes, 0);
   let best = -1;
-  for (let at = 0, i = 0; at < packed.length; at += stride, i++) {
-    let dot = 0;
-    for (let j = 0; j < dim; j++) dot += query[j]! * bytes[at + 4 + j]!;
-    dot *= view.getFloat32(at, true);
-    if (i === 0) whole = dot;
-    else if (dot > best) best = dot;
-  }
+  for (let at = stride; at < packed.length; at += stride) best = Math.max(best, dotAt(query, view, bytes, at));
   return best + whole;
+}
+
+/**
+ * Cosine similarity of a unit query vector to a row's whole vector as packed (int8, its own scale),
+ * or null when the row has no pieces. What re-ranks the approximate index's candidates in place of
+ * LanceDB's refine step, which reads each candidate's full vector again (service.ts).
+ */
+export function wholeScore(query: Float32Array, packed: Uint8Array | null | undefined): number | null {
+  const stride = 4 + query.length;
+  if (!packed || packed.length < 2 * stride || packed.length % stride !== 0) return null;
+  const { view, bytes } = views(packed);
+  return dotAt(query, view, bytes, 0);
+}
+
+/**
+ * Approximate vector hits in the order of their packed whole vectors' similarity (what LanceDB's
+ * refine step gives, without re-reading each candidate's full vector); a hit without pieces keeps its own.
+ */
+export function byWholeVector<H extends { id: string; pieces?: Uint8Array | null; similarity: number }>(query: Float32Array, hits: readonly H[]): H[] {
+  return hits
+    .map((h) => ({ ...h, similarity: wholeScore(query, h.pieces) ?? h.similarity }))
+    .sort((a, b) => b.similarity - a.similarity || a.id.localeCompare(b.id));
 }
 
 /**

@@ -24,8 +24,8 @@ export interface LessonCandidate {
   created: number;
   /** The packed piece vectors (pieces.ts); empty for embedders without pieces. */
   pieces?: Uint8Array | null;
-  /** Present when the search read the text along (small tables): no separate fetch needed. */
-  found?: FoundLesson;
+  /** What the row was built from (textHash): a lesson held in memory at this hash has the row's text. */
+  textHash: string;
 }
 
 export function schemaFor(dim: number): arrow.Schema {
@@ -167,26 +167,27 @@ export type FoundLesson = Omit<Lesson, 'contentHash'>;
 export const TEXT_COLUMNS = ['id', 'title', 'body', 'prevention', 'tags', 'source'];
 export type TextRow = Pick<Row, 'id' | 'title' | 'body' | 'prevention' | 'tags' | 'source'>;
 
-export const CANDIDATE_COLUMNS = ['id', 'severity_rank', 'created', 'pieces'];
+/** What a search reads per candidate: short columns and the pieces (the text comes for the final top k only, fetch()). */
+export const CANDIDATE_COLUMNS = ['id', 'severity_rank', 'created', 'text_hash', 'pieces'];
 
 export interface CandidateRow {
   id: string;
   severity_rank: number;
   created: number;
   _rowid: bigint;
+  text_hash: string;
   pieces?: Uint8Array | null;
   _distance?: number;
   _score?: number;
 }
 
-export function toCandidate(r: CandidateRow & Partial<TextRow>): LessonCandidate {
-  const c: LessonCandidate = {
+export function toCandidate(r: CandidateRow): LessonCandidate {
+  return {
     id: r.id,
     rowId: BigInt(r._rowid),
     severity: SEVERITIES[r.severity_rank] ?? 'low',
     created: Number(r.created),
     pieces: r.pieces ?? null,
+    textHash: r.text_hash,
   };
-  if (r.title !== undefined && r.body !== undefined) c.found = foundLesson(c, r as TextRow);
-  return c;
 }

@@ -26,18 +26,9 @@ import { ReplicaCatchUp } from './shared/catch-up.js';
 import { gatewayEmbedder, gatewayRouter, localEmbedder, type Embedder } from './embedders.js';
 import { ftsText, plainWords } from './text/analyse.js';
 import { fuse, snippet, type RankMode, type ScoreParts } from './rank.js';
-import { rescoreByPieces } from './pieces.js';
-import {
-  LessonTable,
-  type FoundLesson,
-  type LessonCandidate,
-  filterSql,
-  indexStateOf,
-  isLessonTable,
-  tableNameFor,
-  type EmbedderId,
-  type IndexState,
-} from './store.js';
+import { byWholeVector, rescoreByPieces } from './pieces.js';
+import { HeldLessons } from './held.js';
+import { LessonTable, type LessonCandidate, filterSql, indexStateOf, isLessonTable, tableNameFor, type EmbedderId, type IndexState } from './store.js';
 import { contentHash, normalizeTags, searchText, textHash, type Lesson, type LessonContent } from './types.js';
 import type { LessonService, LessonServiceOptions, LessonStatus, RecordOutcome, SearchOutcome, SearchParams } from './service-types.js';
 
@@ -87,6 +78,7 @@ export async function createLessonService(deps: Deps, options: LessonServiceOpti
 }
 
 type Pair = readonly [Lesson, Float32Array];
+
 type QueryVector = { slot: Slot; vector: Float32Array; receipt: CallReceipt | null; degraded: string | null };
 
 class Lessons {
@@ -101,6 +93,8 @@ class Lessons {
   private resyncing: Promise<void> | null = null;
   /** PostgreSQL: catching this replica's tables up with the shared rows (shared/catch-up.ts). */
   private readonly catchUp: ReplicaCatchUp<Slot>;
+  /** The file lessons in memory: what search takes its hits' text from (held.ts). */
+  private readonly held = new HeldLessons(() => this.fileLessons());
 
   constructor(
     private readonly log: Logger,
@@ -270,18 +264,21 @@ class Lessons {
   }
 
   /** Vector and full-text candidates under the same filters, fused and boosted (rank.ts). */
-  private async ranked(table: LessonTable, vector: Float32Array, params: SearchParams) {
+  private async ranked(table: LessonTable, vector: Float32Array, params: SearchParams, onPieces: boolean) {
     // Only a store holding drafts pays for the filter (drafts are files: the library knows).
     const excludeDrafts = !params.includeDrafts && !this.options.corpus && this.library.snapshot().lessons.some((l) => l.draft);
     const where = filterSql({ tags: params.tags, minSeverity: params.minSeverity, excludeDrafts });
     const mode = params.mode ?? 'hybrid';
     const pool = Math.max(CANDIDATES_MIN, params.k * 3);
     const ftsQuery = ftsText(params.query);
-    const [vectorHits, textHits, lessonCount] = await Promise.all([
-      mode === 'fts' ? [] : table.vectorSearch(vector, pool, where),
+    // Re-scored by pieces: the index's candidates are re-ranked on the pieces' whole vectors, not re-read.
+    const onWhole = onPieces && table.approximate();
+    const [found, textHits, lessonCount] = await Promise.all([
+      mode === 'fts' ? [] : table.vectorSearch(vector, pool, where, { refine: !onWhole }),
       mode === 'vector' ? [] : table.textSearch(ftsQuery, pool, where),
       table.recentCount(),
     ]);
+    const vectorHits = onWhole ? byWholeVector(vector, found) : found;
     // The offline table's rows carry piece vectors: its vector list is re-scored over both lists' candidates (pieces.ts).
     const top = Math.max(RESCORED_PER_LIST, params.k);
     const rescored = mode === 'vector' ? vectorHits.slice(0, top) : [...vectorHits.slice(0, top), ...textHits.slice(0, top)];
@@ -300,8 +297,11 @@ class Lessons {
     await this.filesInSync();
     const { slot, vector, receipt, degraded } = await this.embedQuery(chosen, params.query, params.signal);
     const table = await this.tableOf(slot);
-    const { ranked, lessonCount } = await this.ranked(table, vector, params);
-    const lessons = await table.fetch(ranked.map((r) => r.candidate));
+    const { ranked, lessonCount } = await this.ranked(table, vector, params, Boolean(slot.embedder.pieces));
+    const lessons = await table.fetch(
+      ranked.map((r) => r.candidate),
+      (c) => this.held.lookup(c),
+    );
     const byId = new Map(lessons.map((l) => [l.id, l]));
     const queryWords = new Set(plainWords(params.query));
     const gateway = this.gateway;

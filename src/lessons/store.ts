@@ -56,19 +56,14 @@ export function efFor(rows: number): number {
 }
 
 /**
- * Candidates re-ranked on the full vectors, × limit. At 10k rows (ef 200, limit 50) a refine factor
+ * Candidates re-ranked on the full vectors, × limit (tables without pieces: the offline table's
+ * searches re-rank on the pieces' whole vectors instead, read along anyway; service.ts). At 10k rows (ef 200, limit 50) a refine factor
  * of 2 held recall@10 0.992 against exact search, as 4 did, at p50 8.9 ms instead of 10.4 (no refine:
  * 0.974; one run, load average ~5); above 50k rows the factor stays 4, as measured before.
  */
 export function refineFactorFor(rows: number): number {
   return rows < 50_000 ? 2 : 4;
 }
-
-/**
- * Above this many rows, searches read only light columns and fetch the text of the final top k
- * (late materialisation); below it, reading the text along costs less than one more round trip.
- */
-export const LATE_FETCH_MIN_ROWS = 50_000;
 
 export interface IndexState {
   rows: number;
@@ -284,21 +279,31 @@ export class LessonTable {
     return indexStateOf(this.table);
   }
 
-  private candidateColumns(): string[] {
-    return this.rowsHint < LATE_FETCH_MIN_ROWS ? [...CANDIDATE_COLUMNS, ...TEXT_COLUMNS.slice(1)] : CANDIDATE_COLUMNS;
+  /** Whether vector searches go through the HNSW index (approximate) rather than an exact scan. */
+  approximate(): boolean {
+    return this.rowsHint >= ANN_MIN_ROWS;
   }
 
-  /** Nearest lessons by cosine similarity (exact below ANN_MIN_ROWS; HNSW above, re-ranked on full vectors). */
-  async vectorSearch(vector: Float32Array, limit: number, where?: string, exact = false): Promise<Array<LessonCandidate & { similarity: number }>> {
+  /**
+   * Nearest lessons by cosine similarity (exact below ANN_MIN_ROWS; HNSW above, re-ranked on the full
+   * vectors unless `refine` is false: a caller re-ranking on the pieces' whole vectors saves that read).
+   */
+  async vectorSearch(
+    vector: Float32Array,
+    limit: number,
+    where?: string,
+    opts: { exact?: boolean; refine?: boolean } = {},
+  ): Promise<Array<LessonCandidate & { similarity: number }>> {
     let q = this.table
       .query()
       .nearestTo(vector)
       .distanceType('cosine')
-      .select([...this.candidateColumns(), '_distance'])
+      .select([...CANDIDATE_COLUMNS, '_distance'])
       .withRowId()
       .limit(limit);
-    if (exact) q = q.bypassVectorIndex();
-    else q = q.ef(efFor(this.rowsHint)).refineFactor(refineFactorFor(this.rowsHint));
+    if (opts.exact) q = q.bypassVectorIndex();
+    else q = q.ef(efFor(this.rowsHint));
+    if (!opts.exact && opts.refine !== false) q = q.refineFactor(refineFactorFor(this.rowsHint));
     if (where) q = q.where(where);
     const rows = (await q.toArray()) as CandidateRow[];
     return rows.map((r) => ({ ...toCandidate(r), similarity: 1 - Number(r._distance ?? 1) }));
@@ -310,7 +315,7 @@ export class LessonTable {
     let q = this.table
       .query()
       .fullTextSearch(text, { columns: 'search_text' })
-      .select([...this.candidateColumns(), '_score'])
+      .select([...CANDIDATE_COLUMNS, '_score'])
       .withRowId()
       .limit(limit);
     if (where) q = q.where(where);
@@ -319,12 +324,17 @@ export class LessonTable {
   }
 
   /**
-   * The text of the final candidates, in their order (by row id; by id if a compaction moved rows
-   * meanwhile). Severity and created time come from the candidates: every column read here costs.
+   * The text of the final candidates, in their order: from `held` (lessons in memory, taken only at
+   * the row's text hash) or else the table (by row id; by id if a compaction moved rows meanwhile).
+   * Severity and created time come from the candidates: every column read here costs.
    */
-  async fetch(candidates: readonly LessonCandidate[]): Promise<FoundLesson[]> {
-    const missing = candidates.filter((c) => !c.found);
+  async fetch(candidates: readonly LessonCandidate[], held?: (c: LessonCandidate) => FoundLesson | undefined): Promise<FoundLesson[]> {
     const byId = new Map<string, FoundLesson>();
+    for (const c of candidates) {
+      const lesson = held?.(c);
+      if (lesson) byId.set(c.id, lesson);
+    }
+    const missing = candidates.filter((c) => !byId.has(c.id));
     if (missing.length) {
       let rows = (await this.table
         .takeRowIds(missing.map((c) => c.rowId))
@@ -344,7 +354,7 @@ export class LessonTable {
       }
     }
     return candidates.flatMap((c) => {
-      const lesson = c.found ?? byId.get(c.id);
+      const lesson = byId.get(c.id);
       return lesson ? [lesson] : [];
     });
   }

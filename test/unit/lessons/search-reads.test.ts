@@ -1,0 +1,76 @@
+/**
+ * What a search reads (issue 21): the hits' text from the file lessons in memory only at the row's
+ * text hash (else from the table), and the packed whole vector that re-ranks the HNSW candidates.
+ */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import * as lancedb from '@lancedb/lancedb';
+import { describe, expect, test } from 'vitest';
+import { localEmbedder } from '../../../src/lessons/embedders.js';
+import { embedLocal } from '../../../src/lessons/local-embedder.js';
+import { byWholeVector, packPieces, wholeScore } from '../../../src/lessons/pieces.js';
+import { createLessonService } from '../../../src/lessons/service.js';
+import { tableNameFor } from '../../../src/lessons/store.js';
+import type { Lesson } from '../../../src/lessons/types.js';
+import { contentHash } from '../../../src/lessons/types.js';
+import { lessonDeps } from './helpers.js';
+
+const lesson = (id: string, title: string, body: string): Lesson => {
+  const content = { title, body, prevention: 'Check first.', severity: 'high' as const, tags: ['execution'] };
+  return { id, ...content, created: Date.parse('2025-01-02'), source: 'corpus:x', contentHash: contentHash(content) };
+};
+
+describe('search reads', () => {
+  test("a hit's text comes from the lesson in memory at the row's text hash; a recorded lesson's from its row", async () => {
+    const corpus = [
+      lesson('wombat-fill', 'Wombat auction fills', 'The wombat auction filled at a bad price.'),
+      lesson('quokka-halt', 'Quokka halts', 'The quokka venue halted trading mid order.'),
+    ];
+    const first = lessonDeps();
+    const dataDir = first.dataDir;
+    await (await createLessonService(first, { corpus })).ingest();
+    await first.close();
+    // The row's text rewritten behind the service, its text hash kept: the next search shows what memory holds.
+    const db = await lancedb.connect(join(dataDir, 'lessons.lance'));
+    await (await db.openTable(tableNameFor(localEmbedder))).update({ where: `id = 'wombat-fill'`, values: { body: 'ROW TEXT at the same hash' } });
+    db.close();
+    const deps = lessonDeps(dataDir);
+    try {
+      const service = await createLessonService(deps, { corpus });
+      const hit = async (query: string, id: string) => (await service.search({ query, k: 3 })).hits.find((h) => h.lesson.id === id)?.lesson;
+      expect((await hit('wombat auction', 'wombat-fill'))?.body).toBe('The wombat auction filled at a bad price.');
+      const recorded = await service.record({
+        title: 'Numbat spreads',
+        body: 'The numbat spread widened at the open.',
+        prevention: 'Wait.',
+        severity: 'low',
+        tags: ['execution'],
+      });
+      expect(await hit('numbat spread', recorded.lesson.id)).toMatchObject({
+        body: 'The numbat spread widened at the open.',
+        source: 'recorded',
+        severity: 'low',
+      });
+    } finally {
+      await deps.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('the packed whole vector scores within quantisation error of the float cosine; no pieces, no score', () => {
+    const [whole, piece, query] = embedLocal(['iron condor short strike tested', 'short strike tested', 'my condor short call is breached']);
+    const cosine = whole!.reduce((s, x, i) => s + x * query![i]!, 0);
+    expect(Math.abs(wholeScore(query!, packPieces(whole!, [piece!]))! - cosine)).toBeLessThan(0.01);
+    expect(wholeScore(query!, new Uint8Array(0))).toBeNull();
+  });
+});
+
+describe('re-ranking the index candidates on the packed whole vectors', () => {
+  test('orders the hits by their whole vectors, not by the similarity the index gave', () => {
+    const [near, far, query] = embedLocal(['iron condor short strike tested', 'broker api outage at the open', 'condor short strike breached']);
+    const hit = (id: string, v: Float32Array, similarity: number) => ({ id, pieces: packPieces(v, [v]), similarity });
+    const ranked = byWholeVector(query!, [hit('far', far!, 0.9), hit('near', near!, 0.1)]);
+    expect(ranked.map((h) => h.id)).toEqual(['near', 'far']);
+    expect(ranked[0]!.similarity).toBeCloseTo(wholeScore(query!, packPieces(near!, [near!]))!, 6);
+  });
+});
