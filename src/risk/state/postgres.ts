@@ -136,7 +136,10 @@ export class PgRiskState implements RiskState {
       if (candidate !== null && Number.isFinite(candidate) && candidate > 0)
         await query(
           this.pool,
-          'INSERT INTO risk_day_equity (account, trading_day, equity, recorded_at) VALUES ($1, $2, $3, $4) ON CONFLICT (account, trading_day) DO NOTHING',
+          // the upgrade day: a row from before the account key (account '') was the day's base; never start below it
+          `INSERT INTO risk_day_equity (account, trading_day, equity, recorded_at)
+           SELECT $1, $2, GREATEST($3::float8, (SELECT equity FROM risk_day_equity WHERE account = '' AND $1 <> '' AND trading_day = $2)), $4
+           ON CONFLICT (account, trading_day) DO NOTHING`,
           [account, tradingDay, candidate, at.toISOString()],
         );
       const [row] = await query<{ equity: number }>(this.pool, 'SELECT equity FROM risk_day_equity WHERE account = $1 AND trading_day = $2', [

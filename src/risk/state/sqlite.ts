@@ -174,6 +174,9 @@ function haltOps(db: BetterSqlite3.Database): HaltOps {
   };
 }
 
+/** The account of the day rows kept from before the account key (listed; an account's base never starts below its day's row). */
+const LEGACY_ACCOUNT = '';
+
 /** The first equity of each account's trading day (recorded once, atomically). */
 function dayOps(db: BetterSqlite3.Database): DayOps {
   const getDay = db.prepare<[string, string], { equity: number }>('SELECT equity FROM day_equity WHERE account = ? AND trading_day = ?');
@@ -182,8 +185,10 @@ function dayOps(db: BetterSqlite3.Database): DayOps {
     const row = getDay.get(account, day);
     if (row) return row.equity;
     if (candidate === null || !Number.isFinite(candidate) || candidate <= 0) return null;
-    putDay.run(account, day, candidate, at);
-    return candidate;
+    // the upgrade day: a row from before the account key was the day's base; never start below it
+    const base = Math.max(candidate, account === LEGACY_ACCOUNT ? 0 : (getDay.get(LEGACY_ACCOUNT, day)?.equity ?? 0));
+    putDay.run(account, day, base, at);
+    return base;
   });
   const selectDays = db.prepare<[number], DayEquity>(
     'SELECT account, trading_day AS tradingDay, equity, recorded_at AS recordedAt FROM day_equity ORDER BY trading_day DESC, account LIMIT ?',

@@ -104,7 +104,7 @@ contract('the risk state', (backend) => {
     ]);
   });
 
-  it('a store from before the account key keeps its rows (account "") and each account records its own base', async () => {
+  it('a store from before the account key keeps its rows (account ""); on that day an account\'s base is never below the old row (an upgrade mid-day after a loss must not reset the daily-loss base lower)', async () => {
     const OLD = 'CREATE TABLE day_equity (trading_day TEXT PRIMARY KEY, equity REAL NOT NULL, recorded_at TEXT NOT NULL)';
     const ROW = "VALUES ('2026-03-10', 50000, '2026-03-10T13:30:00.000Z')";
     if (place.databaseUrl) {
@@ -120,12 +120,15 @@ contract('the risk state', (backend) => {
     }
     const state = await open();
     expect(await state.dayEquities()).toEqual([{ account: '', tradingDay: '2026-03-10', equity: 50_000, recordedAt: '2026-03-10T13:30:00.000Z' }]);
-    expect(await state.startOfDayEquity(LIVE, '2026-03-10', 25_000)).toBe(25_000);
+    // the old row was the day's base before the upgrade: equity since fell to 25,000, the base stays 50,000
+    expect(await state.startOfDayEquity(LIVE, '2026-03-10', 25_000)).toBe(50_000);
+    expect(await state.startOfDayEquity(PAPER, '2026-03-10', 60_000)).toBe(60_000); // a higher candidate stands
     expect(await state.startOfDayEquity(LIVE, '2026-03-11', 26_000)).toBe(26_000);
     expect((await state.dayEquities()).map((d) => [d.account, d.tradingDay])).toEqual([
       [LIVE, '2026-03-11'],
       ['', '2026-03-10'],
       [LIVE, '2026-03-10'],
+      [PAPER, '2026-03-10'],
     ]);
   });
 
