@@ -58,6 +58,22 @@ function toObservation(r: ObservationRow): Observation {
   };
 }
 
+/** An observation as its `observations` row. */
+const observationRow = (o: ObservationInput) => ({
+  at_ms: o.at,
+  call_id: o.callId,
+  tier: o.tier,
+  model: o.model,
+  provider: o.provider,
+  outcome: o.outcome,
+  valid: o.valid === null ? null : o.valid ? 1 : 0,
+  latency_ms: Math.round(o.latencyMs * 100) / 100,
+  input_tokens: o.inputTokens,
+  cached_tokens: o.cachedTokens,
+  output_tokens: o.outputTokens,
+  cost_nano: o.costNano,
+});
+
 export class SqliteRoutingStats implements RoutingStatsStore {
   readonly backend = 'sqlite' as const;
   readonly path: string;
@@ -69,6 +85,7 @@ export class SqliteRoutingStats implements RoutingStatsStore {
   private lastAgreementRowid = 0;
   private refreshedAt = 0;
   private unreadable = false;
+  private readonly pending: Array<{ o: ObservationInput; resolve: () => void; reject: (err: unknown) => void }> = [];
 
   constructor(
     dataDir: string,
@@ -135,6 +152,7 @@ export class SqliteRoutingStats implements RoutingStatsStore {
 
   /** Other processes' observations and agreements since the last look. */
   private pull(): void {
+    this.flush();
     for (const r of this.stmts.since.all(this.lastObservationId)) {
       this.lastObservationId = Math.max(this.lastObservationId, r.id);
       if (this.own.delete(r.id)) continue;
@@ -146,26 +164,36 @@ export class SqliteRoutingStats implements RoutingStatsStore {
     }
   }
 
-  async record(o: ObservationInput): Promise<void> {
+  /**
+   * In memory at once; on disk with the other observations of this turn of the event loop, in one commit
+   * (a council's members answer together: one write for them, not one each). Resolves once written.
+   */
+  record(o: ObservationInput): Promise<void> {
     this.window.addOwn(o); // in memory whether or not the write lands (a lost write costs a sample of the file, not of this process)
-    const info = this.stmts.insert.run({
-      at_ms: o.at,
-      call_id: o.callId,
-      tier: o.tier,
-      model: o.model,
-      provider: o.provider,
-      outcome: o.outcome,
-      valid: o.valid === null ? null : o.valid ? 1 : 0,
-      latency_ms: Math.round(o.latencyMs * 100) / 100,
-      input_tokens: o.inputTokens,
-      cached_tokens: o.cachedTokens,
-      output_tokens: o.outputTokens,
-      cost_nano: o.costNano,
+    return new Promise((resolve, reject) => {
+      this.pending.push({ o, resolve, reject });
+      if (this.pending.length === 1) setImmediate(() => this.flush());
     });
-    this.own.add(Number(info.lastInsertRowid));
+  }
+
+  /** The observations waiting for their commit, written now (before anything reads the file or closes it). */
+  private flush(): void {
+    const batch = this.pending.splice(0);
+    if (!batch.length) return;
+    try {
+      if (!this.db.open) throw new TypeError('the routing statistics database is closed');
+      this.db.transaction(() => {
+        for (const { o } of batch) this.own.add(Number(this.stmts.insert.run(observationRow(o)).lastInsertRowid));
+      })();
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+      return;
+    }
+    for (const p of batch) p.resolve();
   }
 
   private agreeOne(callId: string, agreed: boolean): boolean {
+    this.flush(); // the call's observation must be in the file to be agreed with
     if (!(this.stmts.answered.get(callId)?.n ?? 0)) return false;
     this.stmts.agree.run(callId, agreed ? 1 : 0, this.now()); // read back at the next refresh too: the same verdict, harmless
     this.window.agree(callId, agreed);
@@ -187,6 +215,7 @@ export class SqliteRoutingStats implements RoutingStatsStore {
   }
 
   async summary(): Promise<TierModelStats[]> {
+    this.flush();
     const rows = this.db
       .prepare<[], SummaryRow>(
         `SELECT o.tier, o.model, COUNT(*) AS calls, SUM(o.outcome = 'failed') AS failed,
@@ -207,6 +236,7 @@ export class SqliteRoutingStats implements RoutingStatsStore {
   }
 
   async close(): Promise<void> {
+    this.flush();
     if (this.db.open) this.db.close();
   }
 }

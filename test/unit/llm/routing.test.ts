@@ -107,6 +107,7 @@ describe('statistics: every attempt, durable', () => {
   it('the statistics survive a restart (a new process on the same data dir sees them)', async () => {
     const { deps, llm } = await setup();
     await llm.complete({ tier: 'parse', tool: 't', messages: user('a'), responseFormat: format });
+    await new Promise((r) => setImmediate(r)); // observations are committed once per event-loop turn (stats/sqlite.ts)
     const { SqliteRoutingStats } = await import('../../../src/llm/stats/sqlite.js');
     const other = new SqliteRoutingStats(deps.dataDir);
     open.push({ close: async () => other.close() });

@@ -2,6 +2,7 @@
  * The routing statistics store (stats/sqlite.ts): durable per tier × model, shared by the processes on one
  * data dir (each reads the others' rows incrementally), agreements landing on the call they judge.
  */
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteRoutingStats } from '../../../src/llm/stats/sqlite.js';
 import { KEEP_RECENT, quantile, type ObservationInput } from '../../../src/llm/stats/store.js';
@@ -49,6 +50,21 @@ describe('routing statistics (SQLite)', () => {
     await a.refresh();
     // own observations are not counted twice when read back
     expect(a.recent('parse', 'deepseek-v3.2')).toHaveLength(2);
+  });
+
+  it('observations of one turn land in one commit, after the turn; agreements and readers see them at once', async () => {
+    const dir = tempDataDir('tars-stats-');
+    const a = store(dir);
+    const file = new Database(a.path, { readonly: true });
+    const rows = () => (file.prepare('SELECT COUNT(*) AS n FROM observations').get() as { n: number }).n;
+    const written = Array.from({ length: 8 }, (_, i) => a.record(attempt({ callId: `m${i}` })));
+    expect(a.recent('parse', 'deepseek-v3.2')).toHaveLength(8); // in memory at once
+    expect(rows()).toBe(0); // a council's members answering together: not one commit each
+    await Promise.all(written);
+    expect(rows()).toBe(8);
+    void a.record(attempt({ callId: 'late' }));
+    expect(await a.recordAgreements([{ callId: 'late', agreed: true }])).toBe(1); // written first, then agreed with
+    file.close();
   });
 
   it('an agreement for an unknown or failed call is refused; the summary counts signals per kind', async () => {
