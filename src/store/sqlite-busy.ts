@@ -15,8 +15,13 @@
  */
 import { performance } from 'node:perf_hooks';
 
-export const BUSY_SPIN_CAP_MS = 1;
-export const SYNC_WAIT_MS = 10;
+/**
+ * 0.2 ms, not 1: a waiter sleeping up to 1 ms behind a lock held for 0.1–0.2 ms woke late and lost it again
+ * to a process that had just committed (bench ledger, 4 processes: p99 26 → ~10 ms with 0.2 and 25 below).
+ */
+export const BUSY_SPIN_CAP_MS = 0.2;
+/** 25 ms, not 10: past it the 1–2 ms timer sleeps made the 50–150 ms maxima of a loaded machine. */
+export const SYNC_WAIT_MS = 25;
 /** The wait after which the write fails (SQLite's own handler had 15 s in this codebase). */
 export const BUSY_DEADLINE_MS = 15_000;
 

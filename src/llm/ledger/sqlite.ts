@@ -3,7 +3,8 @@
  * IMMEDIATE transaction; several server processes on one data dir serialize on that write lock. The
  * connection's busy_timeout is 0: a write that finds the lock taken is retried after a jittered sleep of
  * well under a millisecond (store/sqlite-busy.ts), not SQLite's busy handler, whose sleeps grow to 100 ms
- * while each transaction holds the lock for a fraction of one.
+ * while each transaction holds the lock for a fraction of one. WAL checkpoints run when the process is idle
+ * (store/sqlite-checkpoint.ts), not inside the reserve or settle whose commit crossed 1,000 pages.
  *
  * synchronous=NORMAL, not FULL, on purpose: in WAL mode a commit survives kill -9 and is seen by every process
  * at once (shared page cache); only an OS crash or power loss can drop the last commits. FULL adds an fsync to
@@ -13,6 +14,7 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { openSqliteWith } from '../../store/sqlite.js';
 import { retryBusy, retryBusySync } from '../../store/sqlite-busy.js';
+import { QuietCheckpointer } from '../../store/sqlite-checkpoint.js';
 import { budgetView, periodKeys, type LedgerView } from '../budget.js';
 import {
   ABANDON_AFTER_MS,
@@ -32,6 +34,9 @@ import {
   tierModelRowOf,
 } from '../ledger.js';
 
+/** What settle and release read back from the reservation they close. */
+type OpenRow = { reserved_nano: number; day: string; month: string; tier: string };
+
 export class SqliteLedger implements BudgetLedger {
   readonly backend = 'sqlite' as const;
   readonly path: string;
@@ -40,6 +45,7 @@ export class SqliteLedger implements BudgetLedger {
   }
   private readonly db: Database.Database;
   private readonly stmts;
+  private readonly checkpointer: QuietCheckpointer;
 
   constructor(
     dataDir: string,
@@ -50,6 +56,7 @@ export class SqliteLedger implements BudgetLedger {
   ) {
     this.path = join(dataDir, LEDGER_FILE);
     this.db = openSqliteWith(Database, this.path, { synchronous, busyTimeoutMs: 0 });
+    this.checkpointer = new QuietCheckpointer(this.db);
     this.createTables();
     this.addColumnIfMissing('usage_anomaly', 'TEXT');
     this.addColumnIfMissing('provider', "TEXT NOT NULL DEFAULT 'gateway'");
@@ -62,18 +69,18 @@ export class SqliteLedger implements BudgetLedger {
         `INSERT INTO calls (call_id, attempt, at, at_ms, day, month, tool, tier, model_requested, route, downgrade_step, state, reserved_nano, cost_nano, outcome, error, pid, provider)
          VALUES (@call_id, @attempt, @at, @at_ms, @day, @month, @tool, @tier, @model_requested, @route, @downgrade_step, @state, @reserved_nano, @cost_nano, @outcome, @error, @pid, @provider)`,
       ),
-      row: this.db.prepare<[number], CallRow>('SELECT * FROM calls WHERE id = ?'),
       settle: this.db.prepare(
         `UPDATE calls SET state = 'settled', model_served = @model_served, cost_nano = @cost_nano, input_tokens = @input_tokens,
          cached_tokens = @cached_tokens, output_tokens = @output_tokens, reasoning_tokens = @reasoning_tokens,
-         latency_ms = @latency_ms, outcome = @outcome, error = @error, usage_anomaly = @usage_anomaly WHERE id = @id AND state = 'reserved'`,
+         latency_ms = @latency_ms, outcome = @outcome, error = @error, usage_anomaly = @usage_anomaly WHERE id = @id AND state = 'reserved'
+         RETURNING reserved_nano, day, month, tier`,
       ),
       confirmationsSince: this.db.prepare<[number], { n: number }>(
         `SELECT COUNT(DISTINCT call_id) AS n FROM calls WHERE tier = 'critical' AND at_ms >= ? AND state <> 'refused'`,
       ),
       release: this.db.prepare(
         `UPDATE calls SET state = 'released', model_served = @model_served, latency_ms = @latency_ms, outcome = @outcome, error = @error
-         WHERE id = @id AND state = 'reserved'`,
+         WHERE id = @id AND state = 'reserved' RETURNING reserved_nano, day, month, tier`,
       ),
       abandon: this.db.prepare<[number]>(
         `UPDATE calls SET state = 'abandoned', cost_nano = reserved_nano, outcome = 'abandoned' WHERE state = 'reserved' AND at_ms < ?`,
@@ -184,15 +191,20 @@ export class SqliteLedger implements BudgetLedger {
       this.bumpTotals({ day: view.day, month: view.month, tier: meta.tier }, decision.reserveNano);
       return { rowId: Number(info.lastInsertRowid), decision, view };
     });
-    return retryBusy(() => run.immediate());
+    return this.committed(await retryBusy(() => run.immediate()));
+  }
+
+  /** After each write transaction: counts it towards the next checkpoint, taken when the process is idle. */
+  private committed<T>(result: T): T {
+    this.checkpointer.wrote();
+    return result;
   }
 
   /** Replace the reservation by the reported cost (in the periods the reservation was made in). */
   async settle(rowId: number, s: SettleInput): Promise<LedgerView> {
+    // one statement finds the open reservation and settles it (RETURNING what the totals need)
     const run = this.db.transaction(() => {
-      const row = this.stmts.row.get(rowId);
-      if (!row || row.state !== 'reserved') return this.viewAt(this.now());
-      this.stmts.settle.run({
+      const row = this.stmts.settle.get({
         id: rowId,
         model_served: s.modelServed,
         cost_nano: s.costNano,
@@ -204,29 +216,28 @@ export class SqliteLedger implements BudgetLedger {
         outcome: s.outcome,
         error: s.error ?? null,
         usage_anomaly: s.usageAnomaly ?? null,
-      });
+      }) as OpenRow | undefined;
+      if (!row) return this.viewAt(this.now());
       const delta = s.costNano - row.reserved_nano;
       if (delta !== 0) this.bumpTotals(row, delta);
       return this.viewAt(this.now());
     });
-    return retryBusy(() => run.immediate());
+    return this.committed(await retryBusy(() => run.immediate()));
   }
 
   /** The call failed without a billable reply: give the reservation back. */
   async release(rowId: number, r: { outcome: string; error?: string; latencyMs: number; modelServed?: string }): Promise<void> {
     const run = this.db.transaction(() => {
-      const row = this.stmts.row.get(rowId);
-      if (!row || row.state !== 'reserved') return;
-      this.stmts.release.run({
+      const row = this.stmts.release.get({
         id: rowId,
         model_served: r.modelServed ?? null,
         latency_ms: Math.round(r.latencyMs),
         outcome: r.outcome,
         error: r.error ?? null,
-      });
-      this.bumpTotals(row, -row.reserved_nano);
+      }) as OpenRow | undefined;
+      if (row) this.bumpTotals(row, -row.reserved_nano);
     });
-    await retryBusy(() => run.immediate());
+    this.committed(await retryBusy(() => run.immediate()));
   }
 
   /** A call refused before anything was sent (budget, unknown price, open circuits): recorded, costs nothing. */
@@ -253,7 +264,7 @@ export class SqliteLedger implements BudgetLedger {
       pid: process.pid,
       provider: 'gateway',
     };
-    await retryBusy(() => this.stmts.insert.run(row));
+    this.committed(await retryBusy(() => this.stmts.insert.run(row)));
   }
 
   /** Spend per tier / model / tool in a period ('day' or 'month' key). Open reservations count at their reserved amount. */
@@ -306,6 +317,7 @@ export class SqliteLedger implements BudgetLedger {
   }
 
   async close(): Promise<void> {
+    this.checkpointer.stop();
     if (this.db.open) this.db.close();
   }
 }
