@@ -8,34 +8,14 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSimBroker, type SimBroker } from '../../../src/broker/sim/broker.js';
-import type { OrderSubmission } from '../../../src/broker/types.js';
 import type { Deps } from '../../../src/deps.js';
 import { ToolError } from '../../../src/errors.js';
 import { loadTradeMemory, recordOrderMeta, setLosingTripHandler } from '../../../src/memory/ingest.js';
 import { tempDataDir } from '../../support/client.js';
+import { marketOrder } from '../../support/orders.js';
 import { MARKET_OPEN_INSTANT } from '../../support/execution-harness.js';
 import { type FreshDatabase, freshDatabase, PG_TEST_URL } from '../../support/postgres.js';
 import { makeDeps } from '../llm/helpers.js';
-
-const market = (side: 'buy' | 'sell', qty: number, id: string): OrderSubmission => ({
-  symbol: 'AAPL',
-  side,
-  qty,
-  notional: null,
-  type: 'market',
-  time_in_force: 'day',
-  limit_price: null,
-  stop_price: null,
-  trail_price: null,
-  trail_percent: null,
-  extended_hours: false,
-  client_order_id: id,
-  order_class: 'simple',
-  take_profit: null,
-  stop_loss: null,
-  position_intent: null,
-  legs: null,
-});
 
 describe.skipIf(!PG_TEST_URL)('trade memory ingestion on PostgreSQL (sim)', () => {
   let db: FreshDatabase;
@@ -58,7 +38,7 @@ describe.skipIf(!PG_TEST_URL)('trade memory ingestion on PostgreSQL (sim)', () =
   it('two replicas on one account share one memory; a losing trip is handed over once across them', async () => {
     const dataDir = tempDataDir('tars-memory-pg-');
     const [a, b] = [await replica(dataDir), await replica(dataDir)];
-    const buy = await a.broker.submitOrder(market('buy', 5, 'pg-open'));
+    const buy = await a.broker.submitOrder(marketOrder('buy', 5, 'pg-open'));
     await recordOrderMeta(a.deps, {
       client_order_id: 'pg-open',
       broker_order_id: buy.id,
@@ -68,7 +48,7 @@ describe.skipIf(!PG_TEST_URL)('trade memory ingestion on PostgreSQL (sim)', () =
       rationale: 'r',
       audit_id: 'audit-pg',
     });
-    await b.broker.submitOrder(market('sell', 5, 'pg-close')); // bought at the ask, sold at the bid: a loss
+    await b.broker.submitOrder(marketOrder('sell', 5, 'pg-close')); // bought at the ask, sold at the bid: a loss
     const handed: string[] = [];
     for (const r of [a, b]) setLosingTripHandler(r.deps, (trip, link) => void handed.push(`${trip.id} ${link.audit_id}`));
     const [x, y] = await Promise.all([loadTradeMemory(a.deps, a.broker), loadTradeMemory(b.deps, b.broker)]);
@@ -85,11 +65,11 @@ describe.skipIf(!PG_TEST_URL)('trade memory ingestion on PostgreSQL (sim)', () =
   it('replicas on different accounts (two sims, both numbering fills from 1) never mix fills or cursors', async () => {
     const [a, b] = [await replica(tempDataDir('tars-memory-pg-')), await replica(tempDataDir('tars-memory-pg-'))];
     for (const r of [a, b]) setLosingTripHandler(r.deps, () => undefined);
-    await a.broker.submitOrder(market('buy', 2, 'a-open'));
-    await a.broker.submitOrder(market('sell', 2, 'a-close'));
+    await a.broker.submitOrder(marketOrder('buy', 2, 'a-open'));
+    await a.broker.submitOrder(marketOrder('sell', 2, 'a-close'));
     const ma = await loadTradeMemory(a.deps, a.broker);
-    await b.broker.submitOrder(market('buy', 3, 'b-open'));
-    await b.broker.submitOrder(market('sell', 3, 'b-close'));
+    await b.broker.submitOrder(marketOrder('buy', 3, 'b-open'));
+    await b.broker.submitOrder(marketOrder('sell', 3, 'b-close'));
     const mb = await loadTradeMemory(b.deps, b.broker);
     expect(ma.match.trips.map((t) => [t.opening_client_order_id, t.qty])).toEqual([['a-open', 2]]);
     expect(mb.sync).toEqual({ read: 2, added: 2, stored: 2 });
@@ -99,10 +79,10 @@ describe.skipIf(!PG_TEST_URL)('trade memory ingestion on PostgreSQL (sim)', () =
   it('a database lost mid-run: the next load rejects with STORE_UNAVAILABLE', async () => {
     const { deps, broker } = await replica(tempDataDir('tars-memory-pg-'));
     setLosingTripHandler(deps, () => undefined);
-    await broker.submitOrder(market('buy', 1, 'l-open'));
+    await broker.submitOrder(marketOrder('buy', 1, 'l-open'));
     expect((await loadTradeMemory(deps, broker)).sync.stored).toBe(1);
     await db.drop();
-    await broker.submitOrder(market('sell', 1, 'l-close'));
+    await broker.submitOrder(marketOrder('sell', 1, 'l-close'));
     const err = await loadTradeMemory(deps, broker).then(
       () => null,
       (e: unknown) => e,

@@ -5,7 +5,6 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSimBroker, type SimBroker } from '../../../src/broker/sim/broker.js';
-import type { OrderSubmission } from '../../../src/broker/types.js';
 import type { Deps } from '../../../src/deps.js';
 import {
   loadTradeMemory,
@@ -18,6 +17,7 @@ import {
 } from '../../../src/memory/ingest.js';
 import type { RoundTrip } from '../../../src/memory/trips.js';
 import { tempDataDir } from '../../support/client.js';
+import { marketOrder } from '../../support/orders.js';
 import { MARKET_OPEN_INSTANT } from '../../support/execution-harness.js';
 import { makeDeps } from '../llm/helpers.js';
 
@@ -33,31 +33,11 @@ async function setup(dataDir: string): Promise<{ deps: Deps; broker: SimBroker }
   return { deps, broker };
 }
 
-const market = (side: 'buy' | 'sell', qty: number, id: string): OrderSubmission => ({
-  symbol: 'AAPL',
-  side,
-  qty,
-  notional: null,
-  type: 'market',
-  time_in_force: 'day',
-  limit_price: null,
-  stop_price: null,
-  trail_price: null,
-  trail_percent: null,
-  extended_hours: false,
-  client_order_id: id,
-  order_class: 'simple',
-  take_profit: null,
-  stop_loss: null,
-  position_intent: null,
-  legs: null,
-});
-
 describe('trade memory ingestion (sim)', () => {
   it('hands a losing round trip over once, with its audit id; a failed hand-over is offered again; a restart does not repeat it', async () => {
     const dataDir = tempDataDir('tars-memory-');
     const { deps, broker } = await setup(dataDir);
-    const buy = await broker.submitOrder(market('buy', 5, 'ing-open'));
+    const buy = await broker.submitOrder(marketOrder('buy', 5, 'ing-open'));
     await recordOrderMeta(deps, {
       client_order_id: 'ing-open',
       broker_order_id: buy.id,
@@ -68,7 +48,7 @@ describe('trade memory ingestion (sim)', () => {
       audit_id: 'audit-1',
     });
     // bought at the ask, sold at the bid of the same quote: a loss of the spread
-    await broker.submitOrder(market('sell', 5, 'ing-close'));
+    await broker.submitOrder(marketOrder('sell', 5, 'ing-close'));
     const handed: Array<[RoundTrip, LosingTripLink]> = [];
     let fail = true;
     setLosingTripHandler(deps, (trip, link) => {
@@ -100,8 +80,8 @@ describe('trade memory ingestion (sim)', () => {
 
   it('a claim the store cannot give back (the release fails too) is released before the next hand-over: the trip is still handed over once', async () => {
     const { deps, broker } = await setup(tempDataDir('tars-memory-'));
-    await broker.submitOrder(market('buy', 5, 'rel-open'));
-    await broker.submitOrder(market('sell', 5, 'rel-close'));
+    await broker.submitOrder(marketOrder('buy', 5, 'rel-open'));
+    await broker.submitOrder(marketOrder('sell', 5, 'rel-close'));
     const store = await memoryStore(deps);
     const realRelease = store.releaseHandOver.bind(store);
     let releaseFails = true;
@@ -151,8 +131,8 @@ describe('trade memory ingestion (sim)', () => {
 
   it('two syncs running at once store each fill once', async () => {
     const { deps, broker } = await setup(tempDataDir('tars-memory-'));
-    await broker.submitOrder(market('buy', 3, 'c-open'));
-    await broker.submitOrder(market('sell', 3, 'c-close'));
+    await broker.submitOrder(marketOrder('buy', 3, 'c-open'));
+    await broker.submitOrder(marketOrder('sell', 3, 'c-close'));
     const [a, b] = await Promise.all([loadTradeMemory(deps, broker), loadTradeMemory(deps, broker)]);
     expect(a.sync.added + b.sync.added).toBe(2);
     expect(b.sync.stored).toBe(2);

@@ -3,27 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSimBroker, type SimBroker } from '../../../../src/broker/sim.js';
-import type { OrderSubmission } from '../../../../src/broker/types.js';
+import { submission } from '../../../support/orders.js';
 
 const open: SimBroker[] = [];
 afterEach(async () => {
   for (const b of open.splice(0)) await b.close();
-});
-
-const order = (patch: Partial<OrderSubmission>): OrderSubmission => ({
-  symbol: 'AAPL',
-  side: 'buy',
-  qty: 10,
-  notional: null,
-  type: 'market',
-  time_in_force: 'day',
-  limit_price: null,
-  stop_price: null,
-  extended_hours: false,
-  client_order_id: `c-${Math.random().toString(36).slice(2)}`,
-  order_class: 'simple',
-  legs: null,
-  ...patch,
 });
 
 const OPEN = { status: 'open', limit: 500 } as const;
@@ -33,10 +17,10 @@ describe('sim broker riskView (the reads of a risk check in one sweep and one sn
     const clock = { now: new Date('2025-06-03T15:00:00Z') };
     const broker = await openSimBroker({ dataDir: mkdtempSync(join(tmpdir(), 'sim-view-')), startingCash: 100_000, seed: 42, now: () => clock.now });
     open.push(broker);
-    await broker.submitOrder(order({ qty: 10 }));
-    await broker.submitOrder(order({ symbol: 'MSFT', qty: 3 }));
+    await broker.submitOrder(submission({ qty: 10 }));
+    await broker.submitOrder(submission({ symbol: 'MSFT', qty: 3 }));
     const ask = (await broker.getLatestQuote('AAPL')).askPrice;
-    await broker.submitOrder(order({ type: 'limit', limit_price: Math.round(ask * 0.5 * 100) / 100, time_in_force: 'gtc' }));
+    await broker.submitOrder(submission({ type: 'limit', limit_price: Math.round(ask * 0.5 * 100) / 100, time_in_force: 'gtc' }));
     clock.now = new Date('2025-06-03T17:30:00Z');
     const view = await broker.riskView(OPEN);
     expect(view).toEqual({
@@ -54,7 +38,7 @@ describe('sim broker riskView (the reads of a risk check in one sweep and one sn
     const broker = await openSimBroker({ dataDir: mkdtempSync(join(tmpdir(), 'sim-view-')), startingCash: 100_000, seed: 42, now: () => clock.now });
     open.push(broker);
     const mid = (await broker.getLatestTrade('AAPL')).price;
-    await broker.submitOrder(order({ type: 'limit', limit_price: Math.round(mid * 0.5 * 100) / 100, qty: 1 }));
+    await broker.submitOrder(submission({ type: 'limit', limit_price: Math.round(mid * 0.5 * 100) / 100, qty: 1 }));
     expect((await broker.riskView(OPEN)).openOrders).toHaveLength(1);
     clock.now = new Date('2025-06-03T21:00:00Z'); // after the close
     const view = await broker.riskView(OPEN);
