@@ -51,21 +51,22 @@ describe.skipIf(!PG_TEST_URL)('the PostgreSQL ledger: decided without the lock, 
     let firstSeen!: () => void;
     const seen = new Promise<void>((r) => (firstSeen = r));
     const views: LedgerView[] = [];
-    const pending = ledger.reserve(meta('moved'), (v) => {
-      views.push(v);
-      firstSeen();
-      return decide(v);
-    });
+    // the outcome is taken at once: the reserve can settle in the same turn as the COMMIT below, before
+    // an await on it would be reached, and a refusal then would be an unhandled rejection
+    const pending = ledger
+      .reserve(meta('moved'), (v) => {
+        views.push(v);
+        firstSeen();
+        return decide(v);
+      })
+      .then(
+        (r) => r,
+        (err: unknown) => err,
+      );
     await seen;
     await other.query(move, [`day:${day}`]);
     await other.query('COMMIT');
-    return {
-      outcome: await pending.then(
-        (r) => r,
-        (err: unknown) => err,
-      ),
-      views,
-    };
+    return { outcome: await pending, views };
   }
 
   async function ledgerWithRows(budgets = { dailyNano: 1_000, monthlyNano: 100_000 }): Promise<PgLedger> {
