@@ -83,10 +83,12 @@ describe('the arena tools, fuzzed', () => {
           expect(code, `${name} ${JSON.stringify(args)} crashed`).not.toBe('INTERNAL');
         },
       ),
-      { numRuns: 90 },
+      // the valid round first, then random ones: at least one round really reaches the models whatever the
+      // draw (random runs alone played none in one of this stop's four CI runs)
+      { numRuns: 90, examples: [[['arena_round', VALID.arena_round!]]] },
     );
     await expect(server.client.ping()).resolves.toBeDefined();
-    // near-valid rounds really played: the models were asked
+    // rounds really played: the models were asked
     expect(gw.requests.filter((r) => r.path === '/v1/chat/completions').length).toBeGreaterThan(0);
     expect(((await callOk(server.client, 'get_orders', { status: 'all' })) as { orders: unknown[] }).orders).toEqual([]);
   }, 240_000);
