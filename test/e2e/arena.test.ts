@@ -10,7 +10,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callOk, callTool, errorCode, startServer, type RunningServer } from '../support/client.js';
+import { callOk, callTool, callToolWithProgress, errorCode, startServer, type RunningServer } from '../support/client.js';
 import { startFakeGateway, type FakeGateway } from '../support/fake-gateway.js';
 import { MEMBER_MODELS, THREE_MEMBERS, vote, writeSingleModelTiers } from '../unit/council/gateway-env.js';
 import { councilProfile } from '../unit/council/helpers.js';
@@ -75,12 +75,11 @@ describe('the arena over MCP (stdio, built server)', () => {
     gw.when(R1, { latencyMs: 60, content: decide('BUY', 'SPY', 0.5) });
     gw.when(KIMI, { latencyMs: 20, content: decide('BUY', 'QQQ', 0.25) });
     gw.when(MISTRAL, { content: decide('HOLD', 'SPY', 0) });
-    const progress: number[] = [];
-    const r = await callTool(s.client, 'arena_round', { symbols: ['SPY', 'QQQ'] }, { onprogress: (p) => void progress.push(p.progress) });
+    const { result: r, progress } = await callToolWithProgress(s.client, 'arena_round', { symbols: ['SPY', 'QQQ'] });
     expect(r.isError).toBeFalsy();
     const out = r.structuredContent as unknown as Round;
     rounds.push(out);
-    expect(progress).toEqual([0, 1, 2, 3]);
+    expect(progress.map((p) => p.progress)).toEqual([0, 1, 2, 3]);
     const mid = (sym: string) => out.snapshots.find((x) => x.symbol === sym)!.mid;
     const byModel = Object.fromEntries(out.decisions.map((d) => [d.model, d]));
     const spy = price('buy', mid('SPY'));
@@ -113,7 +112,8 @@ describe('the arena over MCP (stdio, built server)', () => {
     const out = (await callOk(s.client, 'arena_round', { symbols: ['SPY', 'QQQ'] })) as unknown as Round;
     gw.resetBehaviours();
     rounds.push(out);
-    expect(Date.now() - t0).toBeLessThan(1500 + 3000);
+    // finishing at all proves the hanging model was not waited for; the bound (its 1.5 s timeout + 10 s) is loose on purpose (see council.test.ts)
+    expect(Date.now() - t0).toBeLessThan(1500 + 10_000);
     const status = Object.fromEntries(out.decisions.map((d) => [d.model, d.status]));
     expect(status).toEqual({ [R1]: 'valid', [KIMI]: 'timeout', [MISTRAL]: 'invalid' });
     const chat = (await callOk(s.client, 'get_model_chat', { round: out.round_id })) as { entries: Array<Record<string, unknown>> };

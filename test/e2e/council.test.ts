@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/paths.js';
-import { callTool, errorCode, startServer, type RunningServer } from '../support/client.js';
+import { callTool, callToolWithProgress, errorCode, startServer, type RunningServer } from '../support/client.js';
 import { startFakeGateway, type FakeGateway } from '../support/fake-gateway.js';
 import { MEMBER_MODELS, THREE_MEMBERS, vote, writeSingleModelTiers } from '../unit/council/gateway-env.js';
 import { councilProfile } from '../unit/council/helpers.js';
@@ -77,9 +77,8 @@ describe('council_vote over MCP (stdio, built server)', () => {
     gw.when(MEMBER_MODELS.reasoning, { latencyMs: 150, content: vote('APPROVE', 0.9, 'trend and size are fine') });
     gw.when(MEMBER_MODELS.options, { hang: true }, { times: Infinity });
     gw.when(MEMBER_MODELS.analysis, { latencyMs: 50, content: vote('APPROVE', 0.7, 'acceptable risk') });
-    const progress: Array<{ progress: number; total?: number; message?: string }> = [];
     const t0 = Date.now();
-    const r = await callTool(s.client, 'council_vote', { question: 'Place this order?', order: ORDER }, { onprogress: (p) => void progress.push(p) });
+    const { result: r, progress } = await callToolWithProgress(s.client, 'council_vote', { question: 'Place this order?', order: ORDER });
     const wall = Date.now() - t0;
     gw.resetBehaviours();
     expect(r.isError).toBeFalsy();
@@ -88,8 +87,10 @@ describe('council_vote over MCP (stdio, built server)', () => {
     expect(out.members.find((m: any) => m.tier === 'options')).toMatchObject({ status: 'timeout', vote: null, model_requested: MEMBER_MODELS.options });
     expect(out.ticket).toMatch(/^ctk1\./);
     expect(out.order_hash).toMatch(/^[0-9a-f]{64}$/);
-    // the hanging member never answers: finishing within a few seconds of its 1 s timeout proves the quorum did not wait for it
-    expect(wall).toBeLessThan(1000 + 2500);
+    // the hanging member never answers, so finishing at all proves the quorum did not wait for it; the bound (its 1 s
+    // timeout + 10 s) only catches a wait on some other, longer timeout. It is loose on purpose: a loaded CI machine
+    // took 3.8–4.7 s for this call, and timing is the benches' job.
+    expect(wall).toBeLessThan(1000 + 10_000);
     // progress: one notification at the start, then one per member in finishing order (the hanging member last)
     expect(progress.map((p) => p.progress)).toEqual([0, 1, 2, 3]);
     expect(progress.every((p) => p.total === 3)).toBe(true);

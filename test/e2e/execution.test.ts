@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { callTool, errorCode, startServer, tempDataDir, type RunningServer } from '../support/client.js';
+import { callTool, callToolWithProgress, errorCode, startServer, tempDataDir, type RunningServer } from '../support/client.js';
 import { startFakeAlpaca, type FakeAlpaca } from '../support/fake-alpaca.js';
 import { startFakeGateway, type FakeGateway } from '../support/fake-gateway.js';
 import { alwaysApprove } from '../support/execution-harness.js';
@@ -57,10 +57,11 @@ describe('place_order over stdio (executor, fake gateway + fake Alpaca)', () => 
     const { tools } = await s.client.listTools();
     const tool = tools.find((t) => t.name === 'place_order')!;
     expect(tool.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true });
-    const progress: string[] = [];
-    const r = await callTool(s.client, 'place_order', order('e2e-1'), { onprogress: (p) => void progress.push(String(p.message)) });
+    const { result: r, progress } = await callToolWithProgress(s.client, 'place_order', order('e2e-1'));
     expect(r.isError).toBeFalsy();
-    expect(progress).toEqual(['validate', 'idempotency', 'risk', 'council', 'confirmation', 'human', 'broker'].map((x) => `place_order: ${x}`));
+    expect(progress.map((p) => p.message)).toEqual(
+      ['validate', 'idempotency', 'risk', 'council', 'confirmation', 'human', 'broker'].map((x) => `place_order: ${x}`),
+    );
     const sc = r.structuredContent as { status: string; audit_id: string; broker_order: { client_order_id: string } };
     expect(sc.status).toBe('submitted');
     expect(sc.broker_order.client_order_id).toBe('e2e-1');

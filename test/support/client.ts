@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import type { CallToolResult, ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import { type CallToolResult, type ClientCapabilities, type Progress, ProgressNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 
 export const CLI_PATH = resolve(PACKAGE_ROOT, 'dist', 'src', 'cli.js');
@@ -75,6 +75,46 @@ export async function callTool(
   options?: Parameters<Client['callTool']>[2],
 ): Promise<CallToolResult> {
   return (await client.callTool({ name, arguments: args }, undefined, options)) as CallToolResult;
+}
+
+type ProgressSeen = Progress & { message?: string };
+const progressByClient = new WeakMap<Client, Map<string, ProgressSeen[]>>();
+let progressCalls = 0;
+
+/**
+ * A tool call and every progress notification the server sent for it, in order. Not `onprogress`: the
+ * SDK client (1.32) dispatches notifications a microtask late but retires a request's progress token as
+ * soon as its response is read, so progress arriving in the same read as the response is dropped with an
+ * "unknown token" error (modelcontextprotocol/typescript-sdk#2580) — on a loaded machine the last ones
+ * go missing. This names the call's progress token itself and reads progress with a handler of its own
+ * on the client (installed once; it replaces the SDK's, so use it for every progress call on that client).
+ */
+export async function callToolWithProgress(
+  client: Client,
+  name: string,
+  args: Record<string, unknown> = {},
+): Promise<{ result: CallToolResult; progress: ProgressSeen[] }> {
+  let byToken = progressByClient.get(client);
+  if (!byToken) {
+    const seen = new Map<string, ProgressSeen[]>();
+    client.setNotificationHandler(ProgressNotificationSchema, (n) => {
+      const { progressToken, _meta, ...p } = n.params;
+      seen.get(String(progressToken))?.push(p as ProgressSeen);
+    });
+    progressByClient.set(client, seen);
+    byToken = seen;
+  }
+  const token = `progress-${++progressCalls}`;
+  const progress: ProgressSeen[] = [];
+  byToken.set(token, progress);
+  try {
+    const result = (await client.callTool({ name, arguments: args, _meta: { progressToken: token } })) as CallToolResult;
+    // Notifications read with the response are dispatched in queued microtasks: let them all run.
+    await new Promise((r) => setImmediate(r));
+    return { result, progress };
+  } finally {
+    byToken.delete(token);
+  }
 }
 
 /** structuredContent of a successful call; throws with the error text otherwise (clear test failures). */
