@@ -8,14 +8,20 @@
  * in the result, the same candidates ranked three ways for the evaluation, and boosts applied after
  * fusion; the reranker returns only a fused `_relevance_score`.
  *
- * No re-ranking stage after fusion: a word-level soft alignment over the top 30 fused candidates
- * (BERTScore-style: each query word's best GloVe cosine to the lesson's title, situations and tags,
- * SIF- or corpus-IDF-weighted; whole lesson, best situation, their mean, or F1), added CombSUM-style
- * at weights 0.1–1.2, gave on the tuning half at best hybrid recall@5 0.911 / MRR 0.920 (none 0.911 /
- * 0.915), never more recall, and at weight 0.5 lost it (0.889–0.903); alone it ranks a relevant lesson in
- * its top 5 for 0.80 of the pairs — the same words the vector half already averages, so no new
- * evidence — and cost 3.6 ms a query at 30 candidates. Lifting lessons the top 3 name by id
- * (+0.1 × their score share) gave 0.915 / 0.917 (0.5: 0.916 / 0.890). Code and sweeps: branch align-experiment.
+ * No re-ranking stage after fusion (tuning half only; none: hybrid recall@5 0.911 / MRR 0.915):
+ * - word-level soft alignment over the top 30 fused candidates (BERTScore-style: each query word's
+ *   best GloVe cosine to the lesson's title, situations and tags, SIF- or corpus-IDF-weighted; over
+ *   the whole lesson, the best situation, their mean, or F1), added CombSUM-style at weights
+ *   0.1–1.2: at best 0.911 / 0.920, never more recall, at weight 0.5 0.889–0.903. Alone it puts a
+ *   relevant lesson in its top 5 for 0.80 of the pairs — the words the vector half already
+ *   averages, no new evidence — and it cost 3.6 ms a query at 30 candidates;
+ * - lifting the lessons the top 3 name by id (+0.1 × their score share): 0.915 / 0.917;
+ * - CSLS-style hubness correction of the vector list (minus 0.1–1 × a lesson's mean top-10 score
+ *   to other lessons' situations): 0.919 / 0.919 at 0.25 only (0.35: 0.907; 0.45: 0.889), and the
+ *   vector list alone did not move (0.813 → 0.813–0.818): too narrow a peak to trust;
+ * - an agreement bonus (+ 0.2–1 × the smaller or the geometric mean of the two normalised scores,
+ *   or × 1.1–1.3 when in both lists): 0.893–0.911 / 0.911–0.916.
+ * Code and sweeps: branch align-experiment.
  */
 import { SEVERITY_RANK, type Severity } from './types.js';
 
