@@ -20,7 +20,8 @@
  *   to other lessons' situations): 0.919 / 0.919 at 0.25 only (0.35: 0.907; 0.45: 0.889), and the
  *   vector list alone did not move (0.813 → 0.813–0.818): too narrow a peak to trust;
  * - an agreement bonus (+ 0.2–1 × the smaller or the geometric mean of the two normalised scores,
- *   or × 1.1–1.3 when in both lists): 0.893–0.911 / 0.911–0.916.
+ *   or × 1.1–1.3 when in both lists): 0.893–0.911 / 0.911–0.916;
+ * - term-level diversification (xQuAD, the query's stems as aspects, λ 0.1–0.5): at best 0.915 / 0.915.
  * Code and sweeps: branch align-experiment.
  */
 import { SEVERITY_RANK, type Severity } from './types.js';
