@@ -22,7 +22,7 @@
  * - an agreement bonus (+ 0.2–1 × the smaller or the geometric mean of the two normalised scores,
  *   or × 1.1–1.3 when in both lists): 0.893–0.911 / 0.911–0.916;
  * - term-level diversification (xQuAD, the query's stems as aspects, λ 0.1–0.5): at best 0.915 / 0.915.
- * Code and sweeps: branch align-experiment.
+ * (Their code was not kept; the figures are from one helper's sweeps on 2026-12-03.)
  */
 import { SEVERITY_RANK, type Severity } from './types.js';
 
