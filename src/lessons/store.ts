@@ -7,6 +7,8 @@
  */
 import * as lancedb from '@lancedb/lancedb';
 import type * as arrow from 'apache-arrow';
+import { CandidateCache } from './candidate-cache.js';
+import { sqlString, tableNameFor } from './table-sql.js';
 import {
   CANDIDATE_COLUMNS,
   type CandidateRow,
@@ -84,43 +86,7 @@ export async function indexStateOf(table: lancedb.Table): Promise<IndexState> {
   };
 }
 
-/**
- * The row layout and text analysis of a table (rows.ts, text/analyse.ts): part of its name, so a
- * change builds new tables (recorded lessons are carried over from the old ones) instead of
- * reading rows of another layout. 2: a text_hash column; search_text holds analysed stems.
- * 3: a pieces column (the offline embedder's piece vectors, pieces.ts). 4: search_text of the
- * analysis with the PHRASES of local-words@3 (a gateway table's full-text column changes too).
- */
-export const TABLE_FORMAT = 4;
-
-/** A lance-safe table name for an embedder. */
-export function tableNameFor(embedder: EmbedderId): string {
-  const slug = (s: string) =>
-    s
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, '_')
-      .replace(/^_+|_+$/g, '') || 'x';
-  return `lessons__${slug(embedder.name)}__${slug(embedder.version)}__f${TABLE_FORMAT}`;
-}
-
-export function isLessonTable(name: string): boolean {
-  return name.startsWith('lessons__');
-}
-
-const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
-
-/** SQL filter for the tag / min-severity options and leaving drafts out (tags are slug-validated upstream; quoted anyway). */
-export function filterSql(filter: {
-  tags?: readonly string[] | undefined;
-  minSeverity?: Severity | undefined;
-  excludeDrafts?: boolean | undefined;
-}): string | undefined {
-  const parts: string[] = [];
-  if (filter.excludeDrafts) parts.push(`source NOT LIKE 'draft:%'`);
-  if (filter.minSeverity) parts.push(`severity_rank >= ${SEVERITY_RANK[filter.minSeverity]}`);
-  if (filter.tags?.length) parts.push(`array_has_any(tags, [${filter.tags.map(sqlString).join(', ')}])`);
-  return parts.length ? parts.join(' AND ') : undefined;
-}
+export { TABLE_FORMAT, filterSql, isLessonTable, tableNameFor } from './table-sql.js';
 
 /** Writes by several processes on one data dir can hit a commit conflict: retry a few times. */
 async function withRetry<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
@@ -176,8 +142,21 @@ export class LessonTable {
     if (!filter) {
       this.rowsHint = rows;
       this.rowsCheckedAt = Date.now();
+      await this.checkVersion();
     }
     return rows;
+  }
+
+  private version = 0;
+
+  /** A version lower than the last seen: the dataset was recreated, its row ids name other rows (candidate-cache.ts). */
+  private async checkVersion(): Promise<void> {
+    const version = await this.table.version();
+    if (version < this.version) {
+      this.cache.clear();
+      this.warming = null;
+    }
+    this.version = version;
   }
 
   /** The row count, re-read at most once a second (search reports it; other processes may add rows). */
@@ -294,33 +273,67 @@ export class LessonTable {
     where?: string,
     opts: { exact?: boolean; refine?: boolean } = {},
   ): Promise<Array<LessonCandidate & { similarity: number }>> {
-    let q = this.table
-      .query()
-      .nearestTo(vector)
-      .distanceType('cosine')
-      .select([...CANDIDATE_COLUMNS, '_distance'])
-      .withRowId()
-      .limit(limit);
-    if (opts.exact) q = q.bypassVectorIndex();
-    else q = q.ef(efFor(this.rowsHint));
-    if (!opts.exact && opts.refine !== false) q = q.refineFactor(refineFactorFor(this.rowsHint));
-    if (where) q = q.where(where);
-    const rows = (await q.toArray()) as CandidateRow[];
-    return rows.map((r) => ({ ...toCandidate(r), similarity: 1 - Number(r._distance ?? 1) }));
+    const query = () => {
+      let q = this.table.query().nearestTo(vector).distanceType('cosine').limit(limit);
+      if (opts.exact) q = q.bypassVectorIndex();
+      else q = q.ef(efFor(this.rowsHint));
+      if (!opts.exact && opts.refine !== false) q = q.refineFactor(refineFactorFor(this.rowsHint));
+      return where ? q.where(where) : q;
+    };
+    const found = await this.candidatesOf(query, '_distance');
+    return found.map(({ candidate, value }) => ({ ...candidate, similarity: 1 - (value ?? 1) }));
   }
 
   /** BM25 over the analysed title, situations, tags, body and prevention; `text` must be analysed the same way (ftsText). */
   async textSearch(text: string, limit: number, where?: string): Promise<Array<LessonCandidate & { score: number }>> {
     if (!text.trim()) return [];
-    let q = this.table
-      .query()
-      .fullTextSearch(text, { columns: 'search_text' })
-      .select([...CANDIDATE_COLUMNS, '_score'])
+    const query = () => {
+      const q = this.table.query().fullTextSearch(text, { columns: 'search_text' }).limit(limit);
+      return where ? q.where(where) : q;
+    };
+    const found = await this.candidatesOf(query, '_score');
+    return found.map(({ candidate, value }) => ({ ...candidate, score: value ?? 0 }));
+  }
+
+  /** Candidate columns by row id (candidate-cache.ts); a table small enough is read whole at its first search. */
+  private readonly cache = new CandidateCache();
+  private warming: Promise<void> | null = null;
+
+  private warm(): void {
+    if (this.warming || this.rowsHint === 0 || this.rowsHint > this.cache.max) return;
+    this.warming = this.takeCandidates(null)
+      .then((rows) => this.cache.fill(rows))
+      .catch(() => undefined);
+  }
+
+  /** The candidate columns of these rows (null: every row). */
+  private async takeCandidates(rowIds: bigint[] | null): Promise<CandidateRow[]> {
+    const q = rowIds ? this.table.takeRowIds(rowIds) : this.table.query();
+    return (await q.select(CANDIDATE_COLUMNS).withRowId().toArray()) as CandidateRow[];
+  }
+
+  /**
+   * A query's rows as candidates with their score: the table reads row ids and the score alone, the
+   * candidate columns come from the cache; if a row moved meanwhile, the query is read again with them.
+   */
+  private async candidatesOf(
+    query: () => lancedb.VectorQuery | lancedb.Query,
+    score: '_distance' | '_score',
+  ): Promise<Array<{ candidate: LessonCandidate; value: number | undefined }>> {
+    this.warm();
+    const rows = (await query().select([score]).withRowId().toArray()) as CandidateRow[];
+    const value = (r: CandidateRow) => (r[score] === undefined || r[score] === null ? undefined : Number(r[score]));
+    const held = await this.cache.resolve(
+      rows.map((r) => BigInt(r._rowid)),
+      (ids) => this.takeCandidates(ids),
+    );
+    if (held) return held.map((candidate, i) => ({ candidate, value: value(rows[i]!) }));
+    const full = (await query()
+      .select([...CANDIDATE_COLUMNS, score])
       .withRowId()
-      .limit(limit);
-    if (where) q = q.where(where);
-    const rows = (await q.toArray()) as CandidateRow[];
-    return rows.map((r) => ({ ...toCandidate(r), score: Number(r._score ?? 0) }));
+      .toArray()) as CandidateRow[];
+    this.cache.fill(full);
+    return full.map((r) => ({ candidate: toCandidate(r), value: value(r) }));
   }
 
   /**
