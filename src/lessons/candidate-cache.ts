@@ -8,13 +8,15 @@
  * update writes the new row under a new id, a compaction writes new fragments, and fragment ids are
  * never reused within a dataset — so what was read for a row id stays true of it. Row ids the cache
  * lacks are read from the table in one take (the caller re-reads the query with its columns if one
- * is gone meanwhile). A dataset recreated under the same name restarts its ids: the table clears the
- * cache when its version goes back (store.ts).
+ * is gone meanwhile). A table dropped and recreated under the same name restarts its ids (and its
+ * versions): the cache holds the rows of one dataset, named by its directory's inode and birth time
+ * (datasetIdentity, two stat calls a query), and is emptied when the directory holds another.
  *
  * @example
  *   const cache = new CandidateCache();
  *   const found = await cache.resolve(rows.map((r) => r._rowid), (ids) => takeColumns(ids)); // null: re-read
  */
+import { statSync } from 'node:fs';
 import { type CandidateRow, type LessonCandidate, toCandidate } from './rows.js';
 
 /**
@@ -23,8 +25,20 @@ import { type CandidateRow, type LessonCandidate, toCandidate } from './rows.js'
  */
 export const CANDIDATE_CACHE_MAX = 40_000;
 
+/** Which dataset a table directory holds: its inode and birth time (null: no such directory, or no birth time to tell). */
+export function datasetIdentity(dir: string): string | null {
+  try {
+    const st = statSync(dir, { bigint: true });
+    return st.birthtimeNs > 0n ? `${st.dev}:${st.ino}:${st.birthtimeNs}` : null;
+  } catch {
+    return null;
+  }
+}
+
 export class CandidateCache {
   private readonly byRowId = new Map<bigint, LessonCandidate>();
+  /** The dataset (datasetIdentity) whose rows the cache holds. */
+  dataset: string | null = null;
 
   constructor(readonly max = CANDIDATE_CACHE_MAX) {}
 
@@ -32,8 +46,10 @@ export class CandidateCache {
     return this.byRowId.size;
   }
 
-  clear(): void {
+  /** Empty, for the rows of this dataset. */
+  reset(dataset: string | null): void {
     this.byRowId.clear();
+    this.dataset = dataset;
   }
 
   /** Hold rows read with the candidate columns and their row ids. */

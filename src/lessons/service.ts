@@ -129,7 +129,7 @@ class Lessons {
   }
 
   private async tableOf(slot: Slot): Promise<LessonTable> {
-    slot.table ??= await LessonTable.openOrCreate(this.db, slot.embedder, await slot.embedder.dim());
+    slot.table ??= await LessonTable.openOrCreate(this.db, slot.embedder, await slot.embedder.dim(), this.dbPath);
     return slot.table;
   }
 

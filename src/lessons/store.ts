@@ -5,9 +5,10 @@
  *
  * Loaded only through a dynamic import (service.ts): LanceDB is native and must not weigh on start-up.
  */
+import { join } from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import type * as arrow from 'apache-arrow';
-import { CandidateCache } from './candidate-cache.js';
+import { CandidateCache, datasetIdentity } from './candidate-cache.js';
 import { sqlString, tableNameFor } from './table-sql.js';
 import {
   CANDIDATE_COLUMNS,
@@ -106,20 +107,23 @@ export class LessonTable {
     readonly embedder: EmbedderId,
     readonly dim: number,
     private readonly table: lancedb.Table,
+    private readonly dir: string | null,
   ) {}
 
-  static async openOrCreate(db: lancedb.Connection, embedder: EmbedderId, dim: number): Promise<LessonTable> {
+  /** `dbPath`: the connection's local directory, which lets searches take candidate columns from memory (candidate-cache.ts). */
+  static async openOrCreate(db: lancedb.Connection, embedder: EmbedderId, dim: number, dbPath?: string): Promise<LessonTable> {
     const name = tableNameFor(embedder);
+    const dir = dbPath ? join(dbPath, `${name}.lance`) : null;
     const open = async () => {
       const table = await db.openTable(name);
       const field = (await table.schema()).fields.find((f) => f.name === 'vector');
       const tableDim = (field?.type as arrow.FixedSizeList | undefined)?.listSize;
       if (tableDim !== dim) throw new Error(`lesson table ${name} has ${tableDim}-dim vectors, the embedder gives ${dim}`);
-      return new LessonTable(name, embedder, dim, table);
+      return new LessonTable(name, embedder, dim, table, dir);
     };
     if ((await db.tableNames()).includes(name)) return open();
     try {
-      return new LessonTable(name, embedder, dim, await db.createEmptyTable(name, schemaFor(dim)));
+      return new LessonTable(name, embedder, dim, await db.createEmptyTable(name, schemaFor(dim)), dir);
     } catch (err) {
       // Another process created it first.
       if (/already exists/i.test((err as Error).message)) return open();
@@ -142,21 +146,8 @@ export class LessonTable {
     if (!filter) {
       this.rowsHint = rows;
       this.rowsCheckedAt = Date.now();
-      await this.checkVersion();
     }
     return rows;
-  }
-
-  private version = 0;
-
-  /** A version lower than the last seen: the dataset was recreated, its row ids name other rows (candidate-cache.ts). */
-  private async checkVersion(): Promise<void> {
-    const version = await this.table.version();
-    if (version < this.version) {
-      this.cache.clear();
-      this.warming = null;
-    }
-    this.version = version;
   }
 
   /** The row count, re-read at most once a second (search reports it; other processes may add rows). */
@@ -299,11 +290,31 @@ export class LessonTable {
   private readonly cache = new CandidateCache();
   private warming: Promise<void> | null = null;
 
-  private warm(): void {
-    if (this.warming || this.rowsHint === 0 || this.rowsHint > this.cache.max) return;
-    this.warming = this.takeCandidates(null)
-      .then((rows) => this.cache.fill(rows))
-      .catch(() => undefined);
+  /** Which dataset the table directory holds now (null: not a local directory; no cache then). */
+  private dataset(): string | null {
+    return this.dir ? datasetIdentity(this.dir) : null;
+  }
+
+  /** The cache for the dataset the directory holds, emptied if it is another than the one its rows came from. */
+  private cacheFor(dataset: string): CandidateCache {
+    if (this.cache.dataset !== dataset) {
+      this.cache.reset(dataset);
+      this.warming = null;
+    }
+    if (!this.warming && this.rowsHint > 0 && this.rowsHint <= this.cache.max) {
+      this.warming = this.takeCandidates(null)
+        .then((rows) => {
+          if (this.dataset() === dataset && this.cache.dataset === dataset) this.cache.fill(rows);
+        })
+        .catch(() => undefined);
+    }
+    return this.cache;
+  }
+
+  /** Once the whole-table read a search started is in (tests). */
+  async warmed(): Promise<number> {
+    await this.warming;
+    return this.cache.size;
   }
 
   /** The candidate columns of these rows (null: every row). */
@@ -314,25 +325,31 @@ export class LessonTable {
 
   /**
    * A query's rows as candidates with their score: the table reads row ids and the score alone, the
-   * candidate columns come from the cache; if a row moved meanwhile, the query is read again with them.
+   * candidate columns come from the cache; if a row moved meanwhile or the directory holds another
+   * dataset than before the query, the query is read again with the columns.
    */
   private async candidatesOf(
     query: () => lancedb.VectorQuery | lancedb.Query,
     score: '_distance' | '_score',
   ): Promise<Array<{ candidate: LessonCandidate; value: number | undefined }>> {
-    this.warm();
-    const rows = (await query().select([score]).withRowId().toArray()) as CandidateRow[];
     const value = (r: CandidateRow) => (r[score] === undefined || r[score] === null ? undefined : Number(r[score]));
-    const held = await this.cache.resolve(
-      rows.map((r) => BigInt(r._rowid)),
-      (ids) => this.takeCandidates(ids),
-    );
-    if (held) return held.map((candidate, i) => ({ candidate, value: value(rows[i]!) }));
+    const dataset = this.dataset();
+    if (dataset) {
+      const cache = this.cacheFor(dataset);
+      const rows = (await query().select([score]).withRowId().toArray()) as CandidateRow[];
+      const held = await cache.resolve(
+        rows.map((r) => BigInt(r._rowid)),
+        (ids) => this.takeCandidates(ids),
+      );
+      if (held && this.dataset() === dataset) return held.map((candidate, i) => ({ candidate, value: value(rows[i]!) }));
+    }
     const full = (await query()
       .select([...CANDIDATE_COLUMNS, score])
       .withRowId()
       .toArray()) as CandidateRow[];
-    this.cache.fill(full);
+    const after = this.dataset();
+    if (after && after === dataset) this.cacheFor(after).fill(full);
+    else this.cache.reset(null);
     return full.map((r) => ({ candidate: toCandidate(r), value: value(r) }));
   }
 

@@ -1,0 +1,118 @@
+/**
+ * The candidate columns a search takes from memory by row id (candidate-cache.ts) are the table's
+ * own after every kind of change: an upsert of an existing id, a delete, a compaction, another
+ * connection's writes, and the table dropped and recreated under the same name.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as lancedb from '@lancedb/lancedb';
+import { afterEach, describe, expect, test } from 'vitest';
+import { LessonTable, tableNameFor } from '../../../src/lessons/store.js';
+import type { Lesson, Severity } from '../../../src/lessons/types.js';
+import { contentHash } from '../../../src/lessons/types.js';
+
+const embedder = { name: 'cache-test', version: '1' };
+const DIM = 4;
+const dirs: string[] = [];
+const dbs: lancedb.Connection[] = [];
+
+const lesson = (id: string, word: string, severity: Severity = 'low'): Lesson => {
+  const content = { title: `${word} title`, body: `The ${word} body.`, prevention: 'Check.', severity, tags: ['execution'] };
+  return { id, ...content, created: Date.parse('2025-01-02'), source: 'corpus:x', contentHash: contentHash(content) };
+};
+const vec = (i: number) => Float32Array.from({ length: DIM }, (_, d) => (d === i % DIM ? 1 : 0.1));
+
+async function open(dbPath: string): Promise<LessonTable> {
+  const db = await lancedb.connect(dbPath, { readConsistencyInterval: 0 });
+  dbs.push(db);
+  return LessonTable.openOrCreate(db, embedder, DIM, dbPath);
+}
+
+async function fresh(): Promise<{ dbPath: string; table: LessonTable }> {
+  const dir = mkdtempSync(join(tmpdir(), 'candidate-cache-'));
+  dirs.push(dir);
+  const dbPath = join(dir, 'lessons.lance');
+  const table = await open(dbPath);
+  await table.insert([lesson('a', 'wombat'), lesson('b', 'quokka'), lesson('c', 'numbat')], [vec(0), vec(1), vec(2)]);
+  await table.ensureIndexes();
+  await table.count();
+  return { dbPath, table };
+}
+
+/** What both searches give for each id: severity and text hash (what the cache holds). */
+async function seen(table: LessonTable, word: string, v: Float32Array) {
+  const byVector = await table.vectorSearch(v, 10, undefined, { exact: true });
+  const byText = await table.textSearch(word, 10);
+  const shape = (xs: Array<{ id: string; severity: string; textHash: string }>) =>
+    Object.fromEntries(xs.map((x) => [x.id, `${x.severity}/${x.textHash.slice(0, 8)}`]));
+  return { vector: shape(byVector), text: shape(byText) };
+}
+
+async function warm(table: LessonTable): Promise<void> {
+  await table.vectorSearch(vec(0), 10, undefined, { exact: true });
+  expect(await table.warmed()).toBeGreaterThan(0);
+}
+
+afterEach(() => {
+  for (const db of dbs.splice(0)) db.close();
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('candidate cache', () => {
+  test('an upsert of an existing id is seen with its new columns, a deleted row is gone', async () => {
+    const { table } = await fresh();
+    await warm(table);
+    const changed = lesson('a', 'wombat', 'critical');
+    await table.upsert([{ ...changed, body: 'The wombat body, rewritten.' }], [vec(0)]);
+    await table.deleteIds(['b']);
+    const after = await seen(table, 'wombat', vec(0));
+    expect(after.vector.a).toMatch(/^critical\//);
+    expect(after.vector.b).toBeUndefined();
+    expect(after.text.a).toMatch(/^critical\//);
+    expect(Object.keys(after.vector).sort()).toEqual(['a', 'c']);
+  });
+
+  test('a compaction moves rows to new row ids: every hit keeps its own columns', async () => {
+    const { table } = await fresh();
+    await warm(table);
+    for (const [i, w] of ['koala', 'dingo', 'emu'].entries()) await table.insert([lesson(`n${i}`, w, 'high')], [vec(i)]);
+    await table.deleteIds(['c']);
+    const before = await seen(table, 'koala', vec(0));
+    const db = dbs[0]!;
+    await (await db.openTable(tableNameFor(embedder))).optimize({ cleanupOlderThan: new Date() });
+    const after = await seen(table, 'koala', vec(0));
+    expect(after).toEqual(before);
+    expect(after.vector.n0).toMatch(/^high\//);
+    expect(after.vector.c).toBeUndefined();
+  });
+
+  test("another connection's writes on the same directory are seen with their columns", async () => {
+    const { dbPath, table } = await fresh();
+    await warm(table);
+    const other = await open(dbPath);
+    await other.upsert([lesson('b', 'quokka', 'critical'), lesson('d', 'bilby', 'high')], [vec(1), vec(3)]);
+    const after = await seen(table, 'quokka', vec(1));
+    expect(after.vector.b).toMatch(/^critical\//);
+    expect(after.vector.d).toMatch(/^high\//);
+    expect(after.text.b).toMatch(/^critical\//);
+  });
+
+  test('a table dropped and recreated under the same name (same row ids, same version) gives its own rows', async () => {
+    const { dbPath, table } = await fresh();
+    await warm(table);
+    const old = await seen(table, 'wombat', vec(0));
+    const db = await lancedb.connect(dbPath);
+    dbs.push(db);
+    await db.dropTable(tableNameFor(embedder));
+    const again = await open(dbPath);
+    // The same ids at the same row ids, other severities and text.
+    await again.insert([lesson('a', 'wombat', 'critical'), lesson('b', 'wombat', 'critical'), lesson('c', 'wombat', 'critical')], [vec(0), vec(1), vec(2)]);
+    await again.ensureIndexes();
+    const after = await seen(table, 'wombat', vec(0));
+    expect(after.vector).toEqual(await seen(again, 'wombat', vec(0)).then((s) => s.vector));
+    expect(Object.values(after.vector).every((v) => v.startsWith('critical/'))).toBe(true);
+    expect(Object.values(after.text).every((v) => v.startsWith('critical/'))).toBe(true);
+    expect(after.vector.a).not.toBe(old.vector.a);
+  });
+});
