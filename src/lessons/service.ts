@@ -274,7 +274,7 @@ class Lessons {
     // Re-scored by pieces: the index's candidates are re-ranked on the pieces' whole vectors, not re-read.
     const onWhole = onPieces && table.approximate();
     const [found, textHits, lessonCount] = await Promise.all([
-      mode === 'fts' ? [] : table.vectorSearch(vector, pool, where, { refine: !onWhole }),
+      mode === 'fts' ? [] : table.vectorSearch(vector, pool, where, { refine: !onWhole, vectorOnly: mode === 'vector' }),
       mode === 'vector' ? [] : table.textSearch(ftsQuery, pool, where),
       table.recentCount(),
     ]);
