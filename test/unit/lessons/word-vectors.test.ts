@@ -5,14 +5,25 @@ import { describe, expect, test } from 'vitest';
 import { LOCAL_EMBEDDER_VERSION } from '../../../src/lessons/local-embedder.js';
 import { WORD_TABLE_FILE, decodeTable, encodeTable, wordTable } from '../../../src/lessons/text/word-table.js';
 import { PACKAGE_ROOT } from '../../../src/paths.js';
+import { VOCABULARY_HASH_FILE, vocabularyHash, wantedWords } from '../../../scripts/word-vector-vocabulary.js';
 
 describe('the shipped word-vector table', () => {
   test('pinned: regenerating it (scripts/build-word-vectors.ts) changes vectors, so bump LOCAL_EMBEDDER_VERSION and this hash', () => {
     const bytes = readFileSync(resolve(PACKAGE_ROOT, WORD_TABLE_FILE));
     expect({ version: LOCAL_EMBEDDER_VERSION, sha256: createHash('sha256').update(bytes).digest('hex').slice(0, 16) }).toEqual({
-      version: '3',
-      sha256: 'c349a9d6acd75339',
+      version: '4',
+      sha256: 'd669ef5f97569476',
     });
+  });
+
+  test('was built for the shipped lessons and vocabulary: a lesson edited since, with new words, needs the table rebuilt', () => {
+    // The table keeps every lesson word GloVe knows; words it lacks embed as nothing in the semantic half.
+    expect(vocabularyHash(wantedWords()), 'rebuild: node dist/scripts/build-word-vectors.js (see its header)').toBe(
+      readFileSync(VOCABULARY_HASH_FILE, 'utf8').trim(),
+    );
+    const words = new Set(['order', 'fill']);
+    expect(vocabularyHash(words)).toBe(vocabularyHash(new Set(['fill', 'order'])));
+    expect(vocabularyHash(new Set([...words, 'latency']))).not.toBe(vocabularyHash(words));
   });
 
   test('holds a broad English vocabulary and the trading words, 100-d, ranked by frequency', () => {
