@@ -7,8 +7,8 @@
  *
  * Run: npm run build && node --max-old-space-size=6144 dist/scripts/build-word-vectors.js
  * It also writes the hash of the kept vocabulary (word-vector-vocabulary.ts), which a test checks
- * against the shipped lessons. Then bump LOCAL_EMBEDDER_VERSION (src/lessons/local-embedder.ts) and the table's pinned hash in
- * test/unit/lessons/word-vectors.test.ts: stored vectors must be re-embedded.
+ * against the shipped lessons. Then bump LOCAL_EMBEDDER_VERSION (src/lessons/local-embedder.ts) and
+ * the table's pinned hash in test/unit/lessons/word-vectors.test.ts: stored vectors must be re-embedded.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
