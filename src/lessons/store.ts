@@ -80,6 +80,9 @@ export interface IndexState {
   vector: { type: string; indexed: number; unindexed: number } | null;
 }
 
+/** How long after a failed whole-table read of the candidate columns a search starts another. */
+export const WARM_RETRY_MS = 2_000;
+
 /** Rows and index coverage of a lesson table. */
 export async function indexStateOf(table: lancedb.Table): Promise<IndexState> {
   const rows = await table.countRows();
@@ -308,11 +311,17 @@ export class LessonTable {
       this.warming = null;
     }
     if (!this.warming && this.rowsHint > 0 && this.rowsHint <= this.cache.max) {
-      this.warming = this.takeCandidates(null)
+      const warming: Promise<void> = this.takeCandidates(null)
         .then((rows) => {
           if (this.dataset() === dataset && this.cache.dataset === dataset) this.cache.fill(rows);
         })
-        .catch(() => undefined);
+        .catch(() => {
+          // A failed read is tried again by a search after WARM_RETRY_MS (searches work meanwhile, by takes).
+          setTimeout(() => {
+            if (this.warming === warming) this.warming = null;
+          }, WARM_RETRY_MS).unref();
+        });
+      this.warming = warming;
     }
     return this.cache;
   }
@@ -330,8 +339,8 @@ export class LessonTable {
   }
 
   /**
-   * A query's rows as candidates with their score: the table reads row ids and the score alone, the
-   * candidate columns come from the cache; if a row moved meanwhile or the directory holds another
+   * A query's rows as candidates with their score: the table reads row ids, text hashes and the score,
+   * the candidate columns come from the cache at that hash; if a row moved meanwhile or the directory holds another
    * dataset than before the query, the query is read again with the columns.
    */
   private async candidatesOf(
@@ -342,9 +351,9 @@ export class LessonTable {
     const dataset = this.dataset();
     if (dataset) {
       const cache = this.cacheFor(dataset);
-      const rows = (await query().select([score]).withRowId().toArray()) as CandidateRow[];
+      const rows = (await query().select([score, 'text_hash']).withRowId().toArray()) as CandidateRow[];
       const held = await cache.resolve(
-        rows.map((r) => BigInt(r._rowid)),
+        rows.map((r) => ({ rowId: BigInt(r._rowid), textHash: r.text_hash })),
         (ids) => this.takeCandidates(ids),
       );
       if (held && this.dataset() === dataset) return held.map((candidate, i) => ({ candidate, value: value(rows[i]!) }));

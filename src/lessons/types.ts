@@ -73,10 +73,15 @@ export function searchText(content: LessonContent & { situations?: readonly stri
   return [content.title, content.title, ...(content.situations ?? []), content.tags.join(' '), content.body, content.prevention].filter(Boolean).join('\n');
 }
 
-/** SHA-256 of what a lesson's row is built from (its search text and source): a change re-embeds it. */
+/**
+ * SHA-256 of everything a lesson's row is built from: its search text, source, severity and created
+ * time. A change of any of them rewrites the row (a severity-only edit too: it moves the lesson in
+ * the ranking and the gate), and a search trusts candidate columns held in memory only at the
+ * row's own hash (candidate-cache.ts).
+ */
 export function textHash(lesson: Lesson & { situations?: readonly string[] }): string {
   return createHash('sha256')
-    .update(`${lesson.source}\n${searchText(lesson)}`)
+    .update(`${lesson.source}\n${lesson.severity}\n${lesson.created}\n${searchText(lesson)}`)
     .digest('hex');
 }
 

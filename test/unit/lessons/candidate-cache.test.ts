@@ -1,14 +1,17 @@
 /**
  * The candidate columns a search takes from memory by row id (candidate-cache.ts) are the table's
  * own after every kind of change: an upsert of an existing id, a delete, a compaction, another
- * connection's writes, and the table dropped and recreated under the same name.
+ * connection's writes, the table dropped and recreated under the same name, and the table overwritten
+ * in place (a new version whose fragment ids restart: the same row ids name other rows).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
-import { afterEach, describe, expect, test } from 'vitest';
-import { LessonTable, tableNameFor } from '../../../src/lessons/store.js';
+import { afterEach, describe, expect, test, vi } from 'vitest';
+import { CandidateCache } from '../../../src/lessons/candidate-cache.js';
+import { lessonBatch } from '../../../src/lessons/rows.js';
+import { LessonTable, WARM_RETRY_MS, tableNameFor } from '../../../src/lessons/store.js';
 import type { Lesson, Severity } from '../../../src/lessons/types.js';
 import { contentHash } from '../../../src/lessons/types.js';
 
@@ -114,5 +117,61 @@ describe('candidate cache', () => {
     expect(Object.values(after.vector).every((v) => v.startsWith('critical/'))).toBe(true);
     expect(Object.values(after.text).every((v) => v.startsWith('critical/'))).toBe(true);
     expect(after.vector.a).not.toBe(old.vector.a);
+  });
+  test('a table overwritten in place (the same row ids now name other rows) gives its own rows', async () => {
+    const { dbPath, table } = await fresh();
+    await warm(table);
+    const old = await seen(table, 'wombat', vec(0));
+    const db = await lancedb.connect(dbPath);
+    dbs.push(db);
+    const name = tableNameFor(embedder);
+    const before = (await (await db.openTable(name)).query().withRowId().select(['id']).toArray()).map((r) => `${r.id}@${r._rowid}`);
+    // Same ids, same order, other severities and text: written as a new version of the same dataset.
+    const rows = [lesson('a', 'wombat', 'critical'), lesson('b', 'wombat', 'critical'), lesson('c', 'wombat', 'critical')];
+    await db.createTable(name, lessonBatch({ name, embedder, dim: DIM }, rows, [vec(0), vec(1), vec(2)]), { mode: 'overwrite' });
+    await (await open(dbPath)).ensureIndexes();
+    const now = (await (await db.openTable(name)).query().withRowId().select(['id']).toArray()).map((r) => `${r.id}@${r._rowid}`);
+    expect(now).toEqual(before); // the premise: the row ids are reused
+    const after = await seen(table, 'wombat', vec(0));
+    expect(Object.values(after.vector).every((v) => v.startsWith('critical/'))).toBe(true);
+    expect(Object.values(after.text).every((v) => v.startsWith('critical/'))).toBe(true);
+    expect(after.vector.a).not.toBe(old.vector.a);
+  });
+
+  test('the cache holds at most its bound: the oldest rows go and are read again, a changed hash is a miss', async () => {
+    const small = new CandidateCache(2);
+    const rows = (['a', 'b', 'c'] as const).map((id, i) => ({ id, severity_rank: 0, created: 0, _rowid: BigInt(i), text_hash: `h${id}`, pieces: null }));
+    small.reset('d');
+    small.fill(rows);
+    expect(small.size).toBe(2);
+    const taken: bigint[][] = [];
+    const found = await small.resolve(
+      rows.map((r) => ({ rowId: r._rowid, textHash: r.text_hash })),
+      async (ids) => {
+        taken.push(ids);
+        return rows.filter((r) => ids.includes(r._rowid));
+      },
+    );
+    expect(taken).toEqual([[0n]]); // the oldest went, and only it is read again
+    expect(found?.map((c) => c.id)).toEqual(['a', 'b', 'c']);
+    // A held entry at another text hash is read again; a take that reads yet another hash is a miss.
+    const moved = await small.resolve([{ rowId: 2n, textHash: 'other' }], async () => [{ ...rows[2]!, text_hash: 'third' }]);
+    expect(moved).toBeNull();
+  });
+  test('a failed whole-table read is tried again by a later search, and searches give their rows meanwhile', async () => {
+    const { table } = await fresh();
+    const take = vi.spyOn(table as unknown as { takeCandidates: (ids: bigint[] | null) => Promise<unknown> }, 'takeCandidates');
+    take.mockImplementationOnce(() => Promise.reject(new Error('injected: read failed')));
+    const wholeReads = () => take.mock.calls.filter(([ids]) => ids === null).length;
+    const first = await seen(table, 'wombat', vec(0));
+    await table.warmed();
+    expect(Object.keys(first.vector).sort()).toEqual(['a', 'b', 'c']);
+    await seen(table, 'quokka', vec(1));
+    expect(wholeReads()).toBe(1); // not again at once
+    await new Promise((r) => setTimeout(r, WARM_RETRY_MS + 100));
+    await seen(table, 'wombat', vec(0));
+    await table.warmed();
+    expect(wholeReads()).toBe(2);
+    await expect(take.mock.results.at(-1)?.value).resolves.toHaveLength(3);
   });
 });

@@ -1,12 +1,26 @@
-/** HNSW search breadth (store.ts efFor): a vector-only search of a large table goes wider, for its recall@10. */
+/**
+ * HNSW search breadth (store.ts efFor): its invariants, whatever the constants are tuned to — a
+ * larger table never gets a narrower search, and a vector-only search (no full-text list to find
+ * what the graph misses) is never narrower than a hybrid one of the same table.
+ */
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { efFor } from '../../../src/lessons/store.js';
 
 describe('efFor', () => {
-  test('vector-only searches of 50k rows and more go wider; hybrid and smaller tables keep their breadth', () => {
-    expect(efFor(10_000)).toBe(200);
-    expect(efFor(10_000, true)).toBe(200);
-    expect(efFor(100_000)).toBe(300);
-    expect(efFor(100_000, true)).toBe(800);
+  test('never shrinks as the table grows; vector-only is at least as wide as hybrid', () => {
+    fc.assert(
+      fc.property(fc.nat(10_000_000), fc.nat(10_000_000), fc.boolean(), (a, b, vectorOnly) => {
+        const [small, large] = a <= b ? [a, b] : [b, a];
+        expect(efFor(large, vectorOnly)).toBeGreaterThanOrEqual(efFor(small, vectorOnly));
+        expect(efFor(a, true)).toBeGreaterThanOrEqual(efFor(a, false));
+        expect(Number.isInteger(efFor(a, vectorOnly)) && efFor(a, vectorOnly) > 0).toBe(true);
+      }),
+    );
+  });
+
+  test('a table of 50k rows and more is searched wider when vector-only (its recall@10, bench/lessons.ts)', () => {
+    expect(efFor(100_000, true)).toBeGreaterThan(efFor(100_000, false));
+    expect(efFor(10_000, true)).toBe(efFor(10_000, false));
   });
 });

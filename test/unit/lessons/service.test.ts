@@ -63,6 +63,14 @@ describe('incremental ingestion', () => {
     const gone = await third.lessons.search({ query: 'hallucinated ticker symbol that does not exist', k: 5 });
     expect(gone.hits.map((h) => h.lesson.id)).not.toContain('agent-hallucinated-ticker');
     await third.deps.close();
+
+    // A severity-only edit rewrites the row: search and the gate read the new severity.
+    writeFileSync(edited, readFileSync(edited, 'utf8').replace(/^severity: high$/m, 'severity: critical'));
+    const fourth = await open();
+    expect(fourth.status.lastIngest).toMatchObject({ embedded: 1, deleted: 0 });
+    const again = await fourth.lessons.search({ query: 'marmot-themed maintenance window', k: 1 });
+    expect(again.hits[0]?.lesson).toMatchObject({ id: 'ops-api-key-rotation', severity: 'critical' });
+    await fourth.deps.close();
   });
 });
 
