@@ -1,22 +1,23 @@
 /**
  * The candidate columns of a lesson table's rows (id, severity, created, text hash, pieces), held by
- * LanceDB row id, so a search reads only row ids, text hashes and scores from the table and takes
- * the rest from memory: reading the columns cost more than the search itself (at 10k rows, a vector
- * query with them 5.2 ms at p50, with row ids alone 1.6 ms; full-text 4.5 / 1.1 ms).
+ * LanceDB row id, so a search reads only row ids and scores from the table and takes the rest from
+ * memory: reading the columns cost more than the search itself (at 10k rows, a vector query with
+ * them 5.2 ms at p50, with row ids alone 1.6 ms; full-text 4.5 / 1.1 ms; even one short text-hash
+ * column to check each row against added 0.8 ms to the two queries in parallel).
  *
- * Exact, never stale: a held entry is used only when the query read the same text hash for its row
- * id (the hash covers everything the columns are built from: types.ts textHash), so a row id that
- * came to name another row is a miss, whatever made it so — an overwrite or a restore that restarts
- * fragment ids keeps the directory. Without that, a row id is its fragment id and offset, an update
- * writes the new row under a new id and a compaction writes new fragments. Row ids the cache lacks
- * are read from the table in one take (the caller re-reads the query with its columns if one is gone
- * or changed meanwhile). A table dropped and recreated under the same name restarts its ids: the
- * cache holds the rows of one dataset, named by its directory's inode and birth time
- * (datasetIdentity, two stat calls a query), and is emptied when the directory holds another.
+ * Exact, never stale: the cache holds the rows of ONE snapshot — the dataset in the table's
+ * directory (its inode and birth time: a table dropped and recreated restarts its ids and versions)
+ * and the table version — and is emptied when a search reads another (store.ts snapshot(), read
+ * before and after each query). Every write makes a new version, whatever it does to row ids: an
+ * overwrite or a restore keeps the directory and restarts fragment ids, so the same row id names
+ * another row. Writes are rare next to searches (a recorded lesson, an edited file, a replica's
+ * catch-up); a table small enough is read whole again. Row ids the cache lacks are read from the
+ * table in one take; the caller re-reads the query with its columns if one is gone or the snapshot
+ * moved meanwhile.
  *
  * @example
  *   const cache = new CandidateCache();
- *   const found = await cache.resolve(rows.map((r) => ({ rowId: r._rowid, textHash: r.text_hash })), takeColumns); // null: re-read
+ *   const found = await cache.resolve(rows.map((r) => r._rowid), takeColumns); // null: re-read
  */
 import { statSync } from 'node:fs';
 import { type CandidateRow, type LessonCandidate, toCandidate } from './rows.js';
@@ -39,7 +40,7 @@ export function datasetIdentity(dir: string): string | null {
 
 export class CandidateCache {
   private readonly byRowId = new Map<bigint, LessonCandidate>();
-  /** The dataset (datasetIdentity) whose rows the cache holds. */
+  /** The snapshot (dataset and version, store.ts) whose rows the cache holds. */
   dataset: string | null = null;
 
   constructor(readonly max = CANDIDATE_CACHE_MAX) {}
@@ -48,7 +49,7 @@ export class CandidateCache {
     return this.byRowId.size;
   }
 
-  /** Empty, for the rows of this dataset. */
+  /** Empty, for the rows of this snapshot. */
   reset(dataset: string | null): void {
     this.byRowId.clear();
     this.dataset = dataset;
@@ -69,22 +70,19 @@ export class CandidateCache {
   }
 
   /**
-   * The candidates of these rows, in their order: from memory where the held entry has the row's
-   * text hash, the others read by `take` (the candidate columns and `_rowid`). Null when `take` fails,
-   * misses a row id or reads another text hash than the query did (the row changed since).
+   * The candidates of these row ids, in their order: from memory, the missing ones read by `take`
+   * (the candidate columns and `_rowid`). Null when `take` fails or misses a row id (a compaction
+   * moved the rows since the query was answered).
    */
-  async resolve(keys: ReadonlyArray<{ rowId: bigint; textHash: string }>, take: (ids: bigint[]) => Promise<CandidateRow[]>): Promise<LessonCandidate[] | null> {
-    const held = keys.map((k) => {
-      const c = this.byRowId.get(k.rowId);
-      return c?.textHash === k.textHash ? c : undefined;
-    });
-    const missing = keys.filter((_, i) => !held[i]);
+  async resolve(rowIds: readonly bigint[], take: (ids: bigint[]) => Promise<CandidateRow[]>): Promise<LessonCandidate[] | null> {
+    const held = rowIds.map((id) => this.byRowId.get(id));
+    const missing = rowIds.filter((_, i) => !held[i]);
     if (!missing.length) return held as LessonCandidate[];
-    const rows = await take(missing.map((k) => k.rowId)).catch(() => null);
+    const rows = await take(missing).catch(() => null);
     if (!rows) return null;
     const read = new Map(rows.map((r) => [BigInt(r._rowid), r]));
-    if (missing.some((k) => read.get(k.rowId)?.text_hash !== k.textHash)) return null;
+    if (missing.some((id) => !read.has(id))) return null;
     this.fill(rows);
-    return keys.map((k, i) => held[i] ?? toCandidate(read.get(k.rowId)!));
+    return rowIds.map((id, i) => held[i] ?? toCandidate(read.get(id)!));
   }
 }

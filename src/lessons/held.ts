@@ -8,7 +8,7 @@ import type { FoundLesson, LessonCandidate } from './rows.js';
 import { type Lesson, textHash } from './types.js';
 
 export class HeldLessons {
-  private byId: Map<string, Lesson> | null = null;
+  private byId: Map<string, { lesson: Lesson; hash: string }> | null = null;
   private version = -1;
 
   /** @param source the file lessons as they stand and their library version (re-indexed when it moves) */
@@ -18,12 +18,13 @@ export class HeldLessons {
   lookup(c: LessonCandidate): FoundLesson | undefined {
     const { lessons, version } = this.source();
     if (!this.byId || version !== this.version) {
-      this.byId = new Map(lessons.map((l) => [l.id, l]));
+      // Each lesson's hash once per library version, not per hit.
+      this.byId = new Map(lessons.map((l) => [l.id, { lesson: l, hash: textHash(l) }]));
       this.version = version;
     }
-    const lesson = this.byId.get(c.id);
-    if (!lesson || textHash(lesson) !== c.textHash) return undefined;
-    const { id, title, body, prevention, tags, source } = lesson;
+    const held = this.byId.get(c.id);
+    if (!held || held.hash !== c.textHash) return undefined;
+    const { id, title, body, prevention, tags, source } = held.lesson;
     return { id, title, body, prevention, severity: c.severity, tags: [...tags], created: c.created, source };
   }
 }

@@ -179,7 +179,9 @@ export function snippet(body: string, queryWords: ReadonlySet<string>, max = 240
       best = i;
     }
   });
-  let text = sentences.slice(best).join(' ');
+  // From the best sentence on, only as many as the cut can show.
+  let text = sentences[best]!;
+  for (let i = best + 1; i < sentences.length && text.length <= max; i++) text += ` ${sentences[i]}`;
   if (text.length > max) text = `${text.slice(0, max - 1).replace(/\s+\S*$/, '')}…`;
   return best > 0 ? `…${text}` : text;
 }

@@ -299,21 +299,29 @@ export class LessonTable {
   private readonly cache = new CandidateCache();
   private warming: Promise<void> | null = null;
 
-  /** Which dataset the table directory holds now (null: not a local directory; no cache then). */
-  private dataset(): string | null {
-    return this.dir ? datasetIdentity(this.dir) : null;
+  /**
+   * Which rows the table reads now: its directory's dataset and the table version, as
+   * `dev:inode:birth@version` (null: not a local directory, or the version unreadable; no cache then).
+   * The version is the connection's view, which only moves forward (readConsistencyInterval), so the
+   * same snapshot before and after a read means the read saw that version.
+   */
+  private async snapshot(): Promise<string | null> {
+    const dataset = this.dir ? datasetIdentity(this.dir) : null;
+    if (!dataset) return null;
+    const version = await this.table.version().catch(() => null);
+    return version === null ? null : `${dataset}@${version}`;
   }
 
-  /** The cache for the dataset the directory holds, emptied if it is another than the one its rows came from. */
-  private cacheFor(dataset: string): CandidateCache {
-    if (this.cache.dataset !== dataset) {
-      this.cache.reset(dataset);
+  /** The cache for this snapshot, emptied if it holds another's rows; a table small enough is read whole into it. */
+  private cacheFor(at: string): CandidateCache {
+    if (this.cache.dataset !== at) {
+      this.cache.reset(at);
       this.warming = null;
     }
     if (!this.warming && this.rowsHint > 0 && this.rowsHint <= this.cache.max) {
       const warming: Promise<void> = this.takeCandidates(null)
-        .then((rows) => {
-          if (this.dataset() === dataset && this.cache.dataset === dataset) this.cache.fill(rows);
+        .then(async (rows) => {
+          if ((await this.snapshot()) === at && this.cache.dataset === at) this.cache.fill(rows);
         })
         .catch(() => {
           // A failed read is tried again by a search after WARM_RETRY_MS (searches work meanwhile, by takes).
@@ -339,32 +347,38 @@ export class LessonTable {
   }
 
   /**
-   * A query's rows as candidates with their score: the table reads row ids, text hashes and the score,
-   * the candidate columns come from the cache at that hash; if a row moved meanwhile or the directory holds another
-   * dataset than before the query, the query is read again with the columns.
+   * A query's rows as candidates with their score: the table reads row ids and the score alone, the
+   * candidate columns come from the cache when the table is still at the snapshot (dataset and
+   * version) the cache holds after the query and its takes; else the query is read again with the
+   * columns, between two snapshots, and the cache then holds that snapshot's rows.
    */
   private async candidatesOf(
     query: () => lancedb.VectorQuery | lancedb.Query,
     score: '_distance' | '_score',
   ): Promise<Array<{ candidate: LessonCandidate; value: number | undefined }>> {
     const value = (r: CandidateRow) => (r[score] === undefined || r[score] === null ? undefined : Number(r[score]));
-    const dataset = this.dataset();
-    if (dataset) {
-      const cache = this.cacheFor(dataset);
-      const rows = (await query().select([score, 'text_hash']).withRowId().toArray()) as CandidateRow[];
-      const held = await cache.resolve(
-        rows.map((r) => ({ rowId: BigInt(r._rowid), textHash: r.text_hash })),
-        (ids) => this.takeCandidates(ids),
-      );
-      if (held && this.dataset() === dataset) return held.map((candidate, i) => ({ candidate, value: value(rows[i]!) }));
+    // The snapshot the cache was filled at was read before this query; the same one after it means
+    // the query saw it (the connection's version only moves forward), so no read before is needed.
+    const at = this.cache.dataset;
+    if (at) {
+      const cache = this.cacheFor(at);
+      // Two columns read as typed arrays: no row objects.
+      const read = await query().select([score]).withRowId().toArrow();
+      const rowIds = Array.from(read.getChild('_rowid')?.toArray() ?? [], BigInt);
+      const scores = read.getChild(score);
+      const typed = scores && scores.nullCount === 0 ? (scores.toArray() as Float32Array | Float64Array) : null;
+      const values = Array.from({ length: rowIds.length }, (_, i) => (typed ? typed[i] : (scores?.get(i) ?? undefined)) as number | undefined);
+      const held = await cache.resolve(rowIds, (ids) => this.takeCandidates(ids));
+      if (held && (await this.snapshot()) === at)
+        return held.map((candidate, i) => ({ candidate, value: values[i] === null || values[i] === undefined ? undefined : Number(values[i]) }));
     }
+    const before = await this.snapshot();
     const full = (await query()
       .select([...CANDIDATE_COLUMNS, score])
       .withRowId()
       .toArray()) as CandidateRow[];
-    const after = this.dataset();
-    if (after && after === dataset) this.cacheFor(after).fill(full);
-    else this.cache.reset(null);
+    const after = await this.snapshot();
+    if (after && after === before) this.cacheFor(after).fill(full);
     return full.map((r) => ({ candidate: toCandidate(r), value: value(r) }));
   }
 
