@@ -8,16 +8,17 @@
  * Exact, never stale: the cache holds the rows of ONE snapshot — the dataset in the table's
  * directory (its inode and birth time: a table dropped and recreated restarts its ids and versions)
  * and the table version — and is emptied when a search reads another (store.ts snapshot(), read
- * before and after each query). Every write makes a new version, whatever it does to row ids: an
- * overwrite or a restore keeps the directory and restarts fragment ids, so the same row id names
- * another row. Writes are rare next to searches (a recorded lesson, an edited file, a replica's
+ * after each query, the label having been read before it). Every write makes a new version: an
+ * overwrite keeps the directory and restarts fragment ids, so the same row id names
+ * another row (LanceDB restarts fragment ids only on an overwrite; a restore, a compaction and a
+ * delete of every row do not — but every write, whatever it does, makes a version). Writes are rare next to searches (a recorded lesson, an edited file, a replica's
  * catch-up); a table small enough is read whole again. Row ids the cache lacks are read from the
  * table in one take; the caller re-reads the query with its columns if one is gone or the snapshot
  * moved meanwhile.
  *
  * @example
  *   const cache = new CandidateCache();
- *   const found = await cache.resolve(rows.map((r) => r._rowid), takeColumns); // null: re-read
+ *   const found = await cache.resolve(rows.map((r) => r._rowid), takeColumns); // null: re-read; hold found.taken only once its snapshot is known
  */
 import { statSync } from 'node:fs';
 import { type CandidateRow, type LessonCandidate, toCandidate } from './rows.js';
@@ -72,17 +73,21 @@ export class CandidateCache {
   /**
    * The candidates of these row ids, in their order: from memory, the missing ones read by `take`
    * (the candidate columns and `_rowid`). Null when `take` fails or misses a row id (a compaction
-   * moved the rows since the query was answered).
+   * moved the rows since the query was answered). The rows taken are NOT held: the caller holds
+   * them (fill) once it knows they are of the cache's snapshot — a take that finishes late may have
+   * read an older one than a parallel search has since emptied the cache for.
    */
-  async resolve(rowIds: readonly bigint[], take: (ids: bigint[]) => Promise<CandidateRow[]>): Promise<LessonCandidate[] | null> {
+  async resolve(
+    rowIds: readonly bigint[],
+    take: (ids: bigint[]) => Promise<CandidateRow[]>,
+  ): Promise<{ candidates: LessonCandidate[]; taken: CandidateRow[] } | null> {
     const held = rowIds.map((id) => this.byRowId.get(id));
     const missing = rowIds.filter((_, i) => !held[i]);
-    if (!missing.length) return held as LessonCandidate[];
+    if (!missing.length) return { candidates: held as LessonCandidate[], taken: [] };
     const rows = await take(missing).catch(() => null);
     if (!rows) return null;
     const read = new Map(rows.map((r) => [BigInt(r._rowid), r]));
     if (missing.some((id) => !read.has(id))) return null;
-    this.fill(rows);
-    return rowIds.map((id, i) => held[i] ?? toCandidate(read.get(id)!));
+    return { candidates: rowIds.map((id, i) => held[i] ?? toCandidate(read.get(id)!)), taken: rows };
   }
 }

@@ -86,7 +86,7 @@ export function parseLessonFile(file: string, text: string, options: ParseOption
   if (!front.success) throw new Error(`${label}: ${front.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const f = front.data;
   const [body = '', prevention = ''] = match[2]!.split(/^##\s+Prevention\s*$/m);
-  const created = new Date(f.created).getTime();
+  const created = createdTime(f.created);
   if (!Number.isFinite(created)) throw new Error(`${label}: created is not a date`);
   let block: FileLesson['block'] = null;
   if (f.block !== undefined) {
@@ -162,4 +162,17 @@ export function loadCorpus(dir: string): { lessons: FileLesson[]; errors: string
   } catch (err) {
     return { lessons: [], errors: [`cannot read ${dir}: ${(err as Error).message}`] };
   }
+}
+
+/**
+ * A front-matter `created` in ms. YAML gives a Date for a date or a full timestamp; a date and time
+ * without a zone ("2025-02-11 10:00", not a YAML timestamp) comes as a string and is read as UTC,
+ * as YAML reads its own — never in the machine's time zone, which would make the row's hash
+ * (types.ts textHash) differ between two processes.
+ */
+export function createdTime(value: string | Date): number {
+  if (value instanceof Date) return value.getTime();
+  const zoneless = /^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?))?$/.exec(value.trim());
+  if (zoneless) return new Date(`${zoneless[1]}T${zoneless[2] ?? '00:00'}Z`).getTime();
+  return new Date(value).getTime();
 }

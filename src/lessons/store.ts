@@ -369,8 +369,11 @@ export class LessonTable {
       const typed = scores && scores.nullCount === 0 ? (scores.toArray() as Float32Array | Float64Array) : null;
       const values = Array.from({ length: rowIds.length }, (_, i) => (typed ? typed[i] : (scores?.get(i) ?? undefined)) as number | undefined);
       const held = await cache.resolve(rowIds, (ids) => this.takeCandidates(ids));
-      if (held && (await this.snapshot()) === at)
-        return held.map((candidate, i) => ({ candidate, value: values[i] === null || values[i] === undefined ? undefined : Number(values[i]) }));
+      if (held && (await this.snapshot()) === at) {
+        // Rows taken are held only now, at the snapshot they are known to be of (and only if the cache is still its).
+        if (held.taken.length && this.cache.dataset === at) this.cache.fill(held.taken);
+        return held.candidates.map((candidate, i) => ({ candidate, value: values[i] === null || values[i] === undefined ? undefined : Number(values[i]) }));
+      }
     }
     const before = await this.snapshot();
     const full = (await query()

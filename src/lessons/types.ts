@@ -76,8 +76,8 @@ export function searchText(content: LessonContent & { situations?: readonly stri
 /**
  * SHA-256 of everything a lesson's row is built from: its search text, source, severity and created
  * time. A change of any of them rewrites the row (a severity-only edit too: it moves the lesson in
- * the ranking and the gate), and a search trusts candidate columns held in memory only at the
- * row's own hash (candidate-cache.ts).
+ * the ranking and the gate), and a lesson held in memory gives a hit its text only at the row's
+ * own hash (held.ts).
  */
 export function textHash(lesson: Lesson & { situations?: readonly string[] }): string {
   return createHash('sha256')

@@ -138,7 +138,7 @@ describe('candidate cache', () => {
     expect(after.vector.a).not.toBe(old.vector.a);
   });
 
-  test('the cache holds at most its bound: the oldest rows go and only they are read again', async () => {
+  test('the cache holds at most its bound: the oldest rows go and only they are read again, not held by resolve', async () => {
     const small = new CandidateCache(2);
     const rows = (['a', 'b', 'c'] as const).map((id, i) => ({ id, severity_rank: 0, created: 0, _rowid: BigInt(i), text_hash: `h${id}`, pieces: null }));
     small.reset('d@1');
@@ -153,7 +153,9 @@ describe('candidate cache', () => {
       },
     );
     expect(taken).toEqual([[0n]]);
-    expect(found?.map((c) => c.id)).toEqual(['a', 'b', 'c']);
+    expect(found?.candidates.map((c) => c.id)).toEqual(['a', 'b', 'c']);
+    // What was taken is the caller's to hold, once it knows the snapshot it was read at.
+    expect(found?.taken.map((r) => r.id)).toEqual(['a']);
     expect(small.size).toBe(2);
     // A take that misses a row id (moved by a compaction meanwhile) is a miss: the caller re-reads.
     expect(await small.resolve([0n, 7n], async () => [rows[0]!])).toBeNull();
@@ -174,5 +176,37 @@ describe('candidate cache', () => {
     await table.warmed();
     expect(wholeReads()).toBe(2);
     await expect(take.mock.results.at(-1)?.value).resolves.toHaveLength(3);
+  });
+  test('a take that finishes after a parallel search moved the cache to a newer snapshot is not held in it', async () => {
+    const { dbPath, table } = await fresh();
+    type Take = (ids: bigint[] | null) => Promise<Array<{ _rowid: bigint }>>;
+    const seam = table as unknown as { takeCandidates: Take };
+    const original = seam.takeCandidates.bind(table);
+    let release: (() => void) | null = null;
+    let held: Promise<void> | null = null;
+    vi.spyOn(seam, 'takeCandidates').mockImplementation(async (ids) => {
+      if (ids === null) throw new Error('injected: no whole-table read, so rows come in by takes');
+      const rows = await original(ids);
+      // The take of row 1 reads the old snapshot, then is held back until the table has moved on.
+      if (held && ids.includes(1n)) await held;
+      return rows;
+    });
+    const top = async (v: Float32Array) => (await table.vectorSearch(v, 1, undefined, { exact: true }))[0];
+    expect(await top(vec(0))).toMatchObject({ id: 'a', severity: 'low' }); // the cache's label: the first snapshot
+    held = new Promise<void>((r) => {
+      release = r;
+    });
+    const a = top(vec(1)); // row 1 ('b', low): its take is read, then held
+    await new Promise((r) => setTimeout(r, 50));
+    const db = await lancedb.connect(dbPath);
+    dbs.push(db);
+    const name = tableNameFor(embedder);
+    // In place, the same row ids: row 0 now holds what is nearest vec(1), row 1 another lesson.
+    const rows = [lesson('p', 'wombat', 'critical'), lesson('y', 'yak', 'critical'), lesson('q', 'quoll', 'critical')];
+    await db.createTable(name, lessonBatch({ name, embedder, dim: DIM }, rows, [vec(1), vec(3), vec(2)]), { mode: 'overwrite' });
+    expect(await top(vec(2))).toMatchObject({ id: 'q', severity: 'critical' }); // moves the cache to the new snapshot
+    release!();
+    expect(await a).toMatchObject({ id: 'p', severity: 'critical' });
+    expect(await top(vec(3))).toMatchObject({ id: 'y', severity: 'critical' }); // row 1, as the table holds it now
   });
 });

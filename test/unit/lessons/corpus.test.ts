@@ -61,6 +61,23 @@ describe('parseLessonFile', () => {
     );
   });
 
+  test('a created date and time without a zone is UTC, whatever the time zone of the machine; one with a zone is kept', () => {
+    const tz = process.env.TZ;
+    try {
+      for (const zone of ['America/New_York', 'Asia/Kolkata', 'UTC']) {
+        process.env.TZ = zone;
+        expect(parseLessonFile('t.md', good.replace('created: 2025-01-02', 'created: 2025-01-02 10:30')).created).toBe(Date.UTC(2025, 0, 2, 10, 30));
+        expect(parseLessonFile('t.md', good.replace('created: 2025-01-02', 'created: "2025-01-02T10:30:15"')).created).toBe(Date.UTC(2025, 0, 2, 10, 30, 15));
+        expect(parseLessonFile('t.md', good.replace('created: 2025-01-02', 'created: "2025-01-02T10:30:00-05:00"')).created).toBe(Date.UTC(2025, 0, 2, 15, 30));
+        expect(parseLessonFile('t.md', good).created).toBe(Date.UTC(2025, 0, 2));
+      }
+    } finally {
+      if (tz === undefined) delete process.env.TZ;
+      else process.env.TZ = tz;
+    }
+    expect(() => parseLessonFile('t.md', good.replace('created: 2025-01-02', 'created: "2025-13-45 99:99"'))).toThrow(/created is not a date/);
+  });
+
   test('situations are read from the front matter, trimmed and deduplicated; too short or too many are refused', () => {
     const withSituations = good.replace(
       'created: 2025-01-02',

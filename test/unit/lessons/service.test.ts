@@ -64,7 +64,7 @@ describe('incremental ingestion', () => {
     expect(gone.hits.map((h) => h.lesson.id)).not.toContain('agent-hallucinated-ticker');
     await third.deps.close();
 
-    // A severity-only edit rewrites the row: search and the gate read the new severity.
+    // A severity-only edit rewrites the row: search reads the new severity.
     writeFileSync(edited, readFileSync(edited, 'utf8').replace(/^severity: high$/m, 'severity: critical'));
     const fourth = await open();
     expect(fourth.status.lastIngest).toMatchObject({ embedded: 1, deleted: 0 });
