@@ -1,7 +1,7 @@
 /**
  * Lessons: ingestion throughput and search latency at 1k, 10k and 100k generated lessons through
  * the real service (offline embedder, LanceDB under a temp dir): hybrid, vector-only and full-text
- * only; recall@10 of the service's vector and hybrid results against an independent brute force
+ * only, each series on queries the service has not seen (timeQueries); recall@10 of the service's vector and hybrid results against an independent brute force
  * (exact cosine over the stored vectors in JS; for hybrid, fused with the exact full-text list read
  * from the table directly) on 200 held-out
  * queries over a corpus that is not trivially clustered (lessons-corpus.ts); the embedder's cost per
@@ -38,12 +38,29 @@ let queries: string[] | null = null;
 const heldOutQueries = (): string[] => (queries ??= generateQueries(200));
 const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 
-async function timeQueries(q: number, fn: (query: string) => Promise<unknown>): Promise<ReturnType<typeof summarize>> {
-  for (let i = 0; i < 10; i++) await fn(heldOutQueries()[i]!);
+/** Queries the timings use, apart from the recall set: a warm-up slice and one slice per timed series. */
+const WARM_UP = 100;
+const SERIES = 5;
+const MAX_PER_SERIES = 200;
+let timingPool: string[] | null = null;
+const timingQueries = (): string[] => (timingPool ??= generateQueries(WARM_UP + SERIES * MAX_PER_SERIES, 2_002));
+
+/**
+ * Steady-state latency on queries the service has not seen: WARM_UP queries of their own first
+ * (the JIT, LanceDB's index caches and the candidate cache's whole-table read settle), then `q`
+ * queries of this series' own slice, none asked before in this process — so a series cannot be
+ * answered from candidate rows an earlier series' identical queries brought in (at 100k rows the
+ * cache holds only part of the table).
+ */
+async function timeQueries(series: number, q: number, fn: (query: string) => Promise<unknown>): Promise<ReturnType<typeof summarize>> {
+  if (q > MAX_PER_SERIES || series >= SERIES) throw new Error(`timeQueries: series ${series} of ${q} queries is outside the pool`);
+  const pool = timingQueries();
+  for (let i = 0; i < WARM_UP; i++) await fn(pool[i]!);
   const samples: number[] = [];
-  for (let i = 0; i < q; i++) {
+  const first = WARM_UP + series * q;
+  for (let i = first; i < first + q; i++) {
     const t = performance.now();
-    await fn(heldOutQueries()[i % heldOutQueries().length]!);
+    await fn(pool[i]!);
     samples.push(performance.now() - t);
   }
   return summarize(samples);
@@ -207,11 +224,11 @@ async function benchSize(n: number, queries: number): Promise<Record<string, unk
     const status = await service.status();
 
     // k = 5 is search_lessons' default; k = 10 shown too.
-    const hybrid = await timeQueries(queries, (query) => service.search({ query, k: 5 }));
-    const hybridK10 = await timeQueries(queries, (query) => service.search({ query, k: 10 }));
-    const vectorOnly = await timeQueries(queries, (query) => service.search({ query, k: 5, mode: 'vector' }));
-    const ftsOnly = await timeQueries(queries, (query) => service.search({ query, k: 5, mode: 'fts' }));
-    const filtered = await timeQueries(queries, (query) => service.search({ query, k: 5, minSeverity: 'high', tags: ['options', 'execution'] }));
+    const hybrid = await timeQueries(0, queries, (query) => service.search({ query, k: 5 }));
+    const hybridK10 = await timeQueries(1, queries, (query) => service.search({ query, k: 10 }));
+    const vectorOnly = await timeQueries(2, queries, (query) => service.search({ query, k: 5, mode: 'vector' }));
+    const ftsOnly = await timeQueries(3, queries, (query) => service.search({ query, k: 5, mode: 'fts' }));
+    const filtered = await timeQueries(4, queries, (query) => service.search({ query, k: 5, minSeverity: 'high', tags: ['options', 'execution'] }));
     const recall = await recallVsBruteForce(service, join(dataDir, 'lessons.lance'));
     await deps.close();
     const state = status.tables[0]?.state;
