@@ -18,6 +18,7 @@ import * as lancedb from '@lancedb/lancedb';
 import type * as arrow from 'apache-arrow';
 import { bootstrap } from '../src/bootstrap.js';
 import { createLogger } from '../src/log.js';
+import { readCard } from '../src/lessons/card.js';
 import { localEmbedder } from '../src/lessons/embedders.js';
 import { embedLocal } from '../src/lessons/local-embedder.js';
 import { rescoreByPieces } from '../src/lessons/pieces.js';
@@ -101,12 +102,12 @@ async function storedVectors(table: lancedb.Table): Promise<{
   norms: Float32Array;
   dim: number;
 }> {
-  const rows = (await table.query().select(['id', 'severity', 'created', 'vector', 'pieces']).toArray()) as Array<{
+  const rows = (await table.query().select(['id', 'severity', 'created', 'vector', 'card']).toArray()) as Array<{
     id: string;
     severity: Severity;
     created: number;
     vector: arrow.Vector;
-    pieces: Uint8Array;
+    card: Uint8Array;
   }>;
   const dim = await localEmbedder.dim();
   const flat = new Float32Array(rows.length * dim);
@@ -120,7 +121,8 @@ async function storedVectors(table: lancedb.Table): Promise<{
     ids: rows.map((r) => r.id),
     severity: rows.map((r) => r.severity),
     created: rows.map((r) => Number(r.created)),
-    pieces: new Map(rows.map((r) => [r.id, r.pieces])),
+    // the stored piece vectors, from the row's card (card.ts)
+    pieces: new Map(rows.map((r) => [r.id, readCard(r.card).pieces])),
     flat,
     norms,
     dim,

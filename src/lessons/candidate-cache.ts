@@ -1,5 +1,5 @@
 /**
- * The candidate columns of a lesson table's rows (id, severity, created, text hash, pieces), held by
+ * The candidates of a lesson table's rows (id, severity, created, text hash, pieces: its card), held by
  * LanceDB row id, so a search reads only row ids and scores from the table and takes the rest from
  * memory: reading the columns cost more than the search itself (at 10k rows, a vector query with
  * them 5.2 ms at p50, with row ids alone 1.6 ms; full-text 4.5 / 1.1 ms; even one short text-hash
@@ -60,7 +60,8 @@ export class CandidateCache {
   fill(rows: readonly CandidateRow[]): void {
     for (const row of rows) {
       // A copy of the pieces: a view would keep the whole Arrow batch it came in alive.
-      const c = { ...toCandidate(row), pieces: row.pieces ? row.pieces.slice() : null };
+      const c = toCandidate(row);
+      c.pieces = c.pieces ? c.pieces.slice() : null;
       this.byRowId.delete(c.rowId);
       this.byRowId.set(c.rowId, c);
     }

@@ -3,8 +3,9 @@
  * conversions between LanceDB rows and lessons (store.ts runs the queries).
  */
 import * as arrow from 'apache-arrow';
+import { packCard, readCard } from './card.js';
 import { ftsText } from './text/analyse.js';
-import { SEVERITIES, SEVERITY_RANK, searchText, textHash, type Lesson, type Severity } from './types.js';
+import { SEVERITY_RANK, searchText, textHash, type Lesson, type Severity } from './types.js';
 
 export interface EmbedderId {
   name: string;
@@ -46,8 +47,8 @@ export function schemaFor(dim: number): arrow.Schema {
     utf8('embedder'),
     utf8('embedder_version'),
     new arrow.Field('vector', new arrow.FixedSizeList(dim, new arrow.Field('item', new arrow.Float32(), true)), false),
-    // the offline embedder's piece vectors, packed (pieces.ts); empty for other embedders
-    new arrow.Field('pieces', new arrow.Binary(), false),
+    // what a search reads per candidate, with the offline embedder's piece vectors (card.ts)
+    new arrow.Field('card', new arrow.Binary(), false),
   ]);
 }
 
@@ -103,6 +104,7 @@ export function lessonBatch(
   if (vectors.length !== n) throw new Error(`${vectors.length} vectors for ${n} lessons`);
   if (pieces.length && pieces.length !== n) throw new Error(`${pieces.length} piece sets for ${n} lessons`);
   const schema = schemaFor(table.dim);
+  const hashes = lessons.map(textHash);
   const utf8 = (values: string[]) => arrow.vectorFromArray(values, new arrow.Utf8()).data[0]!;
   const vectorType = schema.fields.find((f) => f.name === 'vector')!.type as arrow.FixedSizeList;
   const columns: Record<string, arrow.Data> = {
@@ -119,7 +121,7 @@ export function lessonBatch(
     created: arrow.makeData({ type: new arrow.Float64(), length: n, data: Float64Array.from(lessons, (l) => l.created) }),
     source: utf8(lessons.map((l) => l.source)),
     content_hash: utf8(lessons.map((l) => l.contentHash)),
-    text_hash: utf8(lessons.map(textHash)),
+    text_hash: utf8(hashes),
     // analysed once here (text/analyse.ts): the index itself neither stems nor drops stop words
     search_text: utf8(lessons.map((l) => ftsText(searchText(l)))),
     embedder: utf8(lessons.map(() => table.embedder.name)),
@@ -130,7 +132,7 @@ export function lessonBatch(
       nullCount: 0,
       child: arrow.makeData({ type: new arrow.Float32(), length: n * table.dim, data: flat }),
     }),
-    pieces: binary(Array.from({ length: n }, (_, i) => pieces[i] ?? new Uint8Array(0))),
+    card: binary(lessons.map((l, i) => packCard(l, hashes[i]!, pieces[i] ?? new Uint8Array(0)))),
   };
   const struct = arrow.makeData({ type: new arrow.Struct(schema.fields), length: n, nullCount: 0, children: schema.fields.map((f) => columns[f.name]!) });
   return new arrow.Table([new arrow.RecordBatch(schema, struct)]);
@@ -167,27 +169,17 @@ export type FoundLesson = Omit<Lesson, 'contentHash'>;
 export const TEXT_COLUMNS = ['id', 'title', 'body', 'prevention', 'tags', 'source'];
 export type TextRow = Pick<Row, 'id' | 'title' | 'body' | 'prevention' | 'tags' | 'source'>;
 
-/** What a search reads per candidate: short columns and the pieces (the text comes for the final top k only, fetch()). */
-export const CANDIDATE_COLUMNS = ['id', 'severity_rank', 'created', 'text_hash', 'pieces'];
+/** What a search reads per candidate: one binary cell (card.ts; the text comes for the final top k only, fetch()). */
+export const CANDIDATE_COLUMNS = ['card'];
 
 export interface CandidateRow {
-  id: string;
-  severity_rank: number;
-  created: number;
   _rowid: bigint;
-  text_hash: string;
-  pieces?: Uint8Array | null;
+  card: Uint8Array;
   _distance?: number;
   _score?: number;
 }
 
 export function toCandidate(r: CandidateRow): LessonCandidate {
-  return {
-    id: r.id,
-    rowId: BigInt(r._rowid),
-    severity: SEVERITIES[r.severity_rank] ?? 'low',
-    created: Number(r.created),
-    pieces: r.pieces ?? null,
-    textHash: r.text_hash,
-  };
+  const { id, severity, created, textHash, pieces } = readCard(r.card);
+  return { id, rowId: BigInt(r._rowid), severity, created, pieces: pieces.length ? pieces : null, textHash };
 }

@@ -11,8 +11,9 @@ import { SEVERITY_RANK, type Severity } from './types.js';
  * reading rows of another layout. 2: a text_hash column; search_text holds analysed stems.
  * 3: a pieces column (the offline embedder's piece vectors, pieces.ts). 4: search_text of the
  * analysis with the PHRASES of local-words@3 (a gateway table's full-text column changes too).
+ * 5: the pieces column folded into a `card` (card.ts): one column a search reads per candidate.
  */
-export const TABLE_FORMAT = 4;
+export const TABLE_FORMAT = 5;
 
 /** A lance-safe table name for an embedder. */
 export function tableNameFor(embedder: EmbedderId): string {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { CandidateCache } from '../../../src/lessons/candidate-cache.js';
+import { packCard } from '../../../src/lessons/card.js';
 import { lessonBatch } from '../../../src/lessons/rows.js';
 import { LessonTable, WARM_RETRY_MS, tableNameFor } from '../../../src/lessons/store.js';
 import type { Lesson, Severity } from '../../../src/lessons/types.js';
@@ -140,7 +141,11 @@ describe('candidate cache', () => {
 
   test('the cache holds at most its bound: the oldest rows go and only they are read again, not held by resolve', async () => {
     const small = new CandidateCache(2);
-    const rows = (['a', 'b', 'c'] as const).map((id, i) => ({ id, severity_rank: 0, created: 0, _rowid: BigInt(i), text_hash: `h${id}`, pieces: null }));
+    const rows = (['a', 'b', 'c'] as const).map((id, i) => ({
+      id,
+      _rowid: BigInt(i),
+      card: packCard({ id, severity: 'low', created: 0 }, id.repeat(64), new Uint8Array(0)),
+    }));
     small.reset('d@1');
     small.fill(rows);
     expect(small.size).toBe(2);
@@ -155,7 +160,7 @@ describe('candidate cache', () => {
     expect(taken).toEqual([[0n]]);
     expect(found?.candidates.map((c) => c.id)).toEqual(['a', 'b', 'c']);
     // What was taken is the caller's to hold, once it knows the snapshot it was read at.
-    expect(found?.taken.map((r) => r.id)).toEqual(['a']);
+    expect(found?.taken.map((r) => r._rowid)).toEqual([0n]);
     expect(small.size).toBe(2);
     // A take that misses a row id (moved by a compaction meanwhile) is a miss: the caller re-reads.
     expect(await small.resolve([0n, 7n], async () => [rows[0]!])).toBeNull();
