@@ -34,10 +34,12 @@ export function packCard(lesson: Pick<Lesson, 'id' | 'severity' | 'created'>, te
   const id = encoder.encode(lesson.id);
   if (id.length > 0xffff) throw new Error(`lesson id of ${id.length} bytes is too long for a card`);
   if (!/^[0-9a-f]{64}$/.test(textHash)) throw new Error('a card needs a SHA-256 text hash in hex');
+  const rank = SEVERITY_RANK[lesson.severity];
+  if (rank === undefined) throw new Error(`a card needs a known severity, not ${JSON.stringify(lesson.severity)}`);
   const out = new Uint8Array(HEAD + id.length + pieces.length);
   const view = new DataView(out.buffer);
   view.setUint8(0, LAYOUT);
-  view.setUint8(1, SEVERITY_RANK[lesson.severity]);
+  view.setUint8(1, rank);
   view.setFloat64(2, lesson.created, true);
   out.set(Buffer.from(textHash, 'hex'), 10);
   view.setUint16(42, id.length, true);

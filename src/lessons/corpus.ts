@@ -87,7 +87,7 @@ export function parseLessonFile(file: string, text: string, options: ParseOption
   const f = front.data;
   const [body = '', prevention = ''] = match[2]!.split(/^##\s+Prevention\s*$/m);
   const created = createdTime(f.created);
-  if (!Number.isFinite(created)) throw new Error(`${label}: created is not a date`);
+  if (!Number.isFinite(created)) throw new Error(`${label}: created is not a date (YYYY-MM-DD, or an ISO 8601 date and time)`);
   let block: FileLesson['block'] = null;
   if (f.block !== undefined) {
     try {
@@ -165,14 +165,20 @@ export function loadCorpus(dir: string): { lessons: FileLesson[]; errors: string
 }
 
 /**
- * A front-matter `created` in ms. YAML gives a Date for a date or a full timestamp; a date and time
- * without a zone ("2025-02-11 10:00", not a YAML timestamp) comes as a string and is read as UTC,
- * as YAML reads its own — never in the machine's time zone, which would make the row's hash
- * (types.ts textHash) differ between two processes.
+ * A front-matter `created` in ms: an ISO 8601 date (`2025-02-11`), or a date and time with or
+ * without a zone (`2025-02-11 10:00`, `2025-02-11T10:00:00-05:00`). Without a zone it is UTC, as a
+ * date alone is — never the machine's time zone, which would make the row's hash (types.ts
+ * textHash) differ between two processes. Anything else (`2025/02/11`, `Feb 11 2025`, a day the
+ * month lacks) is refused: NaN, and the caller names the file.
  */
 export function createdTime(value: string | Date): number {
   if (value instanceof Date) return value.getTime();
-  const zoneless = /^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?))?$/.exec(value.trim());
-  if (zoneless) return new Date(`${zoneless[1]}T${zoneless[2] ?? '00:00'}Z`).getTime();
-  return new Date(value).getTime();
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ Tt](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?\s*(Z|z|[+-]\d{2}:?\d{2})?)?$/.exec(value.trim());
+  if (!m) return Number.NaN;
+  const [, y, mo, d, h = '00', mi = '00', sec = '00', frac = '', zone = 'Z'] = m;
+  const day = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
+  if (day.getUTCFullYear() !== Number(y) || day.getUTCMonth() !== Number(mo) - 1 || day.getUTCDate() !== Number(d)) return Number.NaN;
+  if (Number(h) > 23 || Number(mi) > 59 || Number(sec) > 59) return Number.NaN;
+  const offset = /^[zZ]$/.test(zone) ? 'Z' : zone.replace(/^([+-]\d{2}):?(\d{2})$/, '$1:$2');
+  return new Date(`${y}-${mo}-${d}T${h}:${mi}:${sec}${frac.slice(0, 4)}${offset}`).getTime();
 }

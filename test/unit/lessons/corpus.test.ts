@@ -75,7 +75,14 @@ describe('parseLessonFile', () => {
       if (tz === undefined) delete process.env.TZ;
       else process.env.TZ = tz;
     }
-    expect(() => parseLessonFile('t.md', good.replace('created: 2025-01-02', 'created: "2025-13-45 99:99"'))).toThrow(/created is not a date/);
+    for (const bad of ['"2025-13-45 99:99"', '2025/01/02', '"Jan 2 2025"', '2025-1-2', '2025-02-30', '"2025-01-02 24:00"', '"yesterday"']) {
+      process.env.TZ = 'America/New_York';
+      expect(() => parseLessonFile('t.md', good.replace('created: 2025-01-02', `created: ${bad}`)), bad).toThrow(/created is not a date/);
+    }
+    if (tz === undefined) delete process.env.TZ;
+    else process.env.TZ = tz;
+    expect(parseLessonFile('t.md', good.replace('created: 2025-01-02', 'created: 2025-01-02t10:30:00.5z')).created).toBe(Date.UTC(2025, 0, 2, 10, 30, 0, 500));
+    expect(parseLessonFile('t.md', good.replace('created: 2025-01-02', 'created: "2025-01-02T10:30+0530"')).created).toBe(Date.UTC(2025, 0, 2, 5, 0));
   });
 
   test('situations are read from the front matter, trimmed and deduplicated; too short or too many are refused', () => {
