@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { packCard, readCard } from '../../../src/lessons/card.js';
-import { SEVERITIES } from '../../../src/lessons/types.js';
+import { SEVERITIES, type Severity } from '../../../src/lessons/types.js';
 
 const hash = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString('hex'));
 
@@ -34,6 +34,8 @@ describe('lesson card', () => {
     expect(() => readCard(Uint8Array.from(card, (b, i) => (i === 1 ? 9 : b)))).toThrow(/severity rank 9/);
     expect(() => readCard(Uint8Array.from(card, (b, i) => (i === 42 ? 200 : b)))).toThrow(/shorter than its id/);
     expect(() => packCard({ id: 'x', severity: 'low', created: 0 }, 'not-a-hash', new Uint8Array(0))).toThrow(/SHA-256/);
+    // A severity from elsewhere (a shared row of a newer build) is refused, never packed as the lowest.
+    expect(() => packCard({ id: 'x', severity: 'CRITICAL' as Severity, created: 0 }, 'ab'.repeat(32), new Uint8Array(0))).toThrow(/known severity/);
     expect(() => packCard({ id: 'x'.repeat(70_000), severity: 'low', created: 0 }, 'ab'.repeat(32), new Uint8Array(0))).toThrow(/too long/);
   });
 });
