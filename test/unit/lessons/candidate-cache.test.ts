@@ -53,6 +53,21 @@ async function seen(table: LessonTable, word: string, v: Float32Array) {
   return { vector: shape(byVector), text: shape(byText) };
 }
 
+/** Another connection to the directory (closed after the test). */
+async function connect(dbPath: string): Promise<lancedb.Connection> {
+  const db = await lancedb.connect(dbPath);
+  dbs.push(db);
+  return db;
+}
+
+/** Overwrite the table in place from another connection: a new version, fragment ids restarted. */
+async function overwrite(dbPath: string, rows: Lesson[], vectors: Float32Array[]): Promise<lancedb.Connection> {
+  const db = await connect(dbPath);
+  const name = tableNameFor(embedder);
+  await db.createTable(name, lessonBatch({ name, embedder, dim: DIM }, rows, vectors), { mode: 'overwrite' });
+  return db;
+}
+
 async function warm(table: LessonTable): Promise<void> {
   await table.vectorSearch(vec(0), 10, undefined, { exact: true });
   expect(await table.warmed()).toBeGreaterThan(0);
@@ -106,9 +121,7 @@ describe('candidate cache', () => {
     const { dbPath, table } = await fresh();
     await warm(table);
     const old = await seen(table, 'wombat', vec(0));
-    const db = await lancedb.connect(dbPath);
-    dbs.push(db);
-    await db.dropTable(tableNameFor(embedder));
+    await (await connect(dbPath)).dropTable(tableNameFor(embedder));
     const again = await open(dbPath);
     // The same ids at the same row ids, other severities and text.
     await again.insert([lesson('a', 'wombat', 'critical'), lesson('b', 'wombat', 'critical'), lesson('c', 'wombat', 'critical')], [vec(0), vec(1), vec(2)]);
@@ -123,16 +136,14 @@ describe('candidate cache', () => {
     const { dbPath, table } = await fresh();
     await warm(table);
     const old = await seen(table, 'wombat', vec(0));
-    const db = await lancedb.connect(dbPath);
-    dbs.push(db);
-    const name = tableNameFor(embedder);
-    const before = (await (await db.openTable(name)).query().withRowId().select(['id']).toArray()).map((r) => `${r.id}@${r._rowid}`);
+    const ids = async (db: lancedb.Connection) =>
+      (await (await db.openTable(tableNameFor(embedder))).query().withRowId().select(['id']).toArray()).map((r) => `${r.id}@${r._rowid}`);
+    const before = await ids(await connect(dbPath));
     // Same ids, same order, other severities and text: written as a new version of the same dataset.
     const rows = [lesson('a', 'wombat', 'critical'), lesson('b', 'wombat', 'critical'), lesson('c', 'wombat', 'critical')];
-    await db.createTable(name, lessonBatch({ name, embedder, dim: DIM }, rows, [vec(0), vec(1), vec(2)]), { mode: 'overwrite' });
+    const db = await overwrite(dbPath, rows, [vec(0), vec(1), vec(2)]);
     await (await open(dbPath)).ensureIndexes();
-    const now = (await (await db.openTable(name)).query().withRowId().select(['id']).toArray()).map((r) => `${r.id}@${r._rowid}`);
-    expect(now).toEqual(before); // the premise: the row ids are reused
+    expect(await ids(db)).toEqual(before); // the premise: the row ids are reused
     const after = await seen(table, 'wombat', vec(0));
     expect(Object.values(after.vector).every((v) => v.startsWith('critical/'))).toBe(true);
     expect(Object.values(after.text).every((v) => v.startsWith('critical/'))).toBe(true);
@@ -203,12 +214,9 @@ describe('candidate cache', () => {
     });
     const a = top(vec(1)); // row 1 ('b', low): its take is read, then held
     await new Promise((r) => setTimeout(r, 50));
-    const db = await lancedb.connect(dbPath);
-    dbs.push(db);
-    const name = tableNameFor(embedder);
     // In place, the same row ids: row 0 now holds what is nearest vec(1), row 1 another lesson.
     const rows = [lesson('p', 'wombat', 'critical'), lesson('y', 'yak', 'critical'), lesson('q', 'quoll', 'critical')];
-    await db.createTable(name, lessonBatch({ name, embedder, dim: DIM }, rows, [vec(1), vec(3), vec(2)]), { mode: 'overwrite' });
+    await overwrite(dbPath, rows, [vec(1), vec(3), vec(2)]);
     expect(await top(vec(2))).toMatchObject({ id: 'q', severity: 'critical' }); // moves the cache to the new snapshot
     release!();
     expect(await a).toMatchObject({ id: 'p', severity: 'critical' });
