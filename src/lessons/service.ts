@@ -273,11 +273,14 @@ class Lessons {
     const ftsQuery = ftsText(params.query);
     // Re-scored by pieces: the index's candidates are re-ranked on the pieces' whole vectors, not re-read.
     const onWhole = onPieces && table.approximate();
-    const [found, textHits, lessonCount] = await Promise.all([
-      mode === 'fts' ? [] : table.vectorSearch(vector, pool, where, { refine: !onWhole, vectorOnly: mode === 'vector' }),
-      mode === 'vector' ? [] : table.textSearch(ftsQuery, pool, where),
-      table.recentCount(),
-    ]);
+    const vectorOpts = { refine: !onWhole, vectorOnly: mode === 'vector' };
+    const lists =
+      mode === 'hybrid'
+        ? table.hybridSearch(vector, ftsQuery, pool, where, vectorOpts)
+        : mode === 'vector'
+          ? table.vectorSearch(vector, pool, where, vectorOpts).then((v) => ({ vector: v, text: [] }))
+          : table.textSearch(ftsQuery, pool, where).then((t) => ({ vector: [], text: t }));
+    const [{ vector: found, text: textHits }, lessonCount] = await Promise.all([lists, table.recentCount()]);
     const vectorHits = onWhole ? byWholeVector(vector, found) : found;
     // The offline table's rows carry piece vectors: its vector list is re-scored over both lists' candidates (pieces.ts).
     const top = Math.max(RESCORED_PER_LIST, params.k);

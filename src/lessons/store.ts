@@ -8,11 +8,9 @@
 import { join } from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import type * as arrow from 'apache-arrow';
-import { CandidateCache, datasetIdentity } from './candidate-cache.js';
+import { type CandidateQuery, CandidateReads, type Scored } from './candidate-reads.js';
 import { sqlString, tableNameFor } from './table-sql.js';
 import {
-  CANDIDATE_COLUMNS,
-  type CandidateRow,
   type EmbedderId,
   type FoundLesson,
   LESSON_COLUMNS,
@@ -23,7 +21,6 @@ import {
   TEXT_COLUMNS,
   type TextRow,
   foundLesson,
-  toCandidate,
   toHit,
 } from './rows.js';
 import { SEVERITY_RANK, type Lesson, type Severity } from './types.js';
@@ -80,9 +77,6 @@ export interface IndexState {
   vector: { type: string; indexed: number; unindexed: number } | null;
 }
 
-/** How long after a failed whole-table read of the candidate columns a search starts another. */
-export const WARM_RETRY_MS = 2_000;
-
 /** Rows and index coverage of a lesson table. */
 export async function indexStateOf(table: lancedb.Table): Promise<IndexState> {
   const rows = await table.countRows();
@@ -110,14 +104,29 @@ async function withRetry<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
   }
 }
 
+export interface VectorOptions {
+  exact?: boolean;
+  refine?: boolean;
+  vectorOnly?: boolean;
+}
+export type VectorHit = LessonCandidate & { similarity: number };
+export type TextHit = LessonCandidate & { score: number };
+const toVectorHits = (found: Scored): VectorHit[] => found.map(({ candidate, value }) => ({ ...candidate, similarity: 1 - (value ?? 1) }));
+const toTextHits = (found: Scored): TextHit[] => found.map(({ candidate, value }) => ({ ...candidate, score: value ?? 0 }));
+
 export class LessonTable {
   private constructor(
     readonly name: string,
     readonly embedder: EmbedderId,
     readonly dim: number,
     private readonly table: lancedb.Table,
-    private readonly dir: string | null,
-  ) {}
+    dir: string | null,
+  ) {
+    this.reads = new CandidateReads(table, dir, () => this.rowsHint);
+  }
+
+  /** How searches read their candidates (candidate-reads.ts). */
+  private readonly reads: CandidateReads;
 
   /** `dbPath`: the connection's local directory, which lets searches take candidate columns from memory (candidate-cache.ts). */
   static async openOrCreate(db: lancedb.Connection, embedder: EmbedderId, dim: number, dbPath?: string): Promise<LessonTable> {
@@ -267,12 +276,32 @@ export class LessonTable {
    * Nearest lessons by cosine similarity (exact below ANN_MIN_ROWS; HNSW above, re-ranked on the full
    * vectors unless `refine` is false: a caller re-ranking on the pieces' whole vectors saves that read).
    */
-  async vectorSearch(
+  async vectorSearch(vector: Float32Array, limit: number, where?: string, opts: VectorOptions = {}): Promise<VectorHit[]> {
+    const [found] = await this.reads.of([this.vectorQuery(vector, limit, where, opts)]);
+    return toVectorHits(found!);
+  }
+
+  /** BM25 over the analysed title, situations, tags, body and prevention; `text` must be analysed the same way (ftsText). */
+  async textSearch(text: string, limit: number, where?: string): Promise<TextHit[]> {
+    if (!text.trim()) return [];
+    const [found] = await this.reads.of([this.textQuery(text, limit, where)]);
+    return toTextHits(found!);
+  }
+
+  /** Both lists of a hybrid search under the same filter, their candidates read together (candidate-reads.ts). */
+  async hybridSearch(
     vector: Float32Array,
+    text: string,
     limit: number,
     where?: string,
-    opts: { exact?: boolean; refine?: boolean; vectorOnly?: boolean } = {},
-  ): Promise<Array<LessonCandidate & { similarity: number }>> {
+    opts: VectorOptions = {},
+  ): Promise<{ vector: VectorHit[]; text: TextHit[] }> {
+    if (!text.trim()) return { vector: await this.vectorSearch(vector, limit, where, opts), text: [] };
+    const [v, t] = await this.reads.of([this.vectorQuery(vector, limit, where, opts), this.textQuery(text, limit, where)]);
+    return { vector: toVectorHits(v!), text: toTextHits(t!) };
+  }
+
+  private vectorQuery(vector: Float32Array, limit: number, where: string | undefined, opts: VectorOptions): CandidateQuery {
     const query = () => {
       let q = this.table.query().nearestTo(vector).distanceType('cosine').limit(limit);
       if (opts.exact) q = q.bypassVectorIndex();
@@ -280,109 +309,20 @@ export class LessonTable {
       if (!opts.exact && opts.refine !== false) q = q.refineFactor(refineFactorFor(this.rowsHint));
       return where ? q.where(where) : q;
     };
-    const found = await this.candidatesOf(query, '_distance');
-    return found.map(({ candidate, value }) => ({ ...candidate, similarity: 1 - (value ?? 1) }));
+    return { query, score: '_distance' };
   }
 
-  /** BM25 over the analysed title, situations, tags, body and prevention; `text` must be analysed the same way (ftsText). */
-  async textSearch(text: string, limit: number, where?: string): Promise<Array<LessonCandidate & { score: number }>> {
-    if (!text.trim()) return [];
+  private textQuery(text: string, limit: number, where: string | undefined): CandidateQuery {
     const query = () => {
       const q = this.table.query().fullTextSearch(text, { columns: 'search_text' }).limit(limit);
       return where ? q.where(where) : q;
     };
-    const found = await this.candidatesOf(query, '_score');
-    return found.map(({ candidate, value }) => ({ ...candidate, score: value ?? 0 }));
+    return { query, score: '_score' };
   }
 
-  /** Candidate columns by row id (candidate-cache.ts); a table small enough is read whole at its first search. */
-  private readonly cache = new CandidateCache();
-  private warming: Promise<void> | null = null;
-
-  /**
-   * Which rows the table reads now: its directory's dataset and the table version, as
-   * `dev:inode:birth@version` (null: not a local directory, or the version unreadable; no cache then).
-   * The version is the connection's view, which only moves forward (readConsistencyInterval), so the
-   * same snapshot before and after a read means the read saw that version.
-   */
-  private async snapshot(): Promise<string | null> {
-    const dataset = this.dir ? datasetIdentity(this.dir) : null;
-    if (!dataset) return null;
-    const version = await this.table.version().catch(() => null);
-    return version === null ? null : `${dataset}@${version}`;
-  }
-
-  /** The cache for this snapshot, emptied if it holds another's rows; a table small enough is read whole into it. */
-  private cacheFor(at: string): CandidateCache {
-    if (this.cache.dataset !== at) {
-      this.cache.reset(at);
-      this.warming = null;
-    }
-    if (!this.warming && this.rowsHint > 0 && this.rowsHint <= this.cache.max) {
-      const warming: Promise<void> = this.takeCandidates(null)
-        .then(async (rows) => {
-          if ((await this.snapshot()) === at && this.cache.dataset === at) this.cache.fill(rows);
-        })
-        .catch(() => {
-          // A failed read is tried again by a search after WARM_RETRY_MS (searches work meanwhile, by takes).
-          setTimeout(() => {
-            if (this.warming === warming) this.warming = null;
-          }, WARM_RETRY_MS).unref();
-        });
-      this.warming = warming;
-    }
-    return this.cache;
-  }
-
-  /** Once the whole-table read a search started is in (tests). */
-  async warmed(): Promise<number> {
-    await this.warming;
-    return this.cache.size;
-  }
-
-  /** The candidate columns of these rows (null: every row). */
-  private async takeCandidates(rowIds: bigint[] | null): Promise<CandidateRow[]> {
-    const q = rowIds ? this.table.takeRowIds(rowIds) : this.table.query();
-    return (await q.select(CANDIDATE_COLUMNS).withRowId().toArray()) as CandidateRow[];
-  }
-
-  /**
-   * A query's rows as candidates with their score: the table reads row ids and the score alone, the
-   * candidate columns come from the cache when the table is still at the snapshot (dataset and
-   * version) the cache holds after the query and its takes; else the query is read again with the
-   * columns, between two snapshots, and the cache then holds that snapshot's rows.
-   */
-  private async candidatesOf(
-    query: () => lancedb.VectorQuery | lancedb.Query,
-    score: '_distance' | '_score',
-  ): Promise<Array<{ candidate: LessonCandidate; value: number | undefined }>> {
-    const value = (r: CandidateRow) => (r[score] === undefined || r[score] === null ? undefined : Number(r[score]));
-    // The snapshot the cache was filled at was read before this query; the same one after it means
-    // the query saw it (the connection's version only moves forward), so no read before is needed.
-    const at = this.cache.dataset;
-    if (at) {
-      const cache = this.cacheFor(at);
-      // Two columns read as typed arrays: no row objects.
-      const read = await query().select([score]).withRowId().toArrow();
-      const rowIds = Array.from(read.getChild('_rowid')?.toArray() ?? [], BigInt);
-      const scores = read.getChild(score);
-      const typed = scores && scores.nullCount === 0 ? (scores.toArray() as Float32Array | Float64Array) : null;
-      const values = Array.from({ length: rowIds.length }, (_, i) => (typed ? typed[i] : (scores?.get(i) ?? undefined)) as number | undefined);
-      const held = await cache.resolve(rowIds, (ids) => this.takeCandidates(ids));
-      if (held && (await this.snapshot()) === at) {
-        // Rows taken are held only now, at the snapshot they are known to be of (and only if the cache is still its).
-        if (held.taken.length && this.cache.dataset === at) this.cache.fill(held.taken);
-        return held.candidates.map((candidate, i) => ({ candidate, value: values[i] === null || values[i] === undefined ? undefined : Number(values[i]) }));
-      }
-    }
-    const before = await this.snapshot();
-    const full = (await query()
-      .select([...CANDIDATE_COLUMNS, score])
-      .withRowId()
-      .toArray()) as CandidateRow[];
-    const after = await this.snapshot();
-    if (after && after === before) this.cacheFor(after).fill(full);
-    return full.map((r) => ({ candidate: toCandidate(r), value: value(r) }));
+  /** Once the whole-table read of the candidates a search started is in (tests). */
+  warmed(): Promise<number> {
+    return this.reads.warmed();
   }
 
   /**

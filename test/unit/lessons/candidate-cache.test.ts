@@ -12,7 +12,8 @@ import { afterEach, describe, expect, test, vi } from 'vitest';
 import { CandidateCache } from '../../../src/lessons/candidate-cache.js';
 import { packCard } from '../../../src/lessons/card.js';
 import { lessonBatch } from '../../../src/lessons/rows.js';
-import { LessonTable, WARM_RETRY_MS, tableNameFor } from '../../../src/lessons/store.js';
+import { WARM_RETRY_MS } from '../../../src/lessons/candidate-reads.js';
+import { LessonTable, tableNameFor } from '../../../src/lessons/store.js';
 import type { Lesson, Severity } from '../../../src/lessons/types.js';
 import { contentHash } from '../../../src/lessons/types.js';
 
@@ -52,6 +53,9 @@ async function seen(table: LessonTable, word: string, v: Float32Array) {
     Object.fromEntries(xs.map((x) => [x.id, `${x.severity}/${x.textHash.slice(0, 8)}`]));
   return { vector: shape(byVector), text: shape(byText) };
 }
+
+/** The table's candidate reads (candidate-reads.ts): the seam its fault-injection tests hold a take at. */
+const readsOf = (table: LessonTable) => (table as unknown as { reads: object }).reads;
 
 /** Another connection to the directory (closed after the test). */
 async function connect(dbPath: string): Promise<lancedb.Connection> {
@@ -179,7 +183,7 @@ describe('candidate cache', () => {
 
   test('a failed whole-table read is tried again by a later search, and searches give their rows meanwhile', async () => {
     const { table } = await fresh();
-    const take = vi.spyOn(table as unknown as { takeCandidates: (ids: bigint[] | null) => Promise<unknown> }, 'takeCandidates');
+    const take = vi.spyOn(readsOf(table) as unknown as { takeCandidates: (ids: bigint[] | null) => Promise<unknown> }, 'takeCandidates');
     take.mockImplementationOnce(() => Promise.reject(new Error('injected: read failed')));
     const wholeReads = () => take.mock.calls.filter(([ids]) => ids === null).length;
     const first = await seen(table, 'wombat', vec(0));
@@ -196,8 +200,8 @@ describe('candidate cache', () => {
   test('a take that finishes after a parallel search moved the cache to a newer snapshot is not held in it', async () => {
     const { dbPath, table } = await fresh();
     type Take = (ids: bigint[] | null) => Promise<Array<{ _rowid: bigint }>>;
-    const seam = table as unknown as { takeCandidates: Take };
-    const original = seam.takeCandidates.bind(table);
+    const seam = readsOf(table) as unknown as { takeCandidates: Take };
+    const original = seam.takeCandidates.bind(seam);
     let release: (() => void) | null = null;
     let held: Promise<void> | null = null;
     vi.spyOn(seam, 'takeCandidates').mockImplementation(async (ids) => {

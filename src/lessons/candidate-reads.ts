@@ -1,0 +1,133 @@
+/**
+ * How a lesson table's searches read their candidates: each query reads row ids and its score
+ * alone, the candidates' cards come from the cache (candidate-cache.ts) at the snapshot it holds,
+ * and the rows it lacks are read in ONE take for all the queries of a search (the vector and the
+ * full-text list together: at 100k rows a take has ~1 ms of fixed cost, and a hybrid search whose
+ * lists took apart paid it twice). store.ts builds the queries.
+ *
+ * @example
+ *   const reads = new CandidateReads(table, dir, () => rows);
+ *   const [vector, text] = await reads.of([{ query: vq, score: '_distance' }, { query: tq, score: '_score' }]);
+ */
+import type * as lancedb from '@lancedb/lancedb';
+import { CandidateCache, datasetIdentity } from './candidate-cache.js';
+import { CANDIDATE_COLUMNS, type CandidateRow, type LessonCandidate, toCandidate } from './rows.js';
+
+/** How long after a failed whole-table read of the candidate columns a search starts another. */
+export const WARM_RETRY_MS = 2_000;
+
+export type ScoreColumn = '_distance' | '_score';
+export interface CandidateQuery {
+  query: () => lancedb.VectorQuery | lancedb.Query;
+  score: ScoreColumn;
+}
+export type Scored = Array<{ candidate: LessonCandidate; value: number | undefined }>;
+
+export class CandidateReads {
+  private readonly cache = new CandidateCache();
+  private warming: Promise<void> | null = null;
+
+  /** `dir`: the table's local directory (null: no cache); `rows`: the table's last known row count. */
+  constructor(
+    private readonly table: lancedb.Table,
+    private readonly dir: string | null,
+    private readonly rows: () => number,
+  ) {}
+
+  /**
+   * Which rows the table reads now: its directory's dataset and the table version, as
+   * `dev:inode:birth@version` (null: not a local directory, or the version unreadable; no cache then).
+   * The version is the connection's view, which only moves forward (readConsistencyInterval), so the
+   * same snapshot before and after a read means the read saw that version.
+   */
+  private async snapshot(): Promise<string | null> {
+    const dataset = this.dir ? datasetIdentity(this.dir) : null;
+    if (!dataset) return null;
+    const version = await this.table.version().catch(() => null);
+    return version === null ? null : `${dataset}@${version}`;
+  }
+
+  /** The cache for this snapshot, emptied if it holds another's rows; a table small enough is read whole into it. */
+  private cacheFor(at: string): CandidateCache {
+    if (this.cache.dataset !== at) {
+      this.cache.reset(at);
+      this.warming = null;
+    }
+    const rows = this.rows();
+    if (!this.warming && rows > 0 && rows <= this.cache.max) {
+      const warming: Promise<void> = this.takeCandidates(null)
+        .then(async (read) => {
+          if ((await this.snapshot()) === at && this.cache.dataset === at) this.cache.fill(read);
+        })
+        .catch(() => {
+          // A failed read is tried again by a search after WARM_RETRY_MS (searches work meanwhile, by takes).
+          setTimeout(() => {
+            if (this.warming === warming) this.warming = null;
+          }, WARM_RETRY_MS).unref();
+        });
+      this.warming = warming;
+    }
+    return this.cache;
+  }
+
+  /** Once the whole-table read a search started is in (tests). */
+  async warmed(): Promise<number> {
+    await this.warming;
+    return this.cache.size;
+  }
+
+  /** The candidate columns of these rows (null: every row). */
+  private async takeCandidates(rowIds: bigint[] | null): Promise<CandidateRow[]> {
+    const q = rowIds ? this.table.takeRowIds(rowIds) : this.table.query();
+    return (await q.select(CANDIDATE_COLUMNS).withRowId().toArray()) as CandidateRow[];
+  }
+
+  /**
+   * Each query's rows as candidates with their score, in the queries' order. The queries run in
+   * parallel and read row ids and the score alone; the candidates come from the cache when the table
+   * is still, after the queries and the one take of the rows the cache lacks, at the snapshot the
+   * cache holds (its label was read before the queries: the same snapshot after them means they saw
+   * it). Else each query is read again with the columns, between two snapshots, and the cache then
+   * holds that snapshot's rows.
+   */
+  async of(queries: readonly CandidateQuery[]): Promise<Scored[]> {
+    const at = this.cache.dataset;
+    if (at) {
+      const cache = this.cacheFor(at);
+      const reads = await Promise.all(queries.map((q) => idsAndScores(q)));
+      const all = [...new Set(reads.flatMap((r) => r.rowIds))];
+      const held = await cache.resolve(all, (ids) => this.takeCandidates(ids));
+      if (held && (await this.snapshot()) === at) {
+        // Rows taken are held only now, at the snapshot they are known to be of (and only if the cache is still its).
+        if (held.taken.length && this.cache.dataset === at) this.cache.fill(held.taken);
+        const byRowId = new Map(all.map((id, i) => [id, held.candidates[i]!]));
+        return reads.map((r) => r.rowIds.map((id, i) => ({ candidate: byRowId.get(id)!, value: r.values[i] })));
+      }
+    }
+    return Promise.all(queries.map((q) => this.withColumns(q)));
+  }
+
+  /** A query read with its candidate columns, held if the snapshot did not move during the read. */
+  private async withColumns({ query, score }: CandidateQuery): Promise<Scored> {
+    const before = await this.snapshot();
+    const full = (await query()
+      .select([...CANDIDATE_COLUMNS, score])
+      .withRowId()
+      .toArray()) as CandidateRow[];
+    const after = await this.snapshot();
+    if (after && after === before) this.cacheFor(after).fill(full);
+    return full.map((r) => ({ candidate: toCandidate(r), value: numberOrUndefined(r[score]) }));
+  }
+}
+
+/** A query's row ids and scores, read as typed arrays: no row objects. */
+async function idsAndScores({ query, score }: CandidateQuery): Promise<{ rowIds: bigint[]; values: Array<number | undefined> }> {
+  const read = await query().select([score]).withRowId().toArrow();
+  const rowIds = Array.from(read.getChild('_rowid')?.toArray() ?? [], BigInt);
+  const scores = read.getChild(score);
+  const typed = scores && scores.nullCount === 0 ? (scores.toArray() as Float32Array | Float64Array) : null;
+  const values = rowIds.map((_, i) => numberOrUndefined(typed ? typed[i] : scores?.get(i)));
+  return { rowIds, values };
+}
+
+const numberOrUndefined = (v: unknown): number | undefined => (v === undefined || v === null ? undefined : Number(v));
