@@ -7,7 +7,7 @@
  *
  * Exact, never stale: the cache holds the rows of ONE snapshot — the dataset in the table's
  * directory (its inode and birth time: a table dropped and recreated restarts its ids and versions)
- * and the table version — and is emptied when a search reads another (store.ts snapshot(), read
+ * and the table version — and is emptied when a search reads another (candidate-reads.ts snapshot(), read
  * after each query, the label having been read before it). Every write makes a new version: an
  * overwrite keeps the directory and restarts fragment ids, so the same row id names
  * another row (LanceDB restarts fragment ids only on an overwrite; a restore, a compaction and a
@@ -41,7 +41,7 @@ export function datasetIdentity(dir: string): string | null {
 
 export class CandidateCache {
   private readonly byRowId = new Map<bigint, LessonCandidate>();
-  /** The snapshot (dataset and version, store.ts) whose rows the cache holds. */
+  /** The snapshot (dataset and version, candidate-reads.ts) whose rows the cache holds. */
   dataset: string | null = null;
 
   constructor(readonly max = CANDIDATE_CACHE_MAX) {}

@@ -45,12 +45,17 @@ async function fresh(): Promise<{ dbPath: string; table: LessonTable }> {
   return { dbPath, table };
 }
 
-/** What both searches give for each id: severity and text hash (what the cache holds). */
+/**
+ * What both searches give for each id: severity and text hash (what the cache holds). Each list is
+ * read alone and then both by one hybrid search (one take for the two): they must agree.
+ */
 async function seen(table: LessonTable, word: string, v: Float32Array) {
   const byVector = await table.vectorSearch(v, 10, undefined, { exact: true });
   const byText = await table.textSearch(word, 10);
   const shape = (xs: Array<{ id: string; severity: string; textHash: string }>) =>
     Object.fromEntries(xs.map((x) => [x.id, `${x.severity}/${x.textHash.slice(0, 8)}`]));
+  const both = await table.hybridSearch(v, word, 10, undefined, { exact: true });
+  expect({ vector: shape(both.vector), text: shape(both.text) }).toEqual({ vector: shape(byVector), text: shape(byText) });
   return { vector: shape(byVector), text: shape(byText) };
 }
 
