@@ -12,7 +12,7 @@ import { afterEach, describe, expect, test, vi } from 'vitest';
 import { CandidateCache } from '../../../src/lessons/candidate-cache.js';
 import { packCard } from '../../../src/lessons/card.js';
 import { lessonBatch } from '../../../src/lessons/rows.js';
-import { WARM_RETRY_MS } from '../../../src/lessons/candidate-reads.js';
+import { CandidateReads, WARM_RETRY_MS } from '../../../src/lessons/candidate-reads.js';
 import { LessonTable, tableNameFor } from '../../../src/lessons/store.js';
 import type { Lesson, Severity } from '../../../src/lessons/types.js';
 import { contentHash } from '../../../src/lessons/types.js';
@@ -230,5 +230,26 @@ describe('candidate cache', () => {
     release!();
     expect(await a).toMatchObject({ id: 'p', severity: 'critical' });
     expect(await top(vec(3))).toMatchObject({ id: 'y', severity: 'critical' }); // row 1, as the table holds it now
+  });
+  test('a table larger than the cache reads its cards in its queries: the same hits, no take, nothing held', async () => {
+    const { dbPath } = await fresh();
+    const db = await lancedb.connect(dbPath, { readConsistencyInterval: 0 });
+    dbs.push(db);
+    const raw = await db.openTable(tableNameFor(embedder));
+    const small = new CandidateReads(raw, join(dbPath, `${tableNameFor(embedder)}.lance`), () => 3, 2);
+    const take = vi.spyOn(small as unknown as { takeCandidates: () => Promise<unknown> }, 'takeCandidates');
+    const query = { query: () => raw.query().nearestTo(vec(1)).distanceType('cosine').bypassVectorIndex().limit(3), score: '_distance' as const };
+    const text = { query: () => raw.query().fullTextSearch('quokka', { columns: 'search_text' }).limit(3), score: '_score' as const };
+    const [byVector, byText] = await small.of([query, text]);
+    expect(byVector!.map((h) => h.candidate.id).sort()).toEqual(['a', 'b', 'c']);
+    expect(byVector![0]).toMatchObject({ candidate: { id: 'b', severity: 'low' } });
+    expect(byVector![0]!.value).toBeCloseTo(0, 5);
+    expect(byText!.map((h) => h.candidate.id)).toEqual(['b']);
+    expect(take).not.toHaveBeenCalled();
+    expect(await small.warmed()).toBe(0);
+    // An upsert is seen at once: nothing was held.
+    await (await open(dbPath)).upsert([lesson('b', 'quokka', 'critical')], [vec(1)]);
+    const [again] = await small.of([query]);
+    expect(again![0]).toMatchObject({ candidate: { id: 'b', severity: 'critical' } });
   });
 });
