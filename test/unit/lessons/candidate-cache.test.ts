@@ -245,11 +245,11 @@ describe('candidate cache', () => {
     expect(byVector![0]).toMatchObject({ candidate: { id: 'b', severity: 'low' } });
     expect(byVector![0]!.value).toBeCloseTo(0, 5);
     expect(byText!.map((h) => h.candidate.id)).toEqual(['b']);
-    expect(take).not.toHaveBeenCalled();
     expect(await small.warmed()).toBe(0);
-    // An upsert is seen at once: nothing was held.
+    // An upsert is seen at once: nothing was held, and no search took rows.
     await (await open(dbPath)).upsert([lesson('b', 'quokka', 'critical')], [vec(1)]);
     const [again] = await small.of([query]);
     expect(again![0]).toMatchObject({ candidate: { id: 'b', severity: 'critical' } });
+    expect(take).not.toHaveBeenCalled();
   });
 });
