@@ -11,6 +11,7 @@
  *   const [vector, text] = await reads.of([{ query: vq, score: '_distance' }, { query: tq, score: '_score' }]);
  */
 import type * as lancedb from '@lancedb/lancedb';
+import type * as arrow from 'apache-arrow';
 import { CANDIDATE_CACHE_MAX, CandidateCache, datasetIdentity } from './candidate-cache.js';
 import { CANDIDATE_COLUMNS, type CandidateRow, type LessonCandidate, toCandidate } from './rows.js';
 
@@ -137,18 +138,21 @@ async function withCardRows({ query, score }: CandidateQuery): Promise<{ scored:
     .select([score, ...CANDIDATE_COLUMNS])
     .withRowId()
     .toArrow();
-  const rowIds = read.getChild('_rowid')?.toArray() ?? [];
+  const { rowIds, values } = idsAndScoresOf(read, score);
   const cards = read.getChild('card');
-  const scores = read.getChild(score);
-  const rows: CandidateRow[] = Array.from(rowIds, (id: bigint, i) => ({ _rowid: BigInt(id), card: cards?.get(i) as Uint8Array }));
-  return { scored: rows.map((r, i) => ({ candidate: toCandidate(r), value: numberOrUndefined(scores?.get(i)) })), rows };
+  const rows: CandidateRow[] = rowIds.map((id, i) => ({ _rowid: id, card: cards?.get(i) as Uint8Array }));
+  return { scored: rows.map((r, i) => ({ candidate: toCandidate(r), value: values[i] })), rows };
 }
 
 const withCards = async (q: CandidateQuery): Promise<Scored> => (await withCardRows(q)).scored;
 
-/** A query's row ids and scores, read as typed arrays: no row objects. */
+/** A query's row ids and scores alone. */
 async function idsAndScores({ query, score }: CandidateQuery): Promise<{ rowIds: bigint[]; values: Array<number | undefined> }> {
-  const read = await query().select([score]).withRowId().toArrow();
+  return idsAndScoresOf(await query().select([score]).withRowId().toArrow(), score);
+}
+
+/** The row ids and scores of a query's result, read as typed arrays: no row objects. */
+function idsAndScoresOf(read: arrow.Table, score: ScoreColumn): { rowIds: bigint[]; values: Array<number | undefined> } {
   const rowIds = Array.from(read.getChild('_rowid')?.toArray() ?? [], BigInt);
   const scores = read.getChild(score);
   const typed = scores && scores.nullCount === 0 ? (scores.toArray() as Float32Array | Float64Array) : null;

@@ -175,8 +175,6 @@ export const CANDIDATE_COLUMNS = ['card'];
 export interface CandidateRow {
   _rowid: bigint;
   card: Uint8Array;
-  _distance?: number;
-  _score?: number;
 }
 
 export function toCandidate(r: CandidateRow): LessonCandidate {
