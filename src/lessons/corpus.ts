@@ -26,6 +26,7 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseBlockRule } from '../risk/block-rule.js';
+import { isoMs } from '../memory/fills.js';
 import { LESSON_LIMITS, SEVERITIES, TAG_PATTERN, contentHash, normalizeTags, type FileLesson } from './types.js';
 
 export const LESSON_ID = /^[a-z0-9][a-z0-9-]{2,80}$/;
@@ -173,12 +174,10 @@ export function loadCorpus(dir: string): { lessons: FileLesson[]; errors: string
  */
 export function createdTime(value: string | Date): number {
   if (value instanceof Date) return value.getTime();
-  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ Tt](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?\s*(Z|z|[+-]\d{2}:?\d{2})?)?$/.exec(value.trim());
+  const m = /^(\d{4}-\d{2}-\d{2})(?:[ Tt](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)\s*([zZ]|[+-]\d{2}:?\d{2})?)?$/.exec(value.trim());
   if (!m) return Number.NaN;
-  const [, y, mo, d, h = '00', mi = '00', sec = '00', frac = '', zone = 'Z'] = m;
-  const day = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
-  if (day.getUTCFullYear() !== Number(y) || day.getUTCMonth() !== Number(mo) - 1 || day.getUTCDate() !== Number(d)) return Number.NaN;
-  if (Number(h) > 23 || Number(mi) > 59 || Number(sec) > 59) return Number.NaN;
-  const offset = /^[zZ]$/.test(zone) ? 'Z' : zone.replace(/^([+-]\d{2}):?(\d{2})$/, '$1:$2');
-  return new Date(`${y}-${mo}-${d}T${h}:${mi}:${sec}${frac.slice(0, 4)}${offset}`).getTime();
+  const [, date, time = '00:00', zone = 'Z'] = m;
+  const offset = zone.toUpperCase() === 'Z' ? 'Z' : `${zone.slice(0, 3)}:${zone.slice(-2)}`;
+  // The strict reader of trade memory: fields in range, and NaN for a day the month lacks.
+  return isoMs(`${date}T${time}${offset}`);
 }
