@@ -1,9 +1,9 @@
 /**
  * Lessons: ingestion throughput and search latency at 1k, 10k and 100k generated lessons through
  * the real service (offline embedder, LanceDB under a temp dir): hybrid, vector-only and full-text
- * only, each series on queries the service has not seen (timeQueries); recall@10 of the service's vector and hybrid results against an independent brute force
- * (exact cosine over the stored vectors in JS; for hybrid, fused with the exact full-text list read
- * from the table directly) on 200 held-out
+ * only, each series on queries the service has not seen (timeQueries); recall@10 of the service's
+ * vector and hybrid results against an independent brute force (exact cosine over the stored vectors
+ * in JS; for hybrid, fused with the exact full-text list read from the table directly) on 200 held-out
  * queries over a corpus that is not trivially clustered (lessons-corpus.ts); the embedder's cost per
  * query and per lesson against its lexical half alone (the old hashing embedder's work) in the same
  * process; the word table's load cost; the package size with and without the word table.
@@ -49,7 +49,7 @@ const timingQueries = (): string[] => (timingPool ??= generateQueries(WARM_UP + 
 /**
  * Steady-state latency on queries the service has not seen: WARM_UP queries of their own first
  * (the JIT, LanceDB's index caches and the candidate cache's whole-table read settle), then `q`
- * queries of this series' own slice, none asked before in this process — so a series cannot be
+ * queries of this series' own slice, none asked before of this service — so a series cannot be
  * answered from candidate rows an earlier series' identical queries brought in (at 100k rows the
  * cache holds only part of the table).
  */

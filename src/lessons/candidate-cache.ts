@@ -7,14 +7,13 @@
  *
  * Exact, never stale: the cache holds the rows of ONE snapshot — the dataset in the table's
  * directory (its inode and birth time: a table dropped and recreated restarts its ids and versions)
- * and the table version — and is emptied when a search reads another (candidate-reads.ts snapshot(), read
- * after each query, the label having been read before it). Every write makes a new version: an
- * overwrite keeps the directory and restarts fragment ids, so the same row id names
- * another row (LanceDB restarts fragment ids only on an overwrite; a restore, a compaction and a
- * delete of every row do not — but every write, whatever it does, makes a version). Writes are rare next to searches (a recorded lesson, an edited file, a replica's
- * catch-up); a table small enough is read whole again. Row ids the cache lacks are read from the
- * table in one take; the caller re-reads the query with its columns if one is gone or the snapshot
- * moved meanwhile.
+ * and the table version — and is emptied when a search reads another (candidate-reads.ts: the label
+ * is read before a search's queries, the snapshot after them). Every write makes a new version,
+ * whatever it does to row ids: an overwrite keeps the directory and restarts fragment ids, so the
+ * same row id names another row (a restore, a compaction or a delete of every row does not restart
+ * them). Writes are rare next to searches (a recorded lesson, an edited file, a replica's catch-up);
+ * a table small enough is read whole again. Row ids the cache lacks are read from the table in one
+ * take; the caller re-reads the queries with their columns if one is gone or the snapshot moved.
  *
  * @example
  *   const cache = new CandidateCache();

@@ -11,7 +11,7 @@
  * SHA-256 text hash, u16 id length in bytes, the id in UTF-8, then the pieces (possibly none).
  *
  * @example
- *   const card = packCard(lesson, pieces);
+ *   const card = packCard(lesson, textHash(lesson), pieces);
  *   readCard(card) // { id, severity, created, textHash, pieces }
  */
 import { SEVERITIES, SEVERITY_RANK, type Lesson, type Severity } from './types.js';
