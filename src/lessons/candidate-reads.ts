@@ -22,6 +22,8 @@ export type ScoreColumn = '_distance' | '_score';
 export interface CandidateQuery {
   query: () => lancedb.VectorQuery | lancedb.Query;
   score: ScoreColumn;
+  /** The query's own limit: a read stops once it holds this many rows (resultOf). */
+  limit: number;
 }
 export type Scored = Array<{ candidate: LessonCandidate; value: number | undefined }>;
 
@@ -132,31 +134,57 @@ export class CandidateReads {
   }
 }
 
+/**
+ * A query's result batches, read until they hold `limit` rows: a query cannot return more than its
+ * limit, so the stream's end need not be awaited. At 10k rows, both lists of a hybrid search read
+ * this way took p50 1.71 ms against 2.04 with toArrow (a scratch comparison, interleaved, one run: toArrow awaits
+ * one more native round trip for the end of the stream; 100k: 3.14 against 3.49).
+ */
+export async function resultOf(query: lancedb.VectorQuery | lancedb.Query, limit: number): Promise<arrow.RecordBatch[]> {
+  const batches: arrow.RecordBatch[] = [];
+  let rows = 0;
+  for await (const batch of query) {
+    batches.push(batch);
+    rows += batch.numRows;
+    if (rows >= limit) break;
+  }
+  return batches;
+}
+
 /** A query's rows with their scores and cards, read as columns. */
-async function withCardRows({ query, score }: CandidateQuery): Promise<{ scored: Scored; rows: CandidateRow[] }> {
-  const read = await query()
-    .select([score, ...CANDIDATE_COLUMNS])
-    .withRowId()
-    .toArrow();
+async function withCardRows({ query, score, limit }: CandidateQuery): Promise<{ scored: Scored; rows: CandidateRow[] }> {
+  const read = await resultOf(
+    query()
+      .select([score, ...CANDIDATE_COLUMNS])
+      .withRowId(),
+    limit,
+  );
   const { rowIds, values } = idsAndScoresOf(read, score);
-  const cards = read.getChild('card');
-  const rows: CandidateRow[] = rowIds.map((id, i) => ({ _rowid: id, card: cards?.get(i) as Uint8Array }));
+  const cards = read.flatMap((batch) => {
+    const column = batch.getChild('card');
+    return Array.from({ length: batch.numRows }, (_, i) => column?.get(i) as Uint8Array);
+  });
+  const rows: CandidateRow[] = rowIds.map((id, i) => ({ _rowid: id, card: cards[i]! }));
   return { scored: rows.map((r, i) => ({ candidate: toCandidate(r), value: values[i] })), rows };
 }
 
 const withCards = async (q: CandidateQuery): Promise<Scored> => (await withCardRows(q)).scored;
 
 /** A query's row ids and scores alone. */
-async function idsAndScores({ query, score }: CandidateQuery): Promise<{ rowIds: bigint[]; values: Array<number | undefined> }> {
-  return idsAndScoresOf(await query().select([score]).withRowId().toArrow(), score);
+async function idsAndScores({ query, score, limit }: CandidateQuery): Promise<{ rowIds: bigint[]; values: Array<number | undefined> }> {
+  return idsAndScoresOf(await resultOf(query().select([score]).withRowId(), limit), score);
 }
 
-/** The row ids and scores of a query's result, read as typed arrays: no row objects. */
-function idsAndScoresOf(read: arrow.Table, score: ScoreColumn): { rowIds: bigint[]; values: Array<number | undefined> } {
-  const rowIds = Array.from(read.getChild('_rowid')?.toArray() ?? [], BigInt);
-  const scores = read.getChild(score);
-  const typed = scores && scores.nullCount === 0 ? (scores.toArray() as Float32Array | Float64Array) : null;
-  const values = rowIds.map((_, i) => numberOrUndefined(typed ? typed[i] : scores?.get(i)));
+/** The row ids and scores of a query's result batches, read as typed arrays: no row objects. */
+function idsAndScoresOf(read: readonly arrow.RecordBatch[], score: ScoreColumn): { rowIds: bigint[]; values: Array<number | undefined> } {
+  const rowIds: bigint[] = [];
+  const values: Array<number | undefined> = [];
+  for (const batch of read) {
+    for (const id of batch.getChild('_rowid')?.toArray() ?? []) rowIds.push(BigInt(id));
+    const scores = batch.getChild(score);
+    const typed = scores && scores.nullCount === 0 ? (scores.toArray() as Float32Array | Float64Array) : null;
+    for (let i = 0; i < batch.numRows; i++) values.push(numberOrUndefined(typed ? typed[i] : scores?.get(i)));
+  }
   return { rowIds, values };
 }
 

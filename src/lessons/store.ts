@@ -51,14 +51,16 @@ const MAX_FRAGMENTS = 8;
 export const HNSW = { m: 20, efConstruction: 300 } as const;
 
 /**
- * HNSW search breadth for a table size. A vector-only search at 50k rows and more goes wider: at 100k
- * (bench/lessons.ts recall@10 vs brute force, one run) ef 300 / 800 / 1500 gave vector 0.961 / 0.980 /
- * 0.986 at p50 7.5 / 10.0 / 12.6 ms, while hybrid stayed at 0.998 with ef 300 (its full-text list finds
- * what the graph misses), so hybrid keeps the narrower, cheaper breadth.
+ * HNSW search breadth for a table size. A vector-only search goes wider than a hybrid one, whose
+ * full-text list finds what the graph misses. At 100k (bench/lessons.ts recall@10 vs brute force, one
+ * run) ef 300 / 800 / 1500 gave vector 0.961 / 0.980 / 0.986 at p50 7.5 / 10.0 / 12.6 ms, while hybrid
+ * stayed at 0.998 with ef 300. Hybrid then went narrower: ef 100 below 50k rows and 200 above held
+ * hybrid recall@10 at 0.994 (10k) and 0.995 (100k), and both lists of a 10k search took p50 1.69 ms
+ * against 2.04 with ef 200 (100k: ef 200 against 300, 3.49 against 3.71; interleaved, one run each).
  */
 export function efFor(rows: number, vectorOnly = false): number {
-  if (rows < 50_000) return 200;
-  return vectorOnly ? 800 : 300;
+  if (rows < 50_000) return vectorOnly ? 200 : 100;
+  return vectorOnly ? 800 : 200;
 }
 
 /**
@@ -309,7 +311,7 @@ export class LessonTable {
       if (!opts.exact && opts.refine !== false) q = q.refineFactor(refineFactorFor(this.rowsHint));
       return where ? q.where(where) : q;
     };
-    return { query, score: '_distance' };
+    return { query, score: '_distance', limit };
   }
 
   private textQuery(text: string, limit: number, where: string | undefined): CandidateQuery {
@@ -317,7 +319,7 @@ export class LessonTable {
       const q = this.table.query().fullTextSearch(text, { columns: 'search_text' }).limit(limit);
       return where ? q.where(where) : q;
     };
-    return { query, score: '_score' };
+    return { query, score: '_score', limit };
   }
 
   /** Once the whole-table read of the candidates a search started is in (tests). */

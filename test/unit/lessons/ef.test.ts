@@ -19,8 +19,8 @@ describe('efFor', () => {
     );
   });
 
-  test('a table of 50k rows and more is searched wider when vector-only (its recall@10, bench/lessons.ts)', () => {
+  test('an indexed table is searched wider when vector-only, at 10k as at 100k (recall@10, bench/lessons.ts)', () => {
     expect(efFor(100_000, true)).toBeGreaterThan(efFor(100_000, false));
-    expect(efFor(10_000, true)).toBe(efFor(10_000, false));
+    expect(efFor(10_000, true)).toBeGreaterThan(efFor(10_000, false));
   });
 });

@@ -2,10 +2,12 @@
  * What a search reads (issue 21): the hits' text from the file lessons in memory only at the row's
  * text hash (else from the table), and the packed whole vector that re-ranks the HNSW candidates.
  */
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import { describe, expect, test } from 'vitest';
+import { resultOf } from '../../../src/lessons/candidate-reads.js';
 import { localEmbedder } from '../../../src/lessons/embedders.js';
 import { embedLocal } from '../../../src/lessons/local-embedder.js';
 import { byWholeVector, packPieces, wholeScore } from '../../../src/lessons/pieces.js';
@@ -21,6 +23,30 @@ const lesson = (id: string, title: string, body: string): Lesson => {
 };
 
 describe('search reads', () => {
+  test("a query's result is read batch by batch up to its limit, and to the stream's end below it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'result-of-'));
+    const db = await lancedb.connect(dir);
+    try {
+      // Three appends: three data files, read as (at least) one batch each.
+      const rows = (from: number) => Array.from({ length: 10 }, (_, i) => ({ n: from + i }));
+      const table = await db.createTable('t', rows(0));
+      await table.add(rows(10));
+      await table.add(rows(20));
+      const count = (batches: Array<{ numRows: number }>) => batches.reduce((sum, b) => sum + b.numRows, 0);
+      const upTo = await resultOf(table.query().select(['n']).limit(25), 25);
+      expect(upTo.length).toBeGreaterThan(1);
+      expect(count(upTo)).toBe(25);
+      const all = await resultOf(table.query().select(['n']).limit(100), 100);
+      expect(count(all)).toBe(30);
+      expect(all.flatMap((b) => Array.from(b.getChild('n')!.toArray() as ArrayLike<number>, Number)).sort((a, b) => a - b)).toEqual(
+        Array.from({ length: 30 }, (_, i) => i),
+      );
+    } finally {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("a hit's text comes from the lesson in memory at the row's text hash; a recorded lesson's from its row", async () => {
     const corpus = [
       lesson('wombat-fill', 'Wombat auction fills', 'The wombat auction filled at a bad price.'),
