@@ -45,11 +45,27 @@ export function packPieces(whole: Float32Array, pieces: readonly Float32Array[])
   return out;
 }
 
-/** Dot product of a query with the packed vector starting at byte `at` (int8 components × its scale). */
+/**
+ * Dot product of a query with the packed vector starting at byte `at` (int8 components × its scale).
+ * Four sums, not one: a single running sum waits on each addition before the next (the re-scoring
+ * of a search does ~400 of these 356-component products).
+ */
 function dotAt(query: Float32Array, view: DataView, bytes: Int8Array, at: number): number {
-  let dot = 0;
-  for (let j = 0; j < query.length; j++) dot += query[j]! * bytes[at + 4 + j]!;
-  return dot * view.getFloat32(at, true);
+  const n = query.length;
+  const from = at + 4;
+  let a = 0;
+  let b = 0;
+  let c = 0;
+  let d = 0;
+  let j = 0;
+  for (; j + 3 < n; j += 4) {
+    a += query[j]! * bytes[from + j]!;
+    b += query[j + 1]! * bytes[from + j + 1]!;
+    c += query[j + 2]! * bytes[from + j + 2]!;
+    d += query[j + 3]! * bytes[from + j + 3]!;
+  }
+  for (; j < n; j++) a += query[j]! * bytes[from + j]!;
+  return (a + b + c + d) * view.getFloat32(at, true);
 }
 
 function views(packed: Uint8Array): { view: DataView; bytes: Int8Array } {

@@ -164,24 +164,30 @@ export function fuse<C extends Candidate>(
   return ranked.slice(0, opts.k);
 }
 
-/** The body sentence(s) sharing most words with the query, cut to `max` characters. */
+/**
+ * The body sentence(s) sharing most words with the query, cut to `max` characters, whitespace runs
+ * as one space. Sentences are split on the raw body and only the shown ones are normalised: one
+ * replace over the whole body was a third of the 44 µs a shipped lesson's snippet took.
+ */
 export function snippet(body: string, queryWords: ReadonlySet<string>, max = 240): string {
-  const sentences = body
-    .replace(/\s+/g, ' ')
-    .trim()
-    .split(/(?<=[.!?])\s+/);
+  const sentences = body.trim().split(/(?<=[.!?])\s+/);
   let best = 0;
   let bestHits = -1;
+  const word = /[a-z0-9]+/g;
   sentences.forEach((s, i) => {
-    const hits = (s.toLowerCase().match(/[a-z0-9]+/g) ?? []).filter((w) => queryWords.has(w)).length;
+    const lower = s.toLowerCase();
+    let hits = 0;
+    word.lastIndex = 0;
+    for (let m = word.exec(lower); m; m = word.exec(lower)) if (queryWords.has(m[0])) hits++;
     if (hits > bestHits) {
       bestHits = hits;
       best = i;
     }
   });
   // From the best sentence on, only as many as the cut can show.
-  let text = sentences[best]!;
-  for (let i = best + 1; i < sentences.length && text.length <= max; i++) text += ` ${sentences[i]}`;
+  const one = (s: string) => s.replace(/\s+/g, ' ');
+  let text = one(sentences[best]!);
+  for (let i = best + 1; i < sentences.length && text.length <= max; i++) text += ` ${one(sentences[i]!)}`;
   if (text.length > max) text = `${text.slice(0, max - 1).replace(/\s+\S*$/, '')}…`;
   return best > 0 ? `…${text}` : text;
 }

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { FUSION_WEIGHTS, RRF_K, RRF_WEIGHTS, SEVERITY_BOOST, fuse, recencyBoost, snippet } from '../../../src/lessons/rank.js';
 import type { Severity } from '../../../src/lessons/types.js';
@@ -138,5 +139,30 @@ describe('snippet', () => {
     const long = snippet(`Intro. ${'word '.repeat(200)}`, new Set(['word']), 50);
     expect(long.length).toBeLessThanOrEqual(51);
     expect(long.endsWith('…')).toBe(true);
+  });
+
+  test('is the plain definition: the whole body normalised, split into sentences, the first with most query words', () => {
+    // The definition as first written (one replace over the whole body); snippet() splits the raw body instead.
+    const plain = (body: string, words: ReadonlySet<string>, max: number) => {
+      const sentences = body
+        .replace(/\s+/g, ' ')
+        .trim()
+        .split(/(?<=[.!?])\s+/);
+      const hits = sentences.map((s) => (s.toLowerCase().match(/[a-z0-9]+/g) ?? []).filter((w) => words.has(w)).length);
+      const best = hits.indexOf(Math.max(...hits));
+      let text = sentences[best]!;
+      for (let i = best + 1; i < sentences.length && text.length <= max; i++) text += ` ${sentences[i]}`;
+      if (text.length > max) text = `${text.slice(0, max - 1).replace(/\s+\S*$/, '')}…`;
+      return best > 0 ? `…${text}` : text;
+    };
+    const piece = fc.constantFrom('Stop', 'stop', 'order', 'GAP', 'fill', '.', '!', '?', ' ', '  ', '\n', '\n\n', '\t', '\u00a0', '3', 'é', '-');
+    const body = fc.array(piece, { maxLength: 80 }).map((p) => p.join(''));
+    const words = fc.subarray(['stop', 'order', 'gap', 'fill', '3']).map((w) => new Set(w));
+    fc.assert(
+      fc.property(body, words, fc.integer({ min: 5, max: 60 }), (b, w, max) => {
+        expect(snippet(b, w, max)).toBe(plain(b, w, max));
+      }),
+      { numRuns: 2_000 },
+    );
   });
 });
