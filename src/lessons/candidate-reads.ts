@@ -8,7 +8,7 @@
  *
  * @example
  *   const reads = new CandidateReads(table, dir, () => rows);
- *   const [vector, text] = await reads.of([{ query: vq, score: '_distance' }, { query: tq, score: '_score' }]);
+ *   const [vector, text] = await reads.of([{ query: vq, score: '_distance', limit: 50 }, { query: tq, score: '_score', limit: 50 }]);
  */
 import type * as lancedb from '@lancedb/lancedb';
 import type * as arrow from 'apache-arrow';
@@ -20,9 +20,9 @@ export const WARM_RETRY_MS = 2_000;
 
 export type ScoreColumn = '_distance' | '_score';
 export interface CandidateQuery {
+  /** The query without its limit: the reads set `limit` (one value for LanceDB and for resultOf). */
   query: () => lancedb.VectorQuery | lancedb.Query;
   score: ScoreColumn;
-  /** The query's own limit: a read stops once it holds this many rows (resultOf). */
   limit: number;
 }
 export type Scored = Array<{ candidate: LessonCandidate; value: number | undefined }>;
@@ -155,6 +155,7 @@ export async function resultOf(query: lancedb.VectorQuery | lancedb.Query, limit
 async function withCardRows({ query, score, limit }: CandidateQuery): Promise<{ scored: Scored; rows: CandidateRow[] }> {
   const read = await resultOf(
     query()
+      .limit(limit)
       .select([score, ...CANDIDATE_COLUMNS])
       .withRowId(),
     limit,
@@ -172,11 +173,11 @@ const withCards = async (q: CandidateQuery): Promise<Scored> => (await withCardR
 
 /** A query's row ids and scores alone. */
 async function idsAndScores({ query, score, limit }: CandidateQuery): Promise<{ rowIds: bigint[]; values: Array<number | undefined> }> {
-  return idsAndScoresOf(await resultOf(query().select([score]).withRowId(), limit), score);
+  return idsAndScoresOf(await resultOf(query().limit(limit).select([score]).withRowId(), limit), score);
 }
 
 /** The row ids and scores of a query's result batches, read as typed arrays: no row objects. */
-function idsAndScoresOf(read: readonly arrow.RecordBatch[], score: ScoreColumn): { rowIds: bigint[]; values: Array<number | undefined> } {
+export function idsAndScoresOf(read: readonly arrow.RecordBatch[], score: ScoreColumn): { rowIds: bigint[]; values: Array<number | undefined> } {
   const rowIds: bigint[] = [];
   const values: Array<number | undefined> = [];
   for (const batch of read) {

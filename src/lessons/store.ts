@@ -54,13 +54,23 @@ export const HNSW = { m: 20, efConstruction: 300 } as const;
  * HNSW search breadth for a table size. A vector-only search goes wider than a hybrid one, whose
  * full-text list finds what the graph misses. At 100k (bench/lessons.ts recall@10 vs brute force, one
  * run) ef 300 / 800 / 1500 gave vector 0.961 / 0.980 / 0.986 at p50 7.5 / 10.0 / 12.6 ms, while hybrid
- * stayed at 0.998 with ef 300. Hybrid then went narrower: ef 100 below 50k rows and 200 above held
- * hybrid recall@10 at 0.994 (10k) and 0.995 (100k), and both lists of a 10k search took p50 1.69 ms
- * against 2.04 with ef 200 (100k: ef 200 against 300, 3.49 against 3.71; interleaved, one run each).
+ * stayed at 0.998 with ef 300. Hybrid then went narrower, ef 100 below 50k rows and 200 above: hybrid
+ * recall@10 went from 0.998 to 0.994–0.995 at 10k and stayed at 0.993–0.995 at 100k (two runs), and both
+ * lists of a 10k search took p50 1.69 ms against 2.04 with ef 200 (100k: ef 200 against 300, 3.49
+ * against 3.71; interleaved, one run each).
  */
 export function efFor(rows: number, vectorOnly = false): number {
   if (rows < 50_000) return vectorOnly ? 200 : 100;
   return vectorOnly ? 800 : 200;
+}
+
+/**
+ * The breadth a vector query runs with: efFor, but never below the candidates the index must return
+ * (`limit`, × the refine factor when refined). LanceDB refuses a query whose ef is below that ("ef must
+ * be greater than or equal to k") rather than widening it: a k 50 search reads 150 candidates a list.
+ */
+export function efOf(rows: number, limit: number, opts: { vectorOnly?: boolean; refine: boolean }): number {
+  return Math.max(efFor(rows, opts.vectorOnly), limit * (opts.refine ? refineFactorFor(rows) : 1));
 }
 
 /**
@@ -298,25 +308,29 @@ export class LessonTable {
     where?: string,
     opts: VectorOptions = {},
   ): Promise<{ vector: VectorHit[]; text: TextHit[] }> {
-    if (!text.trim()) return { vector: await this.vectorSearch(vector, limit, where, opts), text: [] };
+    // No text: a vector-only search, as wide as one.
+    if (!text.trim()) return { vector: await this.vectorSearch(vector, limit, where, { ...opts, vectorOnly: true }), text: [] };
     const [v, t] = await this.reads.of([this.vectorQuery(vector, limit, where, opts), this.textQuery(text, limit, where)]);
     return { vector: toVectorHits(v!), text: toTextHits(t!) };
   }
 
+  /** A vector query (its limit is set by the reads, candidate-reads.ts). */
   private vectorQuery(vector: Float32Array, limit: number, where: string | undefined, opts: VectorOptions): CandidateQuery {
+    const refine = !opts.exact && opts.refine !== false;
     const query = () => {
-      let q = this.table.query().nearestTo(vector).distanceType('cosine').limit(limit);
+      let q = this.table.query().nearestTo(vector).distanceType('cosine');
       if (opts.exact) q = q.bypassVectorIndex();
-      else q = q.ef(efFor(this.rowsHint, opts.vectorOnly));
-      if (!opts.exact && opts.refine !== false) q = q.refineFactor(refineFactorFor(this.rowsHint));
+      else q = q.ef(efOf(this.rowsHint, limit, { vectorOnly: opts.vectorOnly, refine }));
+      if (refine) q = q.refineFactor(refineFactorFor(this.rowsHint));
       return where ? q.where(where) : q;
     };
     return { query, score: '_distance', limit };
   }
 
+  /** A full-text query (its limit is set by the reads). */
   private textQuery(text: string, limit: number, where: string | undefined): CandidateQuery {
     const query = () => {
-      const q = this.table.query().fullTextSearch(text, { columns: 'search_text' }).limit(limit);
+      const q = this.table.query().fullTextSearch(text, { columns: 'search_text' });
       return where ? q.where(where) : q;
     };
     return { query, score: '_score', limit };

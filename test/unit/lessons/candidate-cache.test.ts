@@ -238,8 +238,8 @@ describe('candidate cache', () => {
     const raw = await db.openTable(tableNameFor(embedder));
     const small = new CandidateReads(raw, join(dbPath, `${tableNameFor(embedder)}.lance`), () => 3, 2);
     const take = vi.spyOn(small as unknown as { takeCandidates: () => Promise<unknown> }, 'takeCandidates');
-    const query = { query: () => raw.query().nearestTo(vec(1)).distanceType('cosine').bypassVectorIndex().limit(3), score: '_distance' as const };
-    const text = { query: () => raw.query().fullTextSearch('quokka', { columns: 'search_text' }).limit(3), score: '_score' as const };
+    const query = { query: () => raw.query().nearestTo(vec(1)).distanceType('cosine').bypassVectorIndex(), score: '_distance' as const, limit: 3 };
+    const text = { query: () => raw.query().fullTextSearch('quokka', { columns: 'search_text' }), score: '_score' as const, limit: 3 };
     const [byVector, byText] = await small.of([query, text]);
     expect(byVector!.map((h) => h.candidate.id).sort()).toEqual(['a', 'b', 'c']);
     expect(byVector![0]).toMatchObject({ candidate: { id: 'b', severity: 'low' } });

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { efFor } from '../../../src/lessons/store.js';
+import { ANN_MIN_ROWS, efFor, efOf, refineFactorFor } from '../../../src/lessons/store.js';
 
 describe('efFor', () => {
   test('never shrinks as the table grows; vector-only is at least as wide as hybrid', () => {
@@ -22,5 +22,21 @@ describe('efFor', () => {
   test('an indexed table is searched wider when vector-only, at 10k as at 100k (recall@10, bench/lessons.ts)', () => {
     expect(efFor(100_000, true)).toBeGreaterThan(efFor(100_000, false));
     expect(efFor(10_000, true)).toBeGreaterThan(efFor(10_000, false));
+  });
+
+  test('a query is never narrower than the candidates it asks the index for (LanceDB refuses ef < limit × refine factor)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: ANN_MIN_ROWS, max: 10_000_000 }),
+        fc.integer({ min: 1, max: 150 }),
+        fc.boolean(),
+        fc.boolean(),
+        (rows, limit, refine, vectorOnly) => {
+          const ef = efOf(rows, limit, { vectorOnly, refine });
+          expect(ef).toBeGreaterThanOrEqual(limit * (refine ? refineFactorFor(rows) : 1));
+          expect(ef).toBeGreaterThanOrEqual(efFor(rows, vectorOnly));
+        },
+      ),
+    );
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { embedLocal, embedPieces } from '../../../src/lessons/local-embedder.js';
-import { packPieces, pieceTexts, piecesScore, rescoreByPieces } from '../../../src/lessons/pieces.js';
+import { packPieces, pieceTexts, piecesScore, rescoreByPieces, wholeScore } from '../../../src/lessons/pieces.js';
 import type { Lesson } from '../../../src/lessons/types.js';
 
 const lesson = (id: string, title: string, situations: string[], body: string): Lesson & { situations: string[] } => ({
@@ -17,6 +17,19 @@ const lesson = (id: string, title: string, situations: string[], body: string): 
 });
 
 describe('multi-vector lessons (pieces)', () => {
+  test('a packed dot product is the plain one at every length (four running sums and the tail past the last four)', () => {
+    for (let dim = 1; dim <= 9; dim++) {
+      const whole = Float32Array.from({ length: dim }, (_, j) => Math.sin(j + dim));
+      const query = Float32Array.from({ length: dim }, (_, j) => Math.cos(3 * j - dim));
+      const packed = packPieces(whole, [query]);
+      const view = new DataView(packed.buffer, packed.byteOffset);
+      const bytes = new Int8Array(packed.buffer, packed.byteOffset, packed.byteLength);
+      let plain = 0;
+      for (let j = 0; j < dim; j++) plain += query[j]! * bytes[4 + j]!;
+      expect(wholeScore(query, packed)).toBeCloseTo(plain * view.getFloat32(0, true), 12);
+    }
+  });
+
   test('the pieces are the title, each situation, each body paragraph but the sources, and the prevention', () => {
     const l = lesson('a-lesson', 'Title', ['one moment', 'another moment'], 'First paragraph.\n\nSecond one.\n\nSources: somewhere.');
     expect(pieceTexts(l)).toEqual(['Title', 'one moment', 'another moment', 'First paragraph.', 'Second one.', 'Check first.']);

@@ -7,12 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import { describe, expect, test } from 'vitest';
-import { resultOf } from '../../../src/lessons/candidate-reads.js';
+import { Float32, RecordBatch, Uint64, vectorFromArray } from 'apache-arrow';
+import { idsAndScoresOf, resultOf } from '../../../src/lessons/candidate-reads.js';
 import { localEmbedder } from '../../../src/lessons/embedders.js';
 import { embedLocal } from '../../../src/lessons/local-embedder.js';
 import { byWholeVector, packPieces, wholeScore } from '../../../src/lessons/pieces.js';
 import { createLessonService } from '../../../src/lessons/service.js';
-import { tableNameFor } from '../../../src/lessons/store.js';
+import { ANN_MIN_ROWS, LessonTable, tableNameFor } from '../../../src/lessons/store.js';
 import type { Lesson } from '../../../src/lessons/types.js';
 import { contentHash } from '../../../src/lessons/types.js';
 import { lessonDeps } from './helpers.js';
@@ -23,6 +24,46 @@ const lesson = (id: string, title: string, body: string): Lesson => {
 };
 
 describe('search reads', () => {
+  test('an indexed table answers the widest search: k 50 reads 150 candidates a list, refined or not', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wide-search-'));
+    const dbPath = join(dir, 'lessons.lance');
+    const db = await lancedb.connect(dbPath);
+    try {
+      const dim = 8;
+      const table = await LessonTable.openOrCreate(db, { name: 'wide-search', version: '1' }, dim, dbPath);
+      const lessons = Array.from({ length: ANN_MIN_ROWS }, (_, i) => lesson(`l-${i}`, `Wombat lesson ${i}`, `The wombat body ${i % 97}.`));
+      const unit = (i: number) => {
+        const v = Float32Array.from({ length: dim }, (_, d) => Math.sin(i * (d + 1) + d));
+        const norm = Math.hypot(...v);
+        return v.map((x) => x / norm);
+      };
+      await table.insert(
+        lessons,
+        lessons.map((_, i) => unit(i)),
+      );
+      expect(await table.ensureIndexes()).toContain('hnsw_sq');
+      await table.count();
+      expect(table.approximate()).toBe(true);
+      // The service asks max(50, 3k) candidates a list, k ≤ 50: 150, × 2 when refined (below 50k rows).
+      for (const opts of [{ refine: false }, { refine: true }, { refine: false, vectorOnly: true }]) {
+        expect((await table.vectorSearch(unit(7), 150, undefined, opts)).length).toBe(150);
+        const both = await table.hybridSearch(unit(7), 'wombat', 150, undefined, opts);
+        expect([both.vector.length, both.text.length]).toEqual([150, 150]);
+      }
+    } finally {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('row ids and scores stay paired across batches; a null score is undefined, not zero', () => {
+    const batch = (ids: bigint[], scores: Array<number | null>) =>
+      new RecordBatch({ _rowid: vectorFromArray(ids, new Uint64()), _score: vectorFromArray(scores, new Float32()) });
+    const read = idsAndScoresOf([batch([7n, 3n], [2.5, null]), batch([9n], [1.25])], '_score');
+    expect(read).toEqual({ rowIds: [7n, 3n, 9n], values: [2.5, undefined, 1.25] });
+    expect(idsAndScoresOf([], '_score')).toEqual({ rowIds: [], values: [] });
+  });
+
   test("a query's result is read batch by batch up to its limit, and to the stream's end below it", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'result-of-'));
     const db = await lancedb.connect(dir);
