@@ -1,8 +1,8 @@
 /**
  * Lessons: ingestion throughput and search latency at 1k, 10k and 100k generated lessons through
  * the real service (offline embedder, LanceDB under a temp dir): hybrid, vector-only and full-text
- * only, each series on queries the service has not seen (timeQueries); recall@10 of the service's
- * vector and hybrid results against an independent brute force (exact cosine over the stored vectors
+ * only, each series on queries the service has not seen, the series taking turns (timeSeries);
+ * recall@10 of the service's vector and hybrid results against an independent brute force (exact cosine over the stored vectors
  * in JS; for hybrid, fused with the exact full-text list read from the table directly) on 200 held-out
  * queries over a corpus that is not trivially clustered (lessons-corpus.ts); the embedder's cost per
  * query and per lesson against its lexical half alone (the old hashing embedder's work) in the same
@@ -25,7 +25,7 @@ import { rescoreByPieces } from '../src/lessons/pieces.js';
 import { fuse } from '../src/lessons/rank.js';
 import type { LessonService } from '../src/lessons/service.js';
 import { RESCORED_PER_LIST, createLessonService } from '../src/lessons/service.js';
-import { ANN_MIN_ROWS, tableNameFor } from '../src/lessons/store.js';
+import { ANN_MIN_ROWS, efOf, tableNameFor } from '../src/lessons/store.js';
 import { analyse, ftsText } from '../src/lessons/text/analyse.js';
 import { hashedVector } from '../src/lessons/text/hashed.js';
 import { WORD_TABLE_FILE, wordTable } from '../src/lessons/text/word-table.js';
@@ -41,30 +41,59 @@ const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 
 /** Queries the timings use, apart from the recall set: a warm-up slice and one slice per timed series. */
 const WARM_UP = 100;
-const SERIES = 5;
+const SERIES = 6;
 const MAX_PER_SERIES = 200;
 let timingPool: string[] | null = null;
 const timingQueries = (): string[] => (timingPool ??= generateQueries(WARM_UP + SERIES * MAX_PER_SERIES, 2_002));
 
 /**
- * Steady-state latency on queries the service has not seen: WARM_UP queries of their own first
- * (the JIT, LanceDB's index caches and the candidate cache's whole-table read settle), then `q`
- * queries of this series' own slice, none asked before of this service — so a series cannot be
- * answered from candidate rows an earlier series' identical queries brought in (at 100k rows the
- * cache holds only part of the table).
+ * Steady-state latency on queries the service has not seen, the series taking turns query by query:
+ * WARM_UP queries of each series first (the JIT, LanceDB's index caches and the candidate cache's
+ * whole-table read settle), then `q` rounds in which each series asks one query of its own slice,
+ * none asked before of this service — so a series cannot be answered from candidate rows an earlier
+ * series' identical queries brought in (at 100k rows the cache holds only part of the table). Taking
+ * turns, a slow spell of this shared machine or the work an ingestion leaves behind falls on every
+ * series alike: run one after another, the first series alone paid it (a full run of 578a2b5 at 10k:
+ * hybrid k 5, first, p50 4.51 ms; hybrid k 10, next, 3.44; vector-only 2.15).
  */
-async function timeQueries(series: number, q: number, fn: (query: string) => Promise<unknown>): Promise<ReturnType<typeof summarize>> {
-  if (q > MAX_PER_SERIES || series >= SERIES) throw new Error(`timeQueries: series ${series} of ${q} queries is outside the pool`);
+async function timeSeries<K extends string>(
+  q: number,
+  series: Record<K, (query: string) => Promise<unknown>>,
+): Promise<Record<K, ReturnType<typeof summarize>>> {
+  const names = Object.keys(series) as K[];
+  if (q > MAX_PER_SERIES || names.length > SERIES) throw new Error(`timeSeries: ${names.length} series of ${q} queries is outside the pool`);
   const pool = timingQueries();
-  for (let i = 0; i < WARM_UP; i++) await fn(pool[i]!);
-  const samples: number[] = [];
-  const first = WARM_UP + series * q;
-  for (let i = first; i < first + q; i++) {
-    const t = performance.now();
-    await fn(pool[i]!);
-    samples.push(performance.now() - t);
+  for (let i = 0; i < WARM_UP; i++) for (const name of names) await series[name](pool[i]!);
+  const samples = names.map((): number[] => []);
+  for (let i = 0; i < q; i++) {
+    for (const [k, name] of names.entries()) {
+      const query = pool[WARM_UP + k * q + i]!;
+      const t = performance.now();
+      await series[name](query);
+      samples[k]!.push(performance.now() - t);
+    }
   }
-  return summarize(samples);
+  return Object.fromEntries(names.map((name, k) => [name, summarize(samples[k]!)])) as Record<K, ReturnType<typeof summarize>>;
+}
+
+/**
+ * The floor under a hybrid search: the query embedded and analysed, and its two lists (50 row ids with
+ * their scores each, at the service's HNSW breadth) read in parallel through LanceDB's plain API on a
+ * connection of its own — no cache, cards, re-scoring, fusion, text or snippets. Timed with the
+ * service's series, so `hybridOverLanceDbPairP50` compares the two on the same machine at the same time.
+ */
+async function lanceDbPair(dbPath: string, n: number): Promise<{ ask: (query: string) => Promise<unknown>; close: () => void }> {
+  const db = await lancedb.connect(dbPath, { readConsistencyInterval: 1 });
+  const table = await db.openTable(tableNameFor(localEmbedder));
+  const ef = efOf(n, 50, { refine: false });
+  const ask = (query: string) => {
+    const vector = embedLocal([query])[0]!;
+    return Promise.all([
+      table.query().nearestTo(vector).distanceType('cosine').ef(ef).limit(50).select(['_distance']).withRowId().toArrow(),
+      table.query().fullTextSearch(ftsText(query), { columns: 'search_text' }).limit(50).select(['_score']).withRowId().toArrow(),
+    ]);
+  };
+  return { ask, close: () => db.close() };
 }
 
 /**
@@ -226,11 +255,23 @@ async function benchSize(n: number, queries: number): Promise<Record<string, unk
     const status = await service.status();
 
     // k = 5 is search_lessons' default; k = 10 shown too.
-    const hybrid = await timeQueries(0, queries, (query) => service.search({ query, k: 5 }));
-    const hybridK10 = await timeQueries(1, queries, (query) => service.search({ query, k: 10 }));
-    const vectorOnly = await timeQueries(2, queries, (query) => service.search({ query, k: 5, mode: 'vector' }));
-    const ftsOnly = await timeQueries(3, queries, (query) => service.search({ query, k: 5, mode: 'fts' }));
-    const filtered = await timeQueries(4, queries, (query) => service.search({ query, k: 5, minSeverity: 'high', tags: ['options', 'execution'] }));
+    const pair = await lanceDbPair(join(dataDir, 'lessons.lance'), n);
+    const {
+      hybrid,
+      hybridK10,
+      vectorOnly,
+      ftsOnly,
+      filtered,
+      lanceDbPair: bare,
+    } = await timeSeries(queries, {
+      hybrid: (query) => service.search({ query, k: 5 }),
+      hybridK10: (query) => service.search({ query, k: 10 }),
+      vectorOnly: (query) => service.search({ query, k: 5, mode: 'vector' }),
+      ftsOnly: (query) => service.search({ query, k: 5, mode: 'fts' }),
+      filtered: (query) => service.search({ query, k: 5, minSeverity: 'high', tags: ['options', 'execution'] }),
+      lanceDbPair: pair.ask,
+    });
+    pair.close();
     const recall = await recallVsBruteForce(service, join(dataDir, 'lessons.lance'));
     await deps.close();
     const state = status.tables[0]?.state;
@@ -243,7 +284,9 @@ async function benchSize(n: number, queries: number): Promise<Record<string, unk
       searchHybridFilteredMs: filtered,
       searchVectorOnlyMs: vectorOnly,
       searchFtsOnlyMs: ftsOnly,
+      lanceDbPairMs: bare,
       hybridOverFtsOnlyP50: ratio(hybrid.p50, ftsOnly.p50),
+      hybridOverLanceDbPairP50: ratio(hybrid.p50, bare.p50),
       recallAt10VsBruteForce: recall,
     };
   } finally {
