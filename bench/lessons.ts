@@ -19,12 +19,13 @@ import type * as arrow from 'apache-arrow';
 import { bootstrap } from '../src/bootstrap.js';
 import { createLogger } from '../src/log.js';
 import { readCard } from '../src/lessons/card.js';
+import { resultOf } from '../src/lessons/candidate-reads.js';
 import { localEmbedder } from '../src/lessons/embedders.js';
 import { embedLocal } from '../src/lessons/local-embedder.js';
 import { rescoreByPieces } from '../src/lessons/pieces.js';
 import { fuse } from '../src/lessons/rank.js';
 import type { LessonService } from '../src/lessons/service.js';
-import { RESCORED_PER_LIST, createLessonService } from '../src/lessons/service.js';
+import { RESCORED_PER_LIST, createLessonService, poolFor } from '../src/lessons/service.js';
 import { ANN_MIN_ROWS, efOf, tableNameFor } from '../src/lessons/store.js';
 import { analyse, ftsText } from '../src/lessons/text/analyse.js';
 import { hashedVector } from '../src/lessons/text/hashed.js';
@@ -66,7 +67,10 @@ async function timeSeries<K extends string>(
   for (let i = 0; i < WARM_UP; i++) for (const name of names) await series[name](pool[i]!);
   const samples = names.map((): number[] => []);
   for (let i = 0; i < q; i++) {
-    for (const [k, name] of names.entries()) {
+    // Each round starts one series further on: what a series leaves behind (GC, native work) does not always land on the same next one.
+    for (let turn = 0; turn < names.length; turn++) {
+      const k = (turn + i) % names.length;
+      const name = names[k]!;
       const query = pool[WARM_UP + k * q + i]!;
       const t = performance.now();
       await series[name](query);
@@ -77,23 +81,36 @@ async function timeSeries<K extends string>(
 }
 
 /**
- * The floor under a hybrid search: the query embedded and analysed, and its two lists (50 row ids with
- * their scores each, at the service's HNSW breadth) read in parallel through LanceDB's plain API on a
- * connection of its own — no cache, cards, re-scoring, fusion, text or snippets. Timed with the
- * service's series, so `hybridOverLanceDbPairP50` compares the two on the same machine at the same time.
+ * The floor under a hybrid search of k 5: the query embedded and analysed, and its two lists (the
+ * service's candidates per list, row ids and scores only, at its HNSW breadth) read in parallel on a
+ * connection of its own, the way the service reads them (resultOf) — no cache, cards, re-scoring,
+ * fusion, text or snippets. Timed with the service's series, so `hybridOverLanceDbPairP50` compares the
+ * two on the same machine at the same time. A query whose lists come back short stops the bench.
  */
 async function lanceDbPair(dbPath: string, n: number): Promise<{ ask: (query: string) => Promise<unknown>; close: () => void }> {
   const db = await lancedb.connect(dbPath, { readConsistencyInterval: 1 });
   const table = await db.openTable(tableNameFor(localEmbedder));
-  const ef = efOf(n, 50, { refine: false });
-  const ask = (query: string) => {
+  const limit = poolFor(5);
+  const ef = efOf(n, limit, { refine: false });
+  const rows = (batches: Array<{ numRows: number }>) => batches.reduce((sum, b) => sum + b.numRows, 0);
+  const ask = async (query: string) => {
     const vector = embedLocal([query])[0]!;
-    return Promise.all([
-      table.query().nearestTo(vector).distanceType('cosine').ef(ef).limit(50).select(['_distance']).withRowId().toArrow(),
-      table.query().fullTextSearch(ftsText(query), { columns: 'search_text' }).limit(50).select(['_score']).withRowId().toArrow(),
+    const text = ftsText(query);
+    const [byVector, byText] = await Promise.all([
+      resultOf(table.query().nearestTo(vector).distanceType('cosine').ef(ef).limit(limit).select(['_distance']).withRowId(), limit),
+      text.trim() ? resultOf(table.query().fullTextSearch(text, { columns: 'search_text' }).limit(limit).select(['_score']).withRowId(), limit) : [],
     ]);
+    if (rows(byVector) < Math.min(limit, n) || (text.trim() && rows(byText) === 0)) {
+      throw new Error(`lanceDbPair: "${query}" gave ${rows(byVector)} vector and ${rows(byText)} full-text rows`);
+    }
   };
-  return { ask, close: () => db.close() };
+  return {
+    ask,
+    close: () => {
+      table.close();
+      db.close();
+    },
+  };
 }
 
 /**
@@ -256,22 +273,15 @@ async function benchSize(n: number, queries: number): Promise<Record<string, unk
 
     // k = 5 is search_lessons' default; k = 10 shown too.
     const pair = await lanceDbPair(join(dataDir, 'lessons.lance'), n);
-    const {
-      hybrid,
-      hybridK10,
-      vectorOnly,
-      ftsOnly,
-      filtered,
-      lanceDbPair: bare,
-    } = await timeSeries(queries, {
+    const timed = timeSeries(queries, {
       hybrid: (query) => service.search({ query, k: 5 }),
       hybridK10: (query) => service.search({ query, k: 10 }),
       vectorOnly: (query) => service.search({ query, k: 5, mode: 'vector' }),
       ftsOnly: (query) => service.search({ query, k: 5, mode: 'fts' }),
       filtered: (query) => service.search({ query, k: 5, minSeverity: 'high', tags: ['options', 'execution'] }),
       lanceDbPair: pair.ask,
-    });
-    pair.close();
+    }).finally(() => pair.close());
+    const { hybrid, hybridK10, vectorOnly, ftsOnly, filtered, lanceDbPair: bare } = await timed;
     const recall = await recallVsBruteForce(service, join(dataDir, 'lessons.lance'));
     await deps.close();
     const state = status.tables[0]?.state;

@@ -40,6 +40,8 @@ const INGEST_BATCH = 4_096;
 const isFileSource = (source: string) => source.startsWith('corpus:') || source.startsWith('user:') || source.startsWith('draft:');
 /** Candidates per list before fusion: enough that a lesson strong in one list and middling in the other survives. */
 const CANDIDATES_MIN = 50;
+/** Candidates per list for a search of `k` hits. */
+export const poolFor = (k: number): number => Math.max(CANDIDATES_MIN, k * 3);
 /**
  * Candidates per list the offline table's vector list is re-scored over by pieces (pieces.ts). On the
  * tuning half the top 20 of each list scored as the top 50 of each (hybrid recall@5 0.871, MRR 0.838)
@@ -269,7 +271,7 @@ class Lessons {
     const excludeDrafts = !params.includeDrafts && !this.options.corpus && this.library.snapshot().lessons.some((l) => l.draft);
     const where = filterSql({ tags: params.tags, minSeverity: params.minSeverity, excludeDrafts });
     const mode = params.mode ?? 'hybrid';
-    const pool = Math.max(CANDIDATES_MIN, params.k * 3);
+    const pool = poolFor(params.k);
     const ftsQuery = ftsText(params.query);
     // Re-scored by pieces: the index's candidates are re-ranked on the pieces' whole vectors, not re-read.
     const onWhole = onPieces && table.approximate();

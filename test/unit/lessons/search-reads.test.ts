@@ -49,7 +49,10 @@ describe('search reads', () => {
         expect((await table.vectorSearch(unit(7), 150, undefined, opts)).length).toBe(150);
         const both = await table.hybridSearch(unit(7), 'wombat', 150, undefined, opts);
         expect([both.vector.length, both.text.length]).toEqual([150, 150]);
+        const textless = await table.hybridSearch(unit(7), ' ', 150, undefined, opts);
+        expect([textless.vector.length, textless.text.length]).toEqual([150, 0]);
       }
+      await table.warmed();
     } finally {
       db.close();
       rmSync(dir, { recursive: true, force: true });
