@@ -1,10 +1,11 @@
 /**
  * Lessons: ingestion throughput and search latency at 1k, 10k and 100k generated lessons through
  * the real service (offline embedder, LanceDB under a temp dir): hybrid, vector-only and full-text
- * only, each series on queries the service has not seen, the series taking turns (timeSeries);
- * recall@10 of the service's vector and hybrid results against an independent brute force (exact cosine over the stored vectors
- * in JS; for hybrid, fused with the exact full-text list read from the table directly) on 200 held-out
- * queries over a corpus that is not trivially clustered (lessons-corpus.ts); the embedder's cost per
+ * only, each series on queries the service has not seen, the series taking turns (timeSeries), and
+ * the two bare LanceDB lists as their floor (lanceDbPair); recall@10 of the service's vector and
+ * hybrid results against an independent brute force (exact cosine over the stored vectors in JS; for
+ * hybrid, fused with the exact full-text list read from the table directly) on 200 held-out queries
+ * over a corpus that is not trivially clustered (lessons-corpus.ts); the embedder's cost per
  * query and per lesson against its lexical half alone (the old hashing embedder's work) in the same
  * process; the word table's load cost; the package size with and without the word table.
  * Run alone: npm run build && node dist/bench/run.js lessons

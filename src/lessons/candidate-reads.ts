@@ -97,8 +97,8 @@ export class CandidateReads {
    * parallel and read row ids and the score alone; the candidates come from the cache when the table
    * is still, after the queries and the one take of the rows the cache lacks, at the snapshot the
    * cache holds (its label was read before the queries: the same snapshot after them means they saw
-   * it). Else each query is read again with the columns, between two snapshots, and the cache then
-   * holds that snapshot's rows.
+   * it). Else the queries are read again with their cards, between one pair of snapshots, and the
+   * cache then holds that snapshot's rows.
    */
   async of(queries: readonly CandidateQuery[]): Promise<Scored[]> {
     // A table larger than the cache would miss most of a search's rows and pay a take for them (and
@@ -121,16 +121,12 @@ export class CandidateReads {
         return reads.map((r) => r.rowIds.map((id, i) => ({ candidate: byRowId.get(id)!, value: r.values[i] })));
       }
     }
-    return Promise.all(queries.map((q) => this.withColumns(q)));
-  }
-
-  /** A query read with its candidate columns, held if the snapshot did not move during the read. */
-  private async withColumns(q: CandidateQuery): Promise<Scored> {
+    // Every query read again with its cards, between two snapshots: held if the table did not move meanwhile.
     const before = await this.snapshot();
-    const { scored, rows } = await withCardRows(q);
+    const read = await Promise.all(queries.map((q) => withCardRows(q)));
     const after = await this.snapshot();
-    if (after && after === before) this.cacheFor(after).fill(rows);
-    return scored;
+    if (after && after === before) this.cacheFor(after).fill(read.flatMap((r) => r.rows));
+    return read.map((r) => r.scored);
   }
 }
 
